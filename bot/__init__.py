@@ -1,0 +1,1 @@
+"""The Telegram shell of the aftercare bot."""

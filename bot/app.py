@@ -1,0 +1,66 @@
+"""build_app: the one place where handlers, jobs and the error handler are wired."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler,
+                          TypeHandler, filters)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers import common, enrol
+from bot.services import SERVICES_KEY, Services
+from bot.store import Store
+from messages.catalog import load_catalog
+from schedules.plan import load_plan
+
+COMMANDS = [
+    ("start", "Enrol, or register a new treatment"),
+    ("checkin", "Tell me how your skin is today"),
+    ("schedule", "Your next reminders"),
+    ("progress", "Your check-ins so far"),
+    ("settings", "See or change your details"),
+    ("pause", "Pause reminders for a few days"),
+    ("resume", "Resume reminders"),
+    ("stop", "Stop some or all messages"),
+    ("privacy", "What I keep and why"),
+    ("mydata", "Get a copy of your data"),
+    ("delete", "Erase all your data"),
+    ("help", "What I can do"),
+]
+
+
+def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
+    """Load texts and the clinic's plan, validated against each other (a bad plan stops start-up)."""
+    catalog = load_catalog()
+    plan = load_plan(settings.clinic.plan, catalog.texts.keys())
+    return Services(settings=settings, store=store, clock=clock, catalog=catalog, plan=plan)
+
+
+async def _post_init(application: Application) -> None:
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+
+
+def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None) -> Application:
+    """The real Application; tests pass a fake ``request`` and a fixed ``clock``."""
+    builder = (ApplicationBuilder().token(settings.token or "0:offline")
+               .base_url(settings.api_url).base_file_url(settings.file_url)
+               .post_init(_post_init))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = build_services(settings, store, clock)
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
+    application.add_handler(CommandHandler("start", enrol.start, filters=private))
+    application.add_handler(CommandHandler("help", common.help_command, filters=private))
+    application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
+    application.add_handler(CallbackQueryHandler(enrol.on_button, pattern=r"^e1:"))
+    application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
+    application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
+    application.add_handler(CallbackQueryHandler(common.stale_button))
+    application.add_error_handler(common.on_error)
+    return application

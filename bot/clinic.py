@@ -1,0 +1,111 @@
+"""The clinic profile: who the clinic is, how to reach it, and its care defaults (a TOML file)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from schedules.planner import Protocol, Timing
+
+
+class ClinicFileError(ValueError):
+    """The clinic profile is missing, unreadable or has a malformed field."""
+
+
+@dataclass(frozen=True)
+class ClinicProfile:
+    """Everything the bot needs to know about the treating clinic."""
+
+    name: str
+    phone: str
+    out_of_hours: str
+    emergency_number: str
+    timezone: str
+    plan: str
+    retention_days: int
+    morning: time
+    midday: time
+    evening: time
+    quiet_start: time | None
+    quiet_end: time | None
+    sunscreen_start_day: int
+    sunscreen_end_day: int
+
+    def timing(self, zone: str | None = None, morning: time | None = None,
+               evening: time | None = None) -> Timing:
+        """The planner's timing for a patient, falling back to the clinic defaults."""
+        return Timing(zone=zone or self.timezone, morning=morning or self.morning,
+                      midday=self.midday, evening=evening or self.evening,
+                      quiet_start=self.quiet_start, quiet_end=self.quiet_end)
+
+    @property
+    def protocol(self) -> Protocol:
+        return Protocol(self.sunscreen_start_day, self.sunscreen_end_day)
+
+    def contact_values(self) -> dict[str, str]:
+        """Placeholders every catalog text may use to name the clinic."""
+        return {"clinic_name": self.name, "clinic_phone": self.phone,
+                "out_of_hours": self.out_of_hours, "emergency_number": self.emergency_number}
+
+
+def default_clinic_file() -> str:
+    return str(resources.files("bot").joinpath("clinics", "example.toml"))
+
+
+def parse_hhmm(text: str) -> time:
+    """Parse "7:30" or "19:00" into a time; ValueError otherwise."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(f"{text!r} is not a time like 07:30")
+    return time(int(hours), int(minutes))
+
+
+def load_clinic(path: str | Path) -> ClinicProfile:
+    """Read and validate a clinic profile; raise ClinicFileError naming the file and field."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ClinicFileError(f"clinic file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ClinicFileError(f"clinic file {path} cannot be read: {exc}") from None
+
+    def field(section: str, name: str, kind: type = str):
+        value = data.get(section, {}).get(name)
+        if value is None:
+            raise ClinicFileError(f"clinic file {path}: [{section}] {name} is missing")
+        if kind is str and (not isinstance(value, str) or not value.strip()):
+            raise ClinicFileError(f"clinic file {path}: [{section}] {name} must be non-empty text")
+        if kind is int and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ClinicFileError(f"clinic file {path}: [{section}] {name} must be a whole number >= 0")
+        if kind is time:
+            try:
+                return parse_hhmm(str(value))
+            except ValueError:
+                raise ClinicFileError(
+                    f"clinic file {path}: [{section}] {name} must be a time like \"08:00\"") from None
+        return value
+
+    zone = field("clinic", "timezone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ClinicFileError(f"clinic file {path}: [clinic] timezone {zone!r} is not a known IANA zone") from None
+    start, end = field("sunscreen", "start_day", int), field("sunscreen", "end_day", int)
+    if end < start:
+        raise ClinicFileError(f"clinic file {path}: [sunscreen] end_day must not be before start_day")
+    return ClinicProfile(
+        name=field("clinic", "name"), phone=field("clinic", "phone"),
+        out_of_hours=field("clinic", "out_of_hours"),
+        emergency_number=field("clinic", "emergency_number"), timezone=zone,
+        plan=field("clinic", "plan"), retention_days=field("clinic", "retention_days", int),
+        morning=field("reminders", "morning", time), midday=field("reminders", "midday", time),
+        evening=field("reminders", "evening", time),
+        quiet_start=field("reminders", "quiet_start", time),
+        quiet_end=field("reminders", "quiet_end", time),
+        sunscreen_start_day=start, sunscreen_end_day=end,
+    )

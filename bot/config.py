@@ -1,0 +1,120 @@
+"""Settings: read once from environment variables (and an optional .env file) into a frozen object.
+
+Read from a mapping rather than ``os.environ`` directly so tests pass a dict
+(the pattern of starlette's ``Config(environ=...)``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from bot.clinic import ClinicFileError, ClinicProfile, default_clinic_file, load_clinic
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class ConfigError(ValueError):
+    """A missing or malformed setting; the message names the variable (never its secret value)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot is configured with. The token is kept out of repr()."""
+
+    token: str = field(repr=False)
+    api_url: str
+    file_url: str
+    data_dir: Path
+    clinic_file: str
+    clinic: ClinicProfile
+    clinic_chat_id: int | None
+    admin_ids: frozenset[int]
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "aftercare.db"
+
+
+def read_dotenv(path: str | Path) -> dict[str, str]:
+    """Parse a simple KEY=VALUE .env file (comments, blank lines and optional quotes allowed)."""
+    values: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return values
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{path} line {number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def environment_with_dotenv(environ: Mapping[str, str] | None = None, dotenv: str | Path = ".env") -> dict[str, str]:
+    """The process environment over the .env file: a real variable always wins."""
+    merged = read_dotenv(dotenv)
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def _int(environ: Mapping[str, str], name: str) -> int | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number (a Telegram chat id such as -1001234567890)") from None
+
+
+def _admin_ids(environ: Mapping[str, str]) -> frozenset[int]:
+    raw = environ.get("AFTERCARE_ADMIN_IDS", "").strip()
+    ids = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.lstrip("-").isdigit():
+            raise ConfigError("AFTERCARE_ADMIN_IDS must be comma-separated Telegram user ids, e.g. 12345,67890")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _url(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "").strip() or default
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://")
+    return value
+
+
+def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Settings:
+    """Build Settings from a mapping of variables; raise ConfigError naming the first bad one."""
+    token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if require_token and not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env")
+    if token and (":" not in token or any(c.isspace() for c in token)):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:letters)")
+    clinic_file = environ.get("AFTERCARE_CLINIC_FILE", "").strip() or default_clinic_file()
+    try:
+        clinic = load_clinic(clinic_file)
+    except ClinicFileError as exc:
+        raise ConfigError(f"AFTERCARE_CLINIC_FILE: {exc}") from None
+    return Settings(
+        token=token,
+        api_url=_url(environ, "TELEGRAM_API_URL", DEFAULT_API_URL),
+        file_url=_url(environ, "TELEGRAM_FILE_URL", DEFAULT_FILE_URL),
+        data_dir=Path(environ.get("AFTERCARE_DATA_DIR", "").strip() or "data"),
+        clinic_file=clinic_file,
+        clinic=clinic,
+        clinic_chat_id=_int(environ, "AFTERCARE_CLINIC_CHAT_ID"),
+        admin_ids=_admin_ids(environ),
+    )

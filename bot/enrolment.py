@@ -1,0 +1,221 @@
+"""The enrolment and settings questions: what to ask, how to read an answer, what comes next.
+
+A patient's ``step`` column holds ``<mode>:<question>``; modes are ``enrol``
+(first registration), ``edit`` (a change from /settings) and ``new`` (a new
+treatment session). Storing the step, not keeping it in memory, means a
+restart mid-enrolment simply asks the same question again.
+
+```mermaid
+flowchart LR
+  start[/start/] --> consent{consent?}
+  consent -- no --> nothing[nothing stored]
+  consent -- yes --> date --> zone --> times -->|one time typed| evening --> immune
+  times --> immune --> cold_sores --> skin --> summary
+  settings[/settings/] -->|edit| date & zone & times & immune
+  again[/start when enrolled/] -->|new| date
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+from bot import parse
+from bot.services import Services, keyboard
+from bot.store import Patient
+from schedules.planner import day_since
+
+CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
+MAX_DAYS_AHEAD = 30
+SKIN_TYPES = ("I", "II", "III", "IV", "V", "VI")
+ENROL_ORDER = ("date", "zone", "times", "immune", "cold_sores", "skin")
+HEALTH = ("immune", "cold_sores", "skin")
+
+
+@dataclass
+class Reply:
+    """One message to send (or, with ``edit_previous``, the text to put on the tapped message)."""
+
+    text: str
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+
+
+@dataclass
+class Outcome:
+    """What an answer led to: messages to send, and whether it was understood."""
+
+    replies: list[Reply] = field(default_factory=list)
+    confirmation: str | None = None  # shown on the question's message in place of its buttons
+    understood: bool = True
+
+
+def split_step(step: str | None) -> tuple[str, str]:
+    mode, _, question = (step or "").partition(":")
+    return mode, question
+
+
+def local_today(svc: Services, now: datetime, zone: str | None = None) -> date:
+    return now.astimezone(ZoneInfo(zone or svc.settings.clinic.timezone)).date()
+
+
+def question(svc: Services, patient: Patient | None, name: str, now: datetime) -> Reply:
+    """The message that asks ``name``."""
+    clinic = svc.settings.clinic
+    yes_no = [[(svc.text("enrol.yes"), f"{CB}:{name}:yes"), (svc.text("enrol.no"), f"{CB}:{name}:no"),
+               (svc.text("enrol.unsure"), f"{CB}:{name}:unsure")]]
+    if name == "date":
+        text = "enrol.ask_new_date" if patient and patient.enrolled and split_step(patient.step)[0] == "new" \
+            else "enrol.ask_date"
+        return Reply(svc.text(text), keyboard([[(svc.text("enrol.date_today"), f"{CB}:date:today"),
+                                                 (svc.text("enrol.date_yesterday"), f"{CB}:date:yest")],
+                                                [(svc.text("enrol.date_other"), f"{CB}:date:other")]]))
+    if name == "date_other":
+        today = local_today(svc, now)
+        days = [today - timedelta(days=n) for n in range(2, 8)]
+        rows = [[(d.strftime("%a %d %b"), f"{CB}:date_other:{d:%Y%m%d}") for d in days[i:i + 3]]
+                for i in (0, 3)]
+        return Reply(svc.text("enrol.ask_date_other"), keyboard(rows))
+    if name == "zone":
+        return Reply(svc.text("enrol.ask_zone", clinic_zone=clinic.timezone), ReplyKeyboardMarkup(
+            [[KeyboardButton(svc.text("enrol.zone_share"), request_location=True)],
+             [KeyboardButton(svc.text("enrol.zone_clinic", clinic_zone=clinic.timezone))]],
+            one_time_keyboard=True, resize_keyboard=True))
+    if name == "times":
+        values = {"morning": f"{clinic.morning:%H:%M}", "evening": f"{clinic.evening:%H:%M}"}
+        return Reply(svc.text("enrol.ask_times", **values),
+                     keyboard([[(svc.text("enrol.times_default", **values), f"{CB}:times:default")]]))
+    if name == "evening":
+        values = {"morning": _hhmm(patient.morning if patient else None), "evening": f"{clinic.evening:%H:%M}"}
+        return Reply(svc.text("enrol.ask_evening", **values),
+                     keyboard([[(svc.text("enrol.evening_default", **values), f"{CB}:evening:default")]]))
+    if name == "immune":
+        return Reply(svc.text("enrol.ask_immune"), keyboard(yes_no))
+    if name == "cold_sores":
+        return Reply(svc.text("enrol.ask_cold_sores"), keyboard(yes_no))
+    if name == "skin":
+        rows = [[(s, f"{CB}:skin:{s}") for s in SKIN_TYPES[:3]], [(s, f"{CB}:skin:{s}") for s in SKIN_TYPES[3:]],
+                [(svc.text("enrol.skin_skip"), f"{CB}:skin:skip")]]
+        return Reply(svc.text("enrol.ask_skin"), keyboard(rows))
+    raise ValueError(f"unknown question {name!r}")
+
+
+def _hhmm(value: time | None) -> str:
+    return f"{value:%H:%M}" if value else "?"
+
+
+def _answer_label(svc: Services, value: str | None) -> str:
+    return svc.text(f"common.answer_{value}") if value in {"yes", "no", "unsure"} else svc.text("enrol.not_given")
+
+
+def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, str]:
+    """The placeholders of the summary and settings texts."""
+    treated = patient.treatment_date
+    zone = patient.zone or svc.settings.clinic.timezone
+    return {"date": f"{treated:%d %b %Y}" if treated else svc.text("enrol.not_given"),
+            "day": str(day_since(treated, now, zone)) if treated else "?",
+            "zone": zone, "morning": _hhmm(patient.morning), "evening": _hhmm(patient.evening),
+            "immune": _answer_label(svc, patient.immunocompromised),
+            "cold_sores": _answer_label(svc, patient.cold_sore_history),
+            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": svc.plan.title}
+
+
+def check_date(svc: Services, chosen: date, today: date) -> str | None:
+    """None if the treatment date is acceptable, else the refusal text with its reason."""
+    if chosen < today - timedelta(days=svc.plan.length_days):
+        return svc.text("enrol.date_too_old", date=f"{chosen:%d %b %Y}", max_days=svc.plan.length_days)
+    if chosen > today + timedelta(days=MAX_DAYS_AHEAD):
+        return svc.text("enrol.date_too_far", date=f"{chosen:%d %b %Y}", max_ahead=MAX_DAYS_AHEAD)
+    return None
+
+
+def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: bool,
+                now: datetime) -> tuple[dict, str | None, str | None]:
+    """Turn a button value or typed text into column updates.
+
+    Returns ``(updates, confirmation, error)``; ``updates`` may hold the
+    pseudo-column ``_next`` to override which question follows.
+    """
+    clinic = svc.settings.clinic
+    if name in {"date", "date_other"}:
+        today = local_today(svc, now, patient.zone)
+        if not typed and raw == "other":
+            return {"_next": "date_other"}, None, None
+        if typed:
+            chosen = parse.parse_date(raw, today)
+        elif raw in {"today", "yest"}:
+            chosen = today - timedelta(days=0 if raw == "today" else 1)
+        else:
+            chosen = _compact_date(raw)
+        if chosen is None:
+            return {}, None, svc.text("enrol.bad_date") if typed else None
+        if refusal := check_date(svc, chosen, today):
+            return {}, None, refusal
+        return {"draft_date": chosen}, svc.text("enrol.date_set", date=f"{chosen:%d %b %Y}"), None
+    if name == "zone":
+        if typed and raw.strip() != svc.text("enrol.zone_clinic", clinic_zone=clinic.timezone):
+            zone = parse.parse_zone(raw)
+            if zone is None:
+                return {}, None, svc.text("enrol.bad_zone", text=raw.strip()[:40])
+        else:
+            zone = clinic.timezone
+        return {"zone": zone}, svc.text("enrol.zone_set", zone=zone), None
+    if name == "times":
+        if not typed:
+            times = [clinic.morning, clinic.evening]
+        elif (times := parse.parse_times(raw)) is None:
+            return {}, None, svc.text("enrol.bad_time")
+        if len(times) == 1:
+            return {"morning": times[0], "_next": "evening"}, None, None
+        morning, evening = sorted(times)
+        return ({"morning": morning, "evening": evening},
+                svc.text("enrol.times_set", morning=_hhmm(morning), evening=_hhmm(evening)), None)
+    if name == "evening":
+        evening = clinic.evening if not typed else parse.parse_time(raw)
+        if evening is None:
+            return {}, None, svc.text("enrol.bad_time")
+        if patient.morning and evening <= patient.morning:
+            return {}, None, svc.text("enrol.evening_before_morning", morning=_hhmm(patient.morning))
+        return ({"evening": evening},
+                svc.text("enrol.times_set", morning=_hhmm(patient.morning), evening=_hhmm(evening)), None)
+    if name in {"immune", "cold_sores"}:
+        value = parse.parse_yes_no(raw) if typed else raw
+        if value not in {"yes", "no", "unsure"}:
+            return {}, None, svc.text("enrol.bad_yes_no")
+        column = "immunocompromised" if name == "immune" else "cold_sore_history"
+        return {column: value}, svc.text("enrol.answer_set", question=svc.text(f"enrol.label_{name}"),
+                                         answer=_answer_label(svc, value)), None
+    if name == "skin":
+        value = raw.strip().upper() if typed else raw.upper()
+        if value in {"SKIP", svc.text("enrol.skin_skip").upper()}:
+            value = None
+        elif value not in SKIN_TYPES:
+            return {}, None, svc.text("enrol.bad_skin")
+        return {"skin_type": value}, svc.text("enrol.answer_set", question=svc.text("enrol.label_skin"),
+                                              answer=value or svc.text("enrol.not_given")), None
+    raise ValueError(f"unknown question {name!r}")
+
+
+def _compact_date(raw: str) -> date | None:
+    try:
+        return datetime.strptime(raw, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def next_question(mode: str, name: str) -> str | None:
+    """The question after ``name`` in ``mode``, or None when the flow is complete."""
+    name = {"date_other": "date", "evening": "times"}.get(name, name)
+    if mode == "enrol":
+        index = ENROL_ORDER.index(name)
+        return ENROL_ORDER[index + 1] if index + 1 < len(ENROL_ORDER) else None
+    if mode == "edit" and name in HEALTH[:-1]:
+        return HEALTH[HEALTH.index(name) + 1]
+    return None
+
+
+def remove_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()

@@ -1,0 +1,293 @@
+"""An in-process Telegram Bot API double: the tests' (and the demo's) stand-in for Telegram.
+
+``FakeTelegram`` keeps what a patient's phone would show (messages, edits,
+buttons, files) and answers Bot API methods with the JSON Telegram would send.
+``FakeRequest`` plugs it into python-telegram-bot as a ``BaseRequest``, so the
+real ``Application`` runs unmodified (aiogram's test transport works the same
+way). Failures (429 RetryAfter, 403 Forbidden, 400, network errors) can be
+scripted per method and chat.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from telegram import Update
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class Sent:
+    """One message as the chat shows it now (edits update it in place)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)  # rows of (label, callback_data)
+    keyboard: list[list[dict]] | None = None    # a reply keyboard, if one was attached
+    kind: str = "text"                          # text, document or photo
+    file_name: str | None = None
+    file_bytes: bytes | None = None
+    edits: int = 0
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for row in self.buttons for label, _ in row]
+
+    def data_for(self, label_part: str) -> str:
+        """The callback data of the first button whose label contains ``label_part``."""
+        for row in self.buttons:
+            for label, data in row:
+                if label_part.lower() in label.lower():
+                    return data
+        raise KeyError(f"no button containing {label_part!r} in {self.labels}")
+
+
+@dataclass
+class _Failure:
+    method: str
+    chat_id: int | None
+    kind: str
+    value: int
+    times: int
+
+
+class FakeTelegram:
+    """The state of a fake Telegram: chats, messages, recorded calls and scripted failures."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.messages: dict[int, list[Sent]] = {}
+        self.commands: list[dict] = []
+        self.callback_answers: list[dict] = []
+        self._failures: list[_Failure] = []
+        self._ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self.observer: Callable[[str, Sent], None] | None = None
+
+    # ---- what the tests look at -------------------------------------------------
+    def chat(self, chat_id: int) -> list[Sent]:
+        return self.messages.get(chat_id, [])
+
+    def last(self, chat_id: int) -> Sent:
+        return self.chat(chat_id)[-1]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m.text for m in self.chat(chat_id)]
+
+    def sent_count(self, method: str = "sendMessage") -> int:
+        return sum(1 for m, _ in self.calls if m == method)
+
+    # ---- scripted trouble ------------------------------------------------------
+    def fail_next(self, method: str, kind: str, *, chat_id: int | None = None, value: int = 1,
+                  times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` fail: kind is retry_after, forbidden,
+        bad_request, network or timeout; ``value`` is the retry_after seconds."""
+        self._failures.append(_Failure(method, chat_id, kind, value, times))
+
+    def _scripted_failure(self, method: str, params: dict) -> tuple[int, dict] | None:
+        for failure in self._failures:
+            if failure.method == method and failure.chat_id in (None, _int(params.get("chat_id"))):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
+                if failure.kind == "network":
+                    raise NetworkError("fake network failure")
+                if failure.kind == "timeout":
+                    raise TimedOut("fake timeout")
+                if failure.kind == "retry_after":
+                    return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                                 "parameters": {"retry_after": failure.value}}
+                if failure.kind == "forbidden":
+                    return 403, {"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"}
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: fake"}
+        return None
+
+    # ---- the Bot API -------------------------------------------------------------
+    def handle(self, method: str, params: dict[str, Any], files: dict[str, Any] | None = None) -> tuple[int, dict]:
+        """Answer one Bot API call as Telegram would."""
+        self.calls.append((method, params))
+        failure = self._scripted_failure(method, params)
+        if failure:
+            return failure
+        handler = getattr(self, f"_api_{method}", None)
+        result = handler(params, files or {}) if handler else True
+        return 200, {"ok": True, "result": result}
+
+    def _api_getMe(self, params, files):
+        return BOT_USER
+
+    def _api_setMyCommands(self, params, files):
+        self.commands = params.get("commands", [])
+        return True
+
+    def _api_getUpdates(self, params, files):
+        return []
+
+    def _message_json(self, sent: Sent) -> dict:
+        data = {"message_id": sent.message_id, "date": 0, "chat": {"id": sent.chat_id, "type": "private"},
+                "from": BOT_USER, "text": sent.text}
+        if sent.buttons:
+            data["reply_markup"] = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row]
+                                                        for row in sent.buttons]}
+        return data
+
+    def _store(self, sent: Sent, event: str) -> dict:
+        if event == "sent":
+            self.messages.setdefault(sent.chat_id, []).append(sent)
+        if self.observer:
+            self.observer(event, sent)
+        return self._message_json(sent)
+
+    def _api_sendMessage(self, params, files):
+        buttons, keyboard = _markup(params.get("reply_markup"))
+        sent = Sent(_int(params["chat_id"]), next(self._ids), str(params["text"]), buttons, keyboard)
+        return self._store(sent, "sent")
+
+    def _api_sendDocument(self, params, files):
+        return self._send_file(params, files, "document")
+
+    def _api_sendPhoto(self, params, files):
+        return self._send_file(params, files, "photo")
+
+    def _send_file(self, params, files, kind):
+        upload = files.get(kind)
+        name, content = (upload[0], upload[1]) if upload else (None, None)
+        if content is not None and hasattr(content, "read"):
+            content = content.read()
+        sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), kind=kind,
+                    file_name=name, file_bytes=content)
+        data = self._store(sent, "sent")
+        data[kind] = ({"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
+                      if kind == "document" else
+                      [{"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}",
+                        "width": 1, "height": 1}])
+        return data
+
+    def _find(self, params) -> Sent | None:
+        chat_id, message_id = _int(params.get("chat_id")), _int(params.get("message_id"))
+        return next((m for m in self.chat(chat_id) if m.message_id == message_id), None)
+
+    def _api_editMessageText(self, params, files):
+        sent = self._find(params)
+        if sent is None:
+            return {"message_id": _int(params.get("message_id")), "date": 0,
+                    "chat": {"id": _int(params.get("chat_id")), "type": "private"}, "text": params["text"]}
+        sent.text = str(params["text"])
+        sent.buttons, _ = _markup(params.get("reply_markup"))
+        sent.edits += 1
+        return self._store(sent, "edited")
+
+    def _api_editMessageReplyMarkup(self, params, files):
+        sent = self._find(params)
+        if sent is None:
+            return True
+        sent.buttons, _ = _markup(params.get("reply_markup"))
+        sent.edits += 1
+        return self._store(sent, "edited")
+
+    def _api_answerCallbackQuery(self, params, files):
+        self.callback_answers.append(params)
+        return True
+
+    # ---- updates the patient (or Telegram) sends -------------------------------------
+    def _user(self, user_id: int, first_name: str) -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+
+    def message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
+                first_name: str = "Ana", chat_type: str = "private", **extra: Any) -> dict:
+        """An update carrying a message the user sent (text, or extra fields like location)."""
+        chat = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = first_name
+        else:
+            chat["title"] = "A group"
+        msg = {"message_id": next(self._ids), "date": 0, "chat": chat,
+               "from": self._user(user_id or abs(chat_id), first_name), **extra}
+        if text is not None:
+            msg["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        key = "channel_post" if chat_type == "channel" else "message"
+        if chat_type == "channel":
+            msg.pop("from")
+        return {"update_id": next(self._update_ids), key: msg}
+
+    def callback(self, chat_id: int, data: str, *, message_id: int | None = None,
+                 user_id: int | None = None, first_name: str = "Ana") -> dict:
+        """An update for a tap on an inline button (defaults to the chat's last message)."""
+        if message_id is None:
+            message_id = self.last(chat_id).message_id if self.chat(chat_id) else 1
+        sent = next((m for m in self.chat(chat_id) if m.message_id == message_id), None)
+        message = self._message_json(sent) if sent else {
+            "message_id": message_id, "date": 0, "chat": {"id": chat_id, "type": "private"}, "text": "?"}
+        return {"update_id": next(self._update_ids),
+                "callback_query": {"id": str(next(self._ids)), "chat_instance": str(chat_id),
+                                   "from": self._user(user_id or abs(chat_id), first_name),
+                                   "message": message, "data": data}}
+
+    def member_status(self, chat_id: int, status: str) -> dict:
+        """A my_chat_member update: the user blocked (kicked) or unblocked (member) the bot."""
+        user = self._user(abs(chat_id), "Ana")
+        return {"update_id": next(self._update_ids), "my_chat_member": {
+            "chat": {"id": chat_id, "type": "private", "first_name": "Ana"}, "from": user, "date": 0,
+            "old_chat_member": {"status": "member" if status == "kicked" else "kicked", "user": BOT_USER,
+                                **({"until_date": 0} if status == "member" else {})},
+            "new_chat_member": {"status": status, "user": BOT_USER,
+                                **({"until_date": 0} if status == "kicked" else {})}}}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _markup(markup: Any) -> tuple[list[list[tuple[str, str]]], list[list[dict]] | None]:
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if not isinstance(markup, dict):
+        return [], None
+    inline = [[(b["text"], b.get("callback_data", "")) for b in row] for row in markup.get("inline_keyboard", [])]
+    return inline, markup.get("keyboard")
+
+
+class FakeRequest(BaseRequest):
+    """A python-telegram-bot request backend that talks to a FakeTelegram instead of the network."""
+
+    def __init__(self, telegram: FakeTelegram) -> None:
+        self.telegram = telegram
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout=None, write_timeout=None, connect_timeout=None,
+                         pool_timeout=None) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files = request_data.multipart_data if request_data and request_data.contains_files else {}
+        status, body = self.telegram.handle(api_method, params, files)
+        return status, json.dumps(body).encode()
+
+
+def as_update(data: dict, bot) -> Update:
+    """Turn a FakeTelegram update dict into a python-telegram-bot Update for ``process_update``."""
+    return Update.de_json(data, bot)

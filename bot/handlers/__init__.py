@@ -1,0 +1,1 @@
+"""Thin Telegram callbacks, one module per flow; the wiring is in ``bot.app``."""

@@ -1,0 +1,190 @@
+"""Enrolment and settings in a private chat: /start, consent, the profile questions, /settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime
+from functools import lru_cache
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import enrolment as flow
+from bot.enrolment import CB, Reply
+from bot.planning import reschedule
+from bot.services import Services, keyboard, services
+from bot.store import Patient
+
+log = logging.getLogger(__name__)
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def send(update: Update, replies: list[Reply]) -> None:
+    for reply in replies:
+        await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: welcome and consent, resume an unfinished enrolment, or offer a new session."""
+    svc, now = services(context), services(context).clock.now()
+    if context.args and not PAYLOAD.match(context.args[0]):
+        log.info("ignored malformed start payload in chat %s", update.effective_chat.id)
+    patient = svc.store.patient(update.effective_chat.id)
+    if patient and patient.enrolled and not patient.step:
+        values = flow.profile_values(svc, patient, now)
+        await update.effective_chat.send_message(
+            svc.text("enrol.already_enrolled", **values),
+            reply_markup=keyboard([[(svc.text("enrol.again_new"), f"{CB}:again:new")],
+                                   [(svc.text("enrol.again_keep"), f"{CB}:again:keep")]]))
+    elif patient and patient.step:
+        await send(update, [Reply(svc.text("enrol.resume_enrolment")),
+                            flow.question(svc, patient, flow.split_step(patient.step)[1], now)])
+    else:
+        name = update.effective_user.first_name if update.effective_user else ""
+        await update.effective_chat.send_message(
+            svc.text("enrol.welcome", name_part=f", {name}" if name else ""),
+            reply_markup=keyboard([[(svc.text("enrol.consent_yes"), f"{CB}:consent:yes"),
+                                    (svc.text("enrol.consent_no"), f"{CB}:consent:no")]]))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any enrolment or settings button: check it is still current, then apply it."""
+    svc, now, query = services(context), services(context).clock.now(), update.callback_query
+    parts = (query.data or "").split(":")
+    chat_id = update.effective_chat.id
+    patient = svc.store.patient(chat_id)
+    if len(parts) != 3 or parts[0] != CB:
+        return await expired(update, svc)
+    name, value = parts[1], parts[2]
+    if name == "consent" and value in {"yes", "no"} and not (patient and patient.enrolled):
+        await query.answer()
+        if value == "no":
+            return await query.edit_message_text(svc.text("enrol.declined"))
+        patient = svc.store.give_consent(chat_id, update.effective_user.id, update.effective_user.first_name or "",
+                                         "enrol:date", now)
+        await query.edit_message_reply_markup(None)
+        return await send(update, [flow.question(svc, patient, "date", now)])
+    if name == "again" and value in {"new", "keep"} and patient and patient.enrolled and not patient.step:
+        await query.answer()
+        if value == "keep":
+            return await query.edit_message_text(svc.text("enrol.kept"))
+        patient = svc.store.update_patient(chat_id, now, step="new:date")
+        await query.edit_message_reply_markup(None)
+        return await send(update, [flow.question(svc, patient, "date", now)])
+    if name == "settings" and patient and patient.enrolled:
+        return await settings_choice(update, svc, patient, value, now)
+    if patient is None or flow.split_step(patient.step)[1] != name:
+        return await expired(update, svc)
+    await answer(update, svc, patient, value, typed=False, now=now)
+
+
+async def expired(update: Update, svc: Services) -> None:
+    await update.callback_query.answer(svc.text("common.expired"), show_alert=False)
+
+
+async def answer(update: Update, svc: Services, patient: Patient, raw: str, typed: bool, now: datetime) -> None:
+    """Apply one answer to the current question and ask the next (or finish)."""
+    mode, name = flow.split_step(patient.step)
+    updates, confirmation, error = flow.read_answer(svc, patient, name, raw, typed, now)
+    query = update.callback_query
+    if query:
+        await query.answer()
+    if error or not updates:
+        if error:
+            await update.effective_chat.send_message(error)
+        return
+    following = updates.pop("_next", None) or flow.next_question(mode, name)
+    if confirmation and query:
+        await query.edit_message_text(confirmation)
+    elif query:
+        await query.edit_message_reply_markup(None)
+    elif confirmation:
+        await update.effective_chat.send_message(confirmation, reply_markup=flow.remove_keyboard()
+                                                 if name == "zone" else None)
+    patient = svc.store.update_patient(patient.chat_id, now, step=f"{mode}:{following}" if following else None,
+                                       **updates)
+    if following:
+        return await send(update, [flow.question(svc, patient, following, now)])
+    await finish(update, svc, patient, mode, now)
+
+
+async def finish(update: Update, svc: Services, patient: Patient, mode: str, now: datetime) -> None:
+    """Complete enrolment, a settings change or a new session, and plan the reminders."""
+    if mode in {"enrol", "new"} or patient.treatment is None:
+        svc.store.start_treatment(patient.chat_id, svc.plan.name, patient.draft_date, now)
+    elif patient.draft_date:
+        svc.store.move_treatment(patient.treatment.id, patient.draft_date)
+        svc.store.update_patient(patient.chat_id, now, draft_date=None)
+    patient = svc.store.patient(patient.chat_id)
+    reschedule(svc, patient, now)
+    values = flow.profile_values(svc, patient, now)
+    if mode == "enrol":
+        text = svc.text("enrol.summary", **values)
+    elif mode == "new":
+        text = svc.text("enrol.new_session_started", **values)
+    else:
+        text = svc.text("enrol.summary_updated") + "\n\n" + svc.text("common.settings", **values).rsplit("\n\n", 1)[0]
+    await update.effective_chat.send_message(text)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A typed answer to the pending enrolment question; False if no question is pending."""
+    svc = services(context)
+    patient = svc.store.patient(update.effective_chat.id)
+    if patient is None or not patient.step:
+        return False
+    await answer(update, svc, patient, update.effective_message.text or "", typed=True, now=svc.clock.now())
+    return True
+
+
+@lru_cache(maxsize=1)
+def _finder():
+    from timezonefinder import TimezoneFinder  # loads its data files once, on first use
+    return TimezoneFinder()
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location: resolved offline to a time zone when the zone question is pending."""
+    svc, now = services(context), services(context).clock.now()
+    patient = svc.store.patient(update.effective_chat.id)
+    if patient is None or flow.split_step(patient.step)[1] != "zone":
+        return  # a location outside enrolment is ignored on purpose: we never store positions
+    loc = update.effective_message.location
+    zone = await asyncio.to_thread(lambda: _finder().timezone_at(lng=loc.longitude, lat=loc.latitude))
+    if zone is None:
+        await update.effective_chat.send_message(svc.text("enrol.zone_not_found"))
+        return
+    await answer(update, svc, patient, zone, typed=True, now=now)
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings: show the profile with buttons to change each part."""
+    svc, now = services(context), services(context).clock.now()
+    patient = svc.store.patient(update.effective_chat.id)
+    if patient is None or not patient.enrolled:
+        await update.effective_chat.send_message(svc.text("common.not_enrolled"))
+        return
+    if patient.step:  # an abandoned change: drop it rather than trap the patient in it
+        patient = svc.store.update_patient(patient.chat_id, now, step=None, draft_date=None)
+    await update.effective_chat.send_message(
+        svc.text("common.settings", **flow.profile_values(svc, patient, now)),
+        reply_markup=keyboard([[(svc.text("common.settings_date"), f"{CB}:settings:date"),
+                                (svc.text("common.settings_zone"), f"{CB}:settings:zone")],
+                               [(svc.text("common.settings_times"), f"{CB}:settings:times"),
+                                (svc.text("common.settings_health"), f"{CB}:settings:immune")],
+                               [(svc.text("common.settings_done"), f"{CB}:settings:done")]]))
+
+
+async def settings_choice(update: Update, svc: Services, patient: Patient, value: str, now: datetime) -> None:
+    query = update.callback_query
+    if value not in {"date", "zone", "times", "immune", "done"}:
+        return await expired(update, svc)
+    await query.answer()
+    if value == "done":
+        await query.edit_message_reply_markup(None)
+        return
+    patient = svc.store.update_patient(patient.chat_id, now, step=f"edit:{value}")
+    await query.edit_message_reply_markup(None)
+    await send(update, [flow.question(svc, patient, value, now)])

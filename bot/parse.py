@@ -1,0 +1,132 @@
+"""Pure parsers for what patients type: dates, times, time zones and yes/no answers.
+
+No Telegram and no clock here: ``today`` is passed in, so every parser is a
+plain function that tests (and hypothesis) can hammer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+MAX_TEXT = 200  # longer answers are not dates, times or zones; never regex-scan megabytes
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[./\-](\d{1,2})(?:[./\-](\d{2}|\d{4}))?$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """A typed treatment date (2026-11-20, 20.11.2026, 20/11, today, yesterday) or None."""
+    s = text.strip().lower()[:MAX_TEXT]
+    if s in {"today", "heute", "now"}:
+        return today
+    if s in {"yesterday", "gestern"}:
+        return today - timedelta(days=1)
+    if m := _ISO.match(s):
+        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DMY.match(s):
+        first, second = int(m[1]), int(m[2])
+        day, month = (second, first) if second > 12 >= first else (first, second)
+        if m[3]:
+            year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+            return _safe_date(year, month, day)
+        # No year: the nearest such date to today, so "30/12" typed on 2 January means last year.
+        candidates = [d for y in (today.year - 1, today.year, today.year + 1)
+                      if (d := _safe_date(y, month, day)) is not None]
+        return min(candidates, key=lambda d: abs((d - today).days), default=None)
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> time | None:
+    """A typed local time (7:30, 19:00, 7.30, 7pm) or None."""
+    s = text.strip().lower()[:MAX_TEXT]
+    m = _TIME.match(s)
+    if not m:
+        return None
+    hour, minute, meridiem = int(m[1]), int(m[2] or 0), m[3]
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_times(text: str) -> list[time] | None:
+    """One or two typed times ("7:30", "7:30 and 21:00", "8, 20") or None if any part is not a time."""
+    parts = [p for p in re.split(r"\s*(?:,|;|/|\band\b|\s-\s|\s)\s*", text.strip().lower()[:MAX_TEXT]) if p]
+    # Re-join "7 pm" style pairs that the space split apart.
+    joined: list[str] = []
+    for part in parts:
+        if part in {"am", "pm", "a.m.", "p.m."} and joined:
+            joined[-1] += part
+        else:
+            joined.append(part)
+    times = [parse_time(p) for p in joined]
+    if not 1 <= len(times) <= 2 or any(t is None for t in times):
+        return None
+    return times  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def _zone_index() -> dict[str, str]:
+    """Lower-cased zone names and city names (the part after the last slash) to IANA names."""
+    index: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or name in {"Factory", "localtime"}:
+            continue
+        index[name.lower()] = name
+        city = name.rsplit("/", 1)[-1].replace("_", " ").lower()
+        if "/" in name and name.split("/")[0] != "US":
+            index.setdefault(city, name)
+    index.update({"utc": "UTC", "gmt": "UTC", "new york city": "America/New_York", "nyc": "America/New_York",
+                  "washington": "America/New_York", "san francisco": "America/Los_Angeles",
+                  "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
+                  "manchester": "Europe/London", "edinburgh": "Europe/London", "glasgow": "Europe/London",
+                  "barcelona": "Europe/Madrid", "milan": "Europe/Rome", "delhi": "Asia/Kolkata",
+                  "mumbai": "Asia/Kolkata", "beijing": "Asia/Shanghai", "kyiv": "Europe/Kyiv",
+                  "kiev": "Europe/Kyiv", "melbourne": "Australia/Melbourne", "sydney": "Australia/Sydney"})
+    return index
+
+
+def parse_zone(text: str) -> str | None:
+    """An IANA zone name or a common city name ("Europe/Berlin", "berlin", "New York") or None."""
+    s = " ".join(text.strip().lower().replace("_", " ").split())[:MAX_TEXT]
+    name = _zone_index().get(s) or _zone_index().get(s.replace(" ", "_"))
+    if name is None and " " in s and "/" in s:
+        name = _zone_index().get(s.replace(" ", "_"))
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+YES = {"yes", "y", "yeah", "yep", "yup", "ja", "si", "oui", "sure", "ok", "okay", "true", "1"}
+NO = {"no", "n", "nope", "nah", "nein", "non", "false", "0", "none", "never"}
+UNSURE = {"not sure", "unsure", "don't know", "dont know", "do not know", "idk", "maybe", "?", "no idea"}
+
+
+def parse_yes_no(text: str) -> str | None:
+    """'yes', 'no' or 'unsure' for the obvious typed answers, else None."""
+    s = " ".join(text.strip().lower().strip(".!").split())[:MAX_TEXT]
+    if s in YES:
+        return "yes"
+    if s in NO:
+        return "no"
+    if s in UNSURE:
+        return "unsure"
+    return None

@@ -1,0 +1,48 @@
+"""The services every handler and job shares, kept in ``application.bot_data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import ContextTypes
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.store import Store
+from messages.catalog import Catalog
+from schedules.plan import Plan
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """Settings, store, clock, texts and the clinic's care plan."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    catalog: Catalog
+    plan: Plan
+    # Set by the dispatcher: called after re-planning so it can wake earlier than planned.
+    wake: Callable[[], None] = field(default=lambda: None)
+
+    def text(self, key: str, /, **values: Any) -> str:
+        """Render a catalog text; the clinic's name and numbers are always available."""
+        return self.catalog.render(key, **{**self.settings.clinic.contact_values(), **values})
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data[SERVICES_KEY]
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from rows of (label, callback_data); data must fit Telegram's 64 bytes."""
+    for row in rows:
+        for _, data in row:
+            if len(data.encode()) > 64:
+                raise ValueError(f"callback data over 64 bytes: {data!r}")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in rows])

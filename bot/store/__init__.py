@@ -1,0 +1,52 @@
+"""The store: the only package that holds SQL or imports sqlite_utils.
+
+Methods speak the care domain and return dataclasses. The database file is
+created readable by its owner only, and migrations run when it opens.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.store.deliveries import DeliveryRow, DeliveryStore, PlannedDelivery
+from bot.store.migrations import migrations
+from bot.store.patients import PatientStore
+from bot.store.records import Patient, Treatment
+
+__all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "PlannedDelivery", "open_store"]
+
+
+class Store(PatientStore, DeliveryStore):
+    """All persistence for the bot, over one SQLite connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def applied_migrations(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+
+def open_store(path: str | Path | None) -> Store:
+    """Open (creating if needed) the database at ``path``, or an in-memory one for ``None``."""
+    if path is None:
+        return Store(Database(memory=True))
+    path = Path(path)
+    if not path.exists():
+        # Create the file 0600 before SQLite touches it, so no window exists in
+        # which health data sits in a world-readable file.
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    os.chmod(path, 0o600)
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    store = Store(Database(conn))
+    store.db.execute("PRAGMA journal_mode = WAL")
+    return store

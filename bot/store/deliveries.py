@@ -1,0 +1,84 @@
+"""Deliveries: the planned messages of every patient, the source of truth for what is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlite_utils import Database
+
+from bot.store.records import iso
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    """One row to plan: the planner's output plus the slot it was planned for."""
+
+    step: str
+    day: int
+    kind: str
+    slot: str
+    message_key: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A delivery as stored."""
+
+    id: int
+    chat_id: int
+    treatment_id: int
+    step: str
+    day: int
+    kind: str
+    slot: str
+    message_key: str
+    due_at: datetime
+    state: str
+    attempts: int
+    message_id: int | None
+    reason: str | None
+
+
+def _row(row: dict) -> DeliveryRow:
+    return DeliveryRow(
+        id=row["id"], chat_id=row["chat_id"], treatment_id=row["treatment_id"], step=row["step"], day=row["day"],
+        kind=row["kind"], slot=row["slot"], message_key=row["message_key"],
+        due_at=datetime.fromisoformat(row["due_at"]), state=row["state"], attempts=row["attempts"],
+        message_id=row["message_id"], reason=row["reason"])
+
+
+class DeliveryStore:
+    """Store methods about planned messages."""
+
+    db: Database
+
+    def replace_pending(self, chat_id: int, treatment_id: int, planned: Iterable[PlannedDelivery],
+                        now: datetime) -> int:
+        """Re-plan a patient in one transaction: drop what is still pending (of any session), add the new
+        plan's future rows. Rows already sent or skipped keep their natural key, so a step is never sent twice.
+        Returns the number of rows now pending."""
+        stamp = iso(now)
+        rows = [(chat_id, treatment_id, p.step, p.day, p.kind, p.slot, p.message_key, iso(p.due_at), stamp)
+                for p in planned if p.due_at > now]
+        with self.db.atomic():
+            self.db.execute("DELETE FROM deliveries WHERE chat_id = ? AND state = 'pending'"
+                            " AND kind NOT IN ('followup', 'reprompt')", [chat_id])
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (chat_id, treatment_id, step, day, kind, slot, message_key,"
+                " due_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return self.db.execute("SELECT count(*) FROM deliveries WHERE chat_id = ? AND state = 'pending'",
+                               [chat_id]).fetchone()[0]
+
+    def upcoming(self, chat_id: int, limit: int = 10) -> list[DeliveryRow]:
+        """The patient's next pending deliveries, soonest first."""
+        return [_row(r) for r in self.db.query(
+            "SELECT * FROM deliveries WHERE chat_id = ? AND state = 'pending' ORDER BY due_at, id LIMIT ?",
+            [chat_id, limit])]
+
+    def deliveries(self, chat_id: int) -> list[DeliveryRow]:
+        """Every delivery of a patient, in due order (for /mydata and tests)."""
+        return [_row(r) for r in self.db.query(
+            "SELECT * FROM deliveries WHERE chat_id = ? ORDER BY due_at, id", [chat_id])]

@@ -1,0 +1,64 @@
+"""The schema, as numbered sqlite-utils migrations applied every time the store opens.
+
+Never edit a migration that has shipped: add the next number. A new and an old
+database then end up with the same schema.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("aftercare")
+
+
+@migrations(name="0001_patients_treatments_deliveries")
+def m0001(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE patients (
+            chat_id INTEGER PRIMARY KEY,
+            user_id INTEGER,
+            display_name TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('enrolling', 'active')),
+            step TEXT,                 -- the enrolment or settings question awaiting an answer
+            draft_date TEXT,           -- treatment date chosen during enrolment (ISO date)
+            zone TEXT,                 -- IANA zone name
+            morning TEXT, evening TEXT,            -- local HH:MM
+            immunocompromised TEXT,    -- yes / no / unsure
+            cold_sore_history TEXT,    -- yes / no / unsure
+            skin_type TEXT,            -- Fitzpatrick I..VI, or NULL when skipped
+            reachable INTEGER NOT NULL DEFAULT 1,
+            consent_at TEXT NOT NULL,  -- UTC ISO instants
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE treatments (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            plan TEXT NOT NULL,
+            treatment_date TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            replaced_at TEXT           -- set when a newer session replaces this one
+        )""")
+    db.execute("CREATE INDEX treatments_chat ON treatments(chat_id, replaced_at)")
+    db.execute("""
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            treatment_id INTEGER NOT NULL REFERENCES treatments(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            message_key TEXT NOT NULL,
+            due_at TEXT NOT NULL,      -- UTC ISO instant
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'claimed', 'sent', 'skipped', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            reason TEXT,
+            updated_at TEXT NOT NULL,
+            UNIQUE (chat_id, treatment_id, step)
+        )""")
+    db.execute("CREATE INDEX deliveries_due ON deliveries(state, due_at)")
+    db.execute("CREATE INDEX deliveries_chat ON deliveries(chat_id, state)")

@@ -1,0 +1,106 @@
+"""Patients and their treatment sessions: consent, enrolment answers, settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.store.records import Patient, Treatment, iso, parse_time
+
+# Columns a flow may set through update_patient(); anything else is a programming error.
+PROFILE_COLUMNS = frozenset({
+    "step", "draft_date", "zone", "morning", "evening", "immunocompromised",
+    "cold_sore_history", "skin_type", "display_name", "reachable",
+})
+
+
+class PatientStore:
+    """Store methods about who the patient is."""
+
+    db: Database
+
+    def patient(self, chat_id: int) -> Patient | None:
+        """The patient behind a private chat, or None if nothing is stored."""
+        rows = list(self.db.query("SELECT * FROM patients WHERE chat_id = ?", [chat_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return Patient(
+            chat_id=row["chat_id"], user_id=row["user_id"], display_name=row["display_name"],
+            status=row["status"], step=row["step"],
+            draft_date=date.fromisoformat(row["draft_date"]) if row["draft_date"] else None,
+            zone=row["zone"], morning=parse_time(row["morning"]), evening=parse_time(row["evening"]),
+            immunocompromised=row["immunocompromised"], cold_sore_history=row["cold_sore_history"],
+            skin_type=row["skin_type"], reachable=bool(row["reachable"]),
+            treatment=self.current_treatment(chat_id),
+        )
+
+    def current_treatment(self, chat_id: int) -> Treatment | None:
+        rows = list(self.db.query(
+            "SELECT id, plan, treatment_date FROM treatments WHERE chat_id = ? AND replaced_at IS NULL "
+            "ORDER BY id DESC LIMIT 1", [chat_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return Treatment(row["id"], row["plan"], date.fromisoformat(row["treatment_date"]))
+
+    def give_consent(self, chat_id: int, user_id: int | None, display_name: str, first_step: str,
+                     now: datetime) -> Patient:
+        """Create the patient's row: the first thing stored, and only after consent."""
+        stamp = iso(now)
+        self.db.execute(
+            "INSERT INTO patients (chat_id, user_id, display_name, status, step, consent_at, created_at,"
+            " updated_at) VALUES (?, ?, ?, 'enrolling', ?, ?, ?, ?)"
+            " ON CONFLICT(chat_id) DO UPDATE SET step = excluded.step, updated_at = excluded.updated_at,"
+            " reachable = 1",
+            [chat_id, user_id, display_name, first_step, stamp, stamp, stamp])
+        patient = self.patient(chat_id)
+        assert patient is not None
+        return patient
+
+    def update_patient(self, chat_id: int, now: datetime, **values: Any) -> Patient:
+        """Set profile columns (see PROFILE_COLUMNS) in one statement."""
+        unknown = set(values) - PROFILE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a patient column: {sorted(unknown)}")
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        params = [_column_value(v) for v in values.values()] + [iso(now), chat_id]
+        self.db.execute(f"UPDATE patients SET {assignments}, updated_at = ? WHERE chat_id = ?", params)
+        patient = self.patient(chat_id)
+        if patient is None:
+            raise LookupError(f"no patient for chat {chat_id}")
+        return patient
+
+    def start_treatment(self, chat_id: int, plan: str, treatment_date: date, now: datetime) -> Treatment:
+        """Make a new treatment session current and mark the patient enrolled, in one transaction."""
+        stamp = iso(now)
+        with self.db.atomic():
+            self.db.execute("UPDATE treatments SET replaced_at = ? WHERE chat_id = ? AND replaced_at IS NULL",
+                            [stamp, chat_id])
+            self.db.execute(
+                "INSERT INTO treatments (chat_id, plan, treatment_date, created_at) VALUES (?, ?, ?, ?)",
+                [chat_id, plan, treatment_date.isoformat(), stamp])
+            self.db.execute("UPDATE patients SET status = 'active', step = NULL, draft_date = NULL,"
+                            " updated_at = ? WHERE chat_id = ?", [stamp, chat_id])
+        treatment = self.current_treatment(chat_id)
+        assert treatment is not None
+        return treatment
+
+    def move_treatment(self, treatment_id: int, treatment_date: date) -> None:
+        """Correct the date of the current session (a typo fix, not a new session)."""
+        self.db.execute("UPDATE treatments SET treatment_date = ? WHERE id = ?",
+                        [treatment_date.isoformat(), treatment_id])
+
+    def patient_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM patients WHERE status = 'active'").fetchone()[0]
+
+
+def _column_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat(timespec="minutes") if hasattr(value, "hour") and not hasattr(value, "year") \
+            else value.isoformat()
+    return value

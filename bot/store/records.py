@@ -1,0 +1,54 @@
+"""Plain dataclasses the store returns; nothing here touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+
+def iso(instant: datetime) -> str:
+    """A UTC instant as stored: ISO 8601 with offset, sortable as text."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetimes are never stored")
+    return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_time(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One treatment session: a care plan started on a treatment date (day 0)."""
+
+    id: int
+    plan: str
+    treatment_date: date
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A patient as stored, with their current treatment session (None while enrolling)."""
+
+    chat_id: int
+    user_id: int | None
+    display_name: str
+    status: str
+    step: str | None
+    draft_date: date | None
+    zone: str | None
+    morning: time | None
+    evening: time | None
+    immunocompromised: str | None
+    cold_sore_history: str | None
+    skin_type: str | None
+    reachable: bool
+    treatment: Treatment | None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def treatment_date(self) -> date | None:
+        return self.treatment.treatment_date if self.treatment else self.draft_date

@@ -1,0 +1,1 @@
+"""What the bot says and how worrying an answer is: pure code plus data, no Telegram."""

@@ -1,0 +1,75 @@
+"""Every user-facing text, loaded from ``catalog/<lang>/<area>.toml`` and rendered by key.
+
+Keys are ``<area>.<name>``: the area is the file name, so ``enrol.toml``'s
+``welcome`` is ``enrol.welcome``. One file per area (rather than one big
+``en.toml``) keeps each flow's wording reviewable on its own page.
+Texts use ``str.format`` placeholders such as ``{clinic_name}``.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Mapping
+
+DEFAULT_LANGUAGE = "en"
+
+
+class MissingText(KeyError):
+    """A message key (or one of its placeholders) is not in the catalog."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An immutable mapping of message keys to templates for one language."""
+
+    language: str
+    texts: Mapping[str, str]
+
+    def has(self, key: str) -> bool:
+        return key in self.texts
+
+    def render(self, key: str, /, **values: Any) -> str:
+        """Return the text for ``key`` with ``values`` filled in."""
+        try:
+            template = self.texts[key]
+        except KeyError:
+            raise MissingText(key) from None
+        try:
+            return template.format(**values)
+        except KeyError as exc:
+            raise MissingText(f"{key}: placeholder {exc.args[0]!r} not supplied") from None
+
+    def placeholders(self, key: str) -> set[str]:
+        """Names of the placeholders used by ``key``'s template."""
+        return {
+            field.split(".")[0].split("[")[0]
+            for _, field, _, _ in string.Formatter().parse(self.texts[key])
+            if field
+        }
+
+
+def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
+    for name, value in table.items():
+        key = f"{prefix}.{name}"
+        if isinstance(value, Mapping):
+            _flatten(key, value, out)
+        elif isinstance(value, str):
+            out[key] = value.strip("\n")
+        else:
+            raise ValueError(f"catalog entry {key} must be text, not {type(value).__name__}")
+
+
+def load_catalog(language: str = DEFAULT_LANGUAGE) -> Catalog:
+    """Read every ``catalog/<language>/*.toml`` shipped with the package."""
+    folder = resources.files("messages").joinpath("catalog", language)
+    texts: dict[str, str] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            area = entry.name.removesuffix(".toml")
+            _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), texts)
+    if not texts:
+        raise ValueError(f"no catalog texts found for language {language!r}")
+    return Catalog(language, texts)

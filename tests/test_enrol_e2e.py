@@ -1,0 +1,170 @@
+"""End-to-end enrolment through the real Application and the fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from tests.conftest import enrol, open_phone
+
+CHAT = 1001
+
+
+async def test_welcome_stores_nothing_before_consent(phone):
+    """/start explains the bot and asks for consent without storing anything."""
+    replies = await phone.send(CHAT, "/start")
+    assert "do not diagnose" in replies[0].text and "Do you agree?" in replies[0].text
+    assert replies[0].labels == ["I agree", "No, thanks"]
+    assert phone.store.patient(CHAT) is None
+
+
+async def test_declining_consent_stores_nothing(phone):
+    """Saying no leaves no row behind and says so."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "No, thanks")
+    assert "nothing about you has been stored" in phone.last(CHAT).text
+    assert phone.store.patient(CHAT) is None
+
+
+async def test_enrolment_with_buttons(phone):
+    """Tapping through every question enrols the patient with the clinic defaults."""
+    await enrol(phone)
+    patient = phone.store.patient(CHAT)
+    assert patient.enrolled and patient.step is None
+    assert patient.treatment.treatment_date == date(2026, 11, 23)
+    assert (patient.zone, patient.morning, patient.evening) == ("Europe/London", time(8), time(21))
+    assert (patient.immunocompromised, patient.cold_sore_history, patient.skin_type) == ("no", "no", None)
+    summary = phone.last(CHAT).text
+    assert "You're all set" in summary and "23 Nov 2026 (day 0" in summary and "08:00 and 21:00" in summary
+
+
+async def test_enrolment_with_typed_answers(phone):
+    """Every question also accepts the obvious typed answer."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    await phone.send(CHAT, "20.11.2026")
+    await phone.send(CHAT, "berlin")
+    await phone.send(CHAT, "7:30 and 19:00")
+    await phone.send(CHAT, "yes")
+    await phone.send(CHAT, "not sure")
+    await phone.send(CHAT, "iv")
+    patient = phone.store.patient(CHAT)
+    assert patient.treatment.treatment_date == date(2026, 11, 20)
+    assert (patient.zone, patient.morning, patient.evening) == ("Europe/Berlin", time(7, 30), time(19))
+    assert (patient.immunocompromised, patient.cold_sore_history, patient.skin_type) == ("yes", "unsure", "IV")
+    assert "day 3" in phone.last(CHAT).text
+
+
+async def test_bad_inputs_get_hints_and_change_nothing(phone):
+    """Impossible dates, unknown zones and bad times are refused with the reason; the question stays."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    assert "couldn't read that as a date" in (await phone.send(CHAT, "31.02.2026"))[0].text
+    assert "more than 60 days ago" in (await phone.send(CHAT, "2025-01-01"))[0].text
+    assert "days away" in (await phone.send(CHAT, "2027-06-01"))[0].text
+    assert phone.store.patient(CHAT).step == "enrol:date"
+    await phone.send(CHAT, "yesterday")
+    assert "don't know the time zone" in (await phone.send(CHAT, "Atlantis/Lost"))[0].text
+    await phone.send(CHAT, "Europe/Paris")
+    assert "couldn't read that as a time" in (await phone.send(CHAT, "25:99"))[0].text
+    await phone.send(CHAT, "7:00")
+    assert "later than the morning" in (await phone.send(CHAT, "6:00"))[0].text
+    await phone.send(CHAT, "20:30")
+    assert "tap Yes, No or Not sure" in (await phone.send(CHAT, "purple"))[0].text
+    patient = phone.store.patient(CHAT)
+    assert (patient.morning, patient.evening, patient.step) == (time(7), time(20, 30), "enrol:immune")
+
+
+async def test_another_date_picker(phone):
+    """'Another date' offers the past week as buttons."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    await phone.tap(CHAT, "Another date")
+    await phone.tap(CHAT, "Thu 19 Nov")
+    assert phone.store.patient(CHAT).draft_date == date(2026, 11, 19)
+
+
+async def test_shared_location_sets_zone(phone):
+    """A shared location is resolved offline to the zone at that place."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    await phone.tap(CHAT, "Today")
+    await phone.feed(phone.telegram.message(CHAT, None, location={"latitude": 40.7128, "longitude": -74.006}))
+    assert phone.store.patient(CHAT).zone == "America/New_York"
+
+
+async def test_stale_and_forged_buttons_change_nothing(phone):
+    """An old consent button, a tap on a past question and forged data get 'expired' and no change."""
+    await enrol(phone)
+    before = phone.store.patient(CHAT)
+    for data in ("e1:consent:yes", "e1:date:today", "e1:skin:VI", "zz:1", "e1:date:20261301", "e1:x"):
+        await phone.press(CHAT, data)
+        assert "expired" in phone.telegram.callback_answers[-1].get("text", "")
+    assert phone.store.patient(CHAT) == before
+
+
+async def test_restart_keeps_enrolment(settings, store, clock):
+    """A new Application on the same database finds the patient enrolled."""
+    first = await open_phone(settings, store, clock)
+    await enrol(first)
+    await first.app.shutdown()
+    store.close()
+    from bot.store import open_store
+    reopened = open_store(settings.database_path)
+    second = await open_phone(settings, reopened, clock)
+    replies = await second.send(CHAT, "/start")
+    assert "already enrolled" in replies[0].text
+    reopened.close()
+    await second.app.shutdown()
+
+
+async def test_new_treatment_session(phone):
+    """/start when enrolled can register a new session, which becomes current."""
+    await enrol(phone)
+    old = phone.store.patient(CHAT).treatment
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "new treatment")
+    await phone.send(CHAT, "tomorrow" if False else "2026-11-25")
+    patient = phone.store.patient(CHAT)
+    assert patient.treatment.id != old.id and patient.treatment.treatment_date == date(2026, 11, 25)
+    assert "New treatment registered" in phone.last(CHAT).text
+
+
+async def test_keep_current_session(phone):
+    """Choosing to keep the session changes nothing."""
+    await enrol(phone)
+    before = phone.store.patient(CHAT)
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "Keep")
+    assert phone.store.patient(CHAT) == before
+
+
+async def test_settings_change_zone(phone):
+    """/settings can change the time zone and shows the new summary."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Time zone")
+    await phone.send(CHAT, "Tokyo")
+    assert phone.store.patient(CHAT).zone == "Asia/Tokyo"
+    assert "Saved" in phone.last(CHAT).text and "Asia/Tokyo" in phone.last(CHAT).text
+
+
+async def test_group_chats_are_refused(phone):
+    """A command in a group gets a polite refusal and nothing is stored."""
+    replies = await phone.send(-500, "/start", chat_type="group")
+    assert "private chat" in replies[0].text
+    assert phone.store.patient(-500) is None
+
+
+async def test_unknown_text_and_commands_get_a_hint(phone):
+    """Text the bot cannot place and unknown commands get a short hint, never silence."""
+    assert "didn't understand" in (await phone.send(CHAT, "hello?"))[0].text
+    assert "don't know that command" in (await phone.send(CHAT, "/frobnicate"))[0].text
+
+
+async def test_resume_unfinished_enrolment(phone):
+    """/start in the middle of enrolment asks the pending question again."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    await phone.tap(CHAT, "Today")
+    replies = await phone.send(CHAT, "/start")
+    assert "carry on" in replies[0].text and "time zone" in replies[1].text
