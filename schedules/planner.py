@@ -1,0 +1,264 @@
+"""The pure planner: turn a care plan into deliveries, and judge late ones.
+
+Everything here is a function of plain values. It never reads the clock
+(``now`` is passed in), never touches Telegram or SQLite, and turns local
+wall times into UTC instants in exactly one place, :func:`local_to_utc`, so
+daylight-saving time is handled (and tested) once.
+
+DST choices, both PEP 495 ``fold=0`` semantics:
+
+* a wall time that does not exist (spring forward, e.g. 02:30 in Berlin on
+  2026-03-29) is read with the offset *before* the gap, which moves it
+  forward by the gap's length: 02:30 becomes 03:30 local. One reminder, a
+  little late, never skipped and never early.
+* a wall time that happens twice (fall back, e.g. 02:30 on 2026-10-25) is
+  the *first* occurrence. One reminder, never two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from .plan import Plan, plan_days, slot_time
+
+UTC = timezone.utc
+MIDNIGHT = time(0, 0)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When one patient wants reminders, in their own IANA zone."""
+
+    zone: str
+    morning: time
+    midday: time
+    evening: time
+    quiet_start: time | None = None
+    quiet_end: time | None = None  # may be earlier than quiet_start: wraps midnight
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The treating clinic's sunscreen window (it differs per clinic)."""
+
+    sunscreen_start_day: int
+    sunscreen_end_day: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message due to one patient; ``step`` is its stable natural key."""
+
+    step: str
+    day: int
+    kind: str
+    message_key: str
+    due_utc: datetime
+    at: str = ""  # the step's slot or "HH:MM": what decide() needs when the row is claimed
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """Whether a claimed delivery is still worth sending, and why not."""
+
+    send: bool
+    reason: str | None = None
+
+
+def _zone(zone: str | ZoneInfo) -> ZoneInfo:
+    return zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+
+
+def _require_aware(instant: datetime, name: str) -> None:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {instant!r}")
+
+
+def local_to_utc(d: date, t: time, zone: str | ZoneInfo) -> datetime:
+    """The UTC instant of wall time ``t`` on ``d`` in ``zone`` (fold=0, see module doc)."""
+    # zoneinfo implements PEP 495: with fold=0 a gap time uses the pre-gap
+    # offset (so it lands after the gap) and an ambiguous time its first
+    # occurrence. Any tzinfo/fold on ``t`` is discarded on purpose.
+    wall = datetime.combine(d, t.replace(tzinfo=None, fold=0))
+    return wall.replace(tzinfo=_zone(zone)).astimezone(UTC)
+
+
+def _in_quiet(t: time, timing: Timing) -> bool:
+    start, end = timing.quiet_start, timing.quiet_end
+    if (start is None) != (end is None):
+        raise ValueError(f"quiet hours need both a start and an end, got {start!r}-{end!r}")
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end  # wraps midnight, e.g. 22:00-07:00
+
+
+def respect_quiet(instant: datetime, timing: Timing) -> datetime:
+    """Move ``instant`` to the end of the patient's quiet hours if it falls inside them."""
+    zone = _zone(timing.zone)
+    local = instant.astimezone(zone)
+    # Judge the *actual* local time (after any DST shift), not the requested one.
+    wall = local.time().replace(tzinfo=None)
+    if not _in_quiet(wall, timing):
+        return instant
+    end_date = local.date()
+    if timing.quiet_start > timing.quiet_end and wall >= timing.quiet_start:
+        end_date += timedelta(days=1)  # evening part of a wrapping window
+    return local_to_utc(end_date, timing.quiet_end, zone)
+
+
+def slot_clock(at: str, timing: Timing) -> time:
+    """The local wall time of a step's ``at``: the patient's slot or a fixed HH:MM."""
+    fixed = slot_time(at)
+    if fixed is not None:
+        return fixed
+    return {"morning": timing.morning, "midday": timing.midday, "evening": timing.evening}[at]
+
+
+def expand(plan: Plan, treatment_date: date, timing: Timing, protocol: Protocol) -> list[Delivery]:
+    """Every delivery of ``plan`` for one treatment, sorted by due instant then step."""
+    if protocol.sunscreen_start_day < 0 or protocol.sunscreen_end_day < protocol.sunscreen_start_day:
+        raise ValueError(f"bad sunscreen window {protocol!r}")
+    zone = _zone(timing.zone)
+    out: list[Delivery] = []
+    for step in plan.steps:
+        clock = slot_clock(step.at, timing)
+        days = plan_days(
+            step, plan.length_days, protocol.sunscreen_start_day, protocol.sunscreen_end_day
+        )
+        for day in days:
+            due = local_to_utc(treatment_date + timedelta(days=day), clock, zone)
+            out.append(
+                Delivery(
+                    f"{step.key}:{day}", day, step.kind, step.message,
+                    respect_quiet(due, timing), step.at,
+                )
+            )
+    out.sort(key=lambda d: (d.due_utc, d.step))
+    return out
+
+
+def pending_after(deliveries: list[Delivery], now_utc: datetime) -> list[Delivery]:
+    """Deliveries due at or after ``now_utc``: what re-planning keeps after a settings change."""
+    _require_aware(now_utc, "now_utc")
+    return [d for d in deliveries if d.due_utc >= now_utc]
+
+
+def day_since(treatment_date: date, now_utc: datetime, zone: str | ZoneInfo) -> int:
+    """Local calendar days since treatment (0 on the treatment day, negative before)."""
+    _require_aware(now_utc, "now_utc")
+    return (now_utc.astimezone(_zone(zone)).date() - treatment_date).days
+
+
+def next_local(now_utc: datetime, t: time, timing: Timing) -> datetime:
+    """The next instant at local time ``t`` (today if still ahead, else tomorrow), out of quiet hours."""
+    _require_aware(now_utc, "now_utc")
+    zone = _zone(timing.zone)
+    today = now_utc.astimezone(zone).date()
+    due = local_to_utc(today, t, zone)
+    if due <= now_utc:
+        due = local_to_utc(today + timedelta(days=1), t, zone)
+    return respect_quiet(due, timing)
+
+
+# --- timeline ---------------------------------------------------------------
+
+# (first day, last day, catalog key), from triage-rules §3.
+TIMELINE: tuple[tuple[int, int | None, str], ...] = (
+    (0, 0, "timeline.day_0"),
+    (1, 1, "timeline.day_1"),
+    (2, 2, "timeline.day_2"),
+    (3, 3, "timeline.day_3"),
+    (4, 7, "timeline.days_4_7"),
+    (8, 14, "timeline.days_8_14"),
+    (15, 60, "timeline.days_15_60"),
+    (61, None, "timeline.after_60"),
+)
+
+
+def timeline_key(day: int) -> str:
+    """The catalog key of the expected-healing line for ``day`` since treatment."""
+    if day < 0:
+        return "timeline.before_treatment"
+    for first, last, key in TIMELINE:
+        if first <= day and (last is None or day <= last):
+            return key
+    raise AssertionError("TIMELINE covers every day >= 0")  # pragma: no cover
+
+
+# --- lateness ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """Drop a delivery found after ``at`` local time on its due day.
+
+    ``at = MIDNIGHT`` means the midnight that *ends* the due day, i.e. the
+    delivery is still sent any time on the local day it was due.
+    """
+
+    at: time
+    reason: str
+
+
+_NOON = Cutoff(time(12, 0), "late_past_noon")
+_AFTERNOON = Cutoff(time(17, 0), "late_past_1700")
+_TONIGHT = Cutoff(MIDNIGHT, "late_past_midnight")
+_SAME_DAY = Cutoff(MIDNIGHT, "late_next_day")
+
+# kind -> slot -> Cutoff, or None for "never dropped". "*" covers every slot.
+# A reminder to put on sunscreen is useless once the morning is gone; a
+# check-in is still useful the same evening; a follow-up after a worrying
+# check-in (and a re-prompt for a missed one) is never dropped.
+LATENESS_POLICIES: dict[str, dict[str, Cutoff | None]] = {
+    "sunscreen": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
+    "skincare": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
+    "note": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
+    "checkin": {"*": _SAME_DAY},
+    "followup": {"*": None},
+    "reprompt": {"*": None},
+}
+
+# If quiet hours push a delivery past its own cutoff (quiet hours ending at
+# 13:00 and a morning reminder), it is still sent within this grace period of
+# its due instant instead of being dropped by the dispatcher's few seconds of
+# lag.
+SHIFTED_GRACE = timedelta(minutes=30)
+
+
+def slot_of(at: str) -> str:
+    """The slot a step's ``at`` belongs to; fixed times go by the policy hours."""
+    fixed = slot_time(at)
+    if fixed is None:
+        return at
+    if fixed < _NOON.at:
+        return "morning"
+    return "midday" if fixed < _AFTERNOON.at else "evening"
+
+
+def decide(kind: str, at: str, due_utc: datetime, now_utc: datetime, zone: str | ZoneInfo) -> Lateness:
+    """Whether a delivery claimed at ``now_utc`` is still sent (the lateness policy)."""
+    _require_aware(due_utc, "due_utc")
+    _require_aware(now_utc, "now_utc")
+    if now_utc <= due_utc:
+        return Lateness(True)
+    slots = LATENESS_POLICIES.get(kind)
+    if slots is None:
+        return Lateness(True)  # unknown kind: sending is safer than a silent drop
+    cutoff = slots["*"] if "*" in slots else slots.get(slot_of(at))
+    if cutoff is None:
+        return Lateness(True)  # never dropped (or a slot no policy names: send)
+    tz = _zone(zone)
+    due_day = due_utc.astimezone(tz).date()
+    if cutoff.at == MIDNIGHT:
+        deadline = local_to_utc(due_day + timedelta(days=1), MIDNIGHT, tz)
+    else:
+        deadline = local_to_utc(due_day, cutoff.at, tz)
+    if due_utc >= deadline:
+        deadline = due_utc + SHIFTED_GRACE
+    if now_utc < deadline:
+        return Lateness(True)
+    return Lateness(False, cutoff.reason)
