@@ -1,0 +1,93 @@
+"""``aftercare triage --day N TOKEN... [--json]``: triage a check-in from the command line.
+
+A thin shell over ``messages.triage``: it parses arguments, calls the pure
+core and prints the verdict, so clinicians can try the rules by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import NoReturn, TextIO
+
+from messages.triage import UnknownToken, Verdict, evaluate_tokens
+
+
+class _UsageError(Exception):
+    """Raised instead of argparse's sys.exit, so the caller's streams and exit code are used."""
+
+    def __init__(self, status: int, message: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that writes to given streams and never exits the process."""
+
+    def __init__(self, out: TextIO, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._out = out
+
+    def print_help(self, file: TextIO | None = None) -> None:
+        super().print_help(file or self._out)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _UsageError(status, message or "")
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(2, f"{self.format_usage()}{self.prog}: error: {message}\n")
+
+
+def _day(text: str) -> int:
+    """Parse --day: a whole number of days since treatment, 0 or more."""
+    try:
+        day = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if day < 0:
+        raise argparse.ArgumentTypeError(f"day must be 0 or more, not {day}")
+    return day
+
+
+def _parser(out: TextIO) -> _Parser:
+    parser = _Parser(
+        out,
+        prog="aftercare triage",
+        description="Triage one check-in with the rules in messages/triage.toml.",
+    )
+    parser.add_argument("--day", type=_day, required=True, help="days since treatment (treatment day is 0)")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    parser.add_argument("tokens", nargs="*", metavar="TOKEN", help="check-in tokens, e.g. redness:severe")
+    return parser
+
+
+def _as_text(verdict: Verdict) -> str:
+    lines = [verdict.level]
+    lines += [f"{r.rule} {r.level}: {', '.join(r.answers)}".rstrip() for r in verdict.reasons]
+    return "\n".join(lines) + "\n"
+
+
+def _as_json(verdict: Verdict) -> str:
+    reasons = [{"rule": r.rule, "level": r.level, "answers": list(r.answers)} for r in verdict.reasons]
+    data = {"level": verdict.level, "reasons": reasons, "rules_version": verdict.rules_version}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def triage_command(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run ``aftercare triage``; return the exit code (0 ok, 2 bad arguments or tokens)."""
+    argv = list(argv)
+    if argv[:1] == ["triage"]:  # tolerate being handed the sub-command name too
+        argv = argv[1:]
+    try:
+        args = _parser(out).parse_args(argv)
+    except _UsageError as exc:
+        err.write(exc.message)
+        return exc.status
+    try:
+        verdict = evaluate_tokens(args.tokens, args.day)
+    except UnknownToken as exc:
+        err.write(f"aftercare triage: {exc}\n")
+        return 2
+    out.write(_as_json(verdict) if args.json else _as_text(verdict))
+    return 0
