@@ -1,0 +1,164 @@
+"""Check-ins, their triage verdicts and the clinic alerts they raise."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.store.records import iso
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    """A check-in as stored; ``answers`` are (question, value) pairs in answer order."""
+
+    id: int
+    chat_id: int
+    treatment_id: int
+    day: int
+    state: str
+    answers: list[tuple[str, str]]
+    selection: list[str]
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    id: int
+    chat_id: int
+    day: int
+    level: str
+    reasons: list[dict]
+    tokens: list[str]
+    rules_version: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    chat_id: int
+    display_name: str
+    day: int
+    level: str
+    reasons: list[dict]
+    tokens: list[str]
+    created_at: datetime
+    acknowledged_by: int | None
+
+
+def _checkin(row: dict) -> CheckinRow:
+    return CheckinRow(row["id"], row["chat_id"], row["treatment_id"], row["day"], row["state"],
+                      [tuple(pair) for pair in json.loads(row["answers"])],
+                      [s for s in row["selection"].split(",") if s], row["message_id"])
+
+
+def _verdict(row: dict) -> VerdictRow:
+    return VerdictRow(row["id"], row["chat_id"], row["day"], row["level"], json.loads(row["reasons"]),
+                      json.loads(row["tokens"]), row["rules_version"], datetime.fromisoformat(row["created_at"]))
+
+
+class CheckinStore:
+    """Store methods about check-ins, verdicts and alerts."""
+
+    db: Database
+
+    def open_checkin(self, chat_id: int) -> CheckinRow | None:
+        rows = list(self.db.query("SELECT * FROM checkins WHERE chat_id = ? AND state = 'open' ORDER BY id DESC"
+                                  " LIMIT 1", [chat_id]))
+        return _checkin(rows[0]) if rows else None
+
+    def checkin(self, checkin_id: int) -> CheckinRow | None:
+        rows = list(self.db.query("SELECT * FROM checkins WHERE id = ?", [checkin_id]))
+        return _checkin(rows[0]) if rows else None
+
+    def begin_checkin(self, chat_id: int, treatment_id: int, day: int, now: datetime) -> CheckinRow:
+        """Start a fresh check-in, abandoning any open one (one transaction)."""
+        with self.db.atomic():
+            self.db.execute("UPDATE checkins SET state = 'abandoned' WHERE chat_id = ? AND state = 'open'",
+                            [chat_id])
+            cursor = self.db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, started_at)"
+                                     " VALUES (?, ?, ?, 'open', ?)", [chat_id, treatment_id, day, iso(now)])
+        return self.checkin(cursor.lastrowid)
+
+    def save_progress(self, checkin_id: int, answers: list[tuple[str, str]], selection: list[str],
+                      message_id: int | None = None) -> None:
+        self.db.execute("UPDATE checkins SET answers = ?, selection = ?, message_id = coalesce(?, message_id)"
+                        " WHERE id = ? AND state = 'open'",
+                        [json.dumps(answers), ",".join(selection), message_id, checkin_id])
+
+    def complete_checkin(self, checkin_id: int | None, chat_id: int, treatment_id: int, day: int, state: str,
+                         level: str, reasons: list[dict], tokens: list[str], rules_version: str,
+                         rash_first_day: int | None, now: datetime) -> int:
+        """Close the check-in and store its verdict in one transaction; returns the verdict id."""
+        stamp = iso(now)
+        with self.db.atomic():
+            if checkin_id is not None:
+                self.db.execute("UPDATE checkins SET state = ?, completed_at = ? WHERE id = ?",
+                                [state, stamp, checkin_id])
+            if rash_first_day is not None:
+                self.db.execute("UPDATE treatments SET rash_first_day = coalesce(rash_first_day, ?) WHERE id = ?",
+                                [rash_first_day, treatment_id])
+            cursor = self.db.execute(
+                "INSERT INTO verdicts (chat_id, checkin_id, treatment_id, day, level, reasons, tokens,"
+                " rules_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [chat_id, checkin_id, treatment_id, day, level, json.dumps(reasons), json.dumps(tokens),
+                 rules_version, stamp])
+        return cursor.lastrowid
+
+    def rash_first_day(self, treatment_id: int) -> int | None:
+        row = self.db.execute("SELECT rash_first_day FROM treatments WHERE id = ?", [treatment_id]).fetchone()
+        return row[0] if row else None
+
+    def last_verdict(self, chat_id: int, treatment_id: int) -> VerdictRow | None:
+        rows = list(self.db.query("SELECT * FROM verdicts WHERE chat_id = ? AND treatment_id = ?"
+                                  " ORDER BY id DESC LIMIT 1", [chat_id, treatment_id]))
+        return _verdict(rows[0]) if rows else None
+
+    def verdicts(self, chat_id: int, treatment_id: int) -> list[VerdictRow]:
+        return [_verdict(r) for r in self.db.query(
+            "SELECT * FROM verdicts WHERE chat_id = ? AND treatment_id = ? ORDER BY id", [chat_id, treatment_id])]
+
+    def checkins_done(self, chat_id: int, treatment_id: int, day: int) -> int:
+        return self.db.execute("SELECT count(*) FROM checkins WHERE chat_id = ? AND treatment_id = ? AND day = ?"
+                               " AND state IN ('done', 'emergency')", [chat_id, treatment_id, day]).fetchone()[0]
+
+    def raise_alert(self, chat_id: int, verdict_id: int, level: str, now: datetime) -> int:
+        return self.db.execute("INSERT INTO alerts (chat_id, verdict_id, level, created_at) VALUES (?, ?, ?, ?)",
+                               [chat_id, verdict_id, level, iso(now)]).lastrowid
+
+    def alert_sent(self, alert_id: int, message_id: int) -> None:
+        self.db.execute("UPDATE alerts SET clinic_message_id = ? WHERE id = ?", [message_id, alert_id])
+
+    def acknowledge_alert(self, alert_id: int, user_id: int, now: datetime) -> bool:
+        """Record who acknowledged; False if unknown or already acknowledged (a double tap)."""
+        cursor = self.db.execute("UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?"
+                                 " WHERE id = ? AND acknowledged_by IS NULL", [user_id, iso(now), alert_id])
+        return cursor.rowcount == 1
+
+    def alerts(self, open_only: bool = True, limit: int = 50, alert_id: int | None = None) -> list[AlertRow]:
+        """Clinic alerts, newest first (only unacknowledged ones by default)."""
+        rows = self.db.query(
+            "SELECT a.id, a.chat_id, p.display_name, v.day, a.level, v.reasons, v.tokens, a.created_at,"
+            " a.acknowledged_by FROM alerts a JOIN verdicts v ON v.id = a.verdict_id"
+            " JOIN patients p ON p.chat_id = a.chat_id"
+            " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) ORDER BY a.id DESC LIMIT ?",
+            [int(open_only), alert_id, alert_id, limit])
+        return [AlertRow(r["id"], r["chat_id"], r["display_name"], r["day"], r["level"], json.loads(r["reasons"]),
+                         json.loads(r["tokens"]), datetime.fromisoformat(r["created_at"]), r["acknowledged_by"])
+                for r in rows]
+
+    def alert(self, alert_id: int) -> AlertRow | None:
+        found = self.alerts(open_only=False, limit=1, alert_id=alert_id)
+        return found[0] if found else None
+
+    def add_followup(self, chat_id: int, treatment_id: int, day: int, step: str, message_key: str,
+                     due_at: datetime, kind: str, now: datetime) -> None:
+        """An extra delivery outside the plan (a follow-up or re-prompt); idempotent by its step."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (chat_id, treatment_id, step, day, kind, slot, message_key, due_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, 'morning', ?, ?, ?)",
+            [chat_id, treatment_id, step, day, kind, message_key, iso(due_at), iso(now)])

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""The two commands a newcomer needs, with nothing installed but Python 3.11+.
+
+    python3 tasks.py run    set up a local virtual environment, ask for a bot token once, start the bot
+    python3 tasks.py test   set up the same environment with the test extra and run the tests offline
+
+Only the standard library is used here, so it works before anything is installed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+ENV_FILE = ROOT / ".env"
+
+
+def ensure_venv(extra: str | None) -> None:
+    """Create .venv and install the project (editable) with an optional extra; cheap when up to date."""
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed (found %d.%d)." % sys.version_info[:2])
+    if not PYTHON.exists():
+        print("Creating a virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    target = f".[{extra}]" if extra else "."
+    marker = VENV / f".installed-{extra or 'run'}"
+    stamp = str((ROOT / "pyproject.toml").stat().st_mtime)
+    if marker.exists() and marker.read_text() == stamp:
+        return
+    print(f"Installing {target} into .venv ...", flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-e", target], cwd=ROOT, check=True)
+    marker.write_text(stamp)
+
+
+def has_token() -> bool:
+    if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
+        return True
+    if ENV_FILE.exists():
+        return any(line.strip().startswith("TELEGRAM_BOT_TOKEN=") and line.split("=", 1)[1].strip()
+                   for line in ENV_FILE.read_text(encoding="utf-8").splitlines())
+    return False
+
+
+def ask_token() -> None:
+    """Ask for the bot token once and keep it in .env, readable by its owner only."""
+    if has_token():
+        return
+    if not sys.stdin.isatty():
+        sys.exit("TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather in Telegram (/newbot), then put\n"
+                 "TELEGRAM_BOT_TOKEN=... in a .env file here, or run this command in a terminal to be asked.")
+    print("This bot needs a Telegram bot token. In Telegram, talk to @BotFather, send /newbot,\n"
+          "follow the steps and paste the token it gives you (it is saved in .env, never printed).")
+    token = getpass.getpass("Bot token: ").strip()
+    if not token:
+        sys.exit("No token given; nothing was started.")
+    fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(f"TELEGRAM_BOT_TOKEN={token}\n")
+    os.chmod(ENV_FILE, 0o600)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    os.chdir(ROOT)
+    if command == "run":
+        ensure_venv(None)
+        ask_token()
+        return subprocess.call([str(PYTHON), "-m", "bot"])
+    if command == "test":
+        ensure_venv("test")
+        return subprocess.call([str(PYTHON), "-m", "pytest", *argv[1:]])
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
