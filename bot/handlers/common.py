@@ -8,7 +8,7 @@ import traceback
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import enrol
+from bot.handlers import checkin, enrol
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ async def guard_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: an answer to a pending question, else a hint (never silence)."""
     if await enrol.on_text(update, context):
+        return
+    if await checkin.on_text(update, context):
         return
     await update.effective_chat.send_message(services(context).text("common.not_understood"))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.store.checkins import CheckinStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore, PlannedDelivery
 from bot.store.migrations import migrations
 from bot.store.patients import PatientStore
@@ -20,7 +21,7 @@ from bot.store.records import Patient, Treatment
 __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "PlannedDelivery", "open_store"]
 
 
-class Store(PatientStore, DeliveryStore):
+class Store(PatientStore, DeliveryStore, CheckinStore):
     """All persistence for the bot, over one SQLite connection."""
 
     def __init__(self, db: Database) -> None:

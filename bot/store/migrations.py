@@ -62,3 +62,47 @@ def m0001(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX deliveries_due ON deliveries(state, due_at)")
     db.execute("CREATE INDEX deliveries_chat ON deliveries(chat_id, state)")
+
+
+@migrations(name="0002_checkins_verdicts_alerts")
+def m0002(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE checkins (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            treatment_id INTEGER NOT NULL REFERENCES treatments(id) ON DELETE CASCADE,
+            day INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'done', 'emergency', 'no_response', 'abandoned')),
+            answers TEXT NOT NULL DEFAULT '[]',   -- JSON [[question, value], ...] in answer order
+            selection TEXT NOT NULL DEFAULT '',   -- ticks of the multi-select question in progress
+            message_id INTEGER,                   -- the message edited in place as answers come in
+            started_at TEXT NOT NULL,
+            completed_at TEXT
+        )""")
+    db.execute("CREATE INDEX checkins_chat ON checkins(chat_id, state)")
+    db.execute("""
+        CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            checkin_id INTEGER REFERENCES checkins(id) ON DELETE CASCADE,
+            treatment_id INTEGER NOT NULL REFERENCES treatments(id) ON DELETE CASCADE,
+            day INTEGER NOT NULL,
+            level TEXT NOT NULL,
+            reasons TEXT NOT NULL,     -- JSON [{rule, level, answers}]
+            tokens TEXT NOT NULL,      -- JSON: the §0 tokens evaluated (free text reduced to its keyword)
+            rules_version TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX verdicts_chat ON verdicts(chat_id, id)")
+    db.execute("""
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            verdict_id INTEGER NOT NULL REFERENCES verdicts(id) ON DELETE CASCADE,
+            level TEXT NOT NULL,
+            clinic_message_id INTEGER,
+            created_at TEXT NOT NULL,
+            acknowledged_by INTEGER,
+            acknowledged_at TEXT
+        )""")
+    db.execute("ALTER TABLE treatments ADD COLUMN rash_first_day INTEGER")
