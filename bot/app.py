@@ -9,7 +9,7 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.handlers import checkin, clinic, common, enrol
+from bot.handlers import checkin, clinic, common, enrol, progress
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
@@ -62,6 +62,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
     clinic.register(application)
+    progress.register(application)
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))

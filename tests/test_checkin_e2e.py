@@ -176,3 +176,25 @@ async def test_resume_or_restart_an_unfinished_checkin(phone):
     await phone.send(CHAT, "/checkin")
     await phone.tap(CHAT, "Start again")
     assert phone.store.open_checkin(CHAT).answers == []
+
+
+async def test_progress_sends_a_chart_and_summary(phone):
+    """/progress returns a PNG chart and a text line per check-in."""
+    await enrol(phone)
+    for _ in range(2):
+        phone.clock.advance(timedelta(days=1))
+        await phone.send(CHAT, "/checkin")
+        await answer_all(phone, NORMAL_DAY_2)
+    replies = await phone.send(CHAT, "/progress")
+    assert replies[0].kind == "photo" and replies[0].file_bytes.startswith(b"\x89PNG")
+    assert "Day 1: Normal" in replies[1].text and "Day 2: Normal" in replies[1].text
+
+
+async def test_schedule_lists_next_reminders_in_local_time(phone):
+    """/schedule shows the next reminders in the patient's zone."""
+    await enrol(phone)
+    text = (await phone.send(CHAT, "/schedule"))[0].text
+    lines = text.splitlines()
+    assert lines[0] == "Your next reminders (Europe/London):"
+    assert "Mon 23 Nov 21:00 · check-in (day 0)" in lines
+    assert lines[-1].startswith("Tue 24 Nov")  # nothing already past (the 08:00 reminders of day 0) is listed

@@ -1,0 +1,60 @@
+"""/progress (the check-in history as a chart and text) and /schedule (the next reminders)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from zoneinfo import ZoneInfo
+
+from bot.chart import DayPoint, render_png, scores_from_tokens
+from bot.services import services
+from bot.verdicts import plain
+
+
+async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/progress: a chart of redness, swelling, pain and itching by day, plus a short text summary."""
+    svc = services(context)
+    patient = svc.store.patient(update.effective_chat.id)
+    if patient is None or patient.treatment is None:
+        await update.effective_chat.send_message(svc.text("checkin.not_enrolled"))
+        return
+    history = svc.store.verdicts(patient.chat_id, patient.treatment.id)
+    if not history:
+        await update.effective_chat.send_message(svc.text("progress.empty"))
+        return
+    lines = [svc.text("progress.line", day=v.day, level=svc.text(f"checkin.level_label_{v.level}"),
+                      answers=", ".join(plain(t) for t in v.tokens if not t.startswith(("risk:", "previous_",
+                                                                                       "rash_first")))
+                      or svc.text("progress.no_answers"))
+             for v in history[-15:]]
+    points = [DayPoint(v.day, v.level, scores_from_tokens(v.tokens)) for v in history]
+    png = await asyncio.to_thread(render_png, points, svc.text("progress.chart_title"))
+    await update.effective_chat.send_photo(png, caption=svc.text("progress.caption"))
+    await update.effective_chat.send_message(svc.text("progress.heading") + "\n" + "\n".join(lines))
+
+
+async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/schedule: the patient's next reminders in their local time."""
+    svc = services(context)
+    patient = svc.store.patient(update.effective_chat.id)
+    if patient is None or not patient.enrolled:
+        await update.effective_chat.send_message(svc.text("common.not_enrolled"))
+        return
+    zone = ZoneInfo(patient.zone or svc.settings.clinic.timezone)
+    upcoming = svc.store.upcoming(patient.chat_id, limit=8)
+    if not upcoming:
+        await update.effective_chat.send_message(svc.text("progress.schedule_empty"))
+        return
+    lines = [svc.text("progress.schedule_line", when=f"{row.due_at.astimezone(zone):%a %d %b %H:%M}",
+                      what=svc.text(f"progress.kind_{row.kind}"), day=row.day) for row in upcoming]
+    await update.effective_chat.send_message(svc.text("progress.schedule_heading", zone=zone.key) + "\n"
+                                             + "\n".join(lines))
+
+
+def register(application: Application) -> None:
+    """Wire /progress and /schedule."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("progress", progress, filters=private))
+    application.add_handler(CommandHandler("schedule", schedule, filters=private))
