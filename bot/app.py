@@ -9,8 +9,9 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.handlers import checkin, clinic, common, enrol, progress
-from bot.services import SERVICES_KEY, Services
+from bot.dispatch import install_dispatcher
+from bot.handlers import checkin, clinic, common, control, enrol, progress
+from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
 from schedules.plan import load_plan
@@ -52,7 +53,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     application = builder.build()
     application.bot_data[SERVICES_KEY] = build_services(settings, store, clock)
 
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE_MESSAGE
     application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
     application.add_handler(CommandHandler("start", enrol.start, filters=private))
     application.add_handler(CommandHandler("help", common.help_command, filters=private))
@@ -63,8 +64,10 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     checkin.register(application)
     clinic.register(application)
     progress.register(application)
+    control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))
     application.add_error_handler(common.on_error)
+    install_dispatcher(application)
     return application

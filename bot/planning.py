@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.services import Services
 from bot.store import Patient, PlannedDelivery
 from schedules.plan import Plan, load_plan
-from schedules.planner import expand
+from schedules.planner import expand, reprompt_at
 
 
 def plan_for(svc: Services, name: str) -> Plan:
@@ -27,6 +27,22 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
     at_by_key = {step.key: step.at for step in plan.steps}
     planned = [PlannedDelivery(d.step, d.day, d.kind, at_by_key[d.step.rsplit(":", 1)[0]], d.message_key, d.due_utc)
                for d in expand(plan, patient.treatment.treatment_date, timing, svc.settings.clinic.protocol)]
+    planned += [PlannedDelivery(f"reprompt:{p.day}", p.day, "reprompt", p.slot, "checkin.reprompt", at)
+                for p in planned if p.kind == "checkin" and (at := reprompt_at(p.due_at, timing)) is not None]
+    planned = without_muted(svc, patient.chat_id, planned)
     pending = svc.store.replace_pending(patient.chat_id, patient.treatment.id, planned, now)
     svc.wake()
     return pending
+
+
+def without_muted(svc: Services, chat_id: int, planned: list[PlannedDelivery]) -> list[PlannedDelivery]:
+    """Drop kinds the patient stopped and anything due inside a pause; nothing at all for a blocked chat.
+
+    A pause filters by due time, not by kind, so rows after its end are planned
+    now and nothing has to wake up when it ends.
+    """
+    prefs = svc.store.preferences(chat_id)
+    if prefs is None or not prefs.reachable:
+        return []
+    return [p for p in planned if p.kind not in prefs.stopped
+            and (prefs.paused_until is None or p.due_at >= prefs.paused_until)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services import Services
 from bot.store import Patient
@@ -17,6 +17,7 @@ from messages.triage import LEVELS, Verdict, evaluate_tokens
 from schedules.planner import timeline_key
 
 ALERT_FROM = LEVELS.index("contact_provider")
+NO_RESPONSE_AFTER = timedelta(hours=12)  # a prompt still unanswered this long after it went out (re-prompt included)
 TIPS = 5
 
 
@@ -39,14 +40,16 @@ def risk_tokens(patient: Patient) -> list[str]:
     return tokens
 
 
-def free_text_token(text: str) -> str:
-    """P4: lower-cased words joined by underscores."""
-    return "free_text:" + (re.sub(r"[^a-z0-9]+", "_", text.lower()[:500]).strip("_") or "_")
+def free_text_token(text: str) -> str | None:
+    """P4: lower-cased words joined by underscores; None when no letter or digit is left (an emoji)."""
+    words = re.sub(r"[^a-z0-9]+", "_", text.lower()[:500]).strip("_")
+    return f"free_text:{words}" if words else None
 
 
 def evaluate_free_text(text: str, day: int) -> str:
     """The level free text alone would give (E4 emergency, U10 urgent, else M11 monitor)."""
-    return evaluate_tokens([free_text_token(text)], day).level
+    token = free_text_token(text)
+    return evaluate_tokens([token], day).level if token else "monitor"
 
 
 def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
@@ -98,3 +101,15 @@ def advice(svc: Services, verdict: Verdict, day: int) -> str:
 
 def needs_alert(verdict: Verdict) -> bool:
     return LEVELS.index(verdict.level) >= ALERT_FROM
+
+
+def record_unanswered(svc: Services, now: datetime) -> int:
+    """P5: a check-in prompt left unanswered becomes a no_response check-in (M10, monitor); returns how many."""
+    count = 0
+    for chat_id, treatment_id, day in svc.store.unanswered_prompts(now - NO_RESPONSE_AFTER):
+        checkin_id = svc.store.record_no_response(chat_id, treatment_id, day, now)
+        patient = svc.store.patient(chat_id)
+        if patient is not None and patient.treatment is not None and patient.treatment.id == treatment_id:
+            judge(svc, patient, day, ["no_response"], checkin_id, "no_response", None, now)
+        count += 1
+    return count

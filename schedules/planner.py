@@ -164,6 +164,29 @@ def next_local(now_utc: datetime, t: time, timing: Timing) -> datetime:
     return respect_quiet(due, timing)
 
 
+REPROMPT_AFTER = timedelta(minutes=45)  # long enough to finish what they were doing, short enough for today
+REPROMPT_MIN_GAP = timedelta(minutes=15)
+
+
+def reprompt_at(due_utc: datetime, timing: Timing) -> datetime | None:
+    """When to re-prompt an unanswered check-in: once, later the same local day, never in quiet hours.
+
+    Tries ``REPROMPT_AFTER`` after the prompt; if that falls in quiet hours or on
+    the next day, just before quiet hours start; None when there is no room.
+    """
+    _require_aware(due_utc, "due_utc")
+    zone = _zone(timing.zone)
+    day = due_utc.astimezone(zone).date()
+    candidates = [due_utc + REPROMPT_AFTER]
+    if timing.quiet_start is not None:
+        candidates.append(local_to_utc(day, timing.quiet_start, zone) - REPROMPT_MIN_GAP)
+    for candidate in candidates:
+        same_day = candidate.astimezone(zone).date() == day
+        if same_day and candidate >= due_utc + REPROMPT_MIN_GAP and respect_quiet(candidate, timing) == candidate:
+            return candidate
+    return None
+
+
 # --- timeline ---------------------------------------------------------------
 
 # (first day, last day, catalog key), from triage-rules §3.
@@ -211,15 +234,15 @@ _SAME_DAY = Cutoff(MIDNIGHT, "late_next_day")
 
 # kind -> slot -> Cutoff, or None for "never dropped". "*" covers every slot.
 # A reminder to put on sunscreen is useless once the morning is gone; a
-# check-in is still useful the same evening; a follow-up after a worrying
-# check-in (and a re-prompt for a missed one) is never dropped.
+# check-in (and its one re-prompt) is still useful the same day, but not the
+# next; a follow-up after a worrying check-in is never dropped.
 LATENESS_POLICIES: dict[str, dict[str, Cutoff | None]] = {
     "sunscreen": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
     "skincare": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
     "note": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
     "checkin": {"*": _SAME_DAY},
     "followup": {"*": None},
-    "reprompt": {"*": None},
+    "reprompt": {"*": _SAME_DAY},
 }
 
 # If quiet hours push a delivery past its own cutoff (quiet hours ending at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.fake_api import FakeRequest, FakeTelegram, Sent, as_update
 from bot.store import Store, open_store
+
+# python-telegram-bot 22 warns when it builds a RetryAfter unless opted in to timedelta values;
+# the sender reads either form. (The bot opts in at start-up too: bot/cli.py.)
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TOKEN = "123456789:TEST-token-never-to-be-logged_abcdefghij"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # a Monday, 09:00 in London

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from schedules.plan import load_plan, parse_plan
 from schedules.planner import (
+    reprompt_at,
     LATENESS_POLICIES,
     Delivery,
     Lateness,
@@ -336,7 +337,8 @@ B = "Europe/Berlin"
         ("checkin", "evening", "2026-06-10T21:00", "2026-06-11T00:00", Lateness(False, "late_next_day")),
         ("checkin", "morning", "2026-06-10T08:00", "2026-06-10T23:00", Lateness(True)),
         ("followup", "08:00", "2026-06-10T08:00", "2026-06-13T23:00", Lateness(True)),
-        ("reprompt", "evening", "2026-06-10T21:00", "2026-06-12T09:00", Lateness(True)),
+        ("reprompt", "evening", "2026-06-10T21:45", "2026-06-10T23:30", Lateness(True)),
+        ("reprompt", "evening", "2026-06-10T21:45", "2026-06-11T07:00", Lateness(False, "late_next_day")),
         ("newsletter", "morning", "2026-06-10T08:00", "2026-06-12T09:00", Lateness(True)),
         ("sunscreen", "07:30", "2026-06-10T07:30", "2026-06-10T12:00", Lateness(False, "late_past_noon")),
         ("note", "20:00", "2026-06-10T20:00", "2026-06-10T23:59", Lateness(True)),
@@ -366,7 +368,6 @@ def test_lateness_table_covers_every_plan_kind(plan):
     """Every kind a plan can use has a policy, and follow-ups are never dropped."""
     assert {s.kind for s in plan.steps} <= set(LATENESS_POLICIES)
     assert LATENESS_POLICIES["followup"] == {"*": None}
-    assert LATENESS_POLICIES["reprompt"] == {"*": None}
 
 
 def test_delivery_is_frozen():
@@ -374,3 +375,28 @@ def test_delivery_is_frozen():
     d = Delivery("x:0", 0, "note", "reminders.x", utc("2026-06-10T06:00"))
     with pytest.raises(AttributeError):
         d.day = 1  # type: ignore[misc]
+
+
+
+@pytest.mark.parametrize(
+    "prompt_local, quiet, expected_local",
+    [
+        ("21:00", ("22:00", "07:00"), "21:45"),   # room before quiet hours
+        ("21:30", ("22:00", "07:00"), "21:45"),   # +45 min is quiet: just before quiet hours instead
+        ("21:50", ("22:00", "07:00"), None),      # no room left today
+        ("23:30", None, None),                    # +45 min is tomorrow
+        ("09:00", None, "09:45"),                 # no quiet hours at all
+    ],
+)
+def test_reprompt_once_later_the_same_day(prompt_local, quiet, expected_local):
+    """An unanswered check-in is re-prompted later the same local day, outside quiet hours, or not at all."""
+    zone = "Europe/Berlin"
+    timing = Timing(zone=zone, morning=time(8), midday=time(13), evening=time(21),
+                    quiet_start=time.fromisoformat(quiet[0]) if quiet else None,
+                    quiet_end=time.fromisoformat(quiet[1]) if quiet else None)
+    due = local_to_utc(date(2026, 11, 23), time.fromisoformat(prompt_local), zone)
+    got = reprompt_at(due, timing)
+    if expected_local is None:
+        assert got is None
+    else:
+        assert got == local_to_utc(date(2026, 11, 23), time.fromisoformat(expected_local), zone)

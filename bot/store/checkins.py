@@ -126,6 +126,22 @@ class CheckinStore:
         return self.db.execute("SELECT count(*) FROM checkins WHERE chat_id = ? AND treatment_id = ? AND day = ?"
                                " AND state IN ('done', 'emergency')", [chat_id, treatment_id, day]).fetchone()[0]
 
+    def unanswered_prompts(self, sent_before: datetime, limit: int = 200) -> list[tuple[int, int, int]]:
+        """(chat_id, treatment_id, day) of check-in prompts sent before ``sent_before`` that got no check-in
+        (answered, emergency or recorded as no response) for their day."""
+        rows = self.db.execute(
+            "SELECT DISTINCT d.chat_id, d.treatment_id, d.day FROM deliveries d"
+            " WHERE d.kind = 'checkin' AND d.state = 'sent' AND d.due_at < ?"
+            " AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.chat_id = d.chat_id"
+            "   AND c.treatment_id = d.treatment_id AND c.day = d.day AND c.state IN ('done', 'emergency', 'no_response'))"
+            " LIMIT ?", [iso(sent_before), limit]).fetchall()
+        return [tuple(row) for row in rows]
+
+    def record_no_response(self, chat_id: int, treatment_id: int, day: int, now: datetime) -> int:
+        """A check-in row for a prompt nobody answered (its verdict is stored by the caller)."""
+        return self.db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, started_at, completed_at)"
+                               " VALUES (?, ?, ?, 'no_response', ?, ?)", [chat_id, treatment_id, day, iso(now), iso(now)]).lastrowid
+
     def raise_alert(self, chat_id: int, verdict_id: int, level: str, now: datetime) -> int:
         return self.db.execute("INSERT INTO alerts (chat_id, verdict_id, level, created_at) VALUES (?, ?, ?, ?)",
                                [chat_id, verdict_id, level, iso(now)]).lastrowid

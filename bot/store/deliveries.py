@@ -64,8 +64,9 @@ class DeliveryStore:
         rows = [(chat_id, treatment_id, p.step, p.day, p.kind, p.slot, p.message_key, iso(p.due_at), stamp)
                 for p in planned if p.due_at > now]
         with self.db.atomic():
+            # Follow-ups after a worrying check-in are not part of the plan: re-planning keeps them.
             self.db.execute("DELETE FROM deliveries WHERE chat_id = ? AND state = 'pending'"
-                            " AND kind NOT IN ('followup', 'reprompt')", [chat_id])
+                            " AND kind != 'followup'", [chat_id])
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (chat_id, treatment_id, step, day, kind, slot, message_key,"
                 " due_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

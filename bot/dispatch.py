@@ -1,0 +1,270 @@
+"""The outbox dispatcher: SQLite holds what is due; one JobQueue job is only its alarm clock.
+
+Each run claims due deliveries in a transaction, applies the lateness policy
+(``schedules.planner.decide``), bundles one patient's rows due at the same
+instant into one message, sends through the paced :class:`~bot.sender.Sender`
+and records every outcome as it happens (sent with Telegram's message id,
+skipped with a reason, failed with an error class; Forbidden marks the patient
+unreachable). A restart loses nothing: the first run at start-up finds what is
+pending, and what a crash left 'claimed'. The one duplicate window is a
+message Telegram accepted just before a crash, before its ``record_sent``
+committed: at most the requests in flight (``concurrency``, 8 by default).
+
+Wire-up: ``install_dispatcher(application)`` after ``build_app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any, Callable
+
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
+from bot.ops import record_tick
+from bot.sender import Outcome, Outgoing, Sender
+from bot.services import SERVICES_KEY, Services, keyboard
+from bot.store.queue import DueDelivery
+from bot.verdicts import record_unanswered
+from messages.catalog import MissingText
+from schedules.planner import decide, timeline_key
+
+log = logging.getLogger(__name__)
+
+DISPATCHER_KEY = "dispatcher"
+JOB_NAME = "dispatcher"
+SAFETY_INTERVAL = timedelta(seconds=60)  # wake at least this often, whatever the database says
+BATCH = 200                              # rows claimed per transaction
+MAX_ATTEMPTS = 5                         # claims of one row before it is recorded failed
+RETRY_DELAY = timedelta(minutes=1)       # after the sender gave up on network errors; doubles per attempt
+PROMPT_KINDS = ("checkin", "followup", "reprompt")  # bundles that invite a check-in get its button
+
+
+@dataclass
+class DispatchReport:
+    """What one run did, in rows (``messages`` counts messages Telegram accepted)."""
+
+    claimed: int = 0
+    messages: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    released: int = 0
+    throttled: int = 0
+
+
+def bundles(rows: list[DueDelivery]) -> list[list[DueDelivery]]:
+    """Rows of one patient due at the same instant, in claim order."""
+    ordered = sorted(rows, key=lambda r: (r.due_at, r.chat_id, r.id))
+    return [list(group) for _, group in groupby(ordered, key=lambda r: (r.chat_id, r.due_at))]
+
+
+def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
+    """One message: the day's healing-timeline line, each reminder, and a check-in button if one invites it.
+
+    After a worrying check-in (anything but normal) the cheerful "this is expected"
+    line is replaced by a reminder of the advice given, until a later check-in is normal.
+    """
+    rows = sorted(bundle, key=lambda r: (r.kind in PROMPT_KINDS, r.id))  # the prompt (and button) come last
+    last = svc.store.last_verdict(rows[0].chat_id, rows[0].treatment_id)
+    worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
+    opening = "dispatch.after_worrying" if worrying else timeline_key(rows[0].day)
+    parts = [svc.text(opening)]
+    parts += [svc.text(row.message_key, day=row.day) for row in rows]
+    prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
+    markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
+    return Outgoing(bundle[0].chat_id, "\n\n".join(parts), markup, tag=tuple(row.id for row in bundle))
+
+
+class Dispatcher:
+    """Claims, paces, sends and records deliveries; see the module docstring."""
+
+    def __init__(self, application: Application, sender: Sender, batch: int = BATCH) -> None:
+        self.application, self.sender, self.batch = application, sender, batch
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self._job: Job | None = None
+        self._claimed: dict[int, DueDelivery] = {}  # the rows being sent, by id
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data[SERVICES_KEY]
+
+    # ---- one run ------------------------------------------------------------------
+    async def run_once(self, now: datetime, should_stop: Callable[[], bool] | None = None) -> DispatchReport:
+        """Claim everything due by ``now``, send it, record each outcome; returns what happened."""
+        stop = should_stop or (lambda: self._stopping)
+        report = DispatchReport()
+        async with self._lock:
+            throttled = self.sender.throttled
+
+            first = [True]
+
+            record_tick(self.services.settings.data_dir, self.services.clock.now())
+            record_unanswered(self.services, now)
+
+            async def refill() -> list[Outgoing]:
+                while not stop():
+                    record_tick(self.services.settings.data_dir, self.services.clock.now())
+                    # Only the first claim of a run takes rows left 'claimed' (by a crash): later ones
+                    # would take this run's own rows still in the sender's queue.
+                    rows = self.services.store.claim_due(now, self.batch, reclaim=first[0])
+                    first[0] = False
+                    if not rows:
+                        return []
+                    report.claimed += len(rows)
+                    messages = self._prepare(rows, now, report)
+                    if messages:
+                        return messages
+                return []
+
+            async def on_outcome(outcome: Outcome) -> None:
+                self._record(outcome, now, report)
+
+            left = await self.sender.run(on_outcome, refill=refill, low_water=self.batch // 2, should_stop=stop)
+            for message in left:  # stopping: back to pending, due as planned
+                ids = list(message.tag)
+                self.services.store.release(ids, min(self._claimed[i].due_at for i in ids), now)
+                report.released += len(ids)
+            self._claimed.clear()
+            report.throttled = self.sender.throttled - throttled
+        log.info("dispatch run: %s", report)
+        return report
+
+    def _prepare(self, rows: list[DueDelivery], now: datetime, report: DispatchReport) -> list[Outgoing]:
+        """Apply the lateness policy and reachability, and compose what is still worth sending."""
+        store, svc = self.services.store, self.services
+        messages: list[Outgoing] = []
+        muted: dict[int, set[str]] = {}
+        # A prompt found late is sent with its re-prompt in the same batch: the re-prompt would only repeat it.
+        prompted = {(row.chat_id, row.day) for row in rows if row.kind == "checkin"}
+        for bundle in bundles(rows):
+            keep = []
+            for row in bundle:
+                reason = "prompt_just_sent" if row.kind == "reprompt" and (row.chat_id, row.day) in prompted \
+                    else self._reason_to_skip(row, now, muted)
+                if reason:
+                    store.record_skipped(row.id, reason, now)
+                    report.skipped += 1
+                    log_event(log, SKIPPED, chat_id=row.chat_id, delivery_id=row.id, kind=row.kind,
+                              reason=SKIPPED_LATE if reason.startswith("late_") else reason, detail=reason)
+                elif row.attempts > MAX_ATTEMPTS:
+                    store.record_failed(row.id, "too_many_attempts", now)
+                    report.failed += 1
+                else:
+                    keep.append(row)
+            if not keep:
+                continue
+            try:
+                message = compose(svc, keep)
+            except MissingText as error:
+                log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
+                store.record_failed([r.id for r in keep], "MissingText", now)
+                report.failed += len(keep)
+                continue
+            self._claimed.update({row.id: row for row in keep})
+            messages.append(message)
+        return messages
+
+    def _reason_to_skip(self, row: DueDelivery, now: datetime, muted: dict[int, set[str]]) -> str | None:
+        if not row.reachable:
+            return "unreachable"
+        if row.chat_id not in muted:  # stopped kinds or a pause (bot/store/control.py)
+            muted[row.chat_id] = self.services.store.muted_kinds(row.chat_id, now)
+        if row.kind in muted[row.chat_id]:
+            return "muted"
+        if row.kind in PROMPT_KINDS and self.services.store.checkins_done(row.chat_id, row.treatment_id, row.day):
+            return "answered"  # the patient already checked in that day: no prompt, re-prompt or follow-up
+        lateness = decide(row.kind, row.slot, row.due_at, now, row.zone or self.services.settings.clinic.timezone)
+        return None if lateness.send else lateness.reason
+
+    def _record(self, outcome: Outcome, now: datetime, report: DispatchReport) -> None:
+        """Commit one outcome at once, so a crash loses at most the requests in flight."""
+        store, ids, chat_id = self.services.store, list(outcome.message.tag), outcome.message.chat_id
+        if outcome.status == "sent":
+            store.record_sent(ids, outcome.message_id, now)
+            report.messages += 1
+            report.sent += len(ids)
+            log_event(log, SENT, chat_id=chat_id, delivery_ids=ids, message_id=outcome.message_id)
+        elif outcome.status == "blocked":
+            store.record_failed(ids, "Forbidden", now)
+            cancelled = store.mark_unreachable(chat_id, now)
+            report.blocked += len(ids)
+            log_event(log, BLOCKED, chat_id=chat_id, delivery_ids=ids, cancelled=cancelled)
+        elif outcome.status == "retry":
+            attempts = max(self._claimed[i].attempts for i in ids)
+            if attempts >= MAX_ATTEMPTS:
+                store.record_failed(ids, outcome.error or "NetworkError", now)
+                report.failed += len(ids)
+            else:
+                store.release(ids, now + RETRY_DELAY * 2 ** (attempts - 1), now)
+                report.retried += len(ids)
+        else:
+            store.record_failed(ids, outcome.error or "failed", now)
+            report.failed += len(ids)
+            log_event(log, FAILED, logging.WARNING, chat_id=chat_id, delivery_ids=ids, error=outcome.error)
+
+    # ---- the alarm clock -------------------------------------------------------------
+    def arm(self, delay: timedelta | None = None) -> None:
+        """(Re)schedule the one job: at the earliest pending delivery, at most SAFETY_INTERVAL away."""
+        queue = self.application.job_queue
+        if queue is None or self._stopping:
+            return
+        if delay is None:
+            due = self.services.store.next_due_at()
+            delay = SAFETY_INTERVAL if due is None else due - self.services.clock.now()
+        delay = max(timedelta(0), min(delay, SAFETY_INTERVAL))
+        if self._job is not None:
+            self._job.schedule_removal()
+        self._job = queue.run_once(self._fire, when=delay, name=JOB_NAME,
+                                   job_kwargs={"misfire_grace_time": None, "coalesce": True})
+
+    def wake(self) -> None:
+        """Re-planning happened: re-arm for the earliest pending row (a run in progress re-arms itself)."""
+        if not self._lock.locked():
+            self.arm()
+
+    def stop(self) -> None:
+        """Finish the requests in flight, commit, hand back the rest, and stop re-arming."""
+        self._stopping = True
+        if self._job is not None:
+            self._job.schedule_removal()
+            self._job = None
+
+    async def _fire(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The job: one run at the clock's now, then re-arm."""
+        app = self.application
+        try:
+            await self.run_once(self.services.clock.now(), should_stop=lambda: self._stopping or not app.running)
+        except Exception as error:  # noqa: BLE001 - log the class only; the safety interval retries
+            log.error("dispatch run failed: %s", type(error).__name__)
+            self.arm(SAFETY_INTERVAL)
+            return
+        if app.running:
+            self.arm()
+
+
+def install_dispatcher(application: Application, **sender_options: Any) -> Dispatcher:
+    """Create the dispatcher, arm its job to run at start-up, and let re-planning wake it."""
+    if application.job_queue is None:
+        raise RuntimeError("the dispatcher needs python-telegram-bot[job-queue]")
+    bot = application.bot
+
+    async def send(message: Outgoing) -> int:
+        sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
+        return sent.message_id
+
+    previous = application.bot_data.get(DISPATCHER_KEY)
+    if previous is not None:  # installed again (a test injecting virtual time): keep one job
+        previous.stop()
+    dispatcher = Dispatcher(application, Sender(send, **sender_options))
+    application.bot_data[DISPATCHER_KEY] = dispatcher
+    application.bot_data[SERVICES_KEY].wake = dispatcher.wake
+    dispatcher.arm(timedelta(0))  # the first run finds whatever is pending or was left claimed
+    return dispatcher

@@ -1,0 +1,264 @@
+"""The dispatcher end to end: real Application, fake Bot API, hand-moved clock, virtual sender time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.dispatch import JOB_NAME, install_dispatcher
+from bot.store import PlannedDelivery, open_store
+from tests.conftest import enrol, open_phone
+
+A, B = 1001, 1002
+UTC = timezone.utc
+DAY0_EVENING = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)   # London = UTC in November
+DAY1_MORNING = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+DAY1_MIDDAY = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+
+
+class VirtualTime:
+    """The sender's monotonic clock and sleep: sleeping only moves this clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class Bot:
+    """The phone, the dispatcher and the sender's virtual time, with the send times Telegram saw."""
+
+    def __init__(self, phone, dispatcher, time: VirtualTime) -> None:
+        self.phone, self.dispatcher, self.time = phone, dispatcher, time
+        self.telegram, self.store = phone.telegram, phone.store
+        self.log: list[tuple[float, int, str]] = []  # (virtual time, chat, text) of what runs sent
+        self.recording = False
+        self.telegram.observer = self._observe
+
+    def _observe(self, event: str, sent) -> None:
+        if self.recording and event == "sent":
+            self.log.append((self.time.now, sent.chat_id, sent.text))
+
+    async def run(self, now: datetime, **kwargs):
+        self.phone.clock.set(now)
+        self.recording = True
+        try:
+            return await self.dispatcher.run_once(now, **kwargs)
+        finally:
+            self.recording = False
+
+    def states(self, chat_id: int, due: datetime) -> dict[str, tuple[str, str | None]]:
+        return {r.step: (r.state, r.reason) for r in self.store.deliveries(chat_id) if r.due_at == due}
+
+    def reminders(self, chat_id: int) -> list[str]:
+        """Texts the dispatcher sent to the chat (enrolment chatter excluded)."""
+        return [text for _, chat, text in self.log if chat == chat_id]
+
+
+async def start(settings, store, clock) -> Bot:
+    phone = await open_phone(settings, store, clock)
+    time = VirtualTime()
+    dispatcher = install_dispatcher(phone.app, monotonic=time.monotonic, sleep=time.sleep)
+    return Bot(phone, dispatcher, time)
+
+
+@pytest.fixture
+async def bot(settings, store, clock, monkeypatch):
+    # PTB 22.2+ warns when RetryAfter is built without this opt-in; pytest turns warnings into errors.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+
+
+def followups(bot: Bot, chat_id: int, *dues: datetime, now: datetime) -> None:
+    """Replace the patient's plan with never-dropped follow-ups at ``dues`` (message keys in order)."""
+    keys = ["reminders.sunscreen_morning", "reminders.skincare_morning", "reminders.no_makeup"]
+    treatment = bot.store.patient(chat_id).treatment
+    planned = [PlannedDelivery(f"followup:{i}", 1, "followup", "morning", keys[i], due) for i, due in enumerate(dues)]
+    bot.store.replace_pending(chat_id, treatment.id, [], now)
+    bot.store.replace_pending(chat_id, treatment.id, planned, now)
+
+
+async def test_enrolled_patient_gets_day_0_and_day_1_reminders(bot):
+    """At each due instant the patient gets one message: the day's timeline line, then that slot's reminders."""
+    await enrol(bot.phone, A)
+    assert (await bot.run(DAY0_EVENING - timedelta(seconds=1))).claimed == 0
+    report = await bot.run(DAY0_EVENING)
+    assert (report.messages, report.sent) == (1, 3)
+    evening = bot.telegram.last(A)
+    assert evening.text.startswith("Day 0: sunburn-like redness")
+    assert "Evening care:" in evening.text and "no exfoliants" in evening.text
+    assert evening.text.endswith("Tap Start when you're ready.") and "Day 0 check-in" in evening.text
+    assert evening.buttons == [[("Start check-in", "ci1:go:0")]]
+    rows = [r for r in bot.store.deliveries(A) if r.due_at == DAY0_EVENING]
+    assert {(r.state, r.message_id) for r in rows} == {("sent", evening.message_id)}
+
+    await bot.run(DAY1_MORNING)
+    morning = bot.telegram.last(A)
+    assert morning.text.startswith("Day 1: redness usually fades to pink")
+    assert "Time for sunscreen" in morning.text and "Morning care" in morning.text and "skip make-up" in morning.text
+    assert morning.buttons == []
+    await bot.run(DAY1_MIDDAY)
+    assert "Midday sunscreen top-up" in bot.telegram.last(A).text
+    assert len(bot.reminders(A)) == 3
+    assert set(bot.states(A, DAY1_MORNING).values()) == {("sent", None)}
+
+
+async def test_each_patient_gets_their_own_bundle(bot):
+    """Two patients due at the same instant get one message each, never each other's."""
+    await enrol(bot.phone, A)
+    await enrol(bot.phone, B)
+    report = await bot.run(DAY0_EVENING)
+    assert (report.messages, report.sent) == (2, 6)
+    assert len(bot.reminders(A)) == len(bot.reminders(B)) == 1
+
+
+async def test_late_morning_reminders_are_skipped_but_checkin_still_sent(bot):
+    """Found after local noon, morning reminders are recorded skipped 'late_past_noon'; a late check-in still goes out."""
+    await enrol(bot.phone, A)
+    await bot.run(DAY0_EVENING)
+    report = await bot.run(DAY1_MIDDAY + timedelta(minutes=30))
+    assert set(bot.states(A, DAY1_MORNING).values()) == {("skipped", "late_past_noon")}
+    reprompt = next(r for r in bot.store.deliveries(A) if r.step == "reprompt:0")
+    assert (reprompt.state, reprompt.reason) == ("skipped", "late_next_day")  # day 0's re-prompt, found on day 1
+    assert (report.skipped, report.messages) == (4, 1)
+    assert "Time for sunscreen:" not in bot.telegram.last(A).text
+    assert "Midday sunscreen top-up" in bot.telegram.last(A).text
+    await bot.run(datetime(2026, 11, 24, 23, 30, tzinfo=UTC))
+    assert "Day 1 check-in" in bot.telegram.last(A).text
+    assert set(bot.states(A, datetime(2026, 11, 24, 21, 0, tzinfo=UTC)).values()) == {("sent", None)}
+
+
+async def test_retry_after_delays_only_that_chat_and_keeps_order(bot):
+    """A 429 for one chat parks only that chat for retry_after seconds; nothing is lost or reordered."""
+    await enrol(bot.phone, A)
+    await enrol(bot.phone, B)
+    now = DAY0_EVENING
+    dues = [now - timedelta(minutes=3), now - timedelta(minutes=2), now - timedelta(minutes=1)]
+    for chat in (A, B):
+        followups(bot, chat, *dues, now=dues[0] - timedelta(hours=1))
+    bot.telegram.fail_next("sendMessage", "retry_after", chat_id=A, value=5)
+    report = await bot.run(now)
+    assert (report.messages, report.throttled) == (6, 1)
+    a_times = [t for t, chat, _ in bot.log if chat == A]
+    b_times = [t for t, chat, _ in bot.log if chat == B]
+    assert max(b_times) < 5 <= min(a_times)
+    for chat in (A, B):
+        texts = bot.reminders(chat)
+        assert ["sunscreen" in texts[0], "Morning care" in texts[1], "make-up" in texts[2]] == [True] * 3
+        assert {r.state for r in bot.store.deliveries(chat)} == {"sent"}
+
+
+async def test_network_errors_are_retried_with_backoff(bot):
+    """Two network failures in a row are retried after a backoff and the reminder is sent once."""
+    await enrol(bot.phone, A)
+    bot.telegram.fail_next("sendMessage", "network", chat_id=A, times=1)
+    bot.telegram.fail_next("sendMessage", "timeout", chat_id=A, times=1)
+    report = await bot.run(DAY0_EVENING)
+    assert (report.messages, report.sent) == (1, 3)
+    assert len(bot.reminders(A)) == 1 and bot.time.now >= 1.5
+
+
+async def test_network_errors_past_the_bound_release_the_rows_for_later(bot):
+    """When retries run out the rows go back to pending a minute later, not lost and not failed."""
+    await enrol(bot.phone, A)
+    bot.telegram.fail_next("sendMessage", "network", chat_id=A, times=50)
+    report = await bot.run(DAY0_EVENING)
+    assert (report.messages, report.retried) == (0, 3)
+    rows = [r for r in bot.store.deliveries(A) if r.step.endswith(":0") and r.state == "pending"
+            and r.kind != "reprompt"]
+    assert len(rows) == 3 and {r.due_at for r in rows} == {DAY0_EVENING + timedelta(minutes=1)}
+    bot.telegram._failures.clear()
+    report = await bot.run(DAY0_EVENING + timedelta(minutes=1))
+    assert report.sent == 3 and "Day 0 check-in" in bot.telegram.last(A).text
+
+
+async def test_forbidden_marks_patient_unreachable_and_cancels_pending(bot):
+    """A 403 records the bundle failed 'Forbidden', flags the patient and cancels the rest; others still get theirs."""
+    await enrol(bot.phone, A)
+    await enrol(bot.phone, B)
+    bot.telegram.fail_next("sendMessage", "forbidden", chat_id=A)
+    report = await bot.run(DAY0_EVENING)
+    assert (report.blocked, report.messages) == (3, 1)
+    assert not bot.store.patient(A).reachable and bot.store.patient(B).reachable
+    assert set(bot.states(A, DAY0_EVENING).values()) == {("failed", "Forbidden")}
+    assert {(r.state, r.reason) for r in bot.store.deliveries(A) if r.due_at > DAY0_EVENING} == {
+        ("cancelled", "unreachable")}
+    assert bot.store.next_due_at() == DAY0_EVENING + timedelta(minutes=45)  # B's re-prompt; nothing of A's
+    assert not bot.reminders(A)
+
+
+async def test_bad_request_is_recorded_failed_and_the_next_reminder_still_goes(bot):
+    """A 400 records the bundle failed with the error class; the patient's next message is unaffected."""
+    await enrol(bot.phone, A)
+    bot.telegram.fail_next("sendMessage", "bad_request", chat_id=A)
+    report = await bot.run(DAY0_EVENING)
+    assert report.failed == 3
+    assert set(bot.states(A, DAY0_EVENING).values()) == {("failed", "BadRequest")}
+    assert (await bot.run(DAY1_MORNING)).messages == 1
+
+
+async def test_no_duplicates_when_run_twice_at_the_same_instant(bot):
+    """A second run at the same ``now`` claims nothing and sends nothing."""
+    await enrol(bot.phone, A)
+    await bot.run(DAY0_EVENING)
+    report = await bot.run(DAY0_EVENING)
+    assert (report.claimed, report.messages) == (0, 0) and len(bot.reminders(A)) == 1
+
+
+async def test_unreachable_patient_rows_are_skipped(bot):
+    """Rows of a patient flagged unreachable (and planned again since) are skipped, not sent."""
+    await enrol(bot.phone, A)
+    bot.store.update_patient(A, DAY0_EVENING, reachable=0)
+    report = await bot.run(DAY0_EVENING)
+    assert report.messages == 0
+    assert set(bot.states(A, DAY0_EVENING).values()) == {("skipped", "unreachable")}
+
+
+async def test_stopping_finishes_in_flight_and_releases_the_rest(bot):
+    """Asked to stop, a run records what was sent and puts the rest back to pending as planned."""
+    await enrol(bot.phone, A)
+    await enrol(bot.phone, B)
+    report = await bot.run(DAY0_EVENING, should_stop=lambda: len(bot.log) >= 1)
+    assert (report.messages, report.released) == (1, 3)
+    states = {r.state for chat in (A, B) for r in bot.store.deliveries(chat) if r.due_at == DAY0_EVENING}
+    assert states == {"sent", "pending"} and bot.store.next_due_at() == DAY0_EVENING
+    assert (await bot.run(DAY0_EVENING)).messages == 1
+
+
+async def test_one_job_is_armed_and_wakes_on_replanning(bot):
+    """The dispatcher keeps exactly one JobQueue job, re-armed when re-planning calls wake()."""
+    queue = bot.phone.app.job_queue
+    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1
+    await enrol(bot.phone, A)
+    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1
+    bot.dispatcher.arm()
+    assert [job.name for job in queue.jobs()].count(JOB_NAME) == 1
+    again = install_dispatcher(bot.phone.app, monotonic=bot.time.monotonic, sleep=bot.time.sleep)
+    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1 and bot.phone.app.bot_data["dispatcher"] is again
+
+
+async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock, monkeypatch):
+    """Rows claimed when the process died are claimed again after reopening the store, and sent once."""
+    first = await start(settings, store, clock)
+    await enrol(first.phone, A)
+    assert len(store.claim_due(DAY0_EVENING, 100)) == 3  # claimed, then the process "dies"
+    await first.phone.app.shutdown()
+    store.close()
+    reopened = open_store(settings.database_path)
+    second = await start(settings, reopened, clock)
+    report = await second.run(DAY0_EVENING + timedelta(seconds=5))
+    assert (report.claimed, report.messages) == (3, 1)
+    rows = [r for r in reopened.deliveries(A) if r.due_at == DAY0_EVENING]
+    assert {(r.state, r.attempts) for r in rows} == {("sent", 2)}
+    assert (await second.run(DAY0_EVENING + timedelta(seconds=5))).messages == 0
+    await second.phone.app.shutdown()
+    reopened.close()
