@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -15,6 +15,8 @@ from messages.catalog import Catalog
 from schedules.plan import Plan
 
 SERVICES_KEY = "services"
+# New messages in private chats: edits of old messages must not re-run a command or re-answer a question.
+PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 @dataclass

@@ -13,11 +13,11 @@ import logging
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import verdicts
 from bot.handlers.clinic import send_alert
-from bot.services import Services, keyboard, services
+from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
 from messages import questionnaire as q
@@ -222,5 +222,5 @@ def typed_value(svc: Services, question: q.Question, text: str) -> str | None:
 
 def register(application: Application) -> None:
     """Wire /checkin and the check-in buttons."""
-    application.add_handler(CommandHandler("checkin", checkin_command, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CommandHandler("checkin", checkin_command, filters=PRIVATE_MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))

@@ -8,7 +8,7 @@ import traceback
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import checkin, enrol
+from bot.handlers import checkin, control, enrol
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ async def guard_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: an answer to a pending question, else a hint (never silence)."""
+    if await control.on_text(update, context):  # first: a typed STOP must always work, as in SMS services
+        return
     if await enrol.on_text(update, context):
         return
     if await checkin.on_text(update, context):

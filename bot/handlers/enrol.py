@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import enrolment as flow
 from bot.enrolment import CB, Reply
+from bot.handlers.control import control_summary, offer_resume
 from bot.planning import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
@@ -28,6 +29,8 @@ async def send(update: Update, replies: list[Reply]) -> None:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: welcome and consent, resume an unfinished enrolment, or offer a new session."""
+    if await offer_resume(update, context):
+        return
     svc, now = services(context), services(context).clock.now()
     if context.args and not PAYLOAD.match(context.args[0]):
         log.info("ignored malformed start payload in chat %s", update.effective_chat.id)
@@ -125,7 +128,8 @@ async def finish(update: Update, svc: Services, patient: Patient, mode: str, now
     elif mode == "new":
         text = svc.text("enrol.new_session_started", **values)
     else:
-        text = svc.text("enrol.summary_updated") + "\n\n" + svc.text("common.settings", **values).rsplit("\n\n", 1)[0]
+        settings_text = svc.text("common.settings", **values, control=control_summary(svc, patient.chat_id, now))
+        text = svc.text("enrol.summary_updated") + "\n\n" + settings_text.rsplit("\n\n", 1)[0]
     await update.effective_chat.send_message(text)
 
 
@@ -169,7 +173,8 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if patient.step:  # an abandoned change: drop it rather than trap the patient in it
         patient = svc.store.update_patient(patient.chat_id, now, step=None, draft_date=None)
     await update.effective_chat.send_message(
-        svc.text("common.settings", **flow.profile_values(svc, patient, now)),
+        svc.text("common.settings", **flow.profile_values(svc, patient, now),
+                 control=control_summary(svc, patient.chat_id, now)),
         reply_markup=keyboard([[(svc.text("common.settings_date"), f"{CB}:settings:date"),
                                 (svc.text("common.settings_zone"), f"{CB}:settings:zone")],
                                [(svc.text("common.settings_times"), f"{CB}:settings:times"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes
 from zoneinfo import ZoneInfo
 
 from bot.chart import DayPoint, render_png, scores_from_tokens
-from bot.services import services
+from bot.services import PRIVATE_MESSAGE, services
 from bot.verdicts import plain
 
 
@@ -55,6 +55,6 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(application: Application) -> None:
     """Wire /progress and /schedule."""
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE_MESSAGE
     application.add_handler(CommandHandler("progress", progress, filters=private))
     application.add_handler(CommandHandler("schedule", schedule, filters=private))

@@ -1,0 +1,141 @@
+"""`aftercare doctor`: check configuration, clinic profile, care plans, database and token; one line each.
+
+Problems are printed as ``problem: ...`` and passes as ``ok: ...``; the exit
+status is non-zero when there is at least one problem. Nothing here prints
+the token or an exception's message that could contain it (Bot API URLs do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+import sys
+from pathlib import Path
+from typing import Mapping, TextIO
+
+from telegram.request import BaseRequest
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+class _Report:
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.problems = out, 0
+
+    def ok(self, text: str) -> None:
+        print(f"ok: {text}", file=self.out)
+
+    def problem(self, text: str) -> None:
+        self.problems += 1
+        print(f"problem: {text}", file=self.out)
+
+
+def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request: BaseRequest | None = None) -> int:
+    """Run every check; returns 0 when all pass, 1 otherwise (``request`` lets tests use the fake API)."""
+    report = _Report(out)
+    try:
+        settings = load_settings(environ, require_token=False)
+    except ConfigError as exc:
+        report.problem(f"configuration: {exc}")
+        return 1
+    report.ok("configuration read")
+    report.ok(f"clinic profile {settings.clinic_file}: {settings.clinic.name}, "
+              f"data kept {settings.clinic.retention_days} days after a plan ends")
+    _check_plans(settings, report)
+    _check_database(settings, report)
+    if settings.token:
+        _check_token(settings, report, request)
+    else:
+        report.ok("no TELEGRAM_BOT_TOKEN set: token not checked")
+    return 1 if report.problems else 0
+
+
+def _check_plans(settings: Settings, report: _Report) -> None:
+    from messages.catalog import load_catalog
+    from schedules.plan import PlanError, available_plans, load_plan
+
+    try:
+        keys = load_catalog().texts.keys()
+    except (ValueError, OSError) as exc:
+        report.problem(f"message catalog: {exc}")
+        return
+    plans = available_plans()
+    if settings.clinic.plan not in plans:
+        report.problem(f"clinic profile: plan {settings.clinic.plan!r} is not one of {', '.join(plans)}")
+    for name in plans:
+        try:
+            plan = load_plan(name, keys)
+        except PlanError as exc:
+            report.problem(f"care plan {name}: {exc}")
+        else:
+            report.ok(f"care plan {name}: {len(plan.steps)} steps over {plan.length_days} days")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _check_database(settings: Settings, report: _Report) -> None:
+    from bot.store import open_store
+    from bot.store.migrations import migrations
+
+    folder, path = settings.data_dir, settings.database_path
+    try:
+        open_store(None).close()  # every migration applies cleanly to an empty database
+    except Exception as exc:  # noqa: BLE001 - any failure here is a broken migration
+        report.problem(f"database: the migrations fail on an empty database ({type(exc).__name__}: {exc})")
+        return
+    if not folder.is_dir():
+        report.problem(f"database: the data folder {folder} does not exist (AFTERCARE_DATA_DIR)")
+        return
+    if _mode(folder) & 0o077:
+        report.problem(f"database: the data folder {folder} is open to others (mode {_mode(folder):o}); "
+                       f"run: chmod 700 {folder}")
+    if not path.exists():
+        report.ok(f"database: {path} does not exist yet; it is created (owner-only) on first start")
+        return
+    if _mode(path) & 0o077:
+        report.problem(f"database: {path} is readable by others (mode {_mode(path):o}); run: chmod 600 {path}")
+        return  # opening it would silently fix the mode; let the owner see and decide
+    try:
+        store = open_store(path)
+    except Exception as exc:  # noqa: BLE001 - a locked, corrupt or foreign file
+        report.problem(f"database: {path} cannot be opened ({type(exc).__name__})")
+        return
+    try:
+        pending = [m.name for m in migrations.pending(store.db)]
+        integrity = store.db.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        store.close()
+    if pending:
+        report.problem(f"database: migrations not applied: {', '.join(pending)}")
+    elif integrity != "ok":
+        report.problem(f"database: {path} failed SQLite's integrity check")
+    else:
+        report.ok(f"database: {path} is owner-only, intact and up to date")
+
+
+def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:
+    from telegram import Bot
+    from telegram.error import Forbidden, InvalidToken, TelegramError
+
+    async def get_me():
+        bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url,
+                  request=request, get_updates_request=request)
+        async with bot:
+            return await bot.get_me()
+
+    try:
+        me = asyncio.run(get_me())
+    except (InvalidToken, Forbidden):
+        report.problem("telegram: the token was rejected; get a new one from @BotFather (TELEGRAM_BOT_TOKEN)")
+    except TelegramError as exc:
+        report.problem(f"telegram: could not reach the Bot API at {_host(settings.api_url)} ({type(exc).__name__})")
+    else:
+        report.ok(f"telegram: the token is accepted (@{me.username})")
+
+
+def _host(url: str) -> str:
+    """The scheme and host of an API URL, never its path (a token could hide there)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

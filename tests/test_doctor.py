@@ -1,0 +1,102 @@
+"""`aftercare doctor`: one line per check, non-zero exit on any problem, never the token."""
+
+from __future__ import annotations
+
+import io
+import os
+
+from bot.doctor import doctor_command
+from bot.fake_api import FakeRequest, FakeTelegram
+from bot.store import open_store
+from tests.conftest import TOKEN
+
+
+def run(environ, request=None) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    code = doctor_command(environ, out=out, request=request)
+    return code, out.getvalue().splitlines()
+
+
+def problems(lines):
+    return [line for line in lines if line.startswith("problem:")]
+
+
+def test_all_good_without_token(tmp_path):
+    """A fresh data folder and no token: every check passes and the token check is skipped."""
+    os.chmod(tmp_path, 0o700)
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)})
+    assert code == 0 and problems(lines) == []
+    assert any("care plan microneedling" in line for line in lines)
+    assert any("token not checked" in line for line in lines)
+    assert not (tmp_path / "aftercare.db").exists()  # the doctor does not create the database
+
+
+def test_existing_database_is_checked(tmp_path):
+    """An existing owner-only database with every migration passes."""
+    os.chmod(tmp_path, 0o700)
+    open_store(tmp_path / "aftercare.db").close()
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)})
+    assert code == 0 and any("owner-only, intact and up to date" in line for line in lines)
+
+
+def test_world_readable_database_is_a_problem(tmp_path):
+    """A database file readable by others is reported with the fix, and exits non-zero."""
+    os.chmod(tmp_path, 0o700)
+    open_store(tmp_path / "aftercare.db").close()
+    os.chmod(tmp_path / "aftercare.db", 0o644)
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)})
+    assert code == 1 and "chmod 600" in problems(lines)[0]
+
+
+def test_open_data_folder_and_missing_folder(tmp_path):
+    """A group-readable data folder and a missing one are problems."""
+    os.chmod(tmp_path, 0o755)
+    assert "chmod 700" in problems(run({"AFTERCARE_DATA_DIR": str(tmp_path)})[1])[0]
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path / "nope")})
+    assert code == 1 and "does not exist" in problems(lines)[0]
+
+
+def test_bad_configuration_names_the_variable(tmp_path):
+    """A malformed setting is one problem line naming the variable."""
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_CHAT_ID": "abc"})
+    assert code == 1 and lines == [line for line in lines if "AFTERCARE_CLINIC_CHAT_ID" in line]
+
+
+def test_missing_clinic_file(tmp_path):
+    """A clinic profile that does not exist is reported."""
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(tmp_path / "x.toml")})
+    assert code == 1 and "AFTERCARE_CLINIC_FILE" in problems(lines)[0]
+
+
+def test_clinic_plan_that_does_not_exist(tmp_path):
+    """A clinic profile naming an unknown care plan is a problem."""
+    from bot.clinic import default_clinic_file
+    from pathlib import Path
+    text = Path(default_clinic_file()).read_text(encoding="utf-8").replace('plan = "microneedling"', 'plan = "peel"')
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(text, encoding="utf-8")
+    os.chmod(tmp_path, 0o700)
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(clinic)})
+    assert code == 1 and "'peel'" in problems(lines)[0]
+
+
+def test_token_accepted_by_telegram(tmp_path):
+    """With a token, getMe against the (fake) Bot API must succeed; the token is never printed."""
+    os.chmod(tmp_path, 0o700)
+    telegram = FakeTelegram()
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN}, FakeRequest(telegram))
+    assert code == 0 and any("@aftercare_test_bot" in line for line in lines)
+    assert any(method == "getMe" for method, _ in telegram.calls)
+    assert all(TOKEN not in line and TOKEN.split(":")[1] not in line for line in lines)
+
+
+def test_token_rejected_or_unreachable(tmp_path):
+    """A rejected token and an unreachable API are one problem line each, without the token."""
+    os.chmod(tmp_path, 0o700)
+    environ = {"AFTERCARE_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN}
+    for kind, expected in (("forbidden", "rejected"), ("network", "could not reach")):
+        telegram = FakeTelegram()
+        telegram.fail_next("getMe", kind, times=5)
+        code, lines = run(environ, FakeRequest(telegram))
+        assert code == 1 and expected in problems(lines)[0]
+        assert TOKEN not in "\n".join(lines)
