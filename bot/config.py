@@ -6,7 +6,9 @@ Read from a mapping rather than ``os.environ`` directly so tests pass a dict
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -33,6 +35,11 @@ class Settings:
     clinic: ClinicProfile
     clinic_chat_id: int | None
     admin_ids: frozenset[int]
+    # Webhook mode (opt-in): with a URL the bot runs PTB's webhook server instead of long polling.
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
 
     @property
     def database_path(self) -> Path:
@@ -96,6 +103,35 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook(environ: Mapping[str, str]) -> dict:
+    """The webhook settings, validated; empty URL = polling (the default)."""
+    url = environ.get("AFTERCARE_WEBHOOK_URL", "").strip() or None
+    secret = environ.get("AFTERCARE_WEBHOOK_SECRET", "").strip() or None
+    if url is None and secret is not None:
+        raise ConfigError("AFTERCARE_WEBHOOK_SECRET is set but AFTERCARE_WEBHOOK_URL is not: set both, or neither")
+    if url is not None:
+        if not url.startswith("https://") or len(url) <= len("https://"):
+            raise ConfigError("AFTERCARE_WEBHOOK_URL must be the public https:// address Telegram will call")
+        if secret is None:
+            raise ConfigError("AFTERCARE_WEBHOOK_SECRET is required with AFTERCARE_WEBHOOK_URL "
+                              "(1-256 characters of A-Z a-z 0-9 _ -)")
+        if not _SECRET.fullmatch(secret):
+            raise ConfigError("AFTERCARE_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+    listen = environ.get("AFTERCARE_WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
+    if listen != "localhost":
+        try:
+            ipaddress.ip_address(listen)
+        except ValueError:
+            raise ConfigError("AFTERCARE_WEBHOOK_LISTEN must be an IP address such as 127.0.0.1") from None
+    raw_port = environ.get("AFTERCARE_WEBHOOK_PORT", "").strip() or "8443"
+    if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+        raise ConfigError("AFTERCARE_WEBHOOK_PORT must be a port number between 1 and 65535")
+    return {"webhook_url": url, "webhook_secret": secret, "webhook_listen": listen, "webhook_port": int(raw_port)}
+
+
 def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Settings:
     """Build Settings from a mapping of variables; raise ConfigError naming the first bad one."""
     token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -117,4 +153,5 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
         clinic=clinic,
         clinic_chat_id=_int(environ, "AFTERCARE_CLINIC_CHAT_ID"),
         admin_ids=_admin_ids(environ),
+        **_webhook(environ),
     )

@@ -13,15 +13,18 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.store.checkins import CheckinStore
+from bot.store.control import ControlStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore, PlannedDelivery
+from bot.store.health import HealthStore
 from bot.store.migrations import migrations
 from bot.store.patients import PatientStore
+from bot.store.queue import QueueStore
 from bot.store.records import Patient, Treatment
 
 __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "PlannedDelivery", "open_store"]
 
 
-class Store(PatientStore, DeliveryStore, CheckinStore):
+class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore):
     """All persistence for the bot, over one SQLite connection."""
 
     def __init__(self, db: Database) -> None:
@@ -48,6 +51,11 @@ def open_store(path: str | Path | None) -> Store:
         os.close(fd)
     os.chmod(path, 0o600)
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
-    store = Store(Database(conn))
-    store.db.execute("PRAGMA journal_mode = WAL")
-    return store
+    # Service settings, per connection and before the migrations run: WAL lets `aftercare backup` and
+    # `aftercare healthcheck` read while the bot writes; NORMAL is durable enough in WAL mode (a power cut
+    # may lose the last commits, never corrupts); the busy timeout outlasts a backup or a health check.
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 10000")  # ms; issue 8 asks for at least 5 s
+    conn.execute("PRAGMA foreign_keys = ON")
+    return Store(Database(conn))

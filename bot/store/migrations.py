@@ -106,3 +106,12 @@ def m0002(db: Database) -> None:
             acknowledged_at TEXT
         )""")
     db.execute("ALTER TABLE treatments ADD COLUMN rash_first_day INTEGER")
+
+
+@migrations(name="0003_patient_control")
+def m0003(db: Database) -> None:
+    # What the patient switched off (comma-separated delivery kinds), a pause end (UTC ISO instant),
+    # and whether they have been told once that stopping check-ins stops red-flag screening.
+    db.execute("ALTER TABLE patients ADD COLUMN stopped_kinds TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE patients ADD COLUMN paused_until TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN checkin_stop_warned INTEGER NOT NULL DEFAULT 0")

@@ -1,0 +1,144 @@
+"""Logging for a service: one JSON object per line, fixed event names, ids only, never a token.
+
+Log an event with :func:`log_event` (``log_event(log, SENT, chat_id=..., delivery_ids=[...])``): the
+fields must be ids, counts and codes; a string field that is not a short code is replaced by
+``"<redacted>"``, so a patient's words cannot reach the log by accident. Every line, JSON or text,
+passes through :func:`redact` (anything shaped like a bot token becomes ``<token>``) as defence in
+depth, because httpx, PTB or an exception message may carry a Bot API URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timezone
+from typing import Any, Mapping, TextIO
+
+from messages.triage_vocab import LEVELS as TRIAGE_LEVELS
+
+# ---- event names (the "event" field) ------------------------------------------------------------
+SENT = "sent"                    # a delivery left: chat_id, delivery_ids, message_id
+SKIPPED = "skipped"              # a delivery dropped by policy: chat_id, delivery_id, reason (below)
+BLOCKED = "blocked"              # Telegram answered Forbidden: the patient blocked the bot; chat_id
+THROTTLED = "throttled"          # Telegram answered 429: chat_id, retry_after (seconds)
+NETWORK_RETRY = "network_retry"  # a send failed on the network and will be retried: chat_id, attempt
+FAILED = "failed"                # a delivery failed for good: chat_id, delivery_ids, error (exception class)
+TRIAGE = "triage"                # a check-in was judged: chat_id, level (below), rules_version
+ERASED = "erased"                # a patient's data was erased: chat_id, reason (request / retention)
+STARTING = "starting"            # the process starts: mode (polling / webhook)
+STOPPED = "stopped"              # the application stopped and the database is closed
+WATCHDOG_EXIT = "watchdog_exit"  # the dispatcher looked stuck; the bot stops so its supervisor restarts it
+LOG = "log"                      # a library's own record (python-telegram-bot, APScheduler): msg field
+
+# ---- reason codes (the "reason" field of SKIPPED and ERASED) ---------------------------------------
+SKIPPED_LATE = "skipped_late"    # found too late to be worth sending (the planner's lateness policy)
+REASON_MUTED = "muted"           # the patient paused or stopped this kind of message
+REASON_UNREACHABLE = "unreachable"
+REASON_REQUEST = "request"       # /delete
+REASON_RETENTION = "retention"   # the clinic profile's retention period ended
+
+# ---- triage levels: the "level" field of TRIAGE is one of TRIAGE_LEVELS (messages/triage_vocab.py) --
+
+TOKEN_PATTERN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
+_CODE = re.compile(r"[A-Za-z0-9_.:/+-]{0,64}")
+_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "event", "fields"}
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")  # httpx logs each request URL, token included, at INFO
+
+
+def redact(text: str) -> str:
+    """``text`` with anything shaped like a bot token replaced by ``<token>``."""
+    return TOKEN_PATTERN.sub("<token>", text)
+
+
+def _safe(value: Any) -> Any:
+    """Keep ids, counts, codes and lists of them; anything else becomes ``"<redacted>"``."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return redact(value) if _CODE.fullmatch(value) else "<redacted>"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_safe(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "<redacted>"
+
+
+def log_event(logger: logging.Logger, event: str, severity: int = logging.INFO, **fields: Any) -> None:
+    """Log one event with id/code fields (``chat_id=``, ``reason=``, ``retry_after=`` ...)."""
+    clean = {key: _safe(value) for key, value in fields.items() if key not in _RESERVED}
+    text = " ".join([event, *(f"{key}={value}" for key, value in clean.items())])
+    logger.log(severity, "%s", text, extra={"event": event, "fields": clean})
+
+
+class RedactTokenFilter(logging.Filter):
+    """Rewrites every record's message with tokens redacted (installed on our handler)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record must not take logging down
+            message = str(record.msg)
+        record.msg, record.args = redact(message), None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, event, then the event's fields (or msg)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": getattr(record, "event", LOG),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            entry.update(fields)
+        else:
+            entry["msg"] = record.getMessage()
+        if record.exc_info:
+            entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+            entry["traceback"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+class TextFormatter(logging.Formatter):
+    """The human format, for a terminal; redacted like the JSON one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def json_wanted(environ: Mapping[str, str], stream: TextIO | None = None) -> bool:
+    """AFTERCARE_LOG_FORMAT=json|text decides; unset means JSON unless the log goes to a terminal."""
+    choice = environ.get("AFTERCARE_LOG_FORMAT", "").strip().lower()
+    if choice in ("json", "text"):
+        return choice == "json"
+    if choice:
+        from bot.config import ConfigError
+        raise ConfigError("AFTERCARE_LOG_FORMAT must be json or text")
+    stream = stream or sys.stderr
+    return not (hasattr(stream, "isatty") and stream.isatty())
+
+
+def configure_logging(json_mode: bool, level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
+    """Install our one handler on the root logger (replacing any previous one of ours); returns it."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_aftercare", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if json_mode else TextFormatter())
+    handler.addFilter(RedactTokenFilter())
+    handler._aftercare = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler

@@ -1,0 +1,255 @@
+"""Running the bot as a service: one instance per data folder, backup and restore, heartbeat, health, watchdog.
+
+- The instance lock is ``aftercare.lock`` in the data folder, held with ``fcntl.flock`` for the life of
+  the process (the kernel drops it when the process dies, so a crash never leaves a stale lock). Two
+  pollers on one token conflict and two dispatchers would send every reminder twice.
+- The dispatcher calls :func:`record_tick` on every run; ``aftercare healthcheck`` (:func:`healthcheck`)
+  and the in-process :class:`Watchdog` read that file, from another process or thread.
+- Backups use SQLite's online backup API, so they are consistent while the bot runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from bot.config import Settings
+from bot.logs import WATCHDOG_EXIT, log_event
+from bot.store.health import HealthProbe, copy_database, database_problems
+from bot.store.records import iso
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "aftercare.lock"
+TICK_NAME = "dispatcher.tick"
+DEFAULT_TICK_INTERVAL_S = 60      # the dispatcher's safety interval (bot.dispatch.SAFETY_INTERVAL)
+DEFAULT_MAX_OVERDUE_MINUTES = 30  # a 10,000-reminder morning takes ~6 minutes at Telegram's 30 msg/s
+WATCHDOG_FACTOR = 5               # no tick for 5 intervals: the dispatcher is stuck, stop the bot
+WATCHDOG_EXIT_CODE = 70           # EX_SOFTWARE: non-zero, so Restart=on-failure restarts it
+
+
+class OpsError(RuntimeError):
+    """An operation refused or failed; the message is meant for the clinic's IT, as is."""
+
+
+class AlreadyRunning(OpsError):
+    """Another process holds the instance lock of this data folder."""
+
+
+class InstanceLock:
+    """The held lock; keep a reference for the life of the process (or use it as a context manager)."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = -1
+
+    def __enter__(self) -> InstanceLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def acquire_instance_lock(data_dir: Path) -> InstanceLock:
+    """Take the data folder's lock, or raise AlreadyRunning at once (never waits)."""
+    path = Path(data_dir) / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise AlreadyRunning(
+            f"another aftercare process is already running with the data folder {data_dir} "
+            f"(it holds {path}); stop it first, then start this one") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())  # for people looking; the flock is what counts
+    return InstanceLock(path, fd)
+
+
+def _private_temp(folder: Path, prefix: str) -> Path:
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")  # mkstemp creates 0600
+    os.close(fd)
+    return Path(name)
+
+
+# ---- backup and restore ----------------------------------------------------------------------
+def backup(settings: Settings, path: str | Path, now: datetime | None = None) -> Path:
+    """Write a consistent, checked, owner-only copy of the database to ``path`` (a folder: a dated file in it)."""
+    source, target = settings.database_path, Path(path)
+    if not source.is_file():
+        raise OpsError(f"there is no database at {source} to back up")
+    if target.is_dir():
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"aftercare-{stamp}.db"
+    if target.exists() and target.resolve() == source.resolve():
+        raise OpsError("the backup path is the database itself; choose another file")
+    if not target.parent.is_dir():
+        raise OpsError(f"the folder {target.parent} does not exist")
+    temp = _private_temp(target.parent, ".aftercare-backup-")
+    try:
+        copy_database(source, temp)
+        problems = database_problems(temp)
+        if problems:
+            raise OpsError(f"the backup did not verify: {'; '.join(problems)}")
+        os.chmod(temp, 0o600)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+def restore(settings: Settings, path: str | Path) -> Path | None:
+    """Replace the database with the backup at ``path`` once it verifies; returns the kept previous file.
+
+    Refuses while the bot runs (it holds the lock, and this holds it too while replacing, so the bot
+    cannot start half-way). The previous database is kept as ``aftercare.db.bak`` (0600).
+    """
+    source, database = Path(path), settings.database_path
+    if not source.is_file():
+        raise OpsError(f"{source}: no such backup file")
+    if database.exists() and source.resolve() == database.resolve():
+        raise OpsError("the backup path is the database itself")
+    try:
+        lock = acquire_instance_lock(settings.data_dir)
+    except AlreadyRunning:
+        raise OpsError("refusing to restore while the bot is running: stop it first, then restore") from None
+    with lock:
+        candidate = _private_temp(settings.data_dir, ".aftercare-restore-")
+        try:
+            try:
+                copy_database(source, candidate, source_read_only=True)
+            except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
+                raise OpsError(f"{source} was not restored: cannot read it as SQLite ({exc})") from None
+            problems = database_problems(candidate)
+            if problems:
+                raise OpsError(f"{source} was not restored: {'; '.join(problems)}")
+            kept = None
+            if database.exists():
+                kept = database.with_name(database.name + ".bak")
+                previous = _private_temp(settings.data_dir, ".aftercare-previous-")
+                copy_database(database, previous)  # includes what is still in the -wal
+                os.replace(previous, kept)
+                os.chmod(kept, 0o600)
+                for suffix in ("-wal", "-shm"):  # the old WAL belongs to the old file: never replay it
+                    database.with_name(database.name + suffix).unlink(missing_ok=True)
+            os.replace(candidate, database)
+            os.chmod(database, 0o600)
+        finally:
+            candidate.unlink(missing_ok=True)
+    return kept
+
+
+# ---- heartbeat and health --------------------------------------------------------------------
+def record_tick(data_dir: Path, now: datetime) -> None:
+    """Record that the dispatcher ran at ``now`` (atomic replace of a tiny owner-only file)."""
+    data_dir = Path(data_dir)
+    temp = _private_temp(data_dir, ".tick-")
+    try:
+        temp.write_text(iso(now) + "\n", encoding="ascii")
+        os.replace(temp, data_dir / TICK_NAME)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def read_tick(data_dir: Path) -> datetime | None:
+    """The dispatcher's last recorded run, or None when there is none (or it is unreadable)."""
+    try:
+        return datetime.fromisoformat((Path(data_dir) / TICK_NAME).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def healthcheck(settings: Settings, now: datetime, max_overdue_minutes: int = DEFAULT_MAX_OVERDUE_MINUTES,
+                tick_interval_s: int = DEFAULT_TICK_INTERVAL_S) -> list[str]:
+    """What is wrong with the running bot, one sentence each; an empty list means healthy."""
+    database, problems = settings.database_path, []
+    if not database.is_file():
+        return [f"the database {database} does not exist (has the bot started with this data folder?)"]
+    probe = HealthProbe(database)
+    try:
+        if not probe.writable():
+            problems.append(f"the database {database} is not writable")
+        oldest = probe.oldest_overdue(now)
+    finally:
+        probe.close()
+    if oldest is not None and now - oldest > timedelta(minutes=max_overdue_minutes):
+        late = int((now - oldest).total_seconds() // 60)
+        problems.append(f"a delivery due at {iso(oldest)} is {late} minutes overdue "
+                        f"(more than {max_overdue_minutes})")
+    tick = read_tick(settings.data_dir)
+    if tick is None:
+        problems.append(f"the dispatcher has not recorded a run ({settings.data_dir / TICK_NAME} is missing)")
+    elif now - tick > timedelta(seconds=2 * tick_interval_s):
+        problems.append(f"the dispatcher last ran {int((now - tick).total_seconds())} s ago "
+                        f"(more than twice its interval of {tick_interval_s} s): it looks stuck")
+    return problems
+
+
+# ---- the watchdog ----------------------------------------------------------------------------
+def watchdog_check(data_dir: Path, now: datetime, tick_interval_s: int = DEFAULT_TICK_INTERVAL_S,
+                   started_at: datetime | None = None, factor: int = WATCHDOG_FACTOR) -> bool:
+    """True when the dispatcher of this process has ticked before but not for ``factor`` intervals.
+
+    A tick older than ``started_at`` belongs to an earlier process and is ignored; until the first tick
+    of this one, only the health check can complain (it reports a missing or stale tick).
+    """
+    tick = read_tick(data_dir)
+    if tick is None or (started_at is not None and tick < started_at):
+        return False
+    return now - tick > timedelta(seconds=factor * tick_interval_s)
+
+
+class Watchdog:
+    """A daemon thread that stops the bot when its dispatcher is stuck, so the supervisor restarts it.
+
+    A thread, not a JobQueue job, because a stuck event loop would never run the job. It sends the
+    process SIGTERM (python-telegram-bot's run_polling/run_webhook then stop the application, i.e.
+    ``application.stop_running()``, and the store is closed); if the loop is too stuck to react within
+    ``grace_s`` it ends the process with os._exit. Exit code 70 either way (see ``fired``).
+    """
+
+    def __init__(self, data_dir: Path, now: Callable[[], datetime], tick_interval_s: int = DEFAULT_TICK_INTERVAL_S,
+                 grace_s: float = 30, kill: Callable[[], None] | None = None,
+                 hard_exit: Callable[[int], None] = os._exit) -> None:
+        self.data_dir, self.now, self.tick_interval_s, self.grace_s = Path(data_dir), now, tick_interval_s, grace_s
+        self.started_at = now()
+        self.kill = kill or (lambda: os.kill(os.getpid(), signal.SIGTERM))
+        self.hard_exit = hard_exit
+        self.fired = False
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="aftercare-watchdog", daemon=True)
+
+    def check(self, now: datetime) -> bool:
+        """One look at the tick; on a stuck dispatcher, log it and ask the process to stop. True if it fired."""
+        if self.fired or not watchdog_check(self.data_dir, now, self.tick_interval_s, self.started_at):
+            return False
+        self.fired = True
+        log_event(log, WATCHDOG_EXIT, logging.ERROR, last_tick=read_tick(self.data_dir),
+                  exit_code=WATCHDOG_EXIT_CODE)
+        self.kill()
+        return True
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """The application has stopped: the watchdog has nothing left to guard."""
+        self._stopped.set()
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self.tick_interval_s):
+            if self.check(self.now()):
+                if not self._stopped.wait(self.grace_s):
+                    self.hard_exit(WATCHDOG_EXIT_CODE)
+                return

@@ -1,0 +1,98 @@
+"""Health and whole-file operations: is a delivery overdue, can we still write, copy and verify a database.
+
+The SQL behind `aftercare healthcheck`, `backup` and `restore`; bot/ops.py holds the locks and files.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.store.records import iso
+
+
+class HealthStore:
+    """Store methods for `aftercare healthcheck`; none of them changes a row."""
+
+    db: Database
+
+    def oldest_overdue(self, now: datetime) -> datetime | None:
+        """The due instant of the oldest delivery still waiting to leave (pending or claimed), if any is due."""
+        row = self.db.execute(
+            "SELECT min(due_at) FROM deliveries WHERE state IN ('pending', 'claimed') AND due_at <= ?",
+            [iso(now)]).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def writable(self) -> bool:
+        """Whether a write goes through: rewrites the header's user_version to itself, then rolls back.
+
+        BEGIN IMMEDIATE alone succeeds even on a read-only file; a real (rolled-back) write does not.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:  # we are the writer already
+            return True
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            return False
+        return True
+
+
+# ---- whole-file operations for backup, restore and the health check (bot/ops.py orchestrates) ------
+AFTERCARE_TABLES = ("_sqlite_migrations", "patients", "deliveries")
+
+
+class HealthProbe(HealthStore):
+    """A separate connection for `aftercare healthcheck`; never creates the file, never migrates."""
+
+    def __init__(self, path: Path, timeout_s: float = 10) -> None:
+        self.db = Database(sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def copy_database(source: Path, target: Path, source_read_only: bool = False) -> None:
+    """Copy ``source`` into the (existing, owner-only) file ``target`` with SQLite's online backup API.
+
+    The copy is consistent even while the bot writes (WAL readers see one snapshot) and is switched to
+    the rollback journal, so it is one self-contained file with no -wal beside it.
+    """
+    mode = "ro" if source_read_only else "rw"  # never "rwc": a mistyped path must not create a database
+    src = sqlite3.connect(f"file:{source}?mode={mode}", uri=True, timeout=10)
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+def database_problems(path: Path) -> list[str]:
+    """Why ``path`` cannot serve as the bot's database: not SQLite, damaged, or not an aftercare database."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [f"cannot open: {exc}"]
+    try:
+        check = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+        if check != ["ok"]:
+            return [f"integrity check failed: {'; '.join(check[:5])}"]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not set(AFTERCARE_TABLES) <= tables or not conn.execute(
+                "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'aftercare'").fetchone()[0]:
+            return ["not an aftercare database (no aftercare migrations table)"]
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        return [f"not a SQLite database ({exc})"]
+    finally:
+        conn.close()
+    return []

@@ -1,0 +1,92 @@
+"""Deployment files: the Dockerfile, compose file and systemd unit carry the settings a clinic's IT relies on."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+
+
+def test_dockerfile_slim_base_non_root_exec_form_volume_and_healthcheck():
+    """Slim Python base, fixed non-root user, exec-form CMD, the data folder as a volume, HEALTHCHECK."""
+    steps = dockerfile()
+    get = lambda name: [args for instruction, args in steps if instruction == name]  # noqa: E731
+    assert get("FROM") == ["python:3.11-slim"]
+    users = get("USER")
+    assert users and users[-1].split(":")[0] not in ("root", "0") and users[-1].split(":")[0].isdigit()
+    assert json.loads(get("CMD")[-1]) == ["aftercare", "run"]
+    assert json.loads(get("VOLUME")[-1]) == ["/data"]
+    health = get("HEALTHCHECK")[-1]
+    assert json.loads(health[health.index("CMD") + 3:].strip()) == ["aftercare", "healthcheck"]
+    assert any("pip install" in args and "/src" in args for args in get("RUN"))
+    env = " ".join(get("ENV"))
+    assert "AFTERCARE_DATA_DIR=/data" in env and "TOKEN" not in env
+
+
+def test_compose_restart_rotation_read_only_env_file_and_no_secrets():
+    """restart unless-stopped, json-file rotation, read-only root with a /tmp tmpfs, env file, data volume."""
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    service = compose["services"]["aftercare"]
+    assert service["restart"] == "unless-stopped"
+    assert service["logging"]["driver"] == "json-file"
+    assert {"max-size", "max-file"} <= set(service["logging"]["options"])
+    assert service["read_only"] is True
+    assert any(entry.split(":")[0] == "/tmp" for entry in service["tmpfs"])
+    assert service["env_file"]
+    assert any(volume.endswith(":/data") for volume in service["volumes"])
+    assert service["environment"]["AFTERCARE_DATA_DIR"] == "/data"
+    assert not [key for key in service.get("environment", {}) if "TOKEN" in key or "SECRET" in key or "KEY" in key]
+    assert (DEPLOY / "compose.yaml").read_text().count("TELEGRAM_BOT_TOKEN=") == 0
+
+
+def unit() -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser(strict=False)
+    parser.optionxform = str  # systemd keys are case-sensitive
+    parser.read(DEPLOY / "aftercare.service")
+    return parser
+
+
+def test_systemd_unit_hardening():
+    """Dedicated user, restart on failure, strict protection with only the data folder writable."""
+    service = unit()["Service"]
+    assert service["User"] not in ("", "root")
+    assert service["Restart"] == "on-failure"
+    assert service["ProtectSystem"] == "strict"
+    assert service["NoNewPrivileges"] == "yes" and service["PrivateTmp"] == "yes"
+    assert service["EnvironmentFile"].startswith("/etc/")
+    data_dir = service["Environment"].split("AFTERCARE_DATA_DIR=")[1].split()[0]
+    assert service["ReadWritePaths"].split() == [data_dir]
+    assert service["ExecStart"].endswith("aftercare run")
+
+
+def test_systemd_analyze_verify(tmp_path):
+    """`systemd-analyze verify` accepts the unit (with ExecStart pointed at a binary that exists here)."""
+    verify = shutil.which("systemd-analyze")
+    if verify is None:
+        pytest.skip("systemd-analyze is not available")
+    text = (DEPLOY / "aftercare.service").read_text()
+    copy = tmp_path / "aftercare.service"
+    copy.write_text(text.replace("/opt/aftercare/.venv/bin/aftercare", shutil.which("true") or "/bin/true"))
+    done = subprocess.run([verify, "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_dockerignore_keeps_secrets_and_data_out_of_the_build():
+    """The build context never includes .env, the data folder or database files."""
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {".env", "data", "*.db", ".git"} <= ignored
