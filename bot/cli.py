@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 from bot.config import ConfigError, Settings, environment_with_dotenv, load_settings
+from bot.crypto import DataKeyError, write_key_file
 from bot.logs import STARTING, STOPPED, configure_logging, json_wanted, log_event
 from bot.ops import (DEFAULT_MAX_OVERDUE_MINUTES, DEFAULT_TICK_INTERVAL_S, WATCHDOG_EXIT_CODE, AlreadyRunning,
                      OpsError, Watchdog, acquire_instance_lock, backup, healthcheck, restore)
@@ -32,6 +33,11 @@ def prepare_data_dir(settings: Settings, explicit: bool) -> None:
     os.chmod(settings.data_dir, 0o700)
 
 
+NO_KEY_HELP = ("AFTERCARE_DATA_KEY_FILE (or AFTERCARE_DATA_KEY) is not set: what patients type is encrypted with "
+               "this key. Create one outside the data folder with `aftercare keygen PATH` and set "
+               "AFTERCARE_DATA_KEY_FILE=PATH (python3 tasks.py run does this for you).")
+
+
 def run(environ: dict[str, str]) -> int:
     """Start the bot (long polling, or the webhook server when configured) until SIGTERM or Ctrl-C."""
     os.umask(0o077)  # every file the bot creates (database, journal, backups, exports) is owner-only
@@ -41,6 +47,8 @@ def run(environ: dict[str, str]) -> int:
         json_mode = json_wanted(environ)
         settings = load_settings(environ)
         prepare_data_dir(settings, explicit=bool(environ.get("AFTERCARE_DATA_DIR", "").strip()))
+        if settings.data_key is None:
+            raise ConfigError(NO_KEY_HELP)
         if settings.webhook_url and importlib.util.find_spec("tornado") is None:
             raise ConfigError("AFTERCARE_WEBHOOK_URL is set but the webhook server is not installed: "
                               "pip install 'python-telegram-bot[webhooks]'")
@@ -66,7 +74,12 @@ def _serve(settings: Settings) -> int:
     from bot.store import open_store
 
     clock = SystemClock()
-    store = open_store(settings.database_path)
+    try:
+        store = open_store(settings.database_path, settings.sealer())
+    except DataKeyError as exc:
+        print(f"error: AFTERCARE_DATA_KEY: {exc}; start with the key this database was written with",
+              file=sys.stderr)
+        return 2
     try:
         application = build_app(settings, store, clock)
     except ValueError as exc:  # a plan or catalog that does not validate
@@ -168,7 +181,23 @@ def healthcheck_command(environ: dict[str, str], argv: list[str], now: datetime 
     return 1 if problems else 0
 
 
-COMMANDS = ["run", "doctor", "backup", "restore", "healthcheck", "triage", "preview"]
+def keygen_command(rest: list[str]) -> int:
+    """`aftercare keygen PATH`: create a new data key file (0600); refuses to overwrite one."""
+    parser = argparse.ArgumentParser(prog="aftercare keygen",
+                                     description="Create the key that encrypts what patients type.")
+    parser.add_argument("path", help="where to write the key: keep it outside the data folder and its backups")
+    args = parser.parse_args(rest)
+    try:
+        write_key_file(args.path)
+    except FileExistsError:
+        print(f"error: {args.path} already exists; a new key could not read the data written with the old one",
+              file=sys.stderr)
+        return 2
+    print(f"wrote a new data key to {args.path}; set AFTERCARE_DATA_KEY_FILE={args.path}")
+    return 0
+
+
+COMMANDS = ["run", "doctor", "backup", "restore", "healthcheck", "keygen", "triage", "preview"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         return restore_command(environ, rest)
     if command == "healthcheck":
         return healthcheck_command(environ, rest)
+    if command == "keygen":
+        return keygen_command(rest)
     if command == "triage":
         from bot.triage_cli import triage_command
         return triage_command(rest)

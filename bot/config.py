@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from bot.crypto import DataKeyError, Sealer, load_key
 from bot.clinic import ClinicFileError, ClinicProfile, default_clinic_file, load_clinic
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -40,6 +41,11 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # The data key that seals what patients type (bot/crypto.py); None only for tools that need no key.
+    data_key: str | None = field(default=None, repr=False)
+
+    def sealer(self) -> Sealer | None:
+        return Sealer(self.data_key) if self.data_key else None
 
     @property
     def database_path(self) -> Path:
@@ -144,14 +150,23 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
         clinic = load_clinic(clinic_file)
     except ClinicFileError as exc:
         raise ConfigError(f"AFTERCARE_CLINIC_FILE: {exc}") from None
+    data_dir = Path(environ.get("AFTERCARE_DATA_DIR", "").strip() or "data")
+    try:
+        data_key = load_key(environ, data_dir)
+        if data_key is not None:
+            Sealer(data_key)
+    except DataKeyError as exc:
+        name = "AFTERCARE_DATA_KEY" if environ.get("AFTERCARE_DATA_KEY", "").strip() else "AFTERCARE_DATA_KEY_FILE"
+        raise ConfigError(f"{name}: {exc}") from None
     return Settings(
         token=token,
         api_url=_url(environ, "TELEGRAM_API_URL", DEFAULT_API_URL),
         file_url=_url(environ, "TELEGRAM_FILE_URL", DEFAULT_FILE_URL),
-        data_dir=Path(environ.get("AFTERCARE_DATA_DIR", "").strip() or "data"),
+        data_dir=data_dir,
         clinic_file=clinic_file,
         clinic=clinic,
         clinic_chat_id=_int(environ, "AFTERCARE_CLINIC_CHAT_ID"),
         admin_ids=_admin_ids(environ),
         **_webhook(environ),
+        data_key=data_key,
     )

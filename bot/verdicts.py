@@ -25,7 +25,9 @@ TIPS = 5
 class Outcome:
     verdict: Verdict
     verdict_id: int
-    tokens: list[str]
+    tokens: list[str]        # as stored: free text reduced to "free_text:(redacted)"
+    reasons: list[dict]      # as stored: {rule, level, answers}, redacted the same way
+    patient_text: str | None = None
 
 
 def risk_tokens(patient: Patient) -> list[str]:
@@ -53,8 +55,10 @@ def evaluate_free_text(text: str, day: int) -> str:
 
 
 def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
-          state: str, rash_onset: int | None, now: datetime) -> Outcome:
-    """Evaluate one check-in (or free text) with its history, and store the verdict."""
+          state: str, rash_onset: int | None, now: datetime, patient_text: str | None = None) -> Outcome:
+    """Evaluate one check-in (or free text) with its history, and store the verdict.
+
+    ``patient_text`` is the message that led to it, kept only sealed with the data key."""
     treatment = patient.treatment
     history = []
     previous = svc.store.last_verdict(patient.chat_id, treatment.id)
@@ -67,14 +71,16 @@ def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin
         history.append(f"rash_first_reported_day:{onset}")
     tokens = answers + history + risk_tokens(patient)
     verdict = evaluate_tokens(tokens, day)
-    # Free text is evaluated but never stored: only the fact that it was there.
-    stored = ["free_text:(redacted)" if t.startswith("free_text:") else t for t in tokens]
-    reasons = [{"rule": r.rule, "level": r.level,
-                "answers": ["free_text:(redacted)" if a.startswith("free_text:") else a for a in r.answers]}
-               for r in verdict.reasons]
+    # Free text is evaluated, then kept only sealed (patient_text), never inside tokens or reasons.
+    stored = _redacted(tokens)
+    reasons = [{"rule": r.rule, "level": r.level, "answers": _redacted(r.answers)} for r in verdict.reasons]
     verdict_id = svc.store.complete_checkin(checkin_id, patient.chat_id, treatment.id, day, state, verdict.level,
-                                            reasons, stored, verdict.rules_version, rash_onset, now)
-    return Outcome(verdict, verdict_id, stored)
+                                            reasons, stored, verdict.rules_version, rash_onset, now, patient_text)
+    return Outcome(verdict, verdict_id, stored, reasons, patient_text)
+
+
+def _redacted(tokens) -> list[str]:
+    return ["free_text:(redacted)" if t.startswith("free_text:") else t for t in tokens]
 
 
 def plain(token: str) -> str:

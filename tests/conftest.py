@@ -22,8 +22,12 @@ TOKEN = "123456789:TEST-token-never-to-be-logged_abcdefghij"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # a Monday, 09:00 in London
 
 
+DATA_KEY = "qsXcIYk2F4w3Mb1pTzDaNNV6O6Csa8bkDPcUaJ4pRw0="  # a test-only Fernet key
+
+
 def make_settings(tmp_path: Path, **overrides: str):
-    environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(tmp_path), **overrides}
+    environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_DATA_KEY": DATA_KEY,
+               **overrides}
     return load_settings(environ)
 
 
@@ -79,7 +83,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings):
-    store = open_store(settings.database_path)
+    store = open_store(settings.database_path, settings.sealer())
     yield store
     store.close()
 

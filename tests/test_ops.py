@@ -18,7 +18,7 @@ from bot.ops import (TICK_NAME, AlreadyRunning, OpsError, Watchdog, acquire_inst
 from bot.store import open_store
 from bot.store.health import HealthProbe, database_problems
 from bot.store.records import iso
-from tests.conftest import START, TOKEN
+from tests.conftest import DATA_KEY, START, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,8 @@ def test_second_process_exits_with_a_clear_message(tmp_path):
     """A second bot against a data folder whose lock is held exits at once, naming the folder."""
     with acquire_instance_lock(tmp_path):
         env = {"PATH": os.environ.get("PATH", ""), "TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(tmp_path),
-               "TELEGRAM_API_URL": "http://127.0.0.1:9/bot", "AFTERCARE_LOG_FORMAT": "json"}
+               "TELEGRAM_API_URL": "http://127.0.0.1:9/bot", "AFTERCARE_LOG_FORMAT": "json",
+               "AFTERCARE_DATA_KEY": DATA_KEY}
         done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=60)
     assert done.returncode == 3

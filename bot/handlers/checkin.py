@@ -190,7 +190,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     day = max(0, day_since(patient.treatment.treatment_date, now, patient.zone))
     level = verdicts.evaluate_free_text(text, day)
     if level in {"emergency", "urgent"}:
-        outcome = verdicts.judge(svc, patient, day, [verdicts.free_text_token(text)], None, "done", None, now)
+        outcome = verdicts.judge(svc, patient, day, [verdicts.free_text_token(text)], None, "done", None, now,
+                                 patient_text=text[:1000])
         await update.effective_chat.send_message(svc.text(f"checkin.safety_advice_{level}"))
         await send_alert(update.get_bot(), svc, patient, day, outcome, now)
         if row is None:

@@ -17,11 +17,15 @@ log = logging.getLogger(__name__)
 CB = "al1"
 
 
-def alert_text(svc: Services, name: str, day: int, level: str, reasons: list[dict], tokens: list[str]) -> str:
-    return svc.text("checkin.alert", level_label=svc.text(f"checkin.level_label_{level}"), name=name or "?",
+def alert_text(svc: Services, name: str, day: int, level: str, reasons: list[dict], tokens: list[str],
+               patient_text: str | None = None) -> str:
+    text = svc.text("checkin.alert", level_label=svc.text(f"checkin.level_label_{level}"), name=name or "?",
                     day=day, reasons="; ".join(f"{r['rule']} ({', '.join(map(plain, r['answers']))})"
                                                for r in reasons if r["level"] == level),
                     answers=", ".join(plain(t) for t in tokens))
+    if patient_text:  # staff see the patient's own words; the clinic chat is staff only
+        text += "\n" + svc.text("checkin.alert_wrote", text=patient_text)
+    return text
 
 
 async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcome: Outcome, now: datetime) -> None:
@@ -32,12 +36,9 @@ async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcom
     chat_id = svc.settings.clinic_chat_id
     if chat_id is None:
         return  # still listed by /flagged
-    reasons = [{"rule": r.rule, "level": r.level, "answers": list(r.answers)} for r in outcome.verdict.reasons]
-    reasons = [{**r, "answers": [a if not a.startswith("free_text:") else "free_text:(redacted)"
-                                 for a in r["answers"]]} for r in reasons]
     try:
         sent = await bot.send_message(chat_id, alert_text(svc, patient.display_name, day, outcome.verdict.level,
-                                                          reasons, outcome.tokens),
+                                                          outcome.reasons, outcome.tokens, outcome.patient_text),
                                       reply_markup=keyboard([[(svc.text("checkin.alert_ack_button"),
                                                                f"{CB}:{alert_id}")]]))
     except TelegramError as exc:

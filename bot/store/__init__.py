@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.crypto import CHECK_VALUE, DataKeyError, Sealer, is_sealed
+
 from bot.store.checkins import CheckinStore
 from bot.store.control import ControlStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore, PlannedDelivery
@@ -25,12 +27,38 @@ __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "PlannedDelivery", "o
 
 
 class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore):
-    """All persistence for the bot, over one SQLite connection."""
+    """All persistence for the bot, over one SQLite connection.
 
-    def __init__(self, db: Database) -> None:
+    With a ``sealer`` (the data key), what patients typed is encrypted at rest
+    (``records.SEALED``). Without one (tests, the maintenance tools) it is
+    stored as given and sealed values read back as "".
+    """
+
+    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
         self.db = db
+        self.sealer = sealer
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
+        if sealer is not None:
+            self._check_key(sealer)
+
+    def _check_key(self, sealer: Sealer) -> None:
+        """Remember a sealed value on first use; later, refuse a key that cannot open it."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta (name, value) VALUES ('key_check', ?)", [sealer.seal(CHECK_VALUE)])
+        elif sealer.open(row[0]) != CHECK_VALUE:
+            raise DataKeyError("the data key does not match this database")
+
+    def seal_text(self, text: str | None) -> str:
+        return "" if not text else self.sealer.seal(text) if self.sealer else text
+
+    def open_text(self, stored: str | None) -> str:
+        if not stored:
+            return ""
+        if not is_sealed(stored):
+            return stored
+        return self.sealer.open(stored) if self.sealer else ""
 
     def close(self) -> None:
         self.db.close()
@@ -39,10 +67,12 @@ class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore,
         return [m.name for m in migrations.applied(self.db)]
 
 
-def open_store(path: str | Path | None) -> Store:
-    """Open (creating if needed) the database at ``path``, or an in-memory one for ``None``."""
+def open_store(path: str | Path | None, sealer: Sealer | None = None) -> Store:
+    """Open (creating if needed) the database at ``path``, or an in-memory one for ``None``.
+
+    Raises ``DataKeyError`` when ``sealer`` is not the key the database was written with."""
     if path is None:
-        return Store(Database(memory=True))
+        return Store(Database(memory=True), sealer)
     path = Path(path)
     if not path.exists():
         # Create the file 0600 before SQLite touches it, so no window exists in
@@ -58,4 +88,8 @@ def open_store(path: str | Path | None) -> Store:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 10000")  # ms; issue 8 asks for at least 5 s
     conn.execute("PRAGMA foreign_keys = ON")
-    return Store(Database(conn))
+    try:
+        return Store(Database(conn), sealer)
+    except DataKeyError:
+        conn.close()
+        raise

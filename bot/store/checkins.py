@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlite_utils import Database
 
@@ -65,6 +66,8 @@ class CheckinStore:
     """Store methods about check-ins, verdicts and alerts."""
 
     db: Database
+    seal_text: Callable[[str | None], str]
+    open_text: Callable[[str | None], str]
 
     def open_checkin(self, chat_id: int) -> CheckinRow | None:
         rows = list(self.db.query("SELECT * FROM checkins WHERE chat_id = ? AND state = 'open' ORDER BY id DESC"
@@ -92,8 +95,10 @@ class CheckinStore:
 
     def complete_checkin(self, checkin_id: int | None, chat_id: int, treatment_id: int, day: int, state: str,
                          level: str, reasons: list[dict], tokens: list[str], rules_version: str,
-                         rash_first_day: int | None, now: datetime) -> int:
-        """Close the check-in and store its verdict in one transaction; returns the verdict id."""
+                         rash_first_day: int | None, now: datetime, patient_text: str | None = None) -> int:
+        """Close the check-in and store its verdict in one transaction; returns the verdict id.
+
+        ``patient_text`` (free text that led to the verdict) is sealed with the data key."""
         stamp = iso(now)
         with self.db.atomic():
             if checkin_id is not None:
@@ -104,9 +109,9 @@ class CheckinStore:
                                 [rash_first_day, treatment_id])
             cursor = self.db.execute(
                 "INSERT INTO verdicts (chat_id, checkin_id, treatment_id, day, level, reasons, tokens,"
-                " rules_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rules_version, created_at, patient_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [chat_id, checkin_id, treatment_id, day, level, json.dumps(reasons), json.dumps(tokens),
-                 rules_version, stamp])
+                 rules_version, stamp, self.seal_text(patient_text) or None])
         return cursor.lastrowid
 
     def rash_first_day(self, treatment_id: int) -> int | None:
@@ -163,7 +168,7 @@ class CheckinStore:
             " JOIN patients p ON p.chat_id = a.chat_id"
             " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) ORDER BY a.id DESC LIMIT ?",
             [int(open_only), alert_id, alert_id, limit])
-        return [AlertRow(r["id"], r["chat_id"], r["display_name"], r["day"], r["level"], json.loads(r["reasons"]),
+        return [AlertRow(r["id"], r["chat_id"], self.open_text(r["display_name"]), r["day"], r["level"], json.loads(r["reasons"]),
                          json.loads(r["tokens"]), datetime.fromisoformat(r["created_at"]), r["acknowledged_by"])
                 for r in rows]
 

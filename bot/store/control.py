@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlite_utils import Database
 
-from bot.store.records import iso
+from bot.store.records import SEALED, iso
 
 # Every kind of delivery a plan or a flow can queue; "everything" means all of them.
 ALL_KINDS = frozenset({"sunscreen", "skincare", "note", "checkin", "followup", "reprompt"})
@@ -43,6 +43,7 @@ class ControlStore:
     """Store methods about what a patient has asked the bot to do (or stop doing) with them."""
 
     db: Database
+    open_text: Callable[[str | None], str]
 
     # ---- preferences ---------------------------------------------------------------------
     def preferences(self, chat_id: int) -> Preferences | None:
@@ -129,9 +130,13 @@ class ControlStore:
 
     def export_patient(self, chat_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every stored row about the patient, by table (empty tables included, so the reader sees them)."""
-        return {table: [dict(r) for r in self.db.query(
-                    f"SELECT * FROM {_quote(table)} WHERE chat_id = ? ORDER BY rowid", [chat_id])]
-                for table in self.patient_tables()}
+        export = {table: [dict(r) for r in self.db.query(
+                      f"SELECT * FROM {_quote(table)} WHERE chat_id = ? ORDER BY rowid", [chat_id])]
+                  for table in self.patient_tables()}
+        for table, columns in SEALED.items():  # the patient gets their own words back, not ciphertext
+            for row in export.get(table, []):
+                row.update({column: self.open_text(row[column]) for column in columns if row.get(column)})
+        return export
 
     def forget_patient(self, chat_id: int) -> int:
         """Erase every row about the patient in one transaction; returns the number of rows deleted."""

@@ -115,3 +115,11 @@ def m0003(db: Database) -> None:
     db.execute("ALTER TABLE patients ADD COLUMN stopped_kinds TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE patients ADD COLUMN paused_until TEXT")
     db.execute("ALTER TABLE patients ADD COLUMN checkin_stop_warned INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0004_meta_and_patient_text")
+def m0004(db: Database) -> None:
+    # meta holds the sealed key-check value, so a wrong data key is caught when the store opens.
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # What the patient typed that led to a verdict (free text), sealed with the data key.
+    db.execute("ALTER TABLE verdicts ADD COLUMN patient_text TEXT")

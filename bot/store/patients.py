@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlite_utils import Database
 
@@ -20,6 +20,8 @@ class PatientStore:
     """Store methods about who the patient is."""
 
     db: Database
+    seal_text: Callable[[str | None], str]
+    open_text: Callable[[str | None], str]
 
     def patient(self, chat_id: int) -> Patient | None:
         """The patient behind a private chat, or None if nothing is stored."""
@@ -28,7 +30,7 @@ class PatientStore:
             return None
         row = rows[0]
         return Patient(
-            chat_id=row["chat_id"], user_id=row["user_id"], display_name=row["display_name"],
+            chat_id=row["chat_id"], user_id=row["user_id"], display_name=self.open_text(row["display_name"]),
             status=row["status"], step=row["step"],
             draft_date=date.fromisoformat(row["draft_date"]) if row["draft_date"] else None,
             zone=row["zone"], morning=parse_time(row["morning"]), evening=parse_time(row["evening"]),
@@ -55,7 +57,7 @@ class PatientStore:
             " updated_at) VALUES (?, ?, ?, 'enrolling', ?, ?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET step = excluded.step, updated_at = excluded.updated_at,"
             " reachable = 1",
-            [chat_id, user_id, display_name, first_step, stamp, stamp, stamp])
+            [chat_id, user_id, self.seal_text(display_name), first_step, stamp, stamp, stamp])
         patient = self.patient(chat_id)
         assert patient is not None
         return patient
@@ -65,6 +67,8 @@ class PatientStore:
         unknown = set(values) - PROFILE_COLUMNS
         if unknown:
             raise ValueError(f"not a patient column: {sorted(unknown)}")
+        if "display_name" in values:
+            values["display_name"] = self.seal_text(values["display_name"])
         assignments = ", ".join(f"{column} = ?" for column in values)
         params = [_column_value(v) for v in values.values()] + [iso(now), chat_id]
         self.db.execute(f"UPDATE patients SET {assignments}, updated_at = ? WHERE chat_id = ?", params)

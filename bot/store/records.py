@@ -13,6 +13,10 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+# Columns holding what patients typed (or their names), sealed with the data key (bot/crypto.py).
+SEALED = {"patients": ("display_name",), "verdicts": ("patient_text",)}
+
+
 def parse_time(text: str | None) -> time | None:
     return time.fromisoformat(text) if text else None
 
