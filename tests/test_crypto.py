@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 from contextlib import redirect_stderr
 
@@ -47,7 +48,18 @@ async def test_wrong_key_is_refused_when_the_store_opens(phone, settings):
         open_store(settings.database_path, Sealer(new_key()))
 
 
-def test_run_refuses_a_missing_or_wrong_key(tmp_path):
+@pytest.fixture
+def root_logging():
+    """`run` configures logging before it opens the store: put the root logger back afterwards."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_run_refuses_a_missing_or_wrong_key(tmp_path, root_logging):
     """`aftercare run` stops with a clear line when the key is missing or is not this database's."""
     base = {"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(tmp_path),
             "TELEGRAM_API_URL": "http://127.0.0.1:9/bot"}
