@@ -3,6 +3,7 @@
 
     python3 tasks.py run    set up a local virtual environment, ask for a bot token once, start the bot
     python3 tasks.py test   set up the same environment with the test extra and run the tests offline
+    python3 tasks.py demo   try the bot in this terminal: no token, no network (extra args go to `aftercare demo`)
 
 Only the standard library is used here, so it works before anything is installed.
 """
@@ -21,6 +22,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 ENV_FILE = ROOT / ".env"
+KEY_FILE = ROOT / ".aftercare.key"
+DEMO_HINT = "No token yet? `python3 tasks.py demo` runs the bot in this terminal, without Telegram."
 
 
 def ensure_venv(extra: str | None) -> None:
@@ -41,31 +44,50 @@ def ensure_venv(extra: str | None) -> None:
     marker.write_text(stamp)
 
 
-def has_token() -> bool:
-    if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
+def configured(*names: str) -> bool:
+    """Whether any of these variables has a value, in the environment or in .env."""
+    if any(os.environ.get(name, "").strip() for name in names):
         return True
     if ENV_FILE.exists():
-        return any(line.strip().startswith("TELEGRAM_BOT_TOKEN=") and line.split("=", 1)[1].strip()
+        return any(line.strip().partition("=")[0].strip() in names and line.partition("=")[2].strip()
                    for line in ENV_FILE.read_text(encoding="utf-8").splitlines())
     return False
 
 
+def append_env(line: str) -> None:
+    fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    os.chmod(ENV_FILE, 0o600)
+
+
+def ensure_data_key() -> None:
+    """Create the key that encrypts what patients type, once, beside (not inside) the data folder."""
+    if configured("AFTERCARE_DATA_KEY", "AFTERCARE_DATA_KEY_FILE"):
+        return
+    if not KEY_FILE.exists():
+        subprocess.run([str(PYTHON), "-m", "bot.cli", "keygen", KEY_FILE.name], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"Created {KEY_FILE.name}: it encrypts what patients type. Keep it safe and apart from backups;\n"
+              "without it the stored answers cannot be read.")
+    append_env(f"AFTERCARE_DATA_KEY_FILE={KEY_FILE.name}")
+
+
 def ask_token() -> None:
     """Ask for the bot token once and keep it in .env, readable by its owner only."""
-    if has_token():
+    if configured("TELEGRAM_BOT_TOKEN"):
         return
     if not sys.stdin.isatty():
         sys.exit("TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather in Telegram (/newbot), then put\n"
-                 "TELEGRAM_BOT_TOKEN=... in a .env file here, or run this command in a terminal to be asked.")
+                 "TELEGRAM_BOT_TOKEN=... in a .env file here, or run this command in a terminal to be asked.\n"
+                 + DEMO_HINT)
     print("This bot needs a Telegram bot token. In Telegram, talk to @BotFather, send /newbot,\n"
-          "follow the steps and paste the token it gives you (it is saved in .env, never printed).")
+          "follow the steps and paste the token it gives you (it is saved in .env, never printed).\n"
+          + DEMO_HINT)
     token = getpass.getpass("Bot token: ").strip()
     if not token:
         sys.exit("No token given; nothing was started.")
-    fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(f"TELEGRAM_BOT_TOKEN={token}\n")
-    os.chmod(ENV_FILE, 0o600)
+    append_env(f"TELEGRAM_BOT_TOKEN={token}")
 
 
 def main(argv: list[str]) -> int:
@@ -74,7 +96,11 @@ def main(argv: list[str]) -> int:
     if command == "run":
         ensure_venv(None)
         ask_token()
+        ensure_data_key()
         return subprocess.call([str(PYTHON), "-m", "bot"])
+    if command == "demo":
+        ensure_venv(None)
+        return subprocess.call([str(PYTHON), "-m", "bot.cli", "demo", *argv[1:]])
     if command == "test":
         ensure_venv("test")
         return subprocess.call([str(PYTHON), "-m", "pytest", *argv[1:]])

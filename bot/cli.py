@@ -21,7 +21,8 @@ log = logging.getLogger("bot")
 NO_TOKEN_HELP = """TELEGRAM_BOT_TOKEN is not set.
 Get a token: open Telegram, talk to @BotFather, send /newbot and follow the steps.
 Then put it in a file named .env here:  TELEGRAM_BOT_TOKEN=123456:ABC...
-(or run `python3 tasks.py run`, which asks for it)."""
+(or run `python3 tasks.py run`, which asks for it).
+No token yet? `aftercare demo` (or `python3 tasks.py demo`) runs the bot in this terminal, without Telegram."""
 
 
 def prepare_data_dir(settings: Settings, explicit: bool) -> None:
@@ -197,7 +198,7 @@ def keygen_command(rest: list[str]) -> int:
     return 0
 
 
-COMMANDS = ["run", "doctor", "backup", "restore", "healthcheck", "keygen", "triage", "preview"]
+COMMANDS = ["run", "doctor", "backup", "restore", "healthcheck", "keygen", "triage", "preview", "demo"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "triage":
         from bot.triage_cli import triage_command
         return triage_command(rest)
+    if command == "demo":
+        from bot.demo import demo_command
+        return demo_command(rest, environ=environ)
     from bot.preview_cli import preview_command
     try:
         clinic = load_settings(environ, require_token=False).clinic

@@ -1,0 +1,198 @@
+"""`aftercare demo`: the real bot in a terminal, with a fake Telegram and time travel, and the README's transcript."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import tasks
+from bot.cli import main as cli_main
+from bot.crypto import Sealer
+from bot.demo import PATIENT_CHAT, demo_command, parse_skip, run_demo
+from bot.ops import acquire_instance_lock
+from bot.store import open_store
+from tests.conftest import START
+
+ROOT = Path(__file__).resolve().parents[1]
+WALKTHROUGH = ROOT / "demo" / "walkthrough.txt"
+START_ISO = "2026-11-23T09:00:00+00:00"
+
+
+def walkthrough() -> list[str]:
+    return WALKTHROUGH.read_text(encoding="utf-8").splitlines()
+
+
+def enrolment() -> list[str]:
+    """The walkthrough's lines up to its first time skip: Ana enrols with buttons."""
+    lines = walkthrough()
+    return lines[:next(i for i, line in enumerate(lines) if line.startswith(":skip"))]
+
+
+async def transcript(lines, tmp_path: Path, data_dir: Path | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    code = await run_demo(lines, out, data_dir, tmp_path / "files", START)
+    return code, out.getvalue()
+
+
+def kept_store(data_dir: Path):
+    """Open a kept demo database with the key the demo left beside it."""
+    key = data_dir.with_name(data_dir.name + ".key").read_text(encoding="ascii").strip()
+    return open_store(data_dir / "aftercare.db", Sealer(key))
+
+
+def readme_transcript() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- demo-transcript:start -->\n```text\n(.*?)```\n<!-- demo-transcript:end -->", readme,
+                      re.DOTALL)
+    assert block, "README.md lost its demo-transcript markers"
+    return block.group(1)
+
+
+async def test_readme_transcript_is_what_the_walkthrough_prints(tmp_path):
+    """The README's transcript is exactly what demo/walkthrough.txt prints from the fixed start instant."""
+    code, text = await transcript(walkthrough(), tmp_path)
+    assert code == 0
+    assert readme_transcript() == text
+
+
+async def test_walkthrough_enrols_triages_saves_the_chart_and_exits_cleanly(tmp_path):
+    """The walkthrough enrols with buttons, gets contact_provider with its reason, saves the chart and exits 0."""
+    data = tmp_path / "data"
+    code, text = await transcript(walkthrough(), tmp_path, data)
+    assert code == 0 and text.rstrip().endswith("(demo over)")
+    assert "bot> You're all set ✓" in text and "Time zone: Europe/London ✓" in text
+    assert "Because you told me: pain severe" in text and "+44 20 7946 0000" in text
+    assert "saved photo-1.png" in text and str(tmp_path) not in text
+    assert (tmp_path / "files" / "photo-1.png").read_bytes().startswith(b"\x89PNG")
+    after_stop = text.split("you> /stop", 1)[1].split("you> :skip 1d", 1)[1]
+    assert "bot>" not in after_stop  # /stop → Everything: the next day brings nothing
+    with acquire_instance_lock(data):  # released: the demo shut down
+        store = kept_store(data)
+        try:
+            patient = store.patient(PATIENT_CHAT)
+            assert patient.enrolled and patient.display_name == "Ana"
+            verdict = store.last_verdict(PATIENT_CHAT, patient.treatment.id)
+            assert verdict.level == "contact_provider" and verdict.day == 1
+            assert "C10" in [r["rule"] for r in verdict.reasons] and "pain:severe" in verdict.tokens
+        finally:
+            store.close()
+
+
+EXPECTED_THREE_DAYS = [
+    ("Mon 23 Nov 2026 21:00", ["Day 0:", "Evening care", "Day 0 check-in"]),
+    ("Mon 23 Nov 2026 21:45", ["Day 0:", "today's check-in takes under a minute"]),
+    ("Tue 24 Nov 2026 08:00", ["Day 1:", "skip make-up", "Morning care", "Time for sunscreen"]),
+    ("Tue 24 Nov 2026 13:00", ["Day 1:", "Midday sunscreen top-up"]),
+    ("Tue 24 Nov 2026 21:00", ["Day 1:", "Evening care", "Day 1 check-in"]),
+    ("Tue 24 Nov 2026 21:45", ["Day 1:", "today's check-in takes under a minute"]),
+    ("Wed 25 Nov 2026 08:00", ["Day 2:", "Morning care", "Time for sunscreen"]),
+    ("Wed 25 Nov 2026 13:00", ["Day 2:", "Midday sunscreen top-up"]),
+    ("Wed 25 Nov 2026 21:00", ["Day 2:", "Evening care", "Day 2 check-in"]),
+    ("Wed 25 Nov 2026 21:45", ["Day 2:", "today's check-in takes under a minute"]),
+    ("Thu 26 Nov 2026 08:00", ["Day 3:", "Morning care", "Time for sunscreen"]),
+]
+
+
+async def test_skipping_three_days_delivers_each_reminder_in_order_at_its_instant(tmp_path):
+    """:skip 3d after enrolling delivers every reminder and check-in prompt of the three days, in due order."""
+    data = tmp_path / "data"
+    code, text = await transcript(enrolment() + [":skip 3d"], tmp_path, data)
+    assert code == 0
+    blocks = re.split(r"^  ⏰ ", text.split("you> :skip 3d\n", 1)[1], flags=re.MULTILINE)[1:]
+    assert [block[:21] for block in blocks] == [when for when, _ in EXPECTED_THREE_DAYS]
+    for block, (when, phrases) in zip(blocks, EXPECTED_THREE_DAYS):
+        positions = [block.find(phrase) for phrase in phrases]
+        assert -1 not in positions and positions == sorted(positions), (when, phrases)
+        assert block.count("bot> ") == 1  # one bundled message per instant
+    assert "\n     (now Thu 26 Nov 2026 09:00 Europe/London, day 3 since treatment)\n" in blocks[-1]
+    store = kept_store(data)
+    try:
+        sent = sorted({row.due_at for row in store.deliveries(PATIENT_CHAT) if row.state == "sent"})
+        assert [f"{when:%a %d %b %Y %H:%M}" for when in sent] == [when for when, _ in EXPECTED_THREE_DAYS]
+        assert store.next_due_at() > START + timedelta(days=3)
+    finally:
+        store.close()
+
+
+async def test_day_four_severe_redness_gives_contact_provider_with_its_reason(tmp_path):
+    """Severe redness at a day-4 check-in is triaged contact_provider, naming the answer that led there."""
+    # No, Better, redness Severe, swelling None, pain Mild, itching None, None of these, Done, no fever
+    answers = ["/checkin", "2", "1", "4", "1", "2", "1", "14", "15", "2"]
+    code, text = await transcript(enrolment() + [":skip 4d", *answers], tmp_path)
+    assert code == 0
+    advice = text.rsplit("bot> ", 1)[1]
+    assert advice.startswith("Please contact Example Skin Clinic") and "redness severe" in advice
+
+
+async def test_buttons_reply_keyboard_location_and_demo_commands(tmp_path):
+    """Typed numbers tap buttons (the location button shares one), and :now, :help and bad input are answered."""
+    lines = ["/start", "1", "1", "1", "9", ":now", ":skip soon", ":help", ":nope", ":quit", "/help"]
+    code, text = await transcript(lines, tmp_path)
+    assert code == 0
+    assert "↳ 📍 Share my location" in text and "bot> Time zone: Europe/London ✓" in text
+    assert "(there is no button 9; 1 to 1 on the latest message)" in text
+    assert "Mon 23 Nov 2026 09:00 Europe/London" in text.split("you> :now", 1)[1]
+    assert "(say how far" in text and ":skip 1d   move the clock" in text and "unknown demo command :nope" in text
+    assert "you> /help" not in text  # :quit ended the demo
+
+
+@pytest.mark.parametrize("text, delta", [
+    ("1d", timedelta(days=1)), ("8h", timedelta(hours=8)), ("30m", timedelta(minutes=30)),
+    ("2d12h", timedelta(days=2, hours=12)), ("0d", None), ("soon", None), ("", None), ("1w", None),
+])
+def test_parse_skip(text, delta):
+    """:skip takes days, hours and minutes, alone or combined, and nothing else."""
+    assert parse_skip(text) == delta
+
+
+def test_interactive_mode_reads_the_keyboard(tmp_path):
+    """Without --script the demo prompts `you>` and reads stdin until :quit or end of input."""
+    out = io.StringIO()
+    code = demo_command(["--start", START_ISO, "--files", str(tmp_path / "files")], out=out,
+                        inp=io.StringIO("/start\n1\n:now\n"), environ={})
+    assert code == 0
+    text = out.getvalue()
+    assert "you> /start\nbot> Hello, Ana!" in text and "↳ I agree" in text
+    assert text.rstrip().endswith("(demo over)")
+
+
+def test_aftercare_demo_command_runs_the_script(tmp_path, capsys):
+    """`aftercare demo --script FILE --start ISO` prints the same transcript as the README's."""
+    code = cli_main(["demo", "--script", str(WALKTHROUGH), "--start", START_ISO, "--files", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.out == readme_transcript()
+    assert str(tmp_path) in captured.err and (tmp_path / "photo-1.png").exists()
+
+
+def test_demo_command_refuses_a_missing_script_and_a_naive_start(tmp_path, capsys):
+    """A script that cannot be read exits 2 naming it; a start without an offset is refused by argparse."""
+    assert demo_command(["--script", str(tmp_path / "nope.txt")], out=io.StringIO(), environ={}) == 2
+    assert "nope.txt" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        demo_command(["--start", "2026-11-23T09:00"], out=io.StringIO(), environ={})
+
+
+def test_tasks_run_without_token_points_to_botfather_and_the_demo(tmp_path, monkeypatch):
+    """`python3 tasks.py run` without a token says how to get one from @BotFather and points to the demo."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setattr(tasks, "ENV_FILE", tmp_path / ".env")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(SystemExit) as stopped:
+        tasks.ask_token()
+    assert "@BotFather" in str(stopped.value.code) and "python3 tasks.py demo" in str(stopped.value.code)
+
+
+def test_tasks_demo_runs_aftercare_demo_with_the_extra_arguments(monkeypatch):
+    """`python3 tasks.py demo ARGS` sets up the environment without the test extra and runs `aftercare demo ARGS`."""
+    calls = []
+    monkeypatch.setattr(tasks, "ensure_venv", lambda extra: calls.append(("venv", extra)))
+    monkeypatch.setattr(tasks.subprocess, "call", lambda command: calls.append(("call", command)) or 0)
+    monkeypatch.chdir(ROOT)
+    assert tasks.main(["demo", "--script", "demo/walkthrough.txt"]) == 0
+    assert calls == [("venv", None), ("call", [str(tasks.PYTHON), "-m", "bot.cli", "demo", "--script",
+                                                "demo/walkthrough.txt"])]
+
