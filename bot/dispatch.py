@@ -72,10 +72,11 @@ def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
     line is replaced by a reminder of the advice given, until a later check-in is normal.
     """
     rows = sorted(bundle, key=lambda r: (r.kind in PROMPT_KINDS, r.id))  # the prompt (and button) come last
-    last = svc.store.last_verdict(rows[0].chat_id, rows[0].treatment_id)
-    worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
-    opening = "dispatch.after_worrying" if worrying else timeline_key(rows[0].day)
-    parts = [svc.text(opening)]
+    parts = []
+    if any(row.kind != "reprompt" for row in rows):  # a lone re-prompt stays short: the prompt said the rest
+        last = svc.store.last_verdict(rows[0].chat_id, rows[0].treatment_id)
+        worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
+        parts.append(svc.text("dispatch.after_worrying" if worrying else timeline_key(rows[0].day)))
     parts += [svc.text(row.message_key, day=row.day) for row in rows]
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
     markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
