@@ -241,6 +241,8 @@ class Dispatcher:
     async def _fire(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The job: one run at the clock's now, then re-arm."""
         app = self.application
+        if context.job is self._job:
+            self._job = None  # a run_once job has left the scheduler once it fires: never remove it again
         try:
             await self.run_once(self.services.clock.now(), should_stop=lambda: self._stopping or not app.running)
         except Exception as error:  # noqa: BLE001 - log the class only; the safety interval retries
