@@ -90,6 +90,14 @@ def ask_token() -> None:
     append_env(f"TELEGRAM_BOT_TOKEN={token}")
 
 
+def hand_over(command: list[str]) -> int:
+    """Become the bot (exec), so SIGTERM and Ctrl-C reach it directly and it shuts down cleanly."""
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.execv(command[0], command)
+    return subprocess.call(command)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     os.chdir(ROOT)
@@ -97,7 +105,7 @@ def main(argv: list[str]) -> int:
         ensure_venv(None)
         ask_token()
         ensure_data_key()
-        return subprocess.call([str(PYTHON), "-m", "bot"])
+        return hand_over([str(PYTHON), "-m", "bot"])
     if command == "demo":
         ensure_venv(None)
         return subprocess.call([str(PYTHON), "-m", "bot.cli", "demo", *argv[1:]])

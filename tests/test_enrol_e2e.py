@@ -168,3 +168,13 @@ async def test_resume_unfinished_enrolment(phone):
     await phone.tap(CHAT, "Today")
     replies = await phone.send(CHAT, "/start")
     assert "carry on" in replies[0].text and "time zone" in replies[1].text
+
+
+async def test_polling_network_blips_are_a_warning_not_an_error(phone, caplog):
+    """A network error while polling (no update) is logged as one network_retry warning, without a traceback."""
+    from telegram.error import NetworkError
+
+    await phone.app.process_error(update=None, error=NetworkError("connection reset"))
+    records = [r for r in caplog.records if r.name == "bot.handlers.common"]
+    assert [(r.levelname, r.getMessage().split()[0]) for r in records] == [("WARNING", "network_retry")]
+    assert "Traceback" not in caplog.text and "connection reset" not in caplog.text

@@ -6,9 +6,11 @@ import logging
 import traceback
 
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers import checkin, control, enrol
+from bot.logs import NETWORK_RETRY, log_event
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,10 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log ids and the exception type only (never patient words or the token), and apologise."""
     error = context.error
+    if update is None and isinstance(error, NetworkError):
+        # Polling hit a network blip (TimedOut is a NetworkError); python-telegram-bot retries on its own.
+        log_event(log, NETWORK_RETRY, logging.WARNING, error=type(error).__name__)
+        return
     update_id = getattr(update, "update_id", None)
     chat = getattr(update, "effective_chat", None)
     # Only the type and the frames: an exception's message can quote what a patient typed,
