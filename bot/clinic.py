@@ -36,11 +36,14 @@ class ClinicProfile:
     sunscreen_end_day: int
 
     def timing(self, zone: str | None = None, morning: time | None = None,
-               evening: time | None = None) -> Timing:
-        """The planner's timing for a patient, falling back to the clinic defaults."""
+               evening: time | None = None, quiet: tuple[time, time] | str | None = None) -> Timing:
+        """The planner's timing for a patient, falling back to the clinic defaults.
+
+        ``quiet`` is the patient's own quiet hours, "off" for none, or None for the clinic's."""
+        start, end = (self.quiet_start, self.quiet_end) if quiet is None else (None, None) if quiet == "off" \
+            else quiet
         return Timing(zone=zone or self.timezone, morning=morning or self.morning,
-                      midday=self.midday, evening=evening or self.evening,
-                      quiet_start=self.quiet_start, quiet_end=self.quiet_end)
+                      midday=self.midday, evening=evening or self.evening, quiet_start=start, quiet_end=end)
 
     @property
     def protocol(self) -> Protocol:

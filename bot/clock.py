@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -35,3 +36,18 @@ class ManualClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(timezone.utc)
+
+
+class VirtualTime:
+    """A monotonic clock and sleep for the paced sender: sleeping only moves this clock, so pacing never
+    waits (the tests and the demo's time travel)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)

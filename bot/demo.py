@@ -57,20 +57,6 @@ def parse_skip(text: str) -> timedelta | None:
     return delta or None
 
 
-class VirtualTime:
-    """The sender's monotonic clock and sleep: sleeping only moves this clock, so pacing never waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
-
-
 @dataclass(frozen=True)
 class Button:
     """A numbered button on the phone: an inline button (tap), or a reply-keyboard one (text or location)."""
@@ -320,7 +306,7 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
 
     ``environ`` is read for AFTERCARE_CLINIC_FILE and, with a kept ``data_dir``, the data key only."""
     from bot.app import build_app
-    from bot.clock import ManualClock
+    from bot.clock import ManualClock, VirtualTime
     from bot.config import load_settings
     from bot.dispatch import install_dispatcher
     from bot.fake_api import FakeRequest, FakeTelegram

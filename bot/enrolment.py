@@ -92,6 +92,11 @@ def question(svc: Services, patient: Patient | None, name: str, now: datetime) -
         values = {"morning": _hhmm(patient.morning if patient else None), "evening": f"{clinic.evening:%H:%M}"}
         return Reply(svc.text("enrol.ask_evening", **values),
                      keyboard([[(svc.text("enrol.evening_default", **values), f"{CB}:evening:default")]]))
+    if name == "quiet":
+        clinic_quiet = f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else ""
+        return Reply(svc.text("enrol.ask_quiet", quiet=quiet_label(svc, patient)),
+                     keyboard([[(svc.text("enrol.quiet_clinic", quiet=clinic_quiet), f"{CB}:quiet:clinic")],
+                               [(svc.text("enrol.quiet_off"), f"{CB}:quiet:off")]]))
     if name == "immune":
         return Reply(svc.text("enrol.ask_immune"), keyboard(yes_no))
     if name == "cold_sores":
@@ -101,6 +106,16 @@ def question(svc: Services, patient: Patient | None, name: str, now: datetime) -
                 [(svc.text("enrol.skin_skip"), f"{CB}:skin:skip")]]
         return Reply(svc.text("enrol.ask_skin"), keyboard(rows))
     raise ValueError(f"unknown question {name!r}")
+
+
+def quiet_label(svc: Services, patient: Patient | None) -> str:
+    """The patient's quiet hours in words ("22:00-07:00", or "none")."""
+    clinic = svc.settings.clinic
+    if patient is not None and patient.quiet_start == "off":
+        return svc.text("enrol.quiet_none")
+    if patient is not None and patient.quiet_start and patient.quiet_end:
+        return f"{patient.quiet_start}-{patient.quiet_end}"
+    return f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else svc.text("enrol.quiet_none")
 
 
 def _hhmm(value: time | None) -> str:
@@ -120,7 +135,8 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
             "zone": zone, "morning": _hhmm(patient.morning), "evening": _hhmm(patient.evening),
             "immune": _answer_label(svc, patient.immunocompromised),
             "cold_sores": _answer_label(svc, patient.cold_sore_history),
-            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": svc.plan.title}
+            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": svc.plan.title,
+            "quiet": quiet_label(svc, patient)}
 
 
 def check_date(svc: Services, chosen: date, today: date) -> str | None:
@@ -181,6 +197,15 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             return {}, None, svc.text("enrol.evening_before_morning", morning=_hhmm(patient.morning))
         return ({"evening": evening},
                 svc.text("enrol.times_set", morning=_hhmm(patient.morning), evening=_hhmm(evening)), None)
+    if name == "quiet":
+        value = parse.parse_quiet(raw) if typed else raw if raw in {"clinic", "off"} else None
+        if value is None:
+            return {}, None, svc.text("enrol.bad_quiet")
+        start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \
+            (f"{value[0]:%H:%M}", f"{value[1]:%H:%M}")
+        shown = quiet_label(svc, None) if value == "clinic" else svc.text("enrol.quiet_none") if value == "off" \
+            else f"{start}-{end}"
+        return {"quiet_start": start, "quiet_end": end}, svc.text("enrol.quiet_set", quiet=shown), None
     if name in {"immune", "cold_sores"}:
         value = parse.parse_yes_no(raw) if typed else raw
         if value not in {"yes", "no", "unsure"}:

@@ -115,6 +115,20 @@ def parse_zone(text: str) -> str | None:
     return name
 
 
+def parse_quiet(text: str) -> tuple[time, time] | str | None:
+    """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none, else None."""
+    s = " ".join(text.strip().lower().split())[:MAX_TEXT]
+    if s in {"off", "none", "no", "never", "no quiet hours"}:
+        return "off"
+    parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b)\s*", s) if p]
+    if len(parts) != 2:
+        return None
+    start, end = parse_time(parts[0]), parse_time(parts[1])
+    if start is None or end is None or start == end:
+        return None
+    return start, end
+
+
 YES = {"yes", "y", "yeah", "yep", "yup", "ja", "si", "oui", "sure", "ok", "okay", "true", "1"}
 NO = {"no", "n", "nope", "nah", "nein", "non", "false", "0", "none", "never"}
 UNSURE = {"not sure", "unsure", "don't know", "dont know", "do not know", "idk", "maybe", "?", "no idea"}

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from bot.services import Services
 from bot.store import Patient, PlannedDelivery
 from schedules.plan import Plan, load_plan
-from schedules.planner import expand, reprompt_at
+from schedules.planner import Timing, expand, reprompt_at
 
 
 def plan_for(svc: Services, name: str) -> Plan:
     return svc.plan if name == svc.plan.name else load_plan(name, svc.catalog.texts.keys())
+
+
+def patient_timing(svc: Services, patient: Patient) -> Timing:
+    """The patient's zone, times and quiet hours, with the clinic's defaults for what they did not set."""
+    quiet = "off" if patient.quiet_start == "off" else (
+        (time.fromisoformat(patient.quiet_start), time.fromisoformat(patient.quiet_end))
+        if patient.quiet_start and patient.quiet_end else None)
+    return svc.settings.clinic.timing(patient.zone, patient.morning, patient.evening, quiet)
 
 
 def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
@@ -23,7 +31,7 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
     if not patient.enrolled or patient.treatment is None:
         return 0
     plan = plan_for(svc, patient.treatment.plan)
-    timing = svc.settings.clinic.timing(patient.zone, patient.morning, patient.evening)
+    timing = patient_timing(svc, patient)
     at_by_key = {step.key: step.at for step in plan.steps}
     planned = [PlannedDelivery(d.step, d.day, d.kind, at_by_key[d.step.rsplit(":", 1)[0]], d.message_key, d.due_utc)
                for d in expand(plan, patient.treatment.treatment_date, timing, svc.settings.clinic.protocol)]

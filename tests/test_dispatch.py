@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.clock import VirtualTime
 from bot.dispatch import JOB_NAME, install_dispatcher
 from bot.store import PlannedDelivery, open_store
 from tests.conftest import enrol, open_phone
@@ -16,20 +16,6 @@ UTC = timezone.utc
 DAY0_EVENING = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)   # London = UTC in November
 DAY1_MORNING = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 DAY1_MIDDAY = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
-
-
-class VirtualTime:
-    """The sender's monotonic clock and sleep: sleeping only moves this clock."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 class Bot:

@@ -70,6 +70,14 @@ def test_parse_yes_no_never_raises(text):
 
 
 @FUZZ
+@given(text=TEXT)
+def test_parse_quiet_never_raises(text):
+    """parse_quiet returns two different times, 'off', or None."""
+    result = parse.parse_quiet(text)
+    assert result is None or result == "off" or (len(result) == 2 and result[0] != result[1])
+
+
+@FUZZ
 @given(st.one_of(TEXT, st.from_regex(r"\Ac1:[a-z]{0,7}:[a-z0-9-]{0,5}\Z")))
 def test_control_parsers_never_raise(text):
     """Callback data, /pause days and stop words parse to valid values or nothing."""

@@ -8,7 +8,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.sender import Outgoing, Sender
-from tests.test_dispatch import VirtualTime
+from bot.clock import VirtualTime
 
 
 class FakeSend:

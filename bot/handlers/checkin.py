@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import verdicts
 from bot.handlers.clinic import send_alert
+from bot.planning import patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
@@ -166,7 +167,7 @@ async def advance(update: Update, svc: Services, patient: Patient, row: CheckinR
 
 def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> None:
     """Monitor: an extra check-in prompt next morning (a follow-up is never dropped for lateness)."""
-    timing = svc.settings.clinic.timing(patient.zone, patient.morning, patient.evening)
+    timing = patient_timing(svc, patient)
     due = next_local(now, timing.morning, timing)
     svc.store.add_followup(patient.chat_id, patient.treatment.id, day + 1, f"followup:{day + 1}",
                            "checkin.followup_prompt", due, "followup", now)

@@ -178,13 +178,14 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply_markup=keyboard([[(svc.text("common.settings_date"), f"{CB}:settings:date"),
                                 (svc.text("common.settings_zone"), f"{CB}:settings:zone")],
                                [(svc.text("common.settings_times"), f"{CB}:settings:times"),
-                                (svc.text("common.settings_health"), f"{CB}:settings:immune")],
+                                (svc.text("common.settings_quiet"), f"{CB}:settings:quiet")],
+                               [(svc.text("common.settings_health"), f"{CB}:settings:immune")],
                                [(svc.text("common.settings_done"), f"{CB}:settings:done")]]))
 
 
 async def settings_choice(update: Update, svc: Services, patient: Patient, value: str, now: datetime) -> None:
     query = update.callback_query
-    if value not in {"date", "zone", "times", "immune", "done"}:
+    if value not in {"date", "zone", "times", "quiet", "immune", "done"}:
         return await expired(update, svc)
     await query.answer()
     if value == "done":

@@ -123,3 +123,10 @@ def m0004(db: Database) -> None:
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     # What the patient typed that led to a verdict (free text), sealed with the data key.
     db.execute("ALTER TABLE verdicts ADD COLUMN patient_text TEXT")
+
+
+@migrations(name="0005_patient_quiet_hours")
+def m0005(db: Database) -> None:
+    # NULL = the clinic's quiet hours; 'off' in quiet_start = none at all; else local HH:MM.
+    db.execute("ALTER TABLE patients ADD COLUMN quiet_start TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN quiet_end TEXT")

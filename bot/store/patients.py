@@ -12,7 +12,7 @@ from bot.store.records import Patient, Treatment, iso, parse_time
 # Columns a flow may set through update_patient(); anything else is a programming error.
 PROFILE_COLUMNS = frozenset({
     "step", "draft_date", "zone", "morning", "evening", "immunocompromised",
-    "cold_sore_history", "skin_type", "display_name", "reachable",
+    "cold_sore_history", "skin_type", "display_name", "reachable", "quiet_start", "quiet_end",
 })
 
 
@@ -37,6 +37,7 @@ class PatientStore:
             immunocompromised=row["immunocompromised"], cold_sore_history=row["cold_sore_history"],
             skin_type=row["skin_type"], reachable=bool(row["reachable"]),
             treatment=self.current_treatment(chat_id),
+            quiet_start=row["quiet_start"], quiet_end=row["quiet_end"],
         )
 
     def current_treatment(self, chat_id: int) -> Treatment | None:

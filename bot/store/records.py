@@ -48,6 +48,8 @@ class Patient:
     skin_type: str | None
     reachable: bool
     treatment: Treatment | None
+    quiet_start: str | None = None  # None: the clinic's quiet hours; "off": none; else "HH:MM"
+    quiet_end: str | None = None
 
     @property
     def enrolled(self) -> bool:
