@@ -10,7 +10,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import checkin, clinic, common, control, enrol, progress
+from bot.handlers import checkin, clinic, common, control, enrol, privacy, progress
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
@@ -64,6 +64,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     checkin.register(application)
     clinic.register(application)
     progress.register(application)
+    privacy.register(application)
     control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))

@@ -16,7 +16,6 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Mapping, TextIO
 
-from messages.triage_vocab import LEVELS as TRIAGE_LEVELS
 
 # ---- event names (the "event" field) ------------------------------------------------------------
 SENT = "sent"                    # a delivery left: chat_id, delivery_ids, message_id
@@ -39,7 +38,7 @@ REASON_UNREACHABLE = "unreachable"
 REASON_REQUEST = "request"       # /delete
 REASON_RETENTION = "retention"   # the clinic profile's retention period ended
 
-# ---- triage levels: the "level" field of TRIAGE is one of TRIAGE_LEVELS (messages/triage_vocab.py) --
+# The "level" field of TRIAGE is one of messages.triage.LEVELS (normal ... emergency).
 
 TOKEN_PATTERN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 _CODE = re.compile(r"[A-Za-z0-9_.:/+-]{0,64}")

@@ -7,15 +7,18 @@ rules version, and renders what the patient sees for each level.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.logs import TRIAGE, log_event
 from bot.services import Services
 from bot.store import Patient
 from messages.triage import LEVELS, Verdict, evaluate_tokens
 from schedules.planner import timeline_key
 
+log = logging.getLogger(__name__)
 ALERT_FROM = LEVELS.index("contact_provider")
 NO_RESPONSE_AFTER = timedelta(hours=12)  # a prompt still unanswered this long after it went out (re-prompt included)
 TIPS = 5
@@ -74,6 +77,8 @@ def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin
     # Free text is evaluated, then kept only sealed (patient_text), never inside tokens or reasons.
     stored = _redacted(tokens)
     reasons = [{"rule": r.rule, "level": r.level, "answers": _redacted(r.answers)} for r in verdict.reasons]
+    log_event(log, TRIAGE, chat_id=patient.chat_id, day=day, level=verdict.level, rules_version=verdict.rules_version,
+              rules=[r.rule for r in verdict.reasons])
     verdict_id = svc.store.complete_checkin(checkin_id, patient.chat_id, treatment.id, day, state, verdict.level,
                                             reasons, stored, verdict.rules_version, rash_onset, now, patient_text)
     return Outcome(verdict, verdict_id, stored, reasons, patient_text)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.clock import ManualClock
+from bot.clock import ManualClock, VirtualTime
+from bot.dispatch import install_dispatcher
 from bot.config import load_settings
 from bot.fake_api import FakeRequest, FakeTelegram, Sent, as_update
 from bot.store import Store, open_store
@@ -105,3 +106,48 @@ async def enrol(phone: Phone, chat_id: int = 1001, date_label: str = "Today") ->
     await phone.tap(chat_id, "No")
     await phone.tap(chat_id, "No")
     await phone.tap(chat_id, "Skip")
+
+
+class Bot:
+    """The phone, the dispatcher and the sender's virtual time, with the send times Telegram saw."""
+
+    def __init__(self, phone, dispatcher, time: VirtualTime) -> None:
+        self.phone, self.dispatcher, self.time = phone, dispatcher, time
+        self.telegram, self.store = phone.telegram, phone.store
+        self.log: list[tuple[float, int, str]] = []  # (virtual time, chat, text) of what runs sent
+        self.recording = False
+        self.telegram.observer = self._observe
+
+    def _observe(self, event: str, sent) -> None:
+        if self.recording and event == "sent":
+            self.log.append((self.time.now, sent.chat_id, sent.text))
+
+    async def run(self, now: datetime, **kwargs):
+        self.phone.clock.set(now)
+        self.recording = True
+        try:
+            return await self.dispatcher.run_once(now, **kwargs)
+        finally:
+            self.recording = False
+
+    def states(self, chat_id: int, due: datetime) -> dict[str, tuple[str, str | None]]:
+        return {r.step: (r.state, r.reason) for r in self.store.deliveries(chat_id) if r.due_at == due}
+
+    def reminders(self, chat_id: int) -> list[str]:
+        """Texts the dispatcher sent to the chat (enrolment chatter excluded)."""
+        return [text for _, chat, text in self.log if chat == chat_id]
+
+
+async def start(settings, store, clock) -> Bot:
+    phone = await open_phone(settings, store, clock)
+    time = VirtualTime()
+    dispatcher = install_dispatcher(phone.app, monotonic=time.monotonic, sleep=time.sleep)
+    return Bot(phone, dispatcher, time)
+
+
+@pytest.fixture
+async def bot(settings, store, clock):
+    """An app with its dispatcher on virtual sender time (pacing never really waits)."""
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()

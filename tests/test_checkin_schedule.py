@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tests.conftest import enrol
-from tests.test_dispatch import A, DAY0_EVENING, bot  # noqa: F401  (the fixture)
+from tests.test_dispatch import A, DAY0_EVENING
 
 UTC = timezone.utc
 NORMAL = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "Done", "No"]

@@ -129,7 +129,7 @@ async def test_double_tap_and_forged_buttons_change_nothing(enrolled):
     before = enrolled.store.export_patient(CHAT)
     await enrolled.feed(enrolled.telegram.callback(CHAT, data, message_id=message.message_id))
     assert expired(enrolled)
-    for forged in ("c1:stop:everything", "c1:pause:2", "c1:pause:-1", "c1:del:maybe", "c1", "c1:stop",
+    for forged in ("c1:stop:everything", "c1:pause:2", "c1:pause:-1", "p1:del:maybe", "c1", "c1:stop",
                    "c2:stop:all", "c1:stop:all:x", "c1:resume:yes", "c1:stopck:yes:1"):
         await enrolled.press(CHAT, forged)
         assert expired(enrolled), forged
@@ -242,7 +242,7 @@ async def test_delete_after_confirmation(enrolled):
     await enrolled.tap(CHAT, "Yes, erase")
     assert "erased" in enrolled.last(CHAT).text
     assert all(rows == [] for rows in enrolled.store.export_patient(CHAT).values())
-    await enrolled.press(CHAT, "c1:del:yes")
+    await enrolled.press(CHAT, "p1:del:yes")
     assert expired(enrolled)
     replies = await enrolled.send(CHAT, "/start")
     assert "Do you agree?" in replies[0].text
@@ -274,7 +274,7 @@ async def test_retention_job_erases_finished_plans(enrolled, caplog):
     with caplog.at_level(logging.INFO):
         await jobs[0].run(enrolled.app)
     assert enrolled.store.patient(CHAT) is None and enrolled.store.patient(2002) is None
-    assert "erased chat 1001" in caplog.text and "Ana" not in caplog.text
+    assert "erased chat_id=1001 reason=retention" in caplog.text and "Ana" not in caplog.text
 
 
 # ---- Telegram's realities --------------------------------------------------------------------

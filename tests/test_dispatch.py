@@ -4,64 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
-from bot.clock import VirtualTime
 from bot.dispatch import JOB_NAME, install_dispatcher
 from bot.store import PlannedDelivery, open_store
-from tests.conftest import enrol, open_phone
+from tests.conftest import Bot, enrol, start
 
 A, B = 1001, 1002
 UTC = timezone.utc
 DAY0_EVENING = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)   # London = UTC in November
 DAY1_MORNING = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 DAY1_MIDDAY = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
-
-
-class Bot:
-    """The phone, the dispatcher and the sender's virtual time, with the send times Telegram saw."""
-
-    def __init__(self, phone, dispatcher, time: VirtualTime) -> None:
-        self.phone, self.dispatcher, self.time = phone, dispatcher, time
-        self.telegram, self.store = phone.telegram, phone.store
-        self.log: list[tuple[float, int, str]] = []  # (virtual time, chat, text) of what runs sent
-        self.recording = False
-        self.telegram.observer = self._observe
-
-    def _observe(self, event: str, sent) -> None:
-        if self.recording and event == "sent":
-            self.log.append((self.time.now, sent.chat_id, sent.text))
-
-    async def run(self, now: datetime, **kwargs):
-        self.phone.clock.set(now)
-        self.recording = True
-        try:
-            return await self.dispatcher.run_once(now, **kwargs)
-        finally:
-            self.recording = False
-
-    def states(self, chat_id: int, due: datetime) -> dict[str, tuple[str, str | None]]:
-        return {r.step: (r.state, r.reason) for r in self.store.deliveries(chat_id) if r.due_at == due}
-
-    def reminders(self, chat_id: int) -> list[str]:
-        """Texts the dispatcher sent to the chat (enrolment chatter excluded)."""
-        return [text for _, chat, text in self.log if chat == chat_id]
-
-
-async def start(settings, store, clock) -> Bot:
-    phone = await open_phone(settings, store, clock)
-    time = VirtualTime()
-    dispatcher = install_dispatcher(phone.app, monotonic=time.monotonic, sleep=time.sleep)
-    return Bot(phone, dispatcher, time)
-
-
-@pytest.fixture
-async def bot(settings, store, clock, monkeypatch):
-    # PTB 22.2+ warns when RetryAfter is built without this opt-in; pytest turns warnings into errors.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
 
 
 def followups(bot: Bot, chat_id: int, *dues: datetime, now: datetime) -> None:

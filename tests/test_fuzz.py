@@ -181,7 +181,7 @@ KNOWN_GOOD = ({f"c1:stop:{c}" for c in [*control.STOP_CHOICES, "none"]}
 CALLBACK = st.one_of(
     st.text(max_size=70),
     st.builds(lambda prefix, tail: prefix + tail,
-              st.sampled_from(["c1:", "e1:", "ci:", "c1:stop:", "c1:pause:", "c1:del:", "c1:resume:", "e1:settings:",
+              st.sampled_from(["c1:", "e1:", "ci:", "c1:stop:", "c1:pause:", "p1:del:", "c1:resume:", "e1:settings:",
                                "e1:consent:", "c0:stop:", "C1:stop:"]),
               st.text(max_size=12)),
 ).filter(lambda data: data not in KNOWN_GOOD)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.parse import parse_quiet
 from tests.conftest import enrol
-from tests.test_dispatch import A, DAY0_EVENING, bot  # noqa: F401  (the fixture)
+from tests.test_dispatch import A, DAY0_EVENING
 
 
 def pending_times(bot, kind: str) -> set[str]:

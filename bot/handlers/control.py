@@ -1,4 +1,4 @@
-"""Patient control and privacy: /stop, /pause, /resume, /privacy, /mydata, /delete, blocking, odd input.
+"""Patient control: /stop, /pause, /resume, a typed STOP, blocking, and odd input (privacy is next door).
 
 Callback data is ``c1:<action>:<value>`` (bump ``c1`` when a button's meaning
 changes). Anything that does not parse, or no longer applies (a double tap,
@@ -17,10 +17,8 @@ flowchart LR
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -31,7 +29,6 @@ from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, 
 from bot.planning import reschedule
 from bot.services import Services, keyboard, services
 from bot.store.control import ALL_KINDS
-from bot.store.records import iso
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +40,6 @@ PAUSE_BUTTONS = (1, 3, 7)
 MAX_PAUSE_DAYS = 30
 STOP_WORDS = frozenset({"stop", "stop all", "unsubscribe"})
 LONG_TEXT = 1000  # characters; no answer the bot asks for is anywhere near this long
-EXPORT_NAME = "aftercare-data.json"
-RETENTION_AT = time(3, 30, tzinfo=timezone.utc)
 
 
 def parse_callback(data: str | None) -> tuple[str, str] | None:
@@ -54,7 +49,7 @@ def parse_callback(data: str | None) -> tuple[str, str] | None:
         return None
     action, value = parts[1], parts[2]
     valid = {"stop": set(STOP_CHOICES) | {"none"}, "stopck": {"yes", "no"},
-             "pause": {str(d) for d in PAUSE_BUTTONS}, "del": {"yes", "no"}, "resume": {"yes", "no"}}
+             "pause": {str(d) for d in PAUSE_BUTTONS}, "resume": {"yes", "no"}}
     return (action, value) if value in valid.get(action, ()) else None
 
 
@@ -207,36 +202,6 @@ async def offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     return True
 
 
-async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/privacy: what is stored, why, for how long, who sees it, how to delete it."""
-    svc = services(context)
-    await update.effective_chat.send_message(
-        svc.text("control.privacy", retention_days=svc.settings.clinic.retention_days))
-
-
-async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/mydata: everything stored about the patient as a JSON document, built in memory only."""
-    svc, chat = services(context), update.effective_chat
-    if svc.store.patient(chat.id) is None:
-        return await chat.send_message(svc.text("control.mydata_none"))
-    document = {"clinic": svc.settings.clinic.name, "exported_at": iso(svc.clock.now()),
-                "tables": svc.store.export_patient(chat.id)}
-    blob = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
-    # Built and sent from memory: no export file ever exists on the server's disk.
-    await chat.send_document(document=io.BytesIO(blob), filename=EXPORT_NAME,
-                             caption=svc.text("control.mydata_caption"))
-    log.info("chat %s exported their data", chat.id)
-
-
-async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/delete: ask for confirmation before erasing everything."""
-    svc, chat = services(context), update.effective_chat
-    if svc.store.patient(chat.id) is None:
-        return await chat.send_message(svc.text("control.delete_none"))
-    await chat.send_message(svc.text("control.ask_delete"), reply_markup=keyboard(
-        [[(svc.text("control.delete_yes"), f"{CB}:del:yes")], [(svc.text("control.delete_no"), f"{CB}:del:no")]]))
-
-
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any control button: check it still applies, then act and put the confirmation on its message."""
     svc, query, now = services(context), update.callback_query, services(context).clock.now()
@@ -244,7 +209,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await query.answer(svc.text("common.expired"))
     chat_id, parsed = update.effective_chat.id, parse_callback(query.data)
     prefs = svc.store.preferences(chat_id)
-    text = _button_result(svc, chat_id, parsed, prefs, now, context) if parsed and prefs else None
+    text = _button_result(svc, chat_id, parsed, prefs, now) if parsed and prefs else None
     if text is None:
         return await query.answer(svc.text("common.expired"))
     await query.answer()
@@ -253,17 +218,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(text)
 
 
-def _button_result(svc: Services, chat_id: int, parsed: tuple[str, str], prefs, now: datetime, context):
+def _button_result(svc: Services, chat_id: int, parsed: tuple[str, str], prefs, now: datetime):
     """The confirmation for a valid, still-applicable button (after acting on it), else None."""
     action, value = parsed
     enrolled = _enrolled(svc, chat_id)
-    if action == "del":
-        if value == "no":
-            return svc.text("control.delete_kept")
-        rows = svc.store.forget_patient(chat_id)
-        context.chat_data.clear()
-        log.info("chat %s erased (%s rows)", chat_id, rows)
-        return svc.text("control.deleted")
     if not enrolled:
         return None
     if action == "resume":
@@ -317,20 +275,10 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_chat.send_message(services(context).text(key))
 
 
-async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Daily: erase patients whose plan ended more than the clinic's retention period ago."""
-    svc = services(context)
-    now = svc.clock.now()
-    for chat_id in svc.store.finished_patients(now, svc.settings.clinic.retention_days, svc.plan.length_days):
-        svc.store.forget_patient(chat_id)
-        log.info("retention: erased chat %s", chat_id)
-
-
 def register(application: Application) -> None:
-    """Wire the control and privacy commands, buttons, block updates, odd input and the retention job."""
+    """Wire the control commands, buttons, block updates and odd input."""
     private = filters.ChatType.PRIVATE
-    for name, callback in (("stop", stop), ("pause", pause), ("resume", resume), ("privacy", privacy),
-                           ("mydata", mydata), ("delete", delete)):
+    for name, callback in (("stop", stop), ("pause", pause), ("resume", resume)):
         application.add_handler(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
     application.add_handler(ChatMemberHandler(on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -338,5 +286,3 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(
         private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL,
         on_media))
-    if application.job_queue is not None:
-        application.job_queue.run_daily(retention_job, time=RETENTION_AT, name="retention")

@@ -1,0 +1,87 @@
+"""Privacy: /privacy, /mydata (a JSON copy of everything), /delete, and erasure after the retention period.
+
+Callback data is ``p1:del:yes|no``; anything else has expired and changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import time, timezone
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event
+from bot.services import PRIVATE_MESSAGE, keyboard, services
+from bot.store.records import iso
+
+log = logging.getLogger(__name__)
+
+CB = "p1"
+EXPORT_NAME = "aftercare-data.json"
+RETENTION_AT = time(3, 30, tzinfo=timezone.utc)
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/privacy: what is stored, why, for how long, who sees it, how to delete it."""
+    svc = services(context)
+    await update.effective_chat.send_message(
+        svc.text("control.privacy", retention_days=svc.settings.clinic.retention_days))
+
+
+async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mydata: everything stored about the patient as a JSON document, built in memory only."""
+    svc, chat = services(context), update.effective_chat
+    if svc.store.patient(chat.id) is None:
+        return await chat.send_message(svc.text("control.mydata_none"))
+    document = {"clinic": svc.settings.clinic.name, "exported_at": iso(svc.clock.now()),
+                "tables": svc.store.export_patient(chat.id)}
+    blob = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
+    # Built and sent from memory: no export file ever exists on the server's disk.
+    await chat.send_document(document=io.BytesIO(blob), filename=EXPORT_NAME,
+                             caption=svc.text("control.mydata_caption"))
+    log.info("chat %s exported their data", chat.id)
+
+
+async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/delete: ask for confirmation before erasing everything."""
+    svc, chat = services(context), update.effective_chat
+    if svc.store.patient(chat.id) is None:
+        return await chat.send_message(svc.text("control.delete_none"))
+    await chat.send_message(svc.text("control.ask_delete"), reply_markup=keyboard(
+        [[(svc.text("control.delete_yes"), f"{CB}:del:yes")], [(svc.text("control.delete_no"), f"{CB}:del:no")]]))
+
+
+async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The /delete confirmation: erase everything in one transaction, or keep it."""
+    svc, query = services(context), update.callback_query
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    if query.data not in {f"{CB}:del:yes", f"{CB}:del:no"} or chat_id is None or svc.store.patient(chat_id) is None:
+        return await query.answer(svc.text("common.expired"))
+    await query.answer()
+    if query.data.endswith(":no"):
+        return await query.edit_message_text(svc.text("control.delete_kept"))
+    rows = svc.store.forget_patient(chat_id)
+    context.chat_data.clear()
+    log_event(log, ERASED, chat_id=chat_id, reason=REASON_REQUEST, rows=rows)
+    await query.edit_message_text(svc.text("control.deleted"))
+
+
+async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: erase patients whose plan ended more than the clinic's retention period ago."""
+    svc = services(context)
+    now = svc.clock.now()
+    for chat_id in svc.store.finished_patients(now, svc.settings.clinic.retention_days, svc.plan.length_days):
+        svc.store.forget_patient(chat_id)
+        log_event(log, ERASED, chat_id=chat_id, reason=REASON_RETENTION)
+
+
+def register(application: Application) -> None:
+    """Wire /privacy, /mydata, /delete, the confirmation buttons and the daily retention job."""
+    for name, callback in (("privacy", privacy), ("mydata", mydata), ("delete", delete)):
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE_MESSAGE))
+    application.add_handler(CallbackQueryHandler(on_delete_button, pattern=rf"^{CB}:"))
+    if application.job_queue is not None:
+        application.job_queue.run_daily(retention_job, time=RETENTION_AT, name="retention")
