@@ -205,7 +205,7 @@ async def test_settings_summary_shows_on_and_off(enrolled):
     await enrolled.send(CHAT, "/pause 2")
     summary = control.control_summary(svc, CHAT, enrolled.clock.now())
     assert "Sunscreen reminders: off" in summary and "Moisturiser reminders: on" in summary
-    assert "Check-ins: on" in summary and "paused until Wed 25 Nov" in summary
+    assert "Check-ins: on\nEverything is paused until Wed 25 Nov" in summary  # on a line of its own
     assert control.control_summary(svc, 777, enrolled.clock.now()) == ""
 
 

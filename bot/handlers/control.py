@@ -85,7 +85,7 @@ def control_summary(svc: Services, chat_id: int, now: datetime) -> str:
         line = svc.text("control.summary_unreachable")
     elif prefs.paused(now):
         line = svc.text("control.summary_paused", until=_until_text(svc, chat_id, prefs.paused_until))
-    return svc.text("control.summary", pause_line=line, **state)
+    return svc.text("control.summary", pause_line=f"\n{line}" if line else "", **state)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
