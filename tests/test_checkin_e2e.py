@@ -29,11 +29,12 @@ async def answer_all(phone, labels):
         await phone.tap(CHAT, label)
 
 
-NORMAL_DAY_2 = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "Done", "No"]
+NORMAL_DAY_2 = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "No"]
 
 
 async def test_normal_checkin_in_few_taps(phone):
-    """A normal day takes nine taps on one edited message and ends with reassurance and the timeline."""
+    """A normal day takes eight taps on one edited message and ends with reassurance and the timeline."""
+    assert len(NORMAL_DAY_2) == 8
     await enrol(phone)
     phone.clock.advance(timedelta(days=2))
     await phone.send(CHAT, "/checkin")
@@ -69,7 +70,7 @@ async def test_contact_provider_alert_and_acknowledgement(clinic_phone):
     await enrol(phone)
     phone.clock.advance(timedelta(days=4))
     await phone.send(CHAT, "/checkin")
-    await answer_all(phone, ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "Done", "No"])
+    await answer_all(phone, ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"])
     advice = phone.last(CHAT).text
     assert "+44 20 7946 0000" in advice and "day 4" in advice and "redness severe" in advice
     alert = phone.telegram.last(CLINIC)
@@ -159,7 +160,7 @@ async def test_monitor_plans_a_followup_next_morning(phone):
     await enrol(phone)
     phone.clock.advance(timedelta(days=2))
     await phone.send(CHAT, "/checkin")
-    await answer_all(phone, ["No", "Same", "Severe", "None", "Mild", "None", "None of these", "Done", "No"])
+    await answer_all(phone, ["No", "Same", "Severe", "None", "Mild", "None", "None of these", "No"])
     assert "again tomorrow morning" in phone.last(CHAT).text
     followups = [d for d in phone.store.deliveries(CHAT) if d.kind == "followup"]
     assert len(followups) == 1 and followups[0].due_at.isoformat() == "2026-11-26T08:00:00+00:00"
@@ -198,3 +199,16 @@ async def test_schedule_lists_next_reminders_in_local_time(phone):
     assert lines[0] == "Your next reminders (Europe/London):"
     assert "Mon 23 Nov 21:00 · check-in (day 0)" in lines
     assert lines[-1].startswith("Tue 24 Nov")  # nothing already past (the 08:00 reminders of day 0) is listed
+
+
+async def test_none_of_these_after_ticks_clears_them_and_waits_for_done(phone):
+    """'None of these' answers in one tap, but after ticks it only clears them until Done confirms."""
+    await enrol(phone)
+    await phone.send(CHAT, "/checkin")
+    await answer_all(phone, ["No", "Mild", "None", "Mild", "None", "Pimples"])
+    await phone.tap(CHAT, "None of these")
+    question = phone.last(CHAT)
+    assert "Anything new?" in question.text and "✓ None of these" in question.labels
+    assert "✓ Pimples or whiteheads" not in question.labels
+    await phone.tap(CHAT, "Done")
+    assert ("new", "none") in phone.store.open_checkin(CHAT).answers

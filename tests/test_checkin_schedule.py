@@ -8,9 +8,9 @@ from tests.conftest import enrol
 from tests.test_dispatch import A, DAY0_EVENING
 
 UTC = timezone.utc
-NORMAL = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "Done", "No"]
-SEVERE_REDNESS = ["No", "Same", "Severe", "None", "Mild", "None", "None of these", "Done", "No"]
-WORSE_SEVERE_REDNESS = ["No", "Worse", "Severe", "None", "Mild", "None", "None of these", "Done", "No"]
+NORMAL = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "No"]
+SEVERE_REDNESS = ["No", "Same", "Severe", "None", "Mild", "None", "None of these", "No"]
+WORSE_SEVERE_REDNESS = ["No", "Worse", "Severe", "None", "Mild", "None", "None of these", "No"]
 
 
 async def checkin(bot, labels, at: datetime) -> str:
@@ -39,7 +39,7 @@ async def test_no_reprompt_after_the_patient_answered(bot):
     """Once the day's check-in is done, its re-prompt is skipped as answered."""
     await enrol(bot.phone, A)
     await bot.run(DAY0_EVENING)
-    await checkin(bot, ["No", "Mild", "None", "Mild", "None", "None of these", "Done", "No"],
+    await checkin(bot, ["No", "Mild", "None", "Mild", "None", "None of these", "No"],
                   DAY0_EVENING + timedelta(minutes=5))
     sent_before = bot.telegram.sent_count()
     await bot.run(DAY0_EVENING + timedelta(minutes=45))

@@ -120,8 +120,8 @@ async def test_skipping_three_days_delivers_each_reminder_in_order_at_its_instan
 
 async def test_day_four_severe_redness_gives_contact_provider_with_its_reason(tmp_path):
     """Severe redness at a day-4 check-in is triaged contact_provider, naming the answer that led there."""
-    # No, Better, redness Severe, swelling None, pain Mild, itching None, None of these, Done, no fever
-    answers = ["/checkin", "2", "1", "4", "1", "2", "1", "14", "15", "2"]
+    # No, Better, redness Severe, swelling None, pain Mild, itching None, None of these (one tap), no fever
+    answers = ["/checkin", "2", "1", "4", "1", "2", "1", "14", "2"]
     code, text = await transcript(enrolment() + [":skip 4d", *answers], tmp_path)
     assert code == 0
     advice = text.rsplit("bot> ", 1)[1]

@@ -115,7 +115,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answers, selection = answers[:-1], []
     elif current.multi and value.startswith("+") and value[1:] in current.options:
         pick = value[1:]
-        if pick == "none":
+        if pick == "none" and not selection:  # nothing ticked: "None of these" answers in one tap
+            answers.append((current.id, "none"))
+        elif pick == "none":  # ticks would be lost in one tap: clear them, and Done confirms
             selection = [] if "none" in selection else ["none"]
         elif pick in selection:
             selection = [s for s in selection if s != pick]
