@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return preview_command(rest, clinic.timing(), clinic.protocol)
+    return preview_command(rest, clinic.timing(), clinic.protocol, contact=clinic.contact_values())
 
 
 if __name__ == "__main__":

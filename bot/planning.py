@@ -7,7 +7,7 @@ from datetime import datetime, time
 from bot.services import Services
 from bot.store import Patient, PlannedDelivery
 from schedules.plan import Plan, load_plan
-from schedules.planner import Timing, expand, reprompt_at
+from schedules.planner import Timing, expand, with_reprompts
 
 
 def plan_for(svc: Services, name: str) -> Plan:
@@ -32,11 +32,9 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
         return 0
     plan = plan_for(svc, patient.treatment.plan)
     timing = patient_timing(svc, patient)
-    at_by_key = {step.key: step.at for step in plan.steps}
-    planned = [PlannedDelivery(d.step, d.day, d.kind, at_by_key[d.step.rsplit(":", 1)[0]], d.message_key, d.due_utc)
-               for d in expand(plan, patient.treatment.treatment_date, timing, svc.settings.clinic.protocol)]
-    planned += [PlannedDelivery(f"reprompt:{p.day}", p.day, "reprompt", p.slot, "checkin.reprompt", at)
-                for p in planned if p.kind == "checkin" and (at := reprompt_at(p.due_at, timing)) is not None]
+    deliveries = with_reprompts(expand(plan, patient.treatment.treatment_date, timing,
+                                       svc.settings.clinic.protocol), timing)
+    planned = [PlannedDelivery(d.step, d.day, d.kind, d.at, d.message_key, d.due_utc) for d in deliveries]
     planned = without_muted(svc, patient.chat_id, planned)
     pending = svc.store.replace_pending(patient.chat_id, patient.treatment.id, planned, now)
     svc.wake()

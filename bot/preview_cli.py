@@ -11,12 +11,12 @@ import argparse
 import re
 import sys
 from datetime import date, time
-from typing import NoReturn, TextIO
+from typing import Mapping, NoReturn, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from messages.catalog import Catalog, MissingText, load_catalog
 from schedules.plan import PlanError, load_plan
-from schedules.planner import Delivery, Protocol, Timing, expand
+from schedules.planner import Delivery, Protocol, Timing, expand, with_reprompts
 
 PROG = "aftercare preview"
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)\Z")
@@ -81,19 +81,19 @@ def _parser() -> _Parser:
     return parser
 
 
-def _first_line(catalog: Catalog, delivery: Delivery) -> str:
-    """The first line of the delivery's text, with sample values for its placeholders."""
-    samples: dict[str, object] = {"clinic_name": "your clinic", "day": delivery.day}
+def _first_line(catalog: Catalog, delivery: Delivery, contact: Mapping[str, str]) -> str:
+    """The first line of the delivery's text, with the clinic's values (or samples) for its placeholders."""
+    samples: dict[str, object] = {"clinic_name": "your clinic", **contact, "day": delivery.day}
     values = {n: samples.get(n, f"<{n}>") for n in catalog.placeholders(delivery.message_key)}
     text = catalog.render(delivery.message_key, **values)
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def _line(catalog: Catalog, d: Delivery, zone: ZoneInfo) -> str:
+def _line(catalog: Catalog, d: Delivery, zone: ZoneInfo, contact: Mapping[str, str]) -> str:
     here = d.due_utc.astimezone(zone)
     return (
         f"{here:%Y-%m-%d %a %H:%M} {here.tzname():<6} {d.due_utc:%Y-%m-%dT%H:%MZ}  "
-        f"day {d.day:>2}  {d.kind:<9}  {_first_line(catalog, d)}\n"
+        f"day {d.day:>2}  {d.kind:<9}  {_first_line(catalog, d, contact)}\n"
     )
 
 
@@ -103,6 +103,7 @@ def preview_command(
     protocol: Protocol,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    contact: Mapping[str, str] | None = None,
 ) -> int:
     """Run ``aftercare preview``; return the exit code (0 ok, 2 bad arguments)."""
     argv = list(argv)
@@ -128,9 +129,9 @@ def preview_command(
     try:
         catalog = load_catalog()
         plan = load_plan(args.plan or "microneedling", catalog.texts)
-        deliveries = expand(plan, args.treated, timing, protocol)
+        deliveries = with_reprompts(expand(plan, args.treated, timing, protocol), timing)
         zone = ZoneInfo(timing.zone)
-        lines = [_line(catalog, d, zone) for d in deliveries]
+        lines = [_line(catalog, d, zone, contact or {}) for d in deliveries]
     except (PlanError, MissingText, ValueError, ZoneInfoNotFoundError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return 2

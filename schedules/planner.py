@@ -168,6 +168,18 @@ REPROMPT_AFTER = timedelta(minutes=45)  # long enough to finish what they were d
 REPROMPT_MIN_GAP = timedelta(minutes=15)
 
 
+REPROMPT_MESSAGE = "checkin.reprompt"
+
+
+def with_reprompts(deliveries: list[Delivery], timing: Timing) -> list[Delivery]:
+    """The deliveries plus one re-prompt per check-in prompt, where the day leaves room (``reprompt_at``).
+
+    The dispatcher skips a re-prompt once that day's check-in is answered."""
+    extra = [Delivery(f"reprompt:{d.day}", d.day, "reprompt", REPROMPT_MESSAGE, at, d.at)
+             for d in deliveries if d.kind == "checkin" and (at := reprompt_at(d.due_utc, timing)) is not None]
+    return sorted(deliveries + extra, key=lambda d: (d.due_utc, d.step))
+
+
 def reprompt_at(due_utc: datetime, timing: Timing) -> datetime | None:
     """When to re-prompt an unanswered check-in: once, later the same local day, never in quiet hours.
 

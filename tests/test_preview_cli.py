@@ -9,7 +9,7 @@ import pytest
 
 from bot.preview_cli import preview_command
 from schedules.plan import load_plan
-from schedules.planner import Protocol, Timing, expand
+from schedules.planner import Protocol, Timing, expand, with_reprompts
 
 DEFAULTS = Timing("Europe/Berlin", time(8, 0), time(13, 0), time(21, 0), time(22, 0), time(7, 0))
 PROTOCOL = Protocol(sunscreen_start_day=1, sunscreen_end_day=30)
@@ -27,13 +27,15 @@ def test_prints_one_line_per_delivery():
     code, out, err = run("preview", "--treated", "2026-11-20", "--tz", "Europe/Berlin")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    expected = expand(load_plan("microneedling"), date(2026, 11, 20), DEFAULTS, PROTOCOL)
+    expected = with_reprompts(expand(load_plan("microneedling"), date(2026, 11, 20), DEFAULTS, PROTOCOL), DEFAULTS)
     assert len(lines) == len(expected)
+    assert sum("reprompt" in line for line in lines) == sum(d.kind == "checkin" for d in expected)
     first = lines[0]
     assert first.startswith("2026-11-20 Fri 08:00 CET")
     assert "2026-11-20T07:00Z" in first and "day  0" in first
     assert any("checkin" in l and "Day 7 check-in" in l and "your clinic" in l for l in lines)
-    assert lines[-1].startswith("2027-01-19 Tue 21:00 CET") and "Day 60 check-in" in lines[-1]
+    assert lines[-2].startswith("2027-01-19 Tue 21:00 CET") and "Day 60 check-in" in lines[-2]
+    assert lines[-1].startswith("2027-01-19 Tue 21:45 CET") and "reprompt" in lines[-1]
 
 
 def test_times_and_zone_override_defaults():
@@ -73,3 +75,11 @@ def test_bad_input_is_one_line_on_stderr(argv, fragment):
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("aftercare preview: error:")
     assert fragment in err
+
+
+def test_preview_names_the_clinic_when_given_its_contact_values():
+    """With the clinic's values, preview prints the clinic's own name where the patient will see it."""
+    out, err = io.StringIO(), io.StringIO()
+    code = preview_command(["--treated", "2026-11-20"], DEFAULTS, PROTOCOL, out=out, err=err,
+                           contact={"clinic_name": "Harbour Skin Clinic"})
+    assert code == 0 and "Harbour Skin Clinic" in out.getvalue() and "your clinic" not in out.getvalue()
