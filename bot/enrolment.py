@@ -9,7 +9,7 @@ restart mid-enrolment simply asks the same question again.
 flowchart LR
   start[/start/] --> consent{consent?}
   consent -- no --> nothing[nothing stored]
-  consent -- yes --> date --> zone --> times -->|one time typed| evening --> immune
+  consent -- yes --> zone --> date --> times -->|one time typed| evening --> immune
   times --> immune --> cold_sores --> skin --> summary
   settings[/settings/] -->|edit| date & zone & times & immune
   again[/start when enrolled/] -->|new| date
@@ -32,7 +32,8 @@ from schedules.planner import day_since
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
 MAX_DAYS_AHEAD = 30
 SKIN_TYPES = ("I", "II", "III", "IV", "V", "VI")
-ENROL_ORDER = ("date", "zone", "times", "immune", "cold_sores", "skin")
+# The zone comes first: "today" and "yesterday" mean the patient's local day, not the clinic's.
+ENROL_ORDER = ("zone", "date", "times", "immune", "cold_sores", "skin")
 HEALTH = ("immune", "cold_sores", "skin")
 
 
@@ -74,7 +75,7 @@ def question(svc: Services, patient: Patient | None, name: str, now: datetime) -
                                                  (svc.text("enrol.date_yesterday"), f"{CB}:date:yest")],
                                                 [(svc.text("enrol.date_other"), f"{CB}:date:other")]]))
     if name == "date_other":
-        today = local_today(svc, now)
+        today = local_today(svc, now, patient.zone if patient else None)
         days = [today - timedelta(days=n) for n in range(2, 8)]
         rows = [[(d.strftime("%a %d %b"), f"{CB}:date_other:{d:%Y%m%d}") for d in days[i:i + 3]]
                 for i in (0, 3)]

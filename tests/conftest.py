@@ -100,8 +100,8 @@ async def enrol(phone: Phone, chat_id: int = 1001, date_label: str = "Today") ->
     """Walk the whole enrolment with buttons and defaults."""
     await phone.send(chat_id, "/start")
     await phone.tap(chat_id, "I agree")
-    await phone.tap(chat_id, date_label)
     await phone.send(chat_id, "Use Europe/London")
+    await phone.tap(chat_id, date_label)
     await phone.tap(chat_id, "Use 08:00")
     await phone.tap(chat_id, "No")
     await phone.tap(chat_id, "No")

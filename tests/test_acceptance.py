@@ -124,8 +124,8 @@ async def enrol_typing(phone, zone: str) -> None:
     """Enrol through the chat, typing the answers: treated yesterday, ``zone``, the default times."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
-    await phone.send(CHAT, "yesterday")
     await phone.send(CHAT, zone)
+    await phone.send(CHAT, "yesterday")
     await phone.tap(CHAT, "Use 08:00")
     await phone.send(CHAT, "no")
     await phone.send(CHAT, "no")

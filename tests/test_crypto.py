@@ -28,8 +28,8 @@ async def test_typed_words_and_names_never_reach_the_disk_in_clear(phone, settin
     """A patient's name and free text are unreadable in the raw database bytes, yet readable through the store."""
     await phone.send(CHAT, "/start", first_name=NAME)
     await phone.feed(phone.telegram.callback(CHAT, phone.last(CHAT).data_for("I agree"), first_name=NAME))
-    await phone.tap(CHAT, "Today")
     await phone.send(CHAT, "Use Europe/London")
+    await phone.tap(CHAT, "Today")
     for label in ("Use 08:00", "No", "No", "Skip"):
         await phone.tap(CHAT, label)
     await phone.send(CHAT, WORDS)

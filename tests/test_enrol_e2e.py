@@ -41,8 +41,8 @@ async def test_enrolment_with_typed_answers(phone):
     """Every question also accepts the obvious typed answer."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
-    await phone.send(CHAT, "20.11.2026")
     await phone.send(CHAT, "berlin")
+    await phone.send(CHAT, "20.11.2026")
     await phone.send(CHAT, "7:30 and 19:00")
     await phone.send(CHAT, "yes")
     await phone.send(CHAT, "not sure")
@@ -58,13 +58,13 @@ async def test_bad_inputs_get_hints_and_change_nothing(phone):
     """Impossible dates, unknown zones and bad times are refused with the reason; the question stays."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
+    assert "don't know the time zone" in (await phone.send(CHAT, "Atlantis/Lost"))[0].text
+    await phone.send(CHAT, "Europe/Paris")
     assert "couldn't read that as a date" in (await phone.send(CHAT, "31.02.2026"))[0].text
     assert "more than 60 days ago" in (await phone.send(CHAT, "2025-01-01"))[0].text
     assert "days away" in (await phone.send(CHAT, "2027-06-01"))[0].text
     assert phone.store.patient(CHAT).step == "enrol:date"
     await phone.send(CHAT, "yesterday")
-    assert "don't know the time zone" in (await phone.send(CHAT, "Atlantis/Lost"))[0].text
-    await phone.send(CHAT, "Europe/Paris")
     assert "couldn't read that as a time" in (await phone.send(CHAT, "25:99"))[0].text
     await phone.send(CHAT, "7:00")
     assert "later than the morning" in (await phone.send(CHAT, "6:00"))[0].text
@@ -78,6 +78,7 @@ async def test_another_date_picker(phone):
     """'Another date' offers the past week as buttons."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
+    await phone.send(CHAT, "Use Europe/London")
     await phone.tap(CHAT, "Another date")
     await phone.tap(CHAT, "Thu 19 Nov")
     assert phone.store.patient(CHAT).draft_date == date(2026, 11, 19)
@@ -87,7 +88,6 @@ async def test_shared_location_sets_zone(phone):
     """A shared location is resolved offline to the zone at that place."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
-    await phone.tap(CHAT, "Today")
     await phone.feed(phone.telegram.message(CHAT, None, location={"latitude": 40.7128, "longitude": -74.006}))
     assert phone.store.patient(CHAT).zone == "America/New_York"
 
@@ -165,9 +165,9 @@ async def test_resume_unfinished_enrolment(phone):
     """/start in the middle of enrolment asks the pending question again."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
-    await phone.tap(CHAT, "Today")
+    await phone.send(CHAT, "Use Europe/London")
     replies = await phone.send(CHAT, "/start")
-    assert "carry on" in replies[0].text and "time zone" in replies[1].text
+    assert "carry on" in replies[0].text and "When was" in replies[1].text
 
 
 async def test_polling_network_blips_are_a_warning_not_an_error(phone, caplog):
@@ -178,3 +178,14 @@ async def test_polling_network_blips_are_a_warning_not_an_error(phone, caplog):
     records = [r for r in caplog.records if r.name == "bot.handlers.common"]
     assert [(r.levelname, r.getMessage().split()[0]) for r in records] == [("WARNING", "network_retry")]
     assert "Traceback" not in caplog.text and "connection reset" not in caplog.text
+
+
+async def test_yesterday_means_the_patients_yesterday(phone):
+    """'Yesterday' is read in the patient's zone: at 07:00 Saturday in Sydney it is Friday, not London's Thursday."""
+    from datetime import datetime, timezone
+    phone.clock.set(datetime(2026, 10, 2, 21, 0, tzinfo=timezone.utc))  # Sat 3 Oct 07:00 Sydney, Fri 22:00 London
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    await phone.send(CHAT, "Sydney")
+    await phone.send(CHAT, "yesterday")
+    assert phone.store.patient(CHAT).draft_date == date(2026, 10, 2)

@@ -146,11 +146,11 @@ def enrol(server: FakeBotServer, typed_zone: str | None = None) -> str:
     """Walk the enrolment with the buttons the bot sent (first typing ``typed_zone`` as the time zone,
     which the bot refuses and quotes back); returns the summary."""
     assert "Do you agree?" in say(server, "/start").text
-    tap(server, "I agree", "When was (or will be)")
-    tap(server, "Today", "Which time zone")
+    tap(server, "I agree", "Which time zone")
     if typed_zone is not None:
         assert typed_zone in say(server, typed_zone, "I don't know the time zone").text
-    say(server, "Use Europe/London", "Reminders come in")
+    say(server, "Use Europe/London", "When was (or will be)")
+    tap(server, "Today", "Reminders come in")
     tap(server, "Use 08:00", "Do you have a weakened immune system")
     tap(server, "No", "Have you ever had cold sores")
     tap(server, "No", "which skin type")

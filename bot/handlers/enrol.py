@@ -66,9 +66,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if value == "no":
             return await query.edit_message_text(svc.text("enrol.declined"))
         patient = svc.store.give_consent(chat_id, update.effective_user.id, update.effective_user.first_name or "",
-                                         "enrol:date", now)
+                                         f"enrol:{flow.ENROL_ORDER[0]}", now)
         await query.edit_message_reply_markup(None)
-        return await send(update, [flow.question(svc, patient, "date", now)])
+        return await send(update, [flow.question(svc, patient, flow.ENROL_ORDER[0], now)])
     if name == "again" and value in {"new", "keep"} and patient and patient.enrolled and not patient.step:
         await query.answer()
         if value == "keep":
