@@ -5,12 +5,13 @@ from __future__ import annotations
 from telegram import BotCommand, Update
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler,
                           TypeHandler, filters)
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
 from bot.handlers import checkin, clinic, common, control, enrol, privacy, progress
+from bot.retrying import RetryingRequest
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
@@ -44,11 +45,14 @@ async def _post_init(application: Application) -> None:
 
 
 def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None) -> Application:
-    """The real Application; tests pass a fake ``request`` and a fixed ``clock``."""
+    """The real Application; tests pass a fake ``request`` (wrapped in RetryingRequest as production's is)
+    and a fixed ``clock``."""
     builder = (ApplicationBuilder().token(settings.token or "0:offline")
                .base_url(settings.api_url).base_file_url(settings.file_url)
                .post_init(_post_init))
-    if request is not None:
+    if request is None:  # production: replies are retried on network errors, timeouts and 429s
+        builder = builder.request(RetryingRequest(HTTPXRequest(connection_pool_size=256)))
+    else:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     application.bot_data[SERVICES_KEY] = build_services(settings, store, clock)

@@ -26,6 +26,7 @@ from telegram.ext import Application, ContextTypes, Job
 
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.ops import record_tick
+from bot.retrying import no_retries
 from bot.sender import Outcome, Outgoing, Sender
 from bot.services import SERVICES_KEY, Services, keyboard
 from bot.store.queue import DueDelivery
@@ -260,7 +261,8 @@ def install_dispatcher(application: Application, **sender_options: Any) -> Dispa
     bot = application.bot
 
     async def send(message: Outgoing) -> int:
-        sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
+        with no_retries():  # the sender parks a throttled chat and retries by itself
+            sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
         return sent.message_id
 
     previous = application.bot_data.get(DISPATCHER_KEY)

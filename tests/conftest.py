@@ -13,6 +13,7 @@ from bot.clock import ManualClock, VirtualTime
 from bot.dispatch import install_dispatcher
 from bot.config import load_settings
 from bot.fake_api import FakeRequest, FakeTelegram, Sent, as_update
+from bot.retrying import RetryingRequest
 from bot.store import Store, open_store
 
 # python-telegram-bot 22 warns when it builds a RetryAfter unless opted in to timedelta values;
@@ -65,9 +66,13 @@ class Phone:
         return self.telegram.last(chat_id)
 
 
+async def no_wait(seconds: float) -> None:
+    """The retry layer's sleep in tests: retries happen at once."""
+
+
 async def open_phone(settings, store: Store, clock: ManualClock, telegram: FakeTelegram | None = None) -> Phone:
     telegram = telegram or FakeTelegram()
-    app = build_app(settings, store, clock, request=FakeRequest(telegram))
+    app = build_app(settings, store, clock, request=RetryingRequest(FakeRequest(telegram), sleep=no_wait))
     await app.initialize()
     return Phone(app, telegram, store, clock)
 

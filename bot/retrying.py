@@ -1,0 +1,97 @@
+"""Retries for every Bot API call the handlers make: network errors, timeouts and 429 RetryAfter.
+
+python-telegram-bot sends a reply once and raises on any failure. This
+``BaseRequest`` wraps the real one and retries with exponential backoff
+(network errors, timeouts) or after Telegram's ``retry_after`` (429), a
+bounded number of times. The dispatcher's paced sender does its own retrying
+(it must park one chat on a 429 without stalling others), so it switches this
+layer off for its sends with ``no_retries()``; ``getUpdates`` is never retried
+here because the updater's polling loop already retries it.
+
+A retried send after a timeout can, rarely, deliver a message twice (Telegram
+may have received the first try): a duplicate reply is better than a lost one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+from contextlib import contextmanager
+from typing import Awaitable, Callable, Iterator
+
+from telegram.error import NetworkError
+from telegram.request import BaseRequest, RequestData
+
+from bot.logs import NETWORK_RETRY, THROTTLED, log_event
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4               # one try and three retries
+BASE_DELAY = 0.5           # seconds, doubled per retry
+MAX_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0     # a longer 429 wait is passed on instead of holding a reply that long
+_RETRIES = contextvars.ContextVar("aftercare_request_retries", default=True)
+
+
+@contextmanager
+def no_retries() -> Iterator[None]:
+    """Within this block (and tasks started from it), calls fail at once, for a caller that retries itself."""
+    token = _RETRIES.set(False)
+    try:
+        yield
+    finally:
+        _RETRIES.reset(token)
+
+
+def _retry_after(body: bytes) -> float | None:
+    try:
+        value = json.loads(body)["parameters"]["retry_after"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+class RetryingRequest(BaseRequest):
+    """A ``BaseRequest`` that retries the wrapped one; ``sleep`` is injectable so tests never wait."""
+
+    def __init__(self, inner: BaseRequest, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 attempts: int = ATTEMPTS) -> None:
+        self.inner, self._sleep, self.attempts = inner, sleep, attempts
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout=BaseRequest.DEFAULT_NONE, write_timeout=BaseRequest.DEFAULT_NONE,
+                         connect_timeout=BaseRequest.DEFAULT_NONE,
+                         pool_timeout=BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]  # the URL holds the token: only its last part is ever logged
+        retries = _RETRIES.get() and api_method != "getUpdates"
+        for attempt in range(1, self.attempts + 1):
+            last = not retries or attempt == self.attempts
+            try:
+                status, body = await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
+                                                           connect_timeout, pool_timeout)
+            except NetworkError as error:  # TimedOut is a NetworkError too
+                if last:
+                    raise
+                delay = min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+                log_event(log, NETWORK_RETRY, logging.WARNING, method=api_method, attempt=attempt,
+                          error=type(error).__name__)
+                await self._sleep(delay)
+                continue
+            wait = _retry_after(body) if status == 429 else None
+            if last or wait is None or wait > MAX_RETRY_AFTER:
+                return status, body
+            log_event(log, THROTTLED, logging.WARNING, method=api_method, retry_after=wait, attempt=attempt)
+            await self._sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover

@@ -1,0 +1,72 @@
+"""Replies survive network errors, timeouts and 429s; the dispatcher and polling keep their own retries."""
+
+from __future__ import annotations
+
+import pytest
+from telegram.error import NetworkError
+
+from bot.fake_api import FakeRequest, FakeTelegram
+from bot.retrying import RetryingRequest, no_retries
+from tests.conftest import TOKEN
+
+CHAT = 1001
+URL = f"https://api.telegram.org/bot{TOKEN}"
+METHOD = "setMyCommands"  # any call; this one needs no parameters from the fake
+
+
+class Sleeps:
+    """Records the waits the retry layer asks for, without waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.mark.parametrize("kind", ["network", "timeout"])
+async def test_a_reply_is_retried_after_network_trouble(phone, kind):
+    """/help still reaches the patient when the first two sends fail on the network."""
+    phone.telegram.fail_next("sendMessage", kind, chat_id=CHAT, times=2)
+    replies = await phone.send(CHAT, "/help")
+    assert len(replies) == 1 and "aftercare assistant" in replies[0].text
+
+
+async def test_a_throttled_call_waits_retry_after_then_succeeds():
+    """A 429 on a reply waits Telegram's retry_after, with backoff for network errors, then goes through."""
+    telegram, sleeps = FakeTelegram(), Sleeps()
+    request = RetryingRequest(FakeRequest(telegram), sleep=sleeps)
+    telegram.fail_next(METHOD, "retry_after", value=3)
+    telegram.fail_next(METHOD, "network")
+    status, _ = await request.do_request(f"{URL}/{METHOD}", "POST", None)
+    assert status == 200 and sleeps.waits == [3.0, 1.0]  # 429 first (its own wait), then network (backoff 2nd try)
+
+
+async def test_retries_are_bounded_and_the_error_surfaces():
+    """After four failed attempts the network error is raised for the error handler to log."""
+    telegram, sleeps = FakeTelegram(), Sleeps()
+    telegram.fail_next(METHOD, "network", times=10)
+    with pytest.raises(NetworkError):
+        await RetryingRequest(FakeRequest(telegram), sleep=sleeps).do_request(f"{URL}/{METHOD}", "POST")
+    assert sleeps.waits == [0.5, 1.0, 2.0] and telegram.sent_count(METHOD) == 4
+
+
+async def test_polling_and_the_dispatcher_are_not_retried_here():
+    """getUpdates and calls inside no_retries() fail at once: their callers retry in their own way."""
+    telegram, sleeps = FakeTelegram(), Sleeps()
+    request = RetryingRequest(FakeRequest(telegram), sleep=sleeps)
+    telegram.fail_next("getUpdates", "network")
+    with pytest.raises(NetworkError):
+        await request.do_request(f"{URL}/getUpdates", "POST")
+    telegram.fail_next(METHOD, "retry_after", value=2)
+    with no_retries():
+        status, _ = await request.do_request(f"{URL}/{METHOD}", "POST")
+    assert status == 429 and sleeps.waits == []
+
+
+async def test_a_long_retry_after_is_passed_on():
+    """A 429 asking for more than a minute is handed back rather than holding a reply that long."""
+    telegram, sleeps = FakeTelegram(), Sleeps()
+    telegram.fail_next(METHOD, "retry_after", value=120)
+    status, _ = await RetryingRequest(FakeRequest(telegram), sleep=sleeps).do_request(f"{URL}/{METHOD}", "POST")
+    assert status == 429 and sleeps.waits == []
