@@ -23,6 +23,7 @@ PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 async def send(update: Update, replies: list[Reply]) -> None:
+    """Send each reply to the chat, in order."""
     for reply in replies:
         await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
 
@@ -84,6 +85,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def expired(update: Update, svc: Services) -> None:
+    """Answer a stale or forged button politely; nothing changes."""
     await update.callback_query.answer(svc.text("common.expired"), show_alert=False)
 
 
@@ -184,6 +186,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def settings_choice(update: Update, svc: Services, patient: Patient, value: str, now: datetime) -> None:
+    """A /settings button: ask the chosen question in edit mode (or close the menu)."""
     query = update.callback_query
     if value not in {"date", "zone", "times", "quiet", "immune", "done"}:
         return await expired(update, svc)
