@@ -77,7 +77,7 @@ def _mode(path: Path) -> int:
 
 def _check_database(settings: Settings, report: _Report) -> None:
     from bot.store import open_store
-    from bot.store.migrations import migrations
+    from bot.store.health import database_problems, inspect_database
 
     folder, path = settings.data_dir, settings.database_path
     try:
@@ -93,26 +93,24 @@ def _check_database(settings: Settings, report: _Report) -> None:
                        f"run: chmod 700 {folder}")
     if not path.exists():
         report.ok(f"database: {path} does not exist yet; it is created (owner-only) on first start")
+        if settings.data_key is None:
+            report.problem("database: no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): "
+                           "the bot will not start; create one with `aftercare keygen PATH`")
         return
     if _mode(path) & 0o077:
         report.problem(f"database: {path} is readable by others (mode {_mode(path):o}); run: chmod 600 {path}")
         return  # opening it would silently fix the mode; let the owner see and decide
-    try:
-        store = open_store(path)
-    except Exception as exc:  # noqa: BLE001 - a locked, corrupt or foreign file
-        report.problem(f"database: {path} cannot be opened ({type(exc).__name__})")
+    problems = database_problems(path)  # read-only: the doctor never changes the database
+    if problems:
+        report.problem(f"database: {path}: {problems[0]}")
         return
-    try:
-        pending = [m.name for m in migrations.pending(store.db)]
-        integrity = store.db.execute("PRAGMA quick_check").fetchone()[0]
-    finally:
-        store.close()
+    pending, key_problems = inspect_database(path, settings.sealer())
+    for problem in key_problems:
+        report.problem(f"database: {problem}")
     if pending:
-        report.problem(f"database: migrations not applied: {', '.join(pending)}")
-    elif integrity != "ok":
-        report.problem(f"database: {path} failed SQLite's integrity check")
-    else:
-        report.ok(f"database: {path} is owner-only, intact and up to date")
+        report.ok(f"database: {len(pending)} migration(s) will be applied at the next start: {', '.join(pending)}")
+    if not key_problems:
+        report.ok(f"database: {path} is owner-only, intact, and opens with the data key")
 
 
 def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:

@@ -8,12 +8,14 @@ import os
 from bot.doctor import doctor_command
 from bot.fake_api import FakeRequest, FakeTelegram
 from bot.store import open_store
-from tests.conftest import TOKEN
+from bot.crypto import Sealer, new_key
+from tests.conftest import DATA_KEY, TOKEN
 
 
-def run(environ, request=None) -> tuple[int, list[str]]:
+def run(environ, request=None, key: str | None = DATA_KEY) -> tuple[int, list[str]]:
+    """The doctor's exit code and lines; the data key is set unless ``key`` is None."""
     out = io.StringIO()
-    code = doctor_command(environ, out=out, request=request)
+    code = doctor_command({**environ, **({"AFTERCARE_DATA_KEY": key} if key else {})}, out=out, request=request)
     return code, out.getvalue().splitlines()
 
 
@@ -34,9 +36,22 @@ def test_all_good_without_token(tmp_path):
 def test_existing_database_is_checked(tmp_path):
     """An existing owner-only database with every migration passes."""
     os.chmod(tmp_path, 0o700)
-    open_store(tmp_path / "aftercare.db").close()
+    open_store(tmp_path / "aftercare.db", Sealer(DATA_KEY)).close()
     code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)})
-    assert code == 0 and any("owner-only, intact and up to date" in line for line in lines)
+    assert code == 0 and any("owner-only, intact, and opens with the data key" in line for line in lines)
+
+
+def test_missing_or_wrong_data_key_is_a_problem(tmp_path):
+    """No data key, or a key that is not this database's, is reported: the bot would not start."""
+    os.chmod(tmp_path, 0o700)
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)}, key=None)
+    assert code == 1 and "no data key is set" in problems(lines)[0]
+    open_store(tmp_path / "aftercare.db", Sealer(DATA_KEY)).close()
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)}, key=new_key())
+    assert code == 1 and "does not match this database" in problems(lines)[0]
+    before = (tmp_path / "aftercare.db").read_bytes()
+    run({"AFTERCARE_DATA_DIR": str(tmp_path)})
+    assert (tmp_path / "aftercare.db").read_bytes() == before  # the doctor only reads
 
 
 def test_world_readable_database_is_a_problem(tmp_path):
@@ -100,3 +115,20 @@ def test_token_rejected_or_unreachable(tmp_path):
         code, lines = run(environ, FakeRequest(telegram))
         assert code == 1 and expected in problems(lines)[0]
         assert TOKEN not in "\n".join(lines)
+
+
+def test_an_older_database_lists_the_migrations_to_come(tmp_path):
+    """A database from an earlier version passes and names the migrations the next start applies."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from bot.store.migrations import migrations
+    os.chmod(tmp_path, 0o700)
+    path = tmp_path / "aftercare.db"
+    conn = sqlite3.connect(path)
+    migrations.apply(Database(conn), stop_before="0005_patient_quiet_hours")
+    conn.close()
+    os.chmod(path, 0o600)
+    code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)})
+    assert code == 0 and any("will be applied at the next start: 0005_patient_quiet_hours" in l for l in lines)

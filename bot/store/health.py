@@ -96,3 +96,27 @@ def database_problems(path: Path) -> list[str]:
     finally:
         conn.close()
     return []
+
+
+def inspect_database(path: Path, sealer) -> tuple[list[str], list[str]]:
+    """A read-only look for `aftercare doctor`: (migrations still to apply, problems with the data key)."""
+    from bot.crypto import CHECK_VALUE, DataKeyError
+    from bot.store.migrations import migrations
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        pending = [m.name for m in migrations.pending(Database(conn))]
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone() if has_meta else None
+    finally:
+        conn.close()
+    key_problems = []
+    if sealer is None:
+        key_problems.append("no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): the bot will not start")
+    elif row is not None:
+        try:
+            if sealer.open(row[0]) != CHECK_VALUE:
+                raise DataKeyError("mismatch")
+        except DataKeyError:
+            key_problems.append("the data key does not match this database: start with the key it was written with")
+    return pending, key_problems
