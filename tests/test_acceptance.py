@@ -17,7 +17,6 @@ same treatment date and zone.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 from collections import Counter, defaultdict
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, VirtualTime
 from bot.dispatch import install_dispatcher
 from bot.preview_cli import preview_command
 from bot.store import open_store
@@ -88,20 +87,6 @@ SCENARIOS = {
     "sydney-fall-back": Scenario("Australia/Sydney", datetime(2026, 4, 3, 23, 30, tzinfo=UTC),
                                  date(2026, 4, 5), (11, 10)),
 }
-
-
-class VirtualTime:
-    """The paced sender's monotonic clock and sleep: sleeping only moves this clock, so nothing really waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 def preview_lines(treated: date, zone: str, clinic) -> list[Line]:
