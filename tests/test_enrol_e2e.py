@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import pytest
+
 from tests.conftest import enrol, open_phone
 
 CHAT = 1001
@@ -189,3 +191,14 @@ async def test_yesterday_means_the_patients_yesterday(phone):
     await phone.send(CHAT, "Sydney")
     await phone.send(CHAT, "yesterday")
     assert phone.store.patient(CHAT).draft_date == date(2026, 10, 2)
+
+
+@pytest.mark.parametrize("typed, stored", [("iv", "IV"), ("4", "IV"), ("VI", "VI"), ("skip", None)])
+async def test_skin_type_accepts_roman_numerals_digits_and_skip(phone, typed, stored):
+    """The optional skin type takes I-VI, 1-6 or skip, typed."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    for answer in ("London", "today", "8:00 21:00", "no", "no", typed):
+        await phone.send(CHAT, answer)
+    patient = phone.store.patient(CHAT)
+    assert patient.enrolled and patient.skin_type == stored
