@@ -3,7 +3,7 @@
 Telegram allows about 30 messages a second per bot, 1 a second per private
 chat and 20 a minute per group; over that it answers 429 RetryAfter.
 ``AIORateLimiter`` paces only the global rate and groups and halts everyone on
-one RetryAfter (see ../shared/telegram-notes.md), so pacing is done here:
+one RetryAfter (python-telegram-bot's own documentation says so), so pacing is done here:
 
 * one GCRA pace for the bot (``rate`` per second) and one per chat
   (``chat_interval``, or ``group_interval`` for groups, i.e. negative ids);

@@ -1,4 +1,4 @@
-"""Issue 4's acceptance criterion, end to end.
+"""The delivery promise, end to end.
 
 "A patient enrolled yesterday gets exactly the reminders ``aftercare preview``
 shows, in their zone, across a restart and across a DST change."
@@ -79,8 +79,6 @@ SCENARIOS = {
     "berlin-spring-forward": Scenario("Europe/Berlin", datetime(2026, 3, 28, 5, 0, tzinfo=UTC),
                                       date(2026, 3, 29), (1, 2)),
     # Southern hemisphere, spring forward: 02:00 AEST -> 03:00 AEDT on Sunday 4 October 2026.
-    # Enrolled at 10:30 local, when the clinic's zone (London, 01:30) is on the same date: "yesterday"
-    # is read before the patient names their zone (see the report on issue 4).
     "sydney-spring-forward": Scenario("Australia/Sydney", datetime(2026, 10, 3, 0, 30, tzinfo=UTC),
                                       date(2026, 10, 4), (10, 11)),
     # Southern hemisphere, fall back: 03:00 AEDT -> 02:00 AEST on Sunday 5 April 2026.

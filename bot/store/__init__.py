@@ -86,7 +86,7 @@ def open_store(path: str | Path | None, sealer: Sealer | None = None) -> Store:
     # may lose the last commits, never corrupts); the busy timeout outlasts a backup or a health check.
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA busy_timeout = 10000")  # ms; issue 8 asks for at least 5 s
+    conn.execute("PRAGMA busy_timeout = 10000")  # ms: a backup or health check never makes a write fail
     conn.execute("PRAGMA foreign_keys = ON")
     try:
         return Store(Database(conn), sealer)
