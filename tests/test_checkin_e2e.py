@@ -212,3 +212,17 @@ async def test_none_of_these_after_ticks_clears_them_and_waits_for_done(phone):
     assert "✓ Pimples or whiteheads" not in question.labels
     await phone.tap(CHAT, "Done")
     assert ("new", "none") in phone.store.open_checkin(CHAT).answers
+
+
+async def test_after_day_seven_the_short_path_is_used(phone):
+    """From day 8 a quiet day is four taps (safety, trend, fever, nothing new); 'tell you' opens the full list."""
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=10))
+    await phone.send(CHAT, "/checkin")
+    await answer_all(phone, ["No", "Better", "No", "Nothing new"])
+    assert "normal healing" in phone.last(CHAT).text
+    verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
+    assert verdict.day == 10 and [r["rule"] for r in verdict.reasons] == ["N1"]
+    await phone.send(CHAT, "/checkin")
+    await answer_all(phone, ["No", "Same", "No", "Yes, tell you"])
+    assert "Redness of the treated skin" in phone.last(CHAT).text
