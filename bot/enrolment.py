@@ -216,7 +216,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
                                          answer=_answer_label(svc, value)), None
     if name == "skin":
         value = raw.strip().upper() if typed else raw.upper()
-        if value.isdigit() and 1 <= int(value) <= len(SKIN_TYPES):  # "4" for IV
+        if value.isascii() and value.isdigit() and 1 <= int(value) <= len(SKIN_TYPES):  # "4" for IV
             value = SKIN_TYPES[int(value) - 1]
         if value in {"SKIP", svc.text("enrol.skin_skip").upper()}:
             value = None

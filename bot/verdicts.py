@@ -47,7 +47,7 @@ def risk_tokens(patient: Patient) -> list[str]:
 
 def free_text_token(text: str) -> str | None:
     """P4: lower-cased words joined by underscores; None when no letter or digit is left (an emoji)."""
-    words = re.sub(r"[^a-z0-9]+", "_", text.lower()[:500]).strip("_")
+    words = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")  # the whole text: a red flag may come last
     return f"free_text:{words}" if words else None
 
 
@@ -55,6 +55,11 @@ def evaluate_free_text(text: str, day: int) -> str:
     """The level free text alone would give (E4 emergency, U10 urgent, else M11 monitor)."""
     token = free_text_token(text)
     return evaluate_tokens([token], day).level if token else "monitor"
+
+
+def is_red_flag(text: str) -> bool:
+    """Whether typed text alone calls for safety advice (P4: an emergency or urgent keyword)."""
+    return evaluate_free_text(text, 0) in {"emergency", "urgent"}
 
 
 def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,

@@ -84,8 +84,10 @@ def next_question(answers: Answers, day: int, rash_onset_known: bool) -> Questio
     if day > 0:
         order.append("trend")
     if day > FAST_PATH_AFTER_DAY:
-        order += ["fever", "anything"]
-        if given.get("anything") != "tell":
+        # P1a: "worse" (or not sure) is never closed with "nothing new": the full questions find out what.
+        worse = given.get("trend") in {"worsening", "unsure"}
+        order += ["fever"] + ([] if worse else ["anything"])
+        if not worse and given.get("anything") != "tell":
             return _first_missing(order, given)
     order += ["redness", "swelling", "pain"]
     if given.get("pain") in {"moderate", "severe", "very_severe", "unsure"}:

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import verdicts
@@ -90,6 +91,8 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap in a check-in: validate it against the open check-in, record it, ask the next question."""
     svc, now, query = services(context), services(context).clock.now(), update.callback_query
+    if update.effective_chat is None:  # a button on an inline message: never one of ours
+        return await query.answer(svc.text("common.expired"))
     parts = (query.data or "").split(":")
     patient = _enrolled(svc, update.effective_chat.id)
     if patient and len(parts) == 3 and parts[1] == "go":
@@ -159,12 +162,17 @@ async def advance(update: Update, svc: Services, patient: Patient, row: CheckinR
     if outcome.verdict.level == "monitor":
         plan_followup(svc, patient, row.day, now)
         advice += "\n\n" + svc.text("checkin.followup_note")
-    if row.message_id:
-        await bot.edit_message_text(svc.text("checkin.title", day=row.day) + " ✓\n\n" + svc.text(
-            "checkin.answered_heading"), chat_id=row.chat_id, message_id=row.message_id)
-    await update.effective_chat.send_message(advice)
-    if verdicts.needs_alert(outcome.verdict):
-        await send_alert(update.get_bot(), svc, patient, row.day, outcome, now)
+    try:
+        if row.message_id:
+            try:
+                await bot.edit_message_text(svc.text("checkin.title", day=row.day) + " ✓\n\n" + svc.text(
+                    "checkin.answered_heading"), chat_id=row.chat_id, message_id=row.message_id)
+            except TelegramError as error:  # cosmetic (the message may be gone): the advice matters
+                log.warning("check-in %s: closing edit failed: %s", row.id, type(error).__name__)
+        await update.effective_chat.send_message(advice)
+    finally:  # whatever happened to the patient's messages, the clinic hears of a worrying result
+        if verdicts.needs_alert(outcome.verdict):
+            await send_alert(bot, svc, patient, row.day, outcome, now)
 
 
 def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> None:
@@ -180,9 +188,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Typed text: an answer to the open check-in, or free text scanned for red flags (P4)."""
     svc, now = services(context), services(context).clock.now()
     patient = _enrolled(svc, update.effective_chat.id)
-    if patient is None:
-        return False
     text = (update.effective_message.text or "").strip()
+    if patient is None:
+        if not verdicts.is_red_flag(text):
+            return False
+        # Not enrolled (or mid-enrolment): nothing to judge or store, but the safety advice is for anyone.
+        await update.effective_chat.send_message(svc.text("checkin.safety_advice_not_enrolled"))
+        return True
     row = svc.store.open_checkin(patient.chat_id)
     if row is not None:
         question = q.next_question(row.answers, row.day, svc.store.rash_first_day(row.treatment_id) is not None)
@@ -195,8 +207,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if level in {"emergency", "urgent"}:
         outcome = verdicts.judge(svc, patient, day, [verdicts.free_text_token(text)], None, "done", None, now,
                                  patient_text=text[:1000])
-        await update.effective_chat.send_message(svc.text(f"checkin.safety_advice_{level}"))
-        await send_alert(update.get_bot(), svc, patient, day, outcome, now)
+        try:
+            await update.effective_chat.send_message(svc.text(f"checkin.safety_advice_{level}"))
+        finally:
+            await send_alert(update.get_bot(), svc, patient, day, outcome, now)
         if row is None:
             await begin(update, svc, patient, now)
         return True
@@ -216,7 +230,7 @@ def typed_value(svc: Services, question: q.Question, text: str) -> str | None:
     for value in question.options:
         if s in {value.replace("_", " "), _label(svc, question.id, value).lower()}:
             return value
-    if s.isdigit() and question.options[:5] == q.SEVERITY[:5] and int(s) <= 4:
+    if s in {"0", "1", "2", "3", "4"} and question.options[:5] == q.SEVERITY[:5]:
         return q.SEVERITY[int(s)]
     aliases = {"y": "yes", "yeah": "yes", "n": "no", "nope": "no", "better": "improving", "worse": "worsening",
                "not sure": "unsure", "dont know": "unsure", "don't know": "unsure", "no idea": "unsure"}

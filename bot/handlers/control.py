@@ -29,6 +29,7 @@ from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, 
 from bot.planning import reschedule
 from bot.services import Services, keyboard, services
 from bot.store.control import ALL_KINDS
+from bot.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         else:
             await chat.send_message(apply_stop(svc, chat.id, "all", svc.clock.now()))
         return True
-    if len(text) > LONG_TEXT:
+    if len(text) > LONG_TEXT and not is_red_flag(text):  # a long message with a warning sign is still read
         await chat.send_message(svc.text("control.too_long"))
         return True
     return False

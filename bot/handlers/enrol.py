@@ -17,6 +17,7 @@ from bot.handlers.control import control_summary, offer_resume
 from bot.planning import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
+from bot.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -56,6 +57,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any enrolment or settings button: check it is still current, then apply it."""
     svc, now, query = services(context), services(context).clock.now(), update.callback_query
+    if update.effective_chat is None:  # a button on an inline message: never one of ours
+        return await query.answer(svc.text("common.expired"))
     parts = (query.data or "").split(":")
     chat_id = update.effective_chat.id
     patient = svc.store.patient(chat_id)
@@ -141,7 +144,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     patient = svc.store.patient(update.effective_chat.id)
     if patient is None or not patient.step:
         return False
-    await answer(update, svc, patient, update.effective_message.text or "", typed=True, now=svc.clock.now())
+    text = update.effective_message.text or ""
+    if is_red_flag(text):  # an open question never swallows a warning sign: the check-in flow answers it
+        return False
+    await answer(update, svc, patient, text, typed=True, now=svc.clock.now())
     return True
 
 

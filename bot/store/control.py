@@ -92,6 +92,9 @@ class ControlStore:
         stamp = iso(now)
         with self.db.atomic():
             # A new pause replaces the old one: forget what the old one cancelled (re-plan afterwards).
+            # Follow-ups are not part of the plan, so re-planning cannot bring them back: they are
+            # reinstated instead (and cancelled again just below if the new pause covers them).
+            self._reinstate_followups(chat_id, ("paused",), stamp)
             self.db.execute("DELETE FROM deliveries WHERE chat_id = ? AND state = 'cancelled' AND reason = 'paused'"
                             " AND due_at > ?", [chat_id, stamp])
             self.db.execute("UPDATE patients SET paused_until = ?, updated_at = ? WHERE chat_id = ?",
@@ -112,8 +115,16 @@ class ControlStore:
         with self.db.atomic():
             self.db.execute("UPDATE patients SET stopped_kinds = '', paused_until = NULL, reachable = 1,"
                             " updated_at = ? WHERE chat_id = ?", [stamp, chat_id])
+            self._reinstate_followups(chat_id, RESUMABLE_REASONS, stamp)
             self.db.execute(f"DELETE FROM deliveries WHERE chat_id = ? AND state = 'cancelled'"
                             f" AND reason IN ({marks}) AND due_at > ?", [chat_id, *RESUMABLE_REASONS, stamp])
+
+    def _reinstate_followups(self, chat_id: int, reasons, stamp: str) -> None:
+        """Future follow-ups cancelled by a pause, stop or block go back to pending (never dropped)."""
+        marks = ", ".join("?" for _ in reasons)
+        self.db.execute(f"UPDATE deliveries SET state = 'pending', reason = NULL, updated_at = ?"
+                        f" WHERE chat_id = ? AND kind = 'followup' AND state = 'cancelled'"
+                        f" AND reason IN ({marks}) AND due_at > ?", [stamp, chat_id, *reasons, stamp])
 
     def mark_checkin_stop_warned(self, chat_id: int) -> None:
         """Remember that the patient has been told stopping check-ins stops red-flag screening."""

@@ -94,9 +94,20 @@ class PatientStore:
         return treatment
 
     def move_treatment(self, treatment_id: int, treatment_date: date) -> None:
-        """Correct the date of the current session (a typo fix, not a new session)."""
-        self.db.execute("UPDATE treatments SET treatment_date = ? WHERE id = ?",
-                        [treatment_date.isoformat(), treatment_id])
+        """Correct the date of the current session (a typo fix, not a new session).
+
+        Steps are named by day ("checkin:1"), so after a move the same name is a
+        different instant: finished rows are renamed to the old date, which keeps
+        their record and lets the re-plan schedule the new day 1 (in one transaction).
+        """
+        with self.db.atomic():
+            old = self.db.execute("SELECT treatment_date FROM treatments WHERE id = ?", [treatment_id]).fetchone()
+            if old is None or old[0] == treatment_date.isoformat():
+                return
+            self.db.execute("UPDATE deliveries SET step = step || '@' || ? WHERE treatment_id = ?"
+                            " AND state != 'pending' AND step NOT LIKE '%@%'", [old[0], treatment_id])
+            self.db.execute("UPDATE treatments SET treatment_date = ? WHERE id = ?",
+                            [treatment_date.isoformat(), treatment_id])
 
     def patient_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM patients WHERE status = 'active'").fetchone()[0]
