@@ -92,6 +92,10 @@ class FakeTelegram:
         bad_request, network or timeout; ``value`` is the retry_after seconds."""
         self._failures.append(_Failure(method, chat_id, kind, value, times))
 
+    def clear_failures(self) -> None:
+        """Forget every scripted failure still waiting."""
+        self._failures.clear()
+
     def _scripted_failure(self, method: str, params: dict) -> tuple[int, dict] | None:
         for failure in self._failures:
             if failure.method == method and failure.chat_id in (None, _int(params.get("chat_id"))):

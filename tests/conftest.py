@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import build_app
 from bot.clock import ManualClock, VirtualTime
@@ -15,6 +16,12 @@ from bot.config import load_settings
 from bot.fake_api import FakeRequest, FakeTelegram, Sent, as_update
 from bot.retrying import RetryingRequest
 from bot.store import Store, open_store
+
+# Hypothesis: no per-example deadline (a slow CI machine is not a bug), and in CI a fixed, database-free
+# search so a run is reproducible and never replays an example saved on some other machine.
+hypothesis_settings.register_profile("aftercare", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "aftercare")
 
 # python-telegram-bot 22 warns when it builds a RetryAfter unless opted in to timedelta values;
 # the sender reads either form. (The bot opts in at start-up too: bot/cli.py.)
@@ -52,14 +59,18 @@ class Phone:
         """Tap the button whose label contains ``label`` on ``message`` (default: the newest with buttons)."""
         if message is None:
             message = next(m for m in reversed(self.telegram.chat(chat_id)) if m.buttons)
-        before = len(self.telegram.chat(chat_id))
-        await self.feed(self.telegram.callback(chat_id, message.data_for(label), message_id=message.message_id))
-        return self.telegram.chat(chat_id)[before:]
+        return await self._callback(chat_id, self.telegram.callback(chat_id, message.data_for(label),
+                                                                     message_id=message.message_id))
 
     async def press(self, chat_id: int, data: str) -> list[Sent]:
         """Send raw callback data (for stale or forged buttons)."""
-        before = len(self.telegram.chat(chat_id))
-        await self.feed(self.telegram.callback(chat_id, data))
+        return await self._callback(chat_id, self.telegram.callback(chat_id, data))
+
+    async def _callback(self, chat_id: int, update: dict) -> list[Sent]:
+        """Feed a button tap; every tap must be answered exactly once, or the patient's spinner never stops."""
+        before, answers = len(self.telegram.chat(chat_id)), len(self.telegram.callback_answers)
+        await self.feed(update)
+        assert len(self.telegram.callback_answers) == answers + 1, "the tap was not answered exactly once"
         return self.telegram.chat(chat_id)[before:]
 
     def last(self, chat_id: int) -> Sent:

@@ -53,10 +53,13 @@ def root_logging():
     """`run` configures logging before it opens the store: put the root logger back afterwards."""
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
+    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler")}
     yield
     for handler in [h for h in root.handlers if h not in handlers]:
         root.removeHandler(handler)
     root.setLevel(level)
+    for name, old in quiet.items():
+        logging.getLogger(name).setLevel(old)
 
 
 def test_run_refuses_a_missing_or_wrong_key(tmp_path, root_logging):

@@ -114,7 +114,7 @@ async def test_network_errors_past_the_bound_release_the_rows_for_later(bot):
     rows = [r for r in bot.store.deliveries(A) if r.step.endswith(":0") and r.state == "pending"
             and r.kind != "reprompt"]
     assert len(rows) == 3 and {r.due_at for r in rows} == {DAY0_EVENING + timedelta(minutes=1)}
-    bot.telegram._failures.clear()
+    bot.telegram.clear_failures()
     report = await bot.run(DAY0_EVENING + timedelta(minutes=1))
     assert report.sent == 3 and "Day 0 check-in" in bot.telegram.last(A).text
 
@@ -184,7 +184,7 @@ async def test_one_job_is_armed_and_wakes_on_replanning(bot):
     assert len(queue.get_jobs_by_name(JOB_NAME)) == 1 and bot.phone.app.bot_data["dispatcher"] is again
 
 
-async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock, monkeypatch):
+async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock):
     """Rows claimed when the process died are claimed again after reopening the store, and sent once."""
     first = await start(settings, store, clock)
     await enrol(first.phone, A)

@@ -174,10 +174,11 @@ def assert_consistent(phone: Phone) -> None:
 
 
 KNOWN_GOOD = ({f"c1:stop:{c}" for c in [*control.STOP_CHOICES, "none"]}
-              | {f"c1:{a}:{v}" for a in ("stopck", "del", "resume") for v in ("yes", "no")}
+              | {f"c1:{a}:{v}" for a in ("stopck", "resume") for v in ("yes", "no")}
+              | {f"p1:del:{v}" for v in ("yes", "no")}
               | {f"c1:pause:{d}" for d in control.PAUSE_BUTTONS}
               | {f"e1:again:{v}" for v in ("new", "keep")}
-              | {f"e1:settings:{v}" for v in ("date", "zone", "times", "immune", "done")})
+              | {f"e1:settings:{v}" for v in ("date", "zone", "times", "quiet", "immune", "done")})
 CALLBACK = st.one_of(
     st.text(max_size=70),
     st.builds(lambda prefix, tail: prefix + tail,
@@ -276,5 +277,6 @@ def test_random_update_sequences_keep_data_consistent(fuzz_settings, start_enrol
 async def test_text_without_letters_gets_an_answer(phone, caplog):
     """An enrolled patient's emoji or punctuation-only message is answered without an error."""
     await enrol(phone, CHAT)
-    await phone.send(CHAT, "👍")
+    replies = await phone.send(CHAT, "👍")
+    assert len(replies) == 1 and "Check-in" in replies[0].text  # re-asked with buttons (M11)
     assert "failed" not in caplog.text

@@ -328,8 +328,12 @@ def test_fake_server_long_polls_and_honours_offset(server):
     _, got = _post(f"{base}/getUpdates", json.dumps({"offset": second["update_id"] + 1}).encode())
     assert got["result"] == [] and server.pending_updates() == 0
     third = server.message(CHAT, "three")
-    pusher = threading.Timer(0.2, server.push, args=(third,))
-    pusher.start()
-    _, got = _post(f"{base}/getUpdates", json.dumps({"offset": second["update_id"] + 1, "timeout": 30}).encode())
-    pusher.join()
-    assert [u["update_id"] for u in got["result"]] == [third["update_id"]]
+    got = {}
+    calls_before = len(server.calls("getUpdates"))
+    poller = threading.Thread(target=lambda: got.update(result=_post(
+        f"{base}/getUpdates", json.dumps({"offset": second["update_id"] + 1, "timeout": 30}).encode())[1]))
+    poller.start()
+    server.wait_for(lambda t: sum(1 for m, _ in t.calls if m == "getUpdates") > calls_before, timeout=10)
+    server.push(third)  # only once the long poll is waiting: it must be woken by the push
+    poller.join(timeout=10)
+    assert not poller.is_alive() and [u["update_id"] for u in got["result"]["result"]] == [third["update_id"]]
