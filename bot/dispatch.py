@@ -67,14 +67,18 @@ def bundles(rows: list[DueDelivery]) -> list[list[DueDelivery]]:
 
 
 def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
-    """One message: the day's healing-timeline line, each reminder, and a check-in button if one invites it.
+    """One message: the day's healing-timeline line (in its first message), each reminder, and a check-in button
+    if one invites it.
 
     After a worrying check-in (anything but normal) the cheerful "this is expected"
     line is replaced by a reminder of the advice given, until a later check-in is normal.
     """
     rows = sorted(bundle, key=lambda r: (r.kind in PROMPT_KINDS, r.id))  # the prompt (and button) come last
     parts = []
-    if any(row.kind != "reprompt" for row in rows):  # a lone re-prompt stays short: the prompt said the rest
+    first = rows[0]
+    # The day's opening line comes once a day, with its first message; a lone re-prompt stays short.
+    if any(row.kind != "reprompt" for row in rows) and not svc.store.sent_earlier_that_day(
+            first.chat_id, first.treatment_id, first.day, first.due_at):
         last = svc.store.last_verdict(rows[0].chat_id, rows[0].treatment_id)
         worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
         parts.append(svc.text("dispatch.after_worrying" if worrying else timeline_key(rows[0].day)))

@@ -53,6 +53,12 @@ class QueueStore:
 
     db: Database
 
+    def sent_earlier_that_day(self, chat_id: int, treatment_id: int, day: int, due_at: datetime) -> bool:
+        """Whether the patient already got a message for this day of the plan, due before ``due_at``."""
+        return self.db.execute(
+            "SELECT 1 FROM deliveries WHERE chat_id = ? AND treatment_id = ? AND day = ? AND state = 'sent'"
+            " AND due_at < ? LIMIT 1", [chat_id, treatment_id, day, iso(due_at)]).fetchone() is not None
+
     def next_due_at(self) -> datetime | None:
         """The due instant of the earliest pending delivery, or None when nothing is pending."""
         row = self.db.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()
