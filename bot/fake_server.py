@@ -34,7 +34,7 @@ from telegram.error import NetworkError, TimedOut
 from bot.fake_api import FakeTelegram, Sent
 
 HOST = "127.0.0.1"  # never any other address: this server has no authentication worth the name
-DEFAULT_TOKEN = "123456789:FAKE-server-token_abcdefghijklmnopqrst"
+DEFAULT_TOKEN = "123456:FAKE-server-token_abcdefghijklmnopqrst"
 T = TypeVar("T")
 
 # Parameters whose form/multipart value is JSON (PTB JSON-encodes every non-string value it sends

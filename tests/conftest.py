@@ -27,7 +27,7 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "aftercare")
 # the sender reads either form. (The bot opts in at start-up too: bot/cli.py.)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-TOKEN = "123456789:TEST-token-never-to-be-logged_abcdefghij"
+TOKEN = "123456:TEST-token-never-to-be-logged_abcdefghij"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # a Monday, 09:00 in London
 
 

@@ -26,7 +26,7 @@ from bot.crypto import write_key_file
 from bot.fake_server import FakeBotServer
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "987654321:PROCESS-token-never-logged_ZYXWVUTSRQPONM"
+TOKEN = "987654:PROCESS-token-never-logged_ZYXWVUTSRQPONM"
 CHAT = 1001
 NAME = "Zebulonia"                   # a first name that must never reach the log
 SECRET = "my secret phrase xyzzy"    # typed text that must never reach the log
