@@ -18,7 +18,7 @@ flowchart LR
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,19 +39,10 @@ HEALTH = ("immune", "cold_sores", "skin")
 
 @dataclass
 class Reply:
-    """One message to send (or, with ``edit_previous``, the text to put on the tapped message)."""
+    """One message to send: its text and its buttons or keyboard."""
 
     text: str
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
-
-
-@dataclass
-class Outcome:
-    """What an answer led to: messages to send, and whether it was understood."""
-
-    replies: list[Reply] = field(default_factory=list)
-    confirmation: str | None = None  # shown on the question's message in place of its buttons
-    understood: bool = True
 
 
 def split_step(step: str | None) -> tuple[str, str]:

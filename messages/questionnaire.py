@@ -165,9 +165,3 @@ def to_tokens(answers: Answers) -> list[str]:
         if not any(t for t in tokens if not t.startswith("trend:") and not t.endswith(":none")):
             tokens.append("none")
     return tokens
-
-
-def interference_score(answers: Answers) -> int | None:
-    """Q5b, stored for clinicians' grading only (it never changes the triage level)."""
-    value = _answered(answers).get("interference")
-    return int(value) if value is not None else None

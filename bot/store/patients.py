@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Callable
 
 from sqlite_utils import Database
@@ -109,14 +109,13 @@ class PatientStore:
             self.db.execute("UPDATE treatments SET treatment_date = ? WHERE id = ?",
                             [treatment_date.isoformat(), treatment_id])
 
-    def patient_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM patients WHERE status = 'active'").fetchone()[0]
 
 
 def _column_value(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat(timespec="minutes") if hasattr(value, "hour") and not hasattr(value, "year") \
-            else value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")  # local HH:MM
+    if isinstance(value, date):
+        return value.isoformat()
     return value
