@@ -67,8 +67,8 @@ def bundles(rows: list[DueDelivery]) -> list[list[DueDelivery]]:
 
 
 def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
-    """One message: the day's healing-timeline line (in its first message), each reminder, and a check-in button
-    if one invites it.
+    """One message: the day's healing-timeline line (in full in its first message, short after), each reminder,
+    and a check-in button if one invites it.
 
     After a worrying check-in (anything but normal) the cheerful "this is expected"
     line is replaced by a reminder of the advice given, until a later check-in is normal.
@@ -76,12 +76,13 @@ def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
     rows = sorted(bundle, key=lambda r: (r.kind in PROMPT_KINDS, r.id))  # the prompt (and button) come last
     parts = []
     first = rows[0]
-    # The day's opening line comes once a day, with its first message; a lone re-prompt stays short.
-    if any(row.kind != "reprompt" for row in rows) and not svc.store.sent_earlier_that_day(
-            first.chat_id, first.treatment_id, first.day, first.due_at):
-        last = svc.store.last_verdict(rows[0].chat_id, rows[0].treatment_id)
+    if any(row.kind != "reprompt" for row in rows):  # a lone re-prompt stays short: the prompt said the rest
+        last = svc.store.last_verdict(first.chat_id, first.treatment_id)
         worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
-        parts.append(svc.text("dispatch.after_worrying" if worrying else timeline_key(rows[0].day)))
+        # The day's full timeline line opens its first message; later ones carry its short form.
+        later = svc.store.sent_earlier_that_day(first.chat_id, first.treatment_id, first.day, first.due_at)
+        opening = timeline_key(first.day) + ("_short" if later else "")
+        parts.append(svc.text("dispatch.after_worrying" if worrying else opening))
     parts += [svc.text(row.message_key, day=row.day) for row in rows]
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
     markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None

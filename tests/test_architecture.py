@@ -64,3 +64,11 @@ def test_every_checkin_question_and_option_has_a_text():
         assert catalog.has(f"checkin.level_label_{level}") and catalog.has(f"triage.level_{level}")
     options = {v for q in QUESTIONS.values() if not q.multi for v in q.options} - {"2"}
     assert sorted(o for o in options if not catalog.has(f"checkin.opt_{o}")) == []
+
+
+def test_every_timeline_line_has_a_short_form():
+    """The day's later messages carry a short timeline line, so every line needs one."""
+    from schedules.planner import TIMELINE, timeline_key
+    catalog = load_catalog()
+    keys = {key for _, _, key in TIMELINE} | {timeline_key(-1)}
+    assert sorted(k for k in keys if not catalog.has(f"{k}_short")) == []

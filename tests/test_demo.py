@@ -86,12 +86,12 @@ EXPECTED_THREE_DAYS = [
     ("Mon 23 Nov 2026 21:00", ["Day 0:", "Evening care", "Day 0 check-in"]),  # day 0's first message
     ("Mon 23 Nov 2026 21:45", ["today's check-in takes under a minute"]),
     ("Tue 24 Nov 2026 08:00", ["Day 1:", "skip make-up", "Morning care", "Time for sunscreen"]),
-    ("Tue 24 Nov 2026 13:00", ["Midday sunscreen top-up"]),
-    ("Tue 24 Nov 2026 21:00", ["Evening care", "Day 1 check-in"]),
+    ("Tue 24 Nov 2026 13:00", ["Day 1:", "Midday sunscreen top-up"]),
+    ("Tue 24 Nov 2026 21:00", ["Day 1:", "Evening care", "Day 1 check-in"]),
     ("Tue 24 Nov 2026 21:45", ["today's check-in takes under a minute"]),
     ("Wed 25 Nov 2026 08:00", ["Day 2:", "Morning care", "Time for sunscreen"]),
-    ("Wed 25 Nov 2026 13:00", ["Midday sunscreen top-up"]),
-    ("Wed 25 Nov 2026 21:00", ["Evening care", "Day 2 check-in"]),
+    ("Wed 25 Nov 2026 13:00", ["Day 2:", "Midday sunscreen top-up"]),
+    ("Wed 25 Nov 2026 21:00", ["Day 2:", "Evening care", "Day 2 check-in"]),
     ("Wed 25 Nov 2026 21:45", ["today's check-in takes under a minute"]),
     ("Thu 26 Nov 2026 08:00", ["Day 3:", "Morning care", "Time for sunscreen"]),
 ]

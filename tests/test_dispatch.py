@@ -203,11 +203,12 @@ async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock
 
 
 async def test_the_days_timeline_line_opens_only_its_first_message(bot):
-    """The healing-timeline line comes once a day, with the first message; later ones go straight to the point."""
+    """The day's full timeline line opens its first message; later messages carry only its short form."""
     await enrol(bot.phone, A)
     await bot.run(DAY0_EVENING)
     await bot.run(DAY1_MORNING)
     await bot.run(DAY1_MIDDAY)
     texts = bot.reminders(A)
     assert texts[0].startswith("Day 0:") and texts[1].startswith("Day 1:")
-    assert texts[2].startswith("Midday sunscreen top-up") and "Day 1:" not in texts[2]
+    assert texts[2].startswith("Day 1: redness usually fades to pink.\n\nMidday sunscreen top-up")
+    assert "Some swelling" in texts[1] and "Some swelling" not in texts[2]  # the full line only once a day
