@@ -118,12 +118,19 @@ def _answer_label(svc: Services, value: str | None) -> str:
     return svc.text(f"common.answer_{value}") if value in {"yes", "no", "unsure"} else svc.text("enrol.not_given")
 
 
+def _day_text(svc: Services, day: int) -> str:
+    """ "day 3" after the treatment; "in 2 days" before it (a date in the near future is allowed)."""
+    if day >= 0:
+        return svc.text("enrol.day_number", day=day)
+    return svc.text("enrol.days_ahead_one" if day == -1 else "enrol.days_ahead", days=-day)
+
+
 def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, str]:
     """The placeholders of the summary and settings texts."""
     treated = patient.treatment_date
     zone = patient.zone or svc.settings.clinic.timezone
     return {"date": f"{treated:%d %b %Y}" if treated else svc.text("enrol.not_given"),
-            "day": str(day_since(treated, now, zone)) if treated else "?",
+            "day": _day_text(svc, day_since(treated, now, zone)) if treated else "?",
             "zone": zone, "morning": _hhmm(patient.morning), "evening": _hhmm(patient.evening),
             "immune": _answer_label(svc, patient.immunocompromised),
             "cold_sores": _answer_label(svc, patient.cold_sore_history),

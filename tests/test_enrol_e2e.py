@@ -202,3 +202,13 @@ async def test_skin_type_accepts_roman_numerals_digits_and_skip(phone, typed, st
         await phone.send(CHAT, answer)
     patient = phone.store.patient(CHAT)
     assert patient.enrolled and patient.skin_type == stored
+
+
+async def test_a_date_in_the_near_future_says_when_aftercare_starts(phone):
+    """Enrolling before the treatment is allowed; the summary says when the plan starts, not a negative day."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    for answer in ("London", "2026-11-26", "8:00 21:00", "no", "no", "skip"):
+        await phone.send(CHAT, answer)
+    summary = phone.last(CHAT).text
+    assert "26 Nov 2026 (starts in 3 days)" in summary and "day -" not in summary
