@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from datetime import datetime, timezone
+from typing import Callable
 from urllib.parse import urlparse
 
 from bot.config import ConfigError, Settings, environment_with_dotenv, load_settings
@@ -127,21 +128,26 @@ def _settings_for_tools(environ: dict[str, str]) -> Settings | None:
         return None
 
 
+def _run_tool(environ: dict[str, str], action: Callable[[Settings], str]) -> int:
+    """Load settings (no token needed), run ``action`` and print its report; an OpsError is one line, exit 1."""
+    settings = _settings_for_tools(environ)
+    if settings is None:
+        return 2
+    try:
+        print(action(settings))
+    except OpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def backup_command(environ: dict[str, str], argv: list[str]) -> int:
     """`aftercare backup PATH`: a consistent, verified, owner-only copy; safe while the bot runs."""
     parser = argparse.ArgumentParser(prog="aftercare backup", description=backup_command.__doc__)
     parser.add_argument("path", help="the backup file to write, or a folder for a dated file")
     args = parser.parse_args(argv)
-    settings = _settings_for_tools(environ)
-    if settings is None:
-        return 2
-    try:
-        written = backup(settings, args.path, now=datetime.now(timezone.utc))
-    except OpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"backup written to {written} (integrity check ok)")
-    return 0
+    return _run_tool(environ, lambda settings: "backup written to {} (integrity check ok)".format(
+        backup(settings, args.path, now=datetime.now(timezone.utc))))
 
 
 def restore_command(environ: dict[str, str], argv: list[str]) -> int:
@@ -149,17 +155,12 @@ def restore_command(environ: dict[str, str], argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="aftercare restore", description=restore_command.__doc__)
     parser.add_argument("path", help="a file written by `aftercare backup`")
     args = parser.parse_args(argv)
-    settings = _settings_for_tools(environ)
-    if settings is None:
-        return 2
-    try:
+
+    def act(settings: Settings) -> str:
         kept = restore(settings, args.path)
-    except OpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"restored {args.path} into {settings.database_path}"
-          + (f"; the previous database is kept as {kept}" if kept else ""))
-    return 0
+        return (f"restored {args.path} into {settings.database_path}"
+                + (f"; the previous database is kept as {kept}" if kept else ""))
+    return _run_tool(environ, act)
 
 
 def healthcheck_command(environ: dict[str, str], argv: list[str], now: datetime | None = None) -> int:

@@ -112,6 +112,16 @@ async def phone(settings, store, clock):
     await phone.app.shutdown()
 
 
+async def enrol_typing(phone: Phone, chat_id: int = 1001, zone: str = "London", treated: str = "today",
+                       skin: str | None = "skip") -> None:
+    """Walk the enrolment typing every answer (default times, no to both health questions); ``skin=None``
+    stops at the skin-type question."""
+    await phone.send(chat_id, "/start")
+    await phone.tap(chat_id, "I agree")
+    for answer in (zone, treated, "8:00 21:00", "no", "no", *([skin] if skin is not None else [])):
+        await phone.send(chat_id, answer)
+
+
 async def enrol(phone: Phone, chat_id: int = 1001, date_label: str = "Today") -> None:
     """Walk the whole enrolment with buttons and defaults."""
     await phone.send(chat_id, "/start")

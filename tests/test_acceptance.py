@@ -30,7 +30,7 @@ from bot.clock import ManualClock, VirtualTime
 from bot.dispatch import install_dispatcher
 from bot.preview_cli import preview_command
 from bot.store import open_store
-from tests.conftest import make_settings, open_phone
+from tests.conftest import enrol_typing, make_settings, open_phone
 
 CHAT = 4004
 DAYS = 10  # how far past enrolment time is driven
@@ -103,18 +103,6 @@ def preview_lines(treated: date, zone: str, clinic) -> list[Line]:
     return lines
 
 
-async def enrol_typing(phone, zone: str) -> None:
-    """Enrol through the chat, typing the answers: treated yesterday, ``zone``, the default times."""
-    await phone.send(CHAT, "/start")
-    await phone.tap(CHAT, "I agree")
-    await phone.send(CHAT, zone)
-    await phone.send(CHAT, "yesterday")
-    await phone.tap(CHAT, "Use 08:00")
-    await phone.send(CHAT, "no")
-    await phone.send(CHAT, "no")
-    await phone.send(CHAT, "skip")
-
-
 async def live_through(tmp_path, scenario: Scenario):
     """Enrol, then drive the dispatcher from due instant to due instant for DAYS days, restarting once.
 
@@ -140,7 +128,7 @@ async def live_through(tmp_path, scenario: Scenario):
     try:
         time_ = VirtualTime()
         dispatcher = install_dispatcher(phone.app, monotonic=time_.monotonic, sleep=time_.sleep)
-        await enrol_typing(phone, scenario.zone)
+        await enrol_typing(phone, CHAT, zone=scenario.zone, treated="yesterday")
         patient = store.patient(CHAT)
         assert patient.enrolled and patient.zone == scenario.zone
         assert clock.now() == scenario.start  # enrolment took no (clock) time

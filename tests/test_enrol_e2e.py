@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from tests.conftest import enrol, open_phone
+from tests.conftest import enrol, enrol_typing, open_phone
 
 CHAT = 1001
 
@@ -196,19 +196,13 @@ async def test_yesterday_means_the_patients_yesterday(phone):
 @pytest.mark.parametrize("typed, stored", [("iv", "IV"), ("4", "IV"), ("VI", "VI"), ("skip", None)])
 async def test_skin_type_accepts_roman_numerals_digits_and_skip(phone, typed, stored):
     """The optional skin type takes I-VI, 1-6 or skip, typed."""
-    await phone.send(CHAT, "/start")
-    await phone.tap(CHAT, "I agree")
-    for answer in ("London", "today", "8:00 21:00", "no", "no", typed):
-        await phone.send(CHAT, answer)
+    await enrol_typing(phone, CHAT, skin=typed)
     patient = phone.store.patient(CHAT)
     assert patient.enrolled and patient.skin_type == stored
 
 
 async def test_a_date_in_the_near_future_says_when_aftercare_starts(phone):
     """Enrolling before the treatment is allowed; the summary says when the plan starts, not a negative day."""
-    await phone.send(CHAT, "/start")
-    await phone.tap(CHAT, "I agree")
-    for answer in ("London", "2026-11-26", "8:00 21:00", "no", "no", "skip"):
-        await phone.send(CHAT, answer)
+    await enrol_typing(phone, CHAT, treated="2026-11-26")
     summary = phone.last(CHAT).text
     assert "26 Nov 2026 (starts in 3 days)" in summary and "day -" not in summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import enrol
+from tests.conftest import enrol, enrol_typing
 from tests.test_dispatch import A
 
 UTC = timezone.utc
@@ -79,10 +79,7 @@ async def test_worse_after_day_seven_opens_the_full_questions(phone):
 
 async def test_unicode_digits_are_not_a_crash(phone, caplog):
     """A superscript digit typed as an answer gets a hint, never an error."""
-    await phone.send(A, "/start")
-    await phone.tap(A, "I agree")
-    for answer in ("London", "today", "8:00 21:00", "no", "no"):
-        await phone.send(A, answer)
+    await enrol_typing(phone, A, skin=None)
     with caplog.at_level(logging.ERROR):
         replies = await phone.send(A, "²")
         assert "skin type" in replies[0].text
