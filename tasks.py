@@ -66,7 +66,7 @@ def ensure_data_key() -> None:
     if configured("AFTERCARE_DATA_KEY", "AFTERCARE_DATA_KEY_FILE"):
         return
     if not KEY_FILE.exists():
-        subprocess.run([str(PYTHON), "-m", "bot.cli", "keygen", KEY_FILE.name], cwd=ROOT, check=True,
+        subprocess.run([str(PYTHON), "-m", "bot.tools.cli", "keygen", KEY_FILE.name], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
         print(f"Created {KEY_FILE.name}: it encrypts what patients type. Keep it safe and apart from backups;\n"
               "without it the stored answers cannot be read.")
@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
         return hand_over([str(PYTHON), "-m", "bot"])
     if command == "demo":
         ensure_venv(None)
-        return subprocess.call([str(PYTHON), "-m", "bot.cli", "demo", *argv[1:]])
+        return subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "demo", *argv[1:]])
     if command == "test":
         ensure_venv("test")
         return subprocess.call([str(PYTHON), "-m", "pytest", *argv[1:]])

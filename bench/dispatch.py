@@ -96,7 +96,7 @@ class LimitedBotAPI(BaseRequest):
 
     async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
                          connect_timeout=None, pool_timeout=None):
-        from bot.fake_api import BOT_USER
+        from bot.tools.simulated_telegram import BOT_USER
         api = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         if api != "sendMessage":
@@ -147,7 +147,7 @@ async def burst(patients: int) -> dict:
 async def child(design: str, folder: Path, t0: float) -> dict:
     from bot.app import build_app
     from bot.clock import ManualClock
-    from bot.fake_api import FakeRequest, FakeTelegram
+    from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
     from bot.store import open_store
     store = open_store(settings_for(folder).database_path)
     app = build_app(settings_for(folder), store, ManualClock(T0 - timedelta(hours=1)),

@@ -1,5 +1,5 @@
 """`python -m bot`: read settings, open the store, build the app, run (same as `aftercare run`)."""
 
-from bot.cli import main
+from bot.tools.cli import main
 
 raise SystemExit(main(["run"]))

@@ -10,12 +10,12 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import checkin, clinic, common, control, enrol, privacy, progress
+from bot.handlers import checkin, common, control, enrol, privacy, progress, staff
 from bot.retrying import RetryingRequest
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
-from schedules.plan import load_plan
+from schedules.care_plan import load_plan
 
 COMMANDS = [
     ("start", "Enrol, or register a new treatment"),
@@ -66,7 +66,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
-    clinic.register(application)
+    staff.register(application)
     progress.register(application)
     privacy.register(application)
     control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Mapping
 
 from bot.crypto import DataKeyError, Sealer, load_key
-from bot.clinic import ClinicFileError, ClinicProfile, default_clinic_file, load_clinic
+from bot.clinic_profile import ClinicFileError, ClinicProfile, default_clinic_file, load_clinic
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
-from bot.ops import record_tick
+from bot.runtime import record_tick
 from bot.retrying import no_retries
 from bot.sender import Outcome, Outgoing, Sender
 from bot.services import SERVICES_KEY, Services, keyboard

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from bot import parse
+from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
 from schedules.planner import day_since

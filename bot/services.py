@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.store import Store
 from messages.catalog import Catalog
-from schedules.plan import Plan
+from schedules.care_plan import Plan
 
 SERVICES_KEY = "services"
 # New messages in private chats: edits of old messages must not re-run a command or re-answer a question.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .plan import Plan, plan_days, slot_time
+from .care_plan import Plan, plan_days, slot_time
 
 UTC = timezone.utc
 MIDNIGHT = time(0, 0)

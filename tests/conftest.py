@@ -13,7 +13,7 @@ from bot.app import build_app
 from bot.clock import ManualClock, VirtualTime
 from bot.dispatch import install_dispatcher
 from bot.config import load_settings
-from bot.fake_api import FakeRequest, FakeTelegram, Sent, as_update
+from bot.tools.simulated_telegram import FakeRequest, FakeTelegram, Sent, as_update
 from bot.retrying import RetryingRequest
 from bot.store import Store, open_store
 
@@ -24,7 +24,7 @@ hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, data
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "aftercare")
 
 # python-telegram-bot 22 warns when it builds a RetryAfter unless opted in to timedelta values;
-# the sender reads either form. (The bot opts in at start-up too: bot/cli.py.)
+# the sender reads either form. (The bot opts in at start-up too: bot/tools/cli.py.)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TOKEN = "123456:TEST-token-never-to-be-logged_abcdefghij"

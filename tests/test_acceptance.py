@@ -28,7 +28,7 @@ import pytest
 
 from bot.clock import ManualClock, VirtualTime
 from bot.dispatch import install_dispatcher
-from bot.preview_cli import preview_command
+from bot.tools.preview import preview_command
 from bot.store import open_store
 from tests.conftest import enrol_typing, make_settings, open_phone
 

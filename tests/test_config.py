@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clinic import default_clinic_file
+from bot.clinic_profile import default_clinic_file
 from bot.config import ConfigError, environment_with_dotenv, load_settings, read_dotenv
 from tests.conftest import TOKEN
 

@@ -9,7 +9,8 @@ from contextlib import redirect_stderr
 
 import pytest
 
-from bot.cli import keygen_command, run
+from bot.serve import run
+from bot.tools.cli import keygen_command
 from bot.config import ConfigError, load_settings
 from bot.crypto import DataKeyError, Sealer, new_key
 from bot.store import open_store

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import tasks
-from bot.cli import main as cli_main
+from bot.tools.cli import main as cli_main
 from bot.crypto import Sealer
-from bot.demo import PATIENT_CHAT, demo_command, parse_skip, run_demo
-from bot.ops import acquire_instance_lock
+from bot.tools.demo import PATIENT_CHAT, demo_command, parse_skip, run_demo
+from bot.runtime import acquire_instance_lock
 from bot.store import open_store
 from tests.conftest import START
 
@@ -193,6 +193,6 @@ def test_tasks_demo_runs_aftercare_demo_with_the_extra_arguments(monkeypatch):
     monkeypatch.setattr(tasks.subprocess, "call", lambda command: calls.append(("call", command)) or 0)
     monkeypatch.chdir(ROOT)
     assert tasks.main(["demo", "--script", "demo/walkthrough.txt"]) == 0
-    assert calls == [("venv", None), ("call", [str(tasks.PYTHON), "-m", "bot.cli", "demo", "--script",
+    assert calls == [("venv", None), ("call", [str(tasks.PYTHON), "-m", "bot.tools.cli", "demo", "--script",
                                                 "demo/walkthrough.txt"])]
 

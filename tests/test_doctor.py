@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import os
 
-from bot.doctor import doctor_command
-from bot.fake_api import FakeRequest, FakeTelegram
+from bot.tools.doctor import doctor_command
+from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.store import open_store
 from bot.crypto import Sealer, new_key
 from tests.conftest import DATA_KEY, TOKEN
@@ -85,7 +85,7 @@ def test_missing_clinic_file(tmp_path):
 
 def test_clinic_plan_that_does_not_exist(tmp_path):
     """A clinic profile naming an unknown care plan is a problem."""
-    from bot.clinic import default_clinic_file
+    from bot.clinic_profile import default_clinic_file
     from pathlib import Path
     text = Path(default_clinic_file()).read_text(encoding="utf-8").replace('plan = "microneedling"', 'plan = "peel"')
     clinic = tmp_path / "clinic.toml"

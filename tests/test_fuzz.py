@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from bot import parse
+from messages import parsing as parse
 from bot.app import build_app, build_services
 from bot.clock import ManualClock
-from bot.fake_api import FakeRequest, FakeTelegram
+from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.handlers import checkin, control
 from bot.store import open_store
 from messages import questionnaire as q

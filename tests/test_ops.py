@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import healthcheck_command, prepare_data_dir
-from bot.ops import (TICK_NAME, AlreadyRunning, OpsError, Watchdog, acquire_instance_lock, backup, healthcheck,
-                     read_tick, record_tick, restore, watchdog_check)
+from bot.runtime import (TICK_NAME, AlreadyRunning, OpsError, Watchdog, acquire_instance_lock, read_tick, record_tick,
+                         watchdog_check)
+from bot.serve import prepare_data_dir
+from bot.tools.backup import backup, restore
+from bot.tools.health import healthcheck, healthcheck_command
 from bot.store import open_store
 from bot.store.health import HealthProbe, database_problems
 from bot.store.records import iso

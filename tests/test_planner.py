@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schedules.plan import load_plan, parse_plan
+from schedules.care_plan import load_plan, parse_plan
 from schedules.planner import (
     reprompt_at,
     LATENESS_POLICIES,

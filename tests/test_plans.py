@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from messages.catalog import load_catalog
-from schedules.plan import (
+from schedules.care_plan import (
     REMINDER_PLACEHOLDERS,
     PlanError,
     SunscreenWindow,

@@ -7,8 +7,8 @@ from datetime import date, time
 
 import pytest
 
-from bot.preview_cli import preview_command
-from schedules.plan import load_plan
+from bot.tools.preview import preview_command
+from schedules.care_plan import load_plan
 from schedules.planner import Protocol, Timing, expand, with_reprompts
 
 DEFAULTS = Timing("Europe/Berlin", time(8, 0), time(13, 0), time(21, 0), time(22, 0), time(7, 0))

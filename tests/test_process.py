@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from bot.crypto import write_key_file
-from bot.fake_server import FakeBotServer
+from tests.doubles.bot_api_server import FakeBotServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "987654:PROCESS-token-never-logged_ZYXWVUTSRQPONM"

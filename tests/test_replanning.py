@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.parse import parse_quiet
+from messages.parsing import parse_quiet
 from tests.conftest import enrol
 from tests.test_dispatch import A, DAY0_EVENING
 

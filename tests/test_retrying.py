@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram.error import NetworkError
 
-from bot.fake_api import FakeRequest, FakeTelegram
+from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.retrying import RetryingRequest, no_retries
 from tests.conftest import TOKEN
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.triage_cli import triage_command
+from bot.tools.triage import triage_command
 from messages.triage import load_rules
 
 

@@ -8,14 +8,14 @@ import httpx
 import pytest
 
 from bot.app import build_app
-from bot.cli import webhook_options
+from bot.serve import webhook_options
 from bot.config import ConfigError
-from bot.fake_api import FakeRequest, FakeTelegram
+from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.store import open_store
 from tests.conftest import make_settings
 
 SECRET = "s3cret_Token-value"
-URL = "https://bot.clinic.example/aftercare/hook"
+URL = "https://bot.clinic_profile.example/aftercare/hook"
 
 
 def test_polling_is_the_default(tmp_path):
@@ -37,7 +37,7 @@ def test_webhook_settings_are_read_and_the_secret_kept_out_of_repr(tmp_path):
 
 @pytest.mark.parametrize("overrides, variable", [
     ({"AFTERCARE_WEBHOOK_URL": URL}, "AFTERCARE_WEBHOOK_SECRET is required"),
-    ({"AFTERCARE_WEBHOOK_URL": "http://bot.clinic.example/hook", "AFTERCARE_WEBHOOK_SECRET": SECRET},
+    ({"AFTERCARE_WEBHOOK_URL": "http://bot.clinic_profile.example/hook", "AFTERCARE_WEBHOOK_SECRET": SECRET},
      "AFTERCARE_WEBHOOK_URL"),
     ({"AFTERCARE_WEBHOOK_URL": URL, "AFTERCARE_WEBHOOK_SECRET": "has space"}, "AFTERCARE_WEBHOOK_SECRET"),
     ({"AFTERCARE_WEBHOOK_URL": URL, "AFTERCARE_WEBHOOK_SECRET": "x" * 257}, "AFTERCARE_WEBHOOK_SECRET"),

@@ -17,8 +17,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import verdicts
-from bot.handlers.clinic import send_alert
-from bot.planning import patient_timing
+from bot.handlers.staff import send_alert
+from bot.scheduling import patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow

@@ -26,7 +26,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
-from bot.planning import reschedule
+from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store.control import ALL_KINDS
 from bot.verdicts import is_red_flag

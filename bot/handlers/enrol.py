@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot import enrolment as flow
 from bot.enrolment import CB, Reply
 from bot.handlers.control import control_summary, offer_resume
-from bot.planning import reschedule
+from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.verdicts import is_red_flag

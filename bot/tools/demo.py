@@ -1,7 +1,7 @@
 """`aftercare demo`: the real bot in a terminal, with a fake Telegram and a clock you move.
 
 The same ``build_app`` (handlers, store, planner, dispatcher, triage) runs against
-the in-process Bot API double (:mod:`bot.fake_api`), a :class:`~bot.clock.ManualClock`
+the in-process Bot API double (:mod:`bot.tools.simulated_telegram`), a :class:`~bot.clock.ManualClock`
 and a throwaway SQLite database. The terminal plays the patient's phone: bot
 messages are printed as they arrive, buttons are numbered, and the patient types
 text, a /command or a button number. ``:skip 1d`` moves the clock and lets the
@@ -157,7 +157,7 @@ class Phone:
 
     # ---- what the patient does ----------------------------------------------------------
     async def feed(self, data: dict) -> None:
-        from bot.fake_api import as_update
+        from bot.tools.simulated_telegram import as_update
         await self.app.process_update(as_update(data, self.app.bot))
         await self.deliver_due(self.clock.now())  # re-planning may have made something due right now
 
@@ -309,8 +309,8 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
     from bot.clock import ManualClock, VirtualTime
     from bot.config import load_settings
     from bot.dispatch import install_dispatcher
-    from bot.fake_api import FakeRequest, FakeTelegram
-    from bot.ops import acquire_instance_lock
+    from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
+    from bot.runtime import acquire_instance_lock
     from bot.store import open_store
 
     # The one place where the real clock is read: where the demo's hand-moved clock starts.
@@ -356,7 +356,7 @@ def demo_command(argv: list[str], out: TextIO | None = None, inp: TextIO | None 
     """`aftercare demo`: try the bot in this terminal, without Telegram, a token or a network."""
     from bot.config import ConfigError
     from bot.crypto import DataKeyError
-    from bot.ops import AlreadyRunning
+    from bot.runtime import AlreadyRunning
 
     parser = argparse.ArgumentParser(prog="aftercare demo", description=demo_command.__doc__)
     parser.add_argument("--script", type=Path, metavar="FILE",

@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from bot.services import Services
 from bot.store import Patient, PlannedDelivery
-from schedules.plan import Plan, load_plan
+from schedules.care_plan import Plan, load_plan
 from schedules.planner import Timing, expand, with_reprompts
 
 

@@ -1,11 +1,10 @@
-"""Running the bot as a service: one instance per data folder, backup and restore, heartbeat, health, watchdog.
+"""The running bot as a service: one instance per data folder, the dispatcher's heartbeat, and the watchdog.
 
 - The instance lock is ``aftercare.lock`` in the data folder, held with ``fcntl.flock`` for the life of
   the process (the kernel drops it when the process dies, so a crash never leaves a stale lock). Two
   pollers on one token conflict and two dispatchers would send every reminder twice.
-- The dispatcher calls :func:`record_tick` on every run; ``aftercare healthcheck`` (:func:`healthcheck`)
+- The dispatcher calls :func:`record_tick` on every run; ``aftercare healthcheck`` (bot.tools.health)
   and the in-process :class:`Watchdog` read that file, from another process or thread.
-- Backups use SQLite's online backup API, so they are consistent while the bot runs.
 """
 
 from __future__ import annotations
@@ -16,22 +15,23 @@ import os
 import signal
 import tempfile
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from bot.config import Settings
 from bot.logs import WATCHDOG_EXIT, log_event
-from bot.store.health import HealthProbe, copy_database, database_problems
 from bot.store.records import iso
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "aftercare.lock"
+
 TICK_NAME = "dispatcher.tick"
+
 DEFAULT_TICK_INTERVAL_S = 60      # the dispatcher's safety interval (bot.dispatch.SAFETY_INTERVAL)
-DEFAULT_MAX_OVERDUE_MINUTES = 30  # a 10,000-reminder morning takes ~6 minutes at Telegram's 30 msg/s
+
 WATCHDOG_FACTOR = 5               # no tick for 5 intervals: the dispatcher is stuck, stop the bot
+
 WATCHDOG_EXIT_CODE = 70           # EX_SOFTWARE: non-zero, so Restart=on-failure restarts it
 
 
@@ -77,84 +77,17 @@ def acquire_instance_lock(data_dir: Path) -> InstanceLock:
     return InstanceLock(path, fd)
 
 
-def _private_temp(folder: Path, prefix: str) -> Path:
+def private_temp(folder: Path, prefix: str) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")  # mkstemp creates 0600
     os.close(fd)
     return Path(name)
 
 
-# ---- backup and restore ----------------------------------------------------------------------
-def backup(settings: Settings, path: str | Path, now: datetime | None = None) -> Path:
-    """Write a consistent, checked, owner-only copy of the database to ``path`` (a folder: a dated file in it)."""
-    source, target = settings.database_path, Path(path)
-    if not source.is_file():
-        raise OpsError(f"there is no database at {source} to back up")
-    if target.is_dir():
-        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
-        target = target / f"aftercare-{stamp}.db"
-    if target.exists() and target.resolve() == source.resolve():
-        raise OpsError("the backup path is the database itself; choose another file")
-    if not target.parent.is_dir():
-        raise OpsError(f"the folder {target.parent} does not exist")
-    temp = _private_temp(target.parent, ".aftercare-backup-")
-    try:
-        copy_database(source, temp)
-        problems = database_problems(temp)
-        if problems:
-            raise OpsError(f"the backup did not verify: {'; '.join(problems)}")
-        os.chmod(temp, 0o600)
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
-    return target
-
-
-def restore(settings: Settings, path: str | Path) -> Path | None:
-    """Replace the database with the backup at ``path`` once it verifies; returns the kept previous file.
-
-    Refuses while the bot runs (it holds the lock, and this holds it too while replacing, so the bot
-    cannot start half-way). The previous database is kept as ``aftercare.db.bak`` (0600).
-    """
-    source, database = Path(path), settings.database_path
-    if not source.is_file():
-        raise OpsError(f"{source}: no such backup file")
-    if database.exists() and source.resolve() == database.resolve():
-        raise OpsError("the backup path is the database itself")
-    try:
-        lock = acquire_instance_lock(settings.data_dir)
-    except AlreadyRunning:
-        raise OpsError("refusing to restore while the bot is running: stop it first, then restore") from None
-    with lock:
-        candidate = _private_temp(settings.data_dir, ".aftercare-restore-")
-        try:
-            try:
-                copy_database(source, candidate, source_read_only=True)
-            except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
-                raise OpsError(f"{source} was not restored: cannot read it as SQLite ({exc})") from None
-            problems = database_problems(candidate)
-            if problems:
-                raise OpsError(f"{source} was not restored: {'; '.join(problems)}")
-            kept = None
-            if database.exists():
-                kept = database.with_name(database.name + ".bak")
-                previous = _private_temp(settings.data_dir, ".aftercare-previous-")
-                copy_database(database, previous)  # includes what is still in the -wal
-                os.replace(previous, kept)
-                os.chmod(kept, 0o600)
-                for suffix in ("-wal", "-shm"):  # the old WAL belongs to the old file: never replay it
-                    database.with_name(database.name + suffix).unlink(missing_ok=True)
-            os.replace(candidate, database)
-            os.chmod(database, 0o600)
-        finally:
-            candidate.unlink(missing_ok=True)
-    return kept
-
-
-# ---- heartbeat and health --------------------------------------------------------------------
+# ---- heartbeat --------------------------------------------------------------------------------
 def record_tick(data_dir: Path, now: datetime) -> None:
     """Record that the dispatcher ran at ``now`` (atomic replace of a tiny owner-only file)."""
     data_dir = Path(data_dir)
-    temp = _private_temp(data_dir, ".tick-")
+    temp = private_temp(data_dir, ".tick-")
     try:
         temp.write_text(iso(now) + "\n", encoding="ascii")
         os.replace(temp, data_dir / TICK_NAME)
@@ -168,32 +101,6 @@ def read_tick(data_dir: Path) -> datetime | None:
         return datetime.fromisoformat((Path(data_dir) / TICK_NAME).read_text(encoding="ascii").strip())
     except (OSError, ValueError):
         return None
-
-
-def healthcheck(settings: Settings, now: datetime, max_overdue_minutes: int = DEFAULT_MAX_OVERDUE_MINUTES,
-                tick_interval_s: int = DEFAULT_TICK_INTERVAL_S) -> list[str]:
-    """What is wrong with the running bot, one sentence each; an empty list means healthy."""
-    database, problems = settings.database_path, []
-    if not database.is_file():
-        return [f"the database {database} does not exist (has the bot started with this data folder?)"]
-    probe = HealthProbe(database)
-    try:
-        if not probe.writable():
-            problems.append(f"the database {database} is not writable")
-        oldest = probe.oldest_overdue(now)
-    finally:
-        probe.close()
-    if oldest is not None and now - oldest > timedelta(minutes=max_overdue_minutes):
-        late = int((now - oldest).total_seconds() // 60)
-        problems.append(f"a delivery due at {iso(oldest)} is {late} minutes overdue "
-                        f"(more than {max_overdue_minutes})")
-    tick = read_tick(settings.data_dir)
-    if tick is None:
-        problems.append(f"the dispatcher has not recorded a run ({settings.data_dir / TICK_NAME} is missing)")
-    elif now - tick > timedelta(seconds=2 * tick_interval_s):
-        problems.append(f"the dispatcher last ran {int((now - tick).total_seconds())} s ago "
-                        f"(more than twice its interval of {tick_interval_s} s): it looks stuck")
-    return problems
 
 
 # ---- the watchdog ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Mapping, NoReturn, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from messages.catalog import Catalog, MissingText, load_catalog
-from schedules.plan import PlanError, load_plan
+from schedules.care_plan import PlanError, load_plan
 from schedules.planner import Delivery, Protocol, Timing, expand, with_reprompts
 
 PROG = "aftercare preview"

@@ -52,7 +52,7 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
 
 def _check_plans(settings: Settings, report: _Report) -> None:
     from messages.catalog import load_catalog
-    from schedules.plan import PlanError, available_plans, load_plan
+    from schedules.care_plan import PlanError, available_plans, load_plan
 
     try:
         keys = load_catalog().texts.keys()

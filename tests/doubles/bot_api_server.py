@@ -1,6 +1,6 @@
 """The fake Telegram over real HTTP: a local Bot API server for tests that run the bot as a process.
 
-``FakeBotServer`` serves ``FakeTelegram`` (bot/fake_api.py) on 127.0.0.1 at an ephemeral port, in a
+``FakeBotServer`` serves ``FakeTelegram`` (bot/tools/simulated_telegram.py) on 127.0.0.1 at an ephemeral port, in a
 background thread, the way a local Bot API server would: ``POST``/``GET /bot<token>/<method>`` with a
 JSON, form-urlencoded or multipart body, answered with Telegram's JSON. ``getUpdates`` long-polls: the
 request is held until an update is queued with :meth:`FakeBotServer.push` (or its ``timeout``, capped
@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from telegram.error import NetworkError, TimedOut
 
-from bot.fake_api import FakeTelegram, Sent
+from bot.tools.simulated_telegram import FakeTelegram, Sent
 
 HOST = "127.0.0.1"  # never any other address: this server has no authentication worth the name
 DEFAULT_TOKEN = "123456:FAKE-server-token_abcdefghijklmnopqrst"

@@ -1,0 +1,116 @@
+"""``aftercare run`` (and ``python -m bot``): start the bot, long polling or webhook, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sys
+from urllib.parse import urlparse
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.crypto import DataKeyError
+from bot.logs import STARTING, STOPPED, configure_logging, json_wanted, log_event
+from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock
+
+log = logging.getLogger("bot")
+
+NO_TOKEN_HELP = """TELEGRAM_BOT_TOKEN is not set.
+Get a token: open Telegram, talk to @BotFather, send /newbot and follow the steps.
+Then put it in a file named .env here:  TELEGRAM_BOT_TOKEN=123456:ABC...
+(or run `python3 tasks.py run`, which asks for it).
+No token yet? `aftercare demo` (or `python3 tasks.py demo`) runs the bot in this terminal, without Telegram."""
+
+
+def prepare_data_dir(settings: Settings, explicit: bool) -> None:
+    """Create the default data folder (owner-only); refuse a configured folder that does not exist."""
+    if not settings.data_dir.exists():
+        if explicit:
+            raise ConfigError(f"AFTERCARE_DATA_DIR: the folder {settings.data_dir} does not exist; create it first")
+        settings.data_dir.mkdir(mode=0o700, parents=True)
+    os.chmod(settings.data_dir, 0o700)
+
+
+NO_KEY_HELP = ("AFTERCARE_DATA_KEY_FILE (or AFTERCARE_DATA_KEY) is not set: what patients type is encrypted with "
+               "this key. Create one outside the data folder with `aftercare keygen PATH` and set "
+               "AFTERCARE_DATA_KEY_FILE=PATH (python3 tasks.py run does this for you).")
+
+
+def run(environ: dict[str, str]) -> int:
+    """Start the bot (long polling, or the webhook server when configured) until SIGTERM or Ctrl-C."""
+    os.umask(0o077)  # every file the bot creates (database, journal, backups, exports) is owner-only
+    # python-telegram-bot 22 opt-in: RetryAfter.retry_after as a timedelta (the sender reads either form).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    try:
+        json_mode = json_wanted(environ)
+        settings = load_settings(environ)
+        prepare_data_dir(settings, explicit=bool(environ.get("AFTERCARE_DATA_DIR", "").strip()))
+        if settings.data_key is None:
+            raise ConfigError(NO_KEY_HELP)
+        if settings.webhook_url and importlib.util.find_spec("tornado") is None:
+            raise ConfigError("AFTERCARE_WEBHOOK_URL is set but the webhook server is not installed: "
+                              "pip install 'python-telegram-bot[webhooks]'")
+    except ConfigError as exc:
+        print(NO_TOKEN_HELP if "TELEGRAM_BOT_TOKEN is not set" in str(exc) else f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(json_mode)
+    try:
+        lock = acquire_instance_lock(settings.data_dir)
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    with lock:  # held until the process ends; the kernel releases it even on a crash
+        return _serve(settings)
+
+
+def _serve(settings: Settings) -> int:
+    """Open the store, run the application, and close the store only after the application has stopped."""
+    from telegram import Update
+
+    from bot.app import build_app
+    from bot.clock import SystemClock
+    from bot.store import open_store
+
+    clock = SystemClock()
+    try:
+        store = open_store(settings.database_path, settings.sealer())
+    except DataKeyError as exc:
+        print(f"error: AFTERCARE_DATA_KEY: {exc}; start with the key this database was written with",
+              file=sys.stderr)
+        return 2
+    try:
+        application = build_app(settings, store, clock)
+    except ValueError as exc:  # a plan or catalog that does not validate
+        print(f"error: {exc}", file=sys.stderr)
+        store.close()
+        return 2
+    watchdog = _guard_dispatcher(settings, clock)
+    mode = "webhook" if settings.webhook_url else "polling"
+    log_event(log, STARTING, mode=mode, plan=settings.clinic.plan)
+    try:
+        # Both calls install SIGINT/SIGTERM handlers that stop the application: updates stop coming, the
+        # dispatcher finishes the sends in flight and records them, jobs end, then they return here.
+        if settings.webhook_url:
+            application.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        watchdog.stop()
+        store.close()  # every write is its own transaction: nothing is left half-written
+        log_event(log, STOPPED)
+    return WATCHDOG_EXIT_CODE if watchdog.fired else 0
+
+
+def webhook_options(settings: Settings) -> dict:
+    """Arguments for PTB's webhook server: the URL's path is served, and the secret header is required
+    (PTB answers 403 to a request without it)."""
+    return {"listen": settings.webhook_listen, "port": settings.webhook_port,
+            "url_path": urlparse(settings.webhook_url or "").path.lstrip("/"),
+            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret}
+
+
+def _guard_dispatcher(settings: Settings, clock) -> Watchdog:
+    """A watchdog over the dispatcher's heartbeat (build_app installed the dispatcher itself)."""
+    watchdog = Watchdog(settings.data_dir, clock.now)
+    watchdog.start()
+    return watchdog

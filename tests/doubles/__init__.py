@@ -1,0 +1,1 @@
+"""Test doubles: stand-ins for Telegram used only by the tests."""
