@@ -27,11 +27,12 @@ from telegram.ext import Application, ContextTypes, Job
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.runtime import record_tick
 from bot.retrying import no_retries
-from bot.sender import Outcome, Outgoing, Sender
+from bot.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services, keyboard
-from bot.store.queue import DueDelivery
+from bot.store import DeliveryRow
 from bot.verdicts import record_unanswered
 from messages.catalog import MissingText
+from schedules.kinds import CHECKIN, PROMPT_KINDS, REPROMPT
 from schedules.planner import decide, timeline_key
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ SAFETY_INTERVAL = timedelta(seconds=60)  # wake at least this often, whatever th
 BATCH = 200                              # rows claimed per transaction
 MAX_ATTEMPTS = 5                         # claims of one row before it is recorded failed
 RETRY_DELAY = timedelta(minutes=1)       # after the sender gave up on network errors; doubles per attempt
-PROMPT_KINDS = ("checkin", "followup", "reprompt")  # bundles that invite a check-in get its button
 
 
 @dataclass
@@ -60,13 +60,13 @@ class DispatchReport:
     throttled: int = 0
 
 
-def bundles(rows: list[DueDelivery]) -> list[list[DueDelivery]]:
+def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
     """Rows of one patient due at the same instant, in claim order."""
     ordered = sorted(rows, key=lambda r: (r.due_at, r.chat_id, r.id))
     return [list(group) for _, group in groupby(ordered, key=lambda r: (r.chat_id, r.due_at))]
 
 
-def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
+def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
     """One message: the day's healing-timeline line (in full in its first message, short after), each reminder,
     and a check-in button if one invites it.
 
@@ -76,7 +76,7 @@ def compose(svc: Services, bundle: list[DueDelivery]) -> Outgoing:
     rows = sorted(bundle, key=lambda r: (r.kind in PROMPT_KINDS, r.id))  # the prompt (and button) come last
     parts = []
     first = rows[0]
-    if any(row.kind != "reprompt" for row in rows):  # a lone re-prompt stays short: the prompt said the rest
+    if any(row.kind != REPROMPT for row in rows):  # a lone re-prompt stays short: the prompt said the rest
         last = svc.store.last_verdict(first.chat_id, first.treatment_id)
         worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
         # The day's full timeline line opens its first message; later ones carry its short form.
@@ -97,7 +97,7 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._stopping = False
         self._job: Job | None = None
-        self._claimed: dict[int, DueDelivery] = {}  # the rows being sent, by id
+        self._claimed: dict[int, DeliveryRow] = {}  # the rows being sent, by id
 
     @property
     def services(self) -> Services:
@@ -131,7 +131,7 @@ class Dispatcher:
                         return messages
                 return []
 
-            async def on_outcome(outcome: Outcome) -> None:
+            async def on_outcome(outcome: SendResult) -> None:
                 self._record(outcome, now, report)
 
             left = await self.sender.run(on_outcome, refill=refill, low_water=self.batch // 2, should_stop=stop)
@@ -144,17 +144,17 @@ class Dispatcher:
         log.info("dispatch run: %s", report)
         return report
 
-    def _prepare(self, rows: list[DueDelivery], now: datetime, report: DispatchReport) -> list[Outgoing]:
+    def _prepare(self, rows: list[DeliveryRow], now: datetime, report: DispatchReport) -> list[Outgoing]:
         """Apply the lateness policy and reachability, and compose what is still worth sending."""
         store, svc = self.services.store, self.services
         messages: list[Outgoing] = []
         muted: dict[int, set[str]] = {}
         # A prompt found late is sent with its re-prompt in the same batch: the re-prompt would only repeat it.
-        prompted = {(row.chat_id, row.day) for row in rows if row.kind == "checkin"}
+        prompted = {(row.chat_id, row.day) for row in rows if row.kind == CHECKIN}
         for bundle in bundles(rows):
             keep = []
             for row in bundle:
-                reason = "prompt_just_sent" if row.kind == "reprompt" and (row.chat_id, row.day) in prompted \
+                reason = "prompt_just_sent" if row.kind == REPROMPT and (row.chat_id, row.day) in prompted \
                     else self._reason_to_skip(row, now, muted)
                 if reason:
                     store.record_skipped(row.id, reason, now)
@@ -179,7 +179,7 @@ class Dispatcher:
             messages.append(message)
         return messages
 
-    def _reason_to_skip(self, row: DueDelivery, now: datetime, muted: dict[int, set[str]]) -> str | None:
+    def _reason_to_skip(self, row: DeliveryRow, now: datetime, muted: dict[int, set[str]]) -> str | None:
         if not row.reachable:
             return "unreachable"
         if row.chat_id not in muted:  # stopped kinds or a pause (bot/store/control.py)
@@ -191,7 +191,7 @@ class Dispatcher:
         lateness = decide(row.kind, row.slot, row.due_at, now, row.zone or self.services.settings.clinic.timezone)
         return None if lateness.send else lateness.reason
 
-    def _record(self, outcome: Outcome, now: datetime, report: DispatchReport) -> None:
+    def _record(self, outcome: SendResult, now: datetime, report: DispatchReport) -> None:
         """Commit one outcome at once, so a crash loses at most the requests in flight."""
         store, ids, chat_id = self.services.store, list(outcome.message.tag), outcome.message.chat_id
         if outcome.status == "sent":

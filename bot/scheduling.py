@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.services import Services
-from bot.store import Patient, PlannedDelivery
+from bot.store import Patient
 from schedules.care_plan import Plan, load_plan
-from schedules.planner import Timing, expand, with_reprompts
+from schedules.planner import Delivery, Timing, expand, with_reprompts
 
 
 def plan_for(svc: Services, name: str) -> Plan:
@@ -34,14 +34,13 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
     timing = patient_timing(svc, patient)
     deliveries = with_reprompts(expand(plan, patient.treatment.treatment_date, timing,
                                        svc.settings.clinic.protocol), timing)
-    planned = [PlannedDelivery(d.step, d.day, d.kind, d.at, d.message_key, d.due_utc) for d in deliveries]
-    planned = without_muted(svc, patient.chat_id, planned)
+    planned = without_muted(svc, patient.chat_id, deliveries)
     pending = svc.store.replace_pending(patient.chat_id, patient.treatment.id, planned, now)
     svc.wake()
     return pending
 
 
-def without_muted(svc: Services, chat_id: int, planned: list[PlannedDelivery]) -> list[PlannedDelivery]:
+def without_muted(svc: Services, chat_id: int, planned: list[Delivery]) -> list[Delivery]:
     """Drop kinds the patient stopped and anything due inside a pause; nothing at all for a blocked chat.
 
     A pause filters by due time, not by kind, so rows after its end are planned
@@ -51,4 +50,4 @@ def without_muted(svc: Services, chat_id: int, planned: list[PlannedDelivery]) -
     if prefs is None or not prefs.reachable:
         return []
     return [p for p in planned if p.kind not in prefs.stopped
-            and (prefs.paused_until is None or p.due_at >= prefs.paused_until)]
+            and (prefs.paused_until is None or p.due_utc >= prefs.paused_until)]

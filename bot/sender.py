@@ -36,7 +36,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 log = logging.getLogger(__name__)
 
 SendFn = Callable[["Outgoing"], Awaitable[int]]
-OutcomeFn = Callable[["Outcome"], Awaitable[None]]
+ResultFn = Callable[["SendResult"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     """What became of one message: sent, blocked, failed, retry (gave up for now) or unsent (stopping)."""
 
     message: Outgoing
@@ -115,7 +115,7 @@ class Sender:
         self._chats: dict[int, _Chat] = {}
         self._heap: list[tuple[float, int, int]] = []
         self._seq = 0
-        self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
+        self._outcomes: asyncio.Queue[SendResult] = asyncio.Queue()
         self.throttled = 0  # RetryAfter answers received, over the sender's life
 
     # ---- queueing ---------------------------------------------------------------
@@ -154,7 +154,7 @@ class Sender:
         return None
 
     # ---- the loop -----------------------------------------------------------------
-    async def run(self, on_outcome: OutcomeFn, *, refill: Callable[[], Awaitable[list[Outgoing]]] | None = None,
+    async def run(self, on_outcome: ResultFn, *, refill: Callable[[], Awaitable[list[Outgoing]]] | None = None,
                   low_water: int = 100, should_stop: Callable[[], bool] = lambda: False) -> list[Outgoing]:
         """Send everything queued (asking ``refill`` for more when the queue runs low) and report each
         outcome through ``on_outcome`` as it happens. When ``should_stop()`` turns true, finish the
@@ -194,7 +194,7 @@ class Sender:
             await self._report(on_outcome)
         return self._take_all()
 
-    async def _report(self, on_outcome: OutcomeFn) -> None:
+    async def _report(self, on_outcome: ResultFn) -> None:
         while not self._outcomes.empty():
             await on_outcome(self._outcomes.get_nowait())
 
@@ -222,7 +222,7 @@ class Sender:
     def _drain(self, chat_id: int, status: str, error: str) -> None:
         chat = self._chats.pop(chat_id, None)
         while chat and chat.queue:
-            self._outcomes.put_nowait(Outcome(chat.queue.popleft()[0], status, error=error))
+            self._outcomes.put_nowait(SendResult(chat.queue.popleft()[0], status, error=error))
 
     # ---- one request ---------------------------------------------------------------
     def _start(self, chat_id: int) -> tuple[_Chat, list]:
@@ -247,11 +247,11 @@ class Sender:
             chat.queue.appendleft(item)
         except Forbidden:
             log.info("chat %s blocked the bot", chat_id)
-            self._outcomes.put_nowait(Outcome(message, "blocked", error="Forbidden"))
+            self._outcomes.put_nowait(SendResult(message, "blocked", error="Forbidden"))
             self._drain(chat_id, "blocked", "Forbidden")
         except BadRequest as error:
             log.warning("chat %s: %s", chat_id, type(error).__name__)
-            self._outcomes.put_nowait(Outcome(message, "failed", error=type(error).__name__))
+            self._outcomes.put_nowait(SendResult(message, "failed", error=type(error).__name__))
         except NetworkError as error:  # also TimedOut
             item[1] += 1
             if item[1] > self._retries:
@@ -263,9 +263,9 @@ class Sender:
                 chat.queue.appendleft(item)
         except Exception as error:  # noqa: BLE001 - one bad message must not stop the others
             log.error("chat %s: unexpected %s", chat_id, type(error).__name__)
-            self._outcomes.put_nowait(Outcome(message, "failed", error=type(error).__name__))
+            self._outcomes.put_nowait(SendResult(message, "failed", error=type(error).__name__))
         else:
-            self._outcomes.put_nowait(Outcome(message, "sent", message_id=message_id))
+            self._outcomes.put_nowait(SendResult(message, "sent", message_id=message_id))
         finally:
             chat.busy = False
             if self._chats.get(chat_id) is chat and chat.queue:

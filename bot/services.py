@@ -31,9 +31,6 @@ class Services:
     # Set by the dispatcher: called after re-planning so it can wake earlier than planned.
     wake: Callable[[], None] = field(default=lambda: None)
 
-    def __repr__(self) -> str:  # the catalog and settings are long; hypothesis and logs need no more than this
-        return f"Services(clinic={self.settings.clinic.name!r}, plan={self.plan.name!r})"
-
     def text(self, key: str, /, **values: Any) -> str:
         """Render a catalog text; the clinic's name and numbers are always available."""
         return self.catalog.render(key, **{**self.settings.clinic.contact_values(), **values})

@@ -17,7 +17,8 @@ from importlib import resources
 from itertools import combinations
 from typing import Any
 
-KINDS = frozenset({"sunscreen", "skincare", "note", "checkin"})
+from .kinds import PLAN_KINDS, SUNSCREEN
+
 SLOTS = ("morning", "midday", "evening")
 
 # The placeholders the dispatcher promises to fill in when it renders a
@@ -148,8 +149,8 @@ def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:
             raise fail(f"{where}: field {field!r} is missing")
 
     kind = raw["kind"]
-    if kind not in KINDS:
-        raise fail(f"{where}: field 'kind' is {kind!r}; expected one of {', '.join(sorted(KINDS))}")
+    if kind not in PLAN_KINDS:
+        raise fail(f"{where}: field 'kind' is {kind!r}; expected one of {', '.join(sorted(PLAN_KINDS))}")
 
     at = raw["at"]
     if not isinstance(at, str):
@@ -171,7 +172,7 @@ def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:
 
 def _parse_days(spec: Any, until: Any, kind: str, length: int, where: str, fail):
     if spec == "sunscreen":
-        if kind != "sunscreen":
+        if kind != SUNSCREEN:
             raise fail(f"{where} 'days': \"sunscreen\" is only for steps of kind sunscreen")
         if until is not None and (not _is_int(until) or not 0 <= until <= length):
             raise fail(f"{where} 'until_day' must be a day 0..{length}, got {until!r}")

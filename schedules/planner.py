@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .care_plan import Plan, plan_days, slot_time
+from .kinds import CHECKIN, FOLLOWUP, NOTE, REPROMPT, SKINCARE, SUNSCREEN
 
 UTC = timezone.utc
 MIDNIGHT = time(0, 0)
@@ -175,8 +176,8 @@ def with_reprompts(deliveries: list[Delivery], timing: Timing) -> list[Delivery]
     """The deliveries plus one re-prompt per check-in prompt, where the day leaves room (``reprompt_at``).
 
     The dispatcher skips a re-prompt once that day's check-in is answered."""
-    extra = [Delivery(f"reprompt:{d.day}", d.day, "reprompt", REPROMPT_MESSAGE, at, d.at)
-             for d in deliveries if d.kind == "checkin" and (at := reprompt_at(d.due_utc, timing)) is not None]
+    extra = [Delivery(f"reprompt:{d.day}", d.day, REPROMPT, REPROMPT_MESSAGE, at, d.at)
+             for d in deliveries if d.kind == CHECKIN and (at := reprompt_at(d.due_utc, timing)) is not None]
     return sorted(deliveries + extra, key=lambda d: (d.due_utc, d.step))
 
 
@@ -249,12 +250,12 @@ _SAME_DAY = Cutoff(MIDNIGHT, "late_next_day")
 # check-in (and its one re-prompt) is still useful the same day, but not the
 # next; a follow-up after a worrying check-in is never dropped.
 LATENESS_POLICIES: dict[str, dict[str, Cutoff | None]] = {
-    "sunscreen": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
-    "skincare": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
-    "note": {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
-    "checkin": {"*": _SAME_DAY},
-    "followup": {"*": None},
-    "reprompt": {"*": _SAME_DAY},
+    SUNSCREEN: {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
+    SKINCARE: {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
+    NOTE: {"morning": _NOON, "midday": _AFTERNOON, "evening": _TONIGHT},
+    CHECKIN: {"*": _SAME_DAY},
+    FOLLOWUP: {"*": None},
+    REPROMPT: {"*": _SAME_DAY},
 }
 
 # If quiet hours push a delivery past its own cutoff (quiet hours ending at

@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.store import PlannedDelivery, open_store
-from bot.store.control import ALL_KINDS
+from bot.store import open_store
+from schedules.planner import Delivery
+from schedules.kinds import ALL_KINDS
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 CHAT = 42
@@ -23,7 +24,7 @@ def db():
 def enrolled(store, chat_id=CHAT, treated=date(2026, 11, 23)):
     store.give_consent(chat_id, chat_id, "Ana", "enrol:date", NOW)
     treatment = store.start_treatment(chat_id, "microneedling", treated, NOW)
-    planned = [PlannedDelivery(f"{kind}:{day}", day, kind, "morning", "reminders.x", NOW + timedelta(days=day))
+    planned = [Delivery(f"{kind}:{day}", day, kind, "reminders.x", NOW + timedelta(days=day), "morning")
                for day in range(1, 6) for kind in ("sunscreen", "skincare", "checkin")]
     store.replace_pending(chat_id, treatment.id, planned, NOW)
     return treatment

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 
 from bot.dispatch import JOB_NAME, install_dispatcher
-from bot.store import PlannedDelivery, open_store
+from bot.store import open_store
+from schedules.planner import Delivery
 from tests.conftest import Bot, enrol, start
 
 A, B = 1001, 1002
@@ -20,7 +21,7 @@ def followups(bot: Bot, chat_id: int, *dues: datetime, now: datetime) -> None:
     """Replace the patient's plan with never-dropped follow-ups at ``dues`` (message keys in order)."""
     keys = ["reminders.sunscreen_morning", "reminders.skincare_morning", "reminders.no_makeup"]
     treatment = bot.store.patient(chat_id).treatment
-    planned = [PlannedDelivery(f"followup:{i}", 1, "followup", "morning", keys[i], due) for i, due in enumerate(dues)]
+    planned = [Delivery(f"followup:{i}", 1, "followup", keys[i], due, "morning") for i, due in enumerate(dues)]
     bot.store.replace_pending(chat_id, treatment.id, [], now)
     bot.store.replace_pending(chat_id, treatment.id, planned, now)
 

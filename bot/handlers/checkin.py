@@ -23,6 +23,7 @@ from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
 from messages import questionnaire as q
+from schedules.kinds import FOLLOWUP
 from schedules.planner import day_since, next_local
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> N
     timing = patient_timing(svc, patient)
     due = next_local(now, timing.morning, timing)
     svc.store.add_followup(patient.chat_id, patient.treatment.id, day + 1, f"followup:{day + 1}",
-                           "checkin.followup_prompt", due, "followup", now)
+                           "checkin.followup_prompt", due, FOLLOWUP, now)
     svc.wake()
 
 

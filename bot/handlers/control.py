@@ -28,15 +28,14 @@ from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, 
 
 from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
-from bot.store.control import ALL_KINDS
 from bot.verdicts import is_red_flag
+from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES
 
 log = logging.getLogger(__name__)
 
 CB = "c1"
-# What each /stop choice switches off: follow-ups and re-prompts belong to check-ins.
-STOP_CHOICES = {"all": ALL_KINDS, "sunscreen": frozenset({"sunscreen"}), "skincare": frozenset({"skincare"}),
-                "checkin": frozenset({"checkin", "reprompt", "followup"})}
+# What each /stop choice switches off: schedules.kinds.STOP_CHOICES.
+KIND_CHOICES = tuple(c for c in STOP_CHOICES if c != "all")  # one button each
 PAUSE_BUTTONS = (1, 3, 7)
 MAX_PAUSE_DAYS = 30
 STOP_WORDS = frozenset({"stop", "stop all", "unsubscribe"})
@@ -80,7 +79,7 @@ def control_summary(svc: Services, chat_id: int, now: datetime) -> str:
     if prefs is None:
         return ""
     state = {kind: svc.text("control.summary_off" if STOP_CHOICES[kind] & prefs.stopped else "control.summary_on")
-             for kind in ("sunscreen", "skincare", "checkin")}
+             for kind in KIND_CHOICES}
     line = ""
     if not prefs.reachable:
         line = svc.text("control.summary_unreachable")
@@ -95,7 +94,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     prefs = svc.store.preferences(chat.id)
     if prefs is None or not _enrolled(svc, chat.id):
         return await chat.send_message(svc.text("control.nothing_to_stop"))
-    on = [k for k in ("sunscreen", "skincare", "checkin") if not STOP_CHOICES[k] <= prefs.stopped]
+    on = [k for k in KIND_CHOICES if not STOP_CHOICES[k] <= prefs.stopped]
     if not on:
         return await chat.send_message(svc.text("control.all_already_off"))
     rows = [[(svc.text("control.stop_all"), f"{CB}:stop:all")]]
@@ -236,14 +235,14 @@ def _button_result(svc: Services, chat_id: int, parsed: tuple[str, str], prefs, 
     if action == "pause":
         return None if prefs.paused(now) else apply_pause(svc, chat_id, int(value), now)
     if action == "stopck":
-        if STOP_CHOICES["checkin"] <= prefs.stopped:
+        if STOP_CHOICES[CHECKIN] <= prefs.stopped:
             return None
-        return apply_stop(svc, chat_id, "checkin", now) if value == "yes" else svc.text("control.checkin_kept")
+        return apply_stop(svc, chat_id, CHECKIN, now) if value == "yes" else svc.text("control.checkin_kept")
     if value == "none":
         return svc.text("control.stop_cancelled")
     if STOP_CHOICES[value] <= prefs.stopped:
         return None  # already off: a double tap or an old message
-    if value == "checkin" and not prefs.checkin_stop_warned:
+    if value == CHECKIN and not prefs.checkin_stop_warned:
         svc.store.mark_checkin_stop_warned(chat_id)
         return (svc.text("control.checkin_warning"), keyboard(
             [[(svc.text("control.checkin_warning_yes"), f"{CB}:stopck:yes")],

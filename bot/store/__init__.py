@@ -16,14 +16,14 @@ from bot.crypto import CHECK_VALUE, DataKeyError, Sealer, is_sealed
 
 from bot.store.checkins import CheckinStore
 from bot.store.control import ControlStore
-from bot.store.deliveries import DeliveryRow, DeliveryStore, PlannedDelivery
+from bot.store.deliveries import DeliveryRow, DeliveryStore
 from bot.store.health import HealthStore
 from bot.store.migrations import migrations
 from bot.store.patients import PatientStore
 from bot.store.queue import QueueStore
 from bot.store.records import Patient, Treatment
 
-__all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "PlannedDelivery", "open_store"]
+__all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 
 class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore):

@@ -10,6 +10,7 @@ from typing import Callable
 from sqlite_utils import Database
 
 from bot.store.records import iso
+from schedules.kinds import CHECKIN
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,10 @@ class CheckinStore:
         (answered, emergency or recorded as no response) for their day."""
         rows = self.db.execute(
             "SELECT DISTINCT d.chat_id, d.treatment_id, d.day FROM deliveries d"
-            " WHERE d.kind = 'checkin' AND d.state = 'sent' AND d.due_at < ?"
+            " WHERE d.kind = ? AND d.state = 'sent' AND d.due_at < ?"
             " AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.chat_id = d.chat_id"
             "   AND c.treatment_id = d.treatment_id AND c.day = d.day AND c.state IN ('done', 'emergency', 'no_response'))"
-            " LIMIT ?", [iso(sent_before), limit]).fetchall()
+            " LIMIT ?", [CHECKIN, iso(sent_before), limit]).fetchall()
         return [tuple(row) for row in rows]
 
     def record_no_response(self, chat_id: int, treatment_id: int, day: int, now: datetime) -> int:

@@ -14,9 +14,8 @@ from typing import Any, Callable, Iterable
 from sqlite_utils import Database
 
 from bot.store.records import SEALED, iso
+from schedules.kinds import ALL_KINDS, FOLLOWUP
 
-# Every kind of delivery a plan or a flow can queue; "everything" means all of them.
-ALL_KINDS = frozenset({"sunscreen", "skincare", "note", "checkin", "followup", "reprompt"})
 # Cancelled rows with these reasons are deleted (when still in the future) on resume, so re-planning
 # can insert them again; the natural key (chat, treatment, step) would otherwise keep them out.
 RESUMABLE_REASONS = ("stopped", "paused", "unreachable")
@@ -123,8 +122,8 @@ class ControlStore:
         """Future follow-ups cancelled by a pause, stop or block go back to pending (never dropped)."""
         marks = ", ".join("?" for _ in reasons)
         self.db.execute(f"UPDATE deliveries SET state = 'pending', reason = NULL, updated_at = ?"
-                        f" WHERE chat_id = ? AND kind = 'followup' AND state = 'cancelled'"
-                        f" AND reason IN ({marks}) AND due_at > ?", [stamp, chat_id, *reasons, stamp])
+                        f" WHERE chat_id = ? AND kind = ? AND state = 'cancelled'"
+                        f" AND reason IN ({marks}) AND due_at > ?", [stamp, chat_id, FOLLOWUP, *reasons, stamp])
 
     def mark_checkin_stop_warned(self, chat_id: int) -> None:
         """Remember that the patient has been told stopping check-ins stops red-flag screening."""

@@ -9,23 +9,15 @@ from typing import Iterable
 from sqlite_utils import Database
 
 from bot.store.records import iso
-
-
-@dataclass(frozen=True)
-class PlannedDelivery:
-    """One row to plan: the planner's output plus the slot it was planned for."""
-
-    step: str
-    day: int
-    kind: str
-    slot: str
-    message_key: str
-    due_at: datetime
+from schedules.kinds import FOLLOWUP
+from schedules.planner import Delivery
 
 
 @dataclass(frozen=True)
 class DeliveryRow:
-    """A delivery as stored."""
+    """A delivery as stored, with its patient's zone and reachability (what the dispatcher needs).
+
+    What the planner plans is a :class:`schedules.planner.Delivery`; this is the row it became."""
 
     id: int
     chat_id: int
@@ -40,14 +32,21 @@ class DeliveryRow:
     attempts: int
     message_id: int | None
     reason: str | None
+    zone: str | None
+    reachable: bool
 
 
-def _row(row: dict) -> DeliveryRow:
+# Every read of deliveries goes through this, so each row carries its patient's zone and reachability.
+ROWS = ("SELECT d.*, p.zone AS zone, p.reachable AS reachable FROM deliveries d"
+        " JOIN patients p ON p.chat_id = d.chat_id")
+
+
+def delivery_row(row: dict) -> DeliveryRow:
     return DeliveryRow(
         id=row["id"], chat_id=row["chat_id"], treatment_id=row["treatment_id"], step=row["step"], day=row["day"],
         kind=row["kind"], slot=row["slot"], message_key=row["message_key"],
         due_at=datetime.fromisoformat(row["due_at"]), state=row["state"], attempts=row["attempts"],
-        message_id=row["message_id"], reason=row["reason"])
+        message_id=row["message_id"], reason=row["reason"], zone=row["zone"], reachable=bool(row["reachable"]))
 
 
 class DeliveryStore:
@@ -55,18 +54,18 @@ class DeliveryStore:
 
     db: Database
 
-    def replace_pending(self, chat_id: int, treatment_id: int, planned: Iterable[PlannedDelivery],
+    def replace_pending(self, chat_id: int, treatment_id: int, planned: Iterable[Delivery],
                         now: datetime) -> int:
         """Re-plan a patient in one transaction: drop what is still pending (of any session), add the new
         plan's future rows. Rows already sent or skipped keep their natural key, so a step is never sent twice.
         Returns the number of rows now pending."""
         stamp = iso(now)
-        rows = [(chat_id, treatment_id, p.step, p.day, p.kind, p.slot, p.message_key, iso(p.due_at), stamp)
-                for p in planned if p.due_at > now]
+        rows = [(chat_id, treatment_id, p.step, p.day, p.kind, p.at, p.message_key, iso(p.due_utc), stamp)
+                for p in planned if p.due_utc > now]
         with self.db.atomic():
             # Follow-ups after a worrying check-in are not part of the plan: re-planning keeps them.
             self.db.execute("DELETE FROM deliveries WHERE chat_id = ? AND state = 'pending'"
-                            " AND kind != 'followup'", [chat_id])
+                            " AND kind != ?", [chat_id, FOLLOWUP])
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (chat_id, treatment_id, step, day, kind, slot, message_key,"
                 " due_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -75,11 +74,11 @@ class DeliveryStore:
 
     def upcoming(self, chat_id: int, limit: int = 10) -> list[DeliveryRow]:
         """The patient's next pending deliveries, soonest first."""
-        return [_row(r) for r in self.db.query(
-            "SELECT * FROM deliveries WHERE chat_id = ? AND state = 'pending' ORDER BY due_at, id LIMIT ?",
+        return [delivery_row(r) for r in self.db.query(
+            f"{ROWS} WHERE d.chat_id = ? AND d.state = 'pending' ORDER BY d.due_at, d.id LIMIT ?",
             [chat_id, limit])]
 
     def deliveries(self, chat_id: int) -> list[DeliveryRow]:
         """Every delivery of a patient, in due order (for /mydata and tests)."""
-        return [_row(r) for r in self.db.query(
-            "SELECT * FROM deliveries WHERE chat_id = ? ORDER BY due_at, id", [chat_id])]
+        return [delivery_row(r) for r in self.db.query(
+            f"{ROWS} WHERE d.chat_id = ? ORDER BY d.due_at, d.id", [chat_id])]

@@ -11,24 +11,15 @@ crash, whose ``record_sent`` had not committed yet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
 from sqlite_utils import Database
 
-from bot.store.deliveries import DeliveryRow
+from bot.store.deliveries import ROWS, DeliveryRow, delivery_row
 from bot.store.records import iso
 
 _OPEN = "('pending', 'claimed')"
-
-
-@dataclass(frozen=True)
-class DueDelivery(DeliveryRow):
-    """A claimed delivery, with what the dispatcher needs to know about its patient."""
-
-    zone: str | None
-    reachable: bool
 
 
 def _ids(ids: int | Iterable[int]) -> list[int]:
@@ -38,14 +29,6 @@ def _ids(ids: int | Iterable[int]) -> list[int]:
 def _marks(ids: list[int]) -> str:
     # Only "?" placeholders are interpolated; the values stay parameters.
     return ", ".join("?" for _ in ids)
-
-
-def _due(row: dict) -> DueDelivery:
-    return DueDelivery(
-        id=row["id"], chat_id=row["chat_id"], treatment_id=row["treatment_id"], step=row["step"], day=row["day"],
-        kind=row["kind"], slot=row["slot"], message_key=row["message_key"],
-        due_at=datetime.fromisoformat(row["due_at"]), state=row["state"], attempts=row["attempts"],
-        message_id=row["message_id"], reason=row["reason"], zone=row["zone"], reachable=bool(row["reachable"]))
 
 
 class QueueStore:
@@ -64,7 +47,7 @@ class QueueStore:
         row = self.db.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    def claim_due(self, now: datetime, limit: int = 500, reclaim: bool = True) -> list[DueDelivery]:
+    def claim_due(self, now: datetime, limit: int = 500, reclaim: bool = True) -> list[DeliveryRow]:
         """Claim up to ``limit`` deliveries due by ``now`` in one transaction, with (if ``reclaim``) rows a
         crash left 'claimed'. The dispatcher reclaims on the first claim of a run only, when none of its
         own claims is in flight.
@@ -88,11 +71,8 @@ class QueueStore:
             self.db.execute(
                 f"UPDATE deliveries SET state = 'claimed', attempts = attempts + 1, updated_at = ?"
                 f" WHERE id IN ({_marks(ids)})", [stamp, *ids])
-            rows = self.db.query(
-                "SELECT d.*, p.zone AS zone, p.reachable AS reachable FROM deliveries d"
-                f" JOIN patients p ON p.chat_id = d.chat_id WHERE d.id IN ({_marks(ids)})"
-                " ORDER BY d.due_at, d.chat_id, d.id", ids)
-            return [_due(row) for row in rows]
+            rows = self.db.query(f"{ROWS} WHERE d.id IN ({_marks(ids)}) ORDER BY d.due_at, d.chat_id, d.id", ids)
+            return [delivery_row(row) for row in rows]
 
     def record_sent(self, ids: int | Iterable[int], message_id: int, now: datetime) -> None:
         """Telegram accepted the message carrying these deliveries (recorded even if cancelled meanwhile)."""
