@@ -118,7 +118,7 @@ def parse_zone(text: str) -> str | None:
 def parse_quiet(text: str) -> tuple[time, time] | str | None:
     """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none, else None."""
     s = " ".join(text.strip().lower().split())[:MAX_TEXT]
-    if s in {"off", "none", "no", "never", "no quiet hours"}:
+    if s in {"off", "none", "no", "never", "no quiet hours"} or parse_yes_no(s) == "no":
         return "off"
     parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b)\s*", s) if p]
     if len(parts) != 2:
@@ -129,14 +129,28 @@ def parse_quiet(text: str) -> tuple[time, time] | str | None:
     return start, end
 
 
-YES = {"yes", "y", "yeah", "yep", "yup", "ja", "si", "oui", "sure", "ok", "okay", "true", "1"}
-NO = {"no", "n", "nope", "nah", "nein", "non", "false", "0", "none", "never"}
-UNSURE = {"not sure", "unsure", "don't know", "dont know", "do not know", "idk", "maybe", "?", "no idea"}
+# Typed answers to a yes/no question on screen (consent included: "I agree", "no thanks").
+# Kept here until the shared reader with catalog word lists per language replaces these sets.
+YES = {"yes", "y", "yeah", "yep", "yup", "ja", "si", "oui", "sure", "ok", "okay", "k", "true", "1", "i agree",
+       "agree", "i do", "yes please", "yes i agree", "of course", "alright", "all right", "sounds good",
+       "go ahead", "ok sure", "sure thing", "okay sure", "👍"}
+NO = {"no", "n", "nope", "nah", "nein", "non", "false", "0", "none", "never", "no thanks", "no thank you",
+      "i don't agree", "i do not agree", "don't agree", "not now", "no way"}
+UNSURE = {"not sure", "unsure", "don't know", "dont know", "do not know", "idk", "maybe", "?", "no idea",
+          "i don't know", "i dont know", "i'm not sure", "im not sure", "not really sure"}
+ACKNOWLEDGEMENTS = {"thanks", "thank you", "thank you very much", "thanks a lot", "thx", "ty", "cheers", "hi",
+                    "hello", "hey", "good morning", "good evening", "great", "cool", "nice", "🙏", "😊"}
+
+
+def _normal(text: str) -> str:
+    """Lower case, single spaces, no commas, no final full stop or exclamation mark, straight apostrophes."""
+    s = text.strip().lower().replace("\u2019", "'").replace(",", " ")[:MAX_TEXT]
+    return " ".join(s.strip(".! ").split())
 
 
 def parse_yes_no(text: str) -> str | None:
     """'yes', 'no' or 'unsure' for the obvious typed answers, else None."""
-    s = " ".join(text.strip().lower().strip(".!").split())[:MAX_TEXT]
+    s = _normal(text)
     if s in YES:
         return "yes"
     if s in NO:
@@ -144,3 +158,13 @@ def parse_yes_no(text: str) -> str | None:
     if s in UNSURE:
         return "unsure"
     return None
+
+
+def is_acknowledgement(text: str) -> bool:
+    """A thank-you or a greeting: a message that answers no question."""
+    return _normal(text) in ACKNOWLEDGEMENTS
+
+
+def looks_off_topic(text: str) -> bool:
+    """A thank-you, a question of the patient's own or a sentence: not an attempt at the answer asked for."""
+    return is_acknowledgement(text) or "?" in text or len(text.split()) >= 5

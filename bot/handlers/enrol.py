@@ -18,9 +18,13 @@ from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.verdicts import is_red_flag
+from messages.parsing import looks_off_topic, parse_yes_no
 
 log = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# chat_data scratch (never health data): the welcome with its consent question is on screen, so a typed
+# "yes" or "no thanks" answers it. Lost on restart, when a typed word simply brings the welcome back.
+CONSENT_ON_SCREEN = "consent_on_screen"
 
 
 async def send(update: Update, replies: list[Reply]) -> None:
@@ -47,11 +51,37 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, [Reply(svc.text("enrol.resume_enrolment")),
                             flow.question(svc, patient, flow.split_step(patient.step)[1], now)])
     else:
-        name = update.effective_user.first_name if update.effective_user else ""
-        await update.effective_chat.send_message(
-            svc.text("enrol.welcome", name_part=f", {name}" if name else ""),
-            reply_markup=keyboard([[(svc.text("enrol.consent_yes"), f"{CB}:consent:yes"),
-                                    (svc.text("enrol.consent_no"), f"{CB}:consent:no")]]))
+        await welcome(update, context)
+
+
+async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The welcome with its consent question; a typed yes or no answers it from now on."""
+    svc = services(context)
+    name = update.effective_user.first_name if update.effective_user else ""
+    context.chat_data[CONSENT_ON_SCREEN] = True
+    await update.effective_chat.send_message(
+        svc.text("enrol.welcome", name_part=f", {name}" if name else ""),
+        reply_markup=keyboard([[(svc.text("enrol.consent_yes"), f"{CB}:consent:yes"),
+                                (svc.text("enrol.consent_no"), f"{CB}:consent:no")]]))
+
+
+async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, agreed: bool, now: datetime) -> None:
+    """Consent given (the first row is stored, the first question asked) or declined (nothing stored)."""
+    svc, chat_id = services(context), update.effective_chat.id
+    context.chat_data.pop(CONSENT_ON_SCREEN, None)
+    query = update.callback_query
+    if not agreed:
+        if query:
+            return await query.edit_message_text(svc.text("enrol.declined"))
+        return await update.effective_chat.send_message(svc.text("enrol.declined"))
+    user = update.effective_user
+    patient = svc.store.give_consent(chat_id, user.id if user else None, (user.first_name if user else "") or "",
+                                     f"enrol:{flow.ENROL_ORDER[0]}", now)
+    if query:
+        await query.edit_message_reply_markup(None)
+    else:
+        await update.effective_chat.send_message(svc.text("enrol.consent_typed"))
+    await send(update, [flow.question(svc, patient, flow.ENROL_ORDER[0], now)])
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,12 +97,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name, value = parts[1], parts[2]
     if name == "consent" and value in {"yes", "no"} and not (patient and patient.enrolled):
         await query.answer()
-        if value == "no":
-            return await query.edit_message_text(svc.text("enrol.declined"))
-        patient = svc.store.give_consent(chat_id, update.effective_user.id, update.effective_user.first_name or "",
-                                         f"enrol:{flow.ENROL_ORDER[0]}", now)
-        await query.edit_message_reply_markup(None)
-        return await send(update, [flow.question(svc, patient, flow.ENROL_ORDER[0], now)])
+        return await consent(update, context, value == "yes", now)
     if name == "again" and value in {"new", "keep"} and patient and patient.enrolled and not patient.step:
         await query.answer()
         if value == "keep":
@@ -100,6 +125,9 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
     if query:
         await query.answer()
     if error or not updates:
+        if error and typed and looks_off_topic(raw):  # not an answer at all: say what is asked, ask it again
+            return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
+                                       flow.question(svc, patient, name, now)])
         if error:
             await update.effective_chat.send_message(error)
         return
@@ -139,16 +167,29 @@ async def finish(update: Update, svc: Services, patient: Patient, mode: str, now
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A typed answer to the pending enrolment question; False if no question is pending."""
-    svc = services(context)
+    """A typed answer to the consent or the pending enrolment question; False if neither is on screen."""
+    svc, now = services(context), services(context).clock.now()
     patient = svc.store.patient(update.effective_chat.id)
-    if patient is None or not patient.step:
-        return False
     text = update.effective_message.text or ""
     if is_red_flag(text):  # an open question never swallows a warning sign: the check-in flow answers it
         return False
-    await answer(update, svc, patient, text, typed=True, now=svc.clock.now())
+    if patient is None or not (patient.enrolled or patient.step):
+        await before_consent(update, context, text, now)
+        return True
+    if not patient.step:
+        return False
+    await answer(update, svc, patient, text, typed=True, now=now)
     return True
+
+
+async def before_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, now: datetime) -> None:
+    """Typed text before consent: yes or no answers the welcome on screen; anything else brings it (back)."""
+    if not context.chat_data.get(CONSENT_ON_SCREEN):
+        return await welcome(update, context)
+    reply = parse_yes_no(text)
+    if reply in {"yes", "no"}:
+        return await consent(update, context, reply == "yes", now)
+    await update.effective_chat.send_message(services(context).text("enrol.consent_hint"))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,77 @@
+"""End to end: every typed message during enrolment and settings gets a reply that fits the question on screen."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from tests.conftest import enrol, enrol_typing
+
+CHAT = 1001
+
+
+@pytest.mark.parametrize("typed", ["yes", "I agree", "ok", "Sure!", "Yes, I agree"])
+async def test_consent_can_be_typed(phone, typed):
+    """A typed yes at the consent question starts enrolment, so a typed walk ends in a working /checkin."""
+    await phone.send(CHAT, "/start")
+    replies = await phone.send(CHAT, typed)
+    assert "didn't understand" not in replies[0].text
+    assert "Which time zone" in replies[-1].text and phone.store.patient(CHAT).step == "enrol:zone"
+    for answer in ("London", "today", "8:00 21:00", "no", "no", "skip"):
+        await phone.send(CHAT, answer)
+    assert phone.store.patient(CHAT).enrolled
+    assert "Please enrol first" not in (await phone.send(CHAT, "/checkin"))[0].text
+
+
+async def test_no_thanks_at_consent_stores_nothing(phone):
+    """A typed "no thanks" declines, and nothing is stored."""
+    await phone.send(CHAT, "/start")
+    replies = await phone.send(CHAT, "No thanks")
+    assert "nothing about you has been stored" in replies[0].text and phone.store.patient(CHAT) is None
+
+
+async def test_other_text_at_consent_names_the_consent_question(phone):
+    """Anything else at the welcome repeats what is asked, not a generic /checkin hint."""
+    await phone.send(CHAT, "/start")
+    reply = (await phone.send(CHAT, "what is this?"))[0].text
+    assert "do you agree" in reply and "/checkin" not in reply and phone.store.patient(CHAT) is None
+
+
+async def test_text_from_a_stranger_gets_the_welcome(phone):
+    """A first message without /start gets the welcome and its consent question, which a typed yes then answers."""
+    replies = await phone.send(CHAT, "hello")
+    assert "Do you agree?" in replies[0].text and replies[0].labels == ["I agree", "No, thanks"]
+    await phone.send(CHAT, "yes")
+    assert phone.store.patient(CHAT).step == "enrol:zone"
+
+
+@pytest.mark.parametrize("question, typed, topic", [
+    (0, "thanks!", "time zone"), (1, "can I wear makeup tomorrow?", "treatment date"),
+    (2, "I am not sure what you mean by that", "reminder times"), (3, "hello", "weakened immune system"),
+    (3, "purple", "weakened immune system"), (4, "hmm", "cold sores"), (5, "maybe later?", "skin type"),
+])
+async def test_mid_enrolment_hints_name_their_question(phone, question, typed, topic):
+    """Typed text that is not an answer gets a hint naming the question on screen, never the /checkin hint."""
+    await phone.send(CHAT, "/start")
+    await phone.send(CHAT, "yes")
+    for answer in ("London", "today", "8:00 21:00", "no", "no")[:question]:
+        await phone.send(CHAT, answer)
+    step = phone.store.patient(CHAT).step
+    replies = await phone.send(CHAT, typed)
+    assert topic in replies[0].text and all("/checkin" not in r.text for r in replies)
+    assert phone.store.patient(CHAT).step == step
+
+
+async def test_obvious_typed_forms_take_the_offered_choice(phone):
+    """"ok" takes the zone and times offered with a tap, "no thanks" skips the skin type and quiet hours."""
+    await phone.send(CHAT, "/start")
+    for typed in ("I agree", "ok", "today", "sure", "nope", "no thanks", "no thanks"):
+        await phone.send(CHAT, typed)
+    patient = phone.store.patient(CHAT)
+    assert patient.enrolled and (patient.zone, patient.morning, patient.evening) == ("Europe/London", time(8),
+                                                                                     time(21))
+    assert (patient.immunocompromised, patient.cold_sore_history, patient.skin_type) == ("no", "no", None)
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Quiet hours")
+    assert "Quiet hours: none" in (await phone.send(CHAT, "no thanks"))[0].text
