@@ -10,7 +10,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import checkin, common, control, enrol, privacy, progress, staff
+from bot.handlers import checkin, clinic, common, control, enrol, privacy, progress, staff
 from bot.retrying import RetryingRequest
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
@@ -26,6 +26,7 @@ COMMANDS = [
     ("pause", "Pause reminders for a few days"),
     ("resume", "Resume reminders"),
     ("stop", "Stop some or all messages"),
+    ("clinic", "Write to the clinic team"),
     ("privacy", "What I keep and why"),
     ("mydata", "Get a copy of your data"),
     ("delete", "Erase all your data"),
@@ -67,6 +68,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
     staff.register(application)
+    clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
     progress.register(application)
     privacy.register(application)
     control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs

@@ -60,7 +60,8 @@ async def test_a_failed_closing_edit_still_gives_advice_and_alerts_the_clinic(tm
             await bot.phone.tap(A, label)
         bot.telegram.fail_next("editMessageText", "bad_request", times=5)
         await bot.phone.tap(A, "Yes")  # fever: urgent
-        assert "Please get medical advice today" in bot.telegram.last(A).text
+        assert "Please get medical advice today" in bot.telegram.chat(A)[-2].text
+        assert "team know" in bot.telegram.last(A).text
         assert bot.telegram.last(CLINIC).text.startswith("⚠️ URGENT")
     finally:
         await bot.phone.app.shutdown()

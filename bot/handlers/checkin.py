@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import verdicts
+from bot.handlers.clinic import message_button
 from bot.handlers.staff import send_alert
 from bot.scheduling import patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
@@ -170,10 +171,17 @@ async def advance(update: Update, svc: Services, patient: Patient, row: CheckinR
                     "checkin.answered_heading"), chat_id=row.chat_id, message_id=row.message_id)
             except TelegramError as error:  # cosmetic (the message may be gone): the advice matters
                 log.warning("check-in %s: closing edit failed: %s", row.id, type(error).__name__)
-        await update.effective_chat.send_message(advice)
+        await update.effective_chat.send_message(advice, reply_markup=clinic_markup(svc, outcome.verdict))
     finally:  # whatever happened to the patient's messages, the clinic hears of a worrying result
         if verdicts.needs_alert(outcome.verdict):
             await send_alert(bot, svc, patient, row.day, outcome, now)
+
+
+def clinic_markup(svc: Services, verdict) -> object | None:
+    """"Message the clinic" under every result from contact_provider up (when there is a clinic chat)."""
+    if not verdicts.needs_alert(verdict) or svc.settings.clinic_chat_id is None:
+        return None
+    return keyboard([message_button(svc)])
 
 
 def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> None:
@@ -209,7 +217,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         outcome = verdicts.judge(svc, patient, day, [verdicts.free_text_token(text)], None, "done", None, now,
                                  patient_text=text[:1000])
         try:
-            await update.effective_chat.send_message(svc.text(f"checkin.safety_advice_{level}"))
+            await update.effective_chat.send_message(svc.text(f"checkin.safety_advice_{level}"),
+                                                     reply_markup=clinic_markup(svc, outcome.verdict))
         finally:
             await send_alert(update.get_bot(), svc, patient, day, outcome, now)
         if row is None:

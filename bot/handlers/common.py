@@ -9,9 +9,10 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import checkin, control, enrol
+from bot.handlers import checkin, clinic, control, enrol
 from bot.logs import NETWORK_RETRY, log_event
 from bot.services import services
+from bot.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ async def guard_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: an answer to a pending question, else a hint (never silence)."""
     if await control.on_text(update, context):  # first: a typed STOP must always work, as in SMS services
+        return
+    if await clinic.relay_text(update, context):  # the patient asked to write to the clinic
+        if is_red_flag(update.effective_message.text or ""):  # relayed, and the safety advice still comes
+            await checkin.on_text(update, context)
         return
     if await enrol.on_text(update, context):
         return

@@ -9,6 +9,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.handlers.clinic import tell_patient
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.verdicts import Outcome, needs_alert, plain
@@ -46,6 +47,7 @@ async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcom
                   type(exc).__name__)
         return
     svc.store.alert_sent(alert_id, sent.message_id)
+    await tell_patient(bot, svc, patient.chat_id, svc.text("clinic.alerted"))
 
 
 def is_admin(svc: Services, user_id: int | None) -> bool:
@@ -66,6 +68,9 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     who = update.effective_user.first_name or str(update.effective_user.id)
     await query.edit_message_text(f"{query.message.text}\n\n" + svc.text("checkin.alert_acked", who=who))
+    alert = svc.store.alert(int(parts[1]))
+    if alert is not None:  # the patient hears that a person has seen it
+        await tell_patient(update.get_bot(), svc, alert.chat_id, svc.text("clinic.acknowledged"))
 
 
 async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

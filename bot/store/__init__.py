@@ -22,11 +22,12 @@ from bot.store.migrations import migrations
 from bot.store.patients import PatientStore
 from bot.store.queue import QueueStore
 from bot.store.records import Patient, Treatment
+from bot.store.relays import RelayStore
 
 __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 
-class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore):
+class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore, RelayStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), what patients typed is encrypted at rest

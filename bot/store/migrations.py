@@ -130,3 +130,23 @@ def m0005(db: Database) -> None:
     # NULL = the clinic's quiet hours; 'off' in quiet_start = none at all; else local HH:MM.
     db.execute("ALTER TABLE patients ADD COLUMN quiet_start TEXT")
     db.execute("ALTER TABLE patients ADD COLUMN quiet_end TEXT")
+
+
+@migrations(name="0006_clinic_relays")
+def m0006(db: Database) -> None:
+    # Messages between a patient and the clinic chat. ``text`` is sealed with the data key; a photo is
+    # kept as its Telegram file id only, never its bytes. ``clinic_message_id`` is the relayed message in
+    # the clinic chat, so a staff reply to it finds its patient.
+    db.execute("""
+        CREATE TABLE relays (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            direction TEXT NOT NULL CHECK (direction IN ('to_clinic', 'from_clinic')),
+            text TEXT,
+            file_id TEXT,
+            clinic_message_id INTEGER,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX relays_clinic_message ON relays(clinic_message_id)")
+    # Set by /clinic or "Message the clinic": the patient's next message or photo goes to the clinic.
+    db.execute("ALTER TABLE patients ADD COLUMN relay_armed_at TEXT")

@@ -14,7 +14,7 @@ def iso(instant: datetime) -> str:
 
 
 # Columns holding what patients typed (or their names), sealed with the data key (bot/crypto.py).
-SEALED = {"patients": ("display_name",), "verdicts": ("patient_text",)}
+SEALED = {"patients": ("display_name",), "verdicts": ("patient_text",), "relays": ("text",)}
 
 
 def parse_time(text: str | None) -> time | None:

@@ -35,6 +35,7 @@ class Sent:
     kind: str = "text"                          # text, document or photo
     file_name: str | None = None
     file_bytes: bytes | None = None
+    file_id: str | None = None                  # a file sent by its Telegram file id (no bytes uploaded)
     edits: int = 0
 
     @property
@@ -167,8 +168,9 @@ class FakeTelegram:
         name, content = (upload[0], upload[1]) if upload else (None, None)
         if content is not None and hasattr(content, "read"):
             content = content.read()
+        by_id = params.get(kind) if upload is None and isinstance(params.get(kind), str) else None
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), kind=kind,
-                    file_name=name, file_bytes=content)
+                    file_name=name, file_bytes=content, file_id=by_id)
         data = self._store(sent, "sent")
         data[kind] = ({"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
                       if kind == "document" else
@@ -203,11 +205,13 @@ class FakeTelegram:
         return True
 
     # ---- updates the patient (or Telegram) sends -------------------------------------
-    def _user(self, user_id: int, first_name: str) -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    def _user(self, user_id: int, first_name: str, username: str | None = None) -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+        return {**user, "username": username} if username else user
 
     def message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
-                first_name: str = "Ana", chat_type: str = "private", **extra: Any) -> dict:
+                first_name: str = "Ana", chat_type: str = "private", username: str | None = None,
+                **extra: Any) -> dict:
         """An update carrying a message the user sent (text, or extra fields like location)."""
         chat = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -215,7 +219,7 @@ class FakeTelegram:
         else:
             chat["title"] = "A group"
         msg = {"message_id": next(self._ids), "date": 0, "chat": chat,
-               "from": self._user(user_id or abs(chat_id), first_name), **extra}
+               "from": self._user(user_id or abs(chat_id), first_name, username), **extra}
         if text is not None:
             msg["text"] = text
             if text.startswith("/"):
@@ -225,6 +229,21 @@ class FakeTelegram:
         if chat_type == "channel":
             msg.pop("from")
         return {"update_id": next(self._update_ids), key: msg}
+
+    def reply(self, chat_id: int, text: str, to: Sent, *, user_id: int = 7, first_name: str = "Sam") -> dict:
+        """An update for a staff member's reply, in the group ``chat_id``, to the bot's message ``to``."""
+        update = self.message(chat_id, text, user_id=user_id, first_name=first_name, chat_type="supergroup")
+        original = self._message_json(to)
+        original["chat"] = update["message"]["chat"]
+        update["message"]["reply_to_message"] = original
+        return update
+
+    def photo(self, chat_id: int, file_id: str, caption: str | None = None, **kwargs: Any) -> dict:
+        """An update for a photo the user sent (Telegram keeps it; the update carries its file ids)."""
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 90},
+                 {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 1280}]
+        extra = {"photo": sizes, **({"caption": caption} if caption else {})}
+        return self.message(chat_id, None, **extra, **kwargs)
 
     def callback(self, chat_id: int, data: str, *, message_id: int | None = None,
                  user_id: int | None = None, first_name: str = "Ana") -> dict:

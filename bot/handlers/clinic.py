@@ -1,0 +1,162 @@
+"""A person within reach: the patient writes to the clinic chat, staff reply there, the patient hears back.
+
+``/clinic`` or the "Message the clinic" button (``cl1:write``) arms the relay:
+the patient's next message or photo goes to the clinic chat with the patient
+reference. A staff member's Telegram reply to that message (or to an alert)
+reaches the patient as "From <clinic>: ...". Photos travel by Telegram file
+id; the bot never downloads or keeps their bytes.
+
+Relays are sent directly (with the retry layer production wraps every request
+in), not through the outbox: the outbox only carries planned reminders today.
+When clinic messages can be queued durably, these two sends belong there.
+
+```mermaid
+flowchart LR
+  clinic[/clinic or button/] --> armed -->|text or photo| relayed[clinic chat] -->|staff reply| patient
+```
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, Message, Update, User
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
+from bot.store import Patient
+from schedules.planner import day_since
+
+log = logging.getLogger(__name__)
+CB = "cl1"
+CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
+
+
+def message_button(svc: Services) -> list[tuple[str, str]]:
+    """The "Message the clinic" button row, for results from contact_provider up."""
+    return [(svc.text("clinic.message_button"), f"{CB}:write")]
+
+
+def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
+    """Who the patient is, for staff: the name and the @username when Telegram gives one."""
+    name = (patient.display_name if patient else "") or (user.first_name if user else "") or "?"
+    if user is not None and user.username:
+        return svc.text("clinic.reference_username", name=name, username=user.username)
+    return svc.text("clinic.reference_name", name=name)
+
+
+def _day_part(svc: Services, patient: Patient | None, now) -> str:
+    if patient is None or patient.treatment is None:
+        return ""
+    return svc.text("clinic.day_part", day=day_since(patient.treatment.treatment_date, now, patient.zone))
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/clinic: arm the relay (the next message or photo goes to the clinic chat), or give the number."""
+    svc, chat = services(context), update.effective_chat
+    if svc.settings.clinic_chat_id is None or svc.store.patient(chat.id) is None:
+        return await chat.send_message(svc.text("clinic.no_clinic_chat"))
+    svc.store.arm_relay(chat.id, svc.clock.now())
+    await chat.send_message(svc.text("clinic.ask_message"),
+                            reply_markup=keyboard([[(svc.text("clinic.cancel_button"), f"{CB}:cancel")]]))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "Message the clinic" button and its "Never mind"."""
+    svc, query = services(context), update.callback_query
+    if update.effective_chat is None or update.effective_chat.type != update.effective_chat.PRIVATE \
+            or query.data not in {f"{CB}:write", f"{CB}:cancel"}:
+        return await query.answer(svc.text("common.expired"))
+    await query.answer()
+    if query.data == f"{CB}:cancel":
+        svc.store.arm_relay(update.effective_chat.id, None)
+        return await query.edit_message_text(svc.text("clinic.cancelled"))
+    await ask(update, context)
+
+
+async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """If the patient asked to write to the clinic, pass this text on; False when not armed."""
+    svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
+    if not svc.store.relay_armed(chat.id, now):
+        return False
+    text = (update.effective_message.text or "").strip()
+    patient = svc.store.patient(chat.id)
+    body = svc.text("clinic.to_clinic", reference=reference(svc, patient, update.effective_user),
+                    day_part=_day_part(svc, patient, now), text=text)
+    await _relay(update, svc, patient, lambda bot: bot.send_message(svc.settings.clinic_chat_id, body), text, None)
+    return True
+
+
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo: relayed by its file id when the patient asked to write to the clinic, else the usual note."""
+    svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
+    message = update.effective_message
+    if not svc.store.relay_armed(chat.id, now):  # the usual answer to a photo, with the way to the clinic
+        reachable = svc.settings.clinic_chat_id is not None and svc.store.patient(chat.id) is not None
+        return await chat.send_message(svc.text("control.media_photo"),
+                                       reply_markup=keyboard([message_button(svc)]) if reachable else None)
+    patient = svc.store.patient(chat.id)
+    file_id = message.photo[-1].file_id  # the largest size; only this id is kept, never the bytes
+    caption = (message.caption or "").strip()[:CAPTION_LIMIT]
+    body = svc.text("clinic.to_clinic_photo", reference=reference(svc, patient, update.effective_user),
+                    day_part=_day_part(svc, patient, now),
+                    caption=svc.text("clinic.caption_part", caption=caption) if caption else "")
+    await _relay(update, svc, patient,
+                 lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body), caption, file_id)
+
+
+async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:
+    chat, now = update.effective_chat, svc.clock.now()
+    svc.store.arm_relay(chat.id, None)
+    try:
+        sent: Message = await send(update.get_bot())
+    except TelegramError as exc:
+        log.error("relay from chat %s not delivered to the clinic chat: %s", chat.id, type(exc).__name__)
+        await chat.send_message(svc.text("clinic.not_relayed"))
+        return
+    svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now)
+    log.info("chat %s wrote to the clinic (clinic message %s)", chat.id, sent.message_id)
+    await chat.send_message(svc.text("clinic.relayed"))
+
+
+async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In the clinic chat: a reply to a relayed message or an alert goes to that patient."""
+    svc, message = services(context), update.effective_message
+    if update.effective_chat.id != svc.settings.clinic_chat_id or message.reply_to_message is None:
+        return
+    text = (message.text or "").strip()
+    chat_id = svc.store.patient_of_clinic_message(message.reply_to_message.message_id)
+    if not text or message.reply_to_message.from_user is None or not message.reply_to_message.from_user.is_bot:
+        return  # staff talking among themselves
+    if chat_id is None:
+        return await message.reply_text(svc.text("clinic.reply_unknown"))
+    patient = svc.store.patient(chat_id)
+    who = reference(svc, patient, None)
+    if not await tell_patient(update.get_bot(), svc, chat_id, svc.text("clinic.from_clinic", text=text)):
+        return await message.reply_text(svc.text("clinic.reply_failed", reference=who))
+    svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now())
+    log.info("clinic answered chat %s", chat_id)
+    await message.reply_text(svc.text("clinic.reply_sent", reference=who))
+
+
+async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_button: bool = False) -> bool:
+    """Send a message to a patient from outside their own chat's update; False if it failed."""
+    if svc.store.patient(chat_id) is None:
+        return False
+    markup = keyboard([message_button(svc)]) if with_button and svc.settings.clinic_chat_id is not None else None
+    try:
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError as exc:
+        log.warning("message to chat %s failed: %s", chat_id, type(exc).__name__)
+        return False
+    return True
+
+
+def register(application: Application) -> None:
+    """Wire /clinic, its buttons, patients' photos and staff replies in the clinic chat."""
+    application.add_handler(CommandHandler("clinic", ask, filters=PRIVATE_MESSAGE))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.REPLY
+                                           & filters.TEXT & ~filters.COMMAND, on_staff_reply))

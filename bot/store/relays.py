@@ -1,0 +1,62 @@
+"""Messages between a patient and the clinic chat: the relay both ways, and the patient's request to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlite_utils import Database
+
+from bot.store.records import iso
+
+RELAY_WINDOW = timedelta(hours=1)  # after /clinic, the next message within this long goes to the clinic
+
+
+@dataclass(frozen=True)
+class RelayRow:
+    id: int
+    chat_id: int
+    direction: str
+    text: str
+    file_id: str | None
+    clinic_message_id: int | None
+    created_at: datetime
+
+
+class RelayStore:
+    """Store methods about messages to and from the clinic."""
+
+    db: Database
+    seal_text: Callable[[str | None], str]
+    open_text: Callable[[str | None], str]
+
+    def arm_relay(self, chat_id: int, now: datetime | None) -> None:
+        """The patient's next message goes to the clinic (``now``), or no longer does (None)."""
+        self.db.execute("UPDATE patients SET relay_armed_at = ? WHERE chat_id = ?",
+                        [iso(now) if now else None, chat_id])
+
+    def relay_armed(self, chat_id: int, now: datetime) -> bool:
+        row = self.db.execute("SELECT relay_armed_at FROM patients WHERE chat_id = ?", [chat_id]).fetchone()
+        return bool(row and row[0]) and datetime.fromisoformat(row[0]) + RELAY_WINDOW > now
+
+    def record_relay(self, chat_id: int, direction: str, text: str | None, file_id: str | None,
+                     clinic_message_id: int | None, now: datetime) -> int:
+        """Keep one relayed message (its text sealed; a photo as its Telegram file id only)."""
+        return self.db.execute(
+            "INSERT INTO relays (chat_id, direction, text, file_id, clinic_message_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [chat_id, direction, self.seal_text(text) or None, file_id, clinic_message_id, iso(now)]).lastrowid
+
+    def relays(self, chat_id: int) -> list[RelayRow]:
+        return [RelayRow(r["id"], r["chat_id"], r["direction"], self.open_text(r["text"]), r["file_id"],
+                         r["clinic_message_id"], datetime.fromisoformat(r["created_at"]))
+                for r in self.db.query("SELECT * FROM relays WHERE chat_id = ? ORDER BY id", [chat_id])]
+
+    def patient_of_clinic_message(self, message_id: int) -> int | None:
+        """The patient a message in the clinic chat is about: a relayed message or an alert."""
+        row = self.db.execute(
+            "SELECT chat_id FROM relays WHERE clinic_message_id = ? AND direction = 'to_clinic'"
+            " UNION ALL SELECT chat_id FROM alerts WHERE clinic_message_id = ? LIMIT 1",
+            [message_id, message_id]).fetchone()
+        return row[0] if row else None

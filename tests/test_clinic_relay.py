@@ -1,0 +1,123 @@
+"""A person within reach: /clinic relays to the clinic chat, staff replies reach the patient, alerts are told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import enrol, make_settings, open_phone
+
+CHAT = 1001
+CLINIC = -100777
+ADMIN = 4242
+
+
+@pytest.fixture
+async def clinic_phone(tmp_path, clock):
+    from bot.store import open_store
+    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN))
+    store = open_store(settings.database_path, settings.sealer())
+    phone = await open_phone(settings, store, clock)
+    yield phone
+    await phone.app.shutdown()
+    store.close()
+
+
+async def test_relay_round_trip_with_a_staff_reply(clinic_phone):
+    """/clinic relays the next message with the patient reference; a staff reply reaches the patient."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=2))
+    asked = await phone.send(CHAT, "/clinic", username="ana_k")
+    assert "Write your message" in asked[0].text and asked[0].labels == ["Never mind"]
+    replies = await phone.send(CHAT, "Can I go swimming on Saturday?", username="ana_k")
+    assert [r.text for r in replies] == [
+        "Sent to the Example Skin Clinic team ✓ Their answer will appear here. If it's urgent, call +44 20 7946 0000."]
+    relayed = phone.telegram.last(CLINIC)
+    assert relayed.text.startswith("✉️ Message from Ana (@ana_k) (day 2):\nCan I go swimming on Saturday?")
+    before = len(phone.telegram.chat(CHAT))
+    await phone.feed(phone.telegram.reply(CLINIC, "Best to wait until day 3, Ana.", relayed))
+    assert phone.telegram.texts(CHAT)[before:] == ["From Example Skin Clinic: Best to wait until day 3, Ana."]
+    assert phone.telegram.last(CLINIC).text == "✓ Sent to Ana."
+    stored = phone.store.relays(CHAT)
+    assert [(r.direction, r.text) for r in stored] == [("to_clinic", "Can I go swimming on Saturday?"),
+                                                      ("from_clinic", "Best to wait until day 3, Ana.")]
+    raw = phone.store.db.execute("SELECT text FROM relays").fetchall()
+    assert all("swimming" not in row[0] for row in raw)  # sealed at rest
+    # Only the next message is relayed: the one after is read as usual.
+    await phone.send(CHAT, "thanks")
+    assert len([m for m in phone.telegram.chat(CLINIC) if m.text.startswith("✉️")]) == 1
+
+
+async def test_a_photo_is_relayed_by_file_id_only(clinic_phone):
+    """A photo after "Message the clinic" reaches the clinic chat by its file id; no bytes are kept or sent."""
+    phone = clinic_phone
+    await enrol(phone)
+    await phone.feed(phone.telegram.photo(CHAT, "AgADphoto1"))
+    note = phone.last(CHAT)
+    assert "can't look at photos" in note.text and note.labels == ["✉️ Message the clinic"]
+    assert phone.telegram.chat(CLINIC) == []  # not armed: nothing went to the clinic
+    await phone.tap(CHAT, "Message the clinic")
+    before = len(phone.telegram.chat(CHAT))
+    await phone.feed(phone.telegram.photo(CHAT, "AgADphoto2", caption="is this normal?"))
+    assert phone.telegram.chat(CHAT)[before].text.startswith("Sent to the Example Skin Clinic team ✓")
+    sent = phone.telegram.last(CLINIC)
+    assert sent.kind == "photo" and sent.file_id == "AgADphoto2" and sent.file_bytes is None
+    assert sent.text.startswith("📷 Photo from Ana (day 0): is this normal?")
+    assert [(r.file_id, r.text) for r in phone.store.relays(CHAT)] == [("AgADphoto2", "is this normal?")]
+    assert not any(m == "getFile" for m, _ in phone.telegram.calls)  # the bot never fetched the picture
+    await phone.feed(phone.telegram.reply(CLINIC, "That looks fine.", sent))
+    assert phone.last(CHAT).text == "From Example Skin Clinic: That looks fine."
+
+
+async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_phone):
+    """A contact_provider result offers "Message the clinic", says the clinic was alerted, and says so again on ack."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=4))
+    await phone.send(CHAT, "/checkin")
+    for label in ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]:
+        await phone.tap(CHAT, label)
+    advice, alerted = phone.telegram.chat(CHAT)[-2:]
+    assert "redness severe" in advice.text and advice.labels == ["✉️ Message the clinic"]
+    assert alerted.text.startswith("I've let the Example Skin Clinic team know")
+    alert = phone.telegram.last(CLINIC)
+    await phone.feed(phone.telegram.callback(CLINIC, alert.data_for("Acknowledge"), message_id=alert.message_id,
+                                             user_id=ADMIN, first_name="Nurse"))
+    assert phone.last(CHAT).text.startswith("The Example Skin Clinic team has seen your check-in")
+    # A staff reply to the alert itself reaches the patient too.
+    await phone.feed(phone.telegram.reply(CLINIC, "We'll call you at 3pm.", phone.telegram.chat(CLINIC)[0]))
+    assert phone.last(CHAT).text == "From Example Skin Clinic: We'll call you at 3pm."
+
+
+async def test_without_a_clinic_chat_clinic_gives_the_number(phone):
+    """/clinic with no clinic chat configured gives the clinic's phone number instead of promising a relay."""
+    await enrol(phone)
+    replies = await phone.send(CHAT, "/clinic")
+    assert "call them on +44 20 7946 0000" in replies[0].text
+    assert not phone.store.relay_armed(CHAT, phone.clock.now())
+
+
+async def test_a_red_flag_written_to_the_clinic_still_gets_the_safety_advice(clinic_phone):
+    """A relayed message with a warning sign is relayed and still gets the safety advice and an alert."""
+    phone = clinic_phone
+    await enrol(phone)
+    await phone.send(CHAT, "/clinic")
+    replies = await phone.send(CHAT, "my throat feels tight")
+    texts = [r.text for r in replies]
+    assert texts[0].startswith("Sent to the Example Skin Clinic team")
+    assert any(t.startswith("⚠️ Call 999 now") for t in texts)
+    assert any("EMERGENCY" in m.text for m in phone.telegram.chat(CLINIC))
+
+
+async def test_staff_chatter_and_unknown_replies(clinic_phone):
+    """Staff replying to each other is ignored; a reply to a bot message with no patient says so."""
+    phone = clinic_phone
+    await enrol(phone)
+    await phone.send(CHAT, "/clinic")
+    await phone.send(CHAT, "hello")
+    ack = phone.telegram.last(CLINIC)  # "✓ Sent to" is not about any patient message
+    assert ack.text.startswith("✉️")
+    await phone.feed(phone.telegram.reply(CLINIC, "ok", phone.telegram.last(CHAT)))  # not a clinic message
+    assert "can't tell which patient" in phone.telegram.last(CLINIC).text
