@@ -30,7 +30,8 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
 _STEP_FIELDS = frozenset({"key", "kind", "days", "until_day", "at", "message"})
-_PLAN_FIELDS = frozenset({"name", "title", "length_days", "steps"})
+_PLAN_FIELDS = frozenset({"name", "title", "length_days", "steps", "answers"})
+_ANSWER_FIELDS = frozenset({"topic", "words", "by_day"})
 
 
 class PlanError(ValueError):
@@ -59,6 +60,19 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The clinic's approved answer to one everyday question, by day (messages/questions.py finds it).
+
+    ``words`` name the topic (``word*`` matches a word's start); ``by_day`` holds
+    (first day, last day, catalog key) ranges that cover the whole plan without overlap.
+    """
+
+    topic: str
+    words: tuple[str, ...]
+    by_day: tuple[tuple[int, int, str], ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     """A validated care plan: days run 0..length_days inclusive."""
 
@@ -66,6 +80,7 @@ class Plan:
     title: str
     length_days: int
     steps: tuple[Step, ...]
+    answers: tuple[Answer, ...] = ()
 
 
 def available_plans() -> list[str]:
@@ -127,7 +142,54 @@ def parse_plan(
         seen.add(step.key)
         steps.append(step)
     _check_overlaps(steps, length, fail)
-    return Plan(name, title, length, tuple(steps))
+    answers = _parse_answers(data.get("answers", []), length, known, fail)
+    return Plan(name, title, length, tuple(steps), answers)
+
+
+def _parse_answers(raw_answers: Any, length: int, known, fail) -> tuple[Answer, ...]:
+    if not isinstance(raw_answers, list):
+        raise fail("field 'answers' must be a list of [[answers]] tables")
+    answers: list[Answer] = []
+    for index, raw in enumerate(raw_answers):
+        if not isinstance(raw, Mapping):
+            raise fail(f"answer #{index + 1}: must be an [[answers]] table")
+        topic = raw.get("topic")
+        if not isinstance(topic, str) or not _KEY.match(topic):
+            raise fail(f"answer #{index + 1}: field 'topic' must match [a-z0-9-]+, got {topic!r}")
+        where = f"answer {topic!r}"
+        if topic in {a.topic for a in answers}:
+            raise fail(f"{where}: field 'topic' is a duplicate")
+        extra = set(raw) - _ANSWER_FIELDS
+        if extra:
+            raise fail(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+        words = raw.get("words")
+        if not isinstance(words, list) or not words or not all(
+                isinstance(w, str) and w.strip(" *") and w == w.lower() for w in words):
+            raise fail(f"{where}: field 'words' must be a non-empty list of lower-case words or phrases")
+        by_day = raw.get("by_day")
+        if not isinstance(by_day, Mapping) or not by_day:
+            raise fail(f"{where}: field 'by_day' must be a table of \"a-b\" day ranges to catalog keys")
+        ranges = []
+        for span, key in by_day.items():
+            m = _RANGE.match(span.strip())
+            first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if span.strip().isdigit() \
+                else (None, None)
+            if first is None or first > last or last > length:
+                raise fail(f"{where}: field 'by_day' has {span!r}, not a day range within 0..{length}")
+            if not isinstance(key, str) or (known is not None and key not in known):
+                raise fail(f"{where}: field 'by_day' names unknown catalog key {key!r}")
+            ranges.append((first, last, key))
+        ranges.sort()
+        expected = 0
+        for first, last, _ in ranges:
+            if first != expected:
+                raise fail(f"{where}: field 'by_day' must cover days 0..{length} once each; day "
+                            f"{min(first, expected)} is {'missing' if first > expected else 'covered twice'}")
+            expected = last + 1
+        if expected != length + 1:
+            raise fail(f"{where}: field 'by_day' must cover days 0..{length}; it stops at day {expected - 1}")
+        answers.append(Answer(topic, tuple(words), tuple(ranges)))
+    return tuple(answers)
 
 
 def _is_int(value: Any) -> bool:

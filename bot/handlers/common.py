@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import checkin, clinic, control, enrol
+from bot.handlers import checkin, clinic, control, enrol, questions
 from bot.logs import NETWORK_RETRY, log_event
 from bot.services import services
 from bot.verdicts import is_red_flag
@@ -45,6 +45,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await checkin.on_text(update, context)
         return
     if await enrol.on_text(update, context):
+        return
+    if await questions.on_text(update, context):  # an everyday question (never one with a red flag)
         return
     if await checkin.on_text(update, context):
         return

@@ -1,0 +1,36 @@
+"""Everyday questions typed at idle: the clinic's approved answer, or "I can't answer that here" and the way
+to a person. Red flags are read first: a message with a warning sign never gets an answer instead of the
+safety advice (it is left to the check-in flow)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.clinic import message_button
+from bot.scheduling import plan_for
+from bot.services import keyboard, services
+from bot.verdicts import is_red_flag
+from messages.questions import answer_for, looks_like_question
+from schedules.planner import day_since
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Answer an everyday question from an enrolled patient; False when the text is not one (or has a red flag)."""
+    svc, chat = services(context), update.effective_chat
+    text = update.effective_message.text or ""
+    patient = svc.store.patient(chat.id)
+    if patient is None or not patient.enrolled or patient.treatment is None or is_red_flag(text):
+        return False
+    day = max(0, day_since(patient.treatment.treatment_date, svc.clock.now(), patient.zone))
+    key = answer_for(text, day, plan_for(svc, patient.treatment.plan))
+    if key is not None:
+        await chat.send_message(svc.text(key))
+        return True
+    if not looks_like_question(text):
+        return False
+    if svc.settings.clinic_chat_id is None:
+        await chat.send_message(svc.text("questions.unknown_no_relay"))
+    else:
+        await chat.send_message(svc.text("questions.unknown"), reply_markup=keyboard([message_button(svc)]))
+    return True

@@ -1,0 +1,90 @@
+"""Everyday questions: find the clinic's approved answer (care plan data) from the patient's words.
+
+Pure and simple on purpose: the words are normalised (lower case, punctuation
+and hyphens to spaces), and an answer's topic matches when one of its words
+or phrases appears whole, or, for a word written ``exercis*``, as the start
+of a word. No guessing beyond that: a question no topic names gets "I can't
+answer that here" and the way to a person. Red flags are read before any of
+this (the shell never asks for an answer to a message with a warning sign).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+MAX_TEXT = 500  # an everyday question is short; never scan a long message word by word
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+QUESTION_OPENERS = frozenset({
+    "can", "could", "is", "are", "am", "should", "shall", "when", "how", "what", "why", "where", "which", "who",
+    "do", "does", "did", "may", "will", "would", "must", "any", "anything", "ok", "okay", "normal",
+})
+TOMORROW = frozenset({"tomorrow", "tmrw", "tmr"})
+
+
+class AnswerData(Protocol):
+    """What the core needs of one plan answer (schedules.care_plan.Answer has it)."""
+
+    topic: str
+    words: tuple[str, ...]
+    by_day: tuple[tuple[int, int, str], ...]
+
+
+class PlanWithAnswers(Protocol):
+    answers: tuple[AnswerData, ...]
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, everything but letters and digits to single spaces."""
+    text = text[:MAX_TEXT].lower().replace("’", "'").replace("'", "")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def mentions(text: str, words: Iterable[str]) -> bool:
+    """Whether normalised ``text`` names one of ``words`` (whole words or phrases; ``word*`` a prefix)."""
+    padded = f" {text} "
+    for word in words:
+        if word.endswith("*"):
+            stem = normalise(word[:-1])
+            if stem and re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text):
+                return True
+        elif (phrase := normalise(word)) and f" {phrase} " in padded:
+            return True
+    return False
+
+
+def looks_like_question(text: str) -> bool:
+    """A question mark, or a sentence opening the way questions do ("can I ...", "is it normal ...")."""
+    if "?" in text[:MAX_TEXT]:
+        return True
+    words = normalise(text).split()
+    return bool(words) and words[0] in QUESTION_OPENERS and len(words) >= 3
+
+
+def answer_for(text: str, day: int, plan: PlanWithAnswers) -> str | None:
+    """The catalog key of the clinic's answer to ``text`` on ``day`` since treatment, or None.
+
+    The first answer of the plan whose words the text names wins, so a plan lists
+    its more specific topics first. "Tomorrow" asks about the next day's answer.
+    """
+    words = normalise(text)
+    if not words:
+        return None
+    if TOMORROW & set(words.split()):
+        day += 1
+    for answer in plan.answers:
+        if mentions(words, answer.words):
+            return key_for_day(answer, day)
+    return None
+
+
+def key_for_day(answer: AnswerData, day: int) -> str | None:
+    """The answer's catalog key for ``day`` (the first range before treatment, the last after the plan)."""
+    if not answer.by_day:
+        return None
+    for first, last, key in answer.by_day:
+        if first <= day <= last:
+            return key
+    return answer.by_day[0][2] if day < answer.by_day[0][0] else answer.by_day[-1][2]

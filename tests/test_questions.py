@@ -1,0 +1,131 @@
+"""Everyday questions: the plan's approved answers found from the patient's words, by day, and in the chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from messages.catalog import load_catalog
+from messages.questions import answer_for, looks_like_question, normalise
+from schedules.care_plan import PlanError, load_plan, parse_plan
+from tests.conftest import enrol, make_settings, open_phone
+
+PLAN = load_plan("microneedling", load_catalog().texts.keys())
+CHAT = 1001
+CLINIC = -100777
+
+
+@pytest.mark.parametrize("text, day, key", [
+    ("can I wear makeup tomorrow?", 0, "questions.makeup_wait"),
+    ("can I wear makeup tomorrow?", 1, "questions.makeup_ok"),
+    ("Can I wear MAKE-UP today", 2, "questions.makeup_ok"),
+    ("is it normal to peel on day 4?", 4, "questions.peeling_expected"),
+    ("still flaking, is that ok", 20, "questions.peeling_long"),
+    ("can I go to the gym?", 1, "questions.exercise_wait"),
+    ("when can I go swimming", 5, "questions.exercise_ok"),
+    ("Can I use my retinol serum tonight?", 3, "questions.actives_wait"),  # actives before washing ("tonight")
+    ("when can I start using vitamin c again", 6, "questions.actives_ok"),
+    ("is sunbathing ok?", 3, "questions.sun_early"),
+    ("how do I wash my face", 0, "questions.washing_today"),
+    ("can I shower", 3, "questions.washing_week"),
+    ("I have a few pimples, is that normal?", 3, "questions.pimples"),
+    ("when should I book my next session?", 10, "questions.next_session_early"),
+    ("when should I book my next session?", 35, "questions.next_session_due"),
+    ("thanks!", 2, None),
+    ("can I drink alcohol?", 2, None),
+    ("", 2, None),
+    ("makeup", -3, "questions.makeup_wait"),  # before treatment: the first range
+    ("makeup", 90, "questions.makeup_ok"),    # after the plan: the last range
+])
+def test_answer_for(text, day, key):
+    """answer_for picks the first topic the words name, and its answer for the day (tomorrow = the next day)."""
+    assert answer_for(text, day, PLAN) == key
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("can I drink alcohol?", True), ("Should I worry about the itch", True), ("is this ok", True),
+    ("thanks!", False), ("ok", False), ("I'm fine", False), ("what", False),
+])
+def test_looks_like_question(text, expected):
+    """A question mark or a question opener with a few words reads as a question."""
+    assert looks_like_question(text) is expected
+
+
+def test_normalise():
+    """Punctuation, hyphens and curly apostrophes become plain spaced words."""
+    assert normalise("Can’t I wear MAKE-UP?!") == "cant i wear make up"
+
+
+BASE = 'name = "p"\ntitle = "P"\nlength_days = 10\n[[steps]]\nkey = "c"\nkind = "checkin"\ndays = [1]\n' \
+       'at = "evening"\nmessage = "m"\n'
+
+
+@pytest.mark.parametrize("answers, error", [
+    ('[[answers]]\ntopic = "x"\nwords = ["a"]\nby_day = { "0-5" = "m" }\n', "stops at day 5"),
+    ('[[answers]]\ntopic = "x"\nwords = ["a"]\nby_day = { "0-5" = "m", "5-10" = "m" }\n', "covered twice"),
+    ('[[answers]]\ntopic = "x"\nwords = ["a"]\nby_day = { "1-10" = "m" }\n', "day 0 is missing"),
+    ('[[answers]]\ntopic = "x"\nwords = ["a"]\nby_day = { "0-10" = "nope" }\n', "unknown catalog key 'nope'"),
+    ('[[answers]]\ntopic = "x"\nwords = ["Big"]\nby_day = { "0-10" = "m" }\n', "lower-case"),
+    ('[[answers]]\ntopic = "x"\nwords = ["a"]\nby_day = { "0-11" = "m" }\n', "within 0..10"),
+    ('[[answers]]\ntopic = "x"\nwords = ["a"]\nby_day = { "0-10" = "m" }\n'
+     '[[answers]]\ntopic = "x"\nwords = ["b"]\nby_day = { "0-10" = "m" }\n', "duplicate"),
+])
+def test_bad_answers_stop_the_plan(answers, error):
+    """A plan whose answers miss a day, overlap, name an unknown text or repeat a topic does not load."""
+    with pytest.raises(PlanError, match=error):
+        parse_plan(BASE + answers, {"m"})
+
+
+def test_shipped_plan_answers_every_topic():
+    """The shipped plan answers the eight everyday topics the clinic approved."""
+    assert [a.topic for a in PLAN.answers] == ["actives", "makeup", "exercise", "sun", "washing", "peeling",
+                                               "pimples", "next-session"]
+
+
+@pytest.fixture
+async def clinic_phone(tmp_path, clock):
+    from bot.store import open_store
+    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC))
+    store = open_store(settings.database_path, settings.sealer())
+    phone = await open_phone(settings, store, clock)
+    yield phone
+    await phone.app.shutdown()
+    store.close()
+
+
+async def test_questions_answered_in_the_chat(clinic_phone):
+    """Typed everyday questions get the day's approved answer; an unknown one the clinic's contact and a button."""
+    phone = clinic_phone
+    await enrol(phone)
+    replies = await phone.send(CHAT, "can I wear makeup tomorrow?")
+    assert [r.text for r in replies] == [load_catalog().render("questions.makeup_wait")]
+    phone.clock.advance(timedelta(days=4))
+    replies = await phone.send(CHAT, "is it normal to peel on day 4?")
+    assert len(replies) == 1 and replies[0].text.startswith("Yes, light dryness and peeling are a normal part")
+    replies = await phone.send(CHAT, "can I drink alcohol?")
+    assert len(replies) == 1 and replies[0].text.startswith("I can't answer that here. Please ask Example Skin")
+    await phone.tap(CHAT, "Message the clinic")
+    await phone.send(CHAT, "Can I drink alcohol tonight?")
+    assert "Can I drink alcohol tonight?" in phone.telegram.last(CLINIC).text
+    assert phone.store.open_checkin(CHAT) is None  # no check-in was started by a question
+
+
+async def test_a_question_with_a_red_flag_gets_the_safety_advice_not_an_answer(clinic_phone):
+    """'Can I wear make-up? there is pus' is read for its warning sign first: safety advice, no make-up answer."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=3))
+    replies = await phone.send(CHAT, "can I wear makeup? there is pus and yellow crusts on my cheek")
+    texts = [r.text for r in replies]
+    assert texts[0].startswith("Your message mentions something that needs a look today")
+    assert not any("make-up" in t for t in texts)
+    assert any("URGENT" in m.text for m in phone.telegram.chat(CLINIC))
+
+
+async def test_without_a_clinic_chat_unknown_questions_give_the_number(phone):
+    """With no clinic chat the unknown-question reply gives the phone number and no relay button."""
+    await enrol(phone)
+    replies = await phone.send(CHAT, "can I drink alcohol?")
+    assert replies[0].text == "I can't answer that here. Please ask Example Skin Clinic on +44 20 7946 0000."
+    assert not replies[0].buttons
