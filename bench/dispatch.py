@@ -2,16 +2,20 @@
 
     python bench/dispatch.py [--patients N] [--enrolled M] [--json]
 
+Patients are enrolled through the store's API; the app is the one ``build_app``
+makes, over the demo's simulated Telegram (``bot.tools.simulated_telegram``).
+
 1. Burst: N reminders due at the same instant, sent by the real dispatcher
-   (``bot.dispatch``) through the real Application to a local fake Bot API
-   that enforces Telegram's limits (30 msg/s for the bot, 1 msg/s per chat,
-   over a sliding second of the real monotonic clock) and answers 429 with
-   retry_after when they are exceeded. Reports sent, lost, duplicates,
-   throttled (429s), rate_per_s and limit_ratio (rate / 30).
+   (``bot.dispatch``) through the real Application to the simulated Telegram
+   enforcing Telegram's limits (``bot.tools.flood_limits``: 30 msg/s for the
+   bot, 1 msg/s per chat, over a sliding second of the real monotonic clock)
+   and answering 429 with retry_after when they are exceeded, 10 ms a round
+   trip. Reports sent, lost, duplicates, throttled (429s), rate_per_s and
+   limit_ratio (rate / 30).
 2. Start-up with M enrolled patients (three daily reminders each), each
    design in its own subprocess so peak RSS (``ru_maxrss``) is per design:
-   ours (time from process start to the dispatcher's first claim) and the
-   naive design (one JobQueue ``run_daily`` job per patient per daily
+   ours (time from process start to the first reminder Telegram receives)
+   and the naive design (one JobQueue ``run_daily`` job per patient per daily
    reminder; time until the JobQueue runs with every job added).
 
 10,000 messages need at least 333 s at 30/s, so the default run takes
@@ -29,15 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, deque
-from datetime import datetime, timedelta, timezone
+from collections import Counter
+from datetime import datetime, time as wall, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter without PTB's int deprecation warning
-
-from telegram.request import BaseRequest  # noqa: E402
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
 TOKEN = "123456:bench-token"
@@ -52,127 +54,78 @@ def settings_for(folder: Path):
     return load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(folder)})
 
 
-def seed(folder: Path, patients: int, slots: int, due: datetime) -> Path:
-    """Enrol ``patients`` with ``slots`` pending reminders each (the first at ``due``), in one transaction."""
+def open_bench_store(folder: Path):
     from bot.store import open_store
-    from bot.store.records import iso
-    path = settings_for(folder).database_path
-    store = open_store(path)
-    stamp, conn = iso(due - timedelta(days=1)), store.db.conn
-    with store.db.atomic():
-        conn.executemany(
-            "INSERT INTO patients (chat_id, status, zone, morning, evening, consent_at, created_at, updated_at)"
-            " VALUES (?, 'active', 'Europe/London', '08:00', '21:00', ?, ?, ?)",
-            ((chat, stamp, stamp, stamp) for chat in range(1, patients + 1)))
-        conn.executemany("INSERT INTO treatments (id, chat_id, plan, treatment_date, created_at)"
-                         " VALUES (?, ?, 'microneedling', '2026-11-23', ?)",
-                         ((chat, chat, stamp) for chat in range(1, patients + 1)))
-        conn.executemany(
-            "INSERT INTO deliveries (chat_id, treatment_id, step, day, kind, slot, message_key, due_at, updated_at)"
-            " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-            ((chat, chat, f"{step}:1", kind, slot, key, iso(due + timedelta(hours=hours)), stamp)
-             for chat in range(1, patients + 1) for step, kind, slot, key, hours in SLOTS[:slots]))
+    settings = settings_for(folder)
+    return open_store(settings.database_path, settings.sealer())
+
+
+def seed(folder: Path, patients: int, slots: int, due: datetime) -> None:
+    """Enrol ``patients`` through the store's API, with ``slots`` pending reminders each (the first at ``due``)."""
+    from schedules.planner import Delivery
+    store, now = open_bench_store(folder), due - timedelta(days=1)
+    with store.transaction():
+        for chat in range(1, patients + 1):
+            store.give_consent(chat, chat, "", "enrol:zone", now)
+            store.update_patient(chat, now, zone="Europe/London", morning=wall(8), evening=wall(21))
+            treatment = store.start_treatment(chat, "microneedling", due.date() - timedelta(days=1), now)
+            store.replace_pending(chat, treatment.id, [
+                Delivery(f"{step}:1", 1, kind, key, due + timedelta(hours=hours), slot)
+                for step, kind, slot, key, hours in SLOTS[:slots]], now)
     store.close()
-    return path
 
 
-class LimitedBotAPI(BaseRequest):
-    """A local Bot API that enforces Telegram's flood limits and counts what each chat received."""
-
-    def __init__(self, latency: float = 0.01) -> None:
-        self.latency, self.window, self.last = latency, deque(), {}
-        self.received: Counter[int] = Counter()
-        self.throttled, self.first, self.final, self.ids = 0, None, None, 0
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
-                         connect_timeout=None, pool_timeout=None):
-        from bot.tools.simulated_telegram import BOT_USER
-        api = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        if api != "sendMessage":
-            return 200, json.dumps({"ok": True, "result": BOT_USER if api == "getMe" else True}).encode()
-        await asyncio.sleep(self.latency)  # the round trip
-        now, chat = time.monotonic(), int(params["chat_id"])
-        while self.window and self.window[0] <= now - 1.0:
-            self.window.popleft()
-        if len(self.window) >= LIMIT or now - self.last.get(chat, -9.0) < 1.0:
-            self.throttled += 1
-            return 429, json.dumps({"ok": False, "error_code": 429, "description": "Too Many Requests",
-                                    "parameters": {"retry_after": 1}}).encode()
-        self.window.append(now)
-        self.last[chat] = now
-        self.received[chat] += 1
-        self.first, self.final, self.ids = self.first or now, now, self.ids + 1
-        return 200, json.dumps({"ok": True, "result": {
-            "message_id": self.ids, "date": 0, "chat": {"id": chat, "type": "private"}, "text": "x"}}).encode()
+def simulated_app(folder: Path, store, now: datetime, telegram, latency: float = 0.0):
+    """The real Application over the simulated Telegram, on a clock standing at ``now``."""
+    from bot.app import build_app
+    from bot.clock import ManualClock
+    from bot.tools.simulated_telegram import FakeRequest
+    return build_app(settings_for(folder), store, ManualClock(now), request=FakeRequest(telegram, latency))
 
 
 async def burst(patients: int) -> dict:
-    """N reminders due at once through the real dispatcher and the limit-enforcing fake API."""
-    from bot.app import build_app
-    from bot.clock import ManualClock
-    from bot.dispatch import install_dispatcher
-    from bot.store import open_store
+    """N reminders due at once through the real dispatcher and the simulated Telegram enforcing the limits."""
+    from bot.dispatch import dispatcher_of
+    from bot.tools.flood_limits import FloodLimits
+    from bot.tools.simulated_telegram import FakeTelegram
+    received: Counter[int] = Counter()
+    telegram = FakeTelegram(FloodLimits(LIMIT))
+    telegram.observer = lambda event, sent: received.update([sent.chat_id]) if event == "sent" else None
     with tempfile.TemporaryDirectory() as tmp:
-        path = seed(Path(tmp), patients, 1, T0)
-        store, api = open_store(path), LimitedBotAPI()
-        app = build_app(settings_for(Path(tmp)), store, ManualClock(T0), request=api)
-        dispatcher = install_dispatcher(app)
+        seed(Path(tmp), patients, 1, T0)
+        store = open_bench_store(Path(tmp))
+        app = simulated_app(Path(tmp), store, T0, telegram, latency=0.01)
         await app.initialize()
         started = time.monotonic()
-        report = await dispatcher.run_once(T0)
+        report = await dispatcher_of(app).run_once(T0)
         elapsed = time.monotonic() - started
-        states = Counter(r[0] for r in store.db.execute("SELECT state FROM deliveries").fetchall())
+        states = Counter(row.state for chat in range(1, patients + 1) for row in store.deliveries(chat))
         await app.shutdown()
         store.close()
-    sent = sum(api.received.values())
+    sent = sum(received.values())
     rate = sent / elapsed if elapsed else 0.0
-    return {"patients": patients, "sent": sent, "lost": patients - len(api.received),
-            "duplicates": sum(n - 1 for n in api.received.values() if n > 1), "throttled": api.throttled,
+    return {"patients": patients, "sent": sent, "lost": patients - len(received),
+            "duplicates": sum(n - 1 for n in received.values() if n > 1), "throttled": telegram.limits.refused,
             "rate_per_s": round(rate, 2), "limit_ratio": round(rate / LIMIT, 3), "burst_s": round(elapsed, 1),
             "rows_sent": states.get("sent", 0), "report_messages": report.messages}
 
 
 # ---- start-up, one subprocess per design ---------------------------------------------------------
-async def child(design: str, folder: Path, t0: float) -> dict:
-    from bot.app import build_app
-    from bot.clock import ManualClock
-    from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
-    from bot.store import open_store
-    store = open_store(settings_for(folder).database_path)
-    app = build_app(settings_for(folder), store, ManualClock(T0 - timedelta(hours=1)),
-                    request=FakeRequest(FakeTelegram()))
-    first = asyncio.Event()
-    if design == "ours":
-        from bot.dispatch import install_dispatcher
-        claim_due = store.claim_due
-
-        def claim(*args, **kwargs):
-            rows = claim_due(*args, **kwargs)
-            first.set()
-            return rows
-        store.claim_due = claim
-        install_dispatcher(app)
-    else:
-        from datetime import time as wall
+async def child(design: str, folder: Path, t0: float, enrolled: int, slots: int) -> dict:
+    from bot.tools.simulated_telegram import FakeTelegram
+    store, telegram, first = open_bench_store(folder), FakeTelegram(), asyncio.Event()
+    if design == "ours":  # the clock stands at the first due instant: the first run sends at once
+        telegram.observer = lambda event, sent: first.set()
+        app = simulated_app(folder, store, T0, telegram)
+    else:  # the naive design: nothing of ours runs before the first job is due
         from zoneinfo import ZoneInfo
+        app = simulated_app(folder, store, T0 - timedelta(hours=1), telegram)
 
         async def remind(context) -> None:  # what each naive job would do
             await context.bot.send_message(context.job.chat_id, "reminder")
-        hours = [(slot, wall(8 + h, tzinfo=ZoneInfo("Europe/London"))) for _, _, slot, _, h in SLOTS]
-        count = len(SLOTS_USED(store))
-        for (chat_id,) in store.db.execute("SELECT chat_id FROM patients").fetchall():
-            for slot, at in hours[:count]:
+        hours = [(slot, wall(8 + h, tzinfo=ZoneInfo("Europe/London"))) for _, _, slot, _, h in SLOTS[:slots]]
+        for chat_id in range(1, enrolled + 1):
+            for slot, at in hours:
                 app.job_queue.run_daily(remind, at, chat_id=chat_id, name=f"{chat_id}:{slot}")
     await app.initialize()
     await app.start()
@@ -187,13 +140,10 @@ async def child(design: str, folder: Path, t0: float) -> dict:
     return {"startup_s": round(elapsed, 3), "peak_rss_mb": round(rss, 1), "jobs": jobs}
 
 
-def SLOTS_USED(store) -> list[str]:  # noqa: N802 - how many daily reminders each patient has
-    return [r[0] for r in store.db.execute("SELECT DISTINCT slot FROM deliveries").fetchall()]
-
-
-def startup(design: str, folder: Path) -> dict:
+def startup(design: str, folder: Path, enrolled: int, slots: int) -> dict:
     t0 = time.time()
-    out = subprocess.run([sys.executable, __file__, "--child", design, "--folder", str(folder), "--t0", str(t0)],
+    out = subprocess.run([sys.executable, __file__, "--child", design, "--folder", str(folder), "--t0", str(t0),
+                          "--enrolled", str(enrolled), "--slots", str(slots)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -209,14 +159,15 @@ def main() -> None:
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(child(args.child, Path(args.folder), args.t0))))
+        print(json.dumps(asyncio.run(child(args.child, Path(args.folder), args.t0, args.enrolled, args.slots))))
         return
     result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
         seed(Path(tmp), args.enrolled, args.slots, T0)
         result["seed_s"] = round(time.monotonic() - started, 1)
-        ours, naive = startup("ours", Path(tmp)), startup("naive", Path(tmp))
+        ours = startup("ours", Path(tmp), args.enrolled, args.slots)
+        naive = startup("naive", Path(tmp), args.enrolled, args.slots)
     result.update(ours)
     result.update({"naive_startup_s": naive["startup_s"], "naive_peak_rss_mb": naive["peak_rss_mb"],
                    "naive_jobs": naive["jobs"], "enrolled": args.enrolled})

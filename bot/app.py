@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from telegram import BotCommand, Update
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler,
                           TypeHandler, filters)
@@ -45,9 +48,13 @@ async def _post_init(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
 
-def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None) -> Application:
-    """The real Application; tests pass a fake ``request`` (wrapped in RetryingRequest as production's is)
-    and a fixed ``clock``."""
+def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None, *,
+              sender_options: Mapping[str, Any] | None = None) -> Application:
+    """The real Application, its dispatcher installed (``bot.dispatch.dispatcher_of`` finds it).
+
+    Tests, the demo and the benchmark inject what they need here and nowhere else: a fake ``request``
+    (tests wrap it in RetryingRequest as production's is), a fixed ``clock``, and ``sender_options``
+    for the dispatcher's paced Sender (e.g. virtual ``monotonic`` and ``sleep``, so pacing never waits)."""
     builder = (ApplicationBuilder().token(settings.token or "0:offline")
                .base_url(settings.api_url).base_file_url(settings.file_url)
                .post_init(_post_init))
@@ -76,5 +83,5 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))
     application.add_error_handler(common.on_error)
-    install_dispatcher(application)
+    install_dispatcher(application, **(sender_options or {}))
     return application

@@ -10,7 +10,7 @@ pending, and what a crash left 'claimed'. The one duplicate window is a
 message Telegram accepted just before a crash, before its ``record_sent``
 committed: at most the requests in flight (``concurrency``, 8 by default).
 
-Wire-up: ``install_dispatcher(application)`` after ``build_app``.
+Wire-up: ``build_app`` installs it (``install_dispatcher``); ``dispatcher_of(application)`` finds it.
 """
 
 from __future__ import annotations
@@ -270,11 +270,15 @@ def install_dispatcher(application: Application, **sender_options: Any) -> Dispa
             sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
         return sent.message_id
 
-    previous = application.bot_data.get(DISPATCHER_KEY)
-    if previous is not None:  # installed again (a test injecting virtual time): keep one job
-        previous.stop()
+    if DISPATCHER_KEY in application.bot_data:
+        raise RuntimeError("the dispatcher is installed once, by build_app")
     dispatcher = Dispatcher(application, Sender(send, **sender_options))
     application.bot_data[DISPATCHER_KEY] = dispatcher
     application.bot_data[SERVICES_KEY].wake = dispatcher.wake
     dispatcher.arm(timedelta(0))  # the first run finds whatever is pending or was left claimed
     return dispatcher
+
+
+def dispatcher_of(application: Application) -> Dispatcher:
+    """The dispatcher ``build_app`` installed."""
+    return application.bot_data[DISPATCHER_KEY]

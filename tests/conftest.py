@@ -11,7 +11,7 @@ from hypothesis import settings as hypothesis_settings
 
 from bot.app import build_app
 from bot.clock import ManualClock, VirtualTime
-from bot.dispatch import install_dispatcher
+from bot.dispatch import dispatcher_of
 from bot.config import load_settings
 from bot.tools.simulated_telegram import FakeRequest, FakeTelegram, Sent, as_update
 from bot.retrying import RetryingRequest
@@ -43,8 +43,9 @@ def make_settings(tmp_path: Path, **overrides: str):
 class Phone:
     """Drives the real Application the way a patient's phone would."""
 
-    def __init__(self, app, telegram: FakeTelegram, store: Store, clock: ManualClock) -> None:
-        self.app, self.telegram, self.store, self.clock = app, telegram, store, clock
+    def __init__(self, app, telegram: FakeTelegram, store: Store, clock: ManualClock, time: VirtualTime) -> None:
+        self.app, self.telegram, self.store, self.clock, self.time = app, telegram, store, clock, time
+        self.dispatcher = dispatcher_of(app)
 
     async def feed(self, data: dict) -> None:
         await self.app.process_update(as_update(data, self.app.bot))
@@ -82,10 +83,13 @@ async def no_wait(seconds: float) -> None:
 
 
 async def open_phone(settings, store: Store, clock: ManualClock, telegram: FakeTelegram | None = None) -> Phone:
-    telegram = telegram or FakeTelegram()
-    app = build_app(settings, store, clock, request=RetryingRequest(FakeRequest(telegram), sleep=no_wait))
+    """The real Application over ``telegram`` (a new one by default), its dispatcher's sender on virtual time
+    (pacing never really waits)."""
+    telegram, time = telegram or FakeTelegram(), VirtualTime()
+    app = build_app(settings, store, clock, request=RetryingRequest(FakeRequest(telegram), sleep=no_wait),
+                    sender_options={"monotonic": time.monotonic, "sleep": time.sleep})
     await app.initialize()
-    return Phone(app, telegram, store, clock)
+    return Phone(app, telegram, store, clock, time)
 
 
 @pytest.fixture
@@ -166,9 +170,7 @@ class Bot:
 
 async def start(settings, store, clock) -> Bot:
     phone = await open_phone(settings, store, clock)
-    time = VirtualTime()
-    dispatcher = install_dispatcher(phone.app, monotonic=time.monotonic, sleep=time.sleep)
-    return Bot(phone, dispatcher, time)
+    return Bot(phone, phone.dispatcher, phone.time)
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock, VirtualTime
-from bot.dispatch import install_dispatcher
+from bot.clock import ManualClock
 from bot.tools.preview import preview_command
 from bot.store import open_store
 from tests.conftest import enrol_typing, make_settings, open_phone
@@ -126,8 +125,7 @@ async def live_through(tmp_path, scenario: Scenario):
     end = scenario.start + timedelta(days=DAYS)
     restarted = None
     try:
-        time_ = VirtualTime()
-        dispatcher = install_dispatcher(phone.app, monotonic=time_.monotonic, sleep=time_.sleep)
+        dispatcher = phone.dispatcher
         await enrol_typing(phone, CHAT, zone=scenario.zone, treated="yesterday")
         patient = store.patient(CHAT)
         assert patient.enrolled and patient.zone == scenario.zone
@@ -141,8 +139,7 @@ async def live_through(tmp_path, scenario: Scenario):
                 store.close()
                 store = open_store(settings.database_path, settings.sealer())
                 phone = await open_phone(settings, store, clock, telegram=telegram)
-                time_ = VirtualTime()
-                dispatcher = install_dispatcher(phone.app, monotonic=time_.monotonic, sleep=time_.sleep)
+                dispatcher = phone.dispatcher
                 restarted = restart_at  # between the last run before it and the first after
                 assert store.patient(CHAT).zone == scenario.zone  # the sealed profile opened with the same key
             assert due > clock.now() or runs == 0, "next_due_at did not move forward"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 
-from bot.dispatch import JOB_NAME, install_dispatcher
+from bot.dispatch import JOB_NAME, dispatcher_of, install_dispatcher
 from bot.store import open_store
 from schedules.planner import Delivery
 from tests.conftest import Bot, enrol, start
@@ -181,8 +182,10 @@ async def test_one_job_is_armed_and_wakes_on_replanning(bot):
     assert len(queue.get_jobs_by_name(JOB_NAME)) == 1
     bot.dispatcher.arm()
     assert [job.name for job in queue.jobs()].count(JOB_NAME) == 1
-    again = install_dispatcher(bot.phone.app, monotonic=bot.time.monotonic, sleep=bot.time.sleep)
-    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1 and bot.phone.app.bot_data["dispatcher"] is again
+    bot.dispatcher.wake()
+    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1 and dispatcher_of(bot.phone.app) is bot.dispatcher
+    with pytest.raises(RuntimeError):  # build_app installs it, once
+        install_dispatcher(bot.phone.app)
 
 
 async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock):

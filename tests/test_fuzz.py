@@ -14,13 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from messages import parsing as parse
-from bot.app import build_app, build_services
+from bot.app import build_services
 from bot.clock import ManualClock
-from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.handlers import checkin, control
 from bot.store import open_store
 from messages import questionnaire as q
-from tests.conftest import START, Phone, enrol, make_settings
+from tests.conftest import START, Phone, enrol, make_settings, open_phone
 
 FUZZ = hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEQUENCES = hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,10 +135,7 @@ def counting_errors():
 
 
 async def _phone(settings) -> Phone:
-    telegram, store, clock = FakeTelegram(), open_store(None), ManualClock(START)
-    app = build_app(settings, store, clock, request=FakeRequest(telegram))
-    await app.initialize()
-    return Phone(app, telegram, store, clock)
+    return await open_phone(settings, open_store(None), ManualClock(START))
 
 
 async def _close(phone: Phone) -> None:

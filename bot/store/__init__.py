@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import ContextManager
 
 from sqlite_utils import Database
 
@@ -63,6 +64,11 @@ class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore,
 
     def close(self) -> None:
         self.db.close()
+
+    def transaction(self) -> ContextManager[Database]:
+        """Store calls inside one transaction (the methods' own ones nest as savepoints): a bulk import
+        commits once."""
+        return self.db.atomic()
 
     def applied_migrations(self) -> list[str]:
         return [m.name for m in migrations.applied(self.db)]

@@ -308,7 +308,7 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
     from bot.app import build_app
     from bot.clock import ManualClock, VirtualTime
     from bot.config import load_settings
-    from bot.dispatch import install_dispatcher
+    from bot.dispatch import dispatcher_of
     from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
     from bot.runtime import acquire_instance_lock
     from bot.store import open_store
@@ -326,9 +326,10 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
         store = open_store(settings.database_path, settings.sealer())
         stack.callback(store.close)
         telegram = FakeTelegram()
-        app = build_app(settings, store, clock, request=FakeRequest(telegram))
         time = VirtualTime()
-        dispatcher = install_dispatcher(app, monotonic=time.monotonic, sleep=time.sleep)
+        app = build_app(settings, store, clock, request=FakeRequest(telegram),
+                        sender_options={"monotonic": time.monotonic, "sleep": time.sleep})
+        dispatcher = dispatcher_of(app)
         await app.initialize()
         try:
             phone = Phone(app, telegram, store, clock, settings, dispatcher, out, files_dir)

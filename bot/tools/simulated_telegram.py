@@ -5,11 +5,14 @@ buttons, files) and answers Bot API methods with the JSON Telegram would send.
 ``FakeRequest`` plugs it into python-telegram-bot as a ``BaseRequest``, so the
 real ``Application`` runs unmodified (aiogram's test transport works the same
 way). Failures (429 RetryAfter, 403 Forbidden, 400, network errors) can be
-scripted per method and chat.
+scripted per method and chat; with ``limits`` (``bot.tools.flood_limits``) it
+also answers 429 as Telegram does when messages come too fast, and with a
+``latency`` the request waits that long per call, like a round trip (the benchmark).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -18,6 +21,8 @@ from typing import Any, Callable
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.tools.flood_limits import FloodLimits
 
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -63,7 +68,8 @@ class _Failure:
 class FakeTelegram:
     """The state of a fake Telegram: chats, messages, recorded calls and scripted failures."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: FloodLimits | None = None) -> None:
+        self.limits = limits
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[int, list[Sent]] = {}
         self.commands: list[dict] = []
@@ -108,8 +114,7 @@ class FakeTelegram:
                 if failure.kind == "timeout":
                     raise TimedOut("fake timeout")
                 if failure.kind == "retry_after":
-                    return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
-                                 "parameters": {"retry_after": failure.value}}
+                    return _too_many(failure.value)
                 if failure.kind == "forbidden":
                     return 403, {"ok": False, "error_code": 403,
                                  "description": "Forbidden: bot was blocked by the user"}
@@ -123,6 +128,9 @@ class FakeTelegram:
         failure = self._scripted_failure(method, params)
         if failure:
             return failure
+        if self.limits is not None and method == "sendMessage":
+            if (retry_after := self.limits.refuse(_int(params.get("chat_id")))) is not None:
+                return _too_many(retry_after)
         handler = getattr(self, f"_api_{method}", None)
         result = handler(params, files or {}) if handler else True
         return 200, {"ok": True, "result": result}
@@ -269,6 +277,11 @@ class FakeTelegram:
                                 **({"until_date": 0} if status == "kicked" else {})}}}
 
 
+def _too_many(retry_after: int) -> tuple[int, dict]:
+    return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                 "parameters": {"retry_after": retry_after}}
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -288,8 +301,8 @@ def _markup(markup: Any) -> tuple[list[list[tuple[str, str]]], list[list[dict]] 
 class FakeRequest(BaseRequest):
     """A python-telegram-bot request backend that talks to a FakeTelegram instead of the network."""
 
-    def __init__(self, telegram: FakeTelegram) -> None:
-        self.telegram = telegram
+    def __init__(self, telegram: FakeTelegram, latency: float = 0.0) -> None:
+        self.telegram, self.latency = telegram, latency
 
     @property
     def read_timeout(self) -> float | None:
@@ -307,6 +320,8 @@ class FakeRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files = request_data.multipart_data if request_data and request_data.contains_files else {}
+        if self.latency:
+            await asyncio.sleep(self.latency)  # the round trip (the benchmark; real time on purpose)
         status, body = self.telegram.handle(api_method, params, files)
         return status, json.dumps(body).encode()
 
