@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """The two commands a newcomer needs, with nothing installed but Python 3.11+.
 
-    python3 tasks.py run    set up a local virtual environment, ask for a bot token once, start the bot
+    python3 tasks.py run    set up a local virtual environment; the first time, the guided set-up
+                            (`aftercare setup`: token, clinic, staff chat, admins, QR poster); start the bot
     python3 tasks.py test   set up the same environment with the test extra and run the tests offline
+
+and two more:
+
+    python3 tasks.py setup  the guided set-up again, to change any of it
     python3 tasks.py demo   try the bot in this terminal: no token, no network (extra args go to `aftercare demo`)
 
 Only the standard library is used here, so it works before anything is installed.
@@ -10,7 +15,6 @@ Only the standard library is used here, so it works before anything is installed
 
 from __future__ import annotations
 
-import getpass
 import os
 import subprocess
 import sys
@@ -73,21 +77,19 @@ def ensure_data_key() -> None:
     append_env(f"AFTERCARE_DATA_KEY_FILE={KEY_FILE.name}")
 
 
-def ask_token() -> None:
-    """Ask for the bot token once and keep it in .env, readable by its owner only."""
+def first_start() -> None:
+    """No token yet: run the guided set-up (it checks the token with Telegram before saving it)."""
     if configured("TELEGRAM_BOT_TOKEN"):
         return
     if not sys.stdin.isatty():
-        sys.exit("TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather in Telegram (/newbot), then put\n"
-                 "TELEGRAM_BOT_TOKEN=... in a .env file here, or run this command in a terminal to be asked.\n"
+        sys.exit("TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather in Telegram (/newbot), then run\n"
+                 "`python3 tasks.py setup` in a terminal (or put TELEGRAM_BOT_TOKEN=... in a .env file here).\n"
                  + DEMO_HINT)
-    print("This bot needs a Telegram bot token. In Telegram, talk to @BotFather, send /newbot,\n"
-          "follow the steps and paste the token it gives you (it is saved in .env, never printed).\n"
-          + DEMO_HINT)
-    token = getpass.getpass("Bot token: ").strip()
-    if not token:
-        sys.exit("No token given; nothing was started.")
-    append_env(f"TELEGRAM_BOT_TOKEN={token}")
+    print("First start: the guided set-up (`aftercare setup`). " + DEMO_HINT + "\n", flush=True)
+    # 0: ready; 1: saved, but the clinic chat or admins are still missing (the bot warns at start-up)
+    if subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "setup"], cwd=ROOT) not in (0, 1) or \
+            not configured("TELEGRAM_BOT_TOKEN"):
+        sys.exit("Not started. `python3 tasks.py run` starts the bot once the set-up has saved a token.")
 
 
 def hand_over(command: list[str]) -> int:
@@ -103,9 +105,12 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "run":
         ensure_venv(None)
-        ask_token()
+        first_start()
         ensure_data_key()
         return hand_over([str(PYTHON), "-m", "bot"])
+    if command == "setup":
+        ensure_venv(None)
+        return subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "setup", *argv[1:]])
     if command == "demo":
         ensure_venv(None)
         return subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "demo", *argv[1:]])

@@ -13,7 +13,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import checkin, clinic, common, control, enrol, privacy, progress, staff
+from bot.handlers import checkin, clinic, common, control, enrol, onboarding, privacy, progress, staff
 from bot.retrying import RetryingRequest
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
@@ -66,6 +66,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     application.bot_data[SERVICES_KEY] = build_services(settings, store, clock)
 
     private = PRIVATE_MESSAGE
+    onboarding.register(application)  # /clinicid and /myid, before the guard, while no clinic chat is set
     application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
     application.add_handler(CommandHandler("start", enrol.start, filters=private))
     application.add_handler(CommandHandler("help", common.help_command, filters=private))

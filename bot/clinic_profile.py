@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from datetime import time
@@ -112,3 +113,47 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         quiet_end=field("reminders", "quiet_end", time),
         sunscreen_start_day=start, sunscreen_end_day=end,
     )
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's, for the characters a clinic's details contain)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_clinic(profile: ClinicProfile) -> str:
+    """The profile as a commented TOML file that :func:`load_clinic` reads back unchanged."""
+    def hhmm(value: time | None) -> str:
+        return _toml_string(value.strftime("%H:%M") if value else "")
+
+    return f"""# The clinic profile, written by `aftercare setup` (run it again to change it, or edit this file).
+# Every field is required; `aftercare doctor` and start-up name any that is missing or malformed.
+
+[clinic]
+name = {_toml_string(profile.name)}
+# The number patients call; shown with every "contact the clinic" result.
+phone = {_toml_string(profile.phone)}
+# What a patient should do when the clinic is closed (shown with urgent advice).
+out_of_hours = {_toml_string(profile.out_of_hours)}
+# The local emergency number, shown first in every emergency message.
+emergency_number = {_toml_string(profile.emergency_number)}
+# IANA zone offered to patients with one tap.
+timezone = {_toml_string(profile.timezone)}
+# Which care plan in schedules/plans/ patients follow.
+plan = {_toml_string(profile.plan)}
+# Days after a care plan ends before the patient's data is erased.
+retention_days = {profile.retention_days}
+
+[reminders]
+# Defaults a patient can accept with one tap or change.
+morning = {hhmm(profile.morning)}
+midday = {hhmm(profile.midday)}
+evening = {hhmm(profile.evening)}
+# Nothing is sent between these local times; a reminder due inside moves to the end.
+quiet_start = {hhmm(profile.quiet_start)}
+quiet_end = {hhmm(profile.quiet_end)}
+
+[sunscreen]
+# Clinics disagree on when sunscreen starts (some say treatment day, some day 1 or 2). 0 is the treatment day.
+start_day = {profile.sunscreen_start_day}
+end_day = {profile.sunscreen_end_day}
+"""

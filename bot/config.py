@@ -20,6 +20,10 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 
+# What @BotFather hands out: the bot's numeric id, a colon, and a secret of letters, digits, _ and -.
+TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
 class ConfigError(ValueError):
     """A missing or malformed setting; the message names the variable (never its secret value)."""
 
@@ -80,6 +84,13 @@ def environment_with_dotenv(environ: Mapping[str, str] | None = None, dotenv: st
     merged = read_dotenv(dotenv)
     merged.update(os.environ if environ is None else environ)
     return merged
+
+
+def origin(name: str, dotenv: str | Path = ".env") -> str:
+    """Where a setting was read from, for error messages: the process environment wins over the .env file."""
+    if os.environ.get(name, "").strip():
+        return f"the environment variable {name}"
+    return f"{name} in {Path(dotenv).resolve()}"
 
 
 def _int(environ: Mapping[str, str], name: str) -> int | None:
@@ -143,7 +154,7 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
     token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if require_token and not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env")
-    if token and (":" not in token or any(c.isspace() for c in token)):
+    if token and not TOKEN_FORMAT.fullmatch(token):
         raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:letters)")
     clinic_file = environ.get("AFTERCARE_CLINIC_FILE", "").strip() or default_clinic_file()
     try:

@@ -77,6 +77,30 @@ def acquire_instance_lock(data_dir: Path) -> InstanceLock:
     return InstanceLock(path, fd)
 
 
+def _user() -> str:
+    try:
+        import pwd
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
+
+
+def data_folder_problem(folder: Path) -> str | None:
+    """Why this user could not keep the database in ``folder`` (created if missing), in one line; else None."""
+    folder = Path(folder)
+    target = folder
+    while not target.exists() and target != target.parent:
+        target = target.parent  # a missing folder is created later: its first existing parent must be writable
+    if target.exists() and not target.is_dir():
+        return f"the data folder {folder} cannot be used: {target} is a file, not a folder (AFTERCARE_DATA_DIR)"
+    blocked = next((p for p in (target, folder / "aftercare.db") if p.exists() and not os.access(p, os.W_OK | (
+        os.X_OK if p.is_dir() else 0))), None)
+    if blocked is None:
+        return None
+    return (f"the data folder {folder} is not writable by the user {_user()} ({blocked} is not): "
+            f"give it to that user (chown -R {_user()} {folder}) or set AFTERCARE_DATA_DIR to a folder it owns")
+
+
 def private_temp(folder: Path, prefix: str) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")  # mkstemp creates 0600
     os.close(fd)

@@ -8,10 +8,11 @@ import os
 import sys
 from urllib.parse import urlparse
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, origin
 from bot.crypto import DataKeyError
-from bot.logs import STARTING, STOPPED, configure_logging, json_wanted, log_event
-from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock
+from bot.logs import NOT_READY, STARTING, STOPPED, configure_logging, json_wanted, log_event
+from bot.readiness import go_live_warnings
+from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock, data_folder_problem
 
 log = logging.getLogger("bot")
 
@@ -44,6 +45,9 @@ def run(environ: dict[str, str]) -> int:
     try:
         json_mode = json_wanted(environ)
         settings = load_settings(environ)
+        unusable = data_folder_problem(settings.data_dir)
+        if unusable:
+            raise ConfigError(unusable)
         prepare_data_dir(settings, explicit=bool(environ.get("AFTERCARE_DATA_DIR", "").strip()))
         if settings.data_key is None:
             raise ConfigError(NO_KEY_HELP)
@@ -51,7 +55,11 @@ def run(environ: dict[str, str]) -> int:
             raise ConfigError("AFTERCARE_WEBHOOK_URL is set but the webhook server is not installed: "
                               "pip install 'python-telegram-bot[webhooks]'")
     except ConfigError as exc:
-        print(NO_TOKEN_HELP if "TELEGRAM_BOT_TOKEN is not set" in str(exc) else f"error: {exc}", file=sys.stderr)
+        print(_explain(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:  # the folder changed under us, or a file in it belongs to someone else
+        print(f"error: the data folder {environ.get('AFTERCARE_DATA_DIR') or 'data'} cannot be used: "
+              f"{exc.strerror or type(exc).__name__}", file=sys.stderr)
         return 2
     configure_logging(json_mode)
     try:
@@ -59,8 +67,33 @@ def run(environ: dict[str, str]) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:
+        print(f"error: the data folder {settings.data_dir} cannot be used: {exc.strerror or type(exc).__name__}",
+              file=sys.stderr)
+        return 2
     with lock:  # held until the process ends; the kernel releases it even on a crash
         return _serve(settings)
+
+
+def _explain(exc: ConfigError) -> str:
+    """The one line (or the token help) for a configuration error; a bad token says where it was read from."""
+    text = str(exc)
+    if "TELEGRAM_BOT_TOKEN is not set" in text:
+        return NO_TOKEN_HELP
+    if text.startswith("TELEGRAM_BOT_TOKEN"):
+        text += (f"; it was read from {origin('TELEGRAM_BOT_TOKEN')}: fix it there, "
+                 "or run `aftercare setup` to check and save a new one")
+    return f"error: {text}"
+
+
+def warn_before_going_live(settings: Settings) -> None:
+    """Say loudly in the log (stderr) what leaves patients unprotected (bot/readiness.py); start anyway."""
+    warnings = go_live_warnings(settings)
+    if warnings:
+        warnings.append("starting anyway; `aftercare doctor --strict` fails until this is fixed")
+    for warning in warnings:  # operator sentences with no patient data: logged as they are
+        text = f"NOT READY FOR PATIENTS: {warning}"
+        log.warning("%s", text, extra={"event": NOT_READY, "fields": {"msg": text}})
 
 
 def _serve(settings: Settings) -> int:
@@ -87,6 +120,7 @@ def _serve(settings: Settings) -> int:
     watchdog = _guard_dispatcher(settings, clock)
     mode = "webhook" if settings.webhook_url else "polling"
     log_event(log, STARTING, mode=mode, plan=settings.clinic.plan)
+    warn_before_going_live(settings)
     try:
         # Both calls install SIGINT/SIGTERM handlers that stop the application: updates stop coming, the
         # dispatcher finishes the sends in flight and records them, jobs end, then they return here.

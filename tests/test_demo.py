@@ -182,7 +182,7 @@ def test_tasks_run_without_token_points_to_botfather_and_the_demo(tmp_path, monk
     monkeypatch.setattr(tasks, "ENV_FILE", tmp_path / ".env")
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(SystemExit) as stopped:
-        tasks.ask_token()
+        tasks.first_start()
     assert "@BotFather" in str(stopped.value.code) and "python3 tasks.py demo" in str(stopped.value.code)
 
 

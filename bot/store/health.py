@@ -120,3 +120,15 @@ def inspect_database(path: Path, sealer) -> tuple[list[str], list[str]]:
         except DataKeyError:
             key_problems.append("the data key does not match this database: start with the key it was written with")
     return pending, key_problems
+
+
+def last_rules_version(path: Path) -> str | None:
+    """The triage rules version of the newest stored verdict (read-only), or None before the first check-in."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'").fetchone():
+            return None
+        row = conn.execute("SELECT rules_version FROM verdicts ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None

@@ -1,12 +1,15 @@
 """`aftercare doctor`: check configuration, clinic profile, care plans, database and token; one line each.
 
-Problems are printed as ``problem: ...`` and passes as ``ok: ...``; the exit
-status is non-zero when there is at least one problem. Nothing here prints
-the token or an exception's message that could contain it (Bot API URLs do).
+Problems are printed as ``problem: ...``, passes as ``ok: ...`` and what would leave
+patients unprotected (bot/readiness.py) as ``warning: ...``; the exit status is
+non-zero when there is at least one problem, or, with ``--strict``, a warning.
+Nothing here prints the token or an exception's message that could contain it
+(Bot API URLs do).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import stat
 import sys
@@ -20,7 +23,7 @@ from bot.config import ConfigError, Settings, load_settings
 
 class _Report:
     def __init__(self, out: TextIO) -> None:
-        self.out, self.problems = out, 0
+        self.out, self.problems, self.warnings = out, 0, 0
 
     def ok(self, text: str) -> None:
         print(f"ok: {text}", file=self.out)
@@ -29,9 +32,28 @@ class _Report:
         self.problems += 1
         print(f"problem: {text}", file=self.out)
 
+    def warning(self, text: str) -> None:
+        self.warnings += 1
+        print(f"warning: {text}", file=self.out)
 
-def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request: BaseRequest | None = None) -> int:
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="aftercare doctor",
+        description="Check the configuration, clinic profile, care plans, data folder, database and token "
+                    "(with Telegram, when a token is set), one line each. Exit 1 on a problem.")
+    parser.add_argument("--strict", action="store_true",
+                        help="also fail on go-live warnings: the example clinic profile's fictional phone "
+                             "number, no clinic chat, no admins (use it before going live)")
+    return parser.parse_args(argv)
+
+
+def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request: BaseRequest | None = None,
+                   argv: list[str] | None = None) -> int:
     """Run every check; returns 0 when all pass, 1 otherwise (``request`` lets tests use the fake API)."""
+    from bot.readiness import go_live_warnings
+
+    strict = _parse(list(argv or [])).strict
     report = _Report(out)
     try:
         settings = load_settings(environ, require_token=False)
@@ -42,12 +64,16 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     report.ok(f"clinic profile {settings.clinic_file}: {settings.clinic.name}, "
               f"data kept {settings.clinic.retention_days} days after a plan ends")
     _check_plans(settings, report)
-    _check_database(settings, report)
+    _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip()))
     if settings.token:
         _check_token(settings, report, request)
     else:
         report.ok("no TELEGRAM_BOT_TOKEN set: token not checked")
-    return 1 if report.problems else 0
+    for warning in go_live_warnings(settings):
+        report.warning(warning)
+    if report.warnings and not strict:
+        print("(not ready for real patients: `aftercare doctor --strict` fails on these warnings)", file=out)
+    return 1 if report.problems or (strict and report.warnings) else 0
 
 
 def _check_plans(settings: Settings, report: _Report) -> None:
@@ -75,9 +101,11 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def _check_database(settings: Settings, report: _Report) -> None:
+def _check_database(settings: Settings, report: _Report, explicit_folder: bool) -> None:
+    from bot.runtime import data_folder_problem
     from bot.store import open_store
     from bot.store.health import database_problems, inspect_database
+    from bot.tools.upgrade import upgrade_notes
 
     folder, path = settings.data_dir, settings.database_path
     try:
@@ -85,8 +113,19 @@ def _check_database(settings: Settings, report: _Report) -> None:
     except Exception as exc:  # noqa: BLE001 - any failure here is a broken migration
         report.problem(f"database: the migrations fail on an empty database ({type(exc).__name__}: {exc})")
         return
+    unusable = data_folder_problem(folder)
+    if unusable:
+        report.problem(f"database: {unusable}")
+        return
     if not folder.is_dir():
-        report.problem(f"database: the data folder {folder} does not exist (AFTERCARE_DATA_DIR)")
+        if explicit_folder:  # as `aftercare run` does: a mistyped folder must not start an empty database
+            report.problem(f"database: the data folder {folder} does not exist; create it (AFTERCARE_DATA_DIR)")
+        else:
+            report.ok(f"database: the data folder {folder} does not exist yet; it is created (owner-only) "
+                      "on first start")
+        if settings.data_key is None:
+            report.problem("database: no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): "
+                           "the bot will not start; create one with `aftercare keygen PATH`")
         return
     if _mode(folder) & 0o077:
         report.problem(f"database: the data folder {folder} is open to others (mode {_mode(folder):o}); "
@@ -104,11 +143,11 @@ def _check_database(settings: Settings, report: _Report) -> None:
     if problems:
         report.problem(f"database: {path}: {problems[0]}")
         return
-    pending, key_problems = inspect_database(path, settings.sealer())
+    _, key_problems = inspect_database(path, settings.sealer())
     for problem in key_problems:
         report.problem(f"database: {problem}")
-    if pending:
-        report.ok(f"database: {len(pending)} migration(s) will be applied at the next start: {', '.join(pending)}")
+    for note in upgrade_notes(settings):
+        report.ok(f"database: {note}")
     if not key_problems:
         report.ok(f"database: {path} is owner-only, intact, and opens with the data key")
 

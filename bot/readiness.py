@@ -1,0 +1,47 @@
+"""Is this configuration safe for real patients? The go-live warnings that start-up, doctor and setup share.
+
+Each warning is one sentence for the clinic's IT that says what goes wrong for patients and how to fix it.
+`aftercare run` prints them loudly at start-up (and logs them), `aftercare doctor` prints them as
+``warning:`` lines and fails on them with ``--strict``, and `aftercare setup` fixes them one by one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.config import Settings
+
+# The example profile's phone number: Ofcom's range for drama (020 7946 0000 to 0999) is never a real line.
+FICTIONAL_PHONE = re.compile(r"^(?:\+?44|0)2079460\d{3}$")
+
+
+def fictional_phone(phone: str) -> bool:
+    """Whether ``phone`` is in the fictional range the example clinic profile uses."""
+    return bool(FICTIONAL_PHONE.match(re.sub(r"[\s()-]", "", phone)))
+
+
+def example_profile_warning(settings: Settings) -> str | None:
+    if not fictional_phone(settings.clinic.phone):
+        return None
+    return (f"the clinic profile {settings.clinic_file} gives patients the fictional phone number "
+            f"{settings.clinic.phone}: run `aftercare setup` (or set AFTERCARE_CLINIC_FILE to your own profile)")
+
+
+def no_clinic_chat_warning(settings: Settings) -> str | None:
+    if settings.clinic_chat_id is not None:
+        return None
+    return ("no clinic chat is set (AFTERCARE_CLINIC_CHAT_ID): alerts about worrying check-ins reach nobody; "
+            "add the bot to the staff group, send /clinicid there, and run `aftercare setup`")
+
+
+def no_admins_warning(settings: Settings) -> str | None:
+    if settings.admin_ids:
+        return None
+    return ("no admins are set (AFTERCARE_ADMIN_IDS): nobody can list open alerts with /flagged; "
+            "each admin sends /myid to the bot, then run `aftercare setup`")
+
+
+def go_live_warnings(settings: Settings) -> list[str]:
+    """What would leave patients unprotected if the bot went live with these settings; empty when ready."""
+    checks = (example_profile_warning, no_clinic_chat_warning, no_admins_warning)
+    return [warning for warning in (check(settings) for check in checks) if warning]

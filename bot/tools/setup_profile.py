@@ -1,0 +1,92 @@
+"""The clinic-profile questions of `aftercare setup`: each answer checked, the current value kept on Enter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import time
+from typing import Callable, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.clinic_profile import ClinicProfile, parse_hhmm
+from bot.readiness import fictional_phone
+
+T = TypeVar("T")
+
+
+def _phone(text: str) -> str:
+    if len(re.sub(r"\D", "", text)) < 6:
+        raise ValueError("a phone number needs at least 6 digits")
+    if fictional_phone(text):
+        raise ValueError("that is the example's fictional number; give the clinic's real one")
+    return text
+
+
+def _emergency(text: str) -> str:
+    if not re.fullmatch(r"\d{2,6}", text):
+        raise ValueError("the emergency number is 2 to 6 digits, such as 112, 911 or 999")
+    return text
+
+
+def _zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a known time zone; use an IANA name such as Europe/London") from None
+    return text
+
+
+def _text(text: str) -> str:
+    if not text:
+        raise ValueError("this cannot be empty")
+    return text
+
+
+def _times(text: str) -> tuple[time, time, time]:
+    parts = text.replace(",", " ").split()
+    if len(parts) != 3:
+        raise ValueError("give three times: morning, midday and evening, such as 08:00 13:00 21:00")
+    morning, midday, evening = (parse_hhmm(part) for part in parts)
+    if not morning < midday < evening:
+        raise ValueError("the times must be in order: morning, midday, evening")
+    return morning, midday, evening
+
+
+def _quiet(text: str) -> tuple[time, time]:
+    start, sep, end = text.replace(" ", "").partition("-")
+    if not sep:
+        raise ValueError("give a start and an end, such as 22:00-07:00")
+    return parse_hhmm(start), parse_hhmm(end)
+
+
+def _ask(console, question: str, default: str | None, parse: Callable[[str], T]) -> T:
+    """Ask until ``parse`` accepts the answer (Enter takes ``default``)."""
+    while True:
+        try:
+            return parse(console.ask(f"   {question}", default))
+        except ValueError as exc:
+            console.say(f"   {exc}")
+
+
+def _hhmm(value: time | None) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def ask_profile(console, current: ClinicProfile) -> ClinicProfile:
+    """The clinic's name, phone, out-of-hours route, emergency number, zone, reminder times and quiet hours.
+
+    The example profile's name and fictional phone are never offered as defaults."""
+    example = fictional_phone(current.phone)
+    name = _ask(console, "Clinic name, as patients know it", None if example else current.name, _text)
+    phone = _ask(console, "Phone number patients call", None if example else current.phone, _phone)
+    out_of_hours = _ask(console, "When the clinic is closed, patients should", current.out_of_hours, _text)
+    emergency = _ask(console, "Emergency number", current.emergency_number, _emergency)
+    zone = _ask(console, "Time zone (IANA name)", current.timezone, _zone)
+    morning, midday, evening = _ask(console, "Reminder times: morning, midday, evening",
+                                    f"{_hhmm(current.morning)} {_hhmm(current.midday)} {_hhmm(current.evening)}",
+                                    _times)
+    quiet_start, quiet_end = _ask(console, "Quiet hours, nothing is sent (start-end)",
+                                  f"{_hhmm(current.quiet_start)}-{_hhmm(current.quiet_end)}", _quiet)
+    return replace(current, name=name, phone=phone, out_of_hours=out_of_hours, emergency_number=emergency,
+                   timezone=zone, morning=morning, midday=midday, evening=evening,
+                   quiet_start=quiet_start, quiet_end=quiet_end)

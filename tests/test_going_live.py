@@ -1,0 +1,178 @@
+"""Going live safely: the go-live warnings at start-up and in `aftercare doctor`, every command's --help,
+one clear line for an unusable data folder, and where a malformed token came from."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from bot.clinic_profile import default_clinic_file
+from bot.crypto import write_key_file
+from bot.readiness import fictional_phone
+from bot.tools import cli
+from bot.tools.doctor import doctor_command
+from tests.conftest import DATA_KEY
+from tests.doubles.bot_api_server import FakeBotServer
+from tests.test_process import ROOT, BotProcess, bot_env, polling
+
+READY = {"AFTERCARE_CLINIC_CHAT_ID": "-1001234567890", "AFTERCARE_ADMIN_IDS": "4242"}
+
+
+def own_profile(folder: Path) -> str:
+    """A clinic profile like the example's, with a real-looking phone number; returns its path."""
+    text = Path(default_clinic_file()).read_text(encoding="utf-8").replace("+44 20 7946 0000", "+44 161 496 1234")
+    path = folder / "clinic.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def doctor(environ: dict[str, str], *argv: str) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    code = doctor_command({"AFTERCARE_DATA_KEY": DATA_KEY, **environ}, out=out, argv=list(argv))
+    return code, out.getvalue().splitlines()
+
+
+def warnings(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("warning:")]
+
+
+@pytest.mark.parametrize("phone, fictional", [("+44 20 7946 0000", True), ("020 7946 0123", True),
+                                              ("+44 (0)20 7946-0999", False), ("+44 161 496 1234", False)])
+def test_fictional_phone_numbers(phone, fictional):
+    """The example profile's drama-range number is recognised, however it is written; real ones are not."""
+    assert fictional_phone(phone) is fictional
+
+
+def test_doctor_warns_about_example_profile_no_clinic_chat_and_no_admins(tmp_path):
+    """With the shipped defaults the doctor passes but warns three times, and --strict fails on them."""
+    os.chmod(tmp_path, 0o700)
+    environ = {"AFTERCARE_DATA_DIR": str(tmp_path)}
+    code, lines = doctor(environ)
+    found = warnings(lines)
+    assert code == 0 and len(found) == 3, lines
+    assert "+44 20 7946 0000" in found[0] and "AFTERCARE_CLINIC_CHAT_ID" in found[1] and "/clinicid" in found[1]
+    assert "AFTERCARE_ADMIN_IDS" in found[2] and "/myid" in found[2]
+    assert doctor(environ, "--strict")[0] == 1
+
+
+def test_doctor_strict_passes_once_the_clinic_is_set_up(tmp_path):
+    """An own profile, a clinic chat and an admin: no warnings, and --strict passes."""
+    os.chmod(tmp_path, 0o700)
+    environ = {"AFTERCARE_DATA_DIR": str(tmp_path / "data"), "AFTERCARE_CLINIC_FILE": own_profile(tmp_path), **READY}
+    code, lines = doctor(environ, "--strict")
+    assert code == 1 and "does not exist; create it" in "\n".join(lines)  # a named folder must exist, as for run
+    (tmp_path / "data").mkdir(mode=0o700)
+    code, lines = doctor(environ, "--strict")
+    assert code == 0 and warnings(lines) == [], lines
+
+
+def test_doctor_is_fine_with_the_default_data_folder_missing(tmp_path, monkeypatch):
+    """`./data` not existing yet is fine: `aftercare run` creates it."""
+    monkeypatch.chdir(tmp_path)
+    code, lines = doctor({})
+    assert code == 0 and any("does not exist yet; it is created (owner-only) on first start" in l for l in lines)
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
+def test_every_command_prints_its_help(command, capsys, tmp_path, monkeypatch):
+    """`aftercare COMMAND --help` prints that command's usage and exits 0, without doing anything."""
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = cli.main([command, "--help"])
+    except SystemExit as stop:  # argparse's own --help exits
+        code = stop.code
+    assert code == 0
+    assert capsys.readouterr().out.startswith(f"usage: aftercare {command}")
+    assert list(tmp_path.iterdir()) == []  # nothing was created: the command did not run
+
+
+def test_no_command_prints_the_commands_and_how_to_start(capsys):
+    """`aftercare` alone lists every command, says how to start, and exits 2 (as the README says)."""
+    assert cli.main([]) == 2
+    out = capsys.readouterr().out
+    assert all(name in out for name in cli.COMMANDS)
+    assert "aftercare setup" in out and "aftercare run" in out and "python3 tasks.py run" in out
+    assert cli.main(["--help"]) == 0
+    assert cli.main(["nonsense"]) == 2
+
+
+def other_user_run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``python -m bot.tools.cli ARGS`` as a user who may not write the data folder (nobody, when root)."""
+    user = 65534 if os.geteuid() == 0 else None
+    return subprocess.run([sys.executable, "-m", "bot.tools.cli", *args], env=env, cwd=cwd, user=user,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def unwritable():
+    """A data folder its user cannot write (read-only for its owner; owned by root when tests run as root)."""
+    base = Path(tempfile.mkdtemp(prefix="aftercare-ro-"))
+    os.chmod(base, 0o755)
+    data = base / "data"
+    data.mkdir()
+    os.chmod(data, 0o555)
+    key = base / "data.key"
+    write_key_file(key)
+    os.chmod(key, 0o644)  # the other user must read the key, or the key would be the first complaint
+    yield base
+    os.chmod(data, 0o755)
+    shutil.rmtree(base)
+
+
+def test_an_unwritable_data_folder_is_one_clear_line(unwritable):
+    """doctor and run both name the folder and the user in one line: no traceback."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "HOME": str(unwritable),
+           "MPLCONFIGDIR": str(unwritable), "AFTERCARE_DATA_DIR": str(unwritable / "data"),
+           "AFTERCARE_DATA_KEY_FILE": str(unwritable / "data.key"), "AFTERCARE_LOG_FORMAT": "json",
+           "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9/bot"}
+    checked = other_user_run(["doctor"], env, unwritable)
+    problems = [line for line in checked.stdout.splitlines() if line.startswith("problem:")]
+    assert checked.returncode == 1 and "Traceback" not in checked.stdout + checked.stderr
+    assert any("is not writable by the user" in line and str(unwritable / "data") in line for line in problems)
+    started = other_user_run(["run"], env, unwritable)
+    assert started.returncode == 2 and started.stdout == "", started.stderr
+    assert started.stderr.count("\n") == 1 and "is not writable by the user" in started.stderr, started.stderr
+
+
+def test_a_malformed_token_says_where_it_came_from(tmp_path):
+    """A token that is not digits:letters stops start-up with a line naming the .env file it was read from."""
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=pasted the wrong thing\n", encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "AFTERCARE_LOG_FORMAT": "json"}
+    result = subprocess.run([sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "does not look like a bot token" in result.stderr
+    assert f"read from TELEGRAM_BOT_TOKEN in {(tmp_path / '.env').resolve()}" in result.stderr
+    assert "pasted the wrong thing" not in result.stderr  # never the value itself
+
+
+@pytest.mark.parametrize("ready", [False, True])
+def test_start_up_warns_loudly_until_the_clinic_is_set_up(tmp_path, ready):
+    """Start-up logs a not_ready warning for the fictional phone, the missing clinic chat and the missing
+    admins (and starts anyway); with all three set, none."""
+    (tmp_path / "data").mkdir()
+    write_key_file(tmp_path / "data.key")
+    extra = {"AFTERCARE_CLINIC_FILE": own_profile(tmp_path), **READY} if ready else {}
+    with FakeBotServer() as server:
+        process = BotProcess(tmp_path, {**bot_env(tmp_path, server), "TELEGRAM_BOT_TOKEN": server.token, **extra})
+        try:
+            polling(server, process)
+        finally:
+            assert process.terminate() == 0
+    entries = [json.loads(line) for line in process.output().splitlines() if line.strip()]
+    loud = [e["msg"] for e in entries if e["event"] == "not_ready"]
+    if ready:
+        assert loud == []
+    else:
+        assert len(loud) == 4 and all(m.startswith("NOT READY FOR PATIENTS") for m in loud)
+        assert "+44 20 7946 0000" in loud[0] and "AFTERCARE_CLINIC_CHAT_ID" in loud[1]
+        assert "AFTERCARE_ADMIN_IDS" in loud[2] and "starting anyway" in loud[3]

@@ -1,0 +1,179 @@
+"""`aftercare setup` driven end to end by a scripted operator against the fake Bot API over HTTP, and the
+running bot's /clinicid and /myid, answered only while no clinic chat is configured."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import segno
+
+from bot.clinic_profile import load_clinic
+from bot.config import environment_with_dotenv, read_dotenv
+from bot.tools.poster import ERROR_LEVEL
+from bot.tools.setup import Console, setup_command
+from tests.conftest import make_settings, open_phone
+from tests.doubles.bot_api_server import FakeBotServer
+
+GROUP, ADMIN, OTHER_ADMIN, PATIENT = -1005550001, 4242, 4343, 1001
+WRONG_TOKEN = "123456:WRONG-token_abcdefghijklmnopqrstu"
+
+
+class Operator:
+    """The person at the terminal: answers in order; a callable answer first does something in Telegram."""
+
+    def __init__(self, answers: list) -> None:
+        self.answers, self.prompts = list(answers), []
+
+    def __call__(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        assert self.answers, f"an unexpected question: {prompt}"
+        answer = self.answers.pop(0)
+        return answer() if callable(answer) else answer
+
+
+def run_setup(server: FakeBotServer, answers: list) -> tuple[int, str, Operator]:
+    operator, out = Operator(answers), io.StringIO()
+    environ = environment_with_dotenv({"TELEGRAM_API_URL": server.url})  # as `aftercare` reads it: .env below
+    code = setup_command(environ, [], Console(ask=operator, out=out))
+    assert operator.answers == [], f"questions not asked: {operator.answers}"
+    return code, out.getvalue(), operator
+
+
+def qr_matrix_in(png: Path, size: int) -> list[list[int]]:
+    """Read the QR code's modules back from the poster's pixels (found by its top-left finder pattern)."""
+    import matplotlib.image
+    dark = matplotlib.image.imread(png)[:, :, :3].mean(axis=2) < 0.5
+    for y, row in enumerate(dark):
+        runs, x = [], 0
+        while x < len(row):  # (value, start, length) of each run of equal pixels
+            end = x
+            while end < len(row) and row[end] == row[x]:
+                end += 1
+            runs.append((bool(row[x]), x, end - x))
+            x = end
+        for i in range(len(runs) - 4):  # dark:light:dark:light:dark = 1:1:3:1:1, the finder's middle rows
+            window = runs[i:i + 5]
+            unit = window[0][2]
+            if window[0][0] and unit >= 3 and [r[2] for r in window] == [unit, unit, 3 * unit, unit, unit]:
+                top, left = y - 2 * unit, window[0][1]
+                return [[int(dark[top + r * unit + unit // 2, left + c * unit + unit // 2]) for c in range(size)]
+                        for r in range(size)]
+    raise AssertionError("no QR finder pattern in the poster")
+
+
+@pytest.fixture
+def server():
+    with FakeBotServer() as fake:
+        yield fake
+
+
+def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
+    """From nothing: the token is checked before it is saved, the profile written, the staff chat and the
+    admins found by /clinicid and /myid (answered in their chats), and a QR poster of the patient link made."""
+    monkeypatch.chdir(tmp_path)
+
+    def clinicid_sent():
+        server.send(GROUP, "/clinicid@aftercare_test_bot", chat_type="group", user_id=ADMIN, first_name="Mo")
+        server.send(PATIENT, "/start")  # a patient who found the bot early: left for the bot to answer
+        return ""
+
+    def myid_sent():
+        server.send(ADMIN, "/myid", first_name="Mo")
+        server.send(GROUP, "/myid", chat_type="group", user_id=OTHER_ADMIN, first_name="Lu")
+        return ""
+
+    code, out, operator = run_setup(server, [
+        "not a token", WRONG_TOKEN, server.token,                              # 1. token
+        "Harbour Skin Clinic", "+44 20 7946 0000", "+353 1 555 0142", "",      # 2. name, phone (x2), out of hours
+        "112", "Mars/Olympus", "Europe/Dublin", "", "21:30-07:30",             #    emergency, zone (x2), times, quiet
+        "", clinicid_sent, "",                                                 # 3. Enter too early, then sent; yes
+        myid_sent, "y",                                                        # 4. admins; yes
+    ])
+    assert code == 0, out
+    assert "does not look like a bot token" in out and "Telegram rejected this token" in out
+    assert "fictional number" in out and "not a known time zone" in out
+    assert server.token not in out and WRONG_TOKEN not in out
+    assert [p for m, p in server.calls() if m == "getMe"]  # the token was checked with Telegram
+
+    env = read_dotenv(tmp_path / ".env")
+    assert env["TELEGRAM_BOT_TOKEN"] == server.token  # only the accepted token was ever saved
+    assert env["AFTERCARE_CLINIC_CHAT_ID"] == str(GROUP) and env["AFTERCARE_ADMIN_IDS"] == f"{ADMIN},{OTHER_ADMIN}"
+    assert stat.S_IMODE(os.stat(tmp_path / ".env").st_mode) == 0o600
+    assert (tmp_path / env["AFTERCARE_DATA_KEY_FILE"]).exists()
+    clinic = load_clinic(tmp_path / env["AFTERCARE_CLINIC_FILE"])
+    assert (clinic.name, clinic.phone, clinic.emergency_number, clinic.timezone) == \
+        ("Harbour Skin Clinic", "+353 1 555 0142", "112", "Europe/Dublin")
+    assert (str(clinic.quiet_start), str(clinic.quiet_end), str(clinic.morning)) == ("21:30:00", "07:30:00", "08:00:00")
+
+    assert f"The id of this chat is {GROUP}" in server.texts(GROUP)[0]
+    assert f"Your Telegram user id is {ADMIN}" in server.texts(ADMIN)[0]
+    assert f"Your Telegram user id is {OTHER_ADMIN}" in server.texts(GROUP)[1]
+    assert server.texts(PATIENT) == [] and server.pending_updates() == 3  # the patient's /start still waits
+
+    link = "https://t.me/aftercare_test_bot?start=microneedling"
+    assert link in out
+    png, pdf = tmp_path / "aftercare-poster.png", tmp_path / "aftercare-poster.pdf"
+    expected = segno.make_qr(link, error=ERROR_LEVEL)
+    assert qr_matrix_in(png, len(expected.matrix)) == [list(row) for row in expected.matrix]
+    assert expected.designator.endswith("-M") and segno.make(link, error="m", micro=False).matrix == expected.matrix
+    assert b"Harbour Skin Clinic" in png.read_bytes() and pdf.read_bytes().startswith(b"%PDF")
+    assert b"Harbour Skin Clinic" in pdf.read_bytes()
+
+
+def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
+    """Re-running setup with every answer Enter keeps the token, profile, chat and admins as they were."""
+    monkeypatch.chdir(tmp_path)
+    first = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", "", "", "", "", "",
+                               str(GROUP), str(ADMIN)])
+    assert first[0] == 0, first[1]
+    before = ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text())
+    code, out, operator = run_setup(server, ["", "", "", "", "", "", "", "", ""])
+    assert code == 0, out
+    assert ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text()) == before
+    assert not any("Paste the token" in prompt for prompt in operator.prompts)
+
+
+def test_setup_without_a_token_saves_nothing(server, tmp_path, monkeypatch):
+    """No token given: setup stops, writes no .env, and says how to come back."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_setup(server, [""])
+    assert code == 3 and "No token" in out and not (tmp_path / ".env").exists()
+
+
+@pytest.mark.parametrize("configured", [False, True])
+async def test_clinicid_and_myid_only_while_no_clinic_chat_is_set(tmp_path, store, clock, configured):
+    """The running bot answers /clinicid in any group and /myid anywhere until a clinic chat is configured;
+    afterwards other groups get the usual refusal and /myid is an unknown command."""
+    settings = make_settings(tmp_path, **({"AFTERCARE_CLINIC_CHAT_ID": str(GROUP)} if configured else {}))
+    phone = await open_phone(settings, store, clock)
+    try:
+        other_group = GROUP - 1
+        in_group = await phone.send(other_group, "/clinicid", chat_type="group", user_id=ADMIN)
+        mine = await phone.send(ADMIN, "/myid")
+        in_private = await phone.send(PATIENT, "/clinicid")
+    finally:
+        await phone.app.shutdown()
+    texts = [m.text for m in in_group + mine + in_private]
+    if configured:
+        assert "The id of this chat" not in " ".join(texts) and "Your Telegram user id" not in " ".join(texts)
+        assert "private chat" in in_group[0].text and "command" in mine[0].text.lower()
+    else:
+        assert f"The id of this chat is {other_group}" in in_group[0].text
+        assert f"Your Telegram user id is {ADMIN}" in mine[0].text
+        assert "Send /clinicid in the staff group" in in_private[0].text
+    assert store.patient(ADMIN) is None  # nothing is stored for either
+
+
+def test_setup_replaces_a_malformed_saved_token(server, tmp_path, monkeypatch):
+    """A malformed token in .env is named and replaced by a checked one (it does not stop setup)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=oops pasted twice\n", encoding="utf-8")
+    code, out, _ = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", "", "", "", "", "",
+                                      "skip", "skip"])
+    assert code == 1 and "does not look like a bot token" in out and "oops" not in out
+    assert read_dotenv(tmp_path / ".env")["TELEGRAM_BOT_TOKEN"] == server.token
+    assert "no clinic chat is set" in out and "no admins are set" in out  # what is still missing is named
