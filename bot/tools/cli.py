@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return keygen_command(rest)
     if command == "triage":
         from bot.tools.triage import triage_command
-        return triage_command(rest)
+        return triage_command(rest, out=sys.stdout, err=sys.stderr)  # the streams of now, not of import time
     if command == "demo":
         from bot.tools.demo import demo_command
         return demo_command(rest, environ=environ)
@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return preview_command(rest, clinic.timing(), clinic.protocol, contact=clinic.contact_values())
+    return preview_command(rest, clinic.timing(), clinic.protocol, out=sys.stdout, err=sys.stderr,
+                           contact=clinic.contact_values())
 
 
 if __name__ == "__main__":
