@@ -47,6 +47,7 @@ class Settings:
     webhook_port: int = 8443
     # The data key that seals what patients type (bot/crypto.py); None only for tools that need no key.
     data_key: str | None = field(default=None, repr=False)
+    data_key_file: Path | None = None  # where the key was read from, so no tool ever writes over it
 
     def sealer(self) -> Sealer | None:
         return Sealer(self.data_key) if self.data_key else None
@@ -180,4 +181,6 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
         admin_ids=_admin_ids(environ),
         **_webhook(environ),
         data_key=data_key,
+        data_key_file=Path(environ["AFTERCARE_DATA_KEY_FILE"].strip())
+        if environ.get("AFTERCARE_DATA_KEY_FILE", "").strip() else None,
     )

@@ -15,10 +15,9 @@ import pytest
 from bot.runtime import (TICK_NAME, AlreadyRunning, OpsError, Watchdog, acquire_instance_lock, read_tick, record_tick,
                          watchdog_check)
 from bot.serve import prepare_data_dir
-from bot.tools.backup import backup, restore
 from bot.tools.health import healthcheck, healthcheck_command
 from bot.store import open_store
-from bot.store.health import HealthProbe, database_problems
+from bot.store.health import HealthProbe
 from bot.store.records import iso
 from tests.conftest import DATA_KEY, START, TOKEN
 
@@ -90,16 +89,15 @@ def test_in_memory_store_still_opens():
 
 
 def test_data_folder_is_0700_and_every_file_in_it_0600(tmp_path, settings, store):
-    """Database, WAL, lock, tick and backups are owner-only and the folder is 0700."""
+    """Database, WAL, lock and tick are owner-only and the folder is 0700."""
     prepare_data_dir(settings, explicit=True)
     add_patient(store)
     lock = acquire_instance_lock(settings.data_dir)
     record_tick(settings.data_dir, START)
-    backup(settings, settings.data_dir / "copy.db")
     lock.release()
     assert mode(settings.data_dir) == 0o700
     files = [p for p in settings.data_dir.iterdir() if p.is_file()]
-    assert {p.name for p in files} >= {"aftercare.db", "aftercare.db-wal", "aftercare.lock", TICK_NAME, "copy.db"}
+    assert {p.name for p in files} >= {"aftercare.db", "aftercare.db-wal", "aftercare.lock", TICK_NAME}
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
 
 
@@ -111,62 +109,6 @@ def test_a_configured_data_folder_that_is_missing_stops_start_up(tmp_path):
     with pytest.raises(ConfigError, match="AFTERCARE_DATA_DIR"):
         prepare_data_dir(settings, explicit=True)
     assert not (tmp_path / "missing").exists()
-
-
-# ---- backup and restore --------------------------------------------------------------------------
-def test_backup_and_restore_round_trip(tmp_path, settings, store):
-    """A backup verifies and is 0600; restoring it brings the data back and keeps the previous file as .bak."""
-    add_patient(store, 1001)
-    target = tmp_path / "backups"
-    target.mkdir()
-    written = backup(settings, target, now=START)
-    assert written.name == "aftercare-20261123T090000Z.db" and mode(written) == 0o600
-    assert database_problems(written) == []
-    assert not Path(str(written) + "-wal").exists()  # one self-contained file
-    store.db.execute("DELETE FROM patients")
-    add_patient(store, 2002)
-    store.close()
-
-    kept = restore(settings, written)
-
-    reopened = open_store(settings.database_path)
-    assert [r[0] for r in reopened.db.execute("SELECT chat_id FROM patients")] == [1001]
-    reopened.close()
-    assert kept is not None and mode(kept) == 0o600
-    old = sqlite3.connect(kept)
-    assert [r[0] for r in old.execute("SELECT chat_id FROM patients")] == [2002]
-    old.close()
-
-
-def test_restore_is_refused_while_the_bot_runs(settings, store, tmp_path):
-    """With the instance lock held by the bot, restore refuses and leaves the database alone."""
-    add_patient(store)
-    copy = backup(settings, tmp_path / "b.db")
-    with acquire_instance_lock(settings.data_dir):
-        with pytest.raises(OpsError, match="while the bot is running"):
-            restore(settings, copy)
-    assert not settings.database_path.with_name("aftercare.db.bak").exists()
-
-
-@pytest.mark.parametrize("content", ["sqlite-other-app", "text"])
-def test_restore_refuses_a_file_that_is_not_an_aftercare_database(settings, store, tmp_path, content):
-    """Another application's SQLite file, or not SQLite at all, is refused before anything is replaced."""
-    add_patient(store)
-    store.close()
-    other = tmp_path / "other.db"
-    if content == "text":
-        other.write_text("not a database at all, just some text " * 50)
-    else:
-        conn = sqlite3.connect(other)
-        conn.execute("CREATE TABLE notes (body TEXT)")
-        conn.commit()
-        conn.close()
-    with pytest.raises(OpsError, match="was not restored"):
-        restore(settings, other)
-    reopened = open_store(settings.database_path)
-    assert reopened.db.execute("SELECT count(*) FROM patients").fetchone()[0] == 1
-    reopened.close()
-    assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".aftercare-")]
 
 
 # ---- health --------------------------------------------------------------------------------------

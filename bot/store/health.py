@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -46,15 +47,21 @@ class HealthStore:
         return True
 
 
-# ---- whole-file operations for backup, restore and the health check (bot/ops.py orchestrates) ------
+# ---- whole-file operations for backup, restore and the health check (bot/tools/backup.py orchestrates) --
 AFTERCARE_TABLES = ("_sqlite_migrations", "patients", "deliveries")
+
+
+def sqlite_uri(path: Path, mode: str) -> str:
+    """An SQLite URI for ``path``: every character that means something in a URI (``#``, ``?``, ``%``)
+    is percent-encoded, so ``a#b.db`` opens ``a#b.db`` and never ``a``."""
+    return f"file:{quote(str(Path(path).absolute()), safe='/')}?mode={mode}"
 
 
 class HealthProbe(HealthStore):
     """A separate connection for `aftercare healthcheck`; never creates the file, never migrates."""
 
     def __init__(self, path: Path, timeout_s: float = 10) -> None:
-        self.db = Database(sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s))
+        self.db = Database(sqlite3.connect(sqlite_uri(path, "rw"), uri=True, timeout=timeout_s))
 
     def close(self) -> None:
         self.db.close()
@@ -67,7 +74,7 @@ def copy_database(source: Path, target: Path, source_read_only: bool = False) ->
     the rollback journal, so it is one self-contained file with no -wal beside it.
     """
     mode = "ro" if source_read_only else "rw"  # never "rwc": a mistyped path must not create a database
-    src = sqlite3.connect(f"file:{source}?mode={mode}", uri=True, timeout=10)
+    src = sqlite3.connect(sqlite_uri(source, mode), uri=True, timeout=10)
     dst = sqlite3.connect(str(target))
     try:
         src.backup(dst)
@@ -80,7 +87,7 @@ def copy_database(source: Path, target: Path, source_read_only: bool = False) ->
 def database_problems(path: Path) -> list[str]:
     """Why ``path`` cannot serve as the bot's database: not SQLite, damaged, or not an aftercare database."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
     except sqlite3.Error as exc:
         return [f"cannot open: {exc}"]
     try:
@@ -98,12 +105,42 @@ def database_problems(path: Path) -> list[str]:
     return []
 
 
+def restore_problems(path: Path, sealer) -> list[str]:
+    """Why the aftercare database at ``path`` cannot replace the bot's: sealed with another data key (or
+    with none we can check), or written by a newer version of the bot than this one."""
+    from bot.crypto import CHECK_VALUE, DataKeyError
+    from bot.store.migrations import migrations
+
+    if sealer is None:
+        return ["no data key is set (AFTERCARE_DATA_KEY_FILE): a backup is only restored once it is known to "
+                "open with the key the bot will run with"]
+    conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+    try:
+        known = {m.name for m in migrations.pending(Database(memory=True))}
+        newer = [m.name for m in migrations.applied(Database(conn)) if m.name not in known]
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone() if has_meta else None
+    finally:
+        conn.close()
+    if newer:
+        return [f"it was written by a newer version of the bot (migrations {', '.join(newer)}): upgrade first"]
+    if row is None:
+        return ["it holds no data key check, so it cannot be shown to open with the configured data key"]
+    try:
+        if sealer.open(row[0]) == CHECK_VALUE:
+            return []
+    except DataKeyError:
+        pass
+    return ["it was sealed with another data key than the configured one (AFTERCARE_DATA_KEY_FILE); "
+            "its patients' answers could not be read"]
+
+
 def inspect_database(path: Path, sealer) -> tuple[list[str], list[str]]:
     """A read-only look for `aftercare doctor`: (migrations still to apply, problems with the data key)."""
     from bot.crypto import CHECK_VALUE, DataKeyError
     from bot.store.migrations import migrations
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
     try:
         pending = [m.name for m in migrations.pending(Database(conn))]
         has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()

@@ -1,6 +1,13 @@
 """``aftercare backup`` and ``aftercare restore``: consistent, verified, owner-only copies of the database.
 
-Backups use SQLite's online backup API, so they are consistent while the bot runs.
+Backups use SQLite's online backup API, so they are consistent while the bot runs; that is the normal
+case (a nightly cron job), so ``backup`` never takes the instance lock and needs no token. Both commands
+refuse the ordinary mistakes before they touch anything:
+
+- ``backup`` writes only a new file, or over an existing aftercare backup with ``--force``; never inside
+  the data folder, onto a ``-wal``/``-shm``/``-journal`` or lock file, the data key or ``.env``.
+- ``restore`` replaces the database only with an aftercare database sealed with the configured data key,
+  only while the bot is stopped, and keeps a timestamped copy of what it replaced.
 """
 
 from __future__ import annotations
@@ -11,41 +18,91 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.config import Settings
-from bot.runtime import AlreadyRunning, OpsError, acquire_instance_lock, private_temp
-from bot.store.health import copy_database, database_problems
+from bot.runtime import LOCK_NAME, AlreadyRunning, OpsError, acquire_instance_lock, private_temp
+from bot.store.health import copy_database, database_problems, restore_problems
 from bot.tools.common import run_tool
 
+# Files SQLite or the bot keep beside a database: writing over one corrupts or unlocks the live data.
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 
-def backup(settings: Settings, path: str | Path, now: datetime | None = None) -> Path:
+
+def _stamp(now: datetime | None) -> str:
+    return (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    folder = folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def backup_target_problem(settings: Settings, target: Path, force: bool) -> str | None:
+    """Why ``target`` must not receive a backup, or None when it may."""
+    resolved = target.resolve()  # symlinks followed: a link into the data folder is the data folder
+    name = resolved.name
+    if _inside(resolved, settings.data_dir):
+        return (f"{target} is inside the data folder {settings.data_dir}: keep backups elsewhere, so a backup "
+                "never lands beside (or on) the live files")
+    if name.endswith(SIDE_FILE_SUFFIXES):
+        return f"{target} is named like SQLite's {name.rsplit('-', 1)[1]} file of a database: choose a .db name"
+    if name == LOCK_NAME or name.endswith(".lock"):
+        return f"{target} is named like a lock file: choose a .db name"
+    if name == ".env" or name.startswith(".env."):
+        return f"{target} is a settings file (.env): choose a .db name"
+    if settings.data_key_file is not None and resolved == settings.data_key_file.resolve():
+        return f"{target} is the data key file (AFTERCARE_DATA_KEY_FILE)"
+    if not resolved.exists():
+        return None
+    if not resolved.is_file():
+        return f"{target} exists and is not a regular file"
+    if database_problems(resolved):
+        return f"{target} exists and is not an aftercare backup: refusing to write over it"
+    if any(Path(str(resolved) + suffix).exists() for suffix in SIDE_FILE_SUFFIXES[:2]):
+        return f"{target} is a database in use (it has a -wal or -shm file beside it)"
+    if not force:
+        return f"{target} already exists: pass --force to replace that older backup"
+    return None
+
+
+def backup(settings: Settings, path: str | Path, now: datetime | None = None, force: bool = False) -> Path:
     """Write a consistent, checked, owner-only copy of the database to ``path`` (a folder: a dated file in it)."""
     source, target = settings.database_path, Path(path)
     if not source.is_file():
         raise OpsError(f"there is no database at {source} to back up")
     if target.is_dir():
-        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
-        target = target / f"aftercare-{stamp}.db"
-    if target.exists() and target.resolve() == source.resolve():
-        raise OpsError("the backup path is the database itself; choose another file")
+        target = target / f"aftercare-{_stamp(now)}.db"
+    problem = backup_target_problem(settings, target, force)
+    if problem:
+        raise OpsError(f"nothing written: {problem}")
     if not target.parent.is_dir():
         raise OpsError(f"the folder {target.parent} does not exist")
-    temp = private_temp(target.parent, ".aftercare-backup-")
+    temp = private_temp(target.resolve().parent, ".aftercare-backup-")
     try:
         copy_database(source, temp)
         problems = database_problems(temp)
         if problems:
             raise OpsError(f"the backup did not verify: {'; '.join(problems)}")
         os.chmod(temp, 0o600)
-        os.replace(temp, target)
+        os.replace(temp, target.resolve())
     finally:
         temp.unlink(missing_ok=True)
     return target
 
 
-def restore(settings: Settings, path: str | Path) -> Path | None:
+def _kept_name(database: Path, now: datetime | None) -> Path:
+    """A new name for the replaced database: aftercare.db.20261123T090000Z.bak (-2, -3 ... on a clash)."""
+    base = f"{database.name}.{_stamp(now)}"
+    kept, number = database.with_name(f"{base}.bak"), 1
+    while kept.exists():
+        number += 1
+        kept = database.with_name(f"{base}-{number}.bak")
+    return kept
+
+
+def restore(settings: Settings, path: str | Path, now: datetime | None = None) -> Path | None:
     """Replace the database with the backup at ``path`` once it verifies; returns the kept previous file.
 
     Refuses while the bot runs (it holds the lock, and this holds it too while replacing, so the bot
-    cannot start half-way). The previous database is kept as ``aftercare.db.bak`` (0600).
+    cannot start half-way). The previous database is kept as ``aftercare.db.<UTC stamp>.bak`` (0600).
     """
     source, database = Path(path), settings.database_path
     if not source.is_file():
@@ -63,16 +120,16 @@ def restore(settings: Settings, path: str | Path) -> Path | None:
                 copy_database(source, candidate, source_read_only=True)
             except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
                 raise OpsError(f"{source} was not restored: cannot read it as SQLite ({exc})") from None
-            problems = database_problems(candidate)
+            problems = database_problems(candidate) or restore_problems(candidate, settings.sealer())
             if problems:
                 raise OpsError(f"{source} was not restored: {'; '.join(problems)}")
             kept = None
             if database.exists():
-                kept = database.with_name(database.name + ".bak")
+                kept = _kept_name(database, now)
                 previous = private_temp(settings.data_dir, ".aftercare-previous-")
                 copy_database(database, previous)  # includes what is still in the -wal
+                os.chmod(previous, 0o600)
                 os.replace(previous, kept)
-                os.chmod(kept, 0o600)
                 for suffix in ("-wal", "-shm"):  # the old WAL belongs to the old file: never replay it
                     database.with_name(database.name + suffix).unlink(missing_ok=True)
             os.replace(candidate, database)
@@ -83,22 +140,24 @@ def restore(settings: Settings, path: str | Path) -> Path | None:
 
 
 def backup_command(environ: dict[str, str], argv: list[str]) -> int:
-    """`aftercare backup PATH`: a consistent, verified, owner-only copy; safe while the bot runs."""
+    """`aftercare backup PATH`: a consistent, verified, owner-only copy; safe (and meant) while the bot runs."""
     parser = argparse.ArgumentParser(prog="aftercare backup", description=backup_command.__doc__)
-    parser.add_argument("path", help="the backup file to write, or a folder for a dated file")
+    parser.add_argument("path", help="the backup file to write (outside the data folder), or a folder for a "
+                                     "dated file")
+    parser.add_argument("--force", action="store_true", help="replace an existing aftercare backup at PATH")
     args = parser.parse_args(argv)
     return run_tool(environ, lambda settings: "backup written to {} (integrity check ok)".format(
-        backup(settings, args.path, now=datetime.now(timezone.utc))))
+        backup(settings, args.path, now=datetime.now(timezone.utc), force=args.force)))
 
 
 def restore_command(environ: dict[str, str], argv: list[str]) -> int:
     """`aftercare restore PATH`: replace the database with a verified backup; the bot must be stopped."""
     parser = argparse.ArgumentParser(prog="aftercare restore", description=restore_command.__doc__)
-    parser.add_argument("path", help="a file written by `aftercare backup`")
+    parser.add_argument("path", help="a file written by `aftercare backup`, sealed with the configured data key")
     args = parser.parse_args(argv)
 
     def act(settings: Settings) -> str:
-        kept = restore(settings, args.path)
+        kept = restore(settings, args.path, now=datetime.now(timezone.utc))
         return (f"restored {args.path} into {settings.database_path}"
                 + (f"; the previous database is kept as {kept}" if kept else ""))
     return run_tool(environ, act)
