@@ -121,7 +121,8 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
-_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Telegram allows 1-256 characters; fewer than 16 could be guessed by anyone who can reach the webhook.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 
 def _webhook(environ: Mapping[str, str]) -> dict:
@@ -135,9 +136,10 @@ def _webhook(environ: Mapping[str, str]) -> dict:
             raise ConfigError("AFTERCARE_WEBHOOK_URL must be the public https:// address Telegram will call")
         if secret is None:
             raise ConfigError("AFTERCARE_WEBHOOK_SECRET is required with AFTERCARE_WEBHOOK_URL "
-                              "(1-256 characters of A-Z a-z 0-9 _ -)")
+                              "(16-256 characters of A-Z a-z 0-9 _ -)")
         if not _SECRET.fullmatch(secret):
-            raise ConfigError("AFTERCARE_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+            raise ConfigError("AFTERCARE_WEBHOOK_SECRET must be 16-256 characters of A-Z a-z 0-9 _ - "
+                              "(for example the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
     listen = environ.get("AFTERCARE_WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
     if listen != "localhost":
         try:

@@ -3,16 +3,29 @@
 Log an event with :func:`log_event` (``log_event(log, SENT, chat_id=..., delivery_ids=[...])``): the
 fields must be ids, counts and codes; a string field that is not a short code is replaced by
 ``"<redacted>"``, so a patient's words cannot reach the log by accident. Every line, JSON or text,
-passes through :func:`redact` (anything shaped like a bot token becomes ``<token>``) as defence in
-depth, because httpx, PTB or an exception message may carry a Bot API URL.
+passes through :func:`redact` (anything shaped like a bot token becomes ``<token>``, and the secrets
+registered at start-up, the token and the data key among them, become ``<secret>``) as defence in
+depth, because httpx, PTB or an exception message may carry a Bot API URL. Uncaught exceptions of any
+thread are printed through the same redaction (:func:`install_excepthooks`).
+
+Logs outlive erasure, so they never name a patient by their Telegram id: ``chat_id=`` and ``user_id=``
+fields are written as ``chat=``/``user=`` pseudonyms (:func:`pseudonym`, a keyed hash; the key is
+derived from the data key, so the same patient has the same reference across restarts, and without
+the data key a reference cannot be tied back to an id).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import os
 import re
 import sys
+import threading
+import traceback
+from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Any, Mapping, TextIO
 
@@ -44,12 +57,55 @@ REASON_RETENTION = "retention"   # the clinic profile's retention period ended
 TOKEN_PATTERN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 _CODE = re.compile(r"[A-Za-z0-9_.:/+-]{0,64}")
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "event", "fields"}
+QUIET_ERRORS = frozenset({"InvalidToken", "NetworkError", "TimedOut"})  # logged by PTB without traceback
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")  # httpx logs each request URL, token included, at INFO
 
 
+_SECRETS: list[str] = []  # longest first, so a token is replaced whole before its secret part
+_PSEUDONYM_KEY = [os.urandom(32)]  # replaced by a key derived from the data key at start-up
+PSEUDONYMOUS_FIELDS = {"chat_id": "chat", "user_id": "user"}
+
+
+def register_secrets(*values: str | None) -> None:
+    """Never print these (the bot token and its secret part, the data key, the webhook secret)."""
+    for value in values:
+        if not value or len(value) < 8:
+            continue
+        forms = {value, quote(value, safe=""), *(value.split(":", 1)[1:] if ":" in value else [])}
+        _SECRETS.extend(form for form in forms if len(form) >= 8 and form not in _SECRETS)
+    _SECRETS.sort(key=len, reverse=True)
+
+
 def redact(text: str) -> str:
-    """``text`` with anything shaped like a bot token replaced by ``<token>``."""
+    """``text`` with anything shaped like a bot token replaced by ``<token>`` and every registered secret
+    by ``<secret>``."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "<secret>")
     return TOKEN_PATTERN.sub("<token>", text)
+
+
+def use_pseudonym_key(data_key: str) -> None:
+    """Derive the log pseudonyms' key from the data key (a separate key: the data key itself is never used)."""
+    _PSEUDONYM_KEY[0] = hmac.new(data_key.encode("utf-8"), b"aftercare log pseudonyms", hashlib.sha256).digest()
+
+
+def pseudonym(chat_or_user_id: int | None) -> str | None:
+    """The reference the logs use for a Telegram chat or user id: ``p-`` and 12 hex digits of a keyed hash."""
+    if chat_or_user_id is None or isinstance(chat_or_user_id, bool) or not isinstance(chat_or_user_id, int):
+        return None if chat_or_user_id is None else "<redacted>"
+    digest = hmac.new(_PSEUDONYM_KEY[0], str(int(chat_or_user_id)).encode("ascii"), hashlib.sha256).hexdigest()
+    return "p-" + digest[:12]
+
+
+def install_excepthooks(stream: TextIO | None = None) -> None:
+    """Print uncaught exceptions (main thread and others) through :func:`redact`, never raw."""
+    def write(kind, value, tb) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        (stream or sys.stderr).write(redact(text))
+
+    sys.excepthook = write
+    threading.excepthook = lambda args: write(args.exc_type, args.exc_value, args.exc_traceback)
 
 
 def _safe(value: Any) -> Any:
@@ -67,7 +123,8 @@ def _safe(value: Any) -> Any:
 
 def log_event(logger: logging.Logger, event: str, severity: int = logging.INFO, **fields: Any) -> None:
     """Log one event with id/code fields (``chat_id=``, ``reason=``, ``retry_after=`` ...)."""
-    clean = {key: _safe(value) for key, value in fields.items() if key not in _RESERVED}
+    clean = {PSEUDONYMOUS_FIELDS.get(key, key): pseudonym(value) if key in PSEUDONYMOUS_FIELDS else _safe(value)
+             for key, value in fields.items() if key not in _RESERVED}
     text = " ".join([event, *(f"{key}={value}" for key, value in clean.items())])
     logger.log(severity, "%s", text, extra={"event": event, "fields": clean})
 
@@ -81,6 +138,12 @@ class RedactTokenFilter(logging.Filter):
         except Exception:  # noqa: BLE001 - a malformed record must not take logging down
             message = str(record.msg)
         record.msg, record.args = redact(message), None
+        kind = record.exc_info[0] if record.exc_info else None
+        if kind is not None and record.name.startswith("telegram") and kind.__name__ in QUIET_ERRORS:
+            # PTB logs a rejected token or an unreachable API with a traceback, then raises it to bot.serve,
+            # which prints one clear line: the traceback adds nothing (and quotes the token, redacted or not).
+            record.exc_info, record.exc_text = None, None
+            record.msg = f"{record.msg} ({kind.__name__})"
         return True
 
 

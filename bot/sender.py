@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, Iterable
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from bot.logs import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -242,27 +243,27 @@ class Sender:
         except RetryAfter as error:
             self.throttled += 1
             wait = retry_after_seconds(error)
-            log.warning("429 for chat %s: retry after %.0f s", chat_id, wait)
+            log.warning("429 for chat %s: retry after %.0f s", pseudonym(chat_id), wait)
             chat.parked_until = self._monotonic() + wait
             chat.queue.appendleft(item)
         except Forbidden:
-            log.info("chat %s blocked the bot", chat_id)
+            log.info("chat %s blocked the bot", pseudonym(chat_id))
             self._outcomes.put_nowait(SendResult(message, "blocked", error="Forbidden"))
             self._drain(chat_id, "blocked", "Forbidden")
         except BadRequest as error:
-            log.warning("chat %s: %s", chat_id, type(error).__name__)
+            log.warning("chat %s: %s", pseudonym(chat_id), type(error).__name__)
             self._outcomes.put_nowait(SendResult(message, "failed", error=type(error).__name__))
         except NetworkError as error:  # also TimedOut
             item[1] += 1
             if item[1] > self._retries:
-                log.warning("chat %s: %s, giving up for now", chat_id, type(error).__name__)
+                log.warning("chat %s: %s, giving up for now", pseudonym(chat_id), type(error).__name__)
                 chat.queue.appendleft(item)
                 self._drain(chat_id, "retry", type(error).__name__)
             else:
                 chat.parked_until = self._monotonic() + min(self._backoff_cap, self._backoff * 2 ** (item[1] - 1))
                 chat.queue.appendleft(item)
         except Exception as error:  # noqa: BLE001 - one bad message must not stop the others
-            log.error("chat %s: unexpected %s", chat_id, type(error).__name__)
+            log.error("chat %s: unexpected %s", pseudonym(chat_id), type(error).__name__)
             self._outcomes.put_nowait(SendResult(message, "failed", error=type(error).__name__))
         else:
             self._outcomes.put_nowait(SendResult(message, "sent", message_id=message_id))

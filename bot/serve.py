@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 
 from bot.config import ConfigError, Settings, load_settings, origin
 from bot.crypto import DataKeyError
-from bot.logs import NOT_READY, STARTING, STOPPED, configure_logging, json_wanted, log_event
+from bot.logs import (NOT_READY, STARTING, STOPPED, configure_logging, install_excepthooks, json_wanted,
+                      log_event, register_secrets, use_pseudonym_key)
 from bot.readiness import go_live_warnings
 from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock, data_folder_problem
 
@@ -42,9 +43,14 @@ def run(environ: dict[str, str]) -> int:
     os.umask(0o077)  # every file the bot creates (database, journal, backups, exports) is owner-only
     # python-telegram-bot 22 opt-in: RetryAfter.retry_after as a timedelta (the sender reads either form).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+    # Before anything can fail: no traceback, of ours or of a library, may print these.
+    register_secrets(environ.get("TELEGRAM_BOT_TOKEN", "").strip(), environ.get("AFTERCARE_DATA_KEY", "").strip(),
+                     environ.get("AFTERCARE_WEBHOOK_SECRET", "").strip())
+    install_excepthooks()
     try:
         json_mode = json_wanted(environ)
         settings = load_settings(environ)
+        register_secrets(settings.data_key)
         unusable = data_folder_problem(settings.data_dir)
         if unusable:
             raise ConfigError(unusable)
@@ -62,6 +68,7 @@ def run(environ: dict[str, str]) -> int:
               f"{exc.strerror or type(exc).__name__}", file=sys.stderr)
         return 2
     configure_logging(json_mode)
+    use_pseudonym_key(settings.data_key)
     try:
         lock = acquire_instance_lock(settings.data_dir)
     except AlreadyRunning as exc:
@@ -99,6 +106,7 @@ def warn_before_going_live(settings: Settings) -> None:
 def _serve(settings: Settings) -> int:
     """Open the store, run the application, and close the store only after the application has stopped."""
     from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_app
     from bot.clock import SystemClock
@@ -121,23 +129,43 @@ def _serve(settings: Settings) -> int:
     mode = "webhook" if settings.webhook_url else "polling"
     log_event(log, STARTING, mode=mode, plan=settings.clinic.plan)
     warn_before_going_live(settings)
+    code = 0
     try:
         # Both calls install SIGINT/SIGTERM handlers that stop the application: updates stop coming, the
         # dispatcher finishes the sends in flight and records them, jobs end, then they return here.
         if settings.webhook_url:
+            from bot.webhook import guard_webhook_server
+            guard_webhook_server(settings.webhook_secret or "")
             application.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:  # its message quotes the token: never printed, not even redacted
+        print(f"error: {REJECTED_TOKEN}", file=sys.stderr)
+        code = 2
+    except NetworkError as exc:  # raised out of run_*: start-up could not reach the Bot API at all
+        print(f"error: cannot reach the Telegram Bot API at {_host(settings.api_url)} ({type(exc).__name__}): "
+              "check TELEGRAM_API_URL and the network", file=sys.stderr)
+        code = 2
     finally:
         watchdog.stop()
         store.close()  # every write is its own transaction: nothing is left half-written
         log_event(log, STOPPED)
-    return WATCHDOG_EXIT_CODE if watchdog.fired else 0
+    return code or (WATCHDOG_EXIT_CODE if watchdog.fired else 0)
+
+
+REJECTED_TOKEN = "Telegram rejected the token: check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL"
+
+
+def _host(url: str) -> str:
+    """Scheme and host of a URL, nothing of its path (where a token could be)."""
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
 
 
 def webhook_options(settings: Settings) -> dict:
     """Arguments for PTB's webhook server: the URL's path is served, and the secret header is required
-    (PTB answers 403 to a request without it)."""
+    (bot/webhook.py answers 403 to a request without it before reading its body, and refuses bodies
+    over 1 MB)."""
     return {"listen": settings.webhook_listen, "port": settings.webhook_port,
             "url_path": urlparse(settings.webhook_url or "").path.lstrip("/"),
             "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret}

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.logs import pseudonym
 from bot.handlers import control
 from bot.services import SERVICES_KEY
 from tests.conftest import TOKEN, enrol
@@ -274,7 +275,7 @@ async def test_retention_job_erases_finished_plans(enrolled, caplog):
     with caplog.at_level(logging.INFO):
         await jobs[0].run(enrolled.app)
     assert enrolled.store.patient(CHAT) is None and enrolled.store.patient(2002) is None
-    assert "erased chat_id=1001 reason=retention" in caplog.text and "Ana" not in caplog.text
+    assert f"erased chat={pseudonym(CHAT)} reason=retention" in caplog.text and "Ana" not in caplog.text
 
 
 # ---- Telegram's realities --------------------------------------------------------------------

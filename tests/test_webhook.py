@@ -1,8 +1,11 @@
-"""Webhook mode: settings validated with the variable named, and requests without the secret refused."""
+"""Webhook mode: settings validated with the variable named; requests without the secret, or too large, refused."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -12,6 +15,7 @@ from bot.serve import webhook_options
 from bot.config import ConfigError
 from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.store import open_store
+from bot.webhook import guard_webhook_server, unguard_webhook_server
 from tests.conftest import make_settings
 
 SECRET = "s3cret_Token-value"
@@ -41,13 +45,16 @@ def test_webhook_settings_are_read_and_the_secret_kept_out_of_repr(tmp_path):
      "AFTERCARE_WEBHOOK_URL"),
     ({"AFTERCARE_WEBHOOK_URL": URL, "AFTERCARE_WEBHOOK_SECRET": "has space"}, "AFTERCARE_WEBHOOK_SECRET"),
     ({"AFTERCARE_WEBHOOK_URL": URL, "AFTERCARE_WEBHOOK_SECRET": "x" * 257}, "AFTERCARE_WEBHOOK_SECRET"),
+    ({"AFTERCARE_WEBHOOK_URL": URL, "AFTERCARE_WEBHOOK_SECRET": "x"}, "AFTERCARE_WEBHOOK_SECRET must be 16"),
+    ({"AFTERCARE_WEBHOOK_URL": URL, "AFTERCARE_WEBHOOK_SECRET": "guessable_15chr"}, "AFTERCARE_WEBHOOK_SECRET"),
     ({"AFTERCARE_WEBHOOK_SECRET": SECRET}, "AFTERCARE_WEBHOOK_URL is not"),
     ({"AFTERCARE_WEBHOOK_PORT": "70000"}, "AFTERCARE_WEBHOOK_PORT"),
     ({"AFTERCARE_WEBHOOK_PORT": "http"}, "AFTERCARE_WEBHOOK_PORT"),
     ({"AFTERCARE_WEBHOOK_LISTEN": "every interface"}, "AFTERCARE_WEBHOOK_LISTEN"),
 ])
 def test_bad_webhook_settings_name_the_variable(tmp_path, overrides, variable):
-    """Each malformed webhook setting stops start-up with a message naming it (never the secret)."""
+    """Each malformed webhook setting, a secret shorter than 16 characters among them, stops start-up with a
+    message naming it (never the secret)."""
     with pytest.raises(ConfigError, match=variable) as error:
         make_settings(tmp_path, **overrides)
     assert SECRET not in str(error.value)
@@ -59,23 +66,67 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_webhook_server_rejects_requests_without_the_secret(tmp_path, clock):
-    """PTB's webhook server, started with our options, answers 403 without the secret header and queues
-    only the update that carries it; setWebhook registered the secret with Telegram."""
+@asynccontextmanager
+async def webhook_running(tmp_path, clock):
+    """The real Application's webhook server on a free local port, started as bot.serve starts it (guarded)."""
     settings = make_settings(tmp_path, AFTERCARE_WEBHOOK_URL=URL, AFTERCARE_WEBHOOK_SECRET=SECRET)
     store, telegram = open_store(None), FakeTelegram()
     app = build_app(settings, store, clock, request=FakeRequest(telegram))
     await app.initialize()
-    for attempt in range(3):  # a free port can be taken between probing and binding: try another
-        options = {**webhook_options(settings), "port": free_port()}
-        try:
-            await app.updater.start_webhook(**options)
-            break
-        except OSError:
-            if attempt == 2:
-                raise
+    guard_webhook_server(settings.webhook_secret)
     try:
-        address = f"http://127.0.0.1:{options['port']}/aftercare/hook"
+        for attempt in range(3):  # a free port can be taken between probing and binding: try another
+            options = {**webhook_options(settings), "port": free_port()}
+            try:
+                await app.updater.start_webhook(**options)
+                break
+            except OSError:
+                if attempt == 2:
+                    raise
+        try:
+            yield app, telegram, options["port"]
+        finally:
+            await app.updater.stop()
+            await app.shutdown()
+            store.close()
+    finally:
+        unguard_webhook_server()
+
+
+async def exchange(port: int, head: str, body: bytes = b"") -> bytes:
+    """Send raw request bytes and return whatever the server answers before it closes (or 5 s pass)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.encode() + body)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(4096), 5)
+    finally:
+        writer.close()
+
+
+async def test_webhook_refuses_large_or_unauthenticated_bodies_before_reading_them(tmp_path, clock):
+    """A request announcing a 50 MB body is answered at once (400 with the secret, 403 without), with not
+    one byte of that body sent; a normal update with the secret still goes through."""
+    async with webhook_running(tmp_path, clock) as (app, telegram, port):
+        def head(secret: str | None, length: int) -> str:
+            return ("POST /aftercare/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + (f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n" if secret else "")
+                    + f"Content-Length: {length}\r\n\r\n")
+        huge = await exchange(port, head(SECRET, 50_000_000))
+        stranger = await exchange(port, head(None, 50_000_000))
+        forged = await exchange(port, head(SECRET[:-1] + "x", 50_000_000))
+        update = json.dumps(telegram.message(1001, "/start")).encode()
+        accepted = await exchange(port, head(SECRET, len(update)), update)
+    assert huge.startswith(b"HTTP/1.1 400")
+    assert stranger.startswith(b"HTTP/1.1 403") and forged.startswith(b"HTTP/1.1 403")
+    assert accepted.startswith(b"HTTP/1.1 200") and app.update_queue.qsize() == 1
+
+
+async def test_webhook_server_rejects_requests_without_the_secret(tmp_path, clock):
+    """The webhook server, started with our options, answers 403 without the secret header and queues
+    only the update that carries it; setWebhook registered the secret with Telegram."""
+    async with webhook_running(tmp_path, clock) as (app, telegram, port):
+        address = f"http://127.0.0.1:{port}/aftercare/hook"
         update = telegram.message(1001, "/start")
         async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
             refused = await client.post(address, json=update)
@@ -83,9 +134,5 @@ async def test_webhook_server_rejects_requests_without_the_secret(tmp_path, cloc
             accepted = await client.post(address, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
         assert (refused.status_code, forged.status_code, accepted.status_code) == (403, 403, 200)
         assert app.update_queue.qsize() == 1
-    finally:
-        await app.updater.stop()
-        await app.shutdown()
-        store.close()
     registered = [params for method, params in telegram.calls if method == "setWebhook"]
     assert registered and registered[0]["secret_token"] == SECRET and registered[0]["url"] == URL

@@ -26,6 +26,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
+from bot.logs import pseudonym
 from schedules.planner import day_since
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,11 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     try:
         sent: Message = await send(update.get_bot())
     except TelegramError as exc:
-        log.error("relay from chat %s not delivered to the clinic chat: %s", chat.id, type(exc).__name__)
+        log.error("relay from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
         await chat.send_message(svc.text("clinic.not_relayed"))
         return
     svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now)
-    log.info("chat %s wrote to the clinic (clinic message %s)", chat.id, sent.message_id)
+    log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
     await chat.send_message(svc.text("clinic.relayed"))
 
 
@@ -136,7 +137,7 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await tell_patient(update.get_bot(), svc, chat_id, svc.text("clinic.from_clinic", text=text)):
         return await message.reply_text(svc.text("clinic.reply_failed", reference=who))
     svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now())
-    log.info("clinic answered chat %s", chat_id)
+    log.info("clinic answered chat %s", pseudonym(chat_id))
     await message.reply_text(svc.text("clinic.reply_sent", reference=who))
 
 
@@ -148,7 +149,7 @@ async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_bu
     try:
         await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
-        log.warning("message to chat %s failed: %s", chat_id, type(exc).__name__)
+        log.warning("message to chat %s failed: %s", pseudonym(chat_id), type(exc).__name__)
         return False
     return True
 

@@ -10,7 +10,7 @@ from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers import checkin, clinic, control, enrol, questions
-from bot.logs import NETWORK_RETRY, log_event
+from bot.logs import NETWORK_RETRY, log_event, pseudonym
 from bot.services import services
 from bot.verdicts import is_red_flag
 
@@ -75,10 +75,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     # Only the type and the frames: an exception's message can quote what a patient typed,
     # and network errors can quote the request URL, which contains the token.
     frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-    log.error("update %s in chat %s failed: %s\n%s", update_id, getattr(chat, "id", None),
+    log.error("update %s in chat %s failed: %s\n%s", update_id, pseudonym(getattr(chat, "id", None)),
               type(error).__name__, frames)
     if chat is not None and chat.type == chat.PRIVATE:
         try:
             await chat.send_message(services(context).text("common.error"))
         except Exception as exc:  # the apology itself failed: nothing more to do but log
-            log.warning("could not send the error apology to chat %s: %s", chat.id, type(exc).__name__)
+            log.warning("could not send the error apology to chat %s: %s", pseudonym(chat.id), type(exc).__name__)

@@ -29,6 +29,7 @@ from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, 
 from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.verdicts import is_red_flag
+from bot.logs import pseudonym
 from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def apply_stop(svc: Services, chat_id: int, choice: str, now: datetime) -> str:
     """Switch off one /stop choice and return the confirmation (with the one-time check-in warning)."""
     prefs = svc.store.preferences(chat_id)
     svc.store.stop_kinds(chat_id, STOP_CHOICES[choice], now)
-    log.info("chat %s stopped %s", chat_id, choice)
+    log.info("chat %s stopped %s", pseudonym(chat_id), choice)
     if choice == "all":
         text = svc.text("control.stopped_all")
         if prefs is not None and not prefs.checkin_stop_warned:
@@ -165,7 +166,7 @@ def apply_pause(svc: Services, chat_id: int, days: int, now: datetime) -> str:
     until = now + timedelta(days=days)
     svc.store.pause(chat_id, until, now)
     reschedule(svc, svc.store.patient(chat_id), now)  # a shorter new pause gives back what it no longer covers
-    log.info("chat %s paused for %s days", chat_id, days)
+    log.info("chat %s paused for %s days", pseudonym(chat_id), days)
     return svc.text("control.paused", until=_until_text(svc, chat_id, until))
 
 
@@ -183,7 +184,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def apply_resume(svc: Services, chat_id: int, now: datetime) -> str:
     svc.store.resume(chat_id, now)
     reschedule(svc, svc.store.patient(chat_id), now)
-    log.info("chat %s resumed", chat_id)
+    log.info("chat %s resumed", pseudonym(chat_id))
     return svc.text("control.resumed")
 
 
@@ -257,9 +258,9 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
         if svc.store.patient(chat_id) is not None:
             cancelled = svc.store.mark_unreachable(chat_id, svc.clock.now())
-            log.info("chat %s blocked the bot; %s deliveries cancelled", chat_id, cancelled)
+            log.info("chat %s blocked the bot; %s deliveries cancelled", pseudonym(chat_id), cancelled)
     else:  # unblocked: wait for /start, which offers to resume
-        log.info("chat %s is a %s again", chat_id, change.new_chat_member.status)
+        log.info("chat %s is a %s again", pseudonym(chat_id), change.new_chat_member.status)
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

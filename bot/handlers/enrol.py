@@ -18,6 +18,7 @@ from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.verdicts import is_red_flag
+from bot.logs import pseudonym
 from messages.parsing import looks_off_topic, parse_yes_no
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc, now = services(context), services(context).clock.now()
     if context.args and not PAYLOAD.match(context.args[0]):
-        log.info("ignored malformed start payload in chat %s", update.effective_chat.id)
+        log.info("ignored malformed start payload in chat %s", pseudonym(update.effective_chat.id))
     patient = svc.store.patient(update.effective_chat.id)
     if patient and patient.enrolled and not patient.step:
         values = flow.profile_values(svc, patient, now)

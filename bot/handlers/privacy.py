@@ -13,7 +13,7 @@ from datetime import time, timezone
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event
+from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
 from bot.services import PRIVATE_MESSAGE, keyboard, services
 from bot.store.records import iso
 
@@ -42,7 +42,7 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # Built and sent from memory: no export file ever exists on the server's disk.
     await chat.send_document(document=io.BytesIO(blob), filename=EXPORT_NAME,
                              caption=svc.text("control.mydata_caption"))
-    log.info("chat %s exported their data", chat.id)
+    log.info("chat %s exported their data", pseudonym(chat.id))
 
 
 async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ from bot.handlers.clinic import tell_patient
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.verdicts import Outcome, needs_alert, plain
+from bot.logs import pseudonym
 
 log = logging.getLogger(__name__)
 CB = "al1"
@@ -43,7 +44,7 @@ async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcom
                                       reply_markup=keyboard([[(svc.text("checkin.alert_ack_button"),
                                                                f"{CB}:{alert_id}")]]))
     except TelegramError as exc:
-        log.error("alert %s for chat %s not delivered to the clinic chat: %s", alert_id, patient.chat_id,
+        log.error("alert %s for chat %s not delivered to the clinic chat: %s", alert_id, pseudonym(patient.chat_id),
                   type(exc).__name__)
         return
     svc.store.alert_sent(alert_id, sent.message_id)

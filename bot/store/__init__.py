@@ -40,6 +40,9 @@ class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore,
         self.db = db
         self.sealer = sealer
         db.execute("PRAGMA foreign_keys = ON")
+        # Erased rows are overwritten with zeros, whatever this SQLite build's default is (it varies);
+        # ControlStore.forget_patient then checkpoints the WAL, so they leave the -wal file too.
+        db.execute("PRAGMA secure_delete = ON")
         migrations.apply(db)
         if sealer is not None:
             self._check_key(sealer)

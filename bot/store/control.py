@@ -159,7 +159,17 @@ class ControlStore:
             self.db.execute("DELETE FROM patients WHERE chat_id = ?", [chat_id])  # cascades
             for table in self.patient_tables():  # any table whose foreign key does not cascade
                 self.db.execute(f"DELETE FROM {_quote(table)} WHERE chat_id = ?", [chat_id])
+        self.purge_wal()
         return deleted
+
+    def purge_wal(self) -> None:
+        """Copy the WAL into the database and truncate it, so erased rows survive in neither file.
+
+        secure_delete (set when the store opens) zeroes the erased cells in the pages written by the
+        erasure, but the WAL still holds the older frames with the rows until a checkpoint resets it.
+        A reader in the middle of a snapshot (a backup) can keep the checkpoint from finishing; the next
+        erasure, or the close, finishes it."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def finished_patients(self, now: datetime, retention_days: int, plan_length_days: int) -> list[int]:
         """Chats whose plan ended more than ``retention_days`` ago, or whose enrolment was abandoned that long."""
