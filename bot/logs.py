@@ -79,10 +79,11 @@ def register_secrets(*values: str | None) -> None:
 def redact(text: str) -> str:
     """``text`` with anything shaped like a bot token replaced by ``<token>`` and every registered secret
     by ``<secret>``."""
+    text = TOKEN_PATTERN.sub("<token>", text)
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, "<secret>")
-    return TOKEN_PATTERN.sub("<token>", text)
+    return text
 
 
 def use_pseudonym_key(data_key: str) -> None:

@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, Iterable
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
 from bot.logs import pseudonym
 
 log = logging.getLogger(__name__)
