@@ -114,7 +114,7 @@ class Dispatcher:
             first = [True]
 
             record_tick(self.services.settings.data_dir, self.services.clock.now())
-            record_unanswered(self.services, now)
+            await record_unanswered(self.application.bot, self.services, now)
 
             async def refill() -> list[Outgoing]:
                 while not stop():

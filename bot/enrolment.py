@@ -208,7 +208,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             else f"{start}-{end}"
         return {"quiet_start": start, "quiet_end": end}, svc.text("enrol.quiet_set", quiet=shown), None
     if name in {"immune", "cold_sores"}:
-        value = parse.parse_yes_no(raw) if typed else raw
+        value = svc.words.yes_no(raw) if typed else raw
         if value not in {"yes", "no", "unsure"}:
             return {}, None, svc.text("enrol.bad_yes_no", topic=svc.text(f"enrol.topic_{name}"))
         column = "immunocompromised" if name == "immune" else "cold_sore_history"

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.store import Store
 from messages.catalog import Catalog
+from messages.words import Words
 from schedules.care_plan import Plan
 
 SERVICES_KEY = "services"
@@ -30,6 +31,11 @@ class Services:
     plan: Plan
     # Set by the dispatcher: called after re-planning so it can wake earlier than planned.
     wake: Callable[[], None] = field(default=lambda: None)
+    # The typed forms of every answer (catalog data), read the same way in every flow.
+    words: Words = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.words = Words.from_texts(self.catalog.texts)
 
     def text(self, key: str, /, **values: Any) -> str:
         """Render a catalog text; the clinic's name and numbers are always available."""

@@ -1,27 +1,29 @@
-"""From answers to advice: gather history and risks, evaluate triage, store the verdict, word it.
+"""From answers to advice: gather history and risks, evaluate triage, store the verdict, word it, alert.
 
-The shell around the pure ``messages.triage``: it adds what the store knows
-(previous outcome, rash onset, profile risks), records the verdict with the
-rules version, and renders what the patient sees for each level.
+The shell around the pure ``messages.checkin`` and ``messages.triage``: it adds
+what the store knows (previous outcome, rash onset, profile risks, the check-in's
+verdict so far), records the verdict with the rules version, renders the advice
+keys the core chose, and alerts the clinic once per check-in and reason.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from telegram import Bot
 
 from bot.logs import TRIAGE, log_event
 from bot.services import Services
 from bot.store import Patient
-from messages.triage import LEVELS, Verdict, evaluate_tokens
+from bot.store.checkins import CheckinRow, VerdictRow
+from messages import checkin as core
+from messages import questionnaire as q
+from messages.triage import Reason, Verdict, evaluate_tokens
 from schedules.planner import timeline_key
 
 log = logging.getLogger(__name__)
-ALERT_FROM = LEVELS.index("contact_provider")
-NO_RESPONSE_AFTER = timedelta(hours=12)  # a prompt still unanswered this long after it went out (re-prompt included)
-TIPS = 5
 
 
 @dataclass(frozen=True)
@@ -34,63 +36,66 @@ class Outcome:
 
 
 def risk_tokens(patient: Patient) -> list[str]:
-    """Profile risks (P6). An unsure immune answer counts as yes: it can only raise a level."""
-    tokens = []
-    if patient.immunocompromised in {"yes", "unsure"}:
-        tokens.append("risk:immunocompromised")
-    if patient.cold_sore_history == "yes":
-        tokens.append("risk:cold_sore_history")
-    if patient.skin_type in {"IV", "V", "VI"}:
-        tokens.append("risk:fitzpatrick_iv_vi")
-    return tokens
+    return core.risk_tokens(patient.immunocompromised, patient.cold_sore_history, patient.skin_type)
 
 
-def free_text_token(text: str) -> str | None:
-    """P4: lower-cased words joined by underscores; None when no letter or digit is left (an emoji)."""
-    words = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")  # the whole text: a red flag may come last
-    return f"free_text:{words}" if words else None
+def _as_verdict(row: VerdictRow | None) -> Verdict | None:
+    if row is None:
+        return None
+    return Verdict(row.level, tuple(Reason(r["rule"], r["level"], tuple(r["answers"])) for r in row.reasons),
+                   row.rules_version)
 
 
-def evaluate_free_text(text: str, day: int) -> str:
-    """The level free text alone would give (E4 emergency, U10 urgent, else M11 monitor)."""
-    token = free_text_token(text)
-    return evaluate_tokens([token], day).level if token else "monitor"
+def _tokens(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
+            rash_onset: int | None) -> list[str]:
+    """The answers plus what the rules need from history (P1b, P3) and the profile (P6)."""
+    treatment = patient.treatment
+    previous = svc.store.last_verdict(patient.chat_id, treatment.id, excluding_checkin=checkin_id)
+    onset = svc.store.rash_first_day(treatment.id)
+    history = core.history_tokens(previous.level if previous else None, onset if onset is not None else rash_onset,
+                                  day)
+    return answers + history + risk_tokens(patient)
 
 
-def is_red_flag(text: str) -> bool:
-    """Whether typed text alone calls for safety advice (P4: an emergency or urgent keyword)."""
-    return evaluate_free_text(text, 0) in {"emergency", "urgent"}
+def preview(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None) -> Verdict:
+    """The verdict the answers so far would get, without storing it (P9a)."""
+    return evaluate_tokens(_tokens(svc, patient, day, answers, checkin_id, None), day)
+
+
+def unalerted(svc: Services, patient: Patient, checkin_id: int, verdict: Verdict) -> tuple[str, ...]:
+    """The alert-worthy reasons of ``verdict`` that this check-in has not alerted yet."""
+    done = svc.store.alerted_reasons(patient.chat_id, checkin_id)
+    return tuple(r for r in core.alert_reasons(verdict) if r not in done)
 
 
 def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
-          state: str, rash_onset: int | None, now: datetime, patient_text: str | None = None) -> Outcome:
-    """Evaluate one check-in (or free text) with its history, and store the verdict.
+          state: str | None, rash_onset: int | None, now: datetime, patient_text: str | None = None,
+          extra: Verdict | None = None, partial: bool = False) -> Outcome:
+    """Evaluate one check-in with its history and store its verdict (``state`` None: it stays open).
 
+    The check-in's earlier verdict (P9a, a typed sign) and ``extra`` are merged in: never lower.
     ``patient_text`` is the message that led to it, kept only sealed with the data key."""
     treatment = patient.treatment
-    history = []
-    previous = svc.store.last_verdict(patient.chat_id, treatment.id)
-    if previous:
-        history.append(f"previous_outcome:{previous.level}")
-    onset = svc.store.rash_first_day(treatment.id)
-    if onset is None:
-        onset = rash_onset
-    if onset is not None and onset <= day:
-        history.append(f"rash_first_reported_day:{onset}")
-    tokens = answers + history + risk_tokens(patient)
-    verdict = evaluate_tokens(tokens, day)
-    # Free text is evaluated, then kept only sealed (patient_text), never inside tokens or reasons.
+    tokens = _tokens(svc, patient, day, answers, checkin_id, rash_onset)
+    verdict = extra if extra is not None and not answers else evaluate_tokens(tokens, day)
+    earlier = _as_verdict(svc.store.checkin_verdict(checkin_id)) if checkin_id is not None else None
+    verdict = core.merge(core.merge(earlier, extra) if extra else earlier, verdict) if earlier or extra else verdict
     stored = _redacted(tokens)
     reasons = [{"rule": r.rule, "level": r.level, "answers": _redacted(r.answers)} for r in verdict.reasons]
     log_event(log, TRIAGE, chat_id=patient.chat_id, day=day, level=verdict.level, rules_version=verdict.rules_version,
               rules=[r.rule for r in verdict.reasons])
     verdict_id = svc.store.complete_checkin(checkin_id, patient.chat_id, treatment.id, day, state, verdict.level,
-                                            reasons, stored, verdict.rules_version, rash_onset, now, patient_text)
+                                            reasons, stored, verdict.rules_version, rash_onset, now, patient_text,
+                                            partial)
     return Outcome(verdict, verdict_id, stored, reasons, patient_text)
 
 
 def _redacted(tokens) -> list[str]:
     return ["free_text:(redacted)" if t.startswith("free_text:") else t for t in tokens]
+
+
+def needs_alert(verdict: Verdict) -> bool:
+    return core.needs_alert(verdict.level)
 
 
 def plain(token: str) -> str:
@@ -99,30 +104,52 @@ def plain(token: str) -> str:
 
 
 def advice(svc: Services, verdict: Verdict, day: int) -> str:
-    """What the patient sees for a verdict: the level first, the reasons, and the answers behind them."""
-    level = verdict.level
-    lines = [svc.text(f"triage.level_{level}")]
-    shown = [r for r in verdict.reasons if r.level == level] or list(verdict.reasons[:1])
-    lines += [svc.text(f"triage.rule_{r.rule}", day=day) for r in shown if svc.catalog.has(f"triage.rule_{r.rule}")]
-    answers = sorted({plain(a) for r in shown for a in r.answers if not a.startswith("free_text:")})
-    if any(a.startswith("free_text:") for r in shown for a in r.answers):
+    """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
+    chosen = core.advice(verdict, day, svc.catalog.texts.keys())
+    lines = [svc.text(timeline_key(day) if key.startswith("timeline:") else key, day=day) for key in chosen.keys]
+    answers = [plain(a) for a in chosen.answers]
+    if chosen.mentions_message:
         answers.append(svc.text("checkin.your_message"))
     if answers:
-        lines.append(svc.text("checkin.because", answers=", ".join(answers)))
-    if level == "normal":
-        lines.append(svc.text(timeline_key(day)))
-        lines.append(svc.text("checkin.tip_heading", tip=svc.text(f"checkin.tip_{day % TIPS}")))
+        lines.insert(len(lines) - (2 if verdict.level == "normal" else 0), svc.text("checkin.because",
+                                                                                   answers=", ".join(answers)))
+    if verdict.level == "normal":
+        lines[-1] = svc.text("checkin.tip_heading", tip=lines[-1])
     return "\n\n".join(lines)
 
 
-def needs_alert(verdict: Verdict) -> bool:
-    return LEVELS.index(verdict.level) >= ALERT_FROM
+async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcome: Outcome, checkin_id: int,
+                     now: datetime) -> bool:
+    """Alert the clinic if this verdict has a reason not yet alerted for this check-in; True if it did."""
+    if not svc.store.claim_alert_reasons(patient.chat_id, checkin_id, core.alert_reasons(outcome.verdict), now):
+        return False
+    from bot.handlers.staff import send_alert  # staff renders alerts with this module's helpers
+    await send_alert(bot, svc, patient, day, outcome, now)
+    return True
 
 
-def record_unanswered(svc: Services, now: datetime) -> int:
-    """P5: a check-in prompt left unanswered becomes a no_response check-in (M10, monitor); returns how many."""
+async def close_unfinished(bot: Bot, svc: Services, row: CheckinRow, now: datetime) -> Outcome | None:
+    """P5a: an unfinished check-in is triaged on the answers given, stored as partial, and alerts like any other."""
+    patient = svc.store.patient(row.chat_id)
+    if patient is None or patient.treatment is None or patient.treatment.id != row.treatment_id:
+        svc.store.abandon_checkin(row.id)  # a replaced treatment: nothing left to triage it against
+        return None
+    tokens = core.closing_tokens(row.answers, row.asks)
+    state = "no_response" if tokens == ["no_response"] else "abandoned"
+    outcome = judge(svc, patient, row.day, tokens, row.id, state, q.rash_onset_day(row.answers, row.day), now,
+                    partial=state == "abandoned")
+    await alert_once(bot, svc, patient, row.day, outcome, row.id, now)
+    return outcome
+
+
+async def record_unanswered(bot: Bot, svc: Services, now: datetime) -> int:
+    """P5a then P5: check-ins open 12 h are triaged as partial, and check-in prompts left unanswered 12 h
+    become no_response check-ins (M10, monitor); returns how many were closed."""
     count = 0
-    for chat_id, treatment_id, day in svc.store.unanswered_prompts(now - NO_RESPONSE_AFTER):
+    for row in svc.store.stale_checkins(now - core.NO_RESPONSE_AFTER):
+        await close_unfinished(bot, svc, row, now)
+        count += 1
+    for chat_id, treatment_id, day in svc.store.unanswered_prompts(now - core.NO_RESPONSE_AFTER):
         checkin_id = svc.store.record_no_response(chat_id, treatment_id, day, now)
         patient = svc.store.patient(chat_id)
         if patient is not None and patient.treatment is not None and patient.treatment.id == treatment_id:

@@ -11,6 +11,9 @@ from datetime import date, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from messages.catalog import load_catalog
+from messages.words import Words
+
 MAX_TEXT = 200  # longer answers are not dates, times or zones; never regex-scan megabytes
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -129,15 +132,6 @@ def parse_quiet(text: str) -> tuple[time, time] | str | None:
     return start, end
 
 
-# Typed answers to a yes/no question on screen (consent included: "I agree", "no thanks").
-# Kept here until the shared reader with catalog word lists per language replaces these sets.
-YES = {"yes", "y", "yeah", "yep", "yup", "ja", "si", "oui", "sure", "ok", "okay", "k", "true", "1", "i agree",
-       "agree", "i do", "yes please", "yes i agree", "of course", "alright", "all right", "sounds good",
-       "go ahead", "ok sure", "sure thing", "okay sure", "👍"}
-NO = {"no", "n", "nope", "nah", "nein", "non", "false", "0", "none", "never", "no thanks", "no thank you",
-      "i don't agree", "i do not agree", "don't agree", "not now", "no way"}
-UNSURE = {"not sure", "unsure", "don't know", "dont know", "do not know", "idk", "maybe", "?", "no idea",
-          "i don't know", "i dont know", "i'm not sure", "im not sure", "not really sure"}
 ACKNOWLEDGEMENTS = {"thanks", "thank you", "thank you very much", "thanks a lot", "thx", "ty", "cheers", "hi",
                     "hello", "hey", "good morning", "good evening", "great", "cool", "nice", "🙏", "😊"}
 
@@ -149,15 +143,13 @@ def _normal(text: str) -> str:
 
 
 def parse_yes_no(text: str) -> str | None:
-    """'yes', 'no' or 'unsure' for the obvious typed answers, else None."""
-    s = _normal(text)
-    if s in YES:
-        return "yes"
-    if s in NO:
-        return "no"
-    if s in UNSURE:
-        return "unsure"
-    return None
+    """'yes', 'no' or 'unsure' for the typed forms of the catalog (messages/words.py, the one reader), else None."""
+    return _words().yes_no(text)
+
+
+@lru_cache(maxsize=1)
+def _words() -> Words:
+    return Words.from_texts(load_catalog().texts)
 
 
 def is_acknowledgement(text: str) -> bool:

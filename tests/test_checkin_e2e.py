@@ -30,6 +30,8 @@ async def answer_all(phone, labels):
 
 
 NORMAL_DAY_2 = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "No"]
+# The day after NORMAL_DAY_2: its mild redness and pain are asked again by name ("still there?") first.
+STILL_THERE_DAY_2 = ["No", "Same", "Yes", "Mild", "Yes", "Mild", "None", "None", "None of these", "No"]
 
 
 async def test_normal_checkin_in_few_taps(phone):
@@ -39,7 +41,7 @@ async def test_normal_checkin_in_few_taps(phone):
     phone.clock.advance(timedelta(days=2))
     await phone.send(CHAT, "/checkin")
     question = phone.last(CHAT)
-    assert "Right now, do you have ANY" in question.text
+    assert "Right now, is it hard to breathe" in question.text
     await answer_all(phone, NORMAL_DAY_2)
     result = phone.last(CHAT)
     assert "normal healing" in result.text and "Day 2" in result.text
@@ -101,7 +103,7 @@ async def test_free_text_red_flag_outside_checkin(clinic_phone):
     await enrol(phone)
     replies = await phone.send(CHAT, "my throat feels tight and weird")
     assert replies[0].text.startswith("⚠️ Call 999 now")
-    assert "Right now, do you have ANY" in replies[-1].text
+    assert "Right now, is it hard to breathe" in replies[-1].text
     verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
     assert verdict.level == "emergency" and verdict.reasons[0]["rule"] == "E4"
     assert "throat" not in str(verdict.tokens)  # the patient's words are not stored
@@ -185,7 +187,7 @@ async def test_progress_sends_a_chart_and_summary(phone):
     for _ in range(2):
         phone.clock.advance(timedelta(days=1))
         await phone.send(CHAT, "/checkin")
-        await answer_all(phone, NORMAL_DAY_2)
+        await answer_all(phone, NORMAL_DAY_2 if _ == 0 else STILL_THERE_DAY_2)
     replies = await phone.send(CHAT, "/progress")
     assert replies[0].kind == "photo" and replies[0].file_bytes.startswith(b"\x89PNG")
     assert "Day 1: Normal" in replies[1].text and "Day 2: Normal" in replies[1].text
@@ -208,21 +210,21 @@ async def test_none_of_these_after_ticks_clears_them_and_waits_for_done(phone):
     await answer_all(phone, ["No", "Mild", "None", "Mild", "None", "Pimples"])
     await phone.tap(CHAT, "None of these")
     question = phone.last(CHAT)
-    assert "Anything new?" in question.text and "✓ None of these" in question.labels
+    assert "any of these now?" in question.text and "✓ None of these" in question.labels
     assert "✓ Pimples or whiteheads" not in question.labels
     await phone.tap(CHAT, "Done")
     assert ("new", "none") in phone.store.open_checkin(CHAT).answers
 
 
 async def test_after_day_seven_the_short_path_is_used(phone):
-    """From day 8 a quiet day is four taps (safety, trend, fever, nothing new); 'tell you' opens the full list."""
+    """From day 8 a quiet day is four taps (safety, trend, nothing bothering, fever); 'show me' opens the full list."""
     await enrol(phone)
     phone.clock.advance(timedelta(days=10))
     await phone.send(CHAT, "/checkin")
-    await answer_all(phone, ["No", "Better", "No", "Nothing new"])
+    await answer_all(phone, ["No", "Better", "No", "No"])
     assert "normal healing" in phone.last(CHAT).text
     verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
     assert verdict.day == 10 and [r["rule"] for r in verdict.reasons] == ["N1"]
     await phone.send(CHAT, "/checkin")
-    await answer_all(phone, ["No", "Same", "No", "Yes, tell you"])
+    await answer_all(phone, ["No", "Same", "Yes, show me"])
     assert "Redness of the treated skin" in phone.last(CHAT).text

@@ -10,7 +10,9 @@ from tests.test_dispatch import A, DAY0_EVENING
 UTC = timezone.utc
 NORMAL = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "No"]
 SEVERE_REDNESS = ["No", "Same", "Severe", "None", "Mild", "None", "None of these", "No"]
-WORSE_SEVERE_REDNESS = ["No", "Worse", "Severe", "None", "Mild", "None", "None of these", "No"]
+# The next check-in asks again about the severe redness and the mild pain of the last one ("still there?").
+WORSE_SEVERE_REDNESS = ["No", "Worse", "Yes", "Severe", "Yes", "Mild", "None", "None", "None of these", "No"]
+NORMAL_AFTER_SEVERE = ["No", "Same", "Yes", "Mild", "Yes", "Mild", "None", "None", "None of these", "No"]
 
 
 async def checkin(bot, labels, at: datetime) -> str:
@@ -79,6 +81,6 @@ async def test_cheerful_timeline_waits_until_a_normal_checkin(bot):
     await checkin(bot, SEVERE_REDNESS, day4_morning - timedelta(hours=1))
     await bot.run(day4_morning)
     assert bot.telegram.last(A).text.startswith("Since your last check-in flagged something")
-    await checkin(bot, NORMAL, day4_morning + timedelta(hours=1))
+    await checkin(bot, NORMAL_AFTER_SEVERE, day4_morning + timedelta(hours=1))
     await bot.run(day4_morning + timedelta(days=1))
     assert bot.telegram.last(A).text.startswith("Days 4")

@@ -271,7 +271,7 @@ async def test_retention_job_erases_finished_plans(enrolled, caplog):
     enrolled.clock.advance(timedelta(days=100))
     await jobs[0].run(enrolled.app)
     assert enrolled.store.patient(CHAT) is not None
-    enrolled.clock.advance(timedelta(days=60))
+    enrolled.clock.advance(timedelta(days=90))  # past the 90-day plan and the retention period
     with caplog.at_level(logging.INFO):
         await jobs[0].run(enrolled.app)
     assert enrolled.store.patient(CHAT) is None and enrolled.store.patient(2002) is None

@@ -71,7 +71,7 @@ def test_expand_counts_and_order(plan):
     per_step = Counter(d.step.split(":")[0] for d in out)
     assert per_step == {
         "sunscreen-am": 31, "sunscreen-noon": 14, "skincare-am": 8, "skincare-pm": 8,
-        "no-makeup": 2, "no-actives": 6, "checkin": 14,
+        "no-makeup": 2, "no-actives": 6, "checkin": 16,
     }
     assert out == sorted(out, key=lambda d: (d.due_utc, d.step))
     assert len({d.step for d in out}) == len(out)
@@ -101,7 +101,7 @@ def test_changing_times_keeps_step_keys(plan):
         (Protocol(2, 21), range(2, 22), range(2, 14)),
         (Protocol(1, 14), range(1, 15), range(1, 14)),
         (Protocol(14, 28), range(14, 29), range(0)),
-        (Protocol(0, 90), range(0, 61), range(0, 14)),  # clipped to the plan's length
+        (Protocol(0, 120), range(0, 91), range(0, 14)),  # clipped to the plan's length
     ],
 )
 def test_sunscreen_window_follows_clinic_protocol(plan, protocol, am_days, noon_days):

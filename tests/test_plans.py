@@ -97,7 +97,7 @@ def test_microneedling_content():
     assert steps["skincare-am"].days == steps["skincare-pm"].days == tuple(range(8))
     assert steps["no-actives"].days == tuple(range(6))
     assert steps["no-makeup"].days == (0, 1)
-    assert steps["checkin"].days == (*range(8), 10, 14, 21, 30, 45, 60)
+    assert steps["checkin"].days == (*range(8), 10, 14, 21, 30, 45, 60, 75, 90)
     assert {s.kind for s in steps.values()} == {"sunscreen", "skincare", "note", "checkin"}
 
 

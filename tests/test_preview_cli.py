@@ -34,8 +34,8 @@ def test_prints_one_line_per_delivery():
     assert first.startswith("2026-11-20 Fri 08:00 CET")
     assert "2026-11-20T07:00Z" in first and "day  0" in first
     assert any("checkin" in l and "Day 7 check-in" in l and "your clinic" in l for l in lines)
-    assert lines[-2].startswith("2027-01-19 Tue 21:00 CET") and "Day 60 check-in" in lines[-2]
-    assert lines[-1].startswith("2027-01-19 Tue 21:45 CET") and "reprompt" in lines[-1]
+    assert lines[-2].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-2]
+    assert lines[-1].startswith("2027-02-18 Thu 21:45 CET") and "reprompt" in lines[-1]
 
 
 def test_times_and_zone_override_defaults():

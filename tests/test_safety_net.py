@@ -42,7 +42,7 @@ async def test_a_long_message_with_a_red_flag_is_still_read(bot):
         text = "x " * (length // 2) + THROAT
         replies = await bot.phone.send(A, text)
         assert replies[0].text.startswith("⚠️ Call 999 now"), length
-    assert len(alerts(bot.store)) == 2
+    assert len(alerts(bot.store)) == 1  # the same warning sign again in the same check-in: one alert
 
 
 async def test_a_failed_closing_edit_still_gives_advice_and_alerts_the_clinic(tmp_path, clock):
@@ -73,7 +73,7 @@ async def test_worse_after_day_seven_opens_the_full_questions(phone):
     await enrol(phone, A)
     phone.clock.advance(timedelta(days=10))
     await phone.send(A, "/checkin")
-    for label in ("No", "Worse", "No"):
+    for label in ("No", "Worse"):
         await phone.tap(A, label)
     assert "Redness of the treated skin" in phone.last(A).text
 
@@ -88,7 +88,7 @@ async def test_unicode_digits_are_not_a_crash(phone, caplog):
         await phone.send(A, "/checkin")
         await phone.tap(A, "No")
         replies = await phone.send(A, "²")
-    assert "Please tap one of the buttons" in replies[0].text
+    assert "couldn't take that as an answer" in replies[0].text
     assert "failed" not in caplog.text
 
 

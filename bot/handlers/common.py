@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import checkin, clinic, control, enrol, questions
+from bot.handlers import checkin_text, clinic, control, enrol, questions
 from bot.logs import NETWORK_RETRY, log_event, pseudonym
 from bot.services import services
 from bot.verdicts import is_red_flag
@@ -42,13 +42,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await clinic.relay_text(update, context):  # the patient asked to write to the clinic
         if is_red_flag(update.effective_message.text or ""):  # relayed, and the safety advice still comes
-            await checkin.on_text(update, context)
+            await checkin_text.on_text(update, context)
         return
     if await enrol.on_text(update, context):
         return
     if await questions.on_text(update, context):  # an everyday question (never one with a red flag)
         return
-    if await checkin.on_text(update, context):
+    if await checkin_text.on_text(update, context):
         return
     await update.effective_chat.send_message(services(context).text("common.not_understood"))
 

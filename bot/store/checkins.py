@@ -25,6 +25,8 @@ class CheckinRow:
     answers: list[tuple[str, str]]
     selection: list[str]
     message_id: int | None
+    still: tuple[str, ...] = ()   # items of the previous check-in, re-asked by name
+    asks: tuple[str, ...] = ()    # one-tap questions about typed signs, asked first
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class VerdictRow:
     tokens: list[str]
     rules_version: str
     created_at: datetime
+    checkin_id: int | None = None
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,14 @@ class AlertRow:
 def _checkin(row: dict) -> CheckinRow:
     return CheckinRow(row["id"], row["chat_id"], row["treatment_id"], row["day"], row["state"],
                       [tuple(pair) for pair in json.loads(row["answers"])],
-                      [s for s in row["selection"].split(",") if s], row["message_id"])
+                      [s for s in row["selection"].split(",") if s], row["message_id"],
+                      tuple(s for s in row["still"].split(",") if s), tuple(json.loads(row["asks"])))
 
 
 def _verdict(row: dict) -> VerdictRow:
     return VerdictRow(row["id"], row["chat_id"], row["day"], row["level"], json.loads(row["reasons"]),
-                      json.loads(row["tokens"]), row["rules_version"], datetime.fromisoformat(row["created_at"]))
+                      json.loads(row["tokens"]), row["rules_version"], datetime.fromisoformat(row["created_at"]),
+                      row["checkin_id"], bool(row["partial"]))
 
 
 class CheckinStore:
@@ -79,14 +85,31 @@ class CheckinStore:
         rows = list(self.db.query("SELECT * FROM checkins WHERE id = ?", [checkin_id]))
         return _checkin(rows[0]) if rows else None
 
-    def begin_checkin(self, chat_id: int, treatment_id: int, day: int, now: datetime) -> CheckinRow:
-        """Start a fresh check-in, abandoning any open one (one transaction)."""
+    def begin_checkin(self, chat_id: int, treatment_id: int, day: int, now: datetime, still: tuple[str, ...] = (),
+                      asks: tuple[str, ...] = ()) -> CheckinRow:
+        """Start a fresh check-in, abandoning any open one (one transaction; the caller triages it first)."""
         with self.db.atomic():
             self.db.execute("UPDATE checkins SET state = 'abandoned' WHERE chat_id = ? AND state = 'open'",
                             [chat_id])
-            cursor = self.db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, started_at)"
-                                     " VALUES (?, ?, ?, 'open', ?)", [chat_id, treatment_id, day, iso(now)])
+            cursor = self.db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, started_at, still, asks)"
+                                     " VALUES (?, ?, ?, 'open', ?, ?, ?)",
+                                     [chat_id, treatment_id, day, iso(now), ",".join(still), json.dumps(list(asks))])
         return self.checkin(cursor.lastrowid)
+
+    def add_asks(self, checkin_id: int, asks: tuple[str, ...]) -> None:
+        """Queue one-tap questions about typed signs in an open check-in (kept in order, without repeats)."""
+        row = self.checkin(checkin_id)
+        merged = list(dict.fromkeys(list(row.asks) + list(asks)))
+        self.db.execute("UPDATE checkins SET asks = ? WHERE id = ?", [json.dumps(merged), checkin_id])
+
+    def abandon_checkin(self, checkin_id: int) -> None:
+        self.db.execute("UPDATE checkins SET state = 'abandoned' WHERE id = ? AND state = 'open'", [checkin_id])
+
+    def stale_checkins(self, started_before: datetime, limit: int = 200) -> list[CheckinRow]:
+        """Check-ins still open that began before ``started_before`` (P5a closes them)."""
+        return [_checkin(r) for r in self.db.query(
+            "SELECT * FROM checkins WHERE state = 'open' AND started_at < ? ORDER BY id LIMIT ?",
+            [iso(started_before), limit])]
 
     def save_progress(self, checkin_id: int, answers: list[tuple[str, str]], selection: list[str],
                       message_id: int | None = None) -> None:
@@ -94,34 +117,67 @@ class CheckinStore:
                         " WHERE id = ? AND state = 'open'",
                         [json.dumps(answers), ",".join(selection), message_id, checkin_id])
 
-    def complete_checkin(self, checkin_id: int | None, chat_id: int, treatment_id: int, day: int, state: str,
+    def complete_checkin(self, checkin_id: int | None, chat_id: int, treatment_id: int, day: int, state: str | None,
                          level: str, reasons: list[dict], tokens: list[str], rules_version: str,
-                         rash_first_day: int | None, now: datetime, patient_text: str | None = None) -> int:
-        """Close the check-in and store its verdict in one transaction; returns the verdict id.
+                         rash_first_day: int | None, now: datetime, patient_text: str | None = None,
+                         partial: bool = False) -> int:
+        """Store the check-in's verdict (one per check-in: a later one replaces it) and, unless ``state`` is
+        None (still open), close the check-in, in one transaction; returns the verdict id.
 
         ``patient_text`` (free text that led to the verdict) is sealed with the data key."""
         stamp = iso(now)
         with self.db.atomic():
-            if checkin_id is not None:
+            if checkin_id is not None and state is not None:
                 self.db.execute("UPDATE checkins SET state = ?, completed_at = ? WHERE id = ?",
                                 [state, stamp, checkin_id])
             if rash_first_day is not None:
                 self.db.execute("UPDATE treatments SET rash_first_day = coalesce(rash_first_day, ?) WHERE id = ?",
                                 [rash_first_day, treatment_id])
+            existing = self.db.execute("SELECT id, patient_text FROM verdicts WHERE checkin_id = ?",
+                                       [checkin_id]).fetchone() if checkin_id is not None else None
+            sealed = self.seal_text(patient_text) or None
+            if existing is not None:
+                self.db.execute("UPDATE verdicts SET day = ?, level = ?, reasons = ?, tokens = ?, rules_version = ?,"
+                                " created_at = ?, patient_text = coalesce(?, patient_text), partial = ? WHERE id = ?",
+                                [day, level, json.dumps(reasons), json.dumps(tokens), rules_version, stamp, sealed,
+                                 int(partial), existing[0]])
+                return existing[0]
             cursor = self.db.execute(
                 "INSERT INTO verdicts (chat_id, checkin_id, treatment_id, day, level, reasons, tokens,"
-                " rules_version, created_at, patient_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rules_version, created_at, patient_text, partial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [chat_id, checkin_id, treatment_id, day, level, json.dumps(reasons), json.dumps(tokens),
-                 rules_version, stamp, self.seal_text(patient_text) or None])
+                 rules_version, stamp, sealed, int(partial)])
         return cursor.lastrowid
+
+    def checkin_verdict(self, checkin_id: int) -> VerdictRow | None:
+        rows = list(self.db.query("SELECT * FROM verdicts WHERE checkin_id = ?", [checkin_id]))
+        return _verdict(rows[0]) if rows else None
+
+    def alerted_reasons(self, chat_id: int, checkin_id: int) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT reason FROM alerted_reasons WHERE chat_id = ? AND checkin_id = ?",
+                                               [chat_id, checkin_id]).fetchall()}
+
+    def claim_alert_reasons(self, chat_id: int, checkin_id: int, reasons: tuple[str, ...], now: datetime) -> list[str]:
+        """The reasons not yet alerted for this patient and check-in, recorded as alerted now (idempotent)."""
+        new = []
+        with self.db.atomic():
+            for reason in reasons:
+                cursor = self.db.execute("INSERT OR IGNORE INTO alerted_reasons (chat_id, checkin_id, reason,"
+                                         " created_at) VALUES (?, ?, ?, ?)", [chat_id, checkin_id, reason, iso(now)])
+                if cursor.rowcount == 1:
+                    new.append(reason)
+        return new
 
     def rash_first_day(self, treatment_id: int) -> int | None:
         row = self.db.execute("SELECT rash_first_day FROM treatments WHERE id = ?", [treatment_id]).fetchone()
         return row[0] if row else None
 
-    def last_verdict(self, chat_id: int, treatment_id: int) -> VerdictRow | None:
+    def last_verdict(self, chat_id: int, treatment_id: int, excluding_checkin: int | None = None) -> VerdictRow | None:
+        """The newest verdict (of another check-in than ``excluding_checkin``, when given)."""
         rows = list(self.db.query("SELECT * FROM verdicts WHERE chat_id = ? AND treatment_id = ?"
-                                  " ORDER BY id DESC LIMIT 1", [chat_id, treatment_id]))
+                                  " AND (? IS NULL OR checkin_id IS NULL OR checkin_id != ?)"
+                                  " ORDER BY created_at DESC, id DESC LIMIT 1",
+                                  [chat_id, treatment_id, excluding_checkin, excluding_checkin]))
         return _verdict(rows[0]) if rows else None
 
     def verdicts(self, chat_id: int, treatment_id: int) -> list[VerdictRow]:
@@ -139,7 +195,8 @@ class CheckinStore:
             "SELECT DISTINCT d.chat_id, d.treatment_id, d.day FROM deliveries d"
             " WHERE d.kind = ? AND d.state = 'sent' AND d.due_at < ?"
             " AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.chat_id = d.chat_id"
-            "   AND c.treatment_id = d.treatment_id AND c.day = d.day AND c.state IN ('done', 'emergency', 'no_response'))"
+            "   AND c.treatment_id = d.treatment_id AND c.day = d.day AND (c.state IN ('done', 'emergency', 'no_response')"
+            "   OR EXISTS (SELECT 1 FROM verdicts v WHERE v.checkin_id = c.id)))"
             " LIMIT ?", [CHECKIN, iso(sent_before), limit]).fetchall()
         return [tuple(row) for row in rows]
 

@@ -150,3 +150,21 @@ def m0006(db: Database) -> None:
     db.execute("CREATE INDEX relays_clinic_message ON relays(clinic_message_id)")
     # Set by /clinic or "Message the clinic": the patient's next message or photo goes to the clinic.
     db.execute("ALTER TABLE patients ADD COLUMN relay_armed_at TEXT")
+
+
+@migrations(name="0007_checkin_v2")
+def m0007(db: Database) -> None:
+    # Triage rules v2: the items of the previous check-in re-asked by name ("still there?"), the one-tap
+    # questions about typed signs asked first (JSON list of question ids), a verdict on an unfinished
+    # check-in marked partial (P5a), and the reasons already alerted per check-in (one alert each).
+    db.execute("ALTER TABLE checkins ADD COLUMN still TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE checkins ADD COLUMN asks TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE verdicts ADD COLUMN partial INTEGER NOT NULL DEFAULT 0")
+    db.execute("""
+        CREATE TABLE alerted_reasons (
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            checkin_id INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, checkin_id, reason)
+        )""")

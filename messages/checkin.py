@@ -1,0 +1,219 @@
+"""What the check-in decides, as pure functions of plain values: the shell only carries it out.
+
+- the tick rules of the multi-select question and how a typed text reads
+  (an answer to the question on screen, a sign to act on, confirm or ask about, or nothing);
+- what to do after an answer (P9a: advice and alert at once for an urgent rule) and when
+  a check-in is left unfinished (P5a: triaged on the answers given, marked partial);
+- what counts as a risk, which verdicts alert the clinic (once per check-in and reason),
+  the 12-hour windows, the history tokens, and the advice as catalog keys.
+
+```mermaid
+flowchart TD
+  typed[typed text] --> red{affirmed emergency / urgent sign?}
+  red -->|emergency| e4([E4: emergency advice + alert, then Q1])
+  red -->|urgent| u10([U10: urgent advice + alert, then confirm in one tap])
+  red -->|no| answer{an answer to the question on screen?}
+  answer -->|yes| next([record it, next question])
+  answer -->|no| other{a sign to confirm, or a negated one?}
+  other -->|confirm| confirm([one-tap confirmation; unanswered in 12 h = Yes])
+  other -->|negated / hedged| ask([just to check, in one tap])
+  other -->|nothing| m11([M11: answer, clinic contact, check-in buttons])
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Iterable
+
+from messages import questionnaire as q
+from messages.reading import read_message
+from messages.triage import LEVELS, Reason, Verdict
+from messages.words import Words
+
+ALERT_FROM = LEVELS.index("contact_provider")  # the clinic hears of contact_provider and above
+ACT_AT_ONCE = LEVELS.index("urgent")           # P9a: advice and alert before the last question
+NO_RESPONSE_AFTER = timedelta(hours=12)        # P5 / P5a: a prompt or an open check-in this old is closed
+TIPS = 5
+HISTORY = ("risk:", "previous_outcome:", "rash_first_reported_day:")
+# A previous check-in's tokens -> the "Still there?" item that re-asks them.
+_STILL_OF = {"pimples": "pimples", "pus": "pus", "yellow_crusts": "pus", "blisters": "blisters",
+             "cold_sores": "blisters", "spots": "spots", "peeling": "peeling", "bruising": "bruising",
+             "lip_swelling": "lips", "eye_problem": "eye", "lumps": "lumps", "scar_lines": "lines",
+             "hives": "hives", "spreading_redness": "spreading"}
+
+
+def rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def needs_alert(level: str) -> bool:
+    return rank(level) >= ALERT_FROM
+
+
+def risk_tokens(immunocompromised: str | None, cold_sore_history: str | None, skin_type: str | None) -> list[str]:
+    """Profile risks (P6). An unsure immune answer counts as yes: it can only raise a level."""
+    tokens = []
+    if immunocompromised in {"yes", "unsure"}:
+        tokens.append("risk:immunocompromised")
+    if cold_sore_history == "yes":
+        tokens.append("risk:cold_sore_history")
+    if skin_type in {"IV", "V", "VI"}:
+        tokens.append("risk:fitzpatrick_iv_vi")
+    return tokens
+
+
+def history_tokens(previous_level: str | None, rash_onset: int | None, day: int) -> list[str]:
+    """What the rules need from earlier check-ins: the previous outcome and the rash onset (P1b, P3)."""
+    tokens = [f"previous_outcome:{previous_level}"] if previous_level else []
+    if rash_onset is not None and rash_onset <= day:
+        tokens.append(f"rash_first_reported_day:{rash_onset}")
+    return tokens
+
+
+def shown_answers(tokens: Iterable[str]) -> list[str]:
+    """The tokens that are the patient's own answers (not history, risks or free text), for summaries."""
+    return [t for t in tokens if not t.startswith(HISTORY + ("free_text:",))]
+
+
+def still_items(previous_tokens: Iterable[str]) -> tuple[str, ...]:
+    """§4 "Still there?": every item at mild or above, or present, in the previous check-in."""
+    found = set()
+    for token in previous_tokens:
+        name, _, value = token.partition(":")
+        if name in q.SKIN_ITEMS + ("rash",) and value and value != "none":
+            found.add(name)
+        elif name in _STILL_OF and value != "none":
+            found.add(_STILL_OF[name])
+    return tuple(item for item in q.STILL_ORDER if item in found)
+
+
+def tick(selection: list[str], pick: str) -> tuple[list[str], str | None]:
+    """One tap on a multi-select option: the new ticks, and the answer when the tap completes it.
+
+    "None of these" with nothing ticked answers in one tap; with ticks it clears them (Done confirms)."""
+    if pick == "none" and not selection:
+        return [], "none"
+    if pick == "none":
+        return ([] if "none" in selection else ["none"]), None
+    if pick in selection:
+        return [s for s in selection if s != pick], None
+    return [s for s in selection if s != "none"] + [pick], None
+
+
+def done(question: q.Question, selection: list[str]) -> str | None:
+    """Done on a multi-select question: its answer in option order, or None when nothing is ticked."""
+    return ",".join(o for o in question.options if o in selection) or None
+
+
+def read_typed(question: q.Question, text: str, words: Words) -> str | None:
+    """The option a typed answer stands for (its label, its value, a word form, a 0-4 score), else None."""
+    if question.multi:
+        picks = words.read_many(text, question.options)
+        if picks and ("none" not in picks or picks == ("none",)):
+            return ",".join(o for o in question.options if o in picks)
+        return None
+    return words.read(text, question.options)
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """What a typed message means here: act on signs, take it as the answer, ask, or just reply (M11)."""
+
+    kind: str                      # "emergency" | "urgent" | "answer" | "asks" | "nothing"
+    answer: str | None = None      # the option, when kind == "answer"
+    signs: tuple[str, ...] = ()    # tokens of the affirmed signs that act at once
+    asks: tuple[str, ...] = ()     # one-tap questions to ask first (confirm_* / ask_*)
+
+
+def read_text(text: str, question: q.Question | None, words: Words) -> TextReading:
+    """How a typed text reads in the chat (P4c), with the question on screen if a check-in is open.
+
+    Affirmed emergency and urgent signs come first (never "please tap a button"); then a typed
+    answer to the question on screen; then signs to confirm and negated or hedged mentions to ask about."""
+    reading = read_message(text)
+    asks = tuple(dict.fromkeys([q.sign_question("confirm", s.token).id for s in reading.urgent]
+                               + [q.sign_question("confirm", s.token).id for s in reading.confirm]
+                               + [q.sign_question("ask", s.token).id for s in reading.ask]))
+    if reading.emergency:
+        return TextReading("emergency", signs=tuple(s.token for s in reading.emergency))
+    if reading.urgent:
+        return TextReading("urgent", signs=tuple(s.token for s in reading.urgent), asks=asks)
+    answer = read_typed(question, text, words) if question is not None else None
+    if answer is not None:
+        return TextReading("answer", answer=answer)
+    if asks:
+        return TextReading("asks", asks=asks)
+    return TextReading("nothing")
+
+
+def is_red_flag(text: str) -> bool:
+    """Whether typed text alone calls for safety advice: an affirmed emergency or urgent sign (P4c)."""
+    reading = read_message(text)
+    return bool(reading.emergency or reading.urgent)
+
+
+def free_text_verdict(kind: str, signs: tuple[str, ...], rules_version: str) -> Verdict:
+    """E4 / U10: an affirmed emergency or urgent sign in typed text acts at once (P4c)."""
+    rule = {"emergency": "E4", "urgent": "U10"}[kind]
+    return Verdict(kind, (Reason(rule, kind, signs),), rules_version)
+
+
+def merge(earlier: Verdict | None, later: Verdict) -> Verdict:
+    """The check-in's verdict so far and a newer one: later answers can raise a level, never lower it."""
+    if earlier is None:
+        return later
+    reasons = {r.rule: r for r in earlier.reasons}
+    reasons.update({r.rule: r for r in later.reasons})
+    ordered = sorted(reasons.values(), key=lambda r: -rank(r.level))
+    if later.level == "normal" and earlier.level == "normal":
+        ordered = list(later.reasons)
+    level = max(earlier.level, later.level, key=rank)
+    if level != "normal":  # reassurance is not a reason once something worse was found
+        ordered = [r for r in ordered if r.level != "normal"]
+    return Verdict(level, tuple(ordered), later.rules_version)
+
+
+def acts_now(verdict: Verdict) -> bool:
+    """P9a: answers so far match an urgent (or emergency) rule, so advice and alert come at once."""
+    return rank(verdict.level) >= ACT_AT_ONCE
+
+
+def alert_reasons(verdict: Verdict) -> tuple[str, ...]:
+    """The rules of this verdict worth a clinic alert; the shell alerts once per check-in and reason."""
+    return tuple(r.rule for r in verdict.reasons if needs_alert(r.level)) if needs_alert(verdict.level) else ()
+
+
+def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:
+    """The answers of a check-in being closed, finished or not (P5a): questions not reached are absent;
+    a confirmation of a typed sign left unanswered counts as Yes (P4c); no answer at all is no_response."""
+    given = dict(answers)
+    tokens = q.to_tokens(answers)
+    for ask in asks:
+        if ask.startswith("confirm_") and ask not in given:
+            name = q.sign_token(ask)
+            tokens += q.sign_answer_tokens(ask, "unsure" if name in q.SKIN_ITEMS + ("rash",) else "yes")
+    return list(dict.fromkeys(tokens)) or ["no_response"]
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the patient is told about a verdict, as catalog keys plus the answers behind it."""
+
+    keys: tuple[str, ...]
+    answers: tuple[str, ...]
+    mentions_message: bool = False
+
+
+def advice(verdict: Verdict, day: int, has_text: Iterable[str] = ()) -> Advice:
+    """The level's headline, the reasons at that level, and for normal healing the timeline and a tip.
+
+    ``has_text`` lists the catalog keys that exist (rules without a line are skipped)."""
+    known = set(has_text)
+    shown = [r for r in verdict.reasons if r.level == verdict.level] or list(verdict.reasons[:1])
+    keys = [f"triage.level_{verdict.level}"] + [k for r in shown if (k := f"triage.rule_{r.rule}") in known]
+    answers = sorted({a for r in shown for a in r.answers if not a.startswith("free_text:")})
+    if verdict.level == "normal":
+        keys += [f"timeline:{day}", f"checkin.tip_{day % TIPS}"]
+    return Advice(tuple(keys), tuple(answers), any(a.startswith("free_text:") for r in shown for a in r.answers))

@@ -1,0 +1,66 @@
+"""Typed answers, read the same way everywhere: one reader of yes / no / not sure and of named options.
+
+The word lists are catalog data (``catalog/<lang>/words.toml``: ``<value> = "form | form | ..."``),
+so enrolment, check-ins and one-tap confirmations accept the same typed forms, in each language.
+A button's own label (``checkin.opt_<value>``, ``checkin.sign_<value>``) is always a form of its value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+MAX_TEXT = 200  # longer messages are never a one-word answer
+YES_NO_UNSURE = ("yes", "no", "unsure")
+_LABEL_PREFIXES = ("checkin.opt_", "checkin.sign_", "words.")
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, curly quotes straightened, edge punctuation and emoji dropped, one space."""
+    s = unicodedata.normalize("NFD", text[:MAX_TEXT].lower())
+    s = "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'").replace("‘", "'")
+    s = re.sub(r"[^\w'?/ -]+", " ", s)  # emoji, ticks, dots and exclamation marks
+    return " ".join(s.split()).strip(" -")
+
+
+@dataclass(frozen=True)
+class Words:
+    """For each answer value, the typed forms that mean it."""
+
+    forms: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, str]) -> "Words":
+        """Build from catalog texts: ``words.<value>`` lists and the buttons' own labels."""
+        forms: dict[str, set[str]] = {}
+        for key, text in texts.items():
+            prefix = next((p for p in _LABEL_PREFIXES if key.startswith(p)), None)
+            if prefix is None:
+                continue
+            value = key[len(prefix):]
+            found = text.split("|") if prefix == "words." else [text]
+            forms.setdefault(value, set()).update(f for f in map(normalise, found) if f)
+        return cls({value: frozenset(found) for value, found in forms.items()})
+
+    def read(self, text: str, options: Iterable[str]) -> str | None:
+        """The one option ``text`` stands for, or None (none, or more than one: never guess)."""
+        s = normalise(text)
+        if not s:
+            return None
+        hits = [value for value in options if s in self.forms.get(value, ()) or s == value.replace("_", " ")]
+        return hits[0] if len(hits) == 1 else None
+
+    def yes_no(self, text: str) -> str | None:
+        """'yes', 'no' or 'unsure' for the typed forms of the catalog, else None."""
+        return self.read(text, YES_NO_UNSURE)
+
+    def read_many(self, text: str, options: Iterable[str]) -> tuple[str, ...] | None:
+        """Several options typed in one message ("rash, pimples and peeling"); None if any part is unknown."""
+        options = tuple(options)
+        parts = [p for p in re.split(r"\s*(?:,|;|\+|&|\band\b|\bplus\b)\s*", text[:MAX_TEXT].lower()) if p.strip()]
+        picked = [self.read(part, options) for part in parts]
+        if not picked or any(p is None for p in picked):
+            return None
+        return tuple(dict.fromkeys(picked))  # type: ignore[arg-type]
