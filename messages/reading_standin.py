@@ -1,4 +1,4 @@
-"""Temporary stand-in for the free-text reader (P4a-P4c): the real lexicon replaces this module.
+"""Temporary stand-in for the free-text reader (P4a-P4c), used until messages/reading.py exists.
 
 Interface: ``read_message(text) -> Reading`` with ``Reading.signs`` a tuple of
 ``Sign(token, action)``, action one of "emergency", "urgent", "confirm", "ask".
