@@ -94,6 +94,9 @@ def _redacted(tokens) -> list[str]:
     return ["free_text:(redacted)" if t.startswith("free_text:") else t for t in tokens]
 
 
+is_red_flag = core.is_red_flag  # an affirmed emergency or urgent sign in typed text (P4c)
+
+
 def needs_alert(verdict: Verdict) -> bool:
     return core.needs_alert(verdict.level)
 

@@ -118,7 +118,7 @@ async def test_a_question_with_a_red_flag_gets_the_safety_advice_not_an_answer(c
     phone.clock.advance(timedelta(days=3))
     replies = await phone.send(CHAT, "can I wear makeup? there is pus and yellow crusts on my cheek")
     texts = [r.text for r in replies]
-    assert texts[0].startswith("Your message mentions something that needs a look today")
+    assert texts[0].startswith("Please get medical advice today")  # the urgent advice of the matching rule (U10)
     assert not any("make-up" in t for t in texts)
     assert any("URGENT" in m.text for m in phone.telegram.chat(CLINIC))
 
