@@ -10,16 +10,24 @@ the evaluation principles of triage-rules.md §1 to them:
   looks at an answer (unsure severity = severe, unsure presence = present,
   trend unsure = worsening, trend not asked = same, very_severe = severe
   except on pain, unknown rash onset = today).
-- P4/P5 free text and missing answers are the conditions ``free_text_*`` and
-  ``no_answers``; P6 risk fields only ever add conditions, so never lower.
-- U9 (``others_min``) is evaluated last, on the level of all other rules.
+- P4 free text is read for signs by ``messages.reading`` (the lexicon of
+  signs): an affirmed emergency or urgent sign is E4/U10 (``free_text_sign``);
+  a sign to confirm counts as present (a severity to confirm as ``:unsure``),
+  as if every confirmation were answered Yes or left unanswered (P4c); a
+  message with no sign and no structured answer is M11 (``free_text_only``).
+  P4d: what free text adds never lowers the level of the structured answers.
+- P5 missing answers are ``no_answers``; P6 risk fields only ever add
+  conditions, so never lower.
+- U9 (``others_min``) is evaluated last, on the level of all other rules
+  except those it names in ``others_except`` (C19).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
+from messages.reading import Reading, read_message
 from messages.triage_rules import Clause, Rule, Rules, load_rules, parse_rules
 from messages.triage_vocab import (
     LEVELS,
@@ -55,6 +63,7 @@ class Verdict:
     level: str
     reasons: tuple[Reason, ...]
     rules_version: str
+    asks: tuple[str, ...] = ()  # tokens the bot would ask the patient to confirm (P4c)
 
 
 def _rank(level: str) -> int:
@@ -64,7 +73,8 @@ def _rank(level: str) -> int:
 class _Facts:
     """A check-in with the safe defaults applied, as the rules see it."""
 
-    def __init__(self, checkin: CheckIn, day: int, rules: Rules) -> None:
+    def __init__(self, checkin: CheckIn, day: int, rules: Rules, readings: tuple[Reading, ...] = (),
+                 confirmed: tuple[str, ...] = (), structured: bool | None = None) -> None:
         self.checkin, self.day, self.rules = checkin, day, rules
         trend = checkin.trend
         if trend == UNSURE:
@@ -72,17 +82,22 @@ class _Facts:
         self.trend = trend if trend is not None else rules.missing_trend
         onset = checkin.rash_first_reported_day
         self.rash_onset = onset if onset is not None else day  # P3
-        self.keyword_hits = {
-            name: tuple(f"free_text:{text}" for text in checkin.free_text if any(w in text for w in words))
-            for name, words in rules.keywords.items()
+        self.sign_hits = {
+            action: tuple(f"free_text:{text}" for text, reading in zip(checkin.free_text, readings)
+                          if getattr(reading, action))
+            for action in ("emergency", "urgent")
         }
+        # M11: no sign acted on and nothing confirmed but a trend (P1a: a trend is not a symptom).
+        self.nothing_found = not any(self.sign_hits.values()) and all(t.startswith("trend:") for t in confirmed)
+        # Answers given as answers (tapped or typed as an option), not confirmed from free text (P4d).
+        self.structured = checkin.has_answers if structured is None else structured
 
-    def severity(self, item: str) -> int:
-        """Effective 0-4 score of a severity item (0 when not answered)."""
+    def severity(self, item: str, as_answered: bool = False) -> int:
+        """Effective 0-4 score of a severity item (0 when not answered); ``as_answered`` skips P7."""
         value = self.checkin.severities.get(item, 0)
         if value == UNSURE:
             return self.rules.unsure_severity  # P2
-        if value == 4 and item not in self.rules.very_severe_kept:
+        if value == 4 and item not in self.rules.very_severe_kept and not as_answered:
             return 3  # P7
         return int(value)
 
@@ -101,7 +116,7 @@ class _Facts:
         return tuple(token for token in map(self.present, items) if token)
 
 
-def _match(clause: Clause, facts: _Facts, others: str | None) -> tuple[str, ...] | None:
+def _match(clause: Clause, facts: _Facts, others: dict[str, Reason | None] | None) -> tuple[str, ...] | None:
     """The answers that make ``clause`` true, or None when it does not hold."""
     checkin, day = facts.checkin, facts.day
     answers: list[str] = []
@@ -118,7 +133,7 @@ def _match(clause: Clause, facts: _Facts, others: str | None) -> tuple[str, ...]
     if clause.present_none and facts.any_present(clause.present_none):
         return None
     if clause.severity is not None:
-        if facts.severity(clause.severity.item) not in clause.severity.scores:
+        if facts.severity(clause.severity.item, clause.severity.as_answered) not in clause.severity.scores:
             return None
         answers.append(checkin.severity_token(clause.severity.item) or "")
     if clause.trend_in is not None:
@@ -142,15 +157,17 @@ def _match(clause: Clause, facts: _Facts, others: str | None) -> tuple[str, ...]
         if previous is None or _rank(previous) < _rank(clause.previous_min):
             return None
         answers.append(f"previous_outcome:{previous}")
-    if clause.others_min is not None and (others is None or _rank(others) < _rank(clause.others_min)):
-        return None
-    if clause.free_text_keyword is not None:
-        hits = facts.keyword_hits[clause.free_text_keyword]
+    if clause.others_min is not None:
+        level = _highest(r for rule, r in (others or {}).items() if r and rule not in clause.others_except)
+        if level is None or _rank(level) < _rank(clause.others_min):
+            return None
+    if clause.free_text_sign is not None:
+        hits = facts.sign_hits[clause.free_text_sign]
         if not hits:
             return None
         answers += hits
     if clause.free_text_only:
-        if not checkin.free_text or checkin.has_answers or any(facts.keyword_hits.values()):
+        if not checkin.free_text or facts.structured or not facts.nothing_found:
             return None
         answers += [f"free_text:{text}" for text in checkin.free_text]
     if clause.no_answers:
@@ -161,7 +178,7 @@ def _match(clause: Clause, facts: _Facts, others: str | None) -> tuple[str, ...]
     return tuple(dict.fromkeys(answers))  # ordered, without repeats
 
 
-def _reason(rule: Rule, facts: _Facts, others: str | None = None) -> Reason | None:
+def _reason(rule: Rule, facts: _Facts, others: dict[str, Reason | None] | None = None) -> Reason | None:
     """A Reason when any clause of ``rule`` holds, with the answers of every clause that does."""
     answers: list[str] = []
     matched = False
@@ -178,6 +195,20 @@ def _highest(reasons: Iterable[Reason]) -> str | None:
     return max(levels, key=_rank) if levels else None
 
 
+def _confirmed(readings: tuple[Reading, ...]) -> tuple[str, ...]:
+    """Signs to confirm, as the tokens recorded if the patient answers Yes or nothing (P4c, P2)."""
+    tokens = [f"{t}:{UNSURE}" if t in SEVERITY_ITEMS else t for reading in readings for t in reading.confirm]
+    return tuple(dict.fromkeys(tokens))
+
+
+def _reasons(facts: _Facts, rules: Rules) -> list[Reason]:
+    found = {rule.id: _reason(rule, facts) for rule in rules.rules if not rule.needs_others}
+    for rule in rules.rules:
+        if rule.needs_others:
+            found[rule.id] = _reason(rule, facts, dict(found))
+    return [reason for reason in found.values() if reason]
+
+
 def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None) -> Verdict:
     """Triage one check-in on ``day`` days since treatment (day 0 = treatment day)."""
     if type(day) is not int or day < 0:
@@ -186,22 +217,28 @@ def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None) -> Verdict:
     if onset is not None and onset > day:
         raise UnknownToken(f"rash_first_reported_day:{onset}", f"the rash cannot start after today (day {day})")
     rules = rules or load_rules()
-    facts = _Facts(checkin, day, rules)
-    found = {rule.id: _reason(rule, facts) for rule in rules.rules if not rule.needs_others}
-    others = _highest(reason for reason in found.values() if reason)
-    for rule in rules.rules:
-        if rule.needs_others:
-            found[rule.id] = _reason(rule, facts, others)
+    readings = tuple(read_message(text.replace("_", " "), day=day) for text in checkin.free_text)
+    confirmed = _confirmed(readings)
+    full = parse_tokens(checkin.tokens() + confirmed, day=day) if confirmed else checkin
+    facts = _Facts(full, day, rules, readings, confirmed, checkin.has_answers)
+    reasons = _reasons(facts, rules)
+    if confirmed and checkin.has_answers:  # P4d: what free text adds never lowers the structured answers' level
+        have = {reason.rule for reason in reasons}
+        alone = _Facts(replace(checkin, free_text=()), day, rules)
+        reasons += [r for r in _reasons(alone, rules) if r.rule not in have]
+    if checkin.free_text and not checkin.has_answers and _highest(reasons) in (None, "normal"):
+        # DECIDED (triage.toml): a typed message alone is never reassured; confirmed normal signs are still M11.
+        reasons = [r for r in reasons if r.rule != "M11"]
+        reasons.append(Reason("M11", "monitor", tuple(f"free_text:{text}" for text in checkin.free_text)))
     order = [rule.id for rule in rules.rules]
-    reasons = sorted(
-        (reason for reason in found.values() if reason),
-        key=lambda reason: (-_rank(reason.level), order.index(reason.rule)),
-    )
+    reasons.sort(key=lambda reason: (-_rank(reason.level), order.index(reason.rule)))
     if not reasons:
         symptoms = facts.any_present(rules.sets.get("SYMPTOMS", ()))
         if symptoms:  # a hole in the rule table: never reassure by default
             reasons = [Reason(GAP_RULE, rules.unmatched_symptom_level, symptoms)]
-    return Verdict(_highest(reasons) or "normal", tuple(reasons), rules.version)
+    asks = tuple(dict.fromkeys(sign.token for reading in readings for sign in reading.signs
+                               if sign.action in ("confirm", "ask")))
+    return Verdict(_highest(reasons) or "normal", tuple(reasons), rules.version, asks)
 
 
 def evaluate_tokens(tokens: Iterable[str] | str, day: int, rules: Rules | None = None) -> Verdict:

@@ -17,21 +17,23 @@ from typing import Any, Mapping
 from messages.triage_vocab import ITEMS, LEVELS, RISKS, SEVERITY_ITEMS, SEVERITY_VALUES
 
 _EFFECTIVE_TRENDS = ("improving", "same", "worsening")
+_SIGN_ACTIONS = ("emergency", "urgent")
 _LIST_KEYS = ("present_any", "with_any", "present_none")
 _DAY_KEYS = ("day_min", "day_max", "rash_onset_min", "rash_onset_max")
 CONDITION_KEYS = frozenset(
     _LIST_KEYS + _DAY_KEYS
-    + ("severity", "trend_in", "risk_any", "previous_min", "others_min",
-       "free_text_keyword", "free_text_only", "no_answers")
+    + ("severity", "trend_in", "risk_any", "previous_min", "others_min", "others_except",
+       "free_text_sign", "free_text_only", "no_answers")
 )
 
 
 @dataclass(frozen=True)
 class Severity:
-    """A severity condition: the item's effective score is one of ``scores``."""
+    """A severity condition: the item's effective score (or, ``as_answered``, its given score) is one of ``scores``."""
 
     item: str
     scores: frozenset[int]
+    as_answered: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Clause:
     risk_any: tuple[str, ...] = ()
     previous_min: str | None = None
     others_min: str | None = None
-    free_text_keyword: str | None = None
+    others_except: frozenset[str] = frozenset()
+    free_text_sign: str | None = None
     free_text_only: bool = False
     no_answers: bool = False
 
@@ -77,7 +80,6 @@ class Rules:
 
     version: str
     rules: tuple[Rule, ...]
-    keywords: Mapping[str, tuple[str, ...]]
     sets: Mapping[str, tuple[str, ...]]
     unsure_severity: int
     unsure_trend: str
@@ -119,8 +121,10 @@ def _items(where: str, value: Any, sets: Mapping[str, tuple[str, ...]]) -> tuple
 def _severity(where: str, value: Any) -> Severity:
     if not isinstance(value, dict) or value.get("item") not in SEVERITY_ITEMS:
         raise _fail(where, "severity needs {item = <severity item>, values = [...] or min = ...}")
-    if set(value) - {"item", "values", "min"} or ("values" in value) == ("min" in value):
-        raise _fail(where, "severity takes item plus exactly one of values or min")
+    if set(value) - {"item", "values", "min", "as_answered"} or ("values" in value) == ("min" in value):
+        raise _fail(where, "severity takes item plus exactly one of values or min (and optionally as_answered)")
+    if value.get("as_answered", True) is not True:
+        raise _fail(where, "as_answered can only be true")
     names = value["values"] if "values" in value else [value["min"]]
     for name in names:
         if name not in SEVERITY_VALUES:
@@ -129,10 +133,10 @@ def _severity(where: str, value: Any) -> Severity:
         scores = range(SEVERITY_VALUES.index(value["min"]), len(SEVERITY_VALUES))
     else:
         scores = (SEVERITY_VALUES.index(name) for name in names)
-    return Severity(value["item"], frozenset(scores))
+    return Severity(value["item"], frozenset(scores), bool(value.get("as_answered")))
 
 
-def _clause(where: str, raw: Any, sets: Mapping[str, tuple[str, ...]], keywords: Mapping) -> Clause:
+def _clause(where: str, raw: Any, sets: Mapping[str, tuple[str, ...]]) -> Clause:
     if not isinstance(raw, dict) or not raw:
         raise _fail(where, "each clause must be a non-empty table")
     unknown = set(raw) - CONDITION_KEYS
@@ -160,10 +164,14 @@ def _clause(where: str, raw: Any, sets: Mapping[str, tuple[str, ...]], keywords:
     for key in ("previous_min", "others_min"):
         if key in raw:
             fields[key] = _level(f"{where}.{key}", raw[key])
-    if "free_text_keyword" in raw:
-        if raw["free_text_keyword"] not in keywords:
-            raise _fail(where, f"unknown keyword list {raw['free_text_keyword']!r}")
-        fields["free_text_keyword"] = raw["free_text_keyword"]
+    if "others_except" in raw:
+        if not isinstance(raw["others_except"], list) or not all(isinstance(r, str) for r in raw["others_except"]):
+            raise _fail(where, "others_except takes a list of rule ids")
+        fields["others_except"] = frozenset(raw["others_except"])
+    if "free_text_sign" in raw:
+        if raw["free_text_sign"] not in _SIGN_ACTIONS:
+            raise _fail(where, f"free_text_sign takes one of {_SIGN_ACTIONS}")
+        fields["free_text_sign"] = raw["free_text_sign"]
     for key in ("free_text_only", "no_answers"):
         if key in raw:
             if raw[key] is not True:
@@ -178,7 +186,6 @@ def parse_rules(data: Mapping[str, Any]) -> Rules:
         raise _fail("levels", f"must be {list(LEVELS)}")
     if not isinstance(data.get("version"), str) or not data["version"]:
         raise _fail("version", "must be a non-empty string")
-    keywords = {name: tuple(words) for name, words in data.get("keywords", {}).items()}
     sets = {name: _items(f"sets.{name}", items, {}) for name, items in data.get("sets", {}).items()}
     defaults = data.get("defaults", {})
     if defaults.get("unsure_severity") not in SEVERITY_VALUES:
@@ -201,14 +208,18 @@ def parse_rules(data: Mapping[str, Any]) -> Rules:
             raise _fail(rule_id, "needs a non-empty list 'when'")
         if not isinstance(raw.get("sources"), list) or not isinstance(raw.get("origin"), str):
             raise _fail(rule_id, "needs 'sources' (a list) and 'origin' (text)")
-        when = tuple(_clause(rule_id, clause, sets, keywords) for clause in raw["when"])
+        when = tuple(_clause(rule_id, clause, sets) for clause in raw["when"])
         rules.append(Rule(rule_id, _level(rule_id, raw.get("level")), when, tuple(raw["sources"]), raw["origin"]))
     if not rules:
         raise _fail("rule", "no rules")
+    ids = {rule.id for rule in rules}
+    for rule in rules:
+        for clause in rule.when:
+            if not clause.others_except <= ids:
+                raise _fail(rule.id, f"others_except names unknown rule(s) {sorted(clause.others_except - ids)}")
     return Rules(
         version=data["version"],
         rules=tuple(rules),
-        keywords=MappingProxyType(keywords),
         sets=MappingProxyType(sets),
         unsure_severity=SEVERITY_VALUES.index(defaults["unsure_severity"]),
         unsure_trend=defaults["unsure_trend"],

@@ -26,7 +26,7 @@ from messages.triage import (
 
 SPEC_RULE_IDS = (
     [f"E{n}" for n in range(1, 5)] + [f"U{n}" for n in range(1, 11)]
-    + [f"C{n}" for n in range(1, 17)] + [f"M{n}" for n in range(1, 12)] + [f"N{n}" for n in range(1, 8)]
+    + [f"C{n}" for n in range(1, 20)] + [f"M{n}" for n in range(1, 12)] + [f"N{n}" for n in range(1, 8)]
 )
 
 # (tokens, day, expected level, a rule that must be among the reasons)
@@ -40,6 +40,10 @@ CASES = [
     ("confusion", 9, "emergency", "E3"),
     ("free_text:i_cant_breathe_properly", 3, "emergency", "E4"),
     ("redness:mild;free_text:Throat feels tight", 1, "emergency", "E4"),
+    ("free_text:feeling_really_dizzy", 0, "emergency", "E4"),
+    ("free_text:brething_is_hard", 40, "emergency", "E4"),
+    ("free_text:a_bit_dizzy", 0, "monitor", "M11"),            # hedged: asked, no alarm (P4c)
+    ("free_text:breathing_is_fine", 0, "monitor", "M11"),      # negated (P4b)
     # 2.2 Urgent
     ("fever;redness:mild", 1, "urgent", "U1"),
     ("chills;pimples", 5, "urgent", "U1"),
@@ -65,8 +69,15 @@ CASES = [
     ("previous_outcome:monitor;trend:worsening;redness:severe", 5, "contact_provider", "C8"),
     ("previous_outcome:contact_provider;redness:severe", 5, "contact_provider", "C8"),
     ("previous_outcome:contact_provider;trend:worsening;redness:mild", 1, "monitor", "M8"),
+    ("previous_outcome:contact_provider;trend:worsening;pimples", 1, "monitor", "M8"),  # a symptom named: not C19
     ("free_text:feeling_feverish", 3, "urgent", "U10"),
     ("none;free_text:my_eye_hurts", 1, "urgent", "U10"),
+    ("free_text:my_lips_are_swelling", 2, "urgent", "U10"),
+    ("free_text:temp_is_38.9", 2, "urgent", "U10"),
+    ("free_text:no_fever,_just_a_bit_red", 2, "monitor", "M11"),
+    ("free_text:blisters_on_my_chin", 14, "urgent", "U10"),
+    ("free_text:blisters_on_my_chin", 15, "contact_provider", "C16"),  # typed blisters follow U3/C16
+    ("previous_outcome:contact_provider;trend:worsening;free_text:yellow_crusts", 5, "urgent", "U9"),
     # 2.3 Contact provider
     ("rash:mild;rash_first_reported_day:0;trend:improving", 8, "contact_provider", "C1"),
     ("rash:mild;rash_first_reported_day:0;trend:improving", 7, "normal", "N7"),
@@ -121,6 +132,28 @@ CASES = [
     ("lumps", 30, "contact_provider", "C15"),
     ("scar_lines", 90, "contact_provider", "C15"),
     ("cold_sores", 15, "contact_provider", "C16"),
+    # v2: C17 (days 0-3), C18 (day >= 22), C19 (flagged, worse, nothing named)
+    ("swelling:very_severe", 0, "contact_provider", "C17"),
+    ("swelling:very_severe", 3, "contact_provider", "C17"),
+    ("swelling:very_severe", 4, "contact_provider", "C9"),
+    ("redness:very_severe", 3, "contact_provider", "C17"),
+    ("redness:very_severe;trend:improving", 4, "contact_provider", "C8"),
+    ("swelling:severe", 3, "monitor", "M4"),
+    ("redness:unsure", 1, "normal", "N2"),                  # unsure is severe (P2), not very severe
+    ("redness:mild;trend:improving", 21, "monitor", "M3"),
+    ("redness:mild;trend:improving", 22, "contact_provider", "C18"),
+    ("swelling:mild", 22, "contact_provider", "C18"),
+    ("pain:mild", 21, "monitor", "M5"),
+    ("pain:mild", 22, "contact_provider", "C18"),
+    ("itching:mild", 21, "monitor", "M6"),
+    ("itching:mild", 22, "contact_provider", "C18"),
+    ("itching:moderate", 21, "monitor", "M6"),
+    ("itching:moderate", 22, "contact_provider", "C18"),
+    ("previous_outcome:contact_provider;trend:worsening", 5, "contact_provider", "C19"),
+    ("previous_outcome:urgent;trend:unsure;none", 30, "contact_provider", "C19"),
+    ("previous_outcome:contact_provider;trend:worsening;none", 0, "contact_provider", "C19"),
+    ("previous_outcome:monitor;trend:worsening;none", 5, "normal", "N1"),
+    ("previous_outcome:contact_provider;trend:improving;none", 5, "normal", "N1"),
     # 2.4 Monitor
     ("spots", 0, "monitor", "M1"),
     ("pimples", 3, "monitor", "M2"),
@@ -141,7 +174,10 @@ CASES = [
     ("no_response", 3, "monitor", "M10"),
     ("", 3, "monitor", "M10"),
     ("risk:immunocompromised;previous_outcome:monitor", 3, "monitor", "M10"),
+    ("rash_first_reported_day:0;previous_outcome:urgent;risk:cold_sore_history", 9, "monitor", "M10"),  # P1 (v2)
     ("free_text:when_can_i_wear_makeup", 2, "monitor", "M11"),
+    ("free_text:skin_is_peeling", 3, "monitor", "M11"),        # never reassured from free text alone
+    ("free_text:it's_getting_worse", 4, "monitor", "M11"),
     # 2.5 Normal
     ("none", 0, "normal", "N1"),
     ("none;risk:fitzpatrick_iv_vi;risk:cold_sore_history", 5, "normal", "N1"),
@@ -149,7 +185,7 @@ CASES = [
     ("redness:moderate", 3, "normal", "N2"),
     ("redness:moderate", 4, "monitor", "M3"),
     ("redness:severe", 1, "normal", "N2"),
-    ("redness:very_severe", 1, "normal", "N2"),
+    ("redness:very_severe", 1, "contact_provider", "C17"),  # v1 gave normal (P7); v2 C17
     ("redness:mild;free_text:when_can_i_wear_makeup", 1, "normal", "N2"),
     ("risk:immunocompromised;redness:mild", 1, "normal", "N2"),
     ("swelling:moderate", 3, "normal", "N3"),
@@ -159,6 +195,9 @@ CASES = [
     ("peeling;bruising", 10, "normal", "N6"),
     ("rash:mild;rash_first_reported_day:1", 1, "normal", "N7"),
     ("rash:mild;rash_first_reported_day:1;trend:improving", 7, "normal", "N7"),
+    # P1b (v2): of several onsets the latest counts
+    ("rash:mild;rash_first_reported_day:0;rash_first_reported_day:3", 3, "contact_provider", "C4"),
+    ("rash:mild;rash_first_reported_day:3;rash_first_reported_day:1", 5, "contact_provider", "C4"),
 ]
 
 

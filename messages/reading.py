@@ -1,0 +1,277 @@
+"""Read a typed message for signs (triage-rules.md P4a-P4c): ``read_message(text) -> Reading``.
+
+Pure: no Telegram, no database, no clock. The words are data
+(``messages/lexicon/en.toml``); ``reading_match`` finds where they occur and
+this module decides what each occurrence means:
+
+- P4b polarity: a negation cue covers the first sign after it in its clause,
+  and the next ones joined to it by "or"/"and"/"any" only ("no fever or chills",
+  but "no fever and my lips are swelling" affirms the lips); "... is fine/gone"
+  covers the sign right before it; "if"/"in case" make a sign a possibility;
+  a sign of someone else ("my son has a fever") and a sign said to have passed
+  ("fever last night, fine now") read like negated mentions; "not sure" is
+  uncertainty, so the sign counts (P2); persistence words ("still") affirm.
+- P4c action: an affirmed sign does what its lexicon entry says (emergency,
+  urgent, confirm or ask); a negated or hedged emergency or urgent sign is
+  asked about; a negated contact or monitor sign raises nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from messages.reading_lexicon import Lexicon, load_lexicon
+from messages.reading_match import Match, Text, Word, cue_matches, resolve, sign_matches, split, temperature_matches
+
+__all__ = ["Reading", "Sign", "free_text_token", "read_message"]
+
+ALARMS = ("emergency", "urgent")
+_RANK = {"ask": 0, "confirm": 1, "urgent": 2, "emergency": 3}
+_CONSUMING = ("persistence", "uncertainty")
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One §0 token found in a message and what the bot does about it (P4c)."""
+
+    token: str   # "lip_swelling", "fever", "pain:very_severe", "rash", "trend:worsening", ...
+    action: str  # "emergency" | "urgent" | "confirm" | "ask"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every sign found in one message, in the order they first appear."""
+
+    signs: tuple[Sign, ...] = ()
+    lexicon_version: str = ""
+
+    def _tokens(self, action: str) -> tuple[str, ...]:
+        return tuple(sign.token for sign in self.signs if sign.action == action)
+
+    @property
+    def emergency(self) -> tuple[str, ...]:
+        return self._tokens("emergency")
+
+    @property
+    def urgent(self) -> tuple[str, ...]:
+        return self._tokens("urgent")
+
+    @property
+    def confirm(self) -> tuple[str, ...]:
+        return self._tokens("confirm")
+
+    @property
+    def ask(self) -> tuple[str, ...]:
+        return self._tokens("ask")
+
+    @property
+    def level(self) -> str:
+        """What the message alone calls for: emergency (E4), urgent (U10), else monitor (M11 or a confirmation)."""
+        return "emergency" if self.emergency else "urgent" if self.urgent else "monitor"
+
+
+def free_text_token(text: str) -> str | None:
+    """The §0 ``free_text:`` token of a typed message (spaces as ``_``), or None when it has no letter or digit.
+
+    Punctuation is kept, because clauses, decimals and degrees carry meaning
+    (P4b, "38,7", "39°"); ``;`` separates tokens, so it becomes ``,`` (both end a clause).
+    """
+    if not any(ch.isalnum() for ch in text):
+        return None
+    return "free_text:" + "_".join(text.replace(";", ",").split())
+
+
+def _pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon) -> list[Match]:
+    """Body part + state in one sentence (P4a), each state with its nearest part."""
+    table = {(p, s): pair.token for pair in lexicon.pairs for p in pair.parts for s in pair.states}
+    words, found = text.words, []
+    kinds = {id(p): p.key for p in parts}
+    for p in parts:  # "it"/"they" stand for the part named before them in the sentence
+        if p.key == "pronoun":
+            named = [o for o in parts if o.key != "pronoun" and o.end < p.start
+                     and words[o.start].sentence == words[p.start].sentence]
+            if named:
+                kinds[id(p)] = max(named, key=lambda o: o.end).key
+    for state in states:
+        pairable = [p for p in parts if words[p.start].sentence == words[state.start].sentence
+                    and not set(p.positions) & set(state.positions)
+                    and any((kinds[id(p)], c) in table for c in state.classes)]
+        clause = words[state.anchor].clause
+        before = [p for p in pairable if p.end < state.start]
+        part = (max((p for p in before if words[p.end].clause == clause), key=lambda p: p.end, default=None)
+                or min((p for p in pairable if p.start > state.end and words[p.start].clause == clause),
+                       key=lambda p: p.start, default=None)
+                or max(before, key=lambda p: p.end, default=None))
+        if part is None:
+            tokens = [lexicon.defaults[c] for c in sorted(state.classes) if c in lexicon.defaults]
+            if tokens and not any(words[p.start].sentence == words[state.start].sentence
+                                  and not set(p.positions) & set(state.positions) for p in parts):
+                found.append(Match("pair", tokens[0], state.positions, anchor=state.anchor))
+            continue
+        token = next(table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table)
+        positions = tuple(sorted(set(part.positions) | set(state.positions)))
+        found.append(Match("pair", token, positions, anchor=state.anchor))
+    return found
+
+
+class _Polarity:
+    """Decides, for each sign occurrence, whether the message affirms it."""
+
+    def __init__(self, text: Text, signs: list[Match], cues: list[Match], parts: list[Match],
+                 lexicon: Lexicon) -> None:
+        self.words, self.signs, self.lexicon = text.words, signs, lexicon
+        self.questions = text.questions
+        taken = {i for m in signs if m.kind in ("form", "hedged") for i in m.positions}
+        taken |= {i for c in cues if c.kind in _CONSUMING for i in c.positions}
+        self.by_clause: dict[tuple[str, int], list[Match]] = {}
+        self.cues: dict[str, list[Match]] = {}
+        for cue in cues:
+            if cue.kind in _CONSUMING or not set(cue.positions) & taken:
+                self.cues.setdefault(cue.kind, []).append(cue)
+                self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
+        self.linked = bool(self.cues.get("patient_links"))
+        self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
+        self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
+        self.busy = {i for p in parts for i in p.positions} | {i for m in signs for i in m.positions}
+        self.covered = self._covered({w for p in lexicon.cues["coordinators"] for w in p})
+
+    def _in_clause(self, kind: str, clause: int) -> list[Match]:
+        return self.by_clause.get((kind, clause), [])
+
+    def _covered(self, coordinators: set[str]) -> set[int]:
+        """Ids of signs a negation cue covers: the first after it in its clause, and those joined to it
+        by coordinators only ("no fever or chills"; not "no fever and my lips are swelling")."""
+        in_clause: dict[int, list[Match]] = {}
+        for m in sorted(self.signs, key=lambda m: m.start):
+            in_clause.setdefault(self.words[m.anchor].clause, []).append(m)
+        covered: set[int] = set()
+        for cue in self.cues.get("negation", []):
+            chain = [m for m in in_clause.get(self.words[cue.start].clause, []) if m.anchor > cue.end]
+            if not chain:
+                continue
+            last = chain[0]
+            for m in chain:
+                if m.start > last.end:
+                    if id(m) in covered:
+                        break  # the rest was already walked from an earlier cue
+                    if not all(w.text in coordinators for w in self.words[last.end + 1: m.start]):
+                        break
+                    last = m
+                covered.add(id(m))
+        return covered
+
+    def negated(self, sign: Match) -> bool:
+        clause = self.words[sign.anchor].clause
+        if self._in_clause("uncertainty", clause):
+            return False  # P2: "not sure" means it may be there
+        if id(sign) in self.covered:
+            return True
+        question = self.words[sign.anchor].sentence in self.questions
+        for cue in [] if question else self._in_clause("negation_after", clause):
+            between = range(sign.end + 1, cue.start)
+            if cue.start > sign.end and len(between) <= 2 and not any(i in self.busy for i in between):
+                return True
+        if any(c.end < sign.anchor for c in self._in_clause("hypothetical", clause)):
+            return True
+        return self._passed(sign)
+
+    def _passed(self, sign: Match) -> bool:
+        """ "fever last night, fine now": the sign's clause speaks of the past and a later cue says it passed."""
+        clause, sentence = self.words[sign.anchor].clause, self.words[sign.anchor].sentence
+        if self._in_clause("persistence", clause) or not self._in_clause("past", clause):
+            return False
+        return any(c.start > sign.end and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
+
+    def someone_else(self, sign: Match, carried: bool) -> bool:
+        """A sign said of someone the message names as not the patient."""
+        if self.linked:
+            return False
+        sentence = self.words[sign.anchor].sentence
+        for cue in self.cues.get("others", []):
+            if self.words[cue.start].sentence == sentence and cue.end < sign.start:
+                if not any(w.text in self.first_person for w in self.words[cue.end + 1: sign.start]):
+                    return True
+        if carried:
+            before = [w.text for w in self.words[: sign.start] if w.sentence == sentence]
+            return any(w in self.third_person for w in before) and not any(w in self.first_person for w in before)
+        return False
+
+    def hedged(self, sign: Match) -> bool:
+        """A generic hedge ("a bit", "slightly") just before a sign."""
+        return any(0 <= sign.start - c.end - 1 <= 1 or 0 <= sign.anchor - c.end - 1 <= 1
+                   for c in self.cues.get("hedges", []) if c.end < sign.anchor)
+
+
+def _carried(words: list[Word], cues: list[Match], lexicon: Lexicon) -> set[int]:
+    """Sentences whose he/she may refer to someone named as not the patient in the sentence before."""
+    first = {w for p in lexicon.cues["first_person"] for w in p}
+    out: set[int] = set()
+    for cue in cues:
+        if cue.kind == "others":
+            sentence = words[cue.start].sentence
+            rest = [w.text for w in words[cue.end + 1:] if w.sentence == sentence]
+            if not any(w in first for w in rest):
+                out.add(sentence + 1)
+    return out
+
+
+def _action(entry_action: str, sign: Match, lexicon: Lexicon, day: int | None) -> str:
+    entry = lexicon.tokens[sign.key]
+    action = entry_action
+    if entry.confirm_from_day is not None and action == "ask" and (day is None or day >= entry.confirm_from_day):
+        action = "confirm"
+    if entry.urgent_until_day is not None and action == "urgent" and day is not None and day > entry.urgent_until_day:
+        action = "confirm"
+    return action
+
+
+def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None = None) -> Reading:
+    """The signs in a typed message. ``day`` (days since treatment) applies the day bounds of P4a/§2:
+    blisters and cold sores are urgent only to day 14; redness is confirmed from day 8. Without a day
+    the safer reading is used."""
+    lexicon = lexicon or load_lexicon()
+    parsed = split(text, lexicon)
+    found = sign_matches(parsed.words, lexicon)
+    signs, parts, states = resolve(found)
+    pairs = _pairs(parsed, parts, states, lexicon)
+    state_spans = {tuple(s.positions) for s in states}
+    used = {p.anchor for p in pairs}
+    signs = [m for m in signs if not (tuple(m.positions) in state_spans and m.start in used)]
+    signs += pairs + temperature_matches(parsed.words, lexicon)
+    cues = cue_matches(parsed.words, lexicon)
+    polarity = _Polarity(parsed, signs, cues, parts, lexicon)
+    carried = _carried(parsed.words, cues, lexicon)
+    best: dict[str, tuple[int, int]] = {}  # token -> (rank, first position)
+    affirmed_by_sentence: dict[int, set[str]] = {}
+    for sign in sorted(signs, key=lambda m: m.start):
+        entry = lexicon.tokens[sign.key]
+        sentence = parsed.words[sign.anchor].sentence
+        affirmed = not polarity.negated(sign) and not polarity.someone_else(sign, sentence in carried)
+        alarm = entry.action in ALARMS
+        if sign.kind == "normal_temperature":
+            action = "ask"  # a normal temperature is itself a negated mention of fever
+        elif sign.kind == "topic":
+            action = None if affirmed else "ask"
+        elif sign.kind == "hedged" or (not alarm and polarity.hedged(sign)):
+            action = "ask" if affirmed or alarm else None
+        elif affirmed:
+            action = _action(entry.action, sign, lexicon, day)
+        else:
+            action = "ask" if alarm else None
+        if action is None:
+            continue
+        if affirmed and action != "ask":
+            affirmed_by_sentence.setdefault(sentence, set()).add(sign.key)
+        rank = _RANK[action]
+        if sign.key not in best or rank > best[sign.key][0]:
+            best[sign.key] = (rank, min(sign.start, best.get(sign.key, (0, sign.start))[1]))
+        if action == "ask" and entry.confirm_with:
+            best[sign.key] = best[sign.key] + (sentence,)  # remembered for confirm_with below
+    for token, value in list(best.items()):
+        entry = lexicon.tokens[token]
+        if value[0] == _RANK["ask"] and len(value) > 2 and any(
+                set(entry.confirm_with) & affirmed_by_sentence.get(s, set()) for s in value[2:]):
+            best[token] = (_RANK["confirm"], value[1])
+    names = {rank: action for action, rank in _RANK.items()}
+    ordered = sorted(best.items(), key=lambda item: item[1][1])
+    return Reading(tuple(Sign(token, names[value[0]]) for token, value in ordered), lexicon.version)

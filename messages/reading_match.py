@@ -1,0 +1,211 @@
+"""Where the lexicon's words occur in a message: sentences, clauses, sign matches, cues and temperatures.
+
+The first half of reading a message (P4a): it finds every candidate without
+deciding what it means. ``messages.reading`` then decides polarity (P4b) and
+action (P4c). Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from messages.reading_lexicon import Lexicon, Phrase, normalise
+
+_PIECES = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)?)|(?P<word>[a-z]+|°|%)|(?P<sent>[.!?\n]+)|(?P<clause>[,;:()\[\]/&*+=\-–—~|<>\"]+)"
+)
+MAX_GAP = 2  # extra words allowed between the words of a sign form
+
+
+@dataclass
+class Word:
+    """One word of the message, with where it stands."""
+
+    text: str
+    sentence: int
+    clause: int
+    bases: frozenset[str] = frozenset()
+
+
+@dataclass
+class Match:
+    """One occurrence of a lexicon phrase: a sign form, a part or state, or a cue."""
+
+    kind: str  # form | hedged | topic | other | part | state | pair | temperature | normal_temperature | cue name
+    key: str   # token, part/state class or cue name
+    positions: tuple[int, ...]
+    classes: set[str] = field(default_factory=set)  # for states: every class the words belong to
+    anchor: int = -1
+
+    def __post_init__(self) -> None:
+        if self.anchor < 0:
+            self.anchor = self.positions[0]
+
+    @property
+    def start(self) -> int:
+        return self.positions[0]
+
+    @property
+    def end(self) -> int:
+        return self.positions[-1]
+
+
+@dataclass
+class Text:
+    """A message split into words, with the questions among its sentences."""
+
+    words: list[Word]
+    questions: set[int]
+
+
+def split(text: str, lexicon: Lexicon) -> Text:
+    """Normalise and split ``text`` (its first ``max_chars`` characters) into words, clauses and sentences."""
+    raw: list[tuple[str, int, int]] = []
+    questions: set[int] = set()
+    sentence = clause = 0
+    for piece in _PIECES.finditer(normalise(text[: lexicon.max_chars])):
+        if piece["sent"]:
+            if "?" in piece["sent"]:
+                questions.add(sentence)
+            sentence, clause = sentence + 1, clause + 1
+        elif piece["clause"]:
+            clause += 1
+        else:
+            raw.append((piece[0], sentence, clause))
+    words: list[Word] = []
+    breakers = lexicon.cues["clause_breakers"]
+    i, cid, last = 0, 0, None
+    while i < len(raw):
+        text_, sent, cl = raw[i]
+        if cl != last:
+            cid, last = cid + 1, cl
+        found = next((p for p in breakers if tuple(w for w, _, c in raw[i:i + len(p)] if c == cl) == p), None)
+        if found:  # "but", "however", ...: the words after it start a new clause
+            cid += 1
+            i += len(found)
+            continue
+        words.append(Word(text_, sent, cid, lexicon.base_words(text_)))
+        i += 1
+    return Text(words, questions)
+
+
+def _follow(words: list[Word], i: int, phrase: Phrase, gaps: int, stop: frozenset[str]) -> tuple[int, ...] | None:
+    """Positions of ``phrase`` matched from word ``i`` (same clause, up to ``gaps`` words between)."""
+    positions = [i]
+    for part in phrase[1:]:
+        j, skipped = positions[-1] + 1, 0
+        while j < len(words) and words[j].clause == words[i].clause:
+            if part in words[j].bases or words[j].text == part:
+                break
+            if skipped >= gaps or words[j].text in stop:
+                return None
+            j, skipped = j + 1, skipped + 1
+        else:
+            return None
+        positions.append(j)
+    return tuple(positions)
+
+
+def sign_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
+    """Every occurrence of a sign form, hedged form, topic, other sense, part or state."""
+    stop = frozenset(w for p in lexicon.cues["negation"] for w in p)
+    found: list[Match] = []
+    for i, word in enumerate(words):
+        keys = word.bases | {word.text}
+        for first in keys:
+            for kind, key, phrase in lexicon.by_first_word.get(first, ()):
+                gaps = MAX_GAP if kind in ("form", "hedged") else 0
+                positions = _follow(words, i, phrase, gaps, stop)
+                if positions:
+                    found.append(Match(kind, key, positions, {key} if kind == "state" else set()))
+    unique = {(m.kind, m.key, m.positions): m for m in found}
+    return list(unique.values())
+
+
+def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
+    """Every exact occurrence of a cue phrase (negation, persistence, ...), kind = the cue list's name."""
+    found = []
+    for i, word in enumerate(words):
+        for name, phrase in lexicon.cues_by_first_word.get(word.text, ()):
+            end = i + len(phrase)
+            if name != "clause_breakers" and end <= len(words) and words[end - 1].sentence == word.sentence \
+                    and all(words[i + k].text == phrase[k] for k in range(1, len(phrase))):
+                found.append(Match(name, name, tuple(range(i, end))))
+    return found
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def temperature_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
+    """Body temperatures (P4a): fever when in range near a temperature word, a normal one as a negated mention."""
+    t = lexicon.temperature
+    found = []
+    alone = [w.text for w in words if w.text not in ("°",) and w.text not in t["celsius_units"] | t["fahrenheit_units"]]
+    for i, word in enumerate(words):
+        value = _number(word.text) if word.text[:1].isdigit() else None
+        if value is None:
+            continue
+        after = words[i + 1].text if i + 1 < len(words) and words[i + 1].sentence == word.sentence else ""
+        before = words[i - 1].text if i > 0 and words[i - 1].sentence == word.sentence else ""
+        if after in t["not_after"] or before in t["not_before"]:
+            continue
+        if any(w.text in t["not_with"] for w in words if w.sentence == word.sentence):
+            continue
+        near = [w for w in words[max(0, i - t["window"]): i + t["window"] + 1]
+                if w is not word and w.sentence == word.sentence]
+        cued = any(w.text in t["cues"] or (w.bases & t["cues"]) for w in near)
+        if not cued and alone != [word.text]:
+            continue
+        unit = "c" if after in t["celsius_units"] else "f" if after in t["fahrenheit_units"] else ""
+        scales = {"c": ("celsius",), "f": ("fahrenheit",), "": ("celsius", "fahrenheit")}[unit]
+        for scale in scales:
+            low, high = t[f"fever_{scale}"]
+            if low <= value <= high:
+                found.append(Match("temperature", "fever", (i,)))
+                break
+            low, high = t[f"normal_{scale}"]
+            if low <= value <= high and cued:
+                found.append(Match("normal_temperature", "fever", (i,)))
+                break
+    return found
+
+
+def _near(match: Match, matches: list[Match]) -> list[Match]:
+    """The matches that may contain ``match`` (those starting at most MAX_GAP + 6 words before it)."""
+    return [m for m in matches if match.start - 8 <= m.start <= match.start and m.end >= match.end]
+
+
+def resolve(matches: list[Match]) -> tuple[list[Match], list[Match], list[Match]]:
+    """Drop other senses and contained matches; return (signs, parts, states)."""
+    others = [m for m in matches if m.kind == "other"]
+    signs, parts, states = [], [], []
+    for m in matches:
+        inside_other = any(set(m.positions) <= set(o.positions) for o in others)
+        if m.kind in ("form", "hedged", "topic"):
+            if any(o.key == m.key and set(m.positions) & set(o.positions) for o in others):
+                continue
+            signs.append(m)
+        elif m.kind == "part" and not inside_other:
+            parts.append(m)
+        elif m.kind == "state" and not inside_other:
+            states.append(m)
+    signs = [m for m in signs if not any(
+        o is not m and set(m.positions) < set(o.positions) and o.kind in ("form", "hedged") for o in _near(m, signs))]
+    # Same token, overlapping: an explicit hedged wording beats the form inside it ("a bit dizzy" vs "dizzy").
+    signs = [m for m in signs if not (m.kind in ("form", "topic") and any(
+        o.key == m.key and o.kind == "hedged" and set(m.positions) <= set(o.positions) for o in _near(m, signs)))]
+    parts = [m for m in parts if not any(o is not m and set(m.positions) < set(o.positions) for o in _near(m, parts))]
+    merged: list[Match] = []
+    for m in sorted(states, key=lambda m: -len(m.positions)):
+        home = next((o for o in merged if set(m.positions) <= set(o.positions)), None)
+        if home:
+            home.classes |= m.classes
+        else:
+            merged.append(m)
+    return signs, parts, merged
