@@ -39,6 +39,7 @@ def test_json_output() -> None:
         "level": "contact_provider",
         "reasons": [{"rule": "C8", "level": "contact_provider", "answers": ["redness:severe"]}],
         "rules_version": load_rules().version,
+        "asks": [],
     }
 
 
@@ -82,3 +83,58 @@ def test_help_goes_to_out_and_exits_0() -> None:
     code, out, _ = _run("--help")
     assert code == 0
     assert "aftercare triage" in out
+
+
+def test_text_is_read_as_the_chat_reads_it() -> None:
+    """--text reads a typed message for signs: an affirmed sign acts, a negated one is only asked about."""
+    code, out, _ = _run("--json", "--day", "1", "--text", "no fever and my lips are swelling")
+    data = json.loads(out)
+    assert code == 0
+    assert (data["level"], [r["rule"] for r in data["reasons"]], data["asks"]) == ("urgent", ["U10"], ["fever"])
+
+
+def test_text_and_free_text_token_read_the_same() -> None:
+    """A free_text: token with underscores gives the same verdict as the same words passed with --text."""
+    for message in ("my lips are swelling", "temp is 38,7", "no fever, just a bit red", "yellow crusts on my chin"):
+        _, by_text, _ = _run("--json", "--day", "4", "--text", message)
+        _, by_token, _ = _run("--json", "--day", "4", "free_text:" + message.replace(" ", "_"))
+        assert json.loads(by_text) == json.loads(by_token), message
+
+
+def test_asks_lists_the_confirmations_and_the_level_assumes_yes() -> None:
+    """asks names the signs to confirm; the level is the one recorded if they are confirmed or left unanswered."""
+    code, out, _ = _run("--json", "--day", "9", "--text", "still red, and yellow crusts on my chin")
+    data = json.loads(out)
+    assert (code, data["level"], data["asks"]) == (0, "contact_provider", ["redness", "yellow_crusts"])
+    assert {"C6", "C8"} <= {r["rule"] for r in data["reasons"]}
+
+
+def test_text_output_lists_asks() -> None:
+    """The plain output ends with an `asks:` line when the bot would ask anything."""
+    code, out, _ = _run("--day", "2", "--text", "no fever")
+    assert code == 0
+    assert out.splitlines() == ["monitor", "M11 monitor: free_text:no_fever", "asks: fever"]
+
+
+def test_text_together_with_tokens_never_lowers_them() -> None:
+    """Structured tokens and a typed message are triaged together; the message never lowers the tokens' level (P4d)."""
+    code, out, _ = _run("--json", "--day", "5", "pain:severe", "--text", "all good now")
+    assert (code, json.loads(out)["level"]) == (0, "contact_provider")
+
+
+def test_unknown_token_beside_text_still_exits_2() -> None:
+    """An unknown token is refused by name even when --text is given."""
+    code, out, err = _run("--day", "3", "--text", "my lips are swelling", "lips:swollen")
+    assert (code, out) == (2, "")
+    assert "lips:swollen" in err
+
+
+def test_help_lists_the_whole_vocabulary() -> None:
+    """--help names every §0 token family, so clinicians can write check-ins by hand."""
+    from messages.triage_vocab import PRESENCE_ITEMS, RISKS, SEVERITY_ITEMS, TRENDS
+
+    code, out, _ = _run("--help")
+    assert code == 0
+    for word in [*SEVERITY_ITEMS, *PRESENCE_ITEMS, *RISKS, *TRENDS, "very_severe", "rash_first_reported_day",
+                 "previous_outcome", "free_text:", "no_response", "--text"]:
+        assert word in out, word

@@ -1,7 +1,9 @@
-"""``aftercare triage --day N TOKEN... [--json]``: triage a check-in from the command line.
+"""``aftercare triage --day N [TOKEN ...] [--text MESSAGE] [--json]``: triage a check-in from the command line.
 
 A thin shell over ``messages.triage``: it parses arguments, calls the pure
 core and prints the verdict, so clinicians can try the rules by hand.
+``--text`` turns a typed message into its ``free_text:`` token exactly as the
+chat does, so it is read by the same lexicon (P4a-P4c).
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import json
 import sys
 from typing import NoReturn, TextIO
 
+from messages.reading import free_text_token
 from messages.triage import UnknownToken, Verdict, evaluate_tokens
+from messages.triage_vocab import LEVELS, PRESENCE_ITEMS, RISKS, SEVERITY_ITEMS, SEVERITY_VALUES, TRENDS, \
+    UNSURE, UNSURE_PRESENCE_ITEMS
 
 
 class _UsageError(Exception):
@@ -50,14 +55,37 @@ def _day(text: str) -> int:
     return day
 
 
+def vocabulary() -> str:
+    """The whole §0 token vocabulary, for --help."""
+    values = " | ".join(SEVERITY_VALUES + (UNSURE,))
+    unsure = ", ".join(sorted(f"{item}:{UNSURE}" for item in UNSURE_PRESENCE_ITEMS))
+    return "\n".join([
+        "token vocabulary (triage-rules.md §0):",
+        f"  severity items:  {', '.join(SEVERITY_ITEMS)} -> <item>:<{values}>",
+        f"  presence items:  {', '.join(PRESENCE_ITEMS)}",
+        f"  also unsure:     {unsure}",
+        f"  trend:           trend:<{' | '.join(TRENDS)}>",
+        "  history:         rash_first_reported_day:N, previous_outcome:<" + " | ".join(LEVELS) + ">",
+        f"  risk:            {', '.join(f'risk:{risk}' for risk in RISKS)}",
+        "  free text:       free_text:words_joined_by_underscores (read like --text)",
+        "  no answer:       no_response",
+        "tokens may also be given as one ';'-separated argument.",
+    ])
+
+
 def _parser(out: TextIO) -> _Parser:
     parser = _Parser(
         out,
         prog="aftercare triage",
-        description="Triage one check-in with the rules in messages/triage.toml.",
+        description="Triage one check-in with the rules in messages/triage.toml; typed messages are read "
+                    "with the lexicon in messages/lexicon/en.toml.",
+        epilog=vocabulary(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--day", type=_day, required=True, help="days since treatment (treatment day is 0)")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    parser.add_argument("--text", action="append", default=[], metavar="MESSAGE",
+                        help="a typed message, read exactly as the chat reads it (may be repeated)")
     parser.add_argument("tokens", nargs="*", metavar="TOKEN", help="check-in tokens, e.g. redness:severe")
     return parser
 
@@ -65,12 +93,15 @@ def _parser(out: TextIO) -> _Parser:
 def _as_text(verdict: Verdict) -> str:
     lines = [verdict.level]
     lines += [f"{r.rule} {r.level}: {', '.join(r.answers)}".rstrip() for r in verdict.reasons]
+    if verdict.asks:
+        lines.append(f"asks: {', '.join(verdict.asks)}")
     return "\n".join(lines) + "\n"
 
 
 def _as_json(verdict: Verdict) -> str:
     reasons = [{"rule": r.rule, "level": r.level, "answers": list(r.answers)} for r in verdict.reasons]
-    data = {"level": verdict.level, "reasons": reasons, "rules_version": verdict.rules_version}
+    data = {"level": verdict.level, "reasons": reasons, "rules_version": verdict.rules_version,
+            "asks": list(verdict.asks)}
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -85,7 +116,8 @@ def triage_command(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.
         err.write(exc.message)
         return exc.status
     try:
-        verdict = evaluate_tokens(args.tokens, args.day)
+        texts = [token for token in map(free_text_token, args.text) if token]
+        verdict = evaluate_tokens(list(args.tokens) + texts, args.day)
     except UnknownToken as exc:
         err.write(f"aftercare triage: {exc}\n")
         return 2
