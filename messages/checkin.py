@@ -28,10 +28,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from messages import questionnaire as q
-try:
-    from messages.reading import read_message
-except ImportError:  # pragma: no cover - until the free-text reader (messages/reading.py) lands
-    from messages.reading_standin import read_message
+from messages.reading import read_message
 from messages.triage import LEVELS, Reason, Verdict
 from messages.words import Words
 
@@ -136,13 +133,13 @@ def read_text(text: str, question: q.Question | None, words: Words) -> TextReadi
     Affirmed emergency and urgent signs come first (never "please tap a button"); then a typed
     answer to the question on screen; then signs to confirm and negated or hedged mentions to ask about."""
     reading = read_message(text)
-    asks = tuple(dict.fromkeys([q.sign_question("confirm", s.token).id for s in reading.urgent]
-                               + [q.sign_question("confirm", s.token).id for s in reading.confirm]
-                               + [q.sign_question("ask", s.token).id for s in reading.ask]))
+    asks = tuple(dict.fromkeys([q.sign_question("confirm", token).id for token in reading.urgent]
+                               + [q.sign_question("confirm", token).id for token in reading.confirm]
+                               + [q.sign_question("ask", token).id for token in reading.ask]))
     if reading.emergency:
-        return TextReading("emergency", signs=tuple(s.token for s in reading.emergency))
+        return TextReading("emergency", signs=reading.emergency)
     if reading.urgent:
-        return TextReading("urgent", signs=tuple(s.token for s in reading.urgent), asks=asks)
+        return TextReading("urgent", signs=reading.urgent, asks=asks)
     answer = read_typed(question, text, words) if question is not None else None
     if answer is not None:
         return TextReading("answer", answer=answer)
