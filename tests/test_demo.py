@@ -1,4 +1,4 @@
-"""`aftercare demo`: the real bot in a terminal, with a fake Telegram and time travel, and the README's transcript."""
+"""`aftercare demo`: the real bot in a terminal with a fake Telegram and time travel; the transcript in docs/demo.md."""
 
 from __future__ import annotations
 
@@ -44,19 +44,19 @@ def kept_store(data_dir: Path):
     return open_store(data_dir / "aftercare.db", Sealer(key))
 
 
-def readme_transcript() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- demo-transcript:start -->\n```text\n(.*?)```\n<!-- demo-transcript:end -->", readme,
+def docs_transcript() -> str:
+    page = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- demo-transcript:start -->\n```text\n(.*?)```\n<!-- demo-transcript:end -->", page,
                       re.DOTALL)
-    assert block, "README.md lost its demo-transcript markers"
+    assert block, "docs/demo.md lost its demo-transcript markers"
     return block.group(1)
 
 
-async def test_readme_transcript_is_what_the_walkthrough_prints(tmp_path):
-    """The README's transcript is exactly what demo/walkthrough.txt prints from the fixed start instant."""
+async def test_docs_transcript_is_what_the_walkthrough_prints(tmp_path):
+    """The transcript in docs/demo.md is exactly what demo/walkthrough.txt prints from the fixed start instant."""
     code, text = await transcript(walkthrough(), tmp_path)
     assert code == 0
-    assert readme_transcript() == text
+    assert docs_transcript() == text
 
 
 async def test_walkthrough_enrols_triages_saves_the_chart_and_exits_cleanly(tmp_path):
@@ -161,10 +161,10 @@ def test_interactive_mode_reads_the_keyboard(tmp_path):
 
 
 def test_aftercare_demo_command_runs_the_script(tmp_path, capsys):
-    """`aftercare demo --script FILE --start ISO` prints the same transcript as the README's."""
+    """`aftercare demo --script FILE --start ISO` prints the same transcript as docs/demo.md's."""
     code = cli_main(["demo", "--script", str(WALKTHROUGH), "--start", START_ISO, "--files", str(tmp_path)])
     captured = capsys.readouterr()
-    assert code == 0 and captured.out == readme_transcript()
+    assert code == 0 and captured.out == docs_transcript()
     assert str(tmp_path) in captured.err and (tmp_path / "photo-1.png").exists()
 
 

@@ -146,8 +146,10 @@ class FakeTelegram:
         return []
 
     def _message_json(self, sent: Sent) -> dict:
-        data = {"message_id": sent.message_id, "date": 0, "chat": {"id": sent.chat_id, "type": "private"},
-                "from": BOT_USER, "text": sent.text}
+        chat = {"id": sent.chat_id, "type": "private"} if sent.chat_id > 0 else {  # negative ids are groups
+            "id": sent.chat_id, "type": "supergroup" if str(sent.chat_id).startswith("-100") else "group",
+            "title": "A group"}
+        data = {"message_id": sent.message_id, "date": 0, "chat": chat, "from": BOT_USER, "text": sent.text}
         if sent.buttons:
             data["reply_markup"] = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row]
                                                         for row in sent.buttons]}

@@ -62,8 +62,8 @@ class FakeBotServer:
     """A thread-safe HTTP Bot API double on 127.0.0.1 over one :class:`FakeTelegram`."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, telegram: FakeTelegram | None = None,
-                 max_hold: float = 2.0) -> None:
-        self.token = token
+                 max_hold: float = 2.0, port: int = 0) -> None:
+        self.token, self._port = token, port  # port 0: any free port
         self.telegram = telegram or FakeTelegram()
         self.max_hold = max_hold        # the longest a getUpdates is held, whatever its timeout says
         self._cond = threading.Condition()
@@ -76,7 +76,7 @@ class FakeBotServer:
     # ---- life cycle -------------------------------------------------------------------------------
     def start(self) -> FakeBotServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = ThreadingHTTPServer((HOST, 0), handler)
+        self._httpd = ThreadingHTTPServer((HOST, self._port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-bot-api", daemon=True)
