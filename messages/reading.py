@@ -111,6 +111,29 @@ def _pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon
         token = next(table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table)
         positions = tuple(sorted(set(part.positions) | set(state.positions)))
         found.append(Match("pair", token, positions, anchor=state.anchor))
+    return found + _elliptic(text, parts, states, kinds, table, {i for m in found for i in m.positions}, lexicon)
+
+
+def _elliptic(text: Text, parts: list[Match], states: list[Match], kinds: dict[int, str],
+              table: dict[tuple[str, str], str], used: set[int], lexicon: Lexicon) -> list[Match]:
+    """A part with no state of its own takes the state said before it in the sentence
+    ("my lips are not swollen but my tongue is"); its own clause decides its polarity."""
+    words, found = text.words, []
+    ellipsis = {w for p in lexicon.cues["ellipsis"] for w in p}
+    for part in parts:
+        if set(part.positions) & used:
+            continue
+        rest = [w.text for w in words[part.end + 1:] if w.clause == words[part.end].clause]
+        if not all(w in ellipsis for w in rest):
+            continue
+        said = [s for s in states if s.end < part.start and words[s.start].sentence == words[part.start].sentence]
+        if not said:
+            continue
+        state = max(said, key=lambda s: s.end)
+        token = next((table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table),
+                     None)
+        if token:
+            found.append(Match("pair", token, part.positions, anchor=part.start))
     return found
 
 

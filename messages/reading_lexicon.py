@@ -19,7 +19,8 @@ from typing import Any, Mapping
 
 ACTIONS = ("emergency", "urgent", "confirm", "ask")
 _CUE_KEYS = ("clause_breakers", "negation", "negation_after", "passed", "past", "persistence", "uncertainty",
-             "hypothetical", "others", "patient_links", "first_person", "third_person", "coordinators", "hedges")
+             "hypothetical", "others", "patient_links", "first_person", "third_person", "coordinators", "hedges",
+             "ellipsis")
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
                "confirm_with"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")
@@ -47,6 +48,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<=[a-z])'ll\b", " will", text)
     text = re.sub(r"(?<=[a-z])'d\b", " would", text)
     text = text.replace("'", "")
+    text = re.sub(r"\b(\d{1,2})\s*/\s*10\b", r"\1 out of 10", text)  # a pain score, not a date
     text = re.sub(r"(\d)([a-z°%])", r"\1 \2", text)
     return re.sub(r"([a-z])(\d)", r"\1 \2", text)
 

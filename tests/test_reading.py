@@ -150,6 +150,19 @@ MESSAGES = [
     ('the fever has gone', 3, 'monitor', False),
     ('my lips are dry and my cheeks are swollen', 2, 'monitor', False),
     ('no fever, chills or rash', 2, 'urgent', True),
+    # ellipsis, vague throat, pain scores
+    ("my lips are not swollen but my tongue is", 1, 'emergency', True),
+    ("my lips are swollen and my tongue too", 0, 'emergency', True),
+    ("allergic reaction I think, face swelling up and my throat feels weird", 0, 'monitor', False),
+    ("pain is 9/10", 1, 'urgent', True),
+    ("there are little yellow crusty bits", 5, 'contact_provider', True),
+    ("my lips are swollen, my face is fine", 1, 'urgent', True),
+    ("my face is swollen but not my lips", 2, 'monitor', False),
+    ("is it normal that my lips are swollen?", 1, 'urgent', True),
+    ("my breathing is ok but my lips are huge", 0, 'urgent', True),
+    ("I'm worried it's infected", 5, 'urgent', True),
+    ("itchy all over my body with welts", 1, 'urgent', True),
+    ("on 12/10 I had treatment, all fine", 3, 'monitor', False),
     # chit-chat and questions
     ('thanks!', 1, 'monitor', False),
     ('when can I wear makeup?', 2, 'monitor', False),
@@ -216,6 +229,8 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         ("the rash has gone", []),
         ("my temperature is 37.2", [Sign("fever", "ask")]),
         ("all good", []),
+        ("allergic reaction I think, my throat feels weird", [Sign("rash", "ask"), Sign("tongue_throat_swelling", "ask")]),
+        ("my lips are not swollen but my tongue is", [Sign("lip_swelling", "ask"), Sign("tongue_throat_swelling", "emergency")]),
     ],
 )
 def test_signs_and_actions(message: str, signs: list[Sign]) -> None:
