@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import verdicts
-from bot.handlers.checkin import CB, advance, ask, begin, current, enrolled, label, today
+from bot.handlers.checkin import CB, advance, ask, begin, clinic_markup, current, enrolled, label, today
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
@@ -59,6 +59,22 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return True
 
 
+async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A typed answer to the open check-in's question, taken before any other reading of the text
+    (so "spots" at "any of these now?" is an answer, not an everyday question); False otherwise."""
+    svc, now = services(context), services(context).clock.now()
+    patient = enrolled(svc, update.effective_chat.id)
+    row = svc.store.open_checkin(patient.chat_id) if patient else None
+    question = current(svc, row) if row is not None else None
+    if question is None:
+        return False
+    reading = core.read_text((update.effective_message.text or "").strip(), question, svc.words)
+    if reading.kind != "answer":
+        return False
+    await advance(update, svc, patient, row, row.answers + [(question.id, reading.answer)], [], now, edit=False)
+    return True
+
+
 async def act_on_signs(update: Update, svc: Services, patient: Patient, row: CheckinRow | None,
                        reading: core.TextReading, text: str, now: datetime) -> None:
     """E4 / U10: the advice and a clinic alert at once, then the check-in (a one-tap confirmation first)."""
@@ -70,18 +86,21 @@ async def act_on_signs(update: Update, svc: Services, patient: Patient, row: Che
     outcome = verdicts.judge(svc, patient, row.day, q.to_tokens(row.answers), row.id, None,
                              q.rash_onset_day(row.answers, row.day), now, patient_text=text[:PATIENT_TEXT_KEPT],
                              extra=extra)
+    matching = evaluate_tokens(list(reading.signs), row.day)
     try:
-        await update.effective_chat.send_message(_advice(svc, reading, row.day))
+        await update.effective_chat.send_message(_advice(svc, reading, matching, row.day),
+                                                 reply_markup=clinic_markup(svc, outcome.verdict))
     finally:
         await verdicts.alert_once(update.get_bot(), svc, patient, row.day, outcome, row.id, now)
+    # The rules the confirmation will match (U4 for swollen lips) were just alerted as U10: not again.
+    svc.store.claim_alert_reasons(patient.chat_id, row.id, core.alert_reasons(matching), now)
     await ask(update, svc, row)
 
 
-def _advice(svc: Services, reading: core.TextReading, day: int) -> str:
+def _advice(svc: Services, reading: core.TextReading, matching: Verdict, day: int) -> str:
     """The emergency message (E4), or the advice of the urgent rule the sign matches (U10)."""
     if reading.kind == "emergency":
         return svc.text("checkin.safety_advice_emergency")
-    matching = evaluate_tokens(list(reading.signs), day)
     reasons = tuple(r for r in matching.reasons if r.level == "urgent")
     verdict = Verdict("urgent", reasons, matching.rules_version) if reasons else core.free_text_verdict(
         "urgent", reading.signs, matching.rules_version)

@@ -46,6 +46,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await enrol.on_text(update, context):
         return
+    if await checkin_text.on_answer(update, context):  # an answer to the check-in question on screen
+        return
     if await questions.on_text(update, context):  # an everyday question (never one with a red flag)
         return
     if await checkin_text.on_text(update, context):
