@@ -13,7 +13,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import checkin, clinic, common, control, enrol, onboarding, privacy, progress, staff
+from bot.handlers import checkin, clinic, common, control, enrol, onboarding, privacy, progress, resuming, staff
 from bot.retrying import RetryingRequest
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
 from bot.store import Store
@@ -79,6 +79,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
     progress.register(application)
     privacy.register(application)
+    resuming.register(application)
     control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))

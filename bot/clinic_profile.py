@@ -68,6 +68,18 @@ def parse_hhmm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def _sentence(value: object, path: Path) -> str:
+    """The optional out-of-hours advice as one whole sentence ("" if the clinic gives none).
+
+    Catalog texts place it after a full stop, so a missing final full stop is added here."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ClinicFileError(f"clinic file {path}: [clinic] out_of_hours must be text")
+    text = " ".join(value.split())
+    return text + "." if text and text[-1] not in ".!?" else text
+
+
 def load_clinic(path: str | Path) -> ClinicProfile:
     """Read and validate a clinic profile; raise ClinicFileError naming the file and field."""
     path = Path(path)
@@ -104,7 +116,7 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         raise ClinicFileError(f"clinic file {path}: [sunscreen] end_day must not be before start_day")
     return ClinicProfile(
         name=field("clinic", "name"), phone=field("clinic", "phone"),
-        out_of_hours=field("clinic", "out_of_hours"),
+        out_of_hours=_sentence(data.get("clinic", {}).get("out_of_hours"), path),
         emergency_number=field("clinic", "emergency_number"), timezone=zone,
         plan=field("clinic", "plan"), retention_days=field("clinic", "retention_days", int),
         morning=field("reminders", "morning", time), midday=field("reminders", "midday", time),

@@ -20,6 +20,7 @@ from bot.store import Patient
 from bot.store.checkins import CheckinRow, VerdictRow
 from messages import checkin as core
 from messages import questionnaire as q
+from messages.answer_words import describe_all
 from messages.triage import Reason, Verdict, evaluate_tokens
 from schedules.planner import timeline_key
 
@@ -102,7 +103,8 @@ def needs_alert(verdict: Verdict) -> bool:
 
 
 def plain(token: str) -> str:
-    """A token in plain words for the patient ("redness:severe" -> "redness severe")."""
+    """A token made readable for the clinic team ("redness:severe" -> "redness severe"); patients get
+    ``messages.answer_words`` instead."""
     return token.replace(":", " ").replace("_", " ")
 
 
@@ -110,8 +112,8 @@ def advice(svc: Services, verdict: Verdict, day: int) -> str:
     """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
     lines = [svc.text(timeline_key(day) if key.startswith("timeline:") else key, day=day) for key in chosen.keys]
-    answers = [plain(a) for a in chosen.answers]
-    if chosen.mentions_message:
+    answers = describe_all(svc.catalog, list(chosen.answers))  # plain words, never token names
+    if chosen.mentions_message and svc.text("checkin.your_message") not in answers:
         answers.append(svc.text("checkin.your_message"))
     if answers:
         lines.insert(len(lines) - (2 if verdict.level == "normal" else 0), svc.text("checkin.because",

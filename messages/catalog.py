@@ -8,6 +8,7 @@ Texts use ``str.format`` placeholders such as ``{clinic_name}``.
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from dataclasses import dataclass
@@ -38,9 +39,14 @@ class Catalog:
         except KeyError:
             raise MissingText(key) from None
         try:
-            return template.format(**values)
+            lines = [(line, line.format(**values)) for line in template.split("\n")]
         except KeyError as exc:
             raise MissingText(f"{key}: placeholder {exc.args[0]!r} not supplied") from None
+        # An optional value left empty (a clinic without out-of-hours advice) must not leave a blank line
+        # or a double space behind: drop lines it emptied, and tidy the spaces it left.
+        kept = [re.sub(r"(?<=\S) {2,}", " ", done).rstrip(" ") if line != done else done
+                for line, done in lines if not (line.strip() and not done.strip())]
+        return "\n".join(kept)
 
     def placeholders(self, key: str) -> set[str]:
         """Names of the placeholders used by ``key``'s template."""

@@ -69,6 +69,7 @@ async def test_stopping_checkins_warns_once(enrolled):
     await enrolled.tap(CHAT, "Stop check-ins")
     assert "check-ins are off" in enrolled.last(CHAT).text and "checkin" not in pending_kinds(enrolled)
     await enrolled.send(CHAT, "/resume")
+    await enrolled.tap(CHAT, "Yes, turn them back on")
     assert "checkin" in pending_kinds(enrolled)
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Check-ins")
@@ -306,6 +307,7 @@ async def test_declining_resume_keeps_quiet(enrolled):
     assert "stay quiet" in enrolled.last(CHAT).text
     assert enrolled.store.patient(CHAT).reachable and pending(enrolled) == []
     await enrolled.send(CHAT, "/resume")
+    await enrolled.tap(CHAT, "Yes, turn them back on")
     assert pending(enrolled)
 
 

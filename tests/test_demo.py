@@ -65,7 +65,7 @@ async def test_walkthrough_enrols_triages_saves_the_chart_and_exits_cleanly(tmp_
     code, text = await transcript(walkthrough(), tmp_path, data)
     assert code == 0 and text.rstrip().endswith("(demo over)")
     assert "bot> You're all set ✓" in text and "Time zone: Europe/London ✓" in text
-    assert "Because you told me: pain severe" in text and "+44 20 7946 0000" in text
+    assert "Because you told me: severe pain" in text and "+44 20 7946 0000" in text
     assert "saved photo-1.png" in text and str(tmp_path) not in text
     assert (tmp_path / "files" / "photo-1.png").read_bytes().startswith(b"\x89PNG")
     after_stop = text.split("you> /stop", 1)[1].split("you> :skip 1d", 1)[1]
@@ -125,7 +125,7 @@ async def test_day_four_severe_redness_gives_contact_provider_with_its_reason(tm
     code, text = await transcript(enrolment() + [":skip 4d", *answers], tmp_path)
     assert code == 0
     advice = text.rsplit("bot> ", 1)[1]
-    assert advice.startswith("Please contact Example Skin Clinic") and "redness severe" in advice
+    assert advice.startswith("Please contact Example Skin Clinic") and "severe redness" in advice
 
 
 async def test_buttons_reply_keyboard_location_and_demo_commands(tmp_path):

@@ -1,4 +1,4 @@
-"""Patient control: /stop, /pause, /resume, a typed STOP, blocking, and odd input (privacy is next door).
+"""Patient control: /stop, /pause, a typed STOP, blocking, and odd input (privacy is next door).
 
 Callback data is ``c1:<action>:<value>`` (bump ``c1`` when a button's meaning
 changes). Anything that does not parse, or no longer applies (a double tap,
@@ -9,7 +9,7 @@ nothing.
 flowchart LR
   stop[/stop/] --> choice{what?}
   choice -- check-ins, first time --> warn[red-flag warning] -->|stop anyway| off
-  choice -- everything / a kind --> off[kinds off, pending cancelled] -->|/resume| on[re-planned from now]
+  choice -- everything / a kind --> off[kinds off, pending cancelled] -->|/resume, asked first| on[re-planned from now]
   pause[/pause N/] --> paused[rows before the end cancelled] -->|/resume or time passes| on
   kicked[blocked] --> unreachable -->|/start: resume?| on
 ```
@@ -68,7 +68,7 @@ def is_stop_word(text: str) -> bool:
     return " ".join(text[:40].lower().strip().rstrip("!.").split()) in STOP_WORDS
 
 
-def _until_text(svc: Services, chat_id: int, until: datetime) -> str:
+def until_text(svc: Services, chat_id: int, until: datetime) -> str:
     patient = svc.store.patient(chat_id)
     zone = (patient.zone if patient else None) or svc.settings.clinic.timezone
     return until.astimezone(ZoneInfo(zone)).strftime("%a %d %b, %H:%M")
@@ -85,7 +85,7 @@ def control_summary(svc: Services, chat_id: int, now: datetime) -> str:
     if not prefs.reachable:
         line = svc.text("control.summary_unreachable")
     elif prefs.paused(now):
-        line = svc.text("control.summary_paused", until=_until_text(svc, chat_id, prefs.paused_until))
+        line = svc.text("control.summary_paused", until=until_text(svc, chat_id, prefs.paused_until))
     return svc.text("control.summary", pause_line=f"\n{line}" if line else "", **state)
 
 
@@ -155,7 +155,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await chat.send_message(apply_pause(svc, chat.id, days, now))
     if prefs.paused(now):
         return await chat.send_message(svc.text("control.already_paused",
-                                                until=_until_text(svc, chat.id, prefs.paused_until)))
+                                                until=until_text(svc, chat.id, prefs.paused_until)))
     buttons = [(svc.text("control.pause_one_day") if d == 1 else svc.text("control.pause_days", days=d),
                 f"{CB}:pause:{d}") for d in PAUSE_BUTTONS]
     await chat.send_message(svc.text("control.ask_pause"), reply_markup=keyboard([buttons]))
@@ -167,21 +167,11 @@ def apply_pause(svc: Services, chat_id: int, days: int, now: datetime) -> str:
     svc.store.pause(chat_id, until, now)
     reschedule(svc, svc.store.patient(chat_id), now)  # a shorter new pause gives back what it no longer covers
     log.info("chat %s paused for %s days", pseudonym(chat_id), days)
-    return svc.text("control.paused", until=_until_text(svc, chat_id, until))
-
-
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/resume: switch everything back on and plan forward from now (nothing missed is sent)."""
-    svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
-    prefs = svc.store.preferences(chat.id)
-    if prefs is None or not _enrolled(svc, chat.id):
-        return await chat.send_message(svc.text("common.not_enrolled"))
-    if prefs.reachable and not prefs.stopped and not prefs.paused(now):
-        return await chat.send_message(svc.text("control.nothing_to_resume"))
-    await chat.send_message(apply_resume(svc, chat.id, now))
+    return svc.text("control.paused", until=until_text(svc, chat_id, until))
 
 
 def apply_resume(svc: Services, chat_id: int, now: datetime) -> str:
+    """Turn everything back on (stops, pause, unreachable) and plan forward from now."""
     svc.store.resume(chat_id, now)
     reschedule(svc, svc.store.patient(chat_id), now)
     log.info("chat %s resumed", pseudonym(chat_id))
@@ -279,7 +269,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(application: Application) -> None:
     """Wire the control commands, buttons, block updates and odd input."""
     private = filters.ChatType.PRIVATE
-    for name, callback in (("stop", stop), ("pause", pause), ("resume", resume)):
+    for name, callback in (("stop", stop), ("pause", pause)):  # /resume: bot/handlers/resuming.py
         application.add_handler(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
     application.add_handler(ChatMemberHandler(on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))

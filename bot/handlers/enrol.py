@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot import enrolment as flow
 from bot.enrolment import CB, Reply
 from bot.handlers.control import control_summary, offer_resume
+from bot.handlers.resuming import turn_on_question
 from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
@@ -101,7 +102,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await consent(update, context, value == "yes", now)
     if name == "again" and value in {"new", "keep"} and patient and patient.enrolled and not patient.step:
         await query.answer()
-        if value == "keep":
+        if value == "keep":  # tell the truth: if messages are off, say so and offer to turn them back on
+            if question := turn_on_question(svc, chat_id, now):
+                return await query.edit_message_text(svc.text("enrol.kept_off", question=question[0]),
+                                                     reply_markup=question[1])
             return await query.edit_message_text(svc.text("enrol.kept"))
         patient = svc.store.update_patient(chat_id, now, step="new:date")
         await query.edit_message_reply_markup(None)

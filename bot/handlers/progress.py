@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.chart import DayPoint, render_png, scores_from_tokens
 from bot.services import PRIVATE_MESSAGE, services
-from bot.verdicts import plain
+from messages.answer_words import describe_all
 from messages.checkin import shown_answers
 
 
@@ -26,7 +26,7 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_chat.send_message(svc.text("progress.empty"))
         return
     lines = [svc.text("progress.line", day=v.day, level=svc.text(f"checkin.level_label_{v.level}"),
-                      answers=", ".join(plain(t) for t in shown_answers(v.tokens))
+                      answers=", ".join(describe_all(svc.catalog, list(shown_answers(v.tokens))))
                       or svc.text("progress.no_answers"))
              for v in history[-15:]]
     points = [DayPoint(v.day, v.level, scores_from_tokens(v.tokens)) for v in history]

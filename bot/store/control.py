@@ -118,6 +118,24 @@ class ControlStore:
             self.db.execute(f"DELETE FROM deliveries WHERE chat_id = ? AND state = 'cancelled'"
                             f" AND reason IN ({marks}) AND due_at > ?", [chat_id, *RESUMABLE_REASONS, stamp])
 
+    def unpause(self, chat_id: int, now: datetime) -> None:
+        """End a pause (and an unreachable mark) but keep what the patient stopped; re-plan afterwards."""
+        stamp, reasons = iso(now), ("paused", "unreachable")
+        with self.db.atomic():
+            self.db.execute("UPDATE patients SET paused_until = NULL, reachable = 1, updated_at = ?"
+                            " WHERE chat_id = ?", [stamp, chat_id])
+            self._reinstate_followups(chat_id, reasons, stamp)
+            # A follow-up the patient stopped is cancelled again: what they stopped stays stopped.
+            prefs = self.preferences(chat_id)
+            stopped = sorted(prefs.stopped) if prefs else []
+            if stopped:
+                marks = ", ".join("?" for _ in stopped)
+                self.db.execute(f"UPDATE deliveries SET state = 'cancelled', reason = 'stopped', updated_at = ?"
+                                f" WHERE chat_id = ? AND state = 'pending' AND kind IN ({marks})",
+                                [stamp, chat_id, *stopped])
+            self.db.execute("DELETE FROM deliveries WHERE chat_id = ? AND state = 'cancelled'"
+                            " AND reason IN (?, ?) AND due_at > ?", [chat_id, *reasons, stamp])
+
     def _reinstate_followups(self, chat_id: int, reasons, stamp: str) -> None:
         """Future follow-ups cancelled by a pause, stop or block go back to pending (never dropped)."""
         marks = ", ".join("?" for _ in reasons)
