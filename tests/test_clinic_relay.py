@@ -80,7 +80,7 @@ async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_pho
     for label in ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]:
         await phone.tap(CHAT, label)
     advice, alerted = phone.telegram.chat(CHAT)[-2:]
-    assert "redness severe" in advice.text and advice.labels == ["✉️ Message the clinic"]
+    assert "severe redness" in advice.text and advice.labels == ["✉️ Message the clinic"]
     assert alerted.text.startswith("I've let the Example Skin Clinic team know")
     alert = phone.telegram.last(CLINIC)
     await phone.feed(phone.telegram.callback(CLINIC, alert.data_for("Acknowledge"), message_id=alert.message_id,
