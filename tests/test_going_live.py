@@ -176,3 +176,42 @@ def test_start_up_warns_loudly_until_the_clinic_is_set_up(tmp_path, ready):
         assert len(loud) == 4 and all(m.startswith("NOT READY FOR PATIENTS") for m in loud)
         assert "+44 20 7946 0000" in loud[0] and "AFTERCARE_CLINIC_CHAT_ID" in loud[1]
         assert "AFTERCARE_ADMIN_IDS" in loud[2] and "starting anyway" in loud[3]
+
+
+def test_upgrade_check_reports_pending_migrations_and_a_rules_change(tmp_path, capsys):
+    """After an upgrade, `aftercare upgrade-check` names the migrations the next start applies and says that
+    the triage rules differ from those that judged the stored check-ins; with nothing to do, it says so."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from bot.store import open_store
+    from bot.store.migrations import migrations
+    from bot.tools.upgrade import upgrade_check_command
+    from messages.triage_rules import load_rules
+
+    os.chmod(tmp_path, 0o700)
+    environ = {"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_DATA_KEY": DATA_KEY}
+    assert upgrade_check_command(environ, []) == 0 and "nothing to upgrade" in capsys.readouterr().out
+    open_store(tmp_path / "aftercare.db").close()
+    assert upgrade_check_command(environ, []) == 0
+    assert "no migrations pending and the triage rules are unchanged" in capsys.readouterr().out
+
+    (tmp_path / "aftercare.db").unlink()
+    conn = sqlite3.connect(tmp_path / "aftercare.db")
+    migrations.apply(Database(conn), stop_before="0005_patient_quiet_hours")
+    stamp = "2026-11-01T09:00:00+00:00"
+    conn.execute("INSERT INTO patients (chat_id, status, consent_at, created_at, updated_at)"
+                 " VALUES (1, 'active', ?, ?, ?)", [stamp] * 3)
+    conn.execute("INSERT INTO treatments (id, chat_id, plan, treatment_date, created_at)"
+                 " VALUES (1, 1, 'microneedling', '2026-11-01', ?)", [stamp])
+    conn.execute("INSERT INTO verdicts (chat_id, treatment_id, day, level, reasons, tokens, rules_version,"
+                 " created_at) VALUES (1, 1, 0, 'normal', '[]', '[]', '2025-01-01.1', ?)", [stamp])
+    conn.commit()
+    conn.close()
+    assert upgrade_check_command(environ, []) == 0
+    out = capsys.readouterr().out
+    assert "will be applied at the next start: 0005_patient_quiet_hours" in out and "back up first" in out
+    assert f"the triage rules change from version 2025-01-01.1 to {load_rules().version}" in out
+    code, lines = doctor({"AFTERCARE_DATA_DIR": str(tmp_path)})
+    assert any("triage rules change" in line for line in lines)  # the doctor says the same

@@ -29,8 +29,8 @@ class Console:
     """The operator's terminal: questions with defaults (Enter keeps them), yes/no, a hidden secret."""
 
     def __init__(self, ask: Callable[[str], str] = input, secret: Callable[[str], str] | None = None,
-                 out: TextIO = sys.stdout) -> None:
-        self._ask, self._secret, self.out = ask, secret or ask, out
+                 out: TextIO | None = None) -> None:
+        self._ask, self._secret, self.out = ask, secret or ask, out or sys.stdout
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)

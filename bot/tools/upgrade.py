@@ -38,8 +38,9 @@ def upgrade_notes(settings: Settings) -> list[str]:
     return notes
 
 
-def upgrade_check_command(environ: Mapping[str, str], rest: list[str], out: TextIO = sys.stdout) -> int:
+def upgrade_check_command(environ: Mapping[str, str], rest: list[str], out: TextIO | None = None) -> int:
     """Print what the next start changes; exit 0 (nothing to report is not an error), 2 on bad settings."""
+    out = out or sys.stdout
     parser = argparse.ArgumentParser(
         prog="aftercare upgrade-check",
         description="After installing a new version, before starting it: list the database migrations the "
