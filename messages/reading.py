@@ -156,14 +156,16 @@ class _Polarity:
         self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
         self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
         self.busy = {i for p in parts for i in p.positions} | {i for m in signs for i in m.positions}
-        self.covered = self._covered({w for p in lexicon.cues["coordinators"] for w in p})
+        self.covered = self._covered({w for p in lexicon.cues["coordinators"] for w in p},
+                                     {w for p in lexicon.cues["negation_fillers"] for w in p})
 
     def _in_clause(self, kind: str, clause: int) -> list[Match]:
         return self.by_clause.get((kind, clause), [])
 
-    def _covered(self, coordinators: set[str]) -> set[int]:
-        """Ids of signs a negation cue covers: the first after it in its clause, and those joined to it
-        by coordinators only ("no fever or chills"; not "no fever and my lips are swelling")."""
+    def _covered(self, coordinators: set[str], fillers: set[str]) -> set[int]:
+        """Ids of signs a negation cue covers: the first after it in its clause when only filler words
+        stand between ("I don't have a fever", not "I can't sleep because of the itching"), and those
+        joined to it by coordinators only ("no fever or chills"; not "no fever and my lips are swelling")."""
         in_clause: dict[int, list[Match]] = {}
         for m in sorted(self.signs, key=lambda m: m.start):
             in_clause.setdefault(self.words[m.anchor].clause, []).append(m)
@@ -171,6 +173,10 @@ class _Polarity:
         for cue in self.cues.get("negation", []):
             chain = [m for m in in_clause.get(self.words[cue.start].clause, []) if m.anchor > cue.end]
             if not chain:
+                continue
+            first = min(chain[0].start if chain[0].start > cue.end else chain[0].anchor, chain[0].anchor)
+            if not all(w.text in fillers or i in self.busy
+                       for i, w in enumerate(self.words[cue.end + 1: first], start=cue.end + 1)):
                 continue
             last = chain[0]
             for m in chain:

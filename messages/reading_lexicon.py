@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 ACTIONS = ("emergency", "urgent", "confirm", "ask")
-_CUE_KEYS = ("clause_breakers", "negation", "negation_after", "passed", "past", "persistence", "uncertainty",
+_CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after", "passed", "past", "persistence", "uncertainty",
              "hypothetical", "others", "patient_links", "first_person", "third_person", "coordinators", "hedges",
              "ellipsis")
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",

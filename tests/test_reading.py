@@ -163,6 +163,13 @@ MESSAGES = [
     ("I'm worried it's infected", 5, 'urgent', True),
     ("itchy all over my body with welts", 1, 'urgent', True),
     ("on 12/10 I had treatment, all fine", 3, 'monitor', False),
+    # a negation of something else does not negate the sign
+    ("I can't sleep because my throat is swelling", 1, 'emergency', True),
+    ("can't sleep because of the itching", 2, 'monitor', False),
+    ("I didn't notice any blisters", 3, 'monitor', False),
+    ("there is no sign of pus", 4, 'monitor', False),
+    ("no idea why my lips are swelling", 1, 'urgent', True),
+    ("my lips are not really swollen", 1, 'monitor', False),
     # chit-chat and questions
     ('thanks!', 1, 'monitor', False),
     ('when can I wear makeup?', 2, 'monitor', False),
