@@ -8,13 +8,16 @@ wrong key is caught at start-up instead of producing unreadable rows later.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 CHECK_VALUE = "aftercare-key-check"
-FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte 0x80, base64-encoded
+FERNET_PREFIX = "gAAAAA"
+BLIND_PREFIX = "h:"  # a blind index (Sealer.blind), never a Fernet token  # every Fernet token starts with its version byte 0x80, base64-encoded
 
 
 def is_sealed(value: str) -> bool:
@@ -33,6 +36,13 @@ class Sealer:
             self._fernet = Fernet(key)
         except (ValueError, TypeError):
             raise DataKeyError("the data key is not a valid key (generate one with `aftercare keygen`)") from None
+        raw = key.encode("ascii") if isinstance(key, str) else key
+        self._blind_key = hmac.new(raw, b"aftercare blind index", hashlib.sha256).digest()
+
+    def blind(self, text: str) -> str:
+        """A keyed hash of ``text``: equal texts give equal values (so a UNIQUE key still works), and
+        without the data key it cannot be told which text it was."""
+        return BLIND_PREFIX + hmac.new(self._blind_key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def seal(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")

@@ -17,7 +17,7 @@ ADMIN = 4242
 async def clinic_phone(tmp_path, clock):
     from bot.store import open_store
     settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN))
-    store = open_store(settings.database_path)
+    store = open_store(settings.database_path, settings.sealer())  # alerts read sealed answers
     phone = await open_phone(settings, store, clock)
     yield phone
     await phone.app.shutdown()

@@ -13,7 +13,7 @@ from typing import ContextManager
 
 from sqlite_utils import Database
 
-from bot.crypto import CHECK_VALUE, DataKeyError, Sealer, is_sealed
+from bot.crypto import DataKeyError, Sealer
 
 from bot.store.checkins import CheckinStore
 from bot.store.control import ControlStore
@@ -22,17 +22,18 @@ from bot.store.health import HealthStore
 from bot.store.migrations import migrations
 from bot.store.patients import PatientStore
 from bot.store.queue import QueueStore
+from bot.store.sealing import Sealing, check_key, sealing_with
 from bot.store.records import Patient, Treatment
 from bot.store.relays import RelayStore
 
 __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 
-class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore, RelayStore):
+class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore, RelayStore):
     """All persistence for the bot, over one SQLite connection.
 
-    With a ``sealer`` (the data key), what patients typed is encrypted at rest
-    (``records.SEALED``). Without one (tests, the maintenance tools) it is
+    With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest
+    (``records.SEALED``, bot/store/sealing.py). Without one (tests, the maintenance tools) it is
     stored as given and sealed values read back as "".
     """
 
@@ -43,27 +44,13 @@ class Store(PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore,
         # Erased rows are overwritten with zeros, whatever this SQLite build's default is (it varies);
         # ControlStore.forget_patient then checkpoints the WAL, so they leave the -wal file too.
         db.execute("PRAGMA secure_delete = ON")
-        migrations.apply(db)
+        pending = migrations.pending(db)
+        with sealing_with(sealer):  # a migration that seals existing rows needs the key
+            migrations.apply(db)
+        if pending:  # a migration may have sealed rows in place: their plain bytes leave the WAL too
+            self.purge_wal()
         if sealer is not None:
-            self._check_key(sealer)
-
-    def _check_key(self, sealer: Sealer) -> None:
-        """Remember a sealed value on first use; later, refuse a key that cannot open it."""
-        row = self.db.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
-        if row is None:
-            self.db.execute("INSERT INTO meta (name, value) VALUES ('key_check', ?)", [sealer.seal(CHECK_VALUE)])
-        elif sealer.open(row[0]) != CHECK_VALUE:
-            raise DataKeyError("the data key does not match this database")
-
-    def seal_text(self, text: str | None) -> str:
-        return "" if not text else self.sealer.seal(text) if self.sealer else text
-
-    def open_text(self, stored: str | None) -> str:
-        if not stored:
-            return ""
-        if not is_sealed(stored):
-            return stored
-        return self.sealer.open(stored) if self.sealer else ""
+            check_key(db, sealer)
 
     def close(self) -> None:
         self.db.close()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from sqlite_utils import Database
 
@@ -56,34 +55,37 @@ class AlertRow:
     acknowledged_by: int | None
 
 
-def _checkin(row: dict) -> CheckinRow:
-    return CheckinRow(row["id"], row["chat_id"], row["treatment_id"], row["day"], row["state"],
-                      [tuple(pair) for pair in json.loads(row["answers"])],
-                      [s for s in row["selection"].split(",") if s], row["message_id"],
-                      tuple(s for s in row["still"].split(",") if s), tuple(json.loads(row["asks"])))
-
-
-def _verdict(row: dict) -> VerdictRow:
-    return VerdictRow(row["id"], row["chat_id"], row["day"], row["level"], json.loads(row["reasons"]),
-                      json.loads(row["tokens"]), row["rules_version"], datetime.fromisoformat(row["created_at"]),
-                      row["checkin_id"], bool(row["partial"]))
-
-
 class CheckinStore:
     """Store methods about check-ins, verdicts and alerts."""
 
     db: Database
     seal_text: Callable[[str | None], str]
     open_text: Callable[[str | None], str]
+    seal_json: Callable[[Any], str]
+    open_json: Callable[[str | None, Any], Any]
+    blind: Callable[[str], str]
+
+    def _checkin(self, row: dict) -> CheckinRow:
+        """A stored check-in, its answers, ticks, re-asked items and questions opened with the data key."""
+        return CheckinRow(row["id"], row["chat_id"], row["treatment_id"], row["day"], row["state"],
+                          [tuple(pair) for pair in self.open_json(row["answers"], [])],
+                          [s for s in self.open_text(row["selection"]).split(",") if s], row["message_id"],
+                          tuple(s for s in self.open_text(row["still"]).split(",") if s),
+                          tuple(self.open_json(row["asks"], [])))
+
+    def _verdict(self, row: dict) -> VerdictRow:
+        return VerdictRow(row["id"], row["chat_id"], row["day"], row["level"], self.open_json(row["reasons"], []),
+                          self.open_json(row["tokens"], []), row["rules_version"],
+                          datetime.fromisoformat(row["created_at"]), row["checkin_id"], bool(row["partial"]))
 
     def open_checkin(self, chat_id: int) -> CheckinRow | None:
         rows = list(self.db.query("SELECT * FROM checkins WHERE chat_id = ? AND state = 'open' ORDER BY id DESC"
                                   " LIMIT 1", [chat_id]))
-        return _checkin(rows[0]) if rows else None
+        return self._checkin(rows[0]) if rows else None
 
     def checkin(self, checkin_id: int) -> CheckinRow | None:
         rows = list(self.db.query("SELECT * FROM checkins WHERE id = ?", [checkin_id]))
-        return _checkin(rows[0]) if rows else None
+        return self._checkin(rows[0]) if rows else None
 
     def begin_checkin(self, chat_id: int, treatment_id: int, day: int, now: datetime, still: tuple[str, ...] = (),
                       asks: tuple[str, ...] = ()) -> CheckinRow:
@@ -93,21 +95,22 @@ class CheckinStore:
                             [chat_id])
             cursor = self.db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, started_at, still, asks)"
                                      " VALUES (?, ?, ?, 'open', ?, ?, ?)",
-                                     [chat_id, treatment_id, day, iso(now), ",".join(still), json.dumps(list(asks))])
+                                     [chat_id, treatment_id, day, iso(now), self.seal_text(",".join(still)),
+                                      self.seal_json(list(asks))])
         return self.checkin(cursor.lastrowid)
 
     def add_asks(self, checkin_id: int, asks: tuple[str, ...]) -> None:
         """Queue one-tap questions about typed signs in an open check-in (kept in order, without repeats)."""
         row = self.checkin(checkin_id)
         merged = list(dict.fromkeys(list(row.asks) + list(asks)))
-        self.db.execute("UPDATE checkins SET asks = ? WHERE id = ?", [json.dumps(merged), checkin_id])
+        self.db.execute("UPDATE checkins SET asks = ? WHERE id = ?", [self.seal_json(merged), checkin_id])
 
     def abandon_checkin(self, checkin_id: int) -> None:
         self.db.execute("UPDATE checkins SET state = 'abandoned' WHERE id = ? AND state = 'open'", [checkin_id])
 
     def stale_checkins(self, started_before: datetime, limit: int = 200) -> list[CheckinRow]:
         """Check-ins still open that began before ``started_before`` (P5a closes them)."""
-        return [_checkin(r) for r in self.db.query(
+        return [self._checkin(r) for r in self.db.query(
             "SELECT * FROM checkins WHERE state = 'open' AND started_at < ? ORDER BY id LIMIT ?",
             [iso(started_before), limit])]
 
@@ -115,7 +118,7 @@ class CheckinStore:
                       message_id: int | None = None) -> None:
         self.db.execute("UPDATE checkins SET answers = ?, selection = ?, message_id = coalesce(?, message_id)"
                         " WHERE id = ? AND state = 'open'",
-                        [json.dumps(answers), ",".join(selection), message_id, checkin_id])
+                        [self.seal_json(answers), self.seal_text(",".join(selection)), message_id, checkin_id])
 
     def complete_checkin(self, checkin_id: int | None, chat_id: int, treatment_id: int, day: int, state: str | None,
                          level: str, reasons: list[dict], tokens: list[str], rules_version: str,
@@ -139,23 +142,25 @@ class CheckinStore:
             if existing is not None:
                 self.db.execute("UPDATE verdicts SET day = ?, level = ?, reasons = ?, tokens = ?, rules_version = ?,"
                                 " created_at = ?, patient_text = coalesce(?, patient_text), partial = ? WHERE id = ?",
-                                [day, level, json.dumps(reasons), json.dumps(tokens), rules_version, stamp, sealed,
+                                [day, level, self.seal_json(reasons), self.seal_json(tokens), rules_version, stamp, sealed,
                                  int(partial), existing[0]])
                 return existing[0]
             cursor = self.db.execute(
                 "INSERT INTO verdicts (chat_id, checkin_id, treatment_id, day, level, reasons, tokens,"
                 " rules_version, created_at, patient_text, partial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [chat_id, checkin_id, treatment_id, day, level, json.dumps(reasons), json.dumps(tokens),
+                [chat_id, checkin_id, treatment_id, day, level, self.seal_json(reasons), self.seal_json(tokens),
                  rules_version, stamp, sealed, int(partial)])
         return cursor.lastrowid
 
     def checkin_verdict(self, checkin_id: int) -> VerdictRow | None:
         rows = list(self.db.query("SELECT * FROM verdicts WHERE checkin_id = ?", [checkin_id]))
-        return _verdict(rows[0]) if rows else None
+        return self._verdict(rows[0]) if rows else None
 
     def alerted_reasons(self, chat_id: int, checkin_id: int) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT reason FROM alerted_reasons WHERE chat_id = ? AND checkin_id = ?",
-                                               [chat_id, checkin_id]).fetchall()}
+        # ``reason`` is a keyed hash (unique per check-in), ``sealed_reason`` the rule sealed: see migration 0008.
+        return {self.open_text(r[0]) for r in self.db.execute(
+            "SELECT sealed_reason FROM alerted_reasons WHERE chat_id = ? AND checkin_id = ?",
+            [chat_id, checkin_id]).fetchall()}
 
     def claim_alert_reasons(self, chat_id: int, checkin_id: int, reasons: tuple[str, ...], now: datetime) -> list[str]:
         """The reasons not yet alerted for this patient and check-in, recorded as alerted now (idempotent)."""
@@ -163,7 +168,8 @@ class CheckinStore:
         with self.db.atomic():
             for reason in reasons:
                 cursor = self.db.execute("INSERT OR IGNORE INTO alerted_reasons (chat_id, checkin_id, reason,"
-                                         " created_at) VALUES (?, ?, ?, ?)", [chat_id, checkin_id, reason, iso(now)])
+                                         " sealed_reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                                         [chat_id, checkin_id, self.blind(reason), self.seal_text(reason), iso(now)])
                 if cursor.rowcount == 1:
                     new.append(reason)
         return new
@@ -178,10 +184,10 @@ class CheckinStore:
                                   " AND (? IS NULL OR checkin_id IS NULL OR checkin_id != ?)"
                                   " ORDER BY created_at DESC, id DESC LIMIT 1",
                                   [chat_id, treatment_id, excluding_checkin, excluding_checkin]))
-        return _verdict(rows[0]) if rows else None
+        return self._verdict(rows[0]) if rows else None
 
     def verdicts(self, chat_id: int, treatment_id: int) -> list[VerdictRow]:
-        return [_verdict(r) for r in self.db.query(
+        return [self._verdict(r) for r in self.db.query(
             "SELECT * FROM verdicts WHERE chat_id = ? AND treatment_id = ? ORDER BY id", [chat_id, treatment_id])]
 
     def checkins_done(self, chat_id: int, treatment_id: int, day: int) -> int:
@@ -226,8 +232,8 @@ class CheckinStore:
             " JOIN patients p ON p.chat_id = a.chat_id"
             " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) ORDER BY a.id DESC LIMIT ?",
             [int(open_only), alert_id, alert_id, limit])
-        return [AlertRow(r["id"], r["chat_id"], self.open_text(r["display_name"]), r["day"], r["level"], json.loads(r["reasons"]),
-                         json.loads(r["tokens"]), datetime.fromisoformat(r["created_at"]), r["acknowledged_by"])
+        return [AlertRow(r["id"], r["chat_id"], self.open_text(r["display_name"]), r["day"], r["level"],
+                         self.open_json(r["reasons"], []), self.open_json(r["tokens"], []), datetime.fromisoformat(r["created_at"]), r["acknowledged_by"])
                 for r in rows]
 
     def alert(self, alert_id: int) -> AlertRow | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from bot.store.sealing import blind_existing, seal_existing
+
 migrations = Migrations("aftercare")
 
 
@@ -168,3 +170,22 @@ def m0007(db: Database) -> None:
             created_at TEXT NOT NULL,
             PRIMARY KEY (chat_id, checkin_id, reason)
         )""")
+
+
+# What 0008 sealed. A column sealed later needs its own migration calling seal_existing with it.
+SEALED_IN_0008 = {
+    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type"),
+    "checkins": ("answers", "selection", "still", "asks"),
+    "verdicts": ("reasons", "tokens", "patient_text"),
+    "relays": ("text", "file_id"),
+}
+
+
+@migrations(name="0008_seal_patient_answers")
+def m0008(db: Database) -> None:
+    # Every answer a patient gives is sealed with the data key (bot/store/sealing.py); rows written
+    # before, when only names and free text were, are sealed here in place. The reasons alerted per
+    # check-in must stay unique, so ``reason`` becomes a keyed hash and the rule itself is sealed beside it.
+    db.execute("ALTER TABLE alerted_reasons ADD COLUMN sealed_reason TEXT")
+    seal_existing(db, SEALED_IN_0008)
+    blind_existing(db, "alerted_reasons", "reason", "sealed_reason")

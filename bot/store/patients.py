@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from sqlite_utils import Database
 
-from bot.store.records import Patient, Treatment, iso, parse_time
+from bot.store.records import SEALED, Patient, Treatment, iso, parse_time
 
 # Columns a flow may set through update_patient(); anything else is a programming error.
 PROFILE_COLUMNS = frozenset({
@@ -34,8 +34,9 @@ class PatientStore:
             status=row["status"], step=row["step"],
             draft_date=date.fromisoformat(row["draft_date"]) if row["draft_date"] else None,
             zone=row["zone"], morning=parse_time(row["morning"]), evening=parse_time(row["evening"]),
-            immunocompromised=row["immunocompromised"], cold_sore_history=row["cold_sore_history"],
-            skin_type=row["skin_type"], reachable=bool(row["reachable"]),
+            immunocompromised=self.open_text(row["immunocompromised"]) or None,
+            cold_sore_history=self.open_text(row["cold_sore_history"]) or None,
+            skin_type=self.open_text(row["skin_type"]) or None, reachable=bool(row["reachable"]),
             treatment=self.current_treatment(chat_id),
             quiet_start=row["quiet_start"], quiet_end=row["quiet_end"],
         )
@@ -68,8 +69,9 @@ class PatientStore:
         unknown = set(values) - PROFILE_COLUMNS
         if unknown:
             raise ValueError(f"not a patient column: {sorted(unknown)}")
-        if "display_name" in values:
-            values["display_name"] = self.seal_text(values["display_name"])
+        for column in SEALED["patients"]:  # the patient's answers are sealed; a skipped one stays NULL
+            if column in values:
+                values[column] = self.seal_text(values[column]) or ("" if column == "display_name" else None)
         assignments = ", ".join(f"{column} = ?" for column in values)
         params = [_column_value(v) for v in values.values()] + [iso(now), chat_id]
         self.db.execute(f"UPDATE patients SET {assignments}, updated_at = ? WHERE chat_id = ?", params)

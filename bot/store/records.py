@@ -13,8 +13,15 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-# Columns holding what patients typed (or their names), sealed with the data key (bot/crypto.py).
-SEALED = {"patients": ("display_name",), "verdicts": ("patient_text",), "relays": ("text",)}
+# Columns holding every answer a patient gives (and their names), sealed with the data key
+# (bot/store/sealing.py). Plain stay only ids, times, days, delivery state and the triage level.
+SEALED = {
+    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type"),
+    "checkins": ("answers", "selection", "still", "asks"),
+    "verdicts": ("reasons", "tokens", "patient_text"),
+    "relays": ("text", "file_id"),
+    "alerted_reasons": ("sealed_reason",),  # its ``reason`` is a keyed hash (Sealer.blind)
+}
 
 
 def parse_time(text: str | None) -> time | None:

@@ -42,14 +42,15 @@ class RelayStore:
 
     def record_relay(self, chat_id: int, direction: str, text: str | None, file_id: str | None,
                      clinic_message_id: int | None, now: datetime) -> int:
-        """Keep one relayed message (its text sealed; a photo as its Telegram file id only)."""
+        """Keep one relayed message (its text sealed; a photo as its Telegram file id only, sealed too)."""
         return self.db.execute(
             "INSERT INTO relays (chat_id, direction, text, file_id, clinic_message_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [chat_id, direction, self.seal_text(text) or None, file_id, clinic_message_id, iso(now)]).lastrowid
+            [chat_id, direction, self.seal_text(text) or None, self.seal_text(file_id) or None, clinic_message_id,
+             iso(now)]).lastrowid
 
     def relays(self, chat_id: int) -> list[RelayRow]:
-        return [RelayRow(r["id"], r["chat_id"], r["direction"], self.open_text(r["text"]), r["file_id"],
+        return [RelayRow(r["id"], r["chat_id"], r["direction"], self.open_text(r["text"]), self.open_text(r["file_id"]) or None,
                          r["clinic_message_id"], datetime.fromisoformat(r["created_at"]))
                 for r in self.db.query("SELECT * FROM relays WHERE chat_id = ? ORDER BY id", [chat_id])]
 
