@@ -96,8 +96,11 @@ def old_database(path: Path) -> None:
                " ?, ?, ?)", [CHAT, Sealer(DATA_KEY).seal("Ana"), stamp, stamp, stamp])
     db.execute("INSERT INTO treatments (id, chat_id, plan, treatment_date, created_at)"
                " VALUES (1, ?, 'microneedling', '2026-11-23', ?)", [CHAT, stamp])
-    db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, answers, selection, started_at)"
-               " VALUES (?, 1, 2, 'open', '[[\"redness\", \"severe\"]]', 'pus', ?)", [CHAT, stamp])
+    db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, answers, selection, still, asks,"
+               " started_at) VALUES (?, 1, 2, 'open', '[[\"redness\", \"severe\"]]', 'pus', 'swelling',"
+               " '[\"ask_crusts\"]', ?)", [CHAT, stamp])
+    db.execute("INSERT INTO alerted_reasons (chat_id, checkin_id, reason, created_at) VALUES (?, 1, 'C8', ?)",
+               [CHAT, stamp])
     db.execute("INSERT INTO verdicts (chat_id, checkin_id, treatment_id, day, level, reasons, tokens,"
                " rules_version, created_at) VALUES (?, 1, 1, 2, 'contact_provider',"
                " '[{\"rule\": \"C8\", \"level\": \"contact_provider\", \"answers\": [\"redness:severe\"]}]',"
@@ -123,11 +126,14 @@ def test_an_older_database_is_sealed_in_place_on_opening_with_its_key(tmp_path):
         patient = store.patient(CHAT)
         checkin = store.open_checkin(CHAT)
         verdict = store.last_verdict(CHAT, 1)
+        alerted, again = store.alerted_reasons(CHAT, 1), store.claim_alert_reasons(CHAT, 1, ("C8",), START)
         on_disk = raw_bytes(database)
     finally:
         store.close()
     assert (patient.immunocompromised, patient.cold_sore_history, patient.skin_type) == ("yes", "unsure", "VI")
     assert checkin.answers == [("redness", "severe")] and checkin.selection == ["pus"]
+    assert checkin.still == ("swelling",) and checkin.asks == ("ask_crusts",)
+    assert alerted == {"C8"} and again == []  # still one alert per reason and check-in
     assert verdict.tokens == ["redness:severe", "risk:immunocompromised"] and verdict.reasons[0]["rule"] == "C8"
     assert all(is_sealed(v) for values in sealed_columns(database).values() for v in values)
     assert [shape for shape in PLAIN_SHAPES if shape in on_disk] == []
