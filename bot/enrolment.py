@@ -172,7 +172,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         return {"draft_date": chosen}, svc.text("enrol.date_set", date=f"{chosen:%d %b %Y}"), None
     if name == "zone":
         if typed and raw.strip() != svc.text("enrol.zone_clinic", clinic_zone=clinic.timezone) \
-                and parse.parse_yes_no(raw) != "yes":  # "ok" takes the one zone offered with a tap
+                and svc.words.yes_no(raw) != "yes":  # "ok" takes the one zone offered with a tap
             zone = parse.parse_zone(raw)
             if zone is None:
                 return {}, None, svc.text("enrol.bad_zone", text=raw.strip()[:40])
@@ -180,7 +180,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             zone = clinic.timezone
         return {"zone": zone}, svc.text("enrol.zone_set", zone=zone), None
     if name == "times":
-        if not typed or parse.parse_yes_no(raw) == "yes":  # "ok", "sure": the times offered with a tap
+        if not typed or svc.words.yes_no(raw) == "yes":  # "ok", "sure": the times offered with a tap
             times = [clinic.morning, clinic.evening]
         elif (times := parse.parse_times(raw)) is None:
             return {}, None, svc.text("enrol.bad_time")
@@ -190,7 +190,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         return ({"morning": morning, "evening": evening},
                 svc.text("enrol.times_set", morning=_hhmm(morning), evening=_hhmm(evening)), None)
     if name == "evening":
-        evening = clinic.evening if not typed or parse.parse_yes_no(raw) == "yes" else parse.parse_time(raw)
+        evening = clinic.evening if not typed or svc.words.yes_no(raw) == "yes" else parse.parse_time(raw)
         if evening is None:
             return {}, None, svc.text("enrol.bad_time")
         if patient.morning and evening <= patient.morning:
@@ -199,7 +199,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
                 svc.text("enrol.times_set", morning=_hhmm(patient.morning), evening=_hhmm(evening)), None)
     if name == "quiet":
         value = raw if not typed and raw in {"clinic", "off"} else None if not typed else \
-            "clinic" if parse.parse_yes_no(raw) == "yes" else parse.parse_quiet(raw)
+            "clinic" if svc.words.yes_no(raw) == "yes" else parse.parse_quiet(raw)
         if value is None:
             return {}, None, svc.text("enrol.bad_quiet")
         start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \
@@ -218,7 +218,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         value = raw.strip().upper() if typed else raw.upper()
         if value.isascii() and value.isdigit() and 1 <= int(value) <= len(SKIN_TYPES):  # "4" for IV
             value = SKIN_TYPES[int(value) - 1]
-        if value in {"SKIP", svc.text("enrol.skin_skip").upper()} or (typed and parse.parse_yes_no(raw) == "no"):
+        if value in {"SKIP", svc.text("enrol.skin_skip").upper()} or (typed and svc.words.yes_no(raw) == "no"):
             value = None
         elif value not in SKIN_TYPES:
             return {}, None, svc.text("enrol.bad_skin")

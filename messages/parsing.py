@@ -132,16 +132,6 @@ def parse_quiet(text: str) -> tuple[time, time] | str | None:
     return start, end
 
 
-ACKNOWLEDGEMENTS = {"thanks", "thank you", "thank you very much", "thanks a lot", "thx", "ty", "cheers", "hi",
-                    "hello", "hey", "good morning", "good evening", "great", "cool", "nice", "🙏", "😊"}
-
-
-def _normal(text: str) -> str:
-    """Lower case, single spaces, no commas, no final full stop or exclamation mark, straight apostrophes."""
-    s = text.strip().lower().replace("\u2019", "'").replace(",", " ")[:MAX_TEXT]
-    return " ".join(s.strip(".! ").split())
-
-
 def parse_yes_no(text: str) -> str | None:
     """'yes', 'no' or 'unsure' for the typed forms of the catalog (messages/words.py, the one reader), else None."""
     return _words().yes_no(text)
@@ -152,11 +142,6 @@ def _words() -> Words:
     return Words.from_texts(load_catalog().texts)
 
 
-def is_acknowledgement(text: str) -> bool:
-    """A thank-you or a greeting: a message that answers no question."""
-    return _normal(text) in ACKNOWLEDGEMENTS
-
-
-def looks_off_topic(text: str) -> bool:
-    """A thank-you, a question of the patient's own or a sentence: not an attempt at the answer asked for."""
-    return is_acknowledgement(text) or "?" in text or len(text.split()) >= 5
+def looks_off_topic(words: Words, text: str) -> bool:
+    """A thank-you or greeting, a question of the patient's own or a sentence: not an attempt at the answer."""
+    return words.read(text, ["thanks"]) is not None or "?" in text or len(text.split()) >= 5

@@ -20,7 +20,7 @@ from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.verdicts import is_red_flag
 from bot.logs import pseudonym
-from messages.parsing import looks_off_topic, parse_yes_no
+from messages.parsing import looks_off_topic
 
 log = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -130,7 +130,7 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
     if query:
         await query.answer()
     if error or not updates:
-        if error and typed and looks_off_topic(raw):  # not an answer at all: say what is asked, ask it again
+        if error and typed and looks_off_topic(svc.words, raw):  # not an answer at all: say what is asked, ask it again
             return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
                                        flow.question(svc, patient, name, now)])
         if error:
@@ -191,7 +191,7 @@ async def before_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, tex
     """Typed text before consent: yes or no answers the welcome on screen; anything else brings it (back)."""
     if not context.chat_data.get(CONSENT_ON_SCREEN):
         return await welcome(update, context)
-    reply = parse_yes_no(text)
+    reply = services(context).words.yes_no(text)
     if reply in {"yes", "no"}:
         return await consent(update, context, reply == "yes", now)
     await update.effective_chat.send_message(services(context).text("enrol.consent_hint"))
