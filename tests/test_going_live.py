@@ -215,3 +215,42 @@ def test_upgrade_check_reports_pending_migrations_and_a_rules_change(tmp_path, c
     assert f"the triage rules change from version 2025-01-01.1 to {load_rules().version}" in out
     code, lines = doctor({"AFTERCARE_DATA_DIR": str(tmp_path)})
     assert any("triage rules change" in line for line in lines)  # the doctor says the same
+
+
+def test_python_m_bot_help_does_not_start_the_bot(tmp_path):
+    """`python -m bot --help` prints the run command's help and exits 0 (it used to start the bot)."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("usage: aftercare run"), result.stderr
+
+
+def test_the_fake_bot_api_console_serves_and_quits(tmp_path):
+    """`python -m tests.doubles.console` (for trying setup and run without Telegram) prints its URL, answers
+    getMe over HTTP, queues typed messages as updates, and ends on quit."""
+    import urllib.request
+
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+
+    def call(url: str) -> dict:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return json.load(answer)
+
+    with subprocess.Popen([sys.executable, "-m", "tests.doubles.console", "--port", "0"], cwd=ROOT, env=env,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as console:
+        try:
+            url = console.stdout.readline().strip().partition("TELEGRAM_API_URL=")[2]
+            token = console.stdout.readline().strip().partition("token: ")[2]
+            assert url.startswith("http://127.0.0.1:") and token
+            me = call(f"{url}{token}/getMe")
+            assert me["ok"] and me["result"]["username"] == "aftercare_test_bot"
+            console.stdin.write("group -1005550001 4242 /clinicid\n")
+            console.stdin.flush()
+            message = call(f"{url}{token}/getUpdates?timeout=5")["result"][0]["message"]
+            assert message["text"] == "/clinicid" and message["chat"]["type"] == "group"
+            console.stdin.write("quit\n")
+            console.stdin.flush()
+            assert console.wait(10) == 0
+        finally:
+            if console.poll() is None:
+                console.kill()

@@ -86,8 +86,12 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
         server.send(GROUP, "/myid", chat_type="group", user_id=OTHER_ADMIN, first_name="Lu")
         return ""
 
+    def good_token():
+        assert not (tmp_path / ".env").exists(), "a token was saved before Telegram accepted it"
+        return server.token
+
     code, out, operator = run_setup(server, [
-        "not a token", WRONG_TOKEN, server.token,                              # 1. token
+        "not a token", WRONG_TOKEN, good_token,                                # 1. token
         "Harbour Skin Clinic", "+44 20 7946 0000", "+353 1 555 0142", "",      # 2. name, phone (x2), out of hours
         "112", "Mars/Olympus", "Europe/Dublin", "", "21:30-07:30",             #    emergency, zone (x2), times, quiet
         "", clinicid_sent, "",                                                 # 3. Enter too early, then sent; yes
