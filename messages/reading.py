@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from messages.reading_lexicon import Lexicon, load_lexicon
-from messages.reading_match import Match, Text, Word, cue_matches, resolve, sign_matches, split, temperature_matches
+from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split, \
+    temperature_matches
 
 __all__ = ["Reading", "Sign", "free_text_token", "read_message"]
 
@@ -79,62 +80,6 @@ def free_text_token(text: str) -> str | None:
     if not any(ch.isalnum() for ch in text):
         return None
     return "free_text:" + "_".join(text.replace(";", ",").split())
-
-
-def _pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon) -> list[Match]:
-    """Body part + state in one sentence (P4a), each state with its nearest part."""
-    table = {(p, s): pair.token for pair in lexicon.pairs for p in pair.parts for s in pair.states}
-    words, found = text.words, []
-    kinds = {id(p): p.key for p in parts}
-    for p in parts:  # "it"/"they" stand for the part named before them in the sentence
-        if p.key == "pronoun":
-            named = [o for o in parts if o.key != "pronoun" and o.end < p.start
-                     and words[o.start].sentence == words[p.start].sentence]
-            if named:
-                kinds[id(p)] = max(named, key=lambda o: o.end).key
-    for state in states:
-        pairable = [p for p in parts if words[p.start].sentence == words[state.start].sentence
-                    and not set(p.positions) & set(state.positions)
-                    and any((kinds[id(p)], c) in table for c in state.classes)]
-        clause = words[state.anchor].clause
-        before = [p for p in pairable if p.end < state.start]
-        part = (max((p for p in before if words[p.end].clause == clause), key=lambda p: p.end, default=None)
-                or min((p for p in pairable if p.start > state.end and words[p.start].clause == clause),
-                       key=lambda p: p.start, default=None)
-                or max(before, key=lambda p: p.end, default=None))
-        if part is None:
-            tokens = [lexicon.defaults[c] for c in sorted(state.classes) if c in lexicon.defaults]
-            if tokens and not any(words[p.start].sentence == words[state.start].sentence
-                                  and not set(p.positions) & set(state.positions) for p in parts):
-                found.append(Match("pair", tokens[0], state.positions, anchor=state.anchor))
-            continue
-        token = next(table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table)
-        positions = tuple(sorted(set(part.positions) | set(state.positions)))
-        found.append(Match("pair", token, positions, anchor=state.anchor))
-    return found + _elliptic(text, parts, states, kinds, table, {i for m in found for i in m.positions}, lexicon)
-
-
-def _elliptic(text: Text, parts: list[Match], states: list[Match], kinds: dict[int, str],
-              table: dict[tuple[str, str], str], used: set[int], lexicon: Lexicon) -> list[Match]:
-    """A part with no state of its own takes the state said before it in the sentence
-    ("my lips are not swollen but my tongue is"); its own clause decides its polarity."""
-    words, found = text.words, []
-    ellipsis = {w for p in lexicon.cues["ellipsis"] for w in p}
-    for part in parts:
-        if set(part.positions) & used:
-            continue
-        rest = [w.text for w in words[part.end + 1:] if w.clause == words[part.end].clause]
-        if not all(w in ellipsis for w in rest):
-            continue
-        said = [s for s in states if s.end < part.start and words[s.start].sentence == words[part.start].sentence]
-        if not said:
-            continue
-        state = max(said, key=lambda s: s.end)
-        token = next((table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table),
-                     None)
-        if token:
-            found.append(Match("pair", token, part.positions, anchor=part.start))
-    return found
 
 
 class _Polarity:
@@ -262,45 +207,48 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     parsed = split(text, lexicon)
     found = sign_matches(parsed.words, lexicon)
     signs, parts, states = resolve(found)
-    pairs = _pairs(parsed, parts, states, lexicon)
+    paired = pairs(parsed, parts, states, lexicon)
     state_spans = {tuple(s.positions) for s in states}
-    used = {p.anchor for p in pairs}
+    used = {p.anchor for p in paired}
     signs = [m for m in signs if not (tuple(m.positions) in state_spans and m.start in used)]
-    signs += pairs + temperature_matches(parsed.words, lexicon)
+    signs += paired + temperature_matches(parsed.words, lexicon)
     cues = cue_matches(parsed.words, lexicon)
     polarity = _Polarity(parsed, signs, cues, parts, lexicon)
     carried = _carried(parsed.words, cues, lexicon)
-    best: dict[str, tuple[int, int]] = {}  # token -> (rank, first position)
-    affirmed_by_sentence: dict[int, set[str]] = {}
+    found_signs: list[tuple[str, str, int, int]] = []  # (token, action, position, sentence)
     for sign in sorted(signs, key=lambda m: m.start):
-        entry = lexicon.tokens[sign.key]
         sentence = parsed.words[sign.anchor].sentence
         affirmed = not polarity.negated(sign) and not polarity.someone_else(sign, sentence in carried)
-        alarm = entry.action in ALARMS
-        if sign.kind == "normal_temperature":
-            action = "ask"  # a normal temperature is itself a negated mention of fever
-        elif sign.kind == "topic":
-            action = None if affirmed else "ask"
-        elif sign.kind == "hedged" or (not alarm and polarity.hedged(sign)):
-            action = "ask" if affirmed or alarm else None
-        elif affirmed:
-            action = _action(entry.action, sign, lexicon, day)
-        else:
-            action = "ask" if alarm else None
-        if action is None:
-            continue
-        if affirmed and action != "ask":
-            affirmed_by_sentence.setdefault(sentence, set()).add(sign.key)
-        rank = _RANK[action]
-        if sign.key not in best or rank > best[sign.key][0]:
-            best[sign.key] = (rank, min(sign.start, best.get(sign.key, (0, sign.start))[1]))
-        if action == "ask" and entry.confirm_with:
-            best[sign.key] = best[sign.key] + (sentence,)  # remembered for confirm_with below
-    for token, value in list(best.items()):
-        entry = lexicon.tokens[token]
-        if value[0] == _RANK["ask"] and len(value) > 2 and any(
-                set(entry.confirm_with) & affirmed_by_sentence.get(s, set()) for s in value[2:]):
-            best[token] = (_RANK["confirm"], value[1])
+        action = _what_to_do(sign, affirmed, polarity, lexicon, day)
+        if action:
+            found_signs.append((sign.key, action, sign.start, sentence))
+    return Reading(_merged(found_signs, lexicon), lexicon.version)
+
+
+def _what_to_do(sign: Match, affirmed: bool, polarity: _Polarity, lexicon: Lexicon, day: int | None) -> str | None:
+    """P4c: the action for one occurrence of a sign, or None when it raises and asks nothing."""
+    entry = lexicon.tokens[sign.key]
+    alarm = entry.action in ALARMS
+    if sign.kind == "normal_temperature":
+        return "ask"  # a normal temperature is itself a negated mention of fever
+    if sign.kind == "topic":
+        return None if affirmed else "ask"
+    if sign.kind == "hedged" or (not alarm and polarity.hedged(sign)):
+        return "ask" if affirmed or alarm else None
+    if affirmed:
+        return _action(entry.action, sign, lexicon, day)
+    return "ask" if alarm else None
+
+
+def _merged(found: list[tuple[str, str, int, int]], lexicon: Lexicon) -> tuple[Sign, ...]:
+    """One Sign per token with its strongest action, in order of first appearance; an "ask" token becomes
+    "confirm" beside an affirmed sign it names in ``confirm_with`` in the same sentence (a rash getting worse)."""
+    affirmed = {(token, sentence) for token, action, _, sentence in found if action != "ask"}
+    best: dict[str, tuple[int, int]] = {}  # token -> (rank, first position)
+    for token, action, position, sentence in found:
+        if action == "ask" and any((other, sentence) in affirmed for other in lexicon.tokens[token].confirm_with):
+            action = "confirm"
+        rank, first = best.get(token, (-1, position))
+        best[token] = (max(rank, _RANK[action]), min(first, position))
     names = {rank: action for action, rank in _RANK.items()}
-    ordered = sorted(best.items(), key=lambda item: item[1][1])
-    return Reading(tuple(Sign(token, names[value[0]]) for token, value in ordered), lexicon.version)
+    return tuple(Sign(token, names[rank]) for token, (rank, _) in sorted(best.items(), key=lambda item: item[1][1]))

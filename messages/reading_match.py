@@ -1,4 +1,5 @@
-"""Where the lexicon's words occur in a message: sentences, clauses, sign matches, cues and temperatures.
+"""Where the lexicon's words occur in a message: sentences, clauses, sign matches, cues, temperatures and
+body part + state pairs.
 
 The first half of reading a message (P4a): it finds every candidate without
 deciding what it means. ``messages.reading`` then decides polarity (P4b) and
@@ -209,3 +210,59 @@ def resolve(matches: list[Match]) -> tuple[list[Match], list[Match], list[Match]
         else:
             merged.append(m)
     return signs, parts, merged
+
+
+def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon) -> list[Match]:
+    """Body part + state in one sentence (P4a), each state with its nearest part."""
+    table = {(p, s): pair.token for pair in lexicon.pairs for p in pair.parts for s in pair.states}
+    words, found = text.words, []
+    kinds = {id(p): p.key for p in parts}
+    for p in parts:  # "it"/"they" stand for the part named before them in the sentence
+        if p.key == "pronoun":
+            named = [o for o in parts if o.key != "pronoun" and o.end < p.start
+                     and words[o.start].sentence == words[p.start].sentence]
+            if named:
+                kinds[id(p)] = max(named, key=lambda o: o.end).key
+    for state in states:
+        pairable = [p for p in parts if words[p.start].sentence == words[state.start].sentence
+                    and not set(p.positions) & set(state.positions)
+                    and any((kinds[id(p)], c) in table for c in state.classes)]
+        clause = words[state.anchor].clause
+        before = [p for p in pairable if p.end < state.start]
+        part = (max((p for p in before if words[p.end].clause == clause), key=lambda p: p.end, default=None)
+                or min((p for p in pairable if p.start > state.end and words[p.start].clause == clause),
+                       key=lambda p: p.start, default=None)
+                or max(before, key=lambda p: p.end, default=None))
+        if part is None:
+            tokens = [lexicon.defaults[c] for c in sorted(state.classes) if c in lexicon.defaults]
+            if tokens and not any(words[p.start].sentence == words[state.start].sentence
+                                  and not set(p.positions) & set(state.positions) for p in parts):
+                found.append(Match("pair", tokens[0], state.positions, anchor=state.anchor))
+            continue
+        token = next(table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table)
+        positions = tuple(sorted(set(part.positions) | set(state.positions)))
+        found.append(Match("pair", token, positions, anchor=state.anchor))
+    return found + _elliptic(text, parts, states, kinds, table, {i for m in found for i in m.positions}, lexicon)
+
+
+def _elliptic(text: Text, parts: list[Match], states: list[Match], kinds: dict[int, str],
+              table: dict[tuple[str, str], str], used: set[int], lexicon: Lexicon) -> list[Match]:
+    """A part with no state of its own takes the state said before it in the sentence
+    ("my lips are not swollen but my tongue is"); its own clause decides its polarity."""
+    words, found = text.words, []
+    ellipsis = {w for p in lexicon.cues["ellipsis"] for w in p}
+    for part in parts:
+        if set(part.positions) & used:
+            continue
+        rest = [w.text for w in words[part.end + 1:] if w.clause == words[part.end].clause]
+        if not all(w in ellipsis for w in rest):
+            continue
+        said = [s for s in states if s.end < part.start and words[s.start].sentence == words[part.start].sentence]
+        if not said:
+            continue
+        state = max(said, key=lambda s: s.end)
+        token = next((table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table),
+                     None)
+        if token:
+            found.append(Match("pair", token, part.positions, anchor=part.start))
+    return found

@@ -104,6 +104,9 @@ CASES = [
     ("redness:moderate", 7, "monitor", "M3"),
     ("redness:moderate;trend:improving", 8, "contact_provider", "C8"),
     ("redness:mild;trend:improving", 8, "monitor", "M3"),
+    ("redness:mild;trend:improving", 7, "normal", "N2"),
+    ("free_text:still_red", 7, "monitor", "M11"),              # typed redness is confirmed from day 8 (P4a row)
+    ("free_text:still_red", 8, "contact_provider", "C8"),
     ("redness:mild", 8, "contact_provider", "C8"),
     ("redness:mild;trend:same", 8, "contact_provider", "C8"),
     ("redness:mild;trend:unsure", 8, "contact_provider", "C8"),
