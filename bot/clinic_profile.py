@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from schedules.planner import Protocol, Timing
+from schedules.planner import Timing
 
 
 class ClinicFileError(ValueError):
@@ -33,8 +33,6 @@ class ClinicProfile:
     evening: time
     quiet_start: time | None
     quiet_end: time | None
-    sunscreen_start_day: int
-    sunscreen_end_day: int
 
     def timing(self, zone: str | None = None, morning: time | None = None,
                evening: time | None = None, quiet: tuple[time, time] | str | None = None) -> Timing:
@@ -45,10 +43,6 @@ class ClinicProfile:
             else quiet
         return Timing(zone=zone or self.timezone, morning=morning or self.morning,
                       midday=self.midday, evening=evening or self.evening, quiet_start=start, quiet_end=end)
-
-    @property
-    def protocol(self) -> Protocol:
-        return Protocol(self.sunscreen_start_day, self.sunscreen_end_day)
 
     def contact_values(self) -> dict[str, str]:
         """Placeholders every catalog text may use to name the clinic."""
@@ -111,9 +105,9 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ClinicFileError(f"clinic file {path}: [clinic] timezone {zone!r} is not a known IANA zone") from None
-    start, end = field("sunscreen", "start_day", int), field("sunscreen", "end_day", int)
-    if end < start:
-        raise ClinicFileError(f"clinic file {path}: [sunscreen] end_day must not be before start_day")
+    if "sunscreen" in data:  # the window belongs to the care plan now: say so rather than ignore it
+        raise ClinicFileError(f"clinic file {path}: [sunscreen] moved to the care plan "
+                              f"(schedules/plans/<plan>.toml); remove it here")
     return ClinicProfile(
         name=field("clinic", "name"), phone=field("clinic", "phone"),
         out_of_hours=_sentence(data.get("clinic", {}).get("out_of_hours"), path),
@@ -123,7 +117,6 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         evening=field("reminders", "evening", time),
         quiet_start=field("reminders", "quiet_start", time),
         quiet_end=field("reminders", "quiet_end", time),
-        sunscreen_start_day=start, sunscreen_end_day=end,
     )
 
 
@@ -150,9 +143,9 @@ out_of_hours = {_toml_string(profile.out_of_hours)}
 emergency_number = {_toml_string(profile.emergency_number)}
 # IANA zone offered to patients with one tap.
 timezone = {_toml_string(profile.timezone)}
-# Which care plan in schedules/plans/ patients follow.
+# Which care plan in schedules/plans/ patients follow (its length, sunscreen window and timeline).
 plan = {_toml_string(profile.plan)}
-# Days after a care plan ends before the patient's data is erased.
+# Days after a patient's care plan ends before their data is erased.
 retention_days = {profile.retention_days}
 
 [reminders]
@@ -163,9 +156,4 @@ evening = {hhmm(profile.evening)}
 # Nothing is sent between these local times; a reminder due inside moves to the end.
 quiet_start = {hhmm(profile.quiet_start)}
 quiet_end = {hhmm(profile.quiet_end)}
-
-[sunscreen]
-# Clinics disagree on when sunscreen starts (some say treatment day, some day 1 or 2). 0 is the treatment day.
-start_day = {profile.sunscreen_start_day}
-end_day = {profile.sunscreen_end_day}
 """

@@ -27,6 +27,7 @@ from telegram.ext import Application, ContextTypes, Job
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.runtime import record_tick
 from bot.retrying import no_retries
+from bot.scheduling import plan_for
 from bot.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services, keyboard
 from bot.store import DeliveryRow
@@ -81,8 +82,11 @@ def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
         worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
         # The day's full timeline line opens its first message; later ones carry its short form.
         later = svc.store.sent_earlier_that_day(first.chat_id, first.treatment_id, first.day, first.due_at)
-        opening = timeline_key(first.day) + ("_short" if later else "")
-        parts.append(svc.text("dispatch.after_worrying" if worrying else opening))
+        opening = timeline_key(plan_for(svc, first.plan), first.day)
+        if worrying:
+            parts.append(svc.text("dispatch.after_worrying"))
+        elif opening is not None:
+            parts.append(svc.text(opening + ("_short" if later else "")))
     parts += [svc.text(row.message_key, day=row.day) for row in rows]
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
     markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None

@@ -11,7 +11,12 @@ from schedules.planner import Delivery, Timing, expand, with_reprompts
 
 
 def plan_for(svc: Services, name: str) -> Plan:
-    return svc.plan if name == svc.plan.name else load_plan(name, svc.catalog.texts.keys())
+    """The care plan ``name`` (a patient keeps the plan they enrolled on), loaded once."""
+    if name == svc.plan.name:
+        return svc.plan
+    if name not in svc.other_plans:
+        svc.other_plans[name] = load_plan(name, svc.catalog.texts.keys())
+    return svc.other_plans[name]
 
 
 def patient_timing(svc: Services, patient: Patient) -> Timing:
@@ -32,8 +37,7 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
         return 0
     plan = plan_for(svc, patient.treatment.plan)
     timing = patient_timing(svc, patient)
-    deliveries = with_reprompts(expand(plan, patient.treatment.treatment_date, timing,
-                                       svc.settings.clinic.protocol), timing)
+    deliveries = with_reprompts(expand(plan, patient.treatment.treatment_date, timing), timing)
     planned = without_muted(svc, patient.chat_id, deliveries)
     pending = svc.store.replace_pending(patient.chat_id, patient.treatment.id, planned, now)
     svc.wake()

@@ -29,6 +29,8 @@ class Services:
     clock: Clock
     catalog: Catalog
     plan: Plan
+    # Plans patients enrolled on before the clinic changed plan, by name (bot.scheduling.plan_for).
+    other_plans: dict[str, Plan] = field(default_factory=dict)
     # Set by the dispatcher: called after re-planning so it can wake earlier than planned.
     wake: Callable[[], None] = field(default=lambda: None)
     # The typed forms of every answer (catalog data), read the same way in every flow.

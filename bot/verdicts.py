@@ -111,13 +111,15 @@ def plain(token: str) -> str:
 def advice(svc: Services, verdict: Verdict, day: int) -> str:
     """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
-    lines = [svc.text(timeline_key(day) if key.startswith("timeline:") else key, day=day) for key in chosen.keys]
+    # "timeline:<day>" is the plan's healing-timeline line for the day (a plan may have none).
+    keys = [timeline_key(svc.plan, day) if key.startswith("timeline:") else key for key in chosen.keys]
+    tail = sum(key is not None for key in keys[-2:]) if verdict.level == "normal" else 0  # timeline and tip
+    lines = [svc.text(key, day=day) for key in keys if key is not None]
     answers = describe_all(svc.catalog, list(chosen.answers))  # plain words, never token names
     if chosen.mentions_message and svc.text("checkin.your_message") not in answers:
         answers.append(svc.text("checkin.your_message"))
     if answers:
-        lines.insert(len(lines) - (2 if verdict.level == "normal" else 0), svc.text("checkin.because",
-                                                                                   answers=", ".join(answers)))
+        lines.insert(len(lines) - tail, svc.text("checkin.because", answers=", ".join(answers)))
     if verdict.level == "normal":
         lines[-1] = svc.text("checkin.tip_heading", tip=lines[-1])
     return "\n\n".join(lines)

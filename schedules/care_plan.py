@@ -1,7 +1,9 @@
 """Care plans as data: load ``schedules/plans/<name>.toml`` and validate it.
 
-A plan is a list of steps ("sunscreen every morning from the clinic's start
-day", "check-in on days 0-7, 10, 14 ..."). Validation happens at load time so
+A plan is a list of steps ("sunscreen every morning from the start day",
+"check-in on days 0-7, 10, 14 ..."), with its length (which also decides when a
+finished patient's data is erased), its sunscreen window, its healing timeline
+and its everyday answers (``plan_parts``). Validation happens at load time so
 a typo in a plan stops start-up with a message naming the file, the step and
 the field, instead of silently sending nothing to patients weeks later.
 """
@@ -18,6 +20,11 @@ from itertools import combinations
 from typing import Any
 
 from .kinds import PLAN_KINDS, SUNSCREEN
+from .plan_parts import (Answer, SunscreenWindow, Timeline, is_int as _is_int, parse_answers, parse_sunscreen,
+                         parse_timeline)
+
+__all__ = ["Answer", "Plan", "PlanError", "Step", "SunscreenDays", "SunscreenWindow", "Timeline",
+           "available_plans", "load_plan", "parse_plan", "plan_days", "slot_time"]
 
 SLOTS = ("morning", "midday", "evening")
 
@@ -30,8 +37,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
 _STEP_FIELDS = frozenset({"key", "kind", "days", "until_day", "at", "message"})
-_PLAN_FIELDS = frozenset({"name", "title", "length_days", "steps", "answers"})
-_ANSWER_FIELDS = frozenset({"topic", "words", "by_day"})
+_PLAN_FIELDS = frozenset({"name", "title", "length_days", "sunscreen", "timeline", "steps", "answers"})
 
 
 class PlanError(ValueError):
@@ -39,10 +45,10 @@ class PlanError(ValueError):
 
 
 @dataclass(frozen=True)
-class SunscreenWindow:
-    """Marker for ``days = "sunscreen"``: the clinic protocol decides the days.
+class SunscreenDays:
+    """Marker for ``days = "sunscreen"``: the plan's sunscreen window decides the days.
 
-    ``until_day`` optionally stops the step earlier than the protocol's end.
+    ``until_day`` optionally stops the step earlier than the window's end.
     """
 
     until_day: int | None = None
@@ -54,22 +60,9 @@ class Step:
 
     key: str
     kind: str
-    days: tuple[int, ...] | SunscreenWindow
+    days: tuple[int, ...] | SunscreenDays
     at: str  # "morning" | "midday" | "evening" | "HH:MM"
     message: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The clinic's approved answer to one everyday question, by day (messages/questions.py finds it).
-
-    ``words`` name the topic (``word*`` matches a word's start); ``by_day`` holds
-    (first day, last day, catalog key) ranges that cover the whole plan without overlap.
-    """
-
-    topic: str
-    words: tuple[str, ...]
-    by_day: tuple[tuple[int, int, str], ...]
 
 
 @dataclass(frozen=True)
@@ -81,6 +74,13 @@ class Plan:
     length_days: int
     steps: tuple[Step, ...]
     answers: tuple[Answer, ...] = ()
+    sunscreen: SunscreenWindow | None = None  # required when a step has days = "sunscreen"
+    timeline: Timeline | None = None          # None: reminders open without a timeline line
+
+    def sunscreen_days(self, step: Step) -> tuple[int, ...]:
+        """The days ``step`` fires on, the sunscreen window applied."""
+        window = self.sunscreen
+        return plan_days(step, self.length_days, *((window.start_day, window.end_day) if window else ()))
 
 
 def available_plans() -> list[str]:
@@ -142,58 +142,12 @@ def parse_plan(
         seen.add(step.key)
         steps.append(step)
     _check_overlaps(steps, length, fail)
-    answers = _parse_answers(data.get("answers", []), length, known, fail)
-    return Plan(name, title, length, tuple(steps), answers)
-
-
-def _parse_answers(raw_answers: Any, length: int, known, fail) -> tuple[Answer, ...]:
-    if not isinstance(raw_answers, list):
-        raise fail("field 'answers' must be a list of [[answers]] tables")
-    answers: list[Answer] = []
-    for index, raw in enumerate(raw_answers):
-        if not isinstance(raw, Mapping):
-            raise fail(f"answer #{index + 1}: must be an [[answers]] table")
-        topic = raw.get("topic")
-        if not isinstance(topic, str) or not _KEY.match(topic):
-            raise fail(f"answer #{index + 1}: field 'topic' must match [a-z0-9-]+, got {topic!r}")
-        where = f"answer {topic!r}"
-        if topic in {a.topic for a in answers}:
-            raise fail(f"{where}: field 'topic' is a duplicate")
-        extra = set(raw) - _ANSWER_FIELDS
-        if extra:
-            raise fail(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
-        words = raw.get("words")
-        if not isinstance(words, list) or not words or not all(
-                isinstance(w, str) and w.strip(" *") and w == w.lower() for w in words):
-            raise fail(f"{where}: field 'words' must be a non-empty list of lower-case words or phrases")
-        by_day = raw.get("by_day")
-        if not isinstance(by_day, Mapping) or not by_day:
-            raise fail(f"{where}: field 'by_day' must be a table of \"a-b\" day ranges to catalog keys")
-        ranges = []
-        for span, key in by_day.items():
-            m = _RANGE.match(span.strip())
-            first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if span.strip().isdigit() \
-                else (None, None)
-            if first is None or first > last or last > length:
-                raise fail(f"{where}: field 'by_day' has {span!r}, not a day range within 0..{length}")
-            if not isinstance(key, str) or (known is not None and key not in known):
-                raise fail(f"{where}: field 'by_day' names unknown catalog key {key!r}")
-            ranges.append((first, last, key))
-        ranges.sort()
-        expected = 0
-        for first, last, _ in ranges:
-            if first != expected:
-                raise fail(f"{where}: field 'by_day' must cover days 0..{length} once each; day "
-                            f"{min(first, expected)} is {'missing' if first > expected else 'covered twice'}")
-            expected = last + 1
-        if expected != length + 1:
-            raise fail(f"{where}: field 'by_day' must cover days 0..{length}; it stops at day {expected - 1}")
-        answers.append(Answer(topic, tuple(words), tuple(ranges)))
-    return tuple(answers)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    sunscreen = parse_sunscreen(data.get("sunscreen"), length, fail)
+    if sunscreen is None and any(isinstance(step.days, SunscreenDays) for step in steps):
+        raise fail("a step has days = \"sunscreen\" but the plan has no [sunscreen] window")
+    answers = parse_answers(data.get("answers", []), length, known, fail)
+    timeline = parse_timeline(data.get("timeline"), length, known, fail)
+    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline)
 
 
 def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:
@@ -238,7 +192,7 @@ def _parse_days(spec: Any, until: Any, kind: str, length: int, where: str, fail)
             raise fail(f"{where} 'days': \"sunscreen\" is only for steps of kind sunscreen")
         if until is not None and (not _is_int(until) or not 0 <= until <= length):
             raise fail(f"{where} 'until_day' must be a day 0..{length}, got {until!r}")
-        return SunscreenWindow(until)
+        return SunscreenDays(until)
     if until is not None:
         raise fail(f"{where} 'until_day' is only allowed with days = \"sunscreen\"")
     items = [spec] if isinstance(spec, (str, int)) else spec
@@ -275,8 +229,8 @@ def plan_days(step: Step, length: int, start: int = 0, end: int | None = None) -
 def _check_overlaps(steps: list[Step], length: int, fail) -> None:
     # Two steps of one kind at one slot on one day would send the patient two
     # messages of the same sort at once; that is always a plan mistake. The
-    # sunscreen window is checked as if the clinic used every day, because a
-    # plan must be valid for any clinic protocol.
+    # sunscreen window is checked as if it covered every day, so a later change
+    # of the window never makes a valid plan invalid.
     for a, b in combinations(steps, 2):
         if a.kind != b.kind or a.at != b.at:
             continue

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .care_plan import Plan, plan_days, slot_time
+from .care_plan import Plan, slot_time
 from .kinds import CHECKIN, FOLLOWUP, NOTE, REPROMPT, SKINCARE, SUNSCREEN
 
 UTC = timezone.utc
@@ -38,14 +38,6 @@ class Timing:
     evening: time
     quiet_start: time | None = None
     quiet_end: time | None = None  # may be earlier than quiet_start: wraps midnight
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """The treating clinic's sunscreen window (it differs per clinic)."""
-
-    sunscreen_start_day: int
-    sunscreen_end_day: int
 
 
 @dataclass(frozen=True)
@@ -119,18 +111,13 @@ def slot_clock(at: str, timing: Timing) -> time:
     return {"morning": timing.morning, "midday": timing.midday, "evening": timing.evening}[at]
 
 
-def expand(plan: Plan, treatment_date: date, timing: Timing, protocol: Protocol) -> list[Delivery]:
+def expand(plan: Plan, treatment_date: date, timing: Timing) -> list[Delivery]:
     """Every delivery of ``plan`` for one treatment, sorted by due instant then step."""
-    if protocol.sunscreen_start_day < 0 or protocol.sunscreen_end_day < protocol.sunscreen_start_day:
-        raise ValueError(f"bad sunscreen window {protocol!r}")
     zone = _zone(timing.zone)
     out: list[Delivery] = []
     for step in plan.steps:
         clock = slot_clock(step.at, timing)
-        days = plan_days(
-            step, plan.length_days, protocol.sunscreen_start_day, protocol.sunscreen_end_day
-        )
-        for day in days:
+        for day in plan.sunscreen_days(step):
             due = local_to_utc(treatment_date + timedelta(days=day), clock, zone)
             out.append(
                 Delivery(
@@ -202,27 +189,9 @@ def reprompt_at(due_utc: datetime, timing: Timing) -> datetime | None:
 
 # --- timeline ---------------------------------------------------------------
 
-# (first day, last day, catalog key), from triage-rules §3.
-TIMELINE: tuple[tuple[int, int | None, str], ...] = (
-    (0, 0, "timeline.day_0"),
-    (1, 1, "timeline.day_1"),
-    (2, 2, "timeline.day_2"),
-    (3, 3, "timeline.day_3"),
-    (4, 7, "timeline.days_4_7"),
-    (8, 14, "timeline.days_8_14"),
-    (15, 60, "timeline.days_15_60"),
-    (61, None, "timeline.after_60"),
-)
-
-
-def timeline_key(day: int) -> str:
-    """The catalog key of the expected-healing line for ``day`` since treatment."""
-    if day < 0:
-        return "timeline.before_treatment"
-    for first, last, key in TIMELINE:
-        if first <= day and (last is None or day <= last):
-            return key
-    raise AssertionError("TIMELINE covers every day >= 0")  # pragma: no cover
+def timeline_key(plan: Plan, day: int) -> str | None:
+    """The catalog key of the plan's expected-healing line for ``day`` since treatment (None: no timeline)."""
+    return plan.timeline.key(day) if plan.timeline is not None else None
 
 
 # --- lateness ---------------------------------------------------------------

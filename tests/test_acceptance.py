@@ -89,7 +89,7 @@ SCENARIOS = {
 def preview_lines(treated: date, zone: str, clinic) -> list[Line]:
     """Run ``aftercare preview --treated DATE --tz ZONE`` with the clinic's defaults and parse every line."""
     out, err = io.StringIO(), io.StringIO()
-    code = preview_command(["--treated", treated.isoformat(), "--tz", zone], clinic.timing(), clinic.protocol,
+    code = preview_command(["--treated", treated.isoformat(), "--tz", zone], clinic.timing(),
                            out=out, err=err, contact=clinic.contact_values())
     assert (code, err.getvalue()) == (0, "")
     lines = []

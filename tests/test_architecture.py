@@ -71,7 +71,7 @@ def test_every_checkin_question_and_option_has_a_text():
 
 def test_every_timeline_line_has_a_short_form():
     """The day's later messages carry a short timeline line, so every line needs one."""
-    from schedules.planner import TIMELINE, timeline_key
+    from schedules.care_plan import available_plans, load_plan
     catalog = load_catalog()
-    keys = {key for _, _, key in TIMELINE} | {timeline_key(-1)}
+    keys = {key for name in available_plans() for key in load_plan(name).timeline.keys()}
     assert sorted(k for k in keys if not catalog.has(f"{k}_short")) == []

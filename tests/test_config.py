@@ -44,7 +44,7 @@ def test_bad_values_name_the_variable(tmp_path, overrides, named):
     (lambda t: t.replace('phone = "+44 20 7946 0000"\n', ""), "[clinic] phone is missing"),
     (lambda t: t.replace('morning = "08:00"', 'morning = "8 o\'clock"'), "[reminders] morning must be a time"),
     (lambda t: t.replace('timezone = "Europe/London"', 'timezone = "Mars/Olympus"'), "not a known IANA zone"),
-    (lambda t: t.replace("end_day = 30", "end_day = 0"), "end_day must not be before start_day"),
+    (lambda t: t + "\n[sunscreen]\nstart_day = 1\nend_day = 30\n", "[sunscreen] moved to the care plan"),
     (lambda t: t + "\n[[[", "cannot be read"),
 ])
 def test_a_malformed_clinic_profile_names_the_file_and_field(tmp_path, edit, named):

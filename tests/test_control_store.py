@@ -116,5 +116,19 @@ def test_finished_patients_after_plan_and_retention(db):
     enrolled(db, chat_id=2, treated=date(2026, 11, 1))    # still running
     db.give_consent(3, 3, "Ana", "enrol:date", NOW - timedelta(days=200))  # abandoned enrolment
     db.give_consent(4, 4, "Ana", "enrol:date", NOW)       # enrolling now
-    assert db.finished_patients(NOW, retention_days=90, plan_length_days=60) == [1, 3]
-    assert db.finished_patients(NOW, retention_days=400, plan_length_days=60) == []
+    assert db.current_plans() == {"microneedling"}
+    assert db.finished_patients(NOW, retention_days=90, plan_lengths={"microneedling": 60}) == [1, 3]
+    assert db.finished_patients(NOW, retention_days=400, plan_lengths={"microneedling": 60}) == []
+
+
+def test_retention_follows_each_patients_own_plan_length(db):
+    """A patient's data is kept for their own plan's length plus the retention period; an unknown plan never ends."""
+    db.give_consent(1, 1, "Ana", "enrol:date", NOW)
+    db.start_treatment(1, "microneedling", date(2026, 6, 1), NOW)   # 60 + 90 days: ended before NOW
+    db.give_consent(2, 2, "Ben", "enrol:date", NOW)
+    db.start_treatment(2, "long-plan", date(2026, 6, 1), NOW)       # 120 + 90 days: still kept
+    db.give_consent(3, 3, "Cy", "enrol:date", NOW)
+    db.start_treatment(3, "gone-plan", date(2025, 1, 1), NOW)       # no length known: kept
+    lengths = {"microneedling": 60, "long-plan": 120}
+    assert db.finished_patients(NOW, retention_days=90, plan_lengths=lengths) == [1]
+    assert db.finished_patients(NOW, retention_days=90, plan_lengths={**lengths, "long-plan": 60}) == [1, 2]

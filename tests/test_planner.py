@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,13 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schedules.care_plan import load_plan, parse_plan
+from schedules.care_plan import SunscreenWindow, load_plan, parse_plan
 from schedules.planner import (
     reprompt_at,
     LATENESS_POLICIES,
     Delivery,
     Lateness,
-    Protocol,
     Timing,
     day_since,
     decide,
@@ -29,7 +29,6 @@ from schedules.planner import (
 )
 
 UTC = timezone.utc
-DEFAULT_PROTOCOL = Protocol(sunscreen_start_day=0, sunscreen_end_day=30)
 
 
 def timing(zone="Europe/Berlin", morning="08:00", evening="21:00", quiet=None) -> Timing:
@@ -58,8 +57,8 @@ def fixed_plan(at: str, days: str = "0-4", kind: str = "note") -> object:
 
 @pytest.fixture(scope="module")
 def plan():
-    """The shipped default plan."""
-    return load_plan("microneedling")
+    """The shipped default plan, with sunscreen from the treatment day (day 0) so every step starts at once."""
+    return replace(load_plan("microneedling"), sunscreen=SunscreenWindow(0, 30))
 
 
 # --- expansion ----------------------------------------------------------------
@@ -67,7 +66,7 @@ def plan():
 
 def test_expand_counts_and_order(plan):
     """The default plan expands to one delivery per step and day, sorted by instant then step."""
-    out = expand(plan, date(2026, 6, 1), timing(), DEFAULT_PROTOCOL)
+    out = expand(plan, date(2026, 6, 1), timing())
     per_step = Counter(d.step.split(":")[0] for d in out)
     assert per_step == {
         "sunscreen-am": 31, "sunscreen-noon": 14, "skincare-am": 8, "skincare-pm": 8,
@@ -82,40 +81,33 @@ def test_expand_counts_and_order(plan):
 
 def test_expand_is_idempotent(plan):
     """Expanding the same inputs twice gives identical deliveries (safe to re-run)."""
-    args = (plan, date(2026, 6, 1), timing(quiet=("22:00", "07:00")), DEFAULT_PROTOCOL)
+    args = (plan, date(2026, 6, 1), timing(quiet=("22:00", "07:00")))
     assert expand(*args) == expand(*args)
 
 
 def test_changing_times_keeps_step_keys(plan):
     """New reminder times change due instants but not the natural keys, so re-planning updates rows."""
-    a = expand(plan, date(2026, 6, 1), timing(morning="08:00"), DEFAULT_PROTOCOL)
-    b = expand(plan, date(2026, 6, 1), timing(morning="09:30", zone="Asia/Tokyo"), DEFAULT_PROTOCOL)
+    a = expand(plan, date(2026, 6, 1), timing(morning="08:00"))
+    b = expand(plan, date(2026, 6, 1), timing(morning="09:30", zone="Asia/Tokyo"))
     assert {d.step for d in a} == {d.step for d in b}
     assert {d.due_utc for d in a} != {d.due_utc for d in b}
 
 
 @pytest.mark.parametrize(
-    "protocol, am_days, noon_days",
+    "window, am_days, noon_days",
     [
-        (Protocol(0, 30), range(0, 31), range(0, 14)),
-        (Protocol(2, 21), range(2, 22), range(2, 14)),
-        (Protocol(1, 14), range(1, 15), range(1, 14)),
-        (Protocol(14, 28), range(14, 29), range(0)),
-        (Protocol(0, 120), range(0, 91), range(0, 14)),  # clipped to the plan's length
+        (SunscreenWindow(0, 30), range(0, 31), range(0, 14)),
+        (SunscreenWindow(2, 21), range(2, 22), range(2, 14)),
+        (SunscreenWindow(1, 14), range(1, 15), range(1, 14)),
+        (SunscreenWindow(14, 28), range(14, 29), range(0)),
+        (SunscreenWindow(0, 90), range(0, 91), range(0, 14)),
     ],
 )
-def test_sunscreen_window_follows_clinic_protocol(plan, protocol, am_days, noon_days):
-    """Sunscreen steps fire only inside the clinic's window (and the midday one only to day 13)."""
-    out = expand(plan, date(2026, 6, 1), timing(), protocol)
+def test_sunscreen_window_follows_the_plan(plan, window, am_days, noon_days):
+    """Sunscreen steps fire only inside the plan's window (and the midday one only to day 13)."""
+    out = expand(replace(plan, sunscreen=window), date(2026, 6, 1), timing())
     assert [d.day for d in out if d.step.startswith("sunscreen-am:")] == list(am_days)
     assert [d.day for d in out if d.step.startswith("sunscreen-noon:")] == list(noon_days)
-
-
-@pytest.mark.parametrize("protocol", [Protocol(-1, 30), Protocol(10, 5)])
-def test_bad_protocol_is_rejected(plan, protocol):
-    """A sunscreen window that starts before treatment or ends before it starts is an error."""
-    with pytest.raises(ValueError, match="sunscreen window"):
-        expand(plan, date(2026, 6, 1), timing(), protocol)
 
 
 @pytest.mark.parametrize(
@@ -134,7 +126,7 @@ def test_bad_protocol_is_rejected(plan, protocol):
 )
 def test_day_offsets_and_zones(plan, zone, treated, step, expected_utc):
     """'Day N at the patient's slot' becomes the right UTC instant in zones around the world."""
-    out = {d.step: d for d in expand(plan, treated, timing(zone=zone), DEFAULT_PROTOCOL)}
+    out = {d.step: d for d in expand(plan, treated, timing(zone=zone))}
     assert out[step].due_utc == utc(expected_utc)
 
 
@@ -162,7 +154,7 @@ def test_local_to_utc_on_transition_days(zone, day, wall, expected):
 def test_one_delivery_per_day_across_transition(zone, day, wall, expected):
     """A fixed-time step gives exactly one delivery per day through a DST change, at the chosen instant."""
     treated = day - timedelta(days=2)
-    out = expand(fixed_plan(wall), treated, timing(zone=zone), DEFAULT_PROTOCOL)
+    out = expand(fixed_plan(wall), treated, timing(zone=zone))
     assert [d.step for d in out] == [f"x:{n}" for n in range(5)]
     assert out[2].due_utc == utc(expected)
     tz = ZoneInfo(zone)
@@ -186,7 +178,7 @@ def test_one_delivery_per_day_across_transition(zone, day, wall, expected):
 )
 def test_morning_slot_keeps_local_time_across_dst(plan, zone, day_before, before_utc, after_utc):
     """An 08:00 morning reminder stays at 08:00 local, so its UTC instant moves by the DST shift."""
-    out = {d.step: d for d in expand(plan, day_before, timing(zone=zone), DEFAULT_PROTOCOL)}
+    out = {d.step: d for d in expand(plan, day_before, timing(zone=zone))}
     assert out["sunscreen-am:0"].due_utc == utc(before_utc)
     assert out["sunscreen-am:1"].due_utc == utc(after_utc)
 
@@ -229,7 +221,7 @@ def test_local_to_utc_never_early_and_stable(zone, wall):
 def test_quiet_hours(quiet, at, expected_local):
     """A step due inside quiet hours moves to their end, across midnight when they wrap."""
     zone = "Europe/Berlin"
-    out = expand(fixed_plan(at, days="0-0"), date(2026, 6, 10), timing(quiet=quiet), DEFAULT_PROTOCOL)
+    out = expand(fixed_plan(at, days="0-0"), date(2026, 6, 10), timing(quiet=quiet))
     assert len(out) == 1 and out[0].step == "x:0" and out[0].day == 0
     assert out[0].due_utc == local(zone, expected_local)
 
@@ -253,7 +245,7 @@ def test_half_quiet_hours_are_rejected():
 
 def test_pending_after_keeps_only_future(plan):
     """Re-planning keeps deliveries due at or after now and drops those already past."""
-    out = expand(plan, date(2026, 6, 1), timing(), DEFAULT_PROTOCOL)
+    out = expand(plan, date(2026, 6, 1), timing())
     now = out[10].due_utc
     kept = pending_after(out, now)
     assert kept == [d for d in out if d.due_utc >= now] and out[10] in kept and out[0] not in kept
@@ -307,9 +299,14 @@ def test_next_local(now, at, quiet, expected):
      (4, "days_4_7"), (7, "days_4_7"), (8, "days_8_14"), (14, "days_8_14"),
      (15, "days_15_60"), (60, "days_15_60"), (61, "after_60"), (365, "after_60")],
 )
-def test_timeline_key(day, key):
-    """Each day maps to its healing-timeline line, with boundaries from triage-rules §3."""
-    assert timeline_key(day) == f"timeline.{key}"
+def test_timeline_key(plan, day, key):
+    """Each day maps to its healing-timeline line of the plan, with boundaries from triage-rules §3."""
+    assert timeline_key(plan, day) == f"timeline.{key}"
+
+
+def test_a_plan_without_a_timeline_has_no_timeline_line():
+    """A plan with no [timeline] table opens its reminders without a timeline line."""
+    assert timeline_key(fixed_plan("09:00"), 3) is None
 
 
 # --- lateness -------------------------------------------------------------------

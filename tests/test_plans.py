@@ -11,6 +11,7 @@ from messages.catalog import load_catalog
 from schedules.care_plan import (
     REMINDER_PLACEHOLDERS,
     PlanError,
+    SunscreenDays,
     SunscreenWindow,
     available_plans,
     load_plan,
@@ -24,6 +25,18 @@ VALID = """
 name = "tiny"
 title = "Tiny plan"
 length_days = 10
+
+[sunscreen]
+start_day = 1
+end_day = 8
+
+[timeline]
+before = "timeline.soon"
+after = "timeline.done"
+
+[timeline.by_day]
+"0-3" = "timeline.early"
+"4-10" = "timeline.later"
 
 [[steps]]
 key = "spf"
@@ -39,7 +52,7 @@ days = ["0-3", 7]
 at = "evening"
 message = "reminders.b"
 """
-KNOWN = {"reminders.a", "reminders.b"}
+KNOWN = {"reminders.a", "reminders.b", "timeline.soon", "timeline.done", "timeline.early", "timeline.later"}
 
 
 @pytest.fixture(scope="module")
@@ -80,32 +93,44 @@ def test_every_plan_message_renders(name, catalog):
         assert text.strip() and len(text) <= 300, step.message
 
 
+@pytest.mark.parametrize("name", available_plans())
 @pytest.mark.parametrize("day", range(-3, 91))
-def test_timeline_key_exists_for_every_day(day, catalog):
-    """Each day from before treatment to day 90 has a placeholder-free timeline line."""
-    key = timeline_key(day)
-    assert catalog.has(key), key
-    assert catalog.placeholders(key) == set()
-    assert catalog.render(key).strip()
+def test_timeline_key_exists_for_every_day(name, day, catalog):
+    """Each day from before treatment to day 90 has a placeholder-free timeline line, and its short form."""
+    key = timeline_key(load_plan(name), day)
+    assert key is not None
+    for form in (key, f"{key}_short"):
+        assert catalog.has(form), form
+        assert catalog.placeholders(form) == set()
+        assert catalog.render(form).strip()
 
 
 def test_microneedling_content():
     """The default plan carries the reminders the clinical brief asks for, on the right days."""
     steps = {s.key: s for s in load_plan("microneedling").steps}
-    assert steps["sunscreen-am"].days == SunscreenWindow(None)
-    assert steps["sunscreen-noon"].days == SunscreenWindow(13)
+    assert steps["sunscreen-am"].days == SunscreenDays(None)
+    assert steps["sunscreen-noon"].days == SunscreenDays(13)
     assert steps["skincare-am"].days == steps["skincare-pm"].days == tuple(range(8))
     assert steps["no-actives"].days == tuple(range(6))
     assert steps["no-makeup"].days == (0, 1)
     assert steps["checkin"].days == (*range(8), 10, 14, 21, 30, 45, 60, 75, 90)
     assert {s.kind for s in steps.values()} == {"sunscreen", "skincare", "note", "checkin"}
+    plan = load_plan("microneedling")
+    assert plan.sunscreen == SunscreenWindow(1, 30) and plan.length_days == 90
+    assert [plan.timeline.key(d) for d in (-1, 0, 3, 4, 7, 8, 14, 15, 60, 61)] == [
+        "timeline.before_treatment", "timeline.day_0", "timeline.day_3", "timeline.days_4_7", "timeline.days_4_7",
+        "timeline.days_8_14", "timeline.days_8_14", "timeline.days_15_60", "timeline.days_15_60",
+        "timeline.after_60"]
 
 
 def test_parse_valid_plan():
-    """Day lists mix single days and ranges; sunscreen days stay a protocol marker."""
+    """Day lists mix single days and ranges; sunscreen days follow the plan's window; the timeline is by day."""
     plan = parse_plan(VALID, KNOWN)
     assert plan.length_days == 10
-    assert plan.steps[0].days == SunscreenWindow()
+    assert plan.steps[0].days == SunscreenDays() and plan.sunscreen == SunscreenWindow(1, 8)
+    assert plan.sunscreen_days(plan.steps[0]) == tuple(range(1, 9))
+    assert [plan.timeline.key(d) for d in (-1, 0, 3, 4, 10, 11)] == [
+        "timeline.soon", "timeline.early", "timeline.early", "timeline.later", "timeline.later", "timeline.done"]
     assert plan.steps[1].days == (0, 1, 2, 3, 7)
 
 
@@ -134,6 +159,14 @@ def _edit(old: str, new: str) -> str:
         (_edit('length_days = 10', 'length_days = 0'), KNOWN, ["'length_days'"]),
         (_edit('name = "tiny"', 'name = "Tiny Plan"'), KNOWN, ["'name'"]),
         ("name = ", KNOWN, ["TOML"]),
+        (_edit("end_day = 8", "end_day = 0"), KNOWN, ["sunscreen", "start_day <= end_day"]),
+        (_edit("end_day = 8", "end_day = 11"), KNOWN, ["sunscreen", "end_day <= 10"]),
+        (_edit("start_day = 1\nend_day = 8\n", ""), KNOWN, ["'sunscreen'"]),
+        (_edit("[sunscreen]\nstart_day = 1\nend_day = 8\n", ""), KNOWN, ["no [sunscreen] window"]),
+        (_edit('"4-10" = "timeline.later"', '"5-10" = "timeline.later"'), KNOWN, ["timeline", "day 4 is missing"]),
+        (_edit('"4-10" = "timeline.later"', '"3-10" = "timeline.later"'), KNOWN, ["timeline", "covered twice"]),
+        (_edit('after = "timeline.done"', 'after = "timeline.nope"'), KNOWN, ["timeline", "'after'"]),
+        (_edit('before = "timeline.soon"', 'bfore = "timeline.soon"'), KNOWN, ["timeline", "bfore"]),
     ],
 )
 def test_invalid_plans_name_the_field(text, known, expected):
@@ -151,7 +184,7 @@ def test_invalid_plans_name_the_field(text, known, expected):
     [
         # same kind, same slot, shared day 3
         ('key = "care2"\nkind = "skincare"\ndays = [3]\nat = "evening"', "overlaps step 'care'"),
-        # two sunscreen-window steps in one slot overlap for any clinic protocol
+        # two sunscreen-window steps in one slot overlap for any window
         ('key = "spf2"\nkind = "sunscreen"\ndays = "sunscreen"\nuntil_day = 5\nat = "morning"',
          "overlaps step 'spf'"),
     ],

@@ -9,16 +9,15 @@ import pytest
 
 from bot.tools.preview import preview_command
 from schedules.care_plan import load_plan
-from schedules.planner import Protocol, Timing, expand, with_reprompts
+from schedules.planner import Timing, expand, with_reprompts
 
 DEFAULTS = Timing("Europe/Berlin", time(8, 0), time(13, 0), time(21, 0), time(22, 0), time(7, 0))
-PROTOCOL = Protocol(sunscreen_start_day=1, sunscreen_end_day=30)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
     """Run the command with captured streams."""
     out, err = io.StringIO(), io.StringIO()
-    code = preview_command(list(argv), DEFAULTS, PROTOCOL, out=out, err=err)
+    code = preview_command(list(argv), DEFAULTS, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -27,7 +26,7 @@ def test_prints_one_line_per_delivery():
     code, out, err = run("preview", "--treated", "2026-11-20", "--tz", "Europe/Berlin")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    expected = with_reprompts(expand(load_plan("microneedling"), date(2026, 11, 20), DEFAULTS, PROTOCOL), DEFAULTS)
+    expected = with_reprompts(expand(load_plan("microneedling"), date(2026, 11, 20), DEFAULTS), DEFAULTS)
     assert len(lines) == len(expected)
     assert sum("reprompt" in line for line in lines) == sum(d.kind == "checkin" for d in expected)
     first = lines[0]
@@ -80,6 +79,6 @@ def test_bad_input_is_one_line_on_stderr(argv, fragment):
 def test_preview_names_the_clinic_when_given_its_contact_values():
     """With the clinic's values, preview prints the clinic's own name where the patient will see it."""
     out, err = io.StringIO(), io.StringIO()
-    code = preview_command(["--treated", "2026-11-20"], DEFAULTS, PROTOCOL, out=out, err=err,
+    code = preview_command(["--treated", "2026-11-20"], DEFAULTS, out=out, err=err,
                            contact={"clinic_name": "Harbour Skin Clinic"})
     assert code == 0 and "Harbour Skin Clinic" in out.getvalue() and "your clinic" not in out.getvalue()

@@ -14,8 +14,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
+from bot.scheduling import plan_for
 from bot.services import PRIVATE_MESSAGE, keyboard, services
 from bot.store.records import iso
+from schedules.care_plan import PlanError
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +72,16 @@ async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Daily: erase patients whose plan ended more than the clinic's retention period ago."""
+    """Daily: erase patients whose own plan ended more than the clinic's retention period ago."""
     svc = services(context)
     now = svc.clock.now()
-    for chat_id in svc.store.finished_patients(now, svc.settings.clinic.retention_days, svc.plan.length_days):
+    lengths = {}
+    for name in svc.store.current_plans():
+        try:
+            lengths[name] = plan_for(svc, name).length_days
+        except PlanError as error:  # kept, and said, rather than erased on a guessed length
+            log.error("retention: patients on plan %r kept: %s", name, error)
+    for chat_id in svc.store.finished_patients(now, svc.settings.clinic.retention_days, lengths):
         svc.store.forget_patient(chat_id)
         log_event(log, ERASED, chat_id=chat_id, reason=REASON_RETENTION)
 

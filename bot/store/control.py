@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from sqlite_utils import Database
 
@@ -189,15 +189,22 @@ class ControlStore:
         erasure, or the close, finishes it."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def finished_patients(self, now: datetime, retention_days: int, plan_length_days: int) -> list[int]:
-        """Chats whose plan ended more than ``retention_days`` ago, or whose enrolment was abandoned that long."""
-        plan_cutoff = (now.date() - timedelta(days=plan_length_days + retention_days)).isoformat()
+    def current_plans(self) -> set[str]:
+        """The care plans of every current treatment session, by name."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT plan FROM treatments WHERE replaced_at IS NULL")}
+
+    def finished_patients(self, now: datetime, retention_days: int, plan_lengths: Mapping[str, int]) -> list[int]:
+        """Chats whose own plan (its length from ``plan_lengths``, by name) ended more than ``retention_days``
+        ago, or whose enrolment was abandoned that long. A plan missing from ``plan_lengths`` never ends."""
+        plans = sorted(plan_lengths.items())
+        ended = "".join(" OR (t.plan = ? AND t.treatment_date < ?)" for _ in plans)
+        cutoffs = [v for name, length in plans
+                   for v in (name, (now.date() - timedelta(days=length + retention_days)).isoformat())]
         idle_cutoff = iso(now - timedelta(days=retention_days))
         return [r["chat_id"] for r in self.db.query(
             "SELECT p.chat_id FROM patients p LEFT JOIN treatments t"
             " ON t.chat_id = p.chat_id AND t.replaced_at IS NULL"
-            " WHERE (t.id IS NOT NULL AND t.treatment_date < ?)"
-            " OR (t.id IS NULL AND p.updated_at < ?) ORDER BY p.chat_id", [plan_cutoff, idle_cutoff])]
+            f" WHERE (t.id IS NULL AND p.updated_at < ?){ended} ORDER BY p.chat_id", [idle_cutoff, *cutoffs])]
 
 
 def _quote(name: str) -> str:

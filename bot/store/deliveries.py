@@ -15,7 +15,7 @@ from schedules.planner import Delivery
 
 @dataclass(frozen=True)
 class DeliveryRow:
-    """A delivery as stored, with its patient's zone and reachability (what the dispatcher needs).
+    """A delivery as stored, with its patient's zone and reachability and its care plan (what the dispatcher needs).
 
     What the planner plans is a :class:`schedules.planner.Delivery`; this is the row it became."""
 
@@ -34,11 +34,13 @@ class DeliveryRow:
     reason: str | None
     zone: str | None
     reachable: bool
+    plan: str
 
 
-# Every read of deliveries goes through this, so each row carries its patient's zone and reachability.
-ROWS = ("SELECT d.*, p.zone AS zone, p.reachable AS reachable FROM deliveries d"
-        " JOIN patients p ON p.chat_id = d.chat_id")
+# Every read of deliveries goes through this, so each row carries its patient's zone and reachability
+# and its treatment's care plan.
+ROWS = ("SELECT d.*, p.zone AS zone, p.reachable AS reachable, t.plan AS plan FROM deliveries d"
+        " JOIN patients p ON p.chat_id = d.chat_id JOIN treatments t ON t.id = d.treatment_id")
 
 
 def delivery_row(row: dict) -> DeliveryRow:
@@ -46,7 +48,8 @@ def delivery_row(row: dict) -> DeliveryRow:
         id=row["id"], chat_id=row["chat_id"], treatment_id=row["treatment_id"], step=row["step"], day=row["day"],
         kind=row["kind"], slot=row["slot"], message_key=row["message_key"],
         due_at=datetime.fromisoformat(row["due_at"]), state=row["state"], attempts=row["attempts"],
-        message_id=row["message_id"], reason=row["reason"], zone=row["zone"], reachable=bool(row["reachable"]))
+        message_id=row["message_id"], reason=row["reason"], zone=row["zone"], reachable=bool(row["reachable"]),
+        plan=row["plan"])
 
 
 class DeliveryStore:

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return preview_command(rest, clinic.timing(), clinic.protocol, out=sys.stdout, err=sys.stderr,
+    return preview_command(rest, clinic.timing(), out=sys.stdout, err=sys.stderr,
                            contact=clinic.contact_values())
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from messages.catalog import Catalog, MissingText, load_catalog
 from schedules.care_plan import PlanError, load_plan
-from schedules.planner import Delivery, Protocol, Timing, expand, with_reprompts
+from schedules.planner import Delivery, Timing, expand, with_reprompts
 
 PROG = "aftercare preview"
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)\Z")
@@ -100,7 +100,6 @@ def _line(catalog: Catalog, d: Delivery, zone: ZoneInfo, contact: Mapping[str, s
 def preview_command(
     argv: list[str],
     defaults: Timing,
-    protocol: Protocol,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     contact: Mapping[str, str] | None = None,
@@ -129,7 +128,7 @@ def preview_command(
     try:
         catalog = load_catalog()
         plan = load_plan(args.plan or "microneedling", catalog.texts)
-        deliveries = with_reprompts(expand(plan, args.treated, timing, protocol), timing)
+        deliveries = with_reprompts(expand(plan, args.treated, timing), timing)
         zone = ZoneInfo(timing.zone)
         lines = [_line(catalog, d, zone, contact or {}) for d in deliveries]
     except (PlanError, MissingText, ValueError, ZoneInfoNotFoundError) as exc:
