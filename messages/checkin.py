@@ -89,6 +89,13 @@ def still_items(previous_tokens: Iterable[str]) -> tuple[str, ...]:
     return tuple(item for item in q.STILL_ORDER if item in found)
 
 
+def still_items_after(history: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """The "still there?" items of a new check-in, from the token lists of earlier verdicts (oldest first):
+    the newest one that holds answers (a day without any answer says nothing about what went away)."""
+    answered = [tokens for tokens in map(list, history) if shown_answers(tokens) not in ([], ["no_response"])]
+    return still_items(answered[-1]) if answered else ()
+
+
 def tick(selection: list[str], pick: str) -> tuple[list[str], str | None]:
     """One tap on a multi-select option: the new ticks, and the answer when the tap completes it.
 

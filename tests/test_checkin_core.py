@@ -90,6 +90,13 @@ def test_still_there_items_come_from_the_previous_checkin(previous, still):
     assert core.still_items(previous) == still
 
 
+def test_still_there_skips_a_day_without_answers():
+    """A no-response day in between does not forget what was there before it."""
+    history = [["redness:mild", "trend:same"], ["no_response", "previous_outcome:normal"]]
+    assert core.still_items_after(history) == ("redness",)
+    assert core.still_items_after([]) == ()
+
+
 def walk(answers, day, still=(), asks=(), onset_known=False):
     """The question ids a patient is asked, answering from ``answers`` (question -> value) until done."""
     given, asked = [], []

@@ -77,6 +77,8 @@ async def test_a_half_answered_checkin_is_triaged_when_the_window_closes(bot):
     assert "redness:severe" in verdict.tokens and "swelling:none" not in verdict.tokens  # not reached: absent
     assert [r["rule"] for r in verdict.reasons][0] == "C8"
     assert any("C8" in t for t in clinic_texts(bot))
+    replies = await bot.phone.send(CHAT, "/progress")
+    assert "Day 4: Contact clinic" in replies[-1].text and "(unfinished check-in)" in replies[-1].text
 
 
 async def test_a_checkin_without_any_answer_is_no_response(bot):
@@ -229,3 +231,15 @@ async def test_every_question_accepts_a_typed_answer(bot):
             assert len(after.answers) == len(row.answers) + 1, (question.id, answers[question.id])
             typed.add(question.id)
     assert typed == set(q.QUESTIONS)
+
+
+async def test_the_checkin_takes_the_same_typed_yes_and_no_as_enrolment(bot):
+    """'nah' and 'yep' answer a check-in question as they answer an enrolment question (one reader)."""
+    await enrol(bot.phone)
+    await bot.phone.send(CHAT, "/checkin")
+    await bot.phone.send(CHAT, "nah")
+    assert bot.store.open_checkin(CHAT).answers == [("safety", "no")]
+    for answer in ("none", "none", "none", "none", "none of these"):
+        await bot.phone.send(CHAT, answer)
+    await bot.phone.send(CHAT, "yep")  # fever: yes
+    assert "fever" in verdicts(bot)[-1].tokens

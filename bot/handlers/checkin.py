@@ -93,9 +93,7 @@ async def begin(update: Update, svc: Services, patient: Patient, now: datetime, 
     old = svc.store.open_checkin(patient.chat_id)
     if old is not None and (old.answers or old.asks):
         await verdicts.close_unfinished(update.get_bot(), svc, old, now)
-    previous = next((v for v in reversed(svc.store.verdicts(patient.chat_id, patient.treatment.id))
-                     if core.shown_answers(v.tokens) != ["no_response"]), None)
-    still = core.still_items(previous.tokens) if previous else ()
+    still = core.still_items_after(v.tokens for v in svc.store.verdicts(patient.chat_id, patient.treatment.id))
     row = svc.store.begin_checkin(patient.chat_id, patient.treatment.id, today(patient, now), now, still, asks)
     if ask_now:
         await ask(update, svc, row)

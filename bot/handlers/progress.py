@@ -26,8 +26,9 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_chat.send_message(svc.text("progress.empty"))
         return
     lines = [svc.text("progress.line", day=v.day, level=svc.text(f"checkin.level_label_{v.level}"),
-                      answers=", ".join(describe_all(svc.catalog, list(shown_answers(v.tokens))))
-                      or svc.text("progress.no_answers"))
+                      answers=(", ".join(describe_all(svc.catalog, list(shown_answers(v.tokens))))
+                               or svc.text("progress.no_answers"))
+                      + (svc.text("progress.unfinished") if v.partial else ""))
              for v in history[-15:]]
     points = [DayPoint(v.day, v.level, scores_from_tokens(v.tokens)) for v in history]
     png = await asyncio.to_thread(render_png, points, svc.text("progress.chart_title"))
