@@ -18,7 +18,7 @@ flowchart LR
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,8 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, 
 from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
-from schedules.planner import day_since
+from bot.scheduling import patient_timing
+from schedules.planner import day_since, in_quiet_hours
 
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
 MAX_DAYS_AHEAD = 30
@@ -147,6 +148,24 @@ def check_date(svc: Services, chosen: date, today: date) -> str | None:
     return None
 
 
+def pick_date(svc: Services, name: str, raw: str, readings: list[date]) -> Reply:
+    """A date that reads two ways ("12/11"): ask which, with the month by name on each button."""
+    shown = [f"{d:%d %B %Y}".lstrip("0") for d in readings]
+    text = svc.text("enrol.date_ambiguous", text=raw.strip()[:12], first=shown[0], second=shown[1]) \
+        if len(readings) == 2 else svc.text("enrol.date_confirm", text=raw.strip()[:12], first=shown[0])
+    return Reply(text, keyboard([[(label, f"{CB}:{name}:{d:%Y%m%d}") for label, d in zip(shown, readings)]]))
+
+
+def quiet_refusal(svc: Services, patient: Patient, times: list[time], new_quiet: bool = False) -> str | None:
+    """Refuse reminder times inside the patient's quiet hours (or quiet hours over the times), naming both."""
+    timing = patient_timing(svc, patient)
+    inside = [t for t in times if in_quiet_hours(t, timing)]
+    if not inside:
+        return None
+    key = "enrol.quiet_covers_time" if new_quiet else "enrol.time_in_quiet"
+    return svc.text(key, time=_hhmm(inside[0]), quiet=quiet_label(svc, patient))
+
+
 def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: bool,
                 now: datetime) -> tuple[dict, str | None, str | None]:
     """Turn a button value or typed text into column updates.
@@ -160,6 +179,9 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         if not typed and raw == "other":
             return {"_next": "date_other"}, None, None
         if typed:
+            readings = [d for d in parse.date_readings(raw, today) if check_date(svc, d, today) is None]
+            if len(parse.date_readings(raw, today)) == 2 and readings:  # "12/11": ask, naming the month
+                return {}, None, pick_date(svc, name, raw, readings)
             chosen = parse.parse_date(raw, today)
         elif raw in {"today", "yest"}:
             chosen = today - timedelta(days=0 if raw == "today" else 1)
@@ -173,6 +195,8 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
     if name == "zone":
         if typed and raw.strip() != svc.text("enrol.zone_clinic", clinic_zone=clinic.timezone) \
                 and svc.words.yes_no(raw) != "yes":  # "ok" takes the one zone offered with a tap
+            if parse.is_zone_abbreviation(raw):
+                return {}, None, svc.text("enrol.zone_abbreviation", text=raw.strip()[:12])
             zone = parse.parse_zone(raw)
             if zone is None:
                 return {}, None, svc.text("enrol.bad_zone", text=raw.strip()[:40])
@@ -184,6 +208,8 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             times = [clinic.morning, clinic.evening]
         elif (times := parse.parse_times(raw)) is None:
             return {}, None, svc.text("enrol.bad_time")
+        if refusal := quiet_refusal(svc, patient, times):
+            return {}, None, refusal
         if len(times) == 1:
             return {"morning": times[0], "_next": "evening"}, None, None
         morning, evening = sorted(times)
@@ -195,6 +221,8 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             return {}, None, svc.text("enrol.bad_time")
         if patient.morning and evening <= patient.morning:
             return {}, None, svc.text("enrol.evening_before_morning", morning=_hhmm(patient.morning))
+        if refusal := quiet_refusal(svc, patient, [evening]):
+            return {}, None, refusal
         return ({"evening": evening},
                 svc.text("enrol.times_set", morning=_hhmm(patient.morning), evening=_hhmm(evening)), None)
     if name == "quiet":
@@ -204,6 +232,9 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             return {}, None, svc.text("enrol.bad_quiet")
         start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \
             (f"{value[0]:%H:%M}", f"{value[1]:%H:%M}")
+        if refusal := quiet_refusal(svc, replace(patient, quiet_start=start, quiet_end=end),
+                                    [t for t in (patient.morning, patient.evening) if t], new_quiet=True):
+            return {}, None, refusal
         shown = quiet_label(svc, None) if value == "clinic" else svc.text("enrol.quiet_none") if value == "off" \
             else f"{start}-{end}"
         return {"quiet_start": start, "quiet_end": end}, svc.text("enrol.quiet_set", quiet=shown), None

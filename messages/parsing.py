@@ -22,7 +22,10 @@ _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """A typed treatment date (2026-11-20, 20.11.2026, 20/11, today, yesterday) or None."""
+    """A typed treatment date (2026-11-20, 20.11.2026, 20/11, today, yesterday) or None.
+
+    Where day and month could be swapped ("12/11"), this is the day-first reading;
+    ``date_readings`` gives both, so the patient can be asked."""
     s = text.strip().lower()[:MAX_TEXT]
     if s in {"today", "heute", "now"}:
         return today
@@ -41,6 +44,18 @@ def parse_date(text: str, today: date) -> date | None:
                       if (d := _safe_date(y, month, day)) is not None]
         return min(candidates, key=lambda d: abs((d - today).days), default=None)
     return None
+
+
+def date_readings(text: str, today: date) -> list[date]:
+    """Every date a typed date can mean: none, one, or two when day and month could be swapped ("12/11")."""
+    first = parse_date(text, today)
+    if first is None:
+        return []
+    m = _DMY.match(text.strip().lower()[:MAX_TEXT])
+    if not m or int(m[1]) == int(m[2]) or int(m[1]) > 12 or int(m[2]) > 12:
+        return [first]
+    swapped = parse_date(f"{m[2]}/{m[1]}" + (f"/{m[3]}" if m[3] else ""), today)
+    return [first] + ([swapped] if swapped and swapped != first else [])
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -87,13 +102,16 @@ def _zone_index() -> dict[str, str]:
     """Lower-cased zone names and city names (the part after the last slash) to IANA names."""
     index: dict[str, str] = {}
     for name in sorted(available_timezones()):
-        if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or name in {"Factory", "localtime"}:
+        if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or name in {"Factory", "localtime"} \
+                or _POSIX_ZONE.match(name.lower()):
             continue
         index[name.lower()] = name
         city = name.rsplit("/", 1)[-1].replace("_", " ").lower()
         if "/" in name and name.split("/")[0] != "US":
             index.setdefault(city, name)
-    index.update({"utc": "UTC", "gmt": "UTC", "new york city": "America/New_York", "nyc": "America/New_York",
+    for abbreviation in ZONE_ABBREVIATIONS:  # never accepted as a zone: see is_zone_abbreviation
+        index.pop(abbreviation, None)
+    index.update({"utc": "UTC", "new york city": "America/New_York", "nyc": "America/New_York",
                   "washington": "America/New_York", "san francisco": "America/Los_Angeles",
                   "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
                   "manchester": "Europe/London", "edinburgh": "Europe/London", "glasgow": "Europe/London",
@@ -101,6 +119,22 @@ def _zone_index() -> dict[str, str]:
                   "mumbai": "Asia/Kolkata", "beijing": "Asia/Shanghai", "kyiv": "Europe/Kyiv",
                   "kiev": "Europe/Kyiv", "melbourne": "Australia/Melbourne", "sydney": "Australia/Sydney"})
     return index
+
+
+# Abbreviations that name no single place, or that stay fixed while the place they suggest keeps summer time:
+# "EST" typed in New York would run an hour late all summer, "IST" is India, Ireland or Israel.
+ZONE_ABBREVIATIONS = frozenset({
+    "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt", "akst", "akdt", "hst", "ast", "adt", "nst", "ndt",
+    "gmt", "bst", "ist", "cet", "cest", "met", "mest", "eet", "eest", "wet", "west", "msk", "sast", "cat", "eat",
+    "wat", "pkt", "npt", "sgt", "hkt", "pht", "wib", "jst", "kst", "aest", "aedt", "acst", "acdt", "awst",
+    "nzst", "nzdt", "brt", "art", "clt", "uct", "zulu", "greenwich", "universal"})
+_POSIX_ZONE = re.compile(r"^[a-z]{3,4}\d[a-z]{3,4}$|^gmt[+-]?0$")  # EST5EDT, GMT+0
+
+
+def is_zone_abbreviation(text: str) -> bool:
+    """A zone typed as an abbreviation (EST, CST, IST...): it needs a city instead."""
+    s = text.strip().lower()[:MAX_TEXT]
+    return s in ZONE_ABBREVIATIONS or bool(_POSIX_ZONE.match(s))
 
 
 def parse_zone(text: str) -> str | None:

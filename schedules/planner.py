@@ -89,6 +89,11 @@ def _in_quiet(t: time, timing: Timing) -> bool:
     return t >= start or t < end  # wraps midnight, e.g. 22:00-07:00
 
 
+def in_quiet_hours(t: time, timing: Timing) -> bool:
+    """Whether local wall time ``t`` falls inside the timing's quiet hours (none: never)."""
+    return _in_quiet(t, timing)
+
+
 def respect_quiet(instant: datetime, timing: Timing) -> datetime:
     """Move ``instant`` to the end of the patient's quiet hours if it falls inside them."""
     zone = _zone(timing.zone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import enrol
+from tests.conftest import enrol, enrol_typing
 
 CHAT = 1001
 
@@ -42,3 +42,71 @@ async def test_resume_after_stop_changes_nothing_until_confirmed(phone):
     assert "checkin" in pending_kinds(phone) and "on again" in phone.last(CHAT).text
     await phone.press(CHAT, "r1:undo:yes")  # a second tap: nothing is stopped any more
     assert "expired" in phone.telegram.callback_answers[-1].get("text", "")
+
+
+async def _at_question(phone, answers: tuple[str, ...]) -> None:
+    await phone.send(CHAT, "/start")
+    await phone.send(CHAT, "I agree")
+    for answer in answers:
+        await phone.send(CHAT, answer)
+
+
+async def test_reminder_times_inside_quiet_hours_are_refused_naming_them(phone):
+    """An evening reminder at 23:30 inside quiet hours 22:00-07:00 is refused with the quiet hours named."""
+    await _at_question(phone, ("London", "today"))
+    reply = (await phone.send(CHAT, "8:00 23:30"))[0].text
+    assert "23:30" in reply and "22:00-07:00" in reply and phone.store.patient(CHAT).step == "enrol:times"
+    await phone.send(CHAT, "8:00")
+    reply = (await phone.send(CHAT, "23:30"))[0].text
+    assert "quiet hours (22:00-07:00)" in reply and phone.store.patient(CHAT).step == "enrol:evening"
+    await phone.send(CHAT, "21:30")
+    assert phone.store.patient(CHAT).step == "enrol:immune"
+
+
+async def test_quiet_hours_over_the_reminder_times_are_refused(phone):
+    """New quiet hours that would swallow the 21:00 reminder are refused, and the old ones stay."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Quiet hours")
+    reply = (await phone.send(CHAT, "20:00-07:00"))[0].text
+    assert "21:00" in reply and phone.store.patient(CHAT).quiet_start is None
+    await phone.send(CHAT, "22:30-07:00")
+    assert phone.store.patient(CHAT).quiet_start == "22:30"
+
+
+async def test_zone_abbreviations_ask_for_a_city(phone):
+    """"EST", "CST" and "IST" are not taken as zones: the patient is asked for a city, and "New York" works."""
+    await _at_question(phone, ())
+    for typed in ("EST", "cst", "IST"):
+        reply = (await phone.send(CHAT, typed))[0].text
+        assert "type your city" in reply and phone.store.patient(CHAT).zone is None
+    await phone.send(CHAT, "New York")
+    assert phone.store.patient(CHAT).zone == "America/New_York"
+
+
+async def test_ambiguous_numeric_date_is_confirmed_with_the_month_by_name(phone):
+    """"12/11" typed in a US zone is not read silently: both readings are offered with the month by name."""
+    await _at_question(phone, ("New York",))
+    reply = (await phone.send(CHAT, "12/11"))[0]
+    assert reply.labels == ["12 November 2026", "11 December 2026"] and phone.store.patient(CHAT).draft_date is None
+    await phone.tap(CHAT, "11 December 2026")
+    patient = phone.store.patient(CHAT)
+    assert str(patient.draft_date) == "2026-12-11" and patient.step == "enrol:times"
+    assert "Treatment date: 11 Dec 2026" in phone.telegram.chat(CHAT)[-2].text
+
+
+async def test_checkin_before_the_treatment_date_says_when_checkins_start(phone):
+    """/checkin three days before the treatment names the day check-ins start and asks nothing about skin."""
+    await enrol_typing(phone, treated="2026-11-26")
+    reply = (await phone.send(CHAT, "/checkin"))[0]
+    assert "Thursday 26 November" in reply.text and "in 3 days" in reply.text and not reply.buttons
+    assert phone.store.open_checkin(CHAT) is None
+    phone.clock.advance(timedelta(days=3))
+    assert "Right now" in (await phone.send(CHAT, "/checkin"))[0].text
+
+
+async def test_checkin_mid_enrolment_asks_to_finish_setting_up(phone):
+    """/checkin before enrolment is finished says to finish setting up, not "Please enrol first"."""
+    await _at_question(phone, ("London",))
+    reply = (await phone.send(CHAT, "/checkin"))[0].text
+    assert "finish setting up" in reply and "enrol first" not in reply

@@ -113,7 +113,14 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc, now = services(context), services(context).clock.now()
     patient = enrolled(svc, update.effective_chat.id)
     if patient is None:
-        await update.effective_chat.send_message(svc.text("checkin.not_enrolled"))
+        enrolling = svc.store.patient(update.effective_chat.id)
+        await update.effective_chat.send_message(svc.text(
+            "checkin.finish_enrolment_first" if enrolling and enrolling.step else "checkin.not_enrolled"))
+        return
+    if (ahead := -day_since(patient.treatment.treatment_date, now, patient.zone)) > 0:  # nothing treated yet
+        await update.effective_chat.send_message(svc.text(
+            "checkin.not_started", date=f"{patient.treatment.treatment_date:%A %d %B}",
+            days=svc.text("enrol.days_ahead_one" if ahead == 1 else "enrol.days_ahead", days=ahead)))
         return
     row = svc.store.open_checkin(patient.chat_id)
     if row and row.answers and row.day == today(patient, now):

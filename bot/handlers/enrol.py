@@ -134,7 +134,7 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
             return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
                                        flow.question(svc, patient, name, now)])
         if error:
-            await update.effective_chat.send_message(error)
+            await send(update, [error if isinstance(error, Reply) else Reply(error)])
         return
     following = updates.pop("_next", None) or flow.next_question(mode, name)
     if confirmation and query:
