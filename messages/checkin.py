@@ -182,6 +182,11 @@ def merge(earlier: Verdict | None, later: Verdict) -> Verdict:
     return Verdict(level, tuple(ordered), later.rules_version)
 
 
+def plans_followup(verdict: Verdict) -> bool:
+    """A monitor result adds a check-in prompt next morning (§4 cadence)."""
+    return verdict.level == "monitor"
+
+
 def acts_now(verdict: Verdict) -> bool:
     """P9a: answers so far match an urgent (or emergency) rule, so advice and alert come at once."""
     return rank(verdict.level) >= ACT_AT_ONCE

@@ -243,3 +243,25 @@ async def test_the_checkin_takes_the_same_typed_yes_and_no_as_enrolment(bot):
         await bot.phone.send(CHAT, answer)
     await bot.phone.send(CHAT, "yep")  # fever: yes
     assert "fever" in verdicts(bot)[-1].tokens
+
+
+async def test_a_typed_sign_to_confirm_left_unanswered_counts_as_yes(bot):
+    """P4c: 'yellow crusts' asks one tap first, raises no alarm yet, and unanswered for 12 h counts as Yes."""
+    await enrol(bot.phone)
+    bot.phone.clock.advance(timedelta(days=3))
+    replies = await bot.phone.send(CHAT, "there are yellow crusts on my cheek")
+    assert "Just to be sure: are there honey-coloured or yellow crusts" in replies[-1].text
+    assert alerts(bot) == []
+    await bot.run(START + timedelta(days=3, hours=12, seconds=1))
+    [verdict] = verdicts(bot)
+    assert verdict.partial and "yellow_crusts" in verdict.tokens and verdict.level == "contact_provider"
+    assert any("C6" in t for t in clinic_texts(bot))
+
+
+async def test_a_hedged_mention_asks_and_unanswered_raises_nothing(bot):
+    """P4c: 'a bit dizzy' asks the matching question in one tap; left unanswered it alarms nobody (M11)."""
+    await enrol(bot.phone)
+    replies = await bot.phone.send(CHAT, "I feel a bit dizzy")
+    assert replies[-1].text.endswith("Just to check: do you feel faint or very dizzy right now?")
+    await bot.run(START + timedelta(hours=12, seconds=1))
+    assert alerts(bot) == [] and [v.level for v in verdicts(bot)] == ["monitor"]

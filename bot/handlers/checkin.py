@@ -217,7 +217,7 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
     outcome = verdicts.judge(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id, state,
                              q.rash_onset_day(answers, row.day), now)
     advice = verdicts.advice(svc, outcome.verdict, row.day)
-    if outcome.verdict.level == "monitor":
+    if core.plans_followup(outcome.verdict):
         plan_followup(svc, patient, row.day, now)
         advice += "\n\n" + svc.text("checkin.followup_note")
     try:
