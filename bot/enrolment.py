@@ -18,7 +18,7 @@ flowchart LR
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -156,14 +156,15 @@ def pick_date(svc: Services, name: str, raw: str, readings: list[date]) -> Reply
     return Reply(text, keyboard([[(label, f"{CB}:{name}:{d:%Y%m%d}") for label, d in zip(shown, readings)]]))
 
 
-def quiet_refusal(svc: Services, patient: Patient, times: list[time], new_quiet: bool = False) -> str | None:
-    """Refuse reminder times inside the patient's quiet hours (or quiet hours over the times), naming both."""
+def quiet_refusal(svc: Services, patient: Patient, times: list[time]) -> str | None:
+    """Refuse reminder times inside the patient's quiet hours, naming the time and the quiet hours.
+
+    (New quiet hours over existing times are allowed: the reminders then move to where they end.)"""
     timing = patient_timing(svc, patient)
     inside = [t for t in times if in_quiet_hours(t, timing)]
     if not inside:
         return None
-    key = "enrol.quiet_covers_time" if new_quiet else "enrol.time_in_quiet"
-    return svc.text(key, time=_hhmm(inside[0]), quiet=quiet_label(svc, patient))
+    return svc.text("enrol.time_in_quiet", time=_hhmm(inside[0]), quiet=quiet_label(svc, patient))
 
 
 def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: bool,
@@ -232,9 +233,6 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             return {}, None, svc.text("enrol.bad_quiet")
         start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \
             (f"{value[0]:%H:%M}", f"{value[1]:%H:%M}")
-        if refusal := quiet_refusal(svc, replace(patient, quiet_start=start, quiet_end=end),
-                                    [t for t in (patient.morning, patient.evening) if t], new_quiet=True):
-            return {}, None, refusal
         shown = quiet_label(svc, None) if value == "clinic" else svc.text("enrol.quiet_none") if value == "off" \
             else f"{start}-{end}"
         return {"quiet_start": start, "quiet_end": end}, svc.text("enrol.quiet_set", quiet=shown), None

@@ -63,17 +63,6 @@ async def test_reminder_times_inside_quiet_hours_are_refused_naming_them(phone):
     assert phone.store.patient(CHAT).step == "enrol:immune"
 
 
-async def test_quiet_hours_over_the_reminder_times_are_refused(phone):
-    """New quiet hours that would swallow the 21:00 reminder are refused, and the old ones stay."""
-    await enrol(phone)
-    await phone.send(CHAT, "/settings")
-    await phone.tap(CHAT, "Quiet hours")
-    reply = (await phone.send(CHAT, "20:00-07:00"))[0].text
-    assert "21:00" in reply and phone.store.patient(CHAT).quiet_start is None
-    await phone.send(CHAT, "22:30-07:00")
-    assert phone.store.patient(CHAT).quiet_start == "22:30"
-
-
 async def test_zone_abbreviations_ask_for_a_city(phone):
     """"EST", "CST" and "IST" are not taken as zones: the patient is asked for a city, and "New York" works."""
     await _at_question(phone, ())
