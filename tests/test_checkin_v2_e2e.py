@@ -265,3 +265,12 @@ async def test_a_hedged_mention_asks_and_unanswered_raises_nothing(bot):
     assert replies[-1].text.endswith("Just to check: do you feel faint or very dizzy right now?")
     await bot.run(START + timedelta(hours=12, seconds=1))
     assert alerts(bot) == [] and [v.level for v in verdicts(bot)] == ["monitor"]
+
+
+async def test_checkin_after_a_typed_sign_keeps_its_one_tap_question(bot):
+    """/checkin right after 'there are yellow crusts' still asks that confirmation first and stores no empty day."""
+    await enrol(bot.phone)
+    await bot.phone.send(CHAT, "there are yellow crusts on my cheek")
+    await bot.phone.send(CHAT, "/checkin")
+    assert "yellow crusts" in bot.phone.last(CHAT).text
+    assert verdicts(bot) == []

@@ -91,8 +91,10 @@ async def begin(update: Update, svc: Services, patient: Patient, now: datetime, 
                 ask_now: bool = True) -> CheckinRow:
     """Start a fresh check-in for today (an unfinished one is triaged first, P5a) and ask its first question."""
     old = svc.store.open_checkin(patient.chat_id)
-    if old is not None and (old.answers or old.asks):
+    if old is not None and old.answers:
         await verdicts.close_unfinished(update.get_bot(), svc, old, now)
+    elif old is not None:  # nothing answered yet: its one-tap questions move to the new check-in
+        asks = tuple(dict.fromkeys(old.asks + asks))
     still = core.still_items_after(v.tokens for v in svc.store.verdicts(patient.chat_id, patient.treatment.id))
     row = svc.store.begin_checkin(patient.chat_id, patient.treatment.id, today(patient, now), now, still, asks)
     if ask_now:

@@ -49,7 +49,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         else:
             svc.store.add_asks(row.id, reading.asks)
             await ask(update, svc, row)
-    elif row is not None:  # M11 inside a check-in: say why, name the options, give the clinic's contact
+    elif question is not None:  # M11 inside a check-in: say why, name the options, give the clinic's contact
         options = ", ".join(label(svc, question, v)
                             for v in question.options)
         await update.effective_chat.send_message(svc.text("checkin.hint", options=f" ({options})"))
