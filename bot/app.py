@@ -20,21 +20,9 @@ from bot.store import Store
 from messages.catalog import load_catalog
 from schedules.care_plan import load_plan
 
-COMMANDS = [
-    ("start", "Enrol, or register a new treatment"),
-    ("checkin", "Tell me how your skin is today"),
-    ("schedule", "Your next reminders"),
-    ("progress", "Your check-ins so far"),
-    ("settings", "See or change your details"),
-    ("pause", "Pause reminders for a few days"),
-    ("resume", "Resume reminders"),
-    ("stop", "Stop some or all messages"),
-    ("clinic", "Write to the clinic team"),
-    ("privacy", "What I keep and why"),
-    ("mydata", "Get a copy of your data"),
-    ("delete", "Erase all your data"),
-    ("help", "What I can do"),
-]
+# The command menu, in this order; each description is the catalog's ``commands.<name>``.
+COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "resume", "stop", "clinic", "privacy",
+            "mydata", "delete", "help")
 
 
 def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
@@ -45,7 +33,8 @@ def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
 
 
 async def _post_init(application: Application) -> None:
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    svc = application.bot_data[SERVICES_KEY]
+    await application.bot.set_my_commands([BotCommand(name, svc.text(f"commands.{name}")) for name in COMMANDS])
 
 
 def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None, *,

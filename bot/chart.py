@@ -16,6 +16,16 @@ LEVEL_COLOURS = {"normal": "#2e7d32", "monitor": "#f9a825", "contact_provider": 
 
 
 @dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words, from the catalog: title, item names, the five score names and the day axis."""
+
+    title: str
+    items: dict[str, str]
+    scores: list[str]
+    days: str
+
+
+@dataclass(frozen=True)
 class DayPoint:
     """One check-in as the chart needs it."""
 
@@ -34,7 +44,7 @@ def scores_from_tokens(tokens: list[str]) -> dict[str, int]:
     return scores
 
 
-def render_png(points: list[DayPoint], title: str) -> bytes:
+def render_png(points: list[DayPoint], labels: ChartLabels) -> bytes:
     """A line chart of the four items by day, with a coloured level marker on top for each check-in."""
     import matplotlib
     matplotlib.use("Agg")
@@ -44,13 +54,13 @@ def render_png(points: list[DayPoint], title: str) -> bytes:
     axes = figure.subplots()
     for item in ITEMS:
         days = [p.day for p in points if item in p.scores]
-        axes.plot(days, [p.scores[item] for p in points if item in p.scores], marker="o", label=item)
+        axes.plot(days, [p.scores[item] for p in points if item in p.scores], marker="o", label=labels.items[item])
     for point in points:
         axes.scatter([point.day], [4.6], color=LEVEL_COLOURS.get(point.level, "grey"), marker="s", s=60)
     axes.set_ylim(-0.2, 5)
-    axes.set_yticks(range(5), ["none", "mild", "moderate", "severe", "very severe"])
-    axes.set_xlabel("day since treatment")
-    axes.set_title(title)
+    axes.set_yticks(range(5), labels.scores)
+    axes.set_xlabel(labels.days)
+    axes.set_title(labels.title)
     axes.legend(loc="upper right", fontsize="small")
     axes.grid(alpha=0.3)
     figure.tight_layout()

@@ -69,7 +69,7 @@ def question(svc: Services, patient: Patient | None, name: str, now: datetime) -
     if name == "date_other":
         today = local_today(svc, now, patient.zone if patient else None)
         days = [today - timedelta(days=n) for n in range(2, 8)]
-        rows = [[(d.strftime("%a %d %b"), f"{CB}:date_other:{d:%Y%m%d}") for d in days[i:i + 3]]
+        rows = [[(svc.date("date_button", d), f"{CB}:date_other:{d:%Y%m%d}") for d in days[i:i + 3]]
                 for i in (0, 3)]
         return Reply(svc.text("enrol.ask_date_other"), keyboard(rows))
     if name == "zone":
@@ -130,7 +130,7 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
     """The placeholders of the summary and settings texts."""
     treated = patient.treatment_date
     zone = patient.zone or svc.settings.clinic.timezone
-    return {"date": f"{treated:%d %b %Y}" if treated else svc.text("enrol.not_given"),
+    return {"date": svc.date("date", treated) if treated else svc.text("enrol.not_given"),
             "day": _day_text(svc, day_since(treated, now, zone)) if treated else "?",
             "zone": zone, "morning": _hhmm(patient.morning), "evening": _hhmm(patient.evening),
             "immune": _answer_label(svc, patient.immunocompromised),
@@ -142,15 +142,15 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
 def check_date(svc: Services, chosen: date, today: date) -> str | None:
     """None if the treatment date is acceptable, else the refusal text with its reason."""
     if chosen < today - timedelta(days=svc.plan.length_days):
-        return svc.text("enrol.date_too_old", date=f"{chosen:%d %b %Y}", max_days=svc.plan.length_days)
+        return svc.text("enrol.date_too_old", date=svc.date("date", chosen), max_days=svc.plan.length_days)
     if chosen > today + timedelta(days=MAX_DAYS_AHEAD):
-        return svc.text("enrol.date_too_far", date=f"{chosen:%d %b %Y}", max_ahead=MAX_DAYS_AHEAD)
+        return svc.text("enrol.date_too_far", date=svc.date("date", chosen), max_ahead=MAX_DAYS_AHEAD)
     return None
 
 
 def pick_date(svc: Services, name: str, raw: str, readings: list[date]) -> Reply:
     """A date that reads two ways ("12/11"): ask which, with the month by name on each button."""
-    shown = [f"{d:%d %B %Y}".lstrip("0") for d in readings]
+    shown = [svc.date("date_long", d) for d in readings]
     text = svc.text("enrol.date_ambiguous", text=raw.strip()[:12], first=shown[0], second=shown[1]) \
         if len(readings) == 2 else svc.text("enrol.date_confirm", text=raw.strip()[:12], first=shown[0])
     return Reply(text, keyboard([[(label, f"{CB}:{name}:{d:%Y%m%d}") for label, d in zip(shown, readings)]]))
@@ -180,10 +180,10 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         if not typed and raw == "other":
             return {"_next": "date_other"}, None, None
         if typed:
-            readings = [d for d in parse.date_readings(raw, today) if check_date(svc, d, today) is None]
-            if len(parse.date_readings(raw, today)) == 2 and readings:  # "12/11": ask, naming the month
+            readings = [d for d in parse.date_readings(raw, today, svc.words) if check_date(svc, d, today) is None]
+            if len(parse.date_readings(raw, today, svc.words)) == 2 and readings:  # "12/11": ask, naming the month
                 return {}, None, pick_date(svc, name, raw, readings)
-            chosen = parse.parse_date(raw, today)
+            chosen = parse.parse_date(raw, today, svc.words)
         elif raw in {"today", "yest"}:
             chosen = today - timedelta(days=0 if raw == "today" else 1)
         else:
@@ -192,7 +192,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             return {}, None, svc.text("enrol.bad_date") if typed else None
         if refusal := check_date(svc, chosen, today):
             return {}, None, refusal
-        return {"draft_date": chosen}, svc.text("enrol.date_set", date=f"{chosen:%d %b %Y}"), None
+        return {"draft_date": chosen}, svc.text("enrol.date_set", date=svc.date("date", chosen)), None
     if name == "zone":
         if typed and raw.strip() != svc.text("enrol.zone_clinic", clinic_zone=clinic.timezone) \
                 and svc.words.yes_no(raw) != "yes":  # "ok" takes the one zone offered with a tap
@@ -228,7 +228,7 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
                 svc.text("enrol.times_set", morning=_hhmm(patient.morning), evening=_hhmm(evening)), None)
     if name == "quiet":
         value = raw if not typed and raw in {"clinic", "off"} else None if not typed else \
-            "clinic" if svc.words.yes_no(raw) == "yes" else parse.parse_quiet(raw)
+            "clinic" if svc.words.yes_no(raw) == "yes" else parse.parse_quiet(raw, svc.words)
         if value is None:
             return {}, None, svc.text("enrol.bad_quiet")
         start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \

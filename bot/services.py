@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,6 +13,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.store import Store
 from messages.catalog import Catalog
+from messages.dates import format_date
 from messages.words import Words
 from schedules.care_plan import Plan
 
@@ -42,6 +44,10 @@ class Services:
     def text(self, key: str, /, **values: Any) -> str:
         """Render a catalog text; the clinic's name and numbers are always available."""
         return self.catalog.render(key, **{**self.settings.clinic.contact_values(), **values})
+
+    def date(self, style: str, when: date | datetime) -> str:
+        """A local date or instant written the catalog's way (``formats.<style>``, e.g. "date": 20 Nov 2026)."""
+        return format_date(self.catalog, style, when)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -21,16 +21,16 @@ _DMY = re.compile(r"^(\d{1,2})[./\-](\d{1,2})(?:[./\-](\d{2}|\d{4}))?$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 
 
-def parse_date(text: str, today: date) -> date | None:
-    """A typed treatment date (2026-11-20, 20.11.2026, 20/11, today, yesterday) or None.
+def parse_date(text: str, today: date, words: Words | None = None) -> date | None:
+    """A typed treatment date (2026-11-20, 20.11.2026, 20/11, or the catalog's words for today and yesterday)
+    or None; ``words`` are the typed forms of the patient's language (default: the default catalog's).
 
     Where day and month could be swapped ("12/11"), this is the day-first reading;
     ``date_readings`` gives both, so the patient can be asked."""
     s = text.strip().lower()[:MAX_TEXT]
-    if s in {"today", "heute", "now"}:
-        return today
-    if s in {"yesterday", "gestern"}:
-        return today - timedelta(days=1)
+    word = (words or _words()).read(s, ("date_today", "date_yesterday"))
+    if word is not None:
+        return today - timedelta(days=0 if word == "date_today" else 1)
     if m := _ISO.match(s):
         return _safe_date(int(m[1]), int(m[2]), int(m[3]))
     if m := _DMY.match(s):
@@ -46,15 +46,15 @@ def parse_date(text: str, today: date) -> date | None:
     return None
 
 
-def date_readings(text: str, today: date) -> list[date]:
+def date_readings(text: str, today: date, words: Words | None = None) -> list[date]:
     """Every date a typed date can mean: none, one, or two when day and month could be swapped ("12/11")."""
-    first = parse_date(text, today)
+    first = parse_date(text, today, words)
     if first is None:
         return []
     m = _DMY.match(text.strip().lower()[:MAX_TEXT])
     if not m or int(m[1]) == int(m[2]) or int(m[1]) > 12 or int(m[2]) > 12:
         return [first]
-    swapped = parse_date(f"{m[2]}/{m[1]}" + (f"/{m[3]}" if m[3] else ""), today)
+    swapped = parse_date(f"{m[2]}/{m[1]}" + (f"/{m[3]}" if m[3] else ""), today, words)
     return [first] + ([swapped] if swapped and swapped != first else [])
 
 
@@ -152,10 +152,12 @@ def parse_zone(text: str) -> str | None:
     return name
 
 
-def parse_quiet(text: str) -> tuple[time, time] | str | None:
-    """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none, else None."""
+def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | str | None:
+    """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none (the catalog's words, or a typed no),
+    else None."""
     s = " ".join(text.strip().lower().split())[:MAX_TEXT]
-    if s in {"off", "none", "no", "never", "no quiet hours"} or parse_yes_no(s) == "no":
+    words = words or _words()
+    if words.read(s, ("quiet_off",)) is not None or words.yes_no(s) == "no":
         return "off"
     parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b)\s*", s) if p]
     if len(parts) != 2:

@@ -29,6 +29,7 @@ from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, 
 from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.verdicts import is_red_flag
+from messages.words import Words
 from bot.logs import pseudonym
 from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES
 
@@ -39,7 +40,6 @@ CB = "c1"
 KIND_CHOICES = tuple(c for c in STOP_CHOICES if c != "all")  # one button each
 PAUSE_BUTTONS = (1, 3, 7)
 MAX_PAUSE_DAYS = 30
-STOP_WORDS = frozenset({"stop", "stop all", "unsubscribe"})
 LONG_TEXT = 1000  # characters; no answer the bot asks for is anywhere near this long
 
 
@@ -63,15 +63,15 @@ def parse_days(text: str) -> int | None:
     return days if 1 <= days <= MAX_PAUSE_DAYS else None
 
 
-def is_stop_word(text: str) -> bool:
-    """A typed STOP, stop, unsubscribe or "stop all" (any case, spacing or final ! or .)."""
-    return " ".join(text[:40].lower().strip().rstrip("!.").split()) in STOP_WORDS
+def is_stop_word(words: Words, text: str) -> bool:
+    """A typed STOP, stop, unsubscribe or "stop all" (the catalog's ``words.stop``; any case, spacing or final ! or .)."""
+    return words.read(text[:40], ("stop",)) is not None
 
 
 def until_text(svc: Services, chat_id: int, until: datetime) -> str:
     patient = svc.store.patient(chat_id)
     zone = (patient.zone if patient else None) or svc.settings.clinic.timezone
-    return until.astimezone(ZoneInfo(zone)).strftime("%a %d %b, %H:%M")
+    return svc.date("until", until.astimezone(ZoneInfo(zone)))
 
 
 def control_summary(svc: Services, chat_id: int, now: datetime) -> str:
@@ -126,7 +126,7 @@ def apply_stop(svc: Services, chat_id: int, choice: str, now: datetime) -> str:
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A typed STOP stops everything at once; very long text gets a kind note. False if neither."""
     svc, chat, text = services(context), update.effective_chat, update.effective_message.text or ""
-    if is_stop_word(text):
+    if is_stop_word(svc.words, text):
         patient = svc.store.patient(chat.id)
         if patient is None:
             await chat.send_message(svc.text("control.nothing_to_stop"))

@@ -8,8 +8,9 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 from zoneinfo import ZoneInfo
 
-from bot.chart import DayPoint, render_png, scores_from_tokens
+from bot.chart import ITEMS, ChartLabels, DayPoint, render_png, scores_from_tokens
 from bot.services import PRIVATE_MESSAGE, services
+from messages.dates import names
 from messages.answer_words import describe_all
 from messages.checkin import shown_answers
 
@@ -31,7 +32,10 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                       + (svc.text("progress.unfinished") if v.partial else ""))
              for v in history[-15:]]
     points = [DayPoint(v.day, v.level, scores_from_tokens(v.tokens)) for v in history]
-    png = await asyncio.to_thread(render_png, points, svc.text("progress.chart_title"))
+    labels = ChartLabels(svc.text("progress.chart_title"),
+                         {item: svc.text(f"progress.chart_item_{item}") for item in ITEMS},
+                         names(svc.catalog, "progress.chart_scores"), svc.text("progress.chart_days"))
+    png = await asyncio.to_thread(render_png, points, labels)
     await update.effective_chat.send_photo(png, caption=svc.text("progress.caption"))
     await update.effective_chat.send_message(svc.text("progress.heading") + "\n" + "\n".join(lines))
 
@@ -48,7 +52,7 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not upcoming:
         await update.effective_chat.send_message(svc.text("progress.schedule_empty"))
         return
-    lines = [svc.text("progress.schedule_line", when=f"{row.due_at.astimezone(zone):%a %d %b %H:%M}",
+    lines = [svc.text("progress.schedule_line", when=svc.date("when", row.due_at.astimezone(zone)),
                       what=svc.text(f"progress.kind_{row.kind}"), day=row.day) for row in upcoming]
     await update.effective_chat.send_message(svc.text("progress.schedule_heading", zone=zone.key) + "\n"
                                              + "\n".join(lines))

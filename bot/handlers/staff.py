@@ -86,7 +86,7 @@ async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lines = [svc.text("checkin.flagged_heading", count=len(alerts))]
     lines += [svc.text("checkin.flagged_line", id=a.id, level_label=svc.text(f"checkin.level_label_{a.level}"),
-                       name=a.display_name or "?", day=a.day, when=f"{a.created_at:%d %b %H:%M} UTC")
+                       name=a.display_name or "?", day=a.day, when=svc.date("stamp_utc", a.created_at))
               for a in alerts]
     await update.effective_chat.send_message("\n".join(lines))
 
