@@ -13,9 +13,12 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import checkin, clinic, common, control, enrol, onboarding, privacy, progress, resuming, staff
+from bot.handlers import (checkin, clinic, common, control, enrol, intake, onboarding, privacy, progress,
+                          resuming, staff)
+from bot.ordering import PerChatOrder
+from bot.replies import Parking, Screen
 from bot.retrying import RetryingRequest
-from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services
+from bot.services import PRIVATE_MESSAGE, SCREEN_KEY, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
 from schedules.care_plan import load_plan
@@ -47,15 +50,21 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     builder = (ApplicationBuilder().token(settings.token or "0:offline")
                .base_url(settings.api_url).base_file_url(settings.file_url)
                .post_init(_post_init))
-    if request is None:  # production: replies are retried on network errors, timeouts and 429s
-        builder = builder.request(RetryingRequest(HTTPXRequest(connection_pool_size=256)))
+    if request is None:  # production: replies are retried on network errors, timeouts and short 429s
+        request = RetryingRequest(HTTPXRequest(connection_pool_size=256))
+        builder = builder.request(request)
     else:
         builder = builder.request(request).get_updates_request(request)
-    application = builder.build()
-    application.bot_data[SERVICES_KEY] = build_services(settings, store, clock)
+    # Different chats at once, one chat in order (bot/ordering.py).
+    application = builder.concurrent_updates(PerChatOrder()).build()
+    svc = application.bot_data[SERVICES_KEY] = build_services(settings, store, clock)
+    if isinstance(request, RetryingRequest):  # a long 429 parks the reply; typed answers bind to the screen
+        request.parking, request.screen = Parking(svc), Screen()
+        application.bot_data[SCREEN_KEY] = request.screen
 
     private = PRIVATE_MESSAGE
     onboarding.register(application)  # /clinicid and /myid, before the guard, while no clinic chat is set
+    intake.register(application)  # duplicates dropped, the clinic chat kept to staff actions
     application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
     application.add_handler(CommandHandler("start", enrol.start, filters=private))
     application.add_handler(CommandHandler("help", common.help_command, filters=private))

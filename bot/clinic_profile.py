@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +33,17 @@ class ClinicProfile:
     evening: time
     quiet_start: time | None
     quiet_end: time | None
+    # [alerts] (optional): an unacknowledged urgent or emergency alert is raised again after this many minutes,
+    # counted only while the clinic is open (local opening hours, Monday = 0).
+    reraise_minutes: int = 30
+    opens: time = time(9, 0)
+    closes: time = time(18, 0)
+    open_days: frozenset[int] = frozenset(range(7))
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether ``now`` (aware) falls in the clinic's opening hours, in its own time zone."""
+        local = now.astimezone(ZoneInfo(self.timezone))
+        return local.weekday() in self.open_days and self.opens <= local.time().replace(tzinfo=None) < self.closes
 
     def timing(self, zone: str | None = None, morning: time | None = None,
                evening: time | None = None, quiet: tuple[time, time] | str | None = None) -> Timing:
@@ -117,6 +128,7 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         evening=field("reminders", "evening", time),
         quiet_start=field("reminders", "quiet_start", time),
         quiet_end=field("reminders", "quiet_end", time),
+        **_alerts(path, data.get("alerts", {})),
     )
 
 
@@ -157,3 +169,26 @@ evening = {hhmm(profile.evening)}
 quiet_start = {hhmm(profile.quiet_start)}
 quiet_end = {hhmm(profile.quiet_end)}
 """
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _alerts(path: Path, section: dict) -> dict:
+    """The optional [alerts] section: reraise_minutes, opens, closes and days (e.g. ["mon", "fri"])."""
+    values: dict = {}
+    minutes = section.get("reraise_minutes", 30)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+        raise ClinicFileError(f"clinic file {path}: [alerts] reraise_minutes must be a whole number >= 1")
+    values["reraise_minutes"] = minutes
+    for name in ("opens", "closes"):
+        if name in section:
+            try:
+                values[name] = parse_hhmm(str(section[name]))
+            except ValueError:
+                raise ClinicFileError(f"clinic file {path}: [alerts] {name} must be a time like \"09:00\"") from None
+    days = section.get("days", list(DAYS))
+    if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in DAYS for d in days):
+        raise ClinicFileError(f"clinic file {path}: [alerts] days must list days such as [\"mon\", \"tue\"]")
+    values["open_days"] = frozenset(DAYS.index(str(d).lower()[:3]) for d in days)
+    return values

@@ -40,6 +40,8 @@ class Settings:
     clinic: ClinicProfile
     clinic_chat_id: int | None
     admin_ids: frozenset[int]
+    # Admins who get an unacknowledged urgent alert in private once it has been raised again (may be empty).
+    oncall_ids: frozenset[int] = frozenset()
     # Webhook mode (opt-in): with a URL the bot runs PTB's webhook server instead of long polling.
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
@@ -104,12 +106,12 @@ def _int(environ: Mapping[str, str], name: str) -> int | None:
         raise ConfigError(f"{name} must be a whole number (a Telegram chat id such as -1001234567890)") from None
 
 
-def _admin_ids(environ: Mapping[str, str]) -> frozenset[int]:
-    raw = environ.get("AFTERCARE_ADMIN_IDS", "").strip()
+def _admin_ids(environ: Mapping[str, str], name: str = "AFTERCARE_ADMIN_IDS") -> frozenset[int]:
+    raw = environ.get(name, "").strip()
     ids = set()
     for part in filter(None, (p.strip() for p in raw.split(","))):
         if not part.lstrip("-").isdigit():
-            raise ConfigError("AFTERCARE_ADMIN_IDS must be comma-separated Telegram user ids, e.g. 12345,67890")
+            raise ConfigError(f"{name} must be comma-separated Telegram user ids, e.g. 12345,67890")
         ids.add(int(part))
     return frozenset(ids)
 
@@ -181,8 +183,10 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
         clinic=clinic,
         clinic_chat_id=_int(environ, "AFTERCARE_CLINIC_CHAT_ID"),
         admin_ids=_admin_ids(environ),
+        oncall_ids=_admin_ids(environ, "AFTERCARE_ONCALL_IDS"),
         **_webhook(environ),
         data_key=data_key,
         data_key_file=Path(environ["AFTERCARE_DATA_KEY_FILE"].strip())
         if environ.get("AFTERCARE_DATA_KEY_FILE", "").strip() else None,
     )
+

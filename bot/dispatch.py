@@ -17,24 +17,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any, Callable
 
 from telegram.ext import Application, ContextTypes, Job
 
+from bot import outbox
+from bot.alerts import raise_again
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.runtime import record_tick
 from bot.retrying import no_retries
-from bot.scheduling import plan_for
+from bot.outbox import OutboxTag, OwedWrites
+from bot.compose import bundles, compose
 from bot.sender import Outgoing, SendResult, Sender
-from bot.services import SERVICES_KEY, Services, keyboard
+from bot.services import SERVICES_KEY, Services
 from bot.store import DeliveryRow
 from bot.verdicts import record_unanswered
 from messages.catalog import MissingText
 from schedules.kinds import CHECKIN, PROMPT_KINDS, REPROMPT
-from schedules.planner import decide, timeline_key
+from schedules.planner import decide
 
 log = logging.getLogger(__name__)
 
@@ -61,38 +64,6 @@ class DispatchReport:
     throttled: int = 0
 
 
-def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
-    """Rows of one patient due at the same instant, in claim order."""
-    ordered = sorted(rows, key=lambda r: (r.due_at, r.chat_id, r.id))
-    return [list(group) for _, group in groupby(ordered, key=lambda r: (r.chat_id, r.due_at))]
-
-
-def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
-    """One message: the day's healing-timeline line (in full in its first message, short after), each reminder,
-    and a check-in button if one invites it.
-
-    After a worrying check-in (anything but normal) the cheerful "this is expected"
-    line is replaced by a reminder of the advice given, until a later check-in is normal.
-    """
-    rows = sorted(bundle, key=lambda r: (r.kind in PROMPT_KINDS, r.id))  # the prompt (and button) come last
-    parts = []
-    first = rows[0]
-    if any(row.kind != REPROMPT for row in rows):  # a lone re-prompt stays short: the prompt said the rest
-        last = svc.store.last_verdict(first.chat_id, first.treatment_id)
-        worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
-        # The day's full timeline line opens its first message; later ones carry its short form.
-        later = svc.store.sent_earlier_that_day(first.chat_id, first.treatment_id, first.day, first.due_at)
-        opening = timeline_key(plan_for(svc, first.plan), first.day)
-        if worrying:
-            parts.append(svc.text("dispatch.after_worrying"))
-        elif opening is not None:
-            parts.append(svc.text(opening + ("_short" if later else "")))
-    parts += [svc.text(row.message_key, day=row.day) for row in rows]
-    prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
-    markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
-    return Outgoing(bundle[0].chat_id, "\n\n".join(parts), markup, tag=tuple(row.id for row in bundle))
-
-
 class Dispatcher:
     """Claims, paces, sends and records deliveries; see the module docstring."""
 
@@ -102,6 +73,7 @@ class Dispatcher:
         self._stopping = False
         self._job: Job | None = None
         self._claimed: dict[int, DeliveryRow] = {}  # the rows being sent, by id
+        self._owed = OwedWrites()  # writes owed for messages Telegram already took
 
     @property
     def services(self) -> Services:
@@ -109,44 +81,99 @@ class Dispatcher:
 
     # ---- one run ------------------------------------------------------------------
     async def run_once(self, now: datetime, should_stop: Callable[[], bool] | None = None) -> DispatchReport:
-        """Claim everything due by ``now``, send it, record each outcome; returns what happened."""
+        """Claim everything due by ``now``, send it, record each outcome; returns what happened.
+
+        If recording fails (database locked, disk full), the run stops: what Telegram took is remembered in
+        memory and recorded before anything is claimed again, the sender's queue is discarded and its rows
+        released (or, if even that fails, reclaimed by the next run), so nothing is sent twice."""
         stop = should_stop or (lambda: self._stopping)
         report = DispatchReport()
         async with self._lock:
+            self._owed.flush()  # raises while the database still fails: nothing is claimed meanwhile
             throttled = self.sender.throttled
+            failed: list[BaseException] = []
+            halt = lambda: bool(failed) or stop()  # noqa: E731
 
             first = [True]
 
-            record_tick(self.services.settings.data_dir, self.services.clock.now())
-            await record_unanswered(self.application.bot, self.services, now)
+            svc = self.services
+            record_tick(svc.settings.data_dir, svc.clock.now())
+            await record_unanswered(self.application.bot, svc, now)
+            raise_again(svc, now)
 
             async def refill() -> list[Outgoing]:
-                while not stop():
-                    record_tick(self.services.settings.data_dir, self.services.clock.now())
+                messages = outbox.claim(svc, now, report)  # alerts and parked replies first
+                while not halt():
+                    record_tick(svc.settings.data_dir, svc.clock.now())
                     # Only the first claim of a run takes rows left 'claimed' (by a crash): later ones
                     # would take this run's own rows still in the sender's queue.
-                    rows = self.services.store.claim_due(now, self.batch, reclaim=first[0])
+                    rows = svc.store.claim_due(now, self.batch, reclaim=first[0])
                     first[0] = False
                     if not rows:
-                        return []
+                        break
                     report.claimed += len(rows)
-                    messages = self._prepare(rows, now, report)
+                    messages += self._prepare(rows, now, report)
                     if messages:
-                        return messages
-                return []
+                        break
+                return messages
 
             async def on_outcome(outcome: SendResult) -> None:
-                self._record(outcome, now, report)
+                if failed:
+                    return self._owed.sent(self.services.store, outcome, now)
+                try:
+                    self._record(outcome, now, report)
+                except sqlite3.Error as error:
+                    log.error("dispatch run: recording failed (%s): stopping, nothing is sent twice",
+                              type(error).__name__)
+                    failed.append(error)
+                    self._owed.sent(self.services.store, outcome, now)
 
-            left = await self.sender.run(on_outcome, refill=refill, low_water=self.batch // 2, should_stop=stop)
-            for message in left:  # stopping: back to pending, due as planned
-                ids = list(message.tag)
-                self.services.store.release(ids, min(self._claimed[i].due_at for i in ids), now)
-                report.released += len(ids)
-            self._claimed.clear()
+            try:
+                left = await self.sender.run(on_outcome, refill=refill, low_water=self.batch // 2,
+                                             should_stop=halt)
+            except BaseException:
+                self.sender.discard()  # never sent by a later run: its rows are reclaimed instead
+                self._claimed.clear()
+                raise
+            try:
+                self._hand_back(left, now, report)
+            finally:
+                self._claimed.clear()
             report.throttled = self.sender.throttled - throttled
         log.info("dispatch run: %s", report)
+        if failed:
+            raise failed[0]
         return report
+
+    def defer(self, write: Callable[[], None]) -> None:
+        """A handler's write that failed after Telegram took its message: done before the next claim."""
+        self._owed.add(write)
+
+    def _hand_back(self, left: list[Outgoing], now: datetime, report: DispatchReport) -> None:
+        """Stopping (or recording failed): what was not sent goes back to pending, due as planned."""
+        store = self.services.store
+        for message in left:
+            if isinstance(message.tag, OutboxTag):
+                store.outbox_release(message.tag.row_id, now, now)
+                report.released += 1
+                continue
+            ids = list(message.tag)
+            store.release(ids, min(self._claimed[i].due_at for i in ids), now)
+            report.released += len(ids)
+
+    def reason_not_to_send(self, message: Outgoing) -> str | None:
+        """Asked just before each request: the patient may have been erased, blocked us, stopped or paused."""
+        if isinstance(message.tag, OutboxTag):
+            return outbox.reason_to_skip(self.services, message.tag)
+        store = self.services.store
+        patient = store.patient(message.chat_id)
+        if patient is None:
+            return "erased"
+        if not patient.reachable:
+            return "unreachable"
+        muted = store.muted_kinds(message.chat_id, self.services.clock.now())
+        kinds = {self._claimed[i].kind for i in message.tag if i in self._claimed}
+        return "muted" if kinds and kinds <= muted else None
 
     def _prepare(self, rows: list[DeliveryRow], now: datetime, report: DispatchReport) -> list[Outgoing]:
         """Apply the lateness policy and reachability, and compose what is still worth sending."""
@@ -197,8 +224,14 @@ class Dispatcher:
 
     def _record(self, outcome: SendResult, now: datetime, report: DispatchReport) -> None:
         """Commit one outcome at once, so a crash loses at most the requests in flight."""
+        if isinstance(outcome.message.tag, OutboxTag):
+            return outbox.record(self.services, outcome, now, report)
         store, ids, chat_id = self.services.store, list(outcome.message.tag), outcome.message.chat_id
-        if outcome.status == "sent":
+        if outcome.status == "skipped":
+            store.record_skipped(ids, outcome.error or "skipped", now)
+            report.skipped += len(ids)
+            log_event(log, SKIPPED, chat_id=chat_id, delivery_ids=ids, reason=outcome.error, detail=outcome.error)
+        elif outcome.status == "sent":
             store.record_sent(ids, outcome.message_id, now)
             report.messages += 1
             report.sent += len(ids)
@@ -228,8 +261,8 @@ class Dispatcher:
         if queue is None or self._stopping:
             return
         if delay is None:
-            due = self.services.store.next_due_at()
-            delay = SAFETY_INTERVAL if due is None else due - self.services.clock.now()
+            dues = [d for d in (self.services.store.next_due_at(), self.services.store.next_outbox_due()) if d]
+            delay = SAFETY_INTERVAL if not dues else min(dues) - self.services.clock.now()
         delay = max(timedelta(0), min(delay, SAFETY_INTERVAL))
         if self._job is not None:
             self._job.schedule_removal()
@@ -271,14 +304,20 @@ def install_dispatcher(application: Application, **sender_options: Any) -> Dispa
 
     async def send(message: Outgoing) -> int:
         with no_retries():  # the sender parks a throttled chat and retries by itself
+            if message.edit is not None:
+                await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
+                                            reply_markup=message.markup)
+                return message.edit
             sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
         return sent.message_id
 
     if DISPATCHER_KEY in application.bot_data:
         raise RuntimeError("the dispatcher is installed once, by build_app")
-    dispatcher = Dispatcher(application, Sender(send, **sender_options))
+    dispatcher = Dispatcher(application, Sender(send, check=lambda message: dispatcher.reason_not_to_send(message),
+                                                **sender_options))
     application.bot_data[DISPATCHER_KEY] = dispatcher
     application.bot_data[SERVICES_KEY].wake = dispatcher.wake
+    application.bot_data[SERVICES_KEY].defer = dispatcher.defer
     dispatcher.arm(timedelta(0))  # the first run finds whatever is pending or was left claimed
     return dispatcher
 

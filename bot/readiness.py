@@ -30,7 +30,9 @@ def example_profile_warning(settings: Settings) -> str | None:
 def no_clinic_chat_warning(settings: Settings) -> str | None:
     if settings.clinic_chat_id is not None:
         return None
-    return ("no clinic chat is set (AFTERCARE_CLINIC_CHAT_ID): alerts about worrying check-ins reach nobody; "
+    reach = ("go only to the on-call admins in private (AFTERCARE_ONCALL_IDS)" if settings.oncall_ids
+             else "reach nobody")
+    return (f"no clinic chat is set (AFTERCARE_CLINIC_CHAT_ID): alerts about worrying check-ins {reach}; "
             "add the bot to the staff group, send /clinicid there, and run `aftercare setup`")
 
 

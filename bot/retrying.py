@@ -8,6 +8,11 @@ bounded number of times. The dispatcher's paced sender does its own retrying
 layer off for its sends with ``no_retries()``; ``getUpdates`` is never retried
 here because the updater's polling loop already retries it.
 
+A handler never sleeps more than about a second here: a 429 asking for longer
+parks the reply in the outbox through ``parking`` (bot/replies.py) when one is
+set, and passes the 429 on otherwise. ``screen`` sees every successful answer,
+to remember the question on screen.
+
 A retried send after a timeout can, rarely, deliver a message twice (Telegram
 may have received the first try): a duplicate reply is better than a lost one.
 """
@@ -19,7 +24,7 @@ import contextvars
 import json
 import logging
 from contextlib import contextmanager
-from typing import Awaitable, Callable, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
@@ -28,10 +33,10 @@ from bot.logs import NETWORK_RETRY, THROTTLED, log_event
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 4               # one try and three retries
-BASE_DELAY = 0.5           # seconds, doubled per retry
-MAX_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0     # a longer 429 wait is passed on instead of holding a reply that long
+ATTEMPTS = 3               # one try and two retries: 0.25 s then 0.5 s, so a reply never waits long inline
+BASE_DELAY = 0.25          # seconds, doubled per retry
+MAX_DELAY = 1.0
+MAX_INLINE_WAIT = 1.0      # a longer 429 wait parks the reply in the outbox (bot/replies.py), or is passed on
 _RETRIES = contextvars.ContextVar("aftercare_request_retries", default=True)
 
 
@@ -59,6 +64,8 @@ class RetryingRequest(BaseRequest):
     def __init__(self, inner: BaseRequest, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  attempts: int = ATTEMPTS) -> None:
         self.inner, self._sleep, self.attempts = inner, sleep, attempts
+        self.parking: Any = None  # bot.replies.Parking, set by build_app
+        self.screen: Any = None   # bot.replies.Screen, set by build_app
 
     @property
     def read_timeout(self) -> float | None:
@@ -70,12 +77,20 @@ class RetryingRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
+    @staticmethod
+    def _parked(result: Any) -> tuple[int, bytes]:
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=BaseRequest.DEFAULT_NONE, write_timeout=BaseRequest.DEFAULT_NONE,
                          connect_timeout=BaseRequest.DEFAULT_NONE,
                          pool_timeout=BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]  # the URL holds the token: only its last part is ever logged
         retries = _RETRIES.get() and api_method != "getUpdates"
+        params = request_data.parameters if request_data is not None and retries else {}
+        parking = self.parking if retries else None
+        if parking is not None and (behind := parking.waiting(api_method, params)):  # keep the chat's order
+            return self._parked(parking.park(api_method, params, behind))
         for attempt in range(1, self.attempts + 1):
             last = not retries or attempt == self.attempts
             try:
@@ -90,7 +105,14 @@ class RetryingRequest(BaseRequest):
                 await self._sleep(delay)
                 continue
             wait = _retry_after(body) if status == 429 else None
-            if last or wait is None or wait > MAX_RETRY_AFTER:
+            if wait is not None and wait > MAX_INLINE_WAIT and parking is not None:
+                result = parking.park(api_method, params, wait)
+                if result is not None:
+                    log_event(log, THROTTLED, logging.WARNING, method=api_method, retry_after=wait, parked=True)
+                    return self._parked(result)
+            if status == 200 and retries and self.screen is not None:
+                self.screen.sent(api_method, params, body)
+            if last or wait is None or wait > MAX_INLINE_WAIT:
                 return status, body
             log_event(log, THROTTLED, logging.WARNING, method=api_method, retry_after=wait, attempt=attempt)
             await self._sleep(wait)

@@ -43,17 +43,19 @@ ResultFn = Callable[["SendResult"], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to send; ``tag`` is the caller's (the dispatcher's delivery ids)."""
+    """One message to send (or, with ``edit``, the message id to edit); ``tag`` is the caller's."""
 
     chat_id: int
     text: str
     markup: Any = None
     tag: Any = None
+    edit: int | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What became of one message: sent, blocked, failed, retry (gave up for now) or unsent (stopping)."""
+    """What became of one message: sent, blocked, failed, skipped (``check`` said no, reason in ``error``)
+    or retry (gave up for now)."""
 
     message: Outgoing
     status: str
@@ -103,8 +105,10 @@ class Sender:
                  group_interval: float = 3.0, concurrency: int = 8, network_retries: int = 4,
                  backoff: float = 0.5, backoff_cap: float = 30.0,
                  monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, max_sleep: float = 1.0) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, max_sleep: float = 1.0,
+                 check: Callable[[Outgoing], str | None] | None = None) -> None:
         self._send, self._monotonic, self._sleep = send, monotonic, sleep
+        self._check = check  # asked just before each request: a reason not to send it any more, or None
         # Half an interval of slack: any second holds at most rate + 1.5 sends (30 at 29/s), and the
         # timer's lateness no longer drags the achieved rate down (0.93 -> 0.96 of the limit in bench/).
         self._global = Pace(1.0 / rate, slack=0.5 / rate)
@@ -221,6 +225,10 @@ class Sender:
         self._heap.clear()
         return left
 
+    def discard(self) -> int:
+        """Forget everything queued (the caller releases it in the store); returns how many were dropped."""
+        return len(self._take_all())
+
     def _drain(self, chat_id: int, status: str, error: str) -> None:
         chat = self._chats.pop(chat_id, None)
         while chat and chat.queue:
@@ -240,6 +248,14 @@ class Sender:
     async def _attempt(self, chat_id: int, chat: _Chat, item: list) -> None:
         message: Outgoing = item[0]
         try:
+            try:
+                reason = self._check(message) if self._check else None
+            except Exception as error:  # noqa: BLE001 - cannot tell (database trouble): try again later
+                self._outcomes.put_nowait(SendResult(message, "retry", error=type(error).__name__))
+                return
+            if reason is not None:
+                self._outcomes.put_nowait(SendResult(message, "skipped", error=reason))
+                return
             message_id = await self._send(message)
         except RetryAfter as error:
             self.throttled += 1

@@ -18,6 +18,7 @@ from messages.words import Words
 from schedules.care_plan import Plan
 
 SERVICES_KEY = "services"
+SCREEN_KEY = "screen"  # bot.replies.Screen, when the retry layer keeps one
 # New messages in private chats: edits of old messages must not re-run a command or re-answer a question.
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -40,6 +41,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.words = Words.from_texts(self.catalog.texts)
+    # Set by the dispatcher: a store write that failed after Telegram took the message, done before it claims.
+    defer: Callable[[Callable[[], None]], None] = field(default=lambda write: write())
 
     def text(self, key: str, /, **values: Any) -> str:
         """Render a catalog text; the clinic's name and numbers are always available."""

@@ -82,11 +82,12 @@ async def no_wait(seconds: float) -> None:
     """The retry layer's sleep in tests: retries happen at once."""
 
 
-async def open_phone(settings, store: Store, clock: ManualClock, telegram: FakeTelegram | None = None) -> Phone:
+async def open_phone(settings, store: Store, clock: ManualClock, telegram: FakeTelegram | None = None,
+                     sleep=no_wait) -> Phone:
     """The real Application over ``telegram`` (a new one by default), its dispatcher's sender on virtual time
-    (pacing never really waits)."""
+    (pacing never really waits); ``sleep`` is the retry layer's."""
     telegram, time = telegram or FakeTelegram(), VirtualTime()
-    app = build_app(settings, store, clock, request=RetryingRequest(FakeRequest(telegram), sleep=no_wait),
+    app = build_app(settings, store, clock, request=RetryingRequest(FakeRequest(telegram), sleep=sleep),
                     sender_options={"monotonic": time.monotonic, "sleep": time.sleep})
     await app.initialize()
     return Phone(app, telegram, store, clock, time)

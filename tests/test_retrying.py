@@ -32,23 +32,23 @@ async def test_a_reply_is_retried_after_network_trouble(phone, kind):
     assert len(replies) == 1 and "aftercare assistant" in replies[0].text
 
 
-async def test_a_throttled_call_waits_retry_after_then_succeeds():
-    """A 429 on a reply waits Telegram's retry_after, with backoff for network errors, then goes through."""
+async def test_a_throttled_call_waits_a_short_retry_after_then_succeeds():
+    """A 429 of a second on a reply waits that second, with backoff for network errors, then goes through."""
     telegram, sleeps = FakeTelegram(), Sleeps()
     request = RetryingRequest(FakeRequest(telegram), sleep=sleeps)
-    telegram.fail_next(METHOD, "retry_after", value=3)
+    telegram.fail_next(METHOD, "retry_after", value=1)
     telegram.fail_next(METHOD, "network")
     status, _ = await request.do_request(f"{URL}/{METHOD}", "POST", None)
-    assert status == 200 and sleeps.waits == [3.0, 1.0]  # 429 first (its own wait), then network (backoff 2nd try)
+    assert status == 200 and sleeps.waits == [1.0, 0.5]  # 429 first (its own wait), then network (backoff 2nd try)
 
 
 async def test_retries_are_bounded_and_the_error_surfaces():
-    """After four failed attempts the network error is raised for the error handler to log."""
+    """After three failed attempts (under a second of waiting) the network error is raised for the error handler."""
     telegram, sleeps = FakeTelegram(), Sleeps()
     telegram.fail_next(METHOD, "network", times=10)
     with pytest.raises(NetworkError):
         await RetryingRequest(FakeRequest(telegram), sleep=sleeps).do_request(f"{URL}/{METHOD}", "POST")
-    assert sleeps.waits == [0.5, 1.0, 2.0] and telegram.sent_count(METHOD) == 4
+    assert sleeps.waits == [0.25, 0.5] and telegram.sent_count(METHOD) == 3
 
 
 async def test_polling_and_the_dispatcher_are_not_retried_here():
@@ -65,8 +65,8 @@ async def test_polling_and_the_dispatcher_are_not_retried_here():
 
 
 async def test_a_long_retry_after_is_passed_on():
-    """A 429 asking for more than a minute is handed back rather than holding a reply that long."""
+    """Without parking, a 429 asking for more than a second is handed back rather than holding a reply."""
     telegram, sleeps = FakeTelegram(), Sleeps()
-    telegram.fail_next(METHOD, "retry_after", value=120)
+    telegram.fail_next(METHOD, "retry_after", value=2)
     status, _ = await RetryingRequest(FakeRequest(telegram), sleep=sleeps).do_request(f"{URL}/{METHOD}", "POST")
     assert status == 429 and sleeps.waits == []

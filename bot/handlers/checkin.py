@@ -140,7 +140,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await query.answer(svc.text("common.expired"))
     parts = (query.data or "").split(":")
     patient = enrolled(svc, update.effective_chat.id)
-    if patient and len(parts) == 3 and parts[1] == "go":
+    if patient and len(parts) == 3 and parts[1] == "go" and parts[2].isascii() and parts[2].isdigit() \
+            and len(parts[2]) <= 4:
         await query.answer()
         return await checkin_command(update, context)
     row = svc.store.open_checkin(update.effective_chat.id) if patient else None

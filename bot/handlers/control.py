@@ -254,7 +254,12 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An edited message: edits change nothing, so say so briefly (live locations stay silent)."""
+    """An edited message: read like a new one for warning signs; otherwise edits change nothing, so say so
+    briefly (live locations stay silent)."""
+    if update.edited_message.text and is_red_flag(update.edited_message.text):
+        from bot.handlers import checkin_text  # the check-in flow acts on signs (it imports this module's peers)
+        await checkin_text.on_text(update, context)
+        return
     if update.edited_message.location is None:
         await update.effective_chat.send_message(services(context).text("control.edited"))
 

@@ -112,7 +112,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await send(update, [flow.question(svc, patient, "date", now)])
     if name == "settings" and patient and patient.enrolled:
         return await settings_choice(update, svc, patient, value, now)
-    if patient is None or flow.split_step(patient.step)[1] != name:
+    if patient is None or not name or flow.split_step(patient.step)[1] != name:  # "e1::" is forged
         return await expired(update, svc)
     await answer(update, svc, patient, value, typed=False, now=now)
 

@@ -13,6 +13,7 @@ from datetime import time, timezone
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.alerts import erase_patient
 from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
 from bot.scheduling import plan_for
 from bot.services import PRIVATE_MESSAGE, keyboard, services
@@ -65,7 +66,7 @@ async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     if query.data.endswith(":no"):
         return await query.edit_message_text(svc.text("control.delete_kept"))
-    rows = svc.store.forget_patient(chat_id)
+    rows = erase_patient(svc, chat_id, svc.clock.now())  # also edits the clinic's alert messages about them
     context.chat_data.clear()
     log_event(log, ERASED, chat_id=chat_id, reason=REASON_REQUEST, rows=rows)
     await query.edit_message_text(svc.text("control.deleted"))
@@ -82,7 +83,7 @@ async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         except PlanError as error:  # kept, and said, rather than erased on a guessed length
             log.error("retention: patients on plan %r kept: %s", name, error)
     for chat_id in svc.store.finished_patients(now, svc.settings.clinic.retention_days, lengths):
-        svc.store.forget_patient(chat_id)
+        erase_patient(svc, chat_id, now)
         log_event(log, ERASED, chat_id=chat_id, reason=REASON_RETENTION)
 
 

@@ -20,6 +20,7 @@ from bot.store.control import ControlStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore
 from bot.store.health import HealthStore
 from bot.store.migrations import migrations
+from bot.store.outbox import OutboxStore
 from bot.store.patients import PatientStore
 from bot.store.queue import QueueStore
 from bot.store.sealing import Sealing, check_key, sealing_with
@@ -29,7 +30,9 @@ from bot.store.relays import RelayStore
 __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 
-class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, HealthStore, RelayStore):
+class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
+            HealthStore,
+            RelayStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

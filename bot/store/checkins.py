@@ -53,6 +53,9 @@ class AlertRow:
     tokens: list[str]
     created_at: datetime
     acknowledged_by: int | None
+    number: int | None = None      # the patient's short number (patient_refs)
+    username: str = ""
+    patient_text: str = ""         # what the patient typed that raised it (opened)
 
 
 class CheckinStore:
@@ -211,9 +214,15 @@ class CheckinStore:
         return self.db.execute("INSERT INTO checkins (chat_id, treatment_id, day, state, started_at, completed_at)"
                                " VALUES (?, ?, ?, 'no_response', ?, ?)", [chat_id, treatment_id, day, iso(now), iso(now)]).lastrowid
 
-    def raise_alert(self, chat_id: int, verdict_id: int, level: str, now: datetime) -> int:
-        return self.db.execute("INSERT INTO alerts (chat_id, verdict_id, level, created_at) VALUES (?, ?, ?, ?)",
-                               [chat_id, verdict_id, level, iso(now)]).lastrowid
+    def raise_alert(self, chat_id: int, verdict_id: int, level: str, now: datetime, rules: str = "") -> int:
+        return self.db.execute("INSERT INTO alerts (chat_id, verdict_id, level, created_at, rules)"
+                               " VALUES (?, ?, ?, ?, ?)", [chat_id, verdict_id, level, iso(now), rules]).lastrowid
+
+    def recent_alert(self, chat_id: int, level: str, rules: str, since: datetime) -> int | None:
+        """An alert of the same level and rules for the patient raised since ``since`` (a repeat), if any."""
+        row = self.db.execute("SELECT id FROM alerts WHERE chat_id = ? AND level = ? AND rules = ? AND created_at >= ?"
+                              " ORDER BY id DESC LIMIT 1", [chat_id, level, rules, iso(since)]).fetchone()
+        return row[0] if row else None
 
     def alert_sent(self, alert_id: int, message_id: int) -> None:
         self.db.execute("UPDATE alerts SET clinic_message_id = ? WHERE id = ?", [message_id, alert_id])
@@ -228,12 +237,14 @@ class CheckinStore:
         """Clinic alerts, newest first (only unacknowledged ones by default)."""
         rows = self.db.query(
             "SELECT a.id, a.chat_id, p.display_name, v.day, a.level, v.reasons, v.tokens, a.created_at,"
-            " a.acknowledged_by FROM alerts a JOIN verdicts v ON v.id = a.verdict_id"
-            " JOIN patients p ON p.chat_id = a.chat_id"
+            " a.acknowledged_by, r.number, r.username, v.patient_text FROM alerts a JOIN verdicts v ON v.id = a.verdict_id"
+            " JOIN patients p ON p.chat_id = a.chat_id LEFT JOIN patient_refs r ON r.chat_id = a.chat_id"
             " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) ORDER BY a.id DESC LIMIT ?",
             [int(open_only), alert_id, alert_id, limit])
         return [AlertRow(r["id"], r["chat_id"], self.open_text(r["display_name"]), r["day"], r["level"],
-                         self.open_json(r["reasons"], []), self.open_json(r["tokens"], []), datetime.fromisoformat(r["created_at"]), r["acknowledged_by"])
+                         self.open_json(r["reasons"], []), self.open_json(r["tokens"], []),
+                         datetime.fromisoformat(r["created_at"]), r["acknowledged_by"],
+                         r["number"], self.open_text(r["username"]), self.open_text(r["patient_text"]))
                 for r in rows]
 
     def alert(self, alert_id: int) -> AlertRow | None:

@@ -189,3 +189,41 @@ def m0008(db: Database) -> None:
     db.execute("ALTER TABLE alerted_reasons ADD COLUMN sealed_reason TEXT")
     seal_existing(db, SEALED_IN_0008)
     blind_existing(db, "alerted_reasons", "reason", "sealed_reason")
+
+
+@migrations(name="0009_outbox_and_patient_numbers")
+def m0009(db: Database) -> None:
+    # Everything else that must reach someone: clinic alerts, their re-raises and on-call copies, the edits
+    # that erase them, and patient replies parked by a long 429. No chat_id column and no foreign key on
+    # purpose: erasure must still find (and edit) the clinic's messages about a patient who is gone.
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,        -- alert, reraise, oncall, erased, reply
+            target INTEGER NOT NULL,   -- the chat it goes to (the clinic chat, an admin, a patient)
+            about INTEGER,             -- the patient's chat id
+            alert_id INTEGER,
+            edit_message_id INTEGER,   -- erased: the message to edit
+            body TEXT,                 -- reply: the text, sealed with the data key
+            markup TEXT,               -- reply: JSON inline keyboard
+            due_at TEXT NOT NULL,      -- UTC ISO instant
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'claimed', 'sent', 'skipped', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            reason TEXT,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX outbox_due ON outbox(state, due_at)")
+    db.execute("CREATE INDEX outbox_about ON outbox(about)")
+    db.execute("CREATE UNIQUE INDEX outbox_once ON outbox(kind, alert_id, target, coalesce(edit_message_id, 0))"
+               " WHERE alert_id IS NOT NULL")
+    # A stable short number staff can say on the phone; AUTOINCREMENT never hands an erased number out again.
+    db.execute("""
+        CREATE TABLE patient_refs (
+            number INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL UNIQUE REFERENCES patients(chat_id) ON DELETE CASCADE,
+            username TEXT              -- Telegram @username, sealed
+        )""")
+    # The rules behind an alert, so a repeated red flag within minutes does not alert twice.
+    db.execute("ALTER TABLE alerts ADD COLUMN rules TEXT NOT NULL DEFAULT ''")

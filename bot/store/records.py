@@ -21,6 +21,7 @@ SEALED = {
     "verdicts": ("reasons", "tokens", "patient_text"),
     "relays": ("text", "file_id"),
     "alerted_reasons": ("sealed_reason",),  # its ``reason`` is a keyed hash (Sealer.blind)
+    "patient_refs": ("username",),           # sealed from the start (0009): nothing older to seal
 }
 
 

@@ -7,6 +7,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 from bot.config import Settings
+from bot.readiness import no_clinic_chat_warning
 from bot.runtime import DEFAULT_TICK_INTERVAL_S, TICK_NAME, read_tick
 from bot.store.health import HealthProbe
 from bot.store.records import iso
@@ -54,6 +55,9 @@ def healthcheck_command(environ: dict[str, str], argv: list[str], now: datetime 
         return 2
     problems = healthcheck(settings, now or datetime.now(timezone.utc), args.max_overdue_minutes,
                            args.tick_interval_seconds)
+    warning = no_clinic_chat_warning(settings)
+    if warning:  # loud, but not unhealthy: the bot itself runs
+        print(f"WARNING: {warning}", file=sys.stderr)
     for problem in problems:
         print(f"unhealthy: {problem}", file=sys.stderr)
     if not problems:

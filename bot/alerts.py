@@ -1,0 +1,184 @@
+"""Clinic alerts on their way to staff: queued in the outbox, tried once at once, raised again, erased.
+
+An alert is a row of the ``alerts`` table plus rows of the outbox (bot/store/outbox.py):
+
+```mermaid
+flowchart LR
+  V[worrying verdict] -->|queue_alert| A[outbox: alert -> clinic chat]
+  A -->|not acknowledged after reraise_minutes, clinic open| R[outbox: reraise -> clinic chat]
+  R -->|still not acknowledged, reraise_minutes later| O[outbox: oncall -> each on-call admin]
+  E[/delete or retention/] -->|erase| X[outbox: edit every message above]
+```
+
+The first try happens at once in the handler (no retries: a failure leaves the
+row for the dispatcher, which retries until Telegram takes it, across restarts).
+A message is composed from the store when it is sent, so an erased patient's
+alert is never sent. The same patient, level and rules within ``REPEAT_WINDOW``
+is one alert, not two (a double-sent red flag).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.handlers.clinic import tell_patient
+from bot.logs import pseudonym
+from bot.retrying import no_retries
+from bot.sender import Outgoing
+from bot.services import Services, keyboard
+from bot.store import Patient
+from bot.store.checkins import AlertRow
+from bot.store.outbox import OutboxRow
+from bot.verdicts import Outcome, needs_alert, plain
+
+log = logging.getLogger(__name__)
+
+CB = "al1"
+REPEAT_WINDOW = timedelta(minutes=10)
+RERAISE_LEVELS = ("urgent", "emergency")
+
+
+def who(svc: Services, alert: AlertRow) -> str:
+    """The patient as staff see them: Telegram name, @username when there is one, patient number."""
+    name, number = alert.display_name or "?", alert.number or svc.store.patient_number(alert.chat_id)
+    if alert.username:
+        return svc.text("alerts.who_username", name=name, username=alert.username, number=number)
+    return svc.text("alerts.who", name=name, number=number)
+
+
+def alert_text(svc: Services, alert: AlertRow) -> str:
+    """The alert as posted (and kept when acknowledged): level, who, day, reasons, answers, own words."""
+    text = svc.text("checkin.alert", level_label=svc.text(f"checkin.level_label_{alert.level}"),
+                    name=who(svc, alert), day=alert.day,
+                    reasons="; ".join(f"{r['rule']} ({', '.join(map(plain, r['answers']))})"
+                                      for r in alert.reasons if r["level"] == alert.level),
+                    answers=", ".join(plain(t) for t in alert.tokens))
+    if alert.patient_text:  # staff see the patient's own words; the clinic chat is staff only
+        text += "\n" + svc.text("checkin.alert_wrote", text=alert.patient_text)
+    return text
+
+
+def ack_markup(svc: Services, alert_id: int):
+    return keyboard([[(svc.text("checkin.alert_ack_button"), f"{CB}:{alert_id}")]])
+
+
+def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
+    """The text and buttons of an alert-kind row, or the reason it is no longer sent."""
+    alert = svc.store.alert(row.alert_id) if row.alert_id is not None else None
+    if row.kind == "erased":
+        if row.alert_id is None:  # a message the patient relayed with /clinic
+            return svc.text("alerts.erased_message"), None
+        return svc.text("alerts.erased", id=row.alert_id), None
+    if alert is None:
+        return "erased"
+    if row.kind != "alert" and alert.acknowledged_by is not None:
+        return "acknowledged"
+    text = alert_text(svc, alert)
+    if row.kind == "reraise":
+        text = svc.text("alerts.reraise", minutes=svc.settings.clinic.reraise_minutes, alert=text)
+    elif row.kind == "oncall" and svc.settings.clinic_chat_id is not None:
+        text = svc.text("alerts.oncall", alert=text)
+    return text, ack_markup(svc, alert.id)
+
+
+def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime) -> list[int]:
+    """Record an alert (unless it repeats one of the last minutes) and queue it for staff; returns outbox ids."""
+    if not needs_alert(outcome.verdict):
+        return []
+    level = outcome.verdict.level
+    rules = ",".join(sorted({r["rule"] for r in outcome.reasons if r["level"] == level}))
+    if svc.store.recent_alert(patient.chat_id, level, rules, now - REPEAT_WINDOW) is not None:
+        log.info("alert for chat %s repeats one raised in the last minutes: not raised again",
+                 pseudonym(patient.chat_id))
+        return []
+    svc.store.patient_number(patient.chat_id)
+    alert_id = svc.store.raise_alert(patient.chat_id, outcome.verdict_id, level, now, rules)
+    targets = [svc.settings.clinic_chat_id] if svc.settings.clinic_chat_id is not None \
+        else sorted(svc.settings.oncall_ids)
+    kind = "alert" if svc.settings.clinic_chat_id is not None else "oncall"
+    if not targets:
+        log.warning("alert %s has nowhere to go: no clinic chat and no on-call admins are set (see /flagged)",
+                    alert_id)
+    return [row_id for target in targets if (row_id := svc.store.enqueue(
+        kind, target, now, about=patient.chat_id, alert_id=alert_id, claimed=True)) is not None]
+
+
+async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcome: Outcome, now: datetime) -> None:
+    """Record an alert for contact_provider and above and give each of its messages one try now; what fails
+    is left to the dispatcher, which retries until it is delivered. (``day`` is in the verdict already.)"""
+    for row_id in queue_alert(svc, patient, outcome, now):
+        await send_now(bot, svc, row_id, now)
+
+
+async def send_now(bot: Bot, svc: Services, row_id: int, now: datetime) -> None:
+    """One try of a claimed outbox row, from a handler; a failure hands it to the dispatcher."""
+    row = svc.store.outbox_row(row_id)
+    composed = compose(svc, row) if row else "gone"
+    if isinstance(composed, str):
+        return svc.store.outbox_finish(row_id, "skipped", composed, now)
+    text, markup = composed
+    try:
+        with no_retries():  # a handler never waits on a slow Telegram: the outbox retries instead
+            sent = await bot.send_message(row.target, text, reply_markup=markup)
+    except TelegramError as error:
+        log.warning("alert %s not delivered yet (%s): the dispatcher retries it", row.alert_id,
+                    type(error).__name__)
+        svc.store.outbox_release(row_id, now, now, type(error).__name__)
+        svc.wake()
+        return
+    try:
+        svc.store.outbox_sent(row_id, sent.message_id, now)
+    except sqlite3.Error as error:  # sent but not recorded: the dispatcher records it before it claims again
+        log.error("alert %s sent but not recorded (%s): kept in memory", row.alert_id, type(error).__name__)
+        svc.defer(lambda: svc.store.outbox_sent(row_id, sent.message_id, now))
+    if row.kind == "alert" and row.about is not None:
+        await tell_patient(bot, svc, row.about, svc.text("clinic.alerted"))
+
+
+def tell_patient_later(svc: Services, row: OutboxRow, now: datetime) -> None:
+    """The alert went out from the outbox: the patient hears that the clinic knows, through the outbox too."""
+    if row.kind == "alert" and row.about is not None:
+        svc.store.enqueue("reply", row.about, now, about=row.about, body=svc.text("clinic.alerted"))
+
+
+def raise_again(svc: Services, now: datetime) -> int:
+    """Queue the next stage of every urgent or emergency alert nobody acknowledged in time; returns rows queued."""
+    settings, wait = svc.settings, timedelta(minutes=svc.settings.clinic.reraise_minutes)
+    queued = 0
+    if settings.clinic_chat_id is not None:
+        open_now = settings.clinic.is_open(now)
+        for alert_id in svc.store.alerts_to_raise_again("alert", now - wait, RERAISE_LEVELS):
+            if open_now:
+                queued += svc.store.enqueue("reraise", settings.clinic_chat_id, now, alert_id=alert_id,
+                                            about=_about(svc, alert_id)) is not None
+            elif settings.oncall_ids:  # closed: straight to the people on call
+                svc.store.enqueue("reraise", settings.clinic_chat_id, now, alert_id=alert_id, skipped="clinic_closed")
+                queued += _oncall(svc, alert_id, now)
+        if settings.oncall_ids:
+            for alert_id in svc.store.alerts_to_raise_again("reraise", now - wait, RERAISE_LEVELS):
+                queued += _oncall(svc, alert_id, now)
+    return queued
+
+
+def _about(svc: Services, alert_id: int) -> int | None:
+    alert = svc.store.alert(alert_id)
+    return alert.chat_id if alert else None
+
+
+def _oncall(svc: Services, alert_id: int, now: datetime) -> int:
+    about = _about(svc, alert_id)
+    return sum(svc.store.enqueue("oncall", admin, now, alert_id=alert_id, about=about) is not None
+               for admin in sorted(svc.settings.oncall_ids))
+
+
+def erase_patient(svc: Services, chat_id: int, now: datetime) -> int:
+    """Erase a patient everywhere: their rows, and (through the outbox) the details in staff's alert messages.
+    Returns the rows deleted."""
+    rows = svc.store.forget_patient_everywhere(chat_id, now, svc.settings.clinic_chat_id)
+    svc.wake()
+    return rows

@@ -1,0 +1,96 @@
+"""What every update passes first: duplicates dropped, the clinic chat kept to staff actions, usernames noted,
+typed answers bound to the question on screen (bot/replies.py).
+
+Telegram may deliver an update twice (a retried webhook, a restart before the
+offset was confirmed), so handled update ids are remembered in a bounded
+in-memory window (``SEEN``; ids only grow, so the window covers any redelivery
+Telegram makes). In the clinic chat only the staff actions work: acknowledging
+an alert, /flagged and replying to a patient; any other button is answered
+"expired" and any other command gets one line saying so, so a forged button can
+never enrol the group.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bot.alerts import CB as ALERT_CB
+from bot.logs import pseudonym
+from bot.replies import CURRENT_CHAT
+from bot.services import SCREEN_KEY, services
+from bot.verdicts import is_red_flag
+
+log = logging.getLogger(__name__)
+
+SEEN = 10_000                   # update ids remembered
+SEEN_KEY, NAMES_KEY = "seen_updates", "usernames"
+STAFF_COMMANDS = ("/flagged",)
+
+
+async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An update id already handled is ignored."""
+    seen: OrderedDict = context.application.bot_data.setdefault(SEEN_KEY, OrderedDict())
+    if update.update_id in seen:
+        raise ApplicationHandlerStop
+    seen[update.update_id] = None
+    if len(seen) > SEEN:
+        seen.popitem(last=False)
+    CURRENT_CHAT.set(update.effective_chat.id if update.effective_chat else None)
+
+
+async def drop_stale_answers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text written before the bot's last reply appeared answers nothing (it was meant for the question
+    before): ignored, unless it carries a warning sign."""
+    message, screen = update.message, context.application.bot_data.get(SCREEN_KEY)
+    if screen is None or message is None or not message.text or message.text.startswith("/") \
+            or message.chat.type != message.chat.PRIVATE:
+        return
+    if screen.written_before_last_reply(message.chat.id, message.message_id) and not is_red_flag(message.text):
+        log.info("chat %s: a message written before the last reply ignored", pseudonym(message.chat.id))
+        raise ApplicationHandlerStop
+
+
+async def clinic_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In the clinic chat, let only the staff actions through."""
+    svc, chat = services(context), update.effective_chat
+    if chat is None or chat.id != svc.settings.clinic_chat_id or chat.id is None:
+        return
+    query = update.callback_query
+    if query is not None:
+        if (query.data or "").startswith(f"{ALERT_CB}:"):
+            return
+        await query.answer(svc.text("common.expired"))
+        raise ApplicationHandlerStop
+    text = update.message.text if update.message and update.message.text else ""
+    command = text.split()[0].split("@")[0].lower() if text.startswith("/") else ""
+    if not command or command in STAFF_COMMANDS:
+        return  # staff talking, or replying to a patient (bot/handlers/clinic.py): patient flows are private-only
+    await chat.send_message(svc.text("alerts.clinic_only"))
+    raise ApplicationHandlerStop
+
+
+async def note_username(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep the patient's current @username for the clinic's alerts (a write only when it changes)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != chat.PRIVATE or user.id != chat.id:
+        return
+    known: OrderedDict = context.application.bot_data.setdefault(NAMES_KEY, OrderedDict())
+    if known.get(chat.id, "") == (user.username or None):
+        return
+    if services(context).store.note_username(chat.id, user.username):
+        known[chat.id] = user.username or None
+        if len(known) > SEEN:
+            known.popitem(last=False)
+
+
+def register(application: Application) -> None:
+    """Wire the checks ahead of every flow, one group each (a group runs only its first match); onboarding
+    is -2 and the group guard -1."""
+    application.add_handler(TypeHandler(Update, drop_repeats), group=-6)
+    application.add_handler(TypeHandler(Update, clinic_chat), group=-5)
+    application.add_handler(TypeHandler(Update, note_username), group=-4)
+    application.add_handler(TypeHandler(Update, drop_stale_answers), group=-3)

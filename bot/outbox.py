@@ -1,0 +1,133 @@
+"""The dispatcher's side of the second outbox (bot/store/outbox.py): claim, compose, check and record.
+
+Alert kinds are never dropped for lateness and retried until Telegram takes
+them (backoff capped at ``RETRY_CAP``); a Forbidden or BadRequest for the
+clinic chat (the bot removed from the group) is logged as an error and retried
+too, so the alert arrives once the chat is fixed. An on-call admin who never
+started the bot, an edit of a message too old to edit, or a parked reply
+Telegram refuses are recorded failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from bot.alerts import compose as compose_alert, tell_patient_later
+from bot.sender import Outgoing, SendResult
+from bot.services import Services
+from bot.store.outbox import ALERT_KINDS, OutboxRow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)      # a row claimed this long ago by a handler's first try, or a crash, is due again
+RETRY_DELAY = timedelta(seconds=30)
+RETRY_CAP = timedelta(minutes=5)
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class OutboxTag:
+    """The sender's tag of an outbox message (deliveries are tagged with a tuple of their ids)."""
+
+    row_id: int
+    kind: str
+    attempts: int
+
+
+class OwedWrites:
+    """Store writes owed for messages Telegram already took, whose recording failed (database locked, disk
+    full): kept in memory and done before anything is claimed again, so no row is sent twice. A crash before
+    then is the one duplicate window (README)."""
+
+    def __init__(self) -> None:
+        self._writes: list[Callable[[], None]] = []
+
+    def add(self, write: Callable[[], None]) -> None:
+        self._writes.append(write)
+
+    def sent(self, store, outcome: SendResult, now: datetime) -> None:
+        """Owe the 'sent' record of ``outcome``; any other outcome leaves its row claimed, claimed again."""
+        if outcome.status != "sent":
+            return
+        tag = outcome.message.tag
+        if isinstance(tag, OutboxTag):
+            self.add(lambda: store.outbox_sent(tag.row_id, outcome.message_id, now))
+        else:
+            self.add(lambda: store.record_sent(list(tag), outcome.message_id, now))
+
+    def flush(self) -> None:
+        """Do what is owed, oldest first; raises (keeping the rest) while the database still fails."""
+        while self._writes:
+            self._writes[0]()
+            self._writes.pop(0)
+
+
+def claim(svc: Services, now: datetime, report) -> list[Outgoing]:
+    """Claim due outbox rows and compose them; rows no longer worth sending are recorded skipped."""
+    messages = []
+    for row in svc.store.claim_outbox(now, BATCH, LEASE):
+        composed = _compose(svc, row)
+        if isinstance(composed, str):
+            svc.store.outbox_finish(row.id, "skipped", composed, now)
+            report.skipped += 1
+            continue
+        text, markup = composed
+        messages.append(Outgoing(row.target, text, markup, tag=OutboxTag(row.id, row.kind, row.attempts),
+                                 edit=row.edit_message_id))
+        report.claimed += 1
+    return messages
+
+
+def _compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
+    if row.kind == "reply":
+        if svc.store.patient(row.target) is None:
+            return "erased"
+        return row.body, row.markup
+    return compose_alert(svc, row)
+
+
+def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
+    """Checked just before the request: what changed since the row was claimed (erasure, acknowledgement)."""
+    row = svc.store.outbox_row(tag.row_id)
+    if row is None or row.state != "claimed":
+        return "gone"
+    if row.kind == "reply":
+        patient = svc.store.patient(row.target)
+        return "erased" if patient is None else None if patient.reachable else "unreachable"
+    if row.kind in ALERT_KINDS:
+        if not svc.store.alert_exists(row.alert_id):
+            return "erased"
+        if row.kind != "alert" and not svc.store.alert_open(row.alert_id):
+            return "acknowledged"
+    return None
+
+
+def record(svc: Services, outcome: SendResult, now: datetime, report) -> None:
+    """Commit what became of one outbox message."""
+    tag: OutboxTag = outcome.message.tag
+    store = svc.store
+    if outcome.status == "sent":
+        store.outbox_sent(tag.row_id, outcome.message_id, now)
+        if tag.kind == "alert":
+            tell_patient_later(svc, store.outbox_row(tag.row_id), now)
+        report.messages += 1
+        report.sent += 1
+    elif outcome.status == "skipped":
+        store.outbox_finish(tag.row_id, "skipped", outcome.error or "skipped", now)
+        report.skipped += 1
+    elif outcome.status == "retry" or tag.kind in ("alert", "reraise") or (
+            tag.kind == "oncall" and outcome.status != "blocked"):
+        if outcome.status != "retry":
+            log.error("outbox %s (%s) refused by Telegram: %s; retried until delivered", tag.row_id, tag.kind,
+                      outcome.error)
+        delay = min(RETRY_CAP, RETRY_DELAY * 2 ** max(0, tag.attempts - 1))
+        store.outbox_release(tag.row_id, now + delay, now, outcome.error)
+        report.retried += 1
+    else:
+        store.outbox_finish(tag.row_id, "failed", outcome.error or outcome.status, now)
+        if outcome.status == "blocked" and tag.kind == "reply":
+            store.mark_unreachable(outcome.message.chat_id, now)
+        report.failed += 1

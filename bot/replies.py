@@ -1,0 +1,104 @@
+"""A handler's replies: parked in the outbox by a long 429, and remembered as the question on screen.
+
+``Parking``: Telegram may ask one chat to wait (429 ``retry_after``) for half
+a minute. A handler never sleeps that long (it would hold the chat's queue and
+a concurrency slot): the retry layer (bot/retrying.py) hands the reply to
+``park``, which queues it in the outbox due when Telegram allows, and answers
+the handler as if it had been sent (message id 0). Until then, that chat's
+later replies are parked behind it, so they keep their order.
+
+``Screen``: the id of the last message the bot sent into a chat while
+handling that chat's own update. A typed message with a lower id was written
+before that message appeared, so it cannot be an answer to the question now on
+screen (a double-sent "no"): bot/handlers/intake.py drops it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.services import Services
+
+PARKED = ("sendMessage", "editMessageText")
+REMEMBERED = 10_000  # chats remembered (least recently used dropped first)
+# The chat whose update is being handled (set by bot/handlers/intake.py for each update).
+CURRENT_CHAT: contextvars.ContextVar[int | None] = contextvars.ContextVar("aftercare_current_chat", default=None)
+
+
+def _chat_id(params: dict) -> int | None:
+    try:
+        return int(params.get("chat_id"))
+    except (TypeError, ValueError):
+        return None
+
+
+class Parking:
+    """Parks the replies of chats Telegram asked to wait; see the module docstring."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self._until: OrderedDict[int, datetime] = OrderedDict()
+
+    def waiting(self, method: str, params: dict) -> float | None:
+        """Seconds this chat must still wait, if an earlier reply of it is parked."""
+        chat_id = _chat_id(params)
+        until = self._until.get(chat_id) if method in PARKED else None
+        if until is None:
+            return None
+        left = (until - self.svc.clock.now()).total_seconds()
+        if left <= 0:
+            del self._until[chat_id]
+            return None
+        return left
+
+    def park(self, method: str, params: dict, wait: float) -> Any:
+        """Queue the call in the outbox due in ``wait`` seconds; the result to give the handler, or None when
+        this call cannot wait (it is then passed on as the 429 it is)."""
+        if method == "answerCallbackQuery":
+            return True  # the tap's spinner stops by itself; the answer itself cannot come later
+        chat_id = _chat_id(params)
+        if method not in PARKED or chat_id is None or not isinstance(params.get("text"), str):
+            return None
+        now = self.svc.clock.now()
+        due = max(now + timedelta(seconds=wait), self._until.get(chat_id, now))
+        markup = params.get("reply_markup")
+        self.svc.store.enqueue("reply", chat_id, now, due_at=due, about=chat_id if chat_id > 0 else None,
+                               body=params["text"], markup=json.loads(markup) if isinstance(markup, str) else markup,
+                               edit_message_id=_chat_id({"chat_id": params.get("message_id")})
+                               if method == "editMessageText" else None)
+        self._until[chat_id] = due
+        self._until.move_to_end(chat_id)
+        if len(self._until) > REMEMBERED:
+            self._until.popitem(last=False)
+        self.svc.wake()
+        return {"message_id": 0, "date": int(now.timestamp()), "chat": {"id": chat_id, "type": "private"},
+                "text": params["text"]}
+
+
+class Screen:
+    """The last message id the bot sent into each chat in answer to that chat; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._shown: OrderedDict[int, int] = OrderedDict()
+
+    def sent(self, method: str, params: dict, body: bytes) -> None:
+        """Called with each successful Bot API answer of a handler."""
+        chat_id = _chat_id(params)
+        if method != "sendMessage" or chat_id is None or chat_id != CURRENT_CHAT.get():
+            return
+        try:
+            message_id = int(json.loads(body)["result"]["message_id"])
+        except (ValueError, KeyError, TypeError):
+            return
+        self._shown[chat_id] = max(message_id, self._shown.get(chat_id, 0))
+        self._shown.move_to_end(chat_id)
+        if len(self._shown) > REMEMBERED:
+            self._shown.popitem(last=False)
+
+    def written_before_last_reply(self, chat_id: int, message_id: int) -> bool:
+        """Whether a message with ``message_id`` was sent before the bot's last reply in that chat appeared."""
+        return message_id < self._shown.get(chat_id, 0)

@@ -1,0 +1,201 @@
+"""The second outbox: clinic alerts, their re-raises and on-call copies, erasure edits and parked replies.
+
+Rows move pending -> claimed -> sent | skipped | failed, like deliveries, and
+the same dispatcher sends them. A claimed row is taken again only when it has
+been claimed longer than the lease: a handler may be sending one right now
+(the alert's first, immediate try), while a row a crash left claimed is due
+again. Rows have no foreign key on purpose: the edits that erase a patient's
+alerts must outlive the patient.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable
+
+from sqlite_utils import Database
+
+from bot.store.records import iso
+
+ALERT_KINDS = ("alert", "reraise", "oncall")   # the kinds that carry an alert to staff
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One row of the outbox as stored (``body`` opened)."""
+
+    id: int
+    kind: str
+    target: int
+    about: int | None
+    alert_id: int | None
+    edit_message_id: int | None
+    body: str
+    markup: Any
+    due_at: datetime
+    state: str
+    attempts: int
+    message_id: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class PatientRef:
+    """How staff can tell who the patient is: a stable short number, the Telegram name and @username."""
+
+    number: int
+    name: str
+    username: str
+
+
+class OutboxStore:
+    """Store methods of the outbox, patient numbers and the alerts' way through it."""
+
+    db: Database
+    seal_text: Callable[[str | None], str]
+    open_text: Callable[[str | None], str]
+
+    def _outbox_row(self, row: dict) -> OutboxRow:
+        return OutboxRow(row["id"], row["kind"], row["target"], row["about"], row["alert_id"],
+                         row["edit_message_id"], self.open_text(row["body"]),
+                         json.loads(row["markup"]) if row["markup"] else None,
+                         datetime.fromisoformat(row["due_at"]), row["state"], row["attempts"], row["message_id"],
+                         row["reason"])
+
+    # ---- queueing ------------------------------------------------------------------------
+    def enqueue(self, kind: str, target: int, now: datetime, *, due_at: datetime | None = None,
+                about: int | None = None, alert_id: int | None = None, edit_message_id: int | None = None,
+                body: str | None = None, markup: Any = None, claimed: bool = False,
+                skipped: str | None = None) -> int | None:
+        """Add a row (``claimed`` when the caller sends it at once; ``skipped`` with a reason when a stage is
+        passed over); None if that alert's row already exists."""
+        state = "skipped" if skipped else "claimed" if claimed else "pending"
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (kind, target, about, alert_id, edit_message_id, body, markup, due_at,"
+            " state, attempts, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kind, target, about, alert_id, edit_message_id, self.seal_text(body) or None,
+             json.dumps(markup) if markup is not None else None, iso(due_at or now),
+             state, int(claimed), skipped, iso(now)])
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def outbox_row(self, row_id: int) -> OutboxRow | None:
+        rows = list(self.db.query("SELECT * FROM outbox WHERE id = ?", [row_id]))
+        return self._outbox_row(rows[0]) if rows else None
+
+    def outbox(self, about: int | None = None) -> list[OutboxRow]:
+        """Outbox rows (about one patient, or all), oldest first."""
+        return [self._outbox_row(r) for r in self.db.query(
+            "SELECT * FROM outbox WHERE ? IS NULL OR about = ? ORDER BY id", [about, about])]
+
+    def next_outbox_due(self) -> datetime | None:
+        row = self.db.execute("SELECT min(due_at) FROM outbox WHERE state = 'pending'").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        """Claim rows due by ``now`` (and rows claimed longer ago than ``lease``), oldest first."""
+        stamp, stale = iso(now), iso(now - lease)
+        with self.db.atomic():
+            ids = [r[0] for r in self.db.execute(
+                "SELECT id FROM outbox WHERE (state = 'pending' AND due_at <= ?) OR (state = 'claimed'"
+                " AND updated_at <= ?) ORDER BY due_at, id LIMIT ?", [stamp, stale, limit]).fetchall()]
+            if not ids:
+                return []
+            marks = ", ".join("?" for _ in ids)
+            self.db.execute(f"UPDATE outbox SET state = 'claimed', attempts = attempts + 1, updated_at = ?"
+                            f" WHERE id IN ({marks})", [stamp, *ids])
+            return [self._outbox_row(r) for r in self.db.query(
+                f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY due_at, id", ids)]
+
+    def outbox_sent(self, row_id: int, message_id: int, now: datetime) -> None:
+        """Telegram accepted the row; an alert's first message becomes the alert's clinic message."""
+        with self.db.atomic():
+            self.db.execute("UPDATE outbox SET state = 'sent', message_id = ?, reason = NULL, updated_at = ?"
+                            " WHERE id = ?", [message_id, iso(now), row_id])
+            self.db.execute("UPDATE alerts SET clinic_message_id = coalesce(clinic_message_id, ?) WHERE id ="
+                            " (SELECT alert_id FROM outbox WHERE id = ? AND kind = 'alert')", [message_id, row_id])
+
+    def outbox_finish(self, row_id: int, state: str, reason: str, now: datetime) -> None:
+        """A claimed row skipped (with a reason) or failed for good (with the error class)."""
+        self.db.execute("UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'claimed'",
+                        [state, reason, iso(now), row_id])
+
+    def outbox_release(self, row_id: int, due_at: datetime, now: datetime, reason: str | None = None) -> None:
+        """Back to pending, due at ``due_at`` (a retry later, or a shutdown)."""
+        self.db.execute("UPDATE outbox SET state = 'pending', due_at = ?, reason = ?, updated_at = ?"
+                        " WHERE id = ? AND state = 'claimed'", [iso(due_at), reason, iso(now), row_id])
+
+    # ---- patients as staff see them ------------------------------------------------------------
+    def patient_number(self, chat_id: int) -> int | None:
+        """The patient's stable short number, given on first use; None if no such patient."""
+        self.db.execute("INSERT OR IGNORE INTO patient_refs (chat_id) SELECT chat_id FROM patients WHERE chat_id = ?",
+                        [chat_id])
+        row = self.db.execute("SELECT number FROM patient_refs WHERE chat_id = ?", [chat_id]).fetchone()
+        return row[0] if row else None
+
+    def note_username(self, chat_id: int, username: str | None) -> bool:
+        """Remember the patient's current @username (and give them a number); False if not a patient."""
+        if self.patient_number(chat_id) is None:
+            return False
+        self.db.execute("UPDATE patient_refs SET username = ? WHERE chat_id = ?",
+                        [self.seal_text(username) or None, chat_id])
+        return True
+
+    def patient_ref(self, chat_id: int) -> PatientRef | None:
+        number = self.patient_number(chat_id)
+        row = self.db.execute("SELECT p.display_name, r.username FROM patients p JOIN patient_refs r"
+                              " ON r.chat_id = p.chat_id WHERE p.chat_id = ?", [chat_id]).fetchone()
+        return PatientRef(number, self.open_text(row[0]), self.open_text(row[1])) if row else None
+
+    # ---- alerts on their way ------------------------------------------------------------------
+    def alert_open(self, alert_id: int) -> bool:
+        """Whether the alert still exists (not erased) and nobody acknowledged it."""
+        return self.db.execute("SELECT 1 FROM alerts WHERE id = ? AND acknowledged_by IS NULL",
+                               [alert_id]).fetchone() is not None
+
+    def alert_exists(self, alert_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchone() is not None
+
+    def alerts_to_raise_again(self, kind_before: str, sent_before: datetime, levels: Iterable[str]) -> list[int]:
+        """Open alerts of ``levels`` whose ``kind_before`` message went out before ``sent_before`` and that
+        have not been raised again since (the next stage after ``kind_before``)."""
+        levels = list(levels)
+        following = {"alert": "reraise", "reraise": "oncall"}[kind_before]
+        marks = ", ".join("?" for _ in levels)
+        return [r[0] for r in self.db.execute(
+            "SELECT a.id FROM alerts a WHERE a.acknowledged_by IS NULL AND a.level IN (" + marks + ")"
+            " AND EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id AND o.kind = ? AND o.state = 'sent'"
+            "   AND o.updated_at <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id AND o.kind = ?) ORDER BY a.id",
+            [*levels, kind_before, iso(sent_before), following]).fetchall()]
+
+    def forget_patient_everywhere(self, chat_id: int, now: datetime, clinic_chat_id: int | None) -> int:
+        """Queue the edits of staff's messages about the patient, then erase every row about them; returns the
+        rows deleted. Two transactions (the erasure ends with a WAL checkpoint, which no transaction may hold):
+        if the second fails, the patient's /delete fails visibly and a retry finds the edits already queued."""
+        self.erase_from_clinic(chat_id, now, clinic_chat_id)
+        return self.forget_patient(chat_id)
+
+    def erase_from_clinic(self, about: int, now: datetime, clinic_chat_id: int | None = None) -> int:
+        """Before a patient is erased: drop what is still to send about them and queue an edit of every
+        alert staff got about them and every text they relayed to ``clinic_chat_id``; returns the edits queued."""
+        stamp = iso(now)
+        with self.db.atomic():
+            self.db.execute("UPDATE outbox SET state = 'skipped', reason = 'erased', body = NULL, updated_at = ?"
+                            " WHERE about = ? AND state IN ('pending', 'claimed')", [stamp, about])
+            self.db.execute("UPDATE outbox SET body = NULL WHERE about = ?", [about])
+            shown = self.db.execute(
+                "SELECT alert_id, target, message_id FROM outbox WHERE about = ? AND state = 'sent'"
+                f" AND kind IN {ALERT_KINDS} AND message_id IS NOT NULL ORDER BY id", [about]).fetchall()
+            for alert_id, target, message_id in shown:
+                self.enqueue("erased", target, now, alert_id=alert_id, edit_message_id=message_id)
+            if clinic_chat_id is not None:  # what they wrote to the clinic (/clinic); a photo keeps its caption
+                relayed = [r[0] for r in self.db.execute(
+                    "SELECT clinic_message_id FROM relays WHERE chat_id = ? AND direction = 'to_clinic'"
+                    " AND file_id IS NULL AND clinic_message_id IS NOT NULL ORDER BY id", [about]).fetchall()]
+                for message_id in relayed:
+                    self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
+                shown += relayed
+            self.db.execute("UPDATE outbox SET about = NULL WHERE about = ?", [about])  # nothing points back
+        return len(shown)

@@ -1,0 +1,178 @@
+"""One slow chat never delays another, one chat stays in order, and repeated input counts once (real app)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import timedelta
+
+import pytest
+
+from bot.tools.simulated_telegram import as_update
+from tests.conftest import enrol, open_phone
+from tests.test_alerts import CLINIC, THROAT, clinic_settings
+
+A, B = 1001, 1002
+
+
+class Gate:
+    """The retry layer's sleep: records each wait; a wait of a second or more blocks until the gate opens."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.opened = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if seconds >= 1:
+            await self.opened.wait()
+
+
+@pytest.fixture
+async def gated(tmp_path, clock):
+    """A phone whose retry layer blocks on any wait of a second or more, with a clinic chat."""
+    from bot.store import open_store
+    settings = clinic_settings(tmp_path)
+    store = open_store(settings.database_path, settings.sealer())
+    gate = Gate()
+    phone = await open_phone(settings, store, clock, sleep=gate)
+    yield phone, gate
+    gate.opened.set()
+    await phone.app.shutdown()
+    store.close()
+
+
+def through(phone, data: dict) -> asyncio.Task:
+    """Hand an update to the application's update processor, as polling or the webhook does."""
+    update = as_update(data, phone.app.bot)
+    return asyncio.ensure_future(phone.app.update_processor.process_update(update, phone.app.process_update(update)))
+
+
+async def settle(rounds: int = 200) -> None:
+    """Let the event loop run what is ready (no time passes)."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+async def test_a_chat_in_429_never_delays_another_patients_emergency(gated):
+    """While one chat's reply is throttled for 30 s, another patient's emergency advice and alert go out at once."""
+    phone, gate = gated
+    await enrol(phone, A)
+    await enrol(phone, B)
+    phone.telegram.fail_next("sendMessage", "retry_after", chat_id=A, value=30)
+    slow = through(phone, phone.telegram.message(A, "/help"))
+    urgent = through(phone, phone.telegram.message(B, THROAT))
+    await settle()
+    assert urgent.done() and slow.done(), "a handler slept through a chat's retry_after"
+    assert any(t.startswith("⚠️ Call 999 now") for t in phone.telegram.texts(B))
+    assert phone.telegram.last(CLINIC).text.startswith("⚠️ EMERGENCY")
+    assert max(gate.waits, default=0) < 1
+
+
+async def test_a_long_retry_after_parks_the_reply_and_keeps_the_chat_in_order(gated):
+    """A reply Telegram throttles for 30 s waits in the outbox with the chat's next reply; both arrive once, in order."""
+    phone, gate = gated
+    await enrol(phone, A)
+    before = len(phone.telegram.chat(A))
+    phone.telegram.fail_next("sendMessage", "retry_after", chat_id=A, value=30)
+    for text in ("/help", "/privacy"):
+        task = through(phone, phone.telegram.message(A, text))
+        await settle()
+        assert task.done(), "the handler waited for Telegram's retry_after"
+    assert phone.telegram.chat(A)[before:] == []
+    assert [row.kind for row in phone.store.outbox(about=A)] == ["reply", "reply"]
+    await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=10)))
+    assert phone.telegram.chat(A)[before:] == []  # not before Telegram allows
+    await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=21)))
+    texts = phone.telegram.texts(A)[before:]
+    assert len(texts) == 2 and "aftercare assistant" in texts[0] and texts[1].startswith("What I keep, and why")
+    await phone.dispatcher.run_once(phone.clock.advance(timedelta(minutes=5)))
+    assert len(phone.telegram.chat(A)) == before + 2
+
+
+async def test_one_chats_updates_run_one_at_a_time_in_order(gated):
+    """A chat's second message waits for its first to be handled; another chat is not held up meanwhile."""
+    phone, gate = gated
+    await enrol(phone, A)
+    await enrol(phone, B)
+    phone.telegram.fail_next("sendMessage", "retry_after", chat_id=A, value=1)  # a one-second wait, inline
+    first = through(phone, phone.telegram.message(A, "/help"))
+    second = through(phone, phone.telegram.message(A, "/privacy"))
+    other = through(phone, phone.telegram.message(B, "/help"))
+    before = len(phone.telegram.chat(A))
+    await settle()
+    assert other.done() and not first.done()
+    assert "aftercare assistant" in phone.telegram.last(B).text
+    assert phone.telegram.chat(A)[before:] == []  # /privacy waits behind /help
+    gate.opened.set()
+    await asyncio.gather(first, second)
+    await settle()
+    texts = phone.telegram.texts(A)
+    assert "aftercare assistant" in texts[-2] and texts[-1].startswith("What I keep, and why")
+
+
+async def enrol_to_immune_question(phone) -> None:
+    await phone.send(A, "/start")
+    await phone.tap(A, "I agree")
+    for answer in ("London", "today", "8:00 21:00"):
+        await phone.send(A, answer)
+    assert "diabetes" in phone.last(A).text.lower()
+
+
+async def test_the_same_update_twice_is_handled_once(phone):
+    """Telegram delivering one update twice ("no" at the immune question) gets one answer and one change."""
+    await enrol_to_immune_question(phone)
+    update = phone.telegram.message(A, "no")
+    await phone.feed(update)
+    answered = len(phone.telegram.chat(A))
+    await phone.feed(copy.deepcopy(update))
+    assert len(phone.telegram.chat(A)) == answered
+    patient = phone.store.patient(A)
+    assert patient.immunocompromised == "no" and patient.cold_sore_history is None
+
+
+async def test_a_double_sent_no_answers_only_the_question_on_screen(phone):
+    """Two quick "no"s at the immune question (both sent before its answer arrived) never answer the next one."""
+    await enrol_to_immune_question(phone)
+    first, second = phone.telegram.message(A, "no"), phone.telegram.message(A, "no")
+    await phone.feed(first)
+    asked = phone.last(A).text
+    await phone.feed(second)
+    assert phone.last(A).text == asked  # the cold-sore question still waits for its own answer
+    patient = phone.store.patient(A)
+    assert patient.immunocompromised == "no" and patient.cold_sore_history is None
+
+
+async def test_a_double_sent_severe_at_redness_never_sets_swelling(phone):
+    """"severe" typed twice quickly at the redness question answers redness only."""
+    await enrol(phone, A)
+    phone.clock.advance(timedelta(days=2))
+    await phone.send(A, "/checkin")
+    for answer in ("no", "same"):
+        await phone.send(A, answer)
+    assert "Redness" in phone.last(A).text
+    first, second = phone.telegram.message(A, "severe"), phone.telegram.message(A, "severe")
+    await phone.feed(first)
+    await phone.feed(second)
+    answers = dict(phone.store.open_checkin(A).answers)
+    assert answers["redness"] == "severe" and "swelling" not in answers
+    assert "Swelling" in phone.last(A).text
+
+
+async def test_an_edited_message_with_a_warning_sign_gets_the_safety_advice(gated):
+    """A message edited to describe a warning sign is read like a new one: advice and one alert."""
+    phone, _ = gated
+    await enrol(phone, A)
+    original = phone.telegram.message(A, "My face is a bit pink today")
+    await phone.feed(original)
+    edited = copy.deepcopy(original)
+    edited["update_id"] += 1000
+    message = edited.pop("message")
+    message.update(text=THROAT, edit_date=1)
+    edited["edited_message"] = message
+    await phone.feed(edited)
+    assert any(t.startswith("⚠️ Call 999 now") for t in phone.telegram.texts(A))
+    assert len(phone.store.alerts(open_only=False)) == 1
+    await phone.send(A, THROAT)  # the same sign again within minutes
+    assert len(phone.store.alerts(open_only=False)) == 1
+    assert len(phone.telegram.chat(CLINIC)) == 1
