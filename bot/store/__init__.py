@@ -31,8 +31,7 @@ __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore,
-            RelayStore):
+            HealthStore, RelayStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest
