@@ -90,6 +90,7 @@ def first_start() -> None:
     if subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "setup"], cwd=ROOT) not in (0, 1) or \
             not configured("TELEGRAM_BOT_TOKEN"):
         sys.exit("Not started. `python3 tasks.py run` starts the bot once the set-up has saved a token.")
+    print("\nStarting the bot (Ctrl-C stops it) ...", flush=True)
 
 
 def hand_over(command: list[str]) -> int:

@@ -20,6 +20,7 @@ from tests.doubles.bot_api_server import FakeBotServer
 
 GROUP, ADMIN, OTHER_ADMIN, PATIENT = -1005550001, 4242, 4343, 1001
 WRONG_TOKEN = "123456:WRONG-token_abcdefghijklmnopqrstu"
+OUT_OF_HOURS = "If we are closed, call the Harbour out-of-hours line on +353 1 555 0199."
 
 
 class Operator:
@@ -92,7 +93,8 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
 
     code, out, operator = run_setup(server, [
         "not a token", WRONG_TOKEN, good_token,                                # 1. token
-        "Harbour Skin Clinic", "+44 20 7946 0000", "+353 1 555 0142", "",      # 2. name, phone (x2), out of hours
+        "Harbour Skin Clinic", "+44 20 7946 0000", "+353 1 555 0142",          # 2. name, phone (x2),
+        "", OUT_OF_HOURS,                                                      #    out of hours (no example default)
         "112", "Mars/Olympus", "Europe/Dublin", "", "21:30-07:30",             #    emergency, zone (x2), times, quiet
         "", clinicid_sent, "",                                                 # 3. Enter too early, then sent; yes
         myid_sent, "y",                                                        # 4. admins; yes
@@ -109,8 +111,8 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     assert stat.S_IMODE(os.stat(tmp_path / ".env").st_mode) == 0o600
     assert (tmp_path / env["AFTERCARE_DATA_KEY_FILE"]).exists()
     clinic = load_clinic(tmp_path / env["AFTERCARE_CLINIC_FILE"])
-    assert (clinic.name, clinic.phone, clinic.emergency_number, clinic.timezone) == \
-        ("Harbour Skin Clinic", "+353 1 555 0142", "112", "Europe/Dublin")
+    assert (clinic.name, clinic.phone, clinic.out_of_hours, clinic.emergency_number, clinic.timezone) == \
+        ("Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "112", "Europe/Dublin")
     assert (str(clinic.quiet_start), str(clinic.quiet_end), str(clinic.morning)) == ("21:30:00", "07:30:00", "08:00:00")
 
     assert f"The id of this chat is {GROUP}" in server.texts(GROUP)[0]
@@ -131,7 +133,7 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
 def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     """Re-running setup with every answer Enter keeps the token, profile, chat and admins as they were."""
     monkeypatch.chdir(tmp_path)
-    first = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", "", "", "", "", "",
+    first = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "", "", "", "",
                                str(GROUP), str(ADMIN)])
     assert first[0] == 0, first[1]
     before = ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text())
@@ -176,8 +178,8 @@ def test_setup_replaces_a_malformed_saved_token(server, tmp_path, monkeypatch):
     """A malformed token in .env is named and replaced by a checked one (it does not stop setup)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=oops pasted twice\n", encoding="utf-8")
-    code, out, _ = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", "", "", "", "", "",
-                                      "skip", "skip"])
+    code, out, _ = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "", "",
+                                      "", "", "skip", "skip"])
     assert code == 1 and "does not look like a bot token" in out and "oops" not in out
     assert read_dotenv(tmp_path / ".env")["TELEGRAM_BOT_TOKEN"] == server.token
     assert "no clinic chat is set" in out and "no admins are set" in out  # what is still missing is named

@@ -156,8 +156,8 @@ class Setup:
         warnings = go_live_warnings(self.settings())
         for warning in warnings:
             self.console.say(f"\nNot ready for real patients yet: {warning}")
-        self.console.say("\nDone. Start the bot with `python3 tasks.py run` (or `aftercare run`); "
-                         "`aftercare setup` changes any of this later.")
+        self.console.say("\nDone. `python3 tasks.py run` (or `aftercare run`) starts the bot; "
+                         "`python3 tasks.py setup` (or `aftercare setup`) changes any of this later.")
         return 1 if warnings else 0
 
 

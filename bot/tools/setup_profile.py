@@ -75,11 +75,12 @@ def _hhmm(value: time | None) -> str:
 def ask_profile(console, current: ClinicProfile) -> ClinicProfile:
     """The clinic's name, phone, out-of-hours route, emergency number, zone, reminder times and quiet hours.
 
-    The example profile's name and fictional phone are never offered as defaults."""
+    The example profile's name, fictional phone and out-of-hours advice are never offered as defaults."""
     example = fictional_phone(current.phone)
     name = _ask(console, "Clinic name, as patients know it", None if example else current.name, _text)
     phone = _ask(console, "Phone number patients call", None if example else current.phone, _phone)
-    out_of_hours = _ask(console, "When the clinic is closed, patients should", current.out_of_hours, _text)
+    out_of_hours = _ask(console, "When the clinic is closed, patients should (a sentence, e.g. which line to call)",
+                        None if example else current.out_of_hours, _text)
     emergency = _ask(console, "Emergency number", current.emergency_number, _emergency)
     zone = _ask(console, "Time zone (IANA name)", current.timezone, _zone)
     morning, midday, evening = _ask(console, "Reminder times: morning, midday, evening",
