@@ -436,3 +436,18 @@ def test_an_affirmed_red_flag_never_gets_less_than_its_rule(case, before: str, a
     affirmed, _, level = case
     message = f"{before}. {affirmed}. {after}"
     assert _rank(tokens + [free_text_token(message)], day) >= LEVELS.index(level)
+
+
+WORDS = st.sampled_from(["no", "fever", "lips", "swollen", "not", "sure", "my", "son", "38,5", "°", "-", ",", ".", "?",
+                         "but", "it", "is", "fine", "now", "last", "night", "throat", "tight", "can't", "breathe",
+                         "a", "bit", "dizzy", "still", "red", "rash", "spreading", "if", "hives", "all", "over",
+                         "arms", "temp", "101", "f", "_", ";", ":", "é", "💥", "\n"])
+
+
+@given(st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=25).map(" ".join)), st.integers(0, 100))
+def test_any_text_reads_and_triages_without_error(text: str, day: int) -> None:
+    """Whatever is typed, the reader returns known actions and the message triages to a valid level."""
+    assert all(sign.action in ("emergency", "urgent", "confirm", "ask") for sign in read_message(text, day=day).signs)
+    token = free_text_token(text)
+    if token:
+        assert evaluate_tokens([token], day).level in LEVELS
