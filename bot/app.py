@@ -30,8 +30,8 @@ COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "re
 
 def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
     """Load texts and the clinic's plan, validated against each other (a bad plan stops start-up)."""
-    catalog = load_catalog()
-    plan = load_plan(settings.clinic.plan, catalog.texts.keys())
+    catalog = load_catalog(settings.language, settings.catalog_dir)
+    plan = load_plan(settings.clinic.plan, catalog.texts.keys(), settings.plans_dir)
     return Services(settings=settings, store=store, clock=clock, catalog=catalog, plan=plan)
 
 

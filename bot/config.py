@@ -50,6 +50,11 @@ class Settings:
     # The data key that seals what patients type (bot/crypto.py); None only for tools that need no key.
     data_key: str | None = field(default=None, repr=False)
     data_key_file: Path | None = None  # where the key was read from, so no tool ever writes over it
+    # Knowledge as data: the language of every text, and folders with a clinic's own plans and texts
+    # (looked at before the shipped schedules/plans and messages/catalog).
+    language: str = "en"
+    catalog_dir: Path | None = None
+    plans_dir: Path | None = None
 
     def sealer(self) -> Sealer | None:
         return Sealer(self.data_key) if self.data_key else None
@@ -188,5 +193,19 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
         data_key=data_key,
         data_key_file=Path(environ["AFTERCARE_DATA_KEY_FILE"].strip())
         if environ.get("AFTERCARE_DATA_KEY_FILE", "").strip() else None,
+        **_knowledge(environ),
     )
 
+
+def _knowledge(environ: Mapping[str, str]) -> dict:
+    """AFTERCARE_LANGUAGE (default en), AFTERCARE_CATALOG_DIR and AFTERCARE_PLANS_DIR (existing folders)."""
+    language = environ.get("AFTERCARE_LANGUAGE", "").strip() or "en"
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", language):
+        raise ConfigError("AFTERCARE_LANGUAGE must be a language code like en or de")
+    folders = {}
+    for name, key in (("AFTERCARE_CATALOG_DIR", "catalog_dir"), ("AFTERCARE_PLANS_DIR", "plans_dir")):
+        value = environ.get(name, "").strip()
+        if value and not Path(value).is_dir():
+            raise ConfigError(f"{name}: {value} is not a folder")
+        folders[key] = Path(value) if value else None
+    return {"language": language, **folders}

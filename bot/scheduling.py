@@ -15,7 +15,7 @@ def plan_for(svc: Services, name: str) -> Plan:
     if name == svc.plan.name:
         return svc.plan
     if name not in svc.other_plans:
-        svc.other_plans[name] = load_plan(name, svc.catalog.texts.keys())
+        svc.other_plans[name] = load_plan(name, svc.catalog.texts.keys(), svc.settings.plans_dir)
     return svc.other_plans[name]
 
 

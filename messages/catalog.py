@@ -9,13 +9,17 @@ Texts use ``str.format`` placeholders such as ``{clinic_name}``.
 from __future__ import annotations
 
 import re
+import re
 import string
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any, Mapping
 
 DEFAULT_LANGUAGE = "en"
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 
 
 class MissingText(KeyError):
@@ -68,14 +72,30 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None
             raise ValueError(f"catalog entry {key} must be text, not {type(value).__name__}")
 
 
-def load_catalog(language: str = DEFAULT_LANGUAGE) -> Catalog:
-    """Read every ``catalog/<language>/*.toml`` shipped with the package."""
-    folder = resources.files("messages").joinpath("catalog", language)
-    texts: dict[str, str] = {}
+def _read(folder: Traversable, texts: dict[str, str]) -> bool:
+    """Add every ``<area>.toml`` of ``folder`` to ``texts``; False when there is no such folder."""
+    if not folder.is_dir():
+        return False
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             area = entry.name.removesuffix(".toml")
             _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), texts)
-    if not texts:
+    return True
+
+
+def load_catalog(language: str = DEFAULT_LANGUAGE, folder: str | Path | None = None) -> Catalog:
+    """Read the texts of ``language``: ``catalog/<language>/*.toml`` shipped with the package, then the same
+    in ``folder`` (AFTERCARE_CATALOG_DIR: a clinic's own texts or a whole language), key by key.
+
+    A key a language lacks falls back to the default language (English), so a partial translation still
+    says everything."""
+    if not _LANGUAGE.match(language):
+        raise ValueError(f"language {language!r} is not a code like 'en' or 'de'")
+    shipped = resources.files("messages").joinpath("catalog")
+    texts: dict[str, str] = {}
+    if language != DEFAULT_LANGUAGE:
+        _read(shipped.joinpath(DEFAULT_LANGUAGE), texts)  # the fallback for keys the language lacks
+    found = [_read(place.joinpath(language), texts) for place in [shipped, *([Path(folder)] if folder else [])]]
+    if not any(found) or not texts:
         raise ValueError(f"no catalog texts found for language {language!r}")
     return Catalog(language, texts)

@@ -16,6 +16,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import time
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from itertools import combinations
 from typing import Any
 
@@ -83,21 +85,27 @@ class Plan:
         return plan_days(step, self.length_days, *((window.start_day, window.end_day) if window else ()))
 
 
-def available_plans() -> list[str]:
-    """Names of the plans shipped in ``schedules/plans``."""
-    folder = resources.files("schedules").joinpath("plans")
-    return sorted(
-        e.name.removesuffix(".toml") for e in folder.iterdir() if e.name.endswith(".toml")
-    )
+def _folders(extra: str | Path | None) -> list[Traversable]:
+    """Where plans are looked for: the configured folder first (AFTERCARE_PLANS_DIR), then the shipped ones."""
+    shipped = resources.files("schedules").joinpath("plans")
+    return [Path(extra), shipped] if extra else [shipped]
 
 
-def load_plan(name: str, known_message_keys: Collection[str] | None = None) -> Plan:
-    """Read and validate the shipped plan ``name``; raise PlanError if it is wrong."""
+def available_plans(folder: str | Path | None = None) -> list[str]:
+    """Names of the plans in ``folder`` (if given) and shipped in ``schedules/plans``."""
+    return sorted({e.name.removesuffix(".toml") for place in _folders(folder) if place.is_dir()
+                   for e in place.iterdir() if e.name.endswith(".toml")})
+
+
+def load_plan(name: str, known_message_keys: Collection[str] | None = None,
+              folder: str | Path | None = None) -> Plan:
+    """Read and validate the plan ``name`` (from ``folder`` if it has one, else the shipped one);
+    raise PlanError if it is wrong."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise PlanError(f"plan name {name!r} is not a plain name like 'microneedling'")
-    entry = resources.files("schedules").joinpath("plans", f"{name}.toml")
-    if not entry.is_file():
-        raise PlanError(f"no plan {name!r}; available: {', '.join(available_plans()) or 'none'}")
+    entry = next((e for place in _folders(folder) if (e := place.joinpath(f"{name}.toml")).is_file()), None)
+    if entry is None:
+        raise PlanError(f"no plan {name!r}; available: {', '.join(available_plans(folder)) or 'none'}")
     plan = parse_plan(
         entry.read_text(encoding="utf-8"), known_message_keys, source=f"plans/{name}.toml"
     )

@@ -81,16 +81,16 @@ def _check_plans(settings: Settings, report: _Report) -> None:
     from schedules.care_plan import PlanError, available_plans, load_plan
 
     try:
-        keys = load_catalog().texts.keys()
+        keys = load_catalog(settings.language, settings.catalog_dir).texts.keys()
     except (ValueError, OSError) as exc:
         report.problem(f"message catalog: {exc}")
         return
-    plans = available_plans()
+    plans = available_plans(settings.plans_dir)
     if settings.clinic.plan not in plans:
         report.problem(f"clinic profile: plan {settings.clinic.plan!r} is not one of {', '.join(plans)}")
     for name in plans:
         try:
-            plan = load_plan(name, keys)
+            plan = load_plan(name, keys, settings.plans_dir)
         except PlanError as exc:
             report.problem(f"care plan {name}: {exc}")
         else:

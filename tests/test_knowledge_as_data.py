@@ -1,0 +1,93 @@
+"""A second treatment and a second language are data only: a plan file, a catalog folder and configuration."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.clinic_profile import default_clinic_file
+from bot.store import open_store
+from schedules.kinds import ALL_KINDS
+from tests.conftest import START, enrol_typing, make_settings, start
+
+DATA = Path(__file__).resolve().parent / "data"
+CHAT = 1001
+DAY1_MORNING = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)  # 08:00 in London
+
+
+def clinic_on(tmp_path: Path, plan: str) -> str:
+    """The shipped clinic profile, following ``plan``."""
+    text = Path(default_clinic_file()).read_text(encoding="utf-8").replace('plan = "microneedling"', f'plan = "{plan}"')
+    path = tmp_path / "clinic.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+async def peel(tmp_path, clock):
+    """The bot of a clinic whose patients follow the test-only chemical peel plan."""
+    settings = make_settings(tmp_path, AFTERCARE_CLINIC_FILE=clinic_on(tmp_path, "chemical-peel"),
+                             AFTERCARE_PLANS_DIR=str(DATA / "plans"), AFTERCARE_CATALOG_DIR=str(DATA / "catalog"))
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+    store.close()
+
+
+@pytest.fixture
+async def xx(tmp_path, clock):
+    """The bot speaking the test-only language "xx" (a few keys; the rest falls back to English)."""
+    settings = make_settings(tmp_path, AFTERCARE_LANGUAGE="xx", AFTERCARE_CATALOG_DIR=str(DATA / "catalog"))
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+    store.close()
+
+
+async def test_a_second_plan_sends_its_own_days_texts_and_timeline(peel):
+    """A patient on the peel plan gets the peel's steps, texts and timeline line, none of microneedling's."""
+    await enrol_typing(peel.phone, CHAT)
+    patient = peel.store.patient(CHAT)
+    assert patient.treatment.plan == "chemical-peel" and patient.treatment.treatment_date == date(2026, 11, 23)
+    steps = {row.step.split(":")[0] for row in peel.store.deliveries(CHAT)}
+    assert steps == {"spf", "no-picking", "checkin", "reprompt"}
+    assert max(row.day for row in peel.store.deliveries(CHAT)) == 14
+    await peel.run(DAY1_MORNING)
+    assert peel.reminders(CHAT) == ["After a peel, skin feels tight and looks a little pink for two days.\n\n"
+                                    "Peel care, day 1: sunscreen SPF 50 before you go out."]
+
+
+async def test_retention_follows_the_second_plans_own_length(peel):
+    """The peel patient's data goes the retention period after day 14, not after microneedling's day 90."""
+    await enrol_typing(peel.phone, CHAT)
+    job = peel.phone.app.job_queue.get_jobs_by_name("retention")[0]
+    retention = peel.phone.app.bot_data["services"].settings.clinic.retention_days
+    peel.phone.clock.set(START + timedelta(days=14 + retention))
+    await job.run(peel.phone.app)
+    assert peel.store.patient(CHAT) is not None
+    peel.phone.clock.set(START + timedelta(days=14 + retention + 2))
+    await job.run(peel.phone.app)
+    assert peel.store.patient(CHAT) is None
+
+
+async def test_a_second_language_is_one_catalog_folder(xx):
+    """The "xx" catalog's commands, dates, reminders, timeline and typed words are used; English fills the gaps."""
+    await xx.phone.app.post_init(xx.phone.app)
+    commands = xx.telegram.commands
+    commands = json.loads(commands) if isinstance(commands, str) else commands
+    described = {c["command"]: c["description"] for c in commands}
+    assert described["start"] == "xx: anmelden" and described["help"] == "xx: hilfe"
+    assert described["stop"] == "Stop some or all messages"  # not translated: the English text
+    await enrol_typing(xx.phone, CHAT, treated="heute")
+    assert any("23. nov 2026" in text for text in xx.telegram.texts(CHAT))
+    assert xx.store.patient(CHAT).treatment.treatment_date == date(2026, 11, 23)
+    await xx.run(DAY1_MORNING)
+    first = xx.reminders(CHAT)[0]
+    assert first.startswith("xx: Tag 1, die Haut ist rosa.") and "xx: Sonnencreme, Tag 1." in first
+    await xx.phone.send(CHAT, "HALT!")
+    assert xx.store.preferences(CHAT).stopped == ALL_KINDS
