@@ -102,7 +102,8 @@ class Dispatcher:
             raise_again(svc, now)
 
             async def refill() -> list[Outgoing]:
-                messages = outbox.claim(svc, now, report)  # alerts and parked replies first
+                # Alerts and parked replies first, by the clock: a long burst must not hold back one due meanwhile.
+                messages = outbox.claim(svc, max(now, svc.clock.now()), report)
                 while not halt():
                     record_tick(svc.settings.data_dir, svc.clock.now())
                     # Only the first claim of a run takes rows left 'claimed' (by a crash): later ones
