@@ -83,5 +83,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))
     application.add_error_handler(common.on_error)
-    install_dispatcher(application, **(sender_options or {}))
+    dispatcher = install_dispatcher(application, **(sender_options or {}))
+    if isinstance(request, RetryingRequest):  # replies and reminders share Telegram's limits
+        request.on_send = dispatcher.sender.note
     return application

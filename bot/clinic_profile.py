@@ -168,6 +168,15 @@ evening = {hhmm(profile.evening)}
 # Nothing is sent between these local times; a reminder due inside moves to the end.
 quiet_start = {hhmm(profile.quiet_start)}
 quiet_end = {hhmm(profile.quiet_end)}
+
+[alerts]
+# An urgent or emergency alert nobody has acknowledged is posted again in the clinic chat after this many
+# minutes (while the clinic is open), then sent to the on-call admins (AFTERCARE_ONCALL_IDS).
+reraise_minutes = {profile.reraise_minutes}
+# Opening hours, local time, and the days the clinic is open.
+opens = {hhmm(profile.opens)}
+closes = {hhmm(profile.closes)}
+days = {json.dumps([DAYS[day] for day in sorted(profile.open_days)])}
 """
 
 

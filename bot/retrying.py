@@ -66,6 +66,7 @@ class RetryingRequest(BaseRequest):
         self.inner, self._sleep, self.attempts = inner, sleep, attempts
         self.parking: Any = None  # bot.replies.Parking, set by build_app
         self.screen: Any = None   # bot.replies.Screen, set by build_app
+        self.on_send: Callable[[int], None] | None = None  # the dispatcher's sender counts replies (build_app)
 
     @property
     def read_timeout(self) -> float | None:
@@ -93,6 +94,9 @@ class RetryingRequest(BaseRequest):
             return self._parked(parking.park(api_method, params, behind))
         for attempt in range(1, self.attempts + 1):
             last = not retries or attempt == self.attempts
+            if retries and self.on_send is not None and api_method == "sendMessage" \
+                    and str(params.get("chat_id", "")).lstrip("-").isdigit():
+                self.on_send(int(params["chat_id"]))
             try:
                 status, body = await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
                                                            connect_timeout, pool_timeout)

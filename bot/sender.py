@@ -38,6 +38,7 @@ from bot.logs import pseudonym
 log = logging.getLogger(__name__)
 
 SendFn = Callable[["Outgoing"], Awaitable[int]]
+RESERVE = 3  # sends of a second left free for handlers' replies while they are coming
 ResultFn = Callable[["SendResult"], Awaitable[None]]
 
 
@@ -115,6 +116,9 @@ class Sender:
         # ...and a sliding window on top: never more than int(rate) starts in any one second, so the
         # made-up lateness can never put a 30th message into a second Telegram counts.
         self._window: deque[float] = deque(maxlen=max(1, int(rate)))
+        # Replies handlers send go out beside the sender and count against the same limits (``note``): while
+        # any was sent in the last second, the sender leaves RESERVE of the second's sends free for more.
+        self._noted: deque[float] = deque(maxlen=1)
         self._chat_interval, self._chat_burst, self._group_interval = chat_interval, chat_burst, group_interval
         self._concurrency, self._retries = concurrency, network_retries
         self._backoff, self._backoff_cap, self._max_sleep = backoff, backoff_cap, max_sleep
@@ -185,7 +189,7 @@ class Sender:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     inflight = {task for task in inflight if not task.done()}
                     continue
-                window = self._window[0] + 1.0 if len(self._window) == self._window.maxlen else float("-inf")
+                window = self._window_opens()
                 start = max(head[0], self._global.allowed_at(), window)
                 delay = start - self._monotonic()
                 if delay > 0:
@@ -224,6 +228,25 @@ class Sender:
             chat.queue.clear()
         self._heap.clear()
         return left
+
+    def note(self, chat_id: int) -> None:
+        """A message sent outside the sender (a handler's reply): it counts against the bot's and the chat's
+        limits, so the sender's own messages make room for it instead of drawing a 429."""
+        now = self._monotonic()
+        self._global.take(now)
+        self._window.append(now)
+        self._noted.append(now)
+        chat = self._chats.get(chat_id)
+        if chat is not None:
+            chat.pace.take(now)
+
+    def _window_opens(self) -> float:
+        """When the sliding second allows the sender's next start (with room kept for replies)."""
+        window, now = self._window, self._monotonic()
+        room = window.maxlen - (RESERVE if self._noted and self._noted[0] > now - 1.0 else 0)
+        if room <= 0 or len(window) < room:
+            return float("-inf")
+        return window[len(window) - room] + 1.0
 
     def discard(self) -> int:
         """Forget everything queued (the caller releases it in the store); returns how many were dropped."""

@@ -227,3 +227,19 @@ def test_no_clinic_chat_is_a_loud_warning_in_doctor_and_healthcheck(tmp_path):
         healthcheck_command({"AFTERCARE_DATA_DIR": str(tmp_path)}, [], now=datetime(2026, 11, 23, tzinfo=UTC))
     assert "WARNING: no clinic chat is set (AFTERCARE_CLINIC_CHAT_ID): alerts about worrying check-ins reach " \
            "nobody" in err.getvalue()
+
+
+def test_the_alerts_section_of_the_profile_is_read_and_written_back(tmp_path):
+    """[alerts] (re-raise minutes, opening hours and days) is read from the profile and kept when setup rewrites it."""
+    from dataclasses import replace
+    from datetime import time as wall
+
+    from bot.clinic_profile import default_clinic_file, load_clinic, render_clinic
+    profile = replace(load_clinic(default_clinic_file()), reraise_minutes=45, opens=wall(8), closes=wall(17, 30),
+                      open_days=frozenset(range(5)))
+    path = tmp_path / "clinic.toml"
+    path.write_text(render_clinic(profile), encoding="utf-8")
+    again = load_clinic(path)
+    assert again == profile
+    assert again.is_open(datetime(2026, 11, 23, 17, 29, tzinfo=UTC)) and not again.is_open(
+        datetime(2026, 11, 28, 12, 0, tzinfo=UTC))  # a Monday afternoon, a Saturday

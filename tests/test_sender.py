@@ -144,3 +144,14 @@ async def test_refill_is_asked_until_empty(send, time):
 
     outcomes, left = await deliver(sender(send, time), [], refill=refill, low_water=1)
     assert len(outcomes) == 4 and left == [] and batches == []
+
+
+async def test_replies_sent_beside_the_sender_count_against_the_same_second(send, time):
+    """Replies a handler sends count against the bot's limit: with three just sent, the first second holds no
+    more than 30 messages in all."""
+    s = sender(send, time)
+    for chat in (10_001, 10_002, 10_003):
+        s.note(chat)  # three replies, just now
+    outcomes, _ = await deliver(s, [Outgoing(i, "x") for i in range(1, 61)])
+    assert len(outcomes) == 60
+    assert 3 + sum(1 for t, _, _ in send.sent if t < 1.0) <= 30
