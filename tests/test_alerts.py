@@ -189,6 +189,19 @@ async def test_delete_after_an_alert_erases_it_in_the_clinic_chat(clinic):
     assert all(row.about is None and not row.body for row in clinic.store.outbox())
 
 
+async def test_retention_erases_the_alert_in_the_clinic_chat(clinic):
+    """Erasure after the retention period edits the patient's alert in the clinic chat too."""
+    await enrol(clinic.phone, A)
+    await red_flag(clinic)
+    await staff_tap(clinic, CLINIC, "al1:1")
+    clinic.phone.clock.advance(timedelta(days=200))  # past the 90-day plan and the 90-day retention period
+    await clinic.phone.app.job_queue.get_jobs_by_name("retention")[0].run(clinic.phone.app)
+    assert clinic.store.patient(A) is None
+    await clinic.run(clinic.phone.clock.now())
+    assert clinic.telegram.texts(CLINIC) == [
+        "🗑 Alert no. 1: the patient erased their data, so the details of this alert were removed."]
+
+
 async def test_privacy_says_what_stays_in_the_clinic_chat(phone):
     """/privacy says what the clinic chat sees and what is left of it after erasure."""
     text = (await phone.send(A, "/privacy"))[0].text
