@@ -1,7 +1,8 @@
-"""Composing reminders: one patient's rows due at the same instant become one message."""
+"""Composing reminders: one patient's rows due at the same instant become one message, if still wanted."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from itertools import groupby
 
 from bot.scheduling import plan_for
@@ -9,7 +10,7 @@ from bot.sender import Outgoing
 from bot.services import Services, keyboard
 from bot.store import DeliveryRow
 from schedules.kinds import PROMPT_KINDS, REPROMPT
-from schedules.planner import timeline_key
+from schedules.planner import decide, timeline_key
 
 
 def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
@@ -42,3 +43,28 @@ def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
     markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
     return Outgoing(bundle[0].chat_id, "\n\n".join(parts), markup, tag=tuple(row.id for row in bundle))
+
+
+def reason_to_skip(svc: Services, row: DeliveryRow, now: datetime, muted: dict[int, set[str]]) -> str | None:
+    """When a row is claimed: why it is no longer sent (unreachable, muted, answered, too late), or None."""
+    if not row.reachable:
+        return "unreachable"
+    if row.chat_id not in muted:  # stopped kinds or a pause (bot/store/control.py)
+        muted[row.chat_id] = svc.store.muted_kinds(row.chat_id, now)
+    if row.kind in muted[row.chat_id]:
+        return "muted"
+    if row.kind in PROMPT_KINDS and svc.store.checkins_done(row.chat_id, row.treatment_id, row.day):
+        return "answered"  # the patient already checked in that day: no prompt, re-prompt or follow-up
+    lateness = decide(row.kind, row.slot, row.due_at, now, row.zone or svc.settings.clinic.timezone)
+    return None if lateness.send else lateness.reason
+
+
+def still_wanted(svc: Services, message: Outgoing, kinds: set[str]) -> str | None:
+    """Just before the request: why a composed message must not go any more (erased, blocked, muted), or None."""
+    patient = svc.store.patient(message.chat_id)
+    if patient is None:
+        return "erased"
+    if not patient.reachable:
+        return "unreachable"
+    muted = svc.store.muted_kinds(message.chat_id, svc.clock.now())
+    return "muted" if kinds and kinds <= muted else None

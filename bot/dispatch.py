@@ -30,14 +30,13 @@ from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.runtime import record_tick
 from bot.retrying import no_retries
 from bot.outbox import OutboxTag, OwedWrites
-from bot.compose import bundles, compose
+from bot.compose import bundles, compose, reason_to_skip, still_wanted
 from bot.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services
 from bot.store import DeliveryRow
 from bot.verdicts import record_unanswered
 from messages.catalog import MissingText
-from schedules.kinds import CHECKIN, PROMPT_KINDS, REPROMPT
-from schedules.planner import decide
+from schedules.kinds import CHECKIN, REPROMPT
 
 log = logging.getLogger(__name__)
 
@@ -166,15 +165,8 @@ class Dispatcher:
         """Asked just before each request: the patient may have been erased, blocked us, stopped or paused."""
         if isinstance(message.tag, OutboxTag):
             return outbox.reason_to_skip(self.services, message.tag)
-        store = self.services.store
-        patient = store.patient(message.chat_id)
-        if patient is None:
-            return "erased"
-        if not patient.reachable:
-            return "unreachable"
-        muted = store.muted_kinds(message.chat_id, self.services.clock.now())
         kinds = {self._claimed[i].kind for i in message.tag if i in self._claimed}
-        return "muted" if kinds and kinds <= muted else None
+        return still_wanted(self.services, message, kinds)
 
     def _prepare(self, rows: list[DeliveryRow], now: datetime, report: DispatchReport) -> list[Outgoing]:
         """Apply the lateness policy and reachability, and compose what is still worth sending."""
@@ -187,7 +179,7 @@ class Dispatcher:
             keep = []
             for row in bundle:
                 reason = "prompt_just_sent" if row.kind == REPROMPT and (row.chat_id, row.day) in prompted \
-                    else self._reason_to_skip(row, now, muted)
+                    else reason_to_skip(svc, row, now, muted)
                 if reason:
                     store.record_skipped(row.id, reason, now)
                     report.skipped += 1
@@ -210,18 +202,6 @@ class Dispatcher:
             self._claimed.update({row.id: row for row in keep})
             messages.append(message)
         return messages
-
-    def _reason_to_skip(self, row: DeliveryRow, now: datetime, muted: dict[int, set[str]]) -> str | None:
-        if not row.reachable:
-            return "unreachable"
-        if row.chat_id not in muted:  # stopped kinds or a pause (bot/store/control.py)
-            muted[row.chat_id] = self.services.store.muted_kinds(row.chat_id, now)
-        if row.kind in muted[row.chat_id]:
-            return "muted"
-        if row.kind in PROMPT_KINDS and self.services.store.checkins_done(row.chat_id, row.treatment_id, row.day):
-            return "answered"  # the patient already checked in that day: no prompt, re-prompt or follow-up
-        lateness = decide(row.kind, row.slot, row.due_at, now, row.zone or self.services.settings.clinic.timezone)
-        return None if lateness.send else lateness.reason
 
     def _record(self, outcome: SendResult, now: datetime, report: DispatchReport) -> None:
         """Commit one outcome at once, so a crash loses at most the requests in flight."""
