@@ -38,7 +38,7 @@ from bot.logs import pseudonym
 log = logging.getLogger(__name__)
 
 SendFn = Callable[["Outgoing"], Awaitable[int]]
-RESERVE = 3  # sends of a second left free for handlers' replies while they are coming
+RESERVE = 1  # a send of each second left free for handlers' replies while they are coming
 ResultFn = Callable[["SendResult"], Awaitable[None]]
 
 
