@@ -82,8 +82,8 @@ def claim(svc: Services, now: datetime, report) -> list[Outgoing]:
 
 
 def _compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
-    if row.kind == "reply":
-        if svc.store.patient(row.target) is None:
+    if row.kind == "reply":  # to a patient (``about``), or a parked message to the clinic chat
+        if row.about is not None and svc.store.patient(row.about) is None:
             return "erased"
         return row.body, row.markup
     return compose_alert(svc, row)
@@ -95,7 +95,9 @@ def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
     if row is None or row.state != "claimed":
         return "gone"
     if row.kind == "reply":
-        patient = svc.store.patient(row.target)
+        if row.about is None:
+            return None
+        patient = svc.store.patient(row.about)
         return "erased" if patient is None else None if patient.reachable else "unreachable"
     if row.kind in ALERT_KINDS:
         if not svc.store.alert_exists(row.alert_id):

@@ -176,3 +176,17 @@ async def test_an_edited_message_with_a_warning_sign_gets_the_safety_advice(gate
     await phone.send(A, THROAT)  # the same sign again within minutes
     assert len(phone.store.alerts(open_only=False)) == 1
     assert len(phone.telegram.chat(CLINIC)) == 1
+
+
+async def test_a_throttled_message_to_the_clinic_chat_is_parked_and_delivered(gated):
+    """A patient's message relayed to a clinic chat that Telegram throttles is parked, then delivered once."""
+    phone, _ = gated
+    await enrol(phone, A)
+    await phone.send(A, "/clinic")
+    phone.telegram.fail_next("sendMessage", "retry_after", chat_id=CLINIC, value=30)
+    await phone.send(A, "Is the swelling normal?")
+    assert phone.telegram.chat(CLINIC) == []
+    await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=31)))
+    assert [m.text for m in phone.telegram.chat(CLINIC)] == [
+        next(row.body for row in phone.store.outbox() if row.target == CLINIC)]
+    assert "Is the swelling normal?" in phone.telegram.last(CLINIC).text
