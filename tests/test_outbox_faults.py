@@ -111,3 +111,42 @@ async def test_a_failed_record_of_a_sent_alert_is_not_sent_again(tmp_path, clock
         blocker.close()
         await bot.phone.app.shutdown()
         store.close()
+
+
+async def test_an_alert_left_claimed_by_a_crash_is_sent_after_a_restart(tmp_path, clock):
+    """An alert recorded but never sent (its try died mid-way, as in a crash) is sent once after a restart."""
+    from tests.conftest import open_phone
+    from tests.test_alerts import CLINIC, red_flag
+    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC))
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    blocker = sqlite3.connect(settings.database_path, isolation_level=None)
+    await enrol(bot.phone, 1001)
+    store.db.execute("PRAGMA busy_timeout = 0")
+    bot.telegram.fail_next("sendMessage", "network", chat_id=CLINIC)
+    original = bot.telegram.handle
+
+    def handle(method, params, files=None):
+        if method == "sendMessage" and str(params.get("chat_id")) == str(CLINIC):
+            blocker.execute("BEGIN IMMEDIATE")  # the try fails and nothing can be written after it
+        return original(method, params, files)
+    bot.telegram.handle = handle
+    await red_flag(bot)
+    bot.telegram.handle = original
+    blocker.execute("COMMIT")
+    blocker.close()
+    assert [row.state for row in store.outbox()] == ["claimed"] and bot.telegram.chat(CLINIC) == []
+    store.close()  # killed
+
+    store = open_store(settings.database_path, settings.sealer())
+    phone = await open_phone(settings, store, clock, bot.telegram)
+    try:
+        await phone.dispatcher.run_once(clock.advance(timedelta(minutes=1)))
+        assert phone.telegram.chat(CLINIC) == []  # a handler may still be sending it: not yet
+        await phone.dispatcher.run_once(clock.advance(timedelta(minutes=2)))
+        await phone.dispatcher.run_once(clock.advance(timedelta(minutes=5)))
+        assert len(phone.telegram.chat(CLINIC)) == 1 and phone.telegram.last(CLINIC).text.startswith("⚠️ EMERGENCY")
+    finally:
+        await phone.app.shutdown()
+        await bot.phone.app.shutdown()
+        store.close()
