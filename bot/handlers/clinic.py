@@ -7,8 +7,8 @@ reaches the patient as "From <clinic>: ...". Photos travel by Telegram file
 id; the bot never downloads or keeps their bytes.
 
 Relays are sent directly (with the retry layer production wraps every request
-in), not through the outbox: the outbox only carries planned reminders today.
-When clinic messages can be queued durably, these two sends belong there.
+in); a 429 longer than a second parks them in the outbox (bot/replies.py), which
+sends them when Telegram allows. Alerts go through the outbox (bot/alerts.py).
 
 ```mermaid
 flowchart LR
