@@ -134,12 +134,14 @@ class TextReading:
     asks: tuple[str, ...] = ()     # one-tap questions to ask first (confirm_* / ask_*)
 
 
-def read_text(text: str, question: q.Question | None, words: Words) -> TextReading:
+def read_text(text: str, question: q.Question | None, words: Words, day: int | None = None) -> TextReading:
     """How a typed text reads in the chat (P4c), with the question on screen if a check-in is open.
 
     Affirmed emergency and urgent signs come first (never "please tap a button"); then a typed
-    answer to the question on screen; then signs to confirm and negated or hedged mentions to ask about."""
-    reading = read_message(text)
+    answer to the question on screen; then signs to confirm and negated or hedged mentions to ask about.
+    ``day`` (days since treatment) lets day-bound signs read as the rules do: blisters are urgent only to day 14,
+    redness "still there" is confirmed only from day 8; without it the safer reading is used."""
+    reading = read_message(text, day=day)
     asks = tuple(dict.fromkeys([q.sign_question("confirm", token).id for token in reading.urgent]
                                + [q.sign_question("confirm", token).id for token in reading.confirm]
                                + [q.sign_question("ask", token).id for token in reading.ask]))

@@ -274,3 +274,15 @@ async def test_checkin_after_a_typed_sign_keeps_its_one_tap_question(bot):
     await bot.phone.send(CHAT, "/checkin")
     assert "yellow crusts" in bot.phone.last(CHAT).text
     assert verdicts(bot) == []
+
+
+@pytest.mark.parametrize("days, alerted", [(14, True), (15, False)])
+async def test_typed_blisters_follow_the_day_bounds_of_u3_and_c16(bot, days, alerted):
+    """Typed blisters are urgent (U3/U10, an alert at once) to day 14 and a one-tap confirmation from day 15 (C16)."""
+    await enrol(bot.phone)
+    bot.phone.clock.advance(timedelta(days=days))
+    replies = await bot.phone.send(CHAT, "I have blisters on my cheek")
+    assert replies, "every message gets an answer"
+    assert bool(alerts(bot)) is alerted
+    if not alerted:
+        assert "blisters" in bot.phone.last(CHAT).text.lower()  # asked to confirm in one tap, no alarm yet

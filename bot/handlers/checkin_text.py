@@ -38,7 +38,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return True
     row = svc.store.open_checkin(patient.chat_id)
     question = current(svc, row) if row is not None else None
-    reading = core.read_text(text, question, svc.words)
+    reading = core.read_text(text, question, svc.words, day=row.day if row is not None else today(patient, now))
     if reading.kind in {"emergency", "urgent"}:
         await act_on_signs(update, svc, patient, row, reading, text, now)
     elif reading.kind == "answer":
@@ -68,7 +68,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     question = current(svc, row) if row is not None else None
     if question is None:
         return False
-    reading = core.read_text((update.effective_message.text or "").strip(), question, svc.words)
+    reading = core.read_text((update.effective_message.text or "").strip(), question, svc.words, day=row.day)
     if reading.kind != "answer":
         return False
     await advance(update, svc, patient, row, row.answers + [(question.id, reading.answer)], [], now, edit=False)
