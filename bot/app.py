@@ -13,8 +13,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch import install_dispatcher
-from bot.handlers import (checkin, clinic, common, control, enrol, intake, onboarding, privacy, progress,
-                          resuming, staff)
+from bot.handlers import (checkin, clinic, common, control, enrol, intake, midday, onboarding, privacy,
+                          progress, reminders, resuming, staff)
 from bot.ordering import PerChatOrder
 from bot.replies import Parking, Screen
 from bot.retrying import RetryingRequest
@@ -74,6 +74,8 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
     staff.register(application)
+    reminders.register(application)
+    midday.register(application)
     clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
     progress.register(application)
     privacy.register(application)

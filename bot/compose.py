@@ -12,6 +12,8 @@ from bot.store import DeliveryRow
 from schedules.kinds import PROMPT_KINDS, REPROMPT
 from schedules.planner import decide, timeline_key
 
+REMINDER_CB = "rm1"  # Done and "Remind me in 1 hour" on reminders: bot/handlers/reminders.py
+
 
 def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
     """Rows of one patient due at the same instant, in claim order."""
@@ -20,8 +22,8 @@ def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
 
 
 def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
-    """One message: the day's healing-timeline line (in full in its first message, short after), each reminder,
-    and a check-in button if one invites it.
+    """One message: the day's healing-timeline line (in the day's first message only), each reminder, and its
+    buttons: Start check-in if one invites it, else Done; and "Remind me in 1 hour".
 
     After a worrying check-in (anything but normal) the cheerful "this is expected"
     line is replaced by a reminder of the advice given, until a later check-in is normal.
@@ -32,17 +34,26 @@ def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
     if any(row.kind != REPROMPT for row in rows):  # a lone re-prompt stays short: the prompt said the rest
         last = svc.store.last_verdict(first.chat_id, first.treatment_id)
         worrying = last is not None and last.level != "normal" and any(r["rule"] != "M10" for r in last.reasons)
-        # The day's full timeline line opens its first message; later ones carry its short form.
-        later = svc.store.sent_earlier_that_day(first.chat_id, first.treatment_id, first.day, first.due_at)
-        opening = timeline_key(plan_for(svc, first.plan), first.day)
-        if worrying:
-            parts.append(svc.text("dispatch.after_worrying"))
-        elif opening is not None:
-            parts.append(svc.text(opening + ("_short" if later else "")))
+        # The day's timeline line (or the reminder of worrying advice) opens its first message only.
+        if not svc.store.sent_earlier_that_day(first.chat_id, first.treatment_id, first.day, first.due_at):
+            opening = timeline_key(plan_for(svc, first.plan), first.day)
+            if worrying:
+                parts.append(svc.text("dispatch.after_worrying"))
+            elif opening is not None:
+                parts.append(svc.text(opening))
     parts += [svc.text(row.message_key, day=row.day) for row in rows]
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
-    markup = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
-    return Outgoing(bundle[0].chat_id, "\n\n".join(parts), markup, tag=tuple(row.id for row in bundle))
+    snooze = (svc.text("dispatch.snooze"), f"{REMINDER_CB}:snooze")
+    buttons = ([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")], [snooze]] if prompt
+               else [[(svc.text("dispatch.done"), f"{REMINDER_CB}:done"), snooze]])
+    asked, _ = svc.store.engagement(first.chat_id)
+    if not asked and svc.store.is_silent(first.chat_id, first.treatment_id):
+        # Three check-ins unanswered in a row: asked once, inside the next message rather than as one more.
+        svc.store.mark_fewer_asked(first.chat_id)
+        parts.append(svc.text("reminders_actions.fewer_question"))
+        buttons += [[(svc.text("reminders_actions.fewer_yes"), f"{REMINDER_CB}:fewer:yes")],
+                    [(svc.text("reminders_actions.fewer_no"), f"{REMINDER_CB}:fewer:no")]]
+    return Outgoing(bundle[0].chat_id, "\n\n".join(parts), keyboard(buttons), tag=tuple(row.id for row in bundle))
 
 
 def reason_to_skip(svc: Services, row: DeliveryRow, now: datetime, muted: dict[int, set[str]]) -> str | None:
@@ -55,6 +66,8 @@ def reason_to_skip(svc: Services, row: DeliveryRow, now: datetime, muted: dict[i
         return "muted"
     if row.kind in PROMPT_KINDS and svc.store.checkins_done(row.chat_id, row.treatment_id, row.day):
         return "answered"  # the patient already checked in that day: no prompt, re-prompt or follow-up
+    if row.kind == REPROMPT and svc.store.is_silent(row.chat_id, row.treatment_id):
+        return "silent"  # three check-ins unanswered in a row: no more nudges about them
     lateness = decide(row.kind, row.slot, row.due_at, now, row.zone or svc.settings.clinic.timezone)
     return None if lateness.send else lateness.reason
 

@@ -27,6 +27,7 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, 
 from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
+from bot.handlers.midday import midday_label
 from bot.scheduling import patient_timing
 from schedules.planner import day_since, in_quiet_hours
 
@@ -136,7 +137,7 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
             "immune": _answer_label(svc, patient.immunocompromised),
             "cold_sores": _answer_label(svc, patient.cold_sore_history),
             "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": svc.plan.title,
-            "quiet": quiet_label(svc, patient)}
+            "quiet": quiet_label(svc, patient), "midday": midday_label(svc, patient)}
 
 
 def check_date(svc: Services, chosen: date, today: date) -> str | None:

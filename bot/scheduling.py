@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 
 from bot.services import Services
 from bot.store import Patient
 from schedules.care_plan import Plan, load_plan
-from schedules.planner import Delivery, Timing, expand, with_reprompts
+from schedules.budget import fit_budget
+from schedules.planner import Delivery, Timing, expand, pending_after, with_reprompts
 
 
 def plan_for(svc: Services, name: str) -> Plan:
@@ -24,7 +26,9 @@ def patient_timing(svc: Services, patient: Patient) -> Timing:
     quiet = "off" if patient.quiet_start == "off" else (
         (time.fromisoformat(patient.quiet_start), time.fromisoformat(patient.quiet_end))
         if patient.quiet_start and patient.quiet_end else None)
-    return svc.settings.clinic.timing(patient.zone, patient.morning, patient.evening, quiet)
+    timing = svc.settings.clinic.timing(patient.zone, patient.morning, patient.evening, quiet)
+    midday = svc.store.midday(patient.chat_id)  # the patient may have moved the midday sunscreen
+    return replace(timing, midday=time.fromisoformat(midday)) if midday and midday != "off" else timing
 
 
 def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
@@ -38,7 +42,13 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
     plan = plan_for(svc, patient.treatment.plan)
     timing = patient_timing(svc, patient)
     deliveries = with_reprompts(expand(plan, patient.treatment.treatment_date, timing), timing)
-    planned = without_muted(svc, patient.chat_id, deliveries)
+    # Bundled to the plan's daily budget after muting (a stopped kind frees its push); the day's pushes
+    # already past count too, as `aftercare preview` shows them.
+    _, own_limit = svc.store.engagement(patient.chat_id)  # a patient who asked for fewer messages
+    if svc.store.midday(patient.chat_id) == "off":  # the midday sunscreen stopped on its own
+        deliveries = [d for d in deliveries if d.at != "midday"]
+    planned = pending_after(fit_budget(without_muted(svc, patient.chat_id, deliveries), plan.daily_budget,
+                                       override=own_limit, now=now), now)
     pending = svc.store.replace_pending(patient.chat_id, patient.treatment.id, planned, now)
     svc.wake()
     return pending

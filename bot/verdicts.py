@@ -111,6 +111,8 @@ def plain(token: str) -> str:
 def advice(svc: Services, verdict: Verdict, day: int) -> str:
     """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
+    if verdict.level == "normal":
+        return normal_advice(svc, chosen, day)
     # "timeline:<day>" is the plan's healing-timeline line for the day (a plan may have none).
     keys = [timeline_key(svc.plan, day) if key.startswith("timeline:") else key for key in chosen.keys]
     tail = sum(key is not None for key in keys[-2:]) if verdict.level == "normal" else 0  # timeline and tip
@@ -123,6 +125,24 @@ def advice(svc: Services, verdict: Verdict, day: int) -> str:
     if verdict.level == "normal":
         lines[-1] = svc.text("checkin.tip_heading", tip=lines[-1])
     return "\n\n".join(lines)
+
+
+NORMAL_REASONS = 2  # reason lines kept in a normal result
+
+
+def normal_advice(svc: Services, chosen, day: int) -> str:
+    """A normal result in at most 3 short paragraphs: what it means (with up to two reasons), the answers
+    behind it, and one tip. The day's timeline line is left to the day's first reminder (once a day)."""
+    keys = [key for key in chosen.keys if not key.startswith("timeline:")]
+    *meaning, tip = keys
+    parts = [" ".join(svc.text(key, day=day) for key in meaning[:1 + NORMAL_REASONS])]
+    answers = describe_all(svc.catalog, list(chosen.answers))
+    if chosen.mentions_message and svc.text("checkin.your_message") not in answers:
+        answers.append(svc.text("checkin.your_message"))
+    if answers:
+        parts.append(svc.text("checkin.because", answers=", ".join(answers)))
+    parts.append(svc.text("checkin.tip_heading", tip=svc.text(tip, day=day)))
+    return "\n\n".join(parts)
 
 
 async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcome: Outcome, checkin_id: int,

@@ -22,7 +22,8 @@ from itertools import combinations
 from typing import Any
 
 from .kinds import PLAN_KINDS, SUNSCREEN
-from .plan_parts import (Answer, SunscreenWindow, Timeline, is_int as _is_int, parse_answers, parse_sunscreen,
+from .plan_parts import (Answer, SunscreenWindow, Timeline, is_int as _is_int, parse_answers, parse_budget,
+                         parse_sunscreen,
                          parse_timeline)
 
 __all__ = ["Answer", "Plan", "PlanError", "Step", "SunscreenDays", "SunscreenWindow", "Timeline",
@@ -39,7 +40,8 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
 _STEP_FIELDS = frozenset({"key", "kind", "days", "until_day", "at", "message"})
-_PLAN_FIELDS = frozenset({"name", "title", "length_days", "sunscreen", "timeline", "steps", "answers"})
+_PLAN_FIELDS = frozenset({"name", "title", "length_days", "sunscreen", "timeline", "steps", "answers",
+                          "daily_budget"})
 
 
 class PlanError(ValueError):
@@ -83,6 +85,8 @@ class Plan:
         """The days ``step`` fires on, the sunscreen window applied."""
         window = self.sunscreen
         return plan_days(step, self.length_days, *((window.start_day, window.end_day) if window else ()))
+    # (first day, last day, most messages a day): the planner bundles a day's reminders to fit. Empty: no limit.
+    daily_budget: tuple[tuple[int, int, int], ...] = ()
 
 
 def _folders(extra: str | Path | None) -> list[Traversable]:
@@ -155,7 +159,8 @@ def parse_plan(
         raise fail("a step has days = \"sunscreen\" but the plan has no [sunscreen] window")
     answers = parse_answers(data.get("answers", []), length, known, fail)
     timeline = parse_timeline(data.get("timeline"), length, known, fail)
-    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline)
+    daily_budget = parse_budget(data.get("daily_budget"), length, fail)
+    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget)
 
 
 def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:

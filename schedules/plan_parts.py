@@ -153,3 +153,32 @@ def parse_answers(raw_answers: Any, length: int, known, fail: Fail) -> tuple[Ans
             raise fail(f"{where}: field 'words' must be a non-empty list of lower-case words or phrases")
         answers.append(Answer(topic, tuple(words), parse_by_day(raw.get("by_day"), length, known, where, fail)))
     return tuple(answers)
+
+
+def parse_budget(raw: Any, length: int, fail: Fail) -> tuple[tuple[int, int, int], ...]:
+    """``daily_budget``: day ranges to the most messages a day, covering days 0..length once each (or absent)."""
+    if raw is None:
+        return ()
+    where = "field 'daily_budget'"
+    if not isinstance(raw, Mapping) or not raw:
+        raise fail(f"{where} must be a table of \"a-b\" day ranges to message counts")
+    ranges = []
+    for span, most in raw.items():
+        m = _RANGE.match(span.strip())
+        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if span.strip().isdigit() \
+            else (None, None)
+        if first is None or first > last or last > length:
+            raise fail(f"{where} has {span!r}, not a day range within 0..{length}")
+        if not is_int(most) or most < 1:
+            raise fail(f"{where} gives {span!r} {most!r}; expected a whole number of messages, at least 1")
+        ranges.append((first, last, most))
+    ranges.sort()
+    expected = 0
+    for first, last, _ in ranges:
+        if first != expected:
+            raise fail(f"{where} must cover days 0..{length} once each; day "
+                       f"{min(first, expected)} is {'missing' if first > expected else 'covered twice'}")
+        expected = last + 1
+    if expected != length + 1:
+        raise fail(f"{where} must cover days 0..{length}; it stops at day {expected - 1}")
+    return tuple(ranges)

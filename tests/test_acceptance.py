@@ -185,7 +185,7 @@ async def test_patient_gets_exactly_what_preview_shows(lived):
     by_instant: dict[datetime, list[Line]] = defaultdict(list)
     for line in expected:
         by_instant[line.due].append(line)
-    assert len(by_instant) >= 25  # the busy first days: up to three instants a day in the first week
+    assert len(by_instant) >= 20  # the busy first days: up to three instants a day in the first week
 
     instants = Counter(m.at for m in received)
     assert {at for at, n in instants.items() if n > 1} == set()  # exactly once: no instant twice
@@ -211,10 +211,12 @@ async def test_patient_gets_exactly_what_preview_shows(lived):
     assert len(in_window) == len(expected)
     assert Counter(r.step for r in rows) == Counter({r.step: 1 for r in rows})  # one row per step, ever
 
-    # Each check-in prompt is followed by one re-prompt 45 minutes later, as preview shows.
+    # A re-prompt comes 45 minutes after its check-in prompt, on days whose budget leaves room, as preview shows.
     checkins = sorted(line.due for line in expected if line.kind == "checkin")
     reprompts = sorted(line.due for line in expected if line.kind == "reprompt")
-    assert reprompts == [due + timedelta(minutes=45) for due in checkins]
+    assert set(reprompts) <= {due + timedelta(minutes=45) for due in checkins}
+    assert all(len({m.at for m in received if m.at.astimezone(zone).date() == day}) <= 3
+               for day in {m.at.astimezone(zone).date() for m in received})  # the first week's budget
 
 
 async def test_reminders_keep_local_wall_time_across_dst(lived):
@@ -230,15 +232,15 @@ async def test_reminders_keep_local_wall_time_across_dst(lived):
     assert plan_messages
     offsets = set()
     for message in plan_messages:
-        [slot] = slot_of[message.message_id]
+        slots = slot_of[message.message_id]  # bundled to the day's budget: at the earliest slot's time
         local = message.at.astimezone(zone)
-        assert local.time() == SLOT_TIMES[slot], (slot, local)
+        assert local.time() == min(SLOT_TIMES[slot] for slot in slots), (slots, local)
         hours = local.utcoffset() // timedelta(hours=1)
         assert hours == (scenario.offsets[0] if local.date() < scenario.dst_day else scenario.offsets[1])
         offsets.add(hours)
     assert offsets == set(scenario.offsets)  # the window really crosses the change
 
-    mornings = [m.at.astimezone(zone) for m in plan_messages if slot_of[m.message_id] == {"morning"}]
+    mornings = [m.at.astimezone(zone) for m in plan_messages if "morning" in slot_of[m.message_id]]
     assert {m.time() for m in mornings} == {time(8, 0)}
     assert {m.date() for m in mornings} >= {scenario.dst_day, scenario.dst_day + timedelta(days=1)}
     # Both sides of the restart delivered.

@@ -34,7 +34,7 @@ async def test_unanswered_prompt_is_reprompted_once_the_same_evening(bot):
     await bot.run(DAY0_EVENING + timedelta(minutes=45))
     last = bot.telegram.last(A)
     assert last.text.startswith("A gentle reminder: today's check-in")  # short: no second timeline line
-    assert last.buttons == [[("Start check-in", "ci1:go:0")]]
+    assert last.buttons == [[("Start check-in", "ci1:go:0")], [("Remind me in 1 hour", "rm1:snooze")]]
 
 
 async def test_no_reprompt_after_the_patient_answered(bot):

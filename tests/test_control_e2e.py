@@ -38,10 +38,10 @@ async def enrolled(phone):
 # ---- /stop -------------------------------------------------------------------------------------
 
 async def test_stop_offers_each_choice(enrolled):
-    """/stop offers everything, sunscreen, moisturiser, check-ins and a way out."""
+    """/stop offers everything, sunscreen, moisturiser, check-ins, the midday sunscreen alone and a way out."""
     replies = await enrolled.send(CHAT, "/stop")
     assert replies[0].labels == ["Everything", "Sunscreen reminders", "Moisturiser reminders", "Check-ins",
-                                 "Never mind"]
+                                 "Midday sunscreen only", "Never mind"]
 
 
 async def test_stop_sunscreen_only(enrolled):

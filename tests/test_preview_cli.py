@@ -8,6 +8,7 @@ from datetime import date, time
 import pytest
 
 from bot.tools.preview import preview_command
+from schedules.budget import fit_budget
 from schedules.care_plan import load_plan
 from schedules.planner import Timing, expand, with_reprompts
 
@@ -26,15 +27,16 @@ def test_prints_one_line_per_delivery():
     code, out, err = run("preview", "--treated", "2026-11-20", "--tz", "Europe/Berlin")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    expected = with_reprompts(expand(load_plan("microneedling"), date(2026, 11, 20), DEFAULTS), DEFAULTS)
+    plan = load_plan("microneedling")
+    expected = fit_budget(with_reprompts(expand(plan, date(2026, 11, 20), DEFAULTS), DEFAULTS),
+                          plan.daily_budget)  # bundled to the plan's daily budget, as patients get them
     assert len(lines) == len(expected)
-    assert sum("reprompt" in line for line in lines) == sum(d.kind == "checkin" for d in expected)
+    assert sum("reprompt" in line for line in lines) == sum(d.kind == "reprompt" for d in expected)
     first = lines[0]
     assert first.startswith("2026-11-20 Fri 08:00 CET")
     assert "2026-11-20T07:00Z" in first and "day  0" in first
     assert any("checkin" in l and "Day 7 check-in" in l and "your clinic" in l for l in lines)
-    assert lines[-2].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-2]
-    assert lines[-1].startswith("2027-02-18 Thu 21:45 CET") and "reprompt" in lines[-1]
+    assert lines[-1].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-1]
 
 
 def test_times_and_zone_override_defaults():

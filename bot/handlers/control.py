@@ -26,6 +26,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
+from bot.handlers import midday
 from bot.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.verdicts import is_red_flag
@@ -100,6 +101,8 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await chat.send_message(svc.text("control.all_already_off"))
     rows = [[(svc.text("control.stop_all"), f"{CB}:stop:all")]]
     rows += [[(svc.text(f"control.stop_{k}"), f"{CB}:stop:{k}")] for k in on]
+    if "sunscreen" in on and (midday_only := midday.stop_row(svc, svc.store.patient(chat.id))):
+        rows += [midday_only]  # the midday top-up can be stopped on its own
     rows += [[(svc.text("control.stop_cancel"), f"{CB}:stop:none")]]
     await chat.send_message(svc.text("control.ask_stop"), reply_markup=keyboard(rows))
 

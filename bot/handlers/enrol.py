@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import enrolment as flow
 from bot.enrolment import CB, Reply
+from bot.handlers import midday
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
 from bot.scheduling import reschedule
@@ -233,7 +234,8 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                 (svc.text("common.settings_zone"), f"{CB}:settings:zone")],
                                [(svc.text("common.settings_times"), f"{CB}:settings:times"),
                                 (svc.text("common.settings_quiet"), f"{CB}:settings:quiet")],
-                               [(svc.text("common.settings_health"), f"{CB}:settings:immune")],
+                               [(svc.text("common.settings_health"), f"{CB}:settings:immune"),
+                                midday.settings_row(svc)[0]],
                                [(svc.text("common.settings_done"), f"{CB}:settings:done")]]))
 
 

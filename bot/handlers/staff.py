@@ -61,13 +61,18 @@ async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_chat.send_message(svc.text("checkin.admins_only"))
         return
     alerts = svc.store.alerts(open_only=True)
-    if not alerts:
+    silent = svc.store.silent_patients()
+    if not alerts and not silent:
         await update.effective_chat.send_message(svc.text("checkin.flagged_none"))
         return
     lines = [svc.text("checkin.flagged_heading", count=len(alerts))]
     lines += [svc.text("checkin.flagged_line", id=a.id, level_label=svc.text(f"checkin.level_label_{a.level}"),
                        name=who(svc, a), day=a.day, when=svc.date("stamp_utc", a.created_at))
               for a in alerts]
+    if silent:  # patients who stopped answering: nobody screens them for warning signs
+        lines += ["", svc.text("clinic.silent_heading", count=len(silent))]
+        lines += [svc.text("clinic.silent_line", name=name or "?", day=day)
+                  for _, name, day in silent]
     await update.effective_chat.send_message("\n".join(lines))
 
 

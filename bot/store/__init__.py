@@ -26,12 +26,13 @@ from bot.store.queue import QueueStore
 from bot.store.sealing import Sealing, check_key, sealing_with
 from bot.store.records import Patient, Treatment
 from bot.store.relays import RelayStore
+from bot.store.engagement import EngagementStore
 
 __all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore, RelayStore):
+            HealthStore, RelayStore, EngagementStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

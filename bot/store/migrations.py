@@ -227,3 +227,13 @@ def m0009(db: Database) -> None:
         )""")
     # The rules behind an alert, so a repeated red flag within minutes does not alert twice.
     db.execute("ALTER TABLE alerts ADD COLUMN rules TEXT NOT NULL DEFAULT ''")
+
+
+@migrations(name="0010_engagement")
+def m0010(db: Database) -> None:
+    # Whether a silent patient (three check-ins unanswered in a row) has been asked once if they want fewer
+    # messages, and the daily limit they chose (NULL: the plan's budget).
+    db.execute("ALTER TABLE patients ADD COLUMN fewer_asked INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE patients ADD COLUMN daily_limit INTEGER")
+    # The midday sunscreen top-up: NULL = the clinic's midday time, "off" = stopped on its own, else local HH:MM.
+    db.execute("ALTER TABLE patients ADD COLUMN midday TEXT")

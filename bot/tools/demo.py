@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo
 
 PATIENT_CHAT = 1001
 PATIENT_NAME = "Ana"
+CLINIC_CHAT = -100100  # the demo clinic's team chat: alerts and relayed messages show as [chat -100100]
+STAFF_NAME = "Sam"
 DEMO_TOKEN = "0:demo"
 DEMO_LOCATION = {"latitude": 51.5072, "longitude": -0.1276}  # what "share my location" shares: London
 INDENT = " " * 5
@@ -37,6 +39,7 @@ MAX_RUNS_PER_SKIP = 100_000  # a safety net: a skip never loops for ever
 HELP = """Type a message or a /command as the patient would, or a number to tap that button
 of the latest message with buttons. Demo commands:
   :skip 1d   move the clock forward (also 8h, 30m, 2d12h) and deliver what fell due
+  :staff TEXT  a nurse in the clinic chat replies TEXT to the newest message there about the patient
   :now       the patient's local time and the day since treatment
   :help      this text
   :quit      stop the demo (end of input does too)"""
@@ -182,6 +185,15 @@ class Phone:
         else:
             await self.type_text(button.label)
 
+    async def staff_reply(self, text: str) -> None:
+        """A nurse replies, in the clinic chat, to the newest relayed message or alert about the patient."""
+        about = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
+                      if self.store.patient_of_clinic_message(m.message_id) == PATIENT_CHAT), None)
+        if not text or about is None:
+            self.say(f"{INDENT}(say what the nurse answers, after a message reached the clinic chat)")
+            return
+        await self.feed(self.telegram.reply(CLINIC_CHAT, text, about, first_name=STAFF_NAME))
+
     # ---- time travel ----------------------------------------------------------------------
     async def deliver_due(self, target: datetime) -> int:
         """Run the dispatcher at every due instant up to ``target``, in order; returns the runs made."""
@@ -233,6 +245,8 @@ class Phone:
                 return False
             if command == "help":
                 self.say(HELP)
+            elif command == "staff":
+                await self.staff_reply(argument.strip())
             elif command == "now":
                 self.say(f"{INDENT}{self.describe(self.clock.now())}")
             elif command == "skip":
@@ -282,7 +296,8 @@ def demo_environ(data_dir: Path, temporary: bool, environ: Mapping[str, str]) ->
     beside the folder (``DIR.key``, never inside it), so the next demo run can open it again."""
     from bot.crypto import new_key, write_key_file
 
-    demo = {"TELEGRAM_BOT_TOKEN": DEMO_TOKEN, "AFTERCARE_DATA_DIR": str(data_dir)}
+    demo = {"TELEGRAM_BOT_TOKEN": DEMO_TOKEN, "AFTERCARE_DATA_DIR": str(data_dir),
+            "AFTERCARE_CLINIC_CHAT_ID": str(CLINIC_CHAT)}
     if environ.get("AFTERCARE_CLINIC_FILE", "").strip():
         demo["AFTERCARE_CLINIC_FILE"] = environ["AFTERCARE_CLINIC_FILE"].strip()
     configured = {name: environ[name] for name in ("AFTERCARE_DATA_KEY", "AFTERCARE_DATA_KEY_FILE")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from messages.catalog import Catalog, MissingText, load_catalog
 from schedules.care_plan import PlanError, load_plan
+from schedules.budget import fit_budget
 from schedules.planner import Delivery, Timing, expand, with_reprompts
 
 PROG = "aftercare preview"
@@ -128,7 +129,8 @@ def preview_command(
     try:
         catalog = load_catalog()
         plan = load_plan(args.plan or "microneedling", catalog.texts)
-        deliveries = with_reprompts(expand(plan, args.treated, timing), timing)
+        deliveries = fit_budget(with_reprompts(expand(plan, args.treated, timing), timing),
+                                plan.daily_budget)  # bundled as patients get them
         zone = ZoneInfo(timing.zone)
         lines = [_line(catalog, d, zone, contact or {}) for d in deliveries]
     except (PlanError, MissingText, ValueError, ZoneInfoNotFoundError) as exc:

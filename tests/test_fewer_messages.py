@@ -1,0 +1,151 @@
+"""Fewer, better messages over a whole plan: the daily budget, Done and snooze, and silent patients."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import START, enrol, make_settings, start
+
+A = 1001
+CLINIC = -100777
+ADMIN = 4242
+PREFERRED = ["None of these", "Nothing new", "Not at all", "None", "Same", "No"]  # a calm, normal day
+
+
+@pytest.fixture
+async def clinic_bot(tmp_path, clock):
+    from bot.store import open_store
+    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN))
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+    store.close()
+
+
+def local_day(bot, when) -> int:
+    patient = bot.store.patient(A)
+    return (when.astimezone(ZoneInfo(patient.zone)).date() - patient.treatment.treatment_date).days
+
+
+async def answer_normally(bot) -> None:
+    """Tap Start check-in on the newest reminder, then a calm answer to every question."""
+    await bot.phone.tap(A, "Start check-in")
+    while (question := bot.telegram.last(A)).buttons and any(p in question.labels for p in PREFERRED):
+        await bot.phone.tap(A, next(p for p in PREFERRED if p in question.labels), question)
+
+
+async def live_whole_plan(bot, engaged: bool) -> Counter:
+    """Run the dispatcher at every due instant to the plan's end; returns pushes (reminder messages) per day."""
+    await enrol(bot.phone, A)
+    per_day: Counter = Counter()
+    end = START + timedelta(days=bot.phone.app.bot_data["services"].plan.length_days + 2)
+    while (due := bot.store.next_due_at()) is not None and due <= end:
+        before = len(bot.reminders(A))
+        await bot.run(max(due, bot.phone.clock.now()))
+        for _ in bot.reminders(A)[before:]:
+            per_day[local_day(bot, due)] += 1
+        newest = bot.telegram.last(A)
+        if engaged and "Start check-in" in newest.labels:
+            await answer_normally(bot)
+    return per_day
+
+
+async def test_a_silent_patient_over_the_whole_plan(clinic_bot):
+    """A patient who never answers gets at most 3 pushes a day in week 1 and 1 after, 50 in all over 90 days (75 before the
+    budget); after three unanswered check-ins re-prompts stop, they are asked once about fewer messages, and
+    /flagged shows them as silent."""
+    bot = clinic_bot
+    per_day = await live_whole_plan(bot, engaged=False)
+    week_one = [per_day[d] for d in range(8)]
+    assert week_one == [2, 3, 3, 3, 3, 3, 3, 3]
+    assert max(n for d, n in per_day.items() if d >= 8) == 1
+    assert sum(per_day.values()) == 50
+    asked = [t for t in bot.reminders(A) if "Would you like fewer messages" in t]
+    assert len(asked) == 1
+    assert bot.store.is_silent(A, bot.store.patient(A).treatment.id)
+    reprompted = [r.day for r in bot.store.deliveries(A) if r.kind == "reprompt" and r.state == "sent"]
+    assert reprompted == [0]  # later days' budgets leave no room for a nudge
+    replies = await bot.phone.send(ADMIN, "/flagged", user_id=ADMIN)
+    assert "Silent (1)" in replies[0].text and "Ana" in replies[0].text
+
+
+async def test_an_engaged_patient_over_the_whole_plan(clinic_bot):
+    """A patient who answers every check-in gets the same budgeted pushes, never a re-prompt, never the question."""
+    bot = clinic_bot
+    per_day = await live_whole_plan(bot, engaged=True)
+    assert [per_day[d] for d in range(8)] == [1, 3, 3, 3, 3, 3, 3, 3]
+    assert max(n for d, n in per_day.items() if d >= 8) == 1
+    assert sum(per_day.values()) == 49
+    treatment = bot.store.patient(A).treatment.id
+    assert {v.level for v in bot.store.verdicts(A, treatment)} == {"normal"}
+    assert not any("Would you like fewer messages" in t for t in bot.reminders(A))
+    assert not any(r.kind == "reprompt" and r.state == "sent" for r in bot.store.deliveries(A))
+
+
+async def test_fewer_messages_means_one_a_day(clinic_bot):
+    """Tapping "Yes, fewer messages" re-plans the rest of the plan at one push a day."""
+    bot = clinic_bot
+    await enrol(bot.phone, A)
+    for day in range(4):  # days 0-2 unanswered; the question rides on day 3's first message
+        for due in sorted({r.due_at for r in bot.store.deliveries(A) if r.state == "pending"
+                           and local_day(bot, r.due_at) == day}):
+            await bot.run(due)
+    asking = next(m for m in bot.telegram.chat(A) if "Would you like fewer messages" in m.text)
+    assert local_day(bot, bot.phone.clock.now()) == 3
+    before = {d for d in (local_day(bot, r.due_at) for r in bot.store.deliveries(A) if r.state == "pending")}
+    await bot.phone.tap(A, "Yes, fewer messages", asking)
+    assert asking.text.startswith("Done: at most one message a day")
+    pending = [r for r in bot.store.deliveries(A) if r.state == "pending" and local_day(bot, r.due_at) > 3]
+    per_day = Counter(local_day(bot, due) for due in {r.due_at for r in pending})
+    assert set(per_day.values()) == {1} and set(per_day) == before - {3}  # nothing lost, one push a day
+
+
+async def test_done_and_remind_me_in_an_hour(bot):
+    """Done takes a reminder's buttons away; snooze sends the same reminder again an hour later."""
+    await enrol(bot.phone, A)
+    morning = START + timedelta(days=1) - timedelta(hours=1)  # 08:00 London on day 1
+    await bot.run(morning)
+    reminder = bot.telegram.last(A)
+    assert reminder.labels == ["Done ✓", "Remind me in 1 hour"]
+    bot.phone.clock.set(morning + timedelta(minutes=5))
+    await bot.phone.tap(A, "Remind me in 1 hour", reminder)
+    assert bot.telegram.callback_answers[-1]["text"] == "OK, I'll remind you again at 09:05."
+    assert reminder.buttons == []
+    await bot.run(morning + timedelta(minutes=65))
+    again = bot.telegram.last(A)
+    assert again.message_id != reminder.message_id and "Time for sunscreen" in again.text
+    await bot.phone.tap(A, "Done", again)
+    assert again.buttons == [] and bot.telegram.callback_answers[-1]["text"] == "Well done ✓"
+    await bot.phone.send(A, "/help")
+    assert (await bot.phone.press(A, "rm1:done")) == []  # not on a reminder: expired, nothing changes
+    assert bot.telegram.callback_answers[-1]["text"].startswith("This button has expired")
+
+
+async def test_snooze_never_lands_in_quiet_hours(bot):
+    """Snoozing the 21:00 check-in prompt at 21:30 would land in quiet hours (22:00): refused, nothing queued."""
+    await enrol(bot.phone, A)
+    evening = START + timedelta(hours=12)  # 21:00 London on day 0
+    await bot.run(evening)
+    prompt = bot.telegram.last(A)
+    bot.phone.clock.set(evening + timedelta(minutes=30))
+    await bot.phone.tap(A, "Remind me in 1 hour", prompt)
+    assert "quiet hours" in bot.telegram.callback_answers[-1]["text"]
+    assert not any(r.step.startswith("snooze:") for r in bot.store.deliveries(A))
+
+
+async def test_re_prompts_stop_for_a_silent_patient(bot):
+    """After three unanswered check-ins in a row, the day's re-prompt is skipped as silent."""
+    await enrol(bot.phone, A)
+    treatment = bot.store.patient(A).treatment.id
+    for day in (-3, -2, -1):  # three earlier check-ins recorded as unanswered
+        bot.store.record_no_response(A, treatment, day, START)
+    evening = START + timedelta(hours=12)
+    await bot.run(evening)
+    await bot.run(evening + timedelta(minutes=45))
+    reprompt = next(r for r in bot.store.deliveries(A) if r.step == "reprompt:0")
+    assert (reprompt.state, reprompt.reason) == ("skipped", "silent")
