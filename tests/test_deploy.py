@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import json
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,42 @@ def test_dockerignore_keeps_secrets_and_data_out_of_the_build():
     """The build context never includes .env, the data folder or database files."""
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert {".env", "data", "*.db", ".git"} <= ignored
+
+
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock as {normalized name: (version, hashes)}."""
+    text = (ROOT / "requirements.lock").read_text().replace("\\\n", " ")
+    entries = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split()
+        name, _, version = requirement.partition("==")
+        entries[re.sub(r"[-_.]+", "-", name).lower()] = (version, [o for o in options if o.startswith("--hash=sha256:")])
+    return entries
+
+
+def test_installs_come_from_a_lock_with_exact_versions_and_hashes():
+    """requirements.lock pins every runtime dependency (and theirs) to one version with hashes; the image
+    and the systemd install use it with --require-hashes, and tasks.py keeps pyproject's ranges for development."""
+    lock = locked()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", d).group(0)).lower() for d in project["dependencies"]}
+    assert wanted | {"tornado", "httpx"} <= set(lock)  # tornado and httpx: python-telegram-bot's extras
+    assert all(re.fullmatch(r"\d[\w.+!-]*", version) and hashes for version, hashes in lock.values())
+    runs = [args for instruction, args in dockerfile() if instruction == "RUN" and "pip install" in args]
+    assert any("--require-hashes" in run and "-r /src/requirements.lock" in run for run in runs)
+    assert any("--no-deps" in run and "/src" in run for run in runs)
+    assert all("--require-hashes" in run or "--no-deps" in run for run in runs)
+    unit_text = (DEPLOY / "aftercare.service").read_text()
+    assert "pip install --require-hashes -r requirements.lock" in unit_text and "--no-deps ." in unit_text
+    assert "requirements.lock" not in (ROOT / "tasks.py").read_text()
+
+
+def test_dockerignore_keeps_the_data_key_out_of_the_build():
+    """The data key (tasks.py's .aftercare.key, or any *.key) never enters the build context."""
+    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    for name in (".aftercare.key", "clinic-data.key"):
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns if not pattern.startswith("!")), name

@@ -161,7 +161,7 @@ def inspect_database(path: Path, sealer) -> tuple[list[str], list[str]]:
 
 def last_rules_version(path: Path) -> str | None:
     """The triage rules version of the newest stored verdict (read-only), or None before the first check-in."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'").fetchone():
             return None
