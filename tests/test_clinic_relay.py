@@ -35,11 +35,11 @@ async def test_relay_round_trip_with_a_staff_reply(clinic_phone):
     assert [r.text for r in replies] == [
         "Sent to the Example Skin Clinic team ✓ Their answer will appear here. If it's urgent, call +44 20 7946 0000."]
     relayed = phone.telegram.last(CLINIC)
-    assert relayed.text.startswith("✉️ Message from Ana (@ana_k) (day 2):\nCan I go swimming on Saturday?")
+    assert relayed.text.startswith("✉️ Message from Ana (@ana_k), patient no. 1 (day 2):\nCan I go swimming on Saturday?")
     before = len(phone.telegram.chat(CHAT))
     await phone.feed(phone.telegram.reply(CLINIC, "Best to wait until day 3, Ana.", relayed))
     assert phone.telegram.texts(CHAT)[before:] == ["From Example Skin Clinic: Best to wait until day 3, Ana."]
-    assert phone.telegram.last(CLINIC).text == "✓ Sent to Ana."
+    assert phone.telegram.last(CLINIC).text == "✓ Sent to Ana (@ana_k), patient no. 1."
     stored = phone.store.relays(CHAT)
     assert [(r.direction, r.text) for r in stored] == [("to_clinic", "Can I go swimming on Saturday?"),
                                                       ("from_clinic", "Best to wait until day 3, Ana.")]
@@ -64,7 +64,7 @@ async def test_a_photo_is_relayed_by_file_id_only(clinic_phone):
     assert phone.telegram.chat(CHAT)[before].text.startswith("Sent to the Example Skin Clinic team ✓")
     sent = phone.telegram.last(CLINIC)
     assert sent.kind == "photo" and sent.file_id == "AgADphoto2" and sent.file_bytes is None
-    assert sent.text.startswith("📷 Photo from Ana (day 0): is this normal?")
+    assert sent.text.startswith("📷 Photo from Ana, patient no. 1 (day 0):\nis this normal?\n\nReply")
     assert [(r.file_id, r.text) for r in phone.store.relays(CHAT)] == [("AgADphoto2", "is this normal?")]
     assert not any(m == "getFile" for m, _ in phone.telegram.calls)  # the bot never fetched the picture
     await phone.feed(phone.telegram.reply(CLINIC, "That looks fine.", sent))

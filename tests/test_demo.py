@@ -68,7 +68,7 @@ async def test_walkthrough_enrols_triages_saves_the_chart_and_exits_cleanly(tmp_
     assert "Because you told me: severe pain" in text and "+44 20 7946 0000" in text
     assert "saved photo-1.png" in text and str(tmp_path) not in text
     assert "you> can I wear make-up tomorrow?\nbot> Yes, from day 2 make-up is fine." in text  # a question answered
-    assert "[chat -100100] bot> ✉️ Message from Ana (day 1):\n     The burning is easing now." in text  # relayed
+    assert "[chat -100100] bot> ✉️ Message from Ana, patient no. 1 (day 1):\n     The burning is easing now." in text  # relayed
     assert "bot> From Example Skin Clinic: Yes Ana, keep using it" in text  # the nurse's reply reached her
     assert "bot> I've let the Example Skin Clinic team know about this." in text
     assert (tmp_path / "files" / "photo-1.png").read_bytes().startswith(b"\x89PNG")

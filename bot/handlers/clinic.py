@@ -40,11 +40,18 @@ def message_button(svc: Services) -> list[tuple[str, str]]:
 
 
 def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
-    """Who the patient is, for staff: the name and the @username when Telegram gives one."""
+    """Who the patient is, for staff, as alerts name them: the name, the @username Telegram gives (remembered
+    for later) and the patient's stable short number."""
     name = (patient.display_name if patient else "") or (user.first_name if user else "") or "?"
+    number = svc.store.patient_number(patient.chat_id) if patient else None
+    if number is None:
+        return svc.text("clinic.reference_name", name=name)
     if user is not None and user.username:
-        return svc.text("clinic.reference_username", name=name, username=user.username)
-    return svc.text("clinic.reference_name", name=name)
+        svc.store.note_username(patient.chat_id, user.username)
+    ref = svc.store.patient_ref(patient.chat_id)
+    if ref is not None and ref.username:
+        return svc.text("alerts.who_username", name=name, username=ref.username, number=number)
+    return svc.text("alerts.who", name=name, number=number)
 
 
 def _day_part(svc: Services, patient: Patient | None, now) -> str:
