@@ -20,7 +20,6 @@ is one alert, not two (a double-sent red flag).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime, timedelta
 
 from telegram import Bot
@@ -31,7 +30,7 @@ from bot.logs import pseudonym
 from bot.retrying import no_retries
 from bot.sender import Outgoing
 from bot.services import Services, keyboard
-from bot.store import Patient
+from bot.store import Patient, StoreError
 from bot.store.checkins import AlertRow
 from bot.store.outbox import OutboxRow
 from bot.verdicts import Outcome, needs_alert, plain
@@ -133,7 +132,7 @@ async def send_now(bot: Bot, svc: Services, row_id: int, now: datetime) -> None:
         return
     try:
         svc.store.outbox_sent(row_id, sent.message_id, now)
-    except sqlite3.Error as error:  # sent but not recorded: the dispatcher records it before it claims again
+    except StoreError as error:  # sent but not recorded: the dispatcher records it before it claims again
         log.error("alert %s sent but not recorded (%s): kept in memory", row.alert_id, type(error).__name__)
         svc.defer(lambda: svc.store.outbox_sent(row_id, sent.message_id, now))
     if row.kind == "alert" and row.about is not None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -33,7 +32,7 @@ from bot.outbox import OutboxTag, OwedWrites
 from bot.compose import bundles, compose, reason_to_skip, still_wanted
 from bot.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services
-from bot.store import DeliveryRow
+from bot.store import DeliveryRow, StoreError
 from bot.verdicts import record_unanswered
 from messages.catalog import MissingText
 from schedules.kinds import CHECKIN, REPROMPT
@@ -122,7 +121,7 @@ class Dispatcher:
                     return self._owed.sent(self.services.store, outcome, now)
                 try:
                     self._record(outcome, now, report)
-                except sqlite3.Error as error:
+                except StoreError as error:
                     log.error("dispatch run: recording failed (%s): stopping, nothing is sent twice",
                               type(error).__name__)
                     failed.append(error)

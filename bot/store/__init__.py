@@ -28,7 +28,11 @@ from bot.store.records import Patient, Treatment
 from bot.store.relays import RelayStore
 from bot.store.engagement import EngagementStore
 
-__all__ = ["Store", "Patient", "Treatment", "DeliveryRow", "open_store"]
+__all__ = ["Store", "StoreError", "Patient", "Treatment", "DeliveryRow", "open_store"]
+
+# What a store method raises when the database fails (locked, full, gone): callers outside the store
+# catch this, so only the store knows the database is SQLite.
+StoreError = sqlite3.Error
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
