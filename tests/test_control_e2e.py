@@ -221,14 +221,13 @@ async def test_privacy_explains_storage(phone):
 
 
 async def test_mydata_sends_json_document(enrolled, tmp_path):
-    """/mydata sends every stored row as a JSON document and writes no file."""
+    """/mydata sends a JSON document that also holds every stored row, and writes no file."""
     files_before = set(tmp_path.rglob("*"))
-    await enrolled.send(CHAT, "/mydata")
-    sent = enrolled.last(CHAT)
+    sent = (await enrolled.send(CHAT, "/mydata"))[0]
     assert sent.kind == "document" and sent.file_name == "aftercare-data.json"
     data = json.loads(sent.file_bytes)
-    assert data["tables"]["patients"][0]["chat_id"] == CHAT
-    assert data["tables"]["deliveries"] and "treatments" in data["tables"]
+    assert data["stored_rows"]["patients"][0]["chat_id"] == CHAT
+    assert data["stored_rows"]["deliveries"] and "treatments" in data["stored_rows"]
     assert set(tmp_path.rglob("*")) == files_before
 
 

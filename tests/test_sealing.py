@@ -68,8 +68,8 @@ async def test_every_answer_is_sealed_in_the_file_and_still_read_back(clinic_pho
 
     alert = phone.telegram.last(CLINIC).text
     progress = await phone.send(CHAT, "/progress")
-    await phone.send(CHAT, "/mydata")
-    export = json.loads(phone.last(CHAT).file_bytes)["tables"]
+    document = next(m for m in await phone.send(CHAT, "/mydata") if m.kind == "document")
+    export = json.loads(document.file_bytes)["stored_rows"]
 
     assert "C8" in alert and "redness severe" in alert.lower()
     assert "Day 4" in progress[-1].text

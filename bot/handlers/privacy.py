@@ -1,4 +1,4 @@
-"""Privacy: /privacy, /mydata (a JSON copy of everything), /delete, and erasure after the retention period.
+"""Privacy: /privacy, /mydata (a copy of everything, by topic: bot/export.py), /delete, and erasure after the retention period.
 
 Callback data is ``p1:del:yes|no``; anything else has expired and changes nothing.
 """
@@ -13,11 +13,11 @@ from datetime import time, timezone
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot import export
 from bot.alerts import erase_patient
 from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
 from bot.scheduling import plan_for
 from bot.services import PRIVATE_MESSAGE, keyboard, services
-from bot.store.records import iso
 from schedules.care_plan import PlanError
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,12 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, chat = services(context), update.effective_chat
     if svc.store.patient(chat.id) is None:
         return await chat.send_message(svc.text("control.mydata_none"))
-    document = {"clinic": svc.settings.clinic.name, "exported_at": iso(svc.clock.now()),
-                "tables": svc.store.export_patient(chat.id)}
+    document, summary = export.build(svc, chat.id, svc.clock.now())
     blob = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
     # Built and sent from memory: no export file ever exists on the server's disk.
     await chat.send_document(document=io.BytesIO(blob), filename=EXPORT_NAME,
                              caption=svc.text("control.mydata_caption"))
+    await chat.send_message(summary)
     log.info("chat %s exported their data", pseudonym(chat.id))
 
 

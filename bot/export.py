@@ -1,0 +1,141 @@
+"""/mydata's document: everything stored about a patient, arranged by topic and in plain words.
+
+The store's ``export_patient`` gives every row of every table (sealed answers
+opened with the data key); this module turns them into sections a patient can
+read (profile, reminders, check-ins with their results, messages with the
+clinic, alerts to the clinic) and keeps the rows themselves at the end, so the
+copy stays complete. Times are shown in the patient's zone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.services import Services
+from messages.answer_words import describe_all
+
+# Tokens that record what the bot knew, not what the patient said that day.
+BACKGROUND = ("risk:", "previous_outcome:", "rash_first_reported_day:")
+
+
+def _json(value: Any, default: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return value
+    try:
+        return json.loads(value) if value else default
+    except (TypeError, ValueError):
+        return default
+
+
+class _Local:
+    """ISO instants from the store shown in the patient's zone ("Mon 23 Nov 2026 09:00")."""
+
+    def __init__(self, zone: str) -> None:
+        self.zone = ZoneInfo(zone)
+
+    def __call__(self, stamp: str | None) -> str | None:
+        if not stamp:
+            return None
+        try:
+            return datetime.fromisoformat(stamp).astimezone(self.zone).strftime("%a %d %b %Y %H:%M")
+        except ValueError:
+            return stamp
+
+
+def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], str]:
+    """The export document and the short plain-text summary for the chat."""
+    tables = svc.store.export_patient(chat_id)
+    person = (tables.get("patients") or [{}])[0]
+    zone = person.get("zone") or svc.settings.clinic.timezone
+    local = _Local(zone)
+    treatments = tables.get("treatments", [])
+    current = next((t for t in reversed(treatments) if not t.get("replaced_at")), None)
+    profile = {
+        "name": person.get("display_name") or None, "treatment_date": current and current["treatment_date"],
+        "time_zone": zone, "morning_reminder": person.get("morning"), "evening_reminder": person.get("evening"),
+        "quiet_hours": _quiet(svc, person), "weakened_immune_system_or_diabetes": _answer(svc, person,
+                                                                                           "immunocompromised"),
+        "cold_sores_before": _answer(svc, person, "cold_sore_history"), "skin_type": person.get("skin_type"),
+        "consent_given": local(person.get("consent_at")), "messages_switched_off": sorted(
+            k for k in (person.get("stopped_kinds") or "").split(",") if k),
+        "paused_until": local(person.get("paused_until")), "can_reach_you": bool(person.get("reachable", 1)),
+    }
+    reminders = [svc.text("export.reminder", when=local(d["due_at"]), day=d["day"], what=_kind(svc, d["kind"]),
+                          state=_word(svc, "state", d["state"]) + (
+                              f" ({_word(svc, 'reason', d['reason'])})" if d.get("reason") else ""))
+                 for d in tables.get("deliveries", [])]
+    verdict_of = {v.get("checkin_id"): v for v in tables.get("verdicts", [])}
+    checkins = [_checkin(svc, local, c, verdict_of.pop(c["id"], None)) for c in tables.get("checkins", [])]
+    checkins += [_checkin(svc, local, None, v) for v in verdict_of.values()]  # typed messages judged alone
+    messages = [{"when": local(r["created_at"]), "from": svc.text(f"export.direction_{r['direction']}"),
+                 "text": r.get("text") or None, "photo": bool(r.get("file_id"))} for r in tables.get("relays", [])]
+    alerts = [{"when": local(a["created_at"]), "level": svc.text(f"checkin.level_label_{a['level']}"),
+               "seen_by_clinic": local(a.get("acknowledged_at"))} for a in tables.get("alerts", [])]
+    document = {"about": svc.text("export.about"), "clinic": svc.settings.clinic.name, "exported": local(
+        now.isoformat()), "profile": profile, "treatments": [
+        {"date": t["treatment_date"], "plan": t["plan"], "registered": local(t["created_at"]),
+         "replaced": local(t.get("replaced_at"))} for t in treatments],
+        "reminders": reminders, "checkins": checkins, "messages_with_the_clinic": messages,
+        "alerts_to_the_clinic": alerts, "stored_rows": tables}
+    states = Counter(d["state"] for d in tables.get("deliveries", []))
+    return document, _summary(svc, profile, states, checkins, messages, alerts)
+
+
+def _answer(svc: Services, person: dict, column: str) -> str | None:
+    value = person.get(column)
+    return svc.text(f"common.answer_{value}") if value in {"yes", "no", "unsure"} else None
+
+
+def _quiet(svc: Services, person: dict) -> str:
+    if person.get("quiet_start") == "off":
+        return svc.text("enrol.quiet_none")
+    if person.get("quiet_start") and person.get("quiet_end"):
+        return f"{person['quiet_start']}-{person['quiet_end']}"
+    clinic = svc.settings.clinic
+    return f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else svc.text(
+        "enrol.quiet_none")
+
+
+def _word(svc: Services, group: str, value: str) -> str:
+    """A delivery state or reason in words ("pending" -> "planned"); an unknown one as stored."""
+    key = f"export.{group}_{'late' if value.startswith('late_') else value}"
+    return svc.text(key) if svc.catalog.has(key) else value.replace("_", " ")
+
+
+def _kind(svc: Services, kind: str) -> str:
+    key = f"progress.kind_{kind}"
+    return svc.text(key) if svc.catalog.has(key) else kind
+
+
+def _checkin(svc: Services, local: _Local, row: dict | None, verdict: dict | None) -> dict[str, Any]:
+    """One check-in: when, what was answered (plain words), and the result with its reasons."""
+    tokens = [t for t in _json(verdict and verdict.get("tokens"), []) if not t.startswith(BACKGROUND)]
+    reasons = _json(verdict and verdict.get("reasons"), [])
+    entry: dict[str, Any] = {
+        "day": (row or verdict or {}).get("day"),
+        "when": local((row or {}).get("completed_at") or (row or {}).get("started_at") or
+                      (verdict or {}).get("created_at")),
+        "state": _word(svc, "checkin", (row or {}).get("state", "done")),
+        "answers": describe_all(svc.catalog, tokens),
+    }
+    if verdict:
+        entry["result"] = svc.text(f"checkin.level_label_{verdict['level']}")
+        entry["why"] = [svc.text(f"triage.rule_{r['rule']}", day=entry["day"]) for r in reasons
+                        if isinstance(r, dict) and svc.catalog.has(f"triage.rule_{r.get('rule')}")]
+        if verdict.get("patient_text"):
+            entry["your_message"] = verdict["patient_text"]
+    return entry
+
+
+def _summary(svc: Services, profile: dict, states: Counter, checkins: list, messages: list, alerts: list) -> str:
+    last = next((c for c in reversed(checkins) if c.get("result")), None)
+    return svc.text(
+        "export.summary", date=profile["treatment_date"] or svc.text("enrol.not_given"), zone=profile["time_zone"],
+        morning=profile["morning_reminder"] or "?", evening=profile["evening_reminder"] or "?",
+        sent=states["sent"], planned=states["pending"], checkins=len(checkins),
+        last=svc.text("export.last_checkin", day=last["day"], result=last["result"]) if last
+        else svc.text("export.no_checkins"), messages=len(messages), alerts=len(alerts))
