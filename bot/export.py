@@ -55,7 +55,8 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
     treatments = tables.get("treatments", [])
     current = next((t for t in reversed(treatments) if not t.get("replaced_at")), None)
     profile = {
-        "name": person.get("display_name") or None, "treatment_date": current and current["treatment_date"],
+        "name": person.get("display_name") or None,
+        "patient_number": next((r.get("number") for r in tables.get("patient_refs", [])), None), "treatment_date": current and current["treatment_date"],
         "time_zone": zone, "morning_reminder": person.get("morning"), "evening_reminder": person.get("evening"),
         "quiet_hours": _quiet(svc, person), "weakened_immune_system_or_diabetes": _answer(svc, person,
                                                                                            "immunocompromised"),

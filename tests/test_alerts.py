@@ -104,9 +104,11 @@ async def test_flagged_and_the_export_show_the_patient_number(clinic):
     await clinic.phone.feed(clinic.telegram.message(CLINIC, "/flagged", user_id=ADMIN, chat_type="supergroup"))
     assert "Ana (@ana_k), patient no. 1" in clinic.telegram.last(CLINIC).text
     await red_flag(clinic, "/mydata")
-    export = json.loads(clinic.telegram.last(A).file_bytes)
-    assert export["tables"]["patient_refs"][0]["number"] == 1
-    assert export["tables"]["patient_refs"][0]["username"] == "ana_k"
+    document = next(m for m in reversed(clinic.telegram.chat(A)) if m.kind == "document")
+    export = json.loads(document.file_bytes)
+    assert export["profile"]["patient_number"] == 1
+    assert export["stored_rows"]["patient_refs"][0]["number"] == 1
+    assert export["stored_rows"]["patient_refs"][0]["username"] == "ana_k"
 
 
 async def test_acknowledging_keeps_the_alert_text(clinic):
