@@ -44,26 +44,56 @@ def scores_from_tokens(tokens: list[str]) -> dict[str, int]:
     return scores
 
 
-def render_png(points: list[DayPoint], labels: ChartLabels) -> bytes:
-    """A line chart of the four items by day, with a coloured level marker on top for each check-in."""
+# Items often share a score (all "none" on a calm day): each line is drawn a little above or below the
+# score, with its own marker and dash, so no line hides another.
+OFFSETS = {"redness": -0.12, "swelling": -0.04, "pain": 0.04, "itching": 0.12}
+STYLES = {"redness": ("o", "-"), "swelling": ("s", "--"), "pain": ("^", "-."), "itching": ("D", ":")}
+LEVEL_ORDER = tuple(LEVEL_COLOURS)
+
+
+def by_day(points: list[DayPoint]) -> list[DayPoint]:
+    """One point per whole day: the day's latest scores, and its most worrying level."""
+    days: dict[int, DayPoint] = {}
+    for point in points:
+        before = days.get(point.day)
+        worst = max((p.level for p in (before, point) if p), key=lambda lv: LEVEL_ORDER.index(lv)
+                    if lv in LEVEL_ORDER else -1)
+        days[point.day] = DayPoint(point.day, worst, {**(before.scores if before else {}), **point.scores})
+    return [days[d] for d in sorted(days)]
+
+
+def build_figure(points: list[DayPoint], labels: ChartLabels):
+    """The chart as a matplotlib Figure: whole days on the x axis, every line visible, levels on top."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
+    points = by_day(points)
     figure = Figure(figsize=(7, 4), dpi=100)
     axes = figure.subplots()
     for item in ITEMS:
-        days = [p.day for p in points if item in p.scores]
-        axes.plot(days, [p.scores[item] for p in points if item in p.scores], marker="o", label=labels.items[item])
+        shown = [p for p in points if item in p.scores]
+        marker, dash = STYLES[item]
+        axes.plot([p.day for p in shown], [p.scores[item] + OFFSETS[item] for p in shown], marker=marker,
+                  linestyle=dash, linewidth=1.8, markersize=5, label=labels.items[item])
     for point in points:
         axes.scatter([point.day], [4.6], color=LEVEL_COLOURS.get(point.level, "grey"), marker="s", s=60)
-    axes.set_ylim(-0.2, 5)
+    days = [p.day for p in points] or [0]
+    axes.set_xlim(min(days) - 0.5, max(days) + 0.5)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    axes.set_ylim(-0.4, 5)
     axes.set_yticks(range(5), labels.scores)
     axes.set_xlabel(labels.days)
     axes.set_title(labels.title)
     axes.legend(loc="upper right", fontsize="small")
     axes.grid(alpha=0.3)
     figure.tight_layout()
+    return figure
+
+
+def render_png(points: list[DayPoint], labels: ChartLabels) -> bytes:
+    """The chart as PNG bytes."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    build_figure(points, labels).savefig(buffer, format="png")
     return buffer.getvalue()

@@ -36,3 +36,25 @@ async def test_mydata_is_a_document_by_topic_with_a_short_summary(phone):
     assert "_" not in json.dumps(data["checkins"]) + json.dumps(data["reminders"])
     assert summary.kind == "text" and len(summary.text.splitlines()) <= 10
     assert "Check-ins: 1" in summary.text and "Contact clinic" in summary.text and "2026-11-23" in summary.text
+
+
+async def test_progress_chart_uses_whole_days_and_keeps_every_line_visible(phone):
+    """/progress sends a chart; its day axis has whole days only and lines with the same scores never overlap."""
+    from bot.chart import ITEMS, ChartLabels, DayPoint, build_figure
+
+    await enrol(phone)
+    for day in (1, 2):
+        phone.clock.advance(timedelta(days=1))
+        await _checkin(phone, ["No", "Same", "None", "None", "None", "None", "None of these", "No"])
+    replies = await phone.send(CHAT, "/progress")
+    assert replies[0].kind == "photo" and replies[0].file_bytes.startswith(b"\x89PNG")
+    labels = ChartLabels("t", {item: item for item in ITEMS}, ["0", "1", "2", "3", "4"], "day")
+    same = {item: 0 for item in ITEMS}
+    figure = build_figure([DayPoint(1, "normal", same), DayPoint(2, "normal", same),
+                           DayPoint(2, "monitor", {**same, "pain": 1}), DayPoint(3, "normal", same)], labels)
+    axes = figure.axes[0]
+    assert all(float(tick).is_integer() for tick in axes.get_xticks())
+    lines = [line for line in axes.get_lines() if line.get_label() in ITEMS]
+    heights = [tuple(line.get_ydata()) for line in lines]
+    assert len(lines) == 4 and len(set(heights)) == 4  # no two lines drawn on top of each other
+    assert [list(line.get_xdata()) for line in lines] == [[1, 2, 3]] * 4  # one point per whole day
