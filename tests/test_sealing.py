@@ -81,6 +81,10 @@ async def test_every_answer_is_sealed_in_the_file_and_still_read_back(clinic_pho
     for column in ("patients.immunocompromised", "patients.cold_sore_history", "patients.skin_type",
                    "checkins.answers", "verdicts.reasons", "verdicts.tokens"):
         assert values[column] and all(is_sealed(v) for v in values[column]), column
+    with sqlite3.connect(database) as conn:
+        rules = [row[0] for row in conn.execute("SELECT rules FROM alerts")]
+    conn.close()
+    assert rules and all(rule.startswith("h:") for rule in rules)  # compared only: a keyed hash
     assert [shape for shape in PLAIN_SHAPES if shape in raw_bytes(database)] == []
 
 

@@ -216,12 +216,13 @@ class CheckinStore:
 
     def raise_alert(self, chat_id: int, verdict_id: int, level: str, now: datetime, rules: str = "") -> int:
         return self.db.execute("INSERT INTO alerts (chat_id, verdict_id, level, created_at, rules)"
-                               " VALUES (?, ?, ?, ?, ?)", [chat_id, verdict_id, level, iso(now), rules]).lastrowid
+                               " VALUES (?, ?, ?, ?, ?)", [chat_id, verdict_id, level, iso(now), self.blind(rules) if rules else ""]
+                               ).lastrowid  # the rules are compared, never read back: a keyed hash
 
     def recent_alert(self, chat_id: int, level: str, rules: str, since: datetime) -> int | None:
         """An alert of the same level and rules for the patient raised since ``since`` (a repeat), if any."""
         row = self.db.execute("SELECT id FROM alerts WHERE chat_id = ? AND level = ? AND rules = ? AND created_at >= ?"
-                              " ORDER BY id DESC LIMIT 1", [chat_id, level, rules, iso(since)]).fetchone()
+                              " ORDER BY id DESC LIMIT 1", [chat_id, level, self.blind(rules) if rules else "", iso(since)]).fetchone()
         return row[0] if row else None
 
     def alert_sent(self, alert_id: int, message_id: int) -> None:

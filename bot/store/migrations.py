@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from bot.store.sealing import blind_existing, seal_existing
+from bot.store.sealing import blind_existing, blind_in_place, seal_existing
 
 migrations = Migrations("aftercare")
 
@@ -237,3 +237,10 @@ def m0010(db: Database) -> None:
     db.execute("ALTER TABLE patients ADD COLUMN daily_limit INTEGER")
     # The midday sunscreen top-up: NULL = the clinic's midday time, "off" = stopped on its own, else local HH:MM.
     db.execute("ALTER TABLE patients ADD COLUMN midday TEXT")
+
+
+@migrations(name="0011_blind_alert_rules")
+def m0011(db: Database) -> None:
+    # The rules behind an alert say which red flags a patient reported; they are only compared (a repeat
+    # within minutes), so they are kept as a keyed hash of the data key (bot/store/sealing.py).
+    blind_in_place(db, "alerts", "rules")

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping
 
 from sqlite_utils import Database
 
-from bot.crypto import CHECK_VALUE, DataKeyError, Sealer, is_sealed
+from bot.crypto import BLIND_PREFIX, CHECK_VALUE, DataKeyError, Sealer, is_sealed
 
 _SEALER: ContextVar[Sealer | None] = ContextVar("aftercare_migration_sealer", default=None)
 
@@ -74,6 +74,20 @@ def blind_existing(db: Database, table: str, column: str, sealed_column: str) ->
     for rowid, value in rows:
         db.execute(f"UPDATE {table} SET {column} = ?, {sealed_column} = ? WHERE rowid = ?",
                    [sealer.blind(value), sealer.seal(value), rowid])
+
+
+def blind_in_place(db: Database, table: str, column: str) -> None:
+    """Replace each plain, non-empty ``column`` value by its keyed hash (values only ever compared)."""
+    sealer = _SEALER.get()
+    if sealer is not None:
+        check_key(db, sealer)  # never hash with a key other than the one the database was written with
+    rows = db.execute(f"SELECT rowid, {column} FROM {table} WHERE {column} != '' AND {column} NOT LIKE ?",
+                      [BLIND_PREFIX + "%"]).fetchall()
+    if rows and sealer is None:
+        raise DataKeyError("this database holds patients' answers that are not sealed yet: open it "
+                           "once with the data key (start the bot) to seal them")
+    for rowid, value in rows:
+        db.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", [sealer.blind(value), rowid])
 
 
 class Sealing:
