@@ -41,12 +41,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter without PTB's int deprecation warning
 
+from schedules.kinds import SKINCARE, SUNSCREEN  # noqa: E402 - after the path set-up above
+
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
 TOKEN = "123456:bench-token"
 LIMIT = 30
-SLOTS = (("sunscreen-am", "sunscreen", "morning", "reminders.sunscreen_morning", 0),
-         ("sunscreen-noon", "sunscreen", "midday", "reminders.sunscreen_midday", 5),
-         ("skincare-pm", "skincare", "evening", "reminders.skincare_evening", 13))
+SLOTS = (("sunscreen-am", SUNSCREEN, "morning", "reminders.sunscreen_morning", 0),
+         ("sunscreen-noon", SUNSCREEN, "midday", "reminders.sunscreen_midday", 5),
+         ("skincare-pm", SKINCARE, "evening", "reminders.skincare_evening", 13))
 
 
 def settings_for(folder: Path):

@@ -32,7 +32,7 @@ from bot.services import Services, keyboard, services
 from bot.verdicts import is_red_flag
 from messages.words import Words
 from bot.logs import pseudonym
-from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES
+from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES, SUNSCREEN
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await chat.send_message(svc.text("control.all_already_off"))
     rows = [[(svc.text("control.stop_all"), f"{CB}:stop:all")]]
     rows += [[(svc.text(f"control.stop_{k}"), f"{CB}:stop:{k}")] for k in on]
-    if "sunscreen" in on and (midday_only := midday.stop_row(svc, svc.store.patient(chat.id))):
+    if SUNSCREEN in on and (midday_only := midday.stop_row(svc, svc.store.patient(chat.id))):
         rows += [midday_only]  # the midday top-up can be stopped on its own
     rows += [[(svc.text("control.stop_cancel"), f"{CB}:stop:none")]]
     await chat.send_message(svc.text("control.ask_stop"), reply_markup=keyboard(rows))

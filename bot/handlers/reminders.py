@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from bot.compose import REMINDER_CB
 from bot.scheduling import patient_timing, reschedule
 from bot.services import keyboard, services
+from schedules.kinds import PROMPT_KINDS
 from schedules.planner import respect_quiet
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rows = svc.store.deliveries_of_message(chat.id, message.message_id)
     if not rows or query.data not in {f"{REMINDER_CB}:done", f"{REMINDER_CB}:snooze"}:
         return await query.answer(svc.text("common.expired"))
-    prompt = next((row for row in rows if row.kind in {"checkin", "reprompt", "followup"}), None)
+    prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
     keep = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
     if query.data.endswith(":done"):
         await query.answer(svc.text("reminders_actions.done"))
