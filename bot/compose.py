@@ -13,6 +13,15 @@ from schedules.kinds import PROMPT_KINDS, REPROMPT
 from schedules.planner import decide, timeline_key
 
 REMINDER_CB = "rm1"  # Done and "Remind me in 1 hour" on reminders: bot/handlers/reminders.py
+END_CB = "eo1"  # the end-of-plan buttons: bot/handlers/reminders.py
+END_OF_PLAN = "reminders.end_of_plan"
+
+
+def end_of_plan_buttons(svc: Services) -> list[list[tuple[str, str]]]:
+    """The progress chart, a one-tap rating 1-5 for the clinic, and the next session of a series."""
+    return [[(svc.text("reminders_actions.chart_button"), f"{END_CB}:chart")],
+            [(f"{n} ★", f"{END_CB}:rate:{n}") for n in range(1, 6)],
+            [(svc.text("reminders_actions.next_session_button"), "e1:again:new")]]
 
 
 def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
@@ -46,6 +55,8 @@ def compose(svc: Services, bundle: list[DeliveryRow]) -> Outgoing:
     snooze = (svc.text("dispatch.snooze"), f"{REMINDER_CB}:snooze")
     buttons = ([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")], [snooze]] if prompt
                else [[(svc.text("dispatch.done"), f"{REMINDER_CB}:done"), snooze]])
+    if any(row.message_key == END_OF_PLAN for row in rows):  # the plan's last day: chart, rating, next session
+        buttons += end_of_plan_buttons(svc)
     asked, _ = svc.store.engagement(first.chat_id)
     if not asked and svc.store.is_silent(first.chat_id, first.treatment_id):
         # Three check-ins unanswered in a row: asked once, inside the next message rather than as one more.

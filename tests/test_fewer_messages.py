@@ -149,3 +149,30 @@ async def test_re_prompts_stop_for_a_silent_patient(bot):
     await bot.run(evening + timedelta(minutes=45))
     reprompt = next(r for r in bot.store.deliveries(A) if r.step == "reprompt:0")
     assert (reprompt.state, reprompt.reason) == ("skipped", "silent")
+
+
+async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
+    """On the plan's last day: one message with the summary, the chart a tap away, a 1-5 rating that reaches the
+    clinic with an optional comment, and the offer to register the next session."""
+    bot = clinic_bot
+    await enrol(bot.phone, A)
+    plan = bot.phone.app.bot_data["services"].plan
+    last_evening = START + timedelta(days=plan.length_days, hours=12)  # 21:00 London on the last day
+    await bot.run(START + timedelta(hours=12))
+    await answer_normally(bot)  # one check-in, so the chart has a point
+    bot.phone.clock.set(last_evening - timedelta(hours=1))
+    await bot.run(last_evening)
+    end = bot.telegram.last(A)
+    assert "last day of your aftercare plan" in end.text and "Day 90 check-in" in end.text
+    assert end.labels == ["Start check-in", "Remind me in 1 hour", "📈 My progress chart", "1 ★", "2 ★", "3 ★",
+                          "4 ★", "5 ★", "Register my next session"]
+    replies = await bot.phone.tap(A, "My progress chart", end)
+    assert replies[0].kind == "photo"
+    await bot.phone.tap(A, "5 ★", end)
+    assert bot.telegram.last(A).text.startswith("Thank you for your rating (5 of 5)!")
+    rating = bot.telegram.last(CLINIC)
+    assert rating.text.startswith("⭐ 5/5 from Ana, patient no. 1 at the end of their aftercare")
+    await bot.phone.send(A, "Lovely team, thank you!")
+    assert "Lovely team, thank you!" in bot.telegram.last(CLINIC).text  # the optional comment
+    await bot.phone.tap(A, "Register my next session", end)
+    assert "When is the new treatment?" in bot.telegram.last(A).text

@@ -70,7 +70,7 @@ def test_expand_counts_and_order(plan):
     per_step = Counter(d.step.split(":")[0] for d in out)
     assert per_step == {
         "sunscreen-am": 31, "sunscreen-noon": 14, "skincare-am": 8, "skincare-pm": 8,
-        "no-makeup": 2, "no-actives": 6, "checkin": 16,
+        "no-makeup": 2, "no-actives": 6, "checkin": 16, "end-of-plan": 1,
     }
     assert out == sorted(out, key=lambda d: (d.due_utc, d.step))
     assert len({d.step for d in out}) == len(out)

@@ -36,7 +36,8 @@ def test_prints_one_line_per_delivery():
     assert first.startswith("2026-11-20 Fri 08:00 CET")
     assert "2026-11-20T07:00Z" in first and "day  0" in first
     assert any("checkin" in l and "Day 7 check-in" in l and "your clinic" in l for l in lines)
-    assert lines[-1].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-1]
+    assert lines[-2].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-2]
+    assert lines[-1].startswith("2027-02-18 Thu 21:00 CET") and "last day of your aftercare" in lines[-1]
 
 
 def test_times_and_zone_override_defaults():

@@ -12,9 +12,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.compose import REMINDER_CB
+from bot.compose import END_CB, REMINDER_CB
+from bot.handlers.clinic import reference
+from bot.handlers.progress import progress
 from bot.scheduling import patient_timing, reschedule
 from bot.services import keyboard, services
 from schedules.kinds import PROMPT_KINDS
@@ -58,6 +61,35 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_reply_markup(keep)
 
 
+async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The end of the plan: the progress chart, or a 1-5 rating passed to the clinic (a comment may follow)."""
+    svc, query, now = services(context), update.callback_query, services(context).clock.now()
+    chat = update.effective_chat
+    patient = svc.store.patient(chat.id) if chat and chat.type == chat.PRIVATE else None
+    parts = (query.data or "").split(":")
+    rating = len(parts) == 3 and parts[1] == "rate" and parts[2] in {"1", "2", "3", "4", "5"}
+    if patient is None or patient.treatment is None or not (rating or parts[1:] == ["chart"]):
+        return await query.answer(svc.text("common.expired"))
+    await query.answer()
+    if not rating:
+        return await progress(update, context)
+    stars, sent_id = int(parts[2]), None
+    log.info("chat %s rated their aftercare", chat.id)
+    if svc.settings.clinic_chat_id is None:
+        svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, None, now)
+        return await chat.send_message(svc.text("reminders_actions.rated_no_relay", stars=stars))
+    text = svc.text("reminders_actions.rating_to_clinic", stars=stars,
+                    reference=reference(svc, patient, update.effective_user))
+    try:  # sent directly, like the relays (bot/handlers/clinic.py)
+        sent_id = (await update.get_bot().send_message(svc.settings.clinic_chat_id, text)).message_id
+    except TelegramError as exc:
+        log.warning("rating from chat %s not delivered to the clinic chat: %s", chat.id, type(exc).__name__)
+    svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, sent_id, now)
+    svc.store.arm_relay(chat.id, now)  # an optional comment: the next message goes to the clinic
+    await chat.send_message(svc.text("reminders_actions.rated", stars=stars))
+
+
 def register(application: Application) -> None:
-    """Wire the reminder buttons."""
+    """Wire the reminder and end-of-plan buttons."""
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{REMINDER_CB}:"))
+    application.add_handler(CallbackQueryHandler(on_end_button, pattern=rf"^{END_CB}:"))
