@@ -11,7 +11,7 @@ this (the shell never asks for an answer to a message with a warning sign).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 MAX_TEXT = 500  # an everyday question is short; never scan a long message word by word
@@ -53,6 +53,21 @@ def mentions(text: str, words: Iterable[str]) -> bool:
         elif (phrase := normalise(word)) and f" {phrase} " in padded:
             return True
     return False
+
+
+WISHES = ("want_person", "want_fewer")  # word lists in catalog/<lang>/words.toml, found anywhere in the message
+
+
+def wish_of(text: str, forms: Mapping[str, Iterable[str]]) -> str | None:
+    """What a patient typing at idle asks for beyond a care question: "want_person" (a person at the clinic),
+    "want_fewer" (fewer messages), "thanks" (a thank-you or greeting, the whole message), else None.
+
+    ``forms`` maps each of these to its typed forms (messages.words.Words.forms)."""
+    said = normalise(text)
+    for wish in WISHES:
+        if mentions(said, forms.get(wish, ())):
+            return wish
+    return "thanks" if said and said in {normalise(f) for f in forms.get("thanks", ())} else None
 
 
 def looks_like_question(text: str) -> bool:

@@ -129,3 +129,50 @@ async def test_without_a_clinic_chat_unknown_questions_give_the_number(phone):
     replies = await phone.send(CHAT, "can I drink alcohol?")
     assert replies[0].text == "I can't answer that here. Please ask Example Skin Clinic on +44 20 7946 0000."
     assert not replies[0].buttons
+
+
+@pytest.mark.parametrize("text, opening, relay", [
+    ("thanks!", "Glad to hear from you!", False),
+    ("Thank you so much", None, False),  # not the whole message: a sentence, left to the other readers
+    ("I want to talk to a real person", "Of course. Tap below and write your message", True),
+    ("can I speak to a nurse please", "Of course. Tap below and write your message", True),
+    ("too many messages", "Sorry, that's a lot. With /stop you can choose", False),
+    ("you are sending too many reminders!!", "Sorry, that's a lot. With /stop you can choose", False),
+])
+async def test_issue_15_verbatim_messages_get_a_fitting_reply(clinic_phone, text, opening, relay):
+    """'thanks!', 'I want to talk to a real person' and 'too many messages' each get their own fitting answer
+    (a thank-you, the way to the clinic team, the ways to get fewer messages), not the generic fallback."""
+    phone = clinic_phone
+    await enrol(phone)
+    replies = await phone.send(CHAT, text)
+    assert replies, "every message gets an answer"
+    if opening is None:
+        assert not replies[0].text.startswith("Glad to hear from you!")
+        return
+    assert len(replies) == 1 and replies[0].text.startswith(opening)
+    assert bool(replies[0].buttons) is relay
+    assert phone.store.open_checkin(CHAT) is None and phone.telegram.chat(CLINIC) == []
+    if relay:
+        await phone.tap(CHAT, "Message the clinic")
+        await phone.send(CHAT, "Please call me about my redness")
+        assert "Please call me about my redness" in phone.telegram.last(CLINIC).text
+
+
+async def test_wanting_a_person_without_a_clinic_chat_gives_the_number(phone):
+    """With no clinic chat, asking for a person gives the clinic's phone number and no relay button."""
+    await enrol(phone)
+    replies = await phone.send(CHAT, "I want to talk to a real person")
+    assert replies[0].text == "Of course: please call Example Skin Clinic on +44 20 7946 0000, and the team will help you."
+    assert not replies[0].buttons
+
+
+@pytest.mark.parametrize("text, wish", [
+    ("I want to talk to a real person", "want_person"), ("too many messages", "want_fewer"), ("thanks!", "thanks"),
+    ("Thanks", "thanks"), ("hi", "thanks"), ("my lips are swelling", None), ("can I drink alcohol?", None),
+    ("personally I think it's fine", None),
+])
+def test_wish_of(text, wish):
+    """wish_of finds a wish phrase anywhere in the message, and a thank-you only as the whole message."""
+    from messages.words import Words
+    from messages.questions import wish_of
+    assert wish_of(text, Words.from_texts(load_catalog().texts).forms) == wish

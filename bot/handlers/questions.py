@@ -11,7 +11,7 @@ from bot.handlers.clinic import message_button
 from bot.scheduling import plan_for
 from bot.services import keyboard, services
 from bot.verdicts import is_red_flag
-from messages.questions import answer_for, looks_like_question
+from messages.questions import answer_for, looks_like_question, wish_of
 from schedules.planner import day_since
 
 
@@ -22,6 +22,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     patient = svc.store.patient(chat.id)
     if patient is None or not patient.enrolled or patient.treatment is None or is_red_flag(text):
         return False
+    wish = wish_of(text, svc.words.forms)
+    if wish is not None:  # "I want to talk to a real person", "too many messages", "thanks!"
+        relay = wish == "want_person" and svc.settings.clinic_chat_id is not None
+        key = f"questions.{wish}" + ("_no_relay" if wish == "want_person" and not relay else "")
+        await chat.send_message(svc.text(key), reply_markup=keyboard([message_button(svc)]) if relay else None)
+        return True
     day = max(0, day_since(patient.treatment.treatment_date, svc.clock.now(), patient.zone))
     key = answer_for(text, day, plan_for(svc, patient.treatment.plan))
     if key is not None:
