@@ -180,3 +180,34 @@ async def bot(settings, store, clock):
     bot = await start(settings, store, clock)
     yield bot
     await bot.phone.app.shutdown()
+
+
+CLINIC_CHAT, CLINIC_ADMIN = -100777, 4242  # the staff group and one admin of the clinic fixtures
+
+
+def clinic_settings(tmp_path: Path, **overrides: str):
+    """Settings with a clinic chat and one admin, so alerts and relays have somewhere to go."""
+    return make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC_CHAT), AFTERCARE_ADMIN_IDS=str(CLINIC_ADMIN),
+                         **overrides)
+
+
+@pytest.fixture
+async def clinic_phone(tmp_path, clock):
+    """The app with a clinic chat and one admin, driven by a phone on the hand-moved clock."""
+    settings = clinic_settings(tmp_path)
+    store = open_store(settings.database_path, settings.sealer())
+    phone = await open_phone(settings, store, clock)
+    yield phone
+    await phone.app.shutdown()
+    store.close()
+
+
+@pytest.fixture
+async def clinic_bot(tmp_path, clock):
+    """The app with a clinic chat and one admin, and its dispatcher on virtual sender time."""
+    settings = clinic_settings(tmp_path)
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+    store.close()

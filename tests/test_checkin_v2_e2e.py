@@ -9,22 +9,15 @@ from datetime import timedelta
 import pytest
 
 from messages import questionnaire as q
-from tests.conftest import START, enrol, make_settings, start
+from tests.conftest import CLINIC_CHAT as CLINIC, START, enrol
 
 CHAT = 1001
-CLINIC = -100777
 
 
 @pytest.fixture
-async def bot(tmp_path, clock):
+def bot(clinic_bot):
     """The app with a clinic chat and its dispatcher, on a fixed clock."""
-    from bot.store import open_store
-    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    return clinic_bot
 
 
 def alerts(bot):

@@ -6,22 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import enrol, make_settings, open_phone
+from tests.conftest import CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, enrol
 
 CHAT = 1001
-CLINIC = -100777
-ADMIN = 4242
-
-
-@pytest.fixture
-async def clinic_phone(tmp_path, clock):
-    from bot.store import open_store
-    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN))
-    store = open_store(settings.database_path, settings.sealer())
-    phone = await open_phone(settings, store, clock)
-    yield phone
-    await phone.app.shutdown()
-    store.close()
 
 
 async def test_relay_round_trip_with_a_staff_reply(clinic_phone):

@@ -9,11 +9,10 @@ import pytest
 from messages.catalog import load_catalog
 from messages.questions import answer_for, looks_like_question, normalise
 from schedules.care_plan import PlanError, load_plan, parse_plan
-from tests.conftest import enrol, make_settings, open_phone
+from tests.conftest import CLINIC_CHAT as CLINIC, enrol
 
 PLAN = load_plan("microneedling", load_catalog().texts.keys())
 CHAT = 1001
-CLINIC = -100777
 
 
 @pytest.mark.parametrize("text, day, key", [
@@ -81,17 +80,6 @@ def test_shipped_plan_answers_every_topic():
     """The shipped plan answers the eight everyday topics the clinic approved."""
     assert [a.topic for a in PLAN.answers] == ["actives", "makeup", "exercise", "sun", "washing", "peeling",
                                                "pimples", "next-session"]
-
-
-@pytest.fixture
-async def clinic_phone(tmp_path, clock):
-    from bot.store import open_store
-    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC))
-    store = open_store(settings.database_path, settings.sealer())
-    phone = await open_phone(settings, store, clock)
-    yield phone
-    await phone.app.shutdown()
-    store.close()
 
 
 async def test_questions_answered_in_the_chat(clinic_phone):

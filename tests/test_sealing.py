@@ -16,9 +16,9 @@ from bot.crypto import DataKeyError, Sealer, is_sealed
 from bot.store import open_store
 from bot.store.migrations import migrations
 from bot.store.sealing import check_key
-from tests.conftest import DATA_KEY, START, make_settings, open_phone
+from tests.conftest import CLINIC_CHAT, DATA_KEY, START
 
-CHAT, CLINIC = 1001, -100777
+CHAT, CLINIC = 1001, CLINIC_CHAT
 OTHER_KEY = "eDIhXF6U0ZCqzUkP7pLtp2h1v1Fb7oHl2lqGQgGm0fc="
 # Shapes the patient's answers take in plain text: answer pairs, triage tokens, reasons, enrolment answers.
 PLAIN_SHAPES = [b'[["', b"redness:", b"risk:", b'"rule"', b"free_text", b"trend:"]
@@ -41,16 +41,6 @@ def sealed_columns(database: Path) -> dict[str, list]:
                 for table, columns in ANSWER_COLUMNS.items() for column in columns}
     finally:
         conn.close()
-
-
-@pytest.fixture
-async def clinic_phone(tmp_path, clock):
-    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC))
-    store = open_store(settings.database_path, settings.sealer())
-    phone = await open_phone(settings, store, clock)
-    yield phone
-    await phone.app.shutdown()
-    store.close()
 
 
 async def test_every_answer_is_sealed_in_the_file_and_still_read_back(clinic_phone):
