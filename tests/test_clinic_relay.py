@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from tests.conftest import CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, enrol
 
 CHAT = 1001
