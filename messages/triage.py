@@ -236,8 +236,10 @@ def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None) -> Verdict:
         symptoms = facts.any_present(rules.sets.get("SYMPTOMS", ()))
         if symptoms:  # a hole in the rule table: never reassure by default
             reasons = [Reason(GAP_RULE, rules.unmatched_symptom_level, symptoms)]
+    # P4c: an affirmed urgent sign is confirmed in one tap after its advice, like a sign to confirm; an emergency
+    # sign is followed by Q1 instead, and a negated or hedged one is asked about.
     asks = tuple(dict.fromkeys(sign.token for reading in readings for sign in reading.signs
-                               if sign.action in ("confirm", "ask")))
+                               if sign.action in ("urgent", "confirm", "ask")))
     return Verdict(_highest(reasons) or "normal", tuple(reasons), rules.version, asks)
 
 

@@ -296,9 +296,10 @@ def test_temperatures(message: str, fever: bool) -> None:
 
 
 def test_verdict_asks_list_confirmations_and_questions() -> None:
-    """Verdict.asks names what the bot would ask to confirm: confirm signs and negated or hedged mentions."""
+    """Verdict.asks names what the bot would ask to confirm: urgent and confirm signs, negated or hedged mentions."""
     assert _verdict("no fever, yellow crusts on my chin", 4).asks == ("fever", "yellow_crusts")
-    assert _verdict("my lips are swelling", 4).asks == ()
+    assert _verdict("my lips are swelling", 4).asks == ("lip_swelling",)  # U10, then "are your lips swelling?"
+    assert _verdict("my throat is closing up", 4).asks == ()  # emergency: Q1 follows, not a confirmation
 
 
 def test_free_text_never_lowers_a_structured_level() -> None:

@@ -86,11 +86,11 @@ def test_help_goes_to_out_and_exits_0() -> None:
 
 
 def test_text_is_read_as_the_chat_reads_it() -> None:
-    """--text reads a typed message for signs: an affirmed sign acts, a negated one is only asked about."""
+    """--text reads a typed message for signs: an affirmed sign acts (and is confirmed), a negated one is asked about."""
     code, out, _ = _run("--json", "--day", "1", "--text", "no fever and my lips are swelling")
     data = json.loads(out)
     assert code == 0
-    assert (data["level"], [r["rule"] for r in data["reasons"]], data["asks"]) == ("urgent", ["U10"], ["fever"])
+    assert (data["level"], [r["rule"] for r in data["reasons"]], data["asks"]) == ("urgent", ["U10"], ["fever", "lip_swelling"])
 
 
 def test_text_and_free_text_token_read_the_same() -> None:
