@@ -66,7 +66,7 @@ class RetryingRequest(BaseRequest):
         self.inner, self._sleep, self.attempts = inner, sleep, attempts
         self.parking: Any = None  # bot.replies.Parking, set by build_app
         self.screen: Any = None   # bot.replies.Screen, set by build_app
-        self.on_send: Callable[[int], None] | None = None  # the dispatcher's sender counts replies (build_app)
+        self.on_send: Callable[[int], float] | None = None  # the sender counts replies, says how long to wait
 
     @property
     def read_timeout(self) -> float | None:
@@ -96,7 +96,9 @@ class RetryingRequest(BaseRequest):
             last = not retries or attempt == self.attempts
             if retries and self.on_send is not None and api_method == "sendMessage" \
                     and str(params.get("chat_id", "")).lstrip("-").isdigit():
-                self.on_send(int(params["chat_id"]))
+                wait = self.on_send(int(params["chat_id"]))
+                if wait and wait <= MAX_INLINE_WAIT:  # the chat's last message was a moment ago: keep its pace
+                    await self._sleep(wait)
             try:
                 status, body = await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
                                                            connect_timeout, pool_timeout)

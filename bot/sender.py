@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SendFn = Callable[["Outgoing"], Awaitable[int]]
 RESERVE = 1  # a send of each second left free for handlers' replies while they are coming
+REPLY_MARGIN = 0.05  # a reply waiting for its chat's second waits this much more: requests take a moment to arrive
 ResultFn = Callable[["SendResult"], Awaitable[None]]
 
 
@@ -134,12 +135,14 @@ class Sender:
         for message in messages:
             chat = self._chats.get(message.chat_id)
             if chat is None:
-                interval = self._group_interval if message.chat_id < 0 else self._chat_interval
-                chat = self._chats[message.chat_id] = _Chat(Pace(interval, 1 if message.chat_id < 0
-                                                                 else self._chat_burst))
+                chat = self._chats[message.chat_id] = self._new_chat(message.chat_id)
             chat.queue.append([message, 0])
             if len(chat.queue) == 1 and not chat.busy:
                 self._push(message.chat_id, chat)
+
+    def _new_chat(self, chat_id: int) -> _Chat:
+        interval = self._group_interval if chat_id < 0 else self._chat_interval
+        return _Chat(Pace(interval, 1 if chat_id < 0 else self._chat_burst))
 
     @property
     def queued(self) -> int:
@@ -229,16 +232,21 @@ class Sender:
         self._heap.clear()
         return left
 
-    def note(self, chat_id: int) -> None:
+    def note(self, chat_id: int) -> float:
         """A message sent outside the sender (a handler's reply): it counts against the bot's and the chat's
-        limits, so the sender's own messages make room for it instead of drawing a 429."""
+        limits, so the sender's own messages make room for it instead of drawing a 429. Returns how long the
+        reply should wait first: the chat's own limit (one a second) may have just been used by a reminder."""
         now = self._monotonic()
-        self._global.take(now)
-        self._window.append(now)
-        self._noted.append(now)
         chat = self._chats.get(chat_id)
-        if chat is not None:
-            chat.pace.take(now)
+        if chat is None:  # remembered, so a reminder queued later keeps its distance from this reply
+            chat = self._chats[chat_id] = self._new_chat(chat_id)
+        self._global.take(now)
+        self._window.append(now)  # the bot's second: counted now (a wait is under a second), kept in order
+        self._noted.append(now)
+        ready = chat.pace.allowed_at()
+        wait = ready - now + REPLY_MARGIN if ready > now else 0.0
+        chat.pace.take(now + wait)
+        return wait
 
     def _window_opens(self) -> float:
         """When the sliding second allows the sender's next start (with room kept for replies)."""
