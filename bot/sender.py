@@ -238,11 +238,11 @@ class Sender:
         reply should wait first: the chat's own limit (one a second) may have just been used by a reminder."""
         now = self._monotonic()
         chat = self._chats.get(chat_id)
-        if chat is None:  # remembered, so a reminder queued later keeps its distance from this reply
-            chat = self._chats[chat_id] = self._new_chat(chat_id)
         self._global.take(now)
         self._window.append(now)  # the bot's second: counted now (a wait is under a second), kept in order
         self._noted.append(now)
+        if chat is None:
+            return 0.0
         ready = chat.pace.allowed_at()
         wait = ready - now + REPLY_MARGIN if ready > now else 0.0
         chat.pace.take(now + wait)
