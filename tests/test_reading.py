@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -14,6 +13,7 @@ from bot.verdicts import needs_alert
 from messages.reading import Reading, Sign, free_text_token, read_message
 from messages.reading_lexicon import load_lexicon, normalise, parse_lexicon, variants
 from messages.triage import LEVELS, evaluate_tokens
+from tests.test_triage import imported_roots
 
 # (typed message, day since treatment, level the check-in must get, whether the clinic is alerted).
 # The level is the one recorded if every confirmation is answered Yes or left unanswered (P4c).
@@ -379,14 +379,7 @@ def test_reader_modules_import_only_the_standard_library() -> None:
     allowed = {"__future__", "dataclasses", "functools", "importlib", "re", "tomllib", "types", "typing",
                "unicodedata", "messages"}
     for path in Path(__file__).parent.parent.joinpath("messages").glob("reading*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            assert {name.split(".")[0] for name in names} <= allowed, path.name
+        assert imported_roots(path) <= allowed, path.name
 
 
 # ---------------------------------------------------------------- properties

@@ -372,14 +372,18 @@ def test_triage_core_imports_only_stdlib() -> None:
     """The triage modules stay pure: they import only the standard library and `messages`."""
     allowed = {"__future__", "dataclasses", "functools", "importlib", "tomllib", "types", "typing", "messages"}
     for path in Path(__file__).parent.parent.joinpath("messages").glob("triage*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            assert {name.split(".")[0] for name in names} <= allowed, path.name
+        assert imported_roots(path) <= allowed, path.name
+
+
+def imported_roots(path: Path) -> set[str]:
+    """The top-level packages a module imports."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+    return {name.split(".")[0] for name in names}
 
 
 # ---------------------------------------------------------------- properties
