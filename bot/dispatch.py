@@ -10,6 +10,9 @@ pending, and what a crash left 'claimed'. The one duplicate window is a
 message Telegram accepted just before a crash, before its ``record_sent``
 committed: at most the requests in flight (``concurrency``, 8 by default).
 
+What a claimed delivery becomes and how its outcome is recorded live in
+``bot.deliveries``; alerts and parked replies take the same run through ``bot.outbox``.
+
 Wire-up: ``build_app`` installs it (``install_dispatcher``); ``dispatcher_of(application)`` finds it.
 """
 
@@ -23,19 +26,16 @@ from typing import Any, Callable
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot import outbox
+from bot import deliveries, outbox
 from bot.alerts import raise_again
-from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.runtime import record_tick
 from bot.retrying import no_retries
 from bot.outbox import OutboxTag, OwedWrites
-from bot.compose import bundles, compose, reason_to_skip, still_wanted
+from bot.compose import still_wanted
 from bot.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services
 from bot.store import DeliveryRow, StoreError
 from bot.verdicts import record_unanswered
-from messages.catalog import MissingText
-from schedules.kinds import CHECKIN, REPROMPT
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,6 @@ DISPATCHER_KEY = "dispatcher"
 JOB_NAME = "dispatcher"
 SAFETY_INTERVAL = timedelta(seconds=60)  # wake at least this often, whatever the database says
 BATCH = 200                              # rows claimed per transaction
-MAX_ATTEMPTS = 5                         # claims of one row before it is recorded failed
-RETRY_DELAY = timedelta(minutes=1)       # after the sender gave up on network errors; doubles per attempt
 
 
 @dataclass
@@ -111,7 +109,7 @@ class Dispatcher:
                     if not rows:
                         break
                     report.claimed += len(rows)
-                    messages += self._prepare(rows, now, report)
+                    messages += deliveries.prepare(svc, rows, now, report, self._claimed)
                     if messages:
                         break
                 return messages
@@ -167,72 +165,11 @@ class Dispatcher:
         kinds = {self._claimed[i].kind for i in message.tag if i in self._claimed}
         return still_wanted(self.services, message, kinds)
 
-    def _prepare(self, rows: list[DeliveryRow], now: datetime, report: DispatchReport) -> list[Outgoing]:
-        """Apply the lateness policy and reachability, and compose what is still worth sending."""
-        store, svc = self.services.store, self.services
-        messages: list[Outgoing] = []
-        muted: dict[int, set[str]] = {}
-        # A prompt found late is sent with its re-prompt in the same batch: the re-prompt would only repeat it.
-        prompted = {(row.chat_id, row.day) for row in rows if row.kind == CHECKIN}
-        for bundle in bundles(rows):
-            keep = []
-            for row in bundle:
-                reason = "prompt_just_sent" if row.kind == REPROMPT and (row.chat_id, row.day) in prompted \
-                    else reason_to_skip(svc, row, now, muted)
-                if reason:
-                    store.record_skipped(row.id, reason, now)
-                    report.skipped += 1
-                    log_event(log, SKIPPED, chat_id=row.chat_id, delivery_id=row.id, kind=row.kind,
-                              reason=SKIPPED_LATE if reason.startswith("late_") else reason, detail=reason)
-                elif row.attempts > MAX_ATTEMPTS:
-                    store.record_failed(row.id, "too_many_attempts", now)
-                    report.failed += 1
-                else:
-                    keep.append(row)
-            if not keep:
-                continue
-            try:
-                message = compose(svc, keep)
-            except MissingText as error:
-                log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
-                store.record_failed([r.id for r in keep], "MissingText", now)
-                report.failed += len(keep)
-                continue
-            self._claimed.update({row.id: row for row in keep})
-            messages.append(message)
-        return messages
-
     def _record(self, outcome: SendResult, now: datetime, report: DispatchReport) -> None:
         """Commit one outcome at once, so a crash loses at most the requests in flight."""
         if isinstance(outcome.message.tag, OutboxTag):
             return outbox.record(self.services, outcome, now, report)
-        store, ids, chat_id = self.services.store, list(outcome.message.tag), outcome.message.chat_id
-        if outcome.status == "skipped":
-            store.record_skipped(ids, outcome.error or "skipped", now)
-            report.skipped += len(ids)
-            log_event(log, SKIPPED, chat_id=chat_id, delivery_ids=ids, reason=outcome.error, detail=outcome.error)
-        elif outcome.status == "sent":
-            store.record_sent(ids, outcome.message_id, now)
-            report.messages += 1
-            report.sent += len(ids)
-            log_event(log, SENT, chat_id=chat_id, delivery_ids=ids, message_id=outcome.message_id)
-        elif outcome.status == "blocked":
-            store.record_failed(ids, "Forbidden", now)
-            cancelled = store.mark_unreachable(chat_id, now)
-            report.blocked += len(ids)
-            log_event(log, BLOCKED, chat_id=chat_id, delivery_ids=ids, cancelled=cancelled)
-        elif outcome.status == "retry":
-            attempts = max(self._claimed[i].attempts for i in ids)
-            if attempts >= MAX_ATTEMPTS:
-                store.record_failed(ids, outcome.error or "NetworkError", now)
-                report.failed += len(ids)
-            else:
-                store.release(ids, now + RETRY_DELAY * 2 ** (attempts - 1), now)
-                report.retried += len(ids)
-        else:
-            store.record_failed(ids, outcome.error or "failed", now)
-            report.failed += len(ids)
-            log_event(log, FAILED, logging.WARNING, chat_id=chat_id, delivery_ids=ids, error=outcome.error)
+        deliveries.record(self.services, outcome, now, report, self._claimed)
 
     # ---- the alarm clock -------------------------------------------------------------
     def arm(self, delay: timedelta | None = None) -> None:

@@ -1,0 +1,101 @@
+"""The dispatcher's side of the deliveries table (bot/store/deliveries.py): prepare claimed rows, record outcomes.
+
+``prepare`` decides what each claimed row becomes: skipped (the lateness
+policy, a stopped or paused patient, a re-prompt right behind its prompt),
+failed (too many attempts, a missing text) or part of one composed message per
+bundle. ``record`` commits what became of one sent message at once, so a crash
+loses at most the requests in flight. Both keep the rows being sent in the
+dispatcher's ``claimed`` map, by id, and count into its ``DispatchReport``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.compose import bundles, compose, reason_to_skip
+from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
+from bot.sender import Outgoing, SendResult
+from bot.services import Services
+from bot.store import DeliveryRow
+from messages.catalog import MissingText
+from schedules.kinds import CHECKIN, REPROMPT
+
+if TYPE_CHECKING:
+    from bot.dispatch import DispatchReport
+
+# These are the dispatcher's events: they keep its logger name, which log filters and dashboards select on.
+log = logging.getLogger("bot.dispatch")
+
+MAX_ATTEMPTS = 5                         # claims of one row before it is recorded failed
+RETRY_DELAY = timedelta(minutes=1)       # after the sender gave up on network errors; doubles per attempt
+
+
+def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: DispatchReport,
+            claimed: dict[int, DeliveryRow]) -> list[Outgoing]:
+    """Apply the lateness policy and reachability, and compose what is still worth sending."""
+    store = svc.store
+    messages: list[Outgoing] = []
+    muted: dict[int, set[str]] = {}
+    # A prompt found late is sent with its re-prompt in the same batch: the re-prompt would only repeat it.
+    prompted = {(row.chat_id, row.day) for row in rows if row.kind == CHECKIN}
+    for bundle in bundles(rows):
+        keep = []
+        for row in bundle:
+            reason = "prompt_just_sent" if row.kind == REPROMPT and (row.chat_id, row.day) in prompted \
+                else reason_to_skip(svc, row, now, muted)
+            if reason:
+                store.record_skipped(row.id, reason, now)
+                report.skipped += 1
+                log_event(log, SKIPPED, chat_id=row.chat_id, delivery_id=row.id, kind=row.kind,
+                          reason=SKIPPED_LATE if reason.startswith("late_") else reason, detail=reason)
+            elif row.attempts > MAX_ATTEMPTS:
+                store.record_failed(row.id, "too_many_attempts", now)
+                report.failed += 1
+            else:
+                keep.append(row)
+        if not keep:
+            continue
+        try:
+            message = compose(svc, keep)
+        except MissingText as error:
+            log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
+            store.record_failed([r.id for r in keep], "MissingText", now)
+            report.failed += len(keep)
+            continue
+        claimed.update({row.id: row for row in keep})
+        messages.append(message)
+    return messages
+
+
+def record(svc: Services, outcome: SendResult, now: datetime, report: DispatchReport,
+           claimed: dict[int, DeliveryRow]) -> None:
+    """Commit what became of one message of deliveries (its tag is their ids)."""
+    store, ids, chat_id = svc.store, list(outcome.message.tag), outcome.message.chat_id
+    if outcome.status == "skipped":
+        store.record_skipped(ids, outcome.error or "skipped", now)
+        report.skipped += len(ids)
+        log_event(log, SKIPPED, chat_id=chat_id, delivery_ids=ids, reason=outcome.error, detail=outcome.error)
+    elif outcome.status == "sent":
+        store.record_sent(ids, outcome.message_id, now)
+        report.messages += 1
+        report.sent += len(ids)
+        log_event(log, SENT, chat_id=chat_id, delivery_ids=ids, message_id=outcome.message_id)
+    elif outcome.status == "blocked":
+        store.record_failed(ids, "Forbidden", now)
+        cancelled = store.mark_unreachable(chat_id, now)
+        report.blocked += len(ids)
+        log_event(log, BLOCKED, chat_id=chat_id, delivery_ids=ids, cancelled=cancelled)
+    elif outcome.status == "retry":
+        attempts = max(claimed[i].attempts for i in ids)
+        if attempts >= MAX_ATTEMPTS:
+            store.record_failed(ids, outcome.error or "NetworkError", now)
+            report.failed += len(ids)
+        else:
+            store.release(ids, now + RETRY_DELAY * 2 ** (attempts - 1), now)
+            report.retried += len(ids)
+    else:
+        store.record_failed(ids, outcome.error or "failed", now)
+        report.failed += len(ids)
+        log_event(log, FAILED, logging.WARNING, chat_id=chat_id, delivery_ids=ids, error=outcome.error)
