@@ -13,7 +13,8 @@ from bot.app import build_app
 from bot.clock import ManualClock, VirtualTime
 from bot.dispatch import dispatcher_of
 from bot.config import load_settings
-from bot.tools.simulated_telegram import FakeRequest, FakeTelegram, Sent, as_update
+from bot.tools.simulated_telegram import FakeRequest, FakeTelegram, Sent
+from bot.tools.simulated_updates import as_update
 from bot.retrying import RetryingRequest
 from bot.store import Store, open_store
 

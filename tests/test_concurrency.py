@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.tools.simulated_telegram import as_update
+from bot.tools.simulated_updates import as_update
 from tests.conftest import enrol, open_phone
 from tests.test_alerts import CLINIC, THROAT, clinic_settings
 

@@ -160,7 +160,7 @@ class Phone:
 
     # ---- what the patient does ----------------------------------------------------------
     async def feed(self, data: dict) -> None:
-        from bot.tools.simulated_telegram import as_update
+        from bot.tools.simulated_updates import as_update
         await self.app.process_update(as_update(data, self.app.bot))
         await self.deliver_due(self.clock.now())  # re-planning may have made something due right now
 

@@ -1,7 +1,8 @@
 """An in-process Telegram Bot API double: the tests' (and the demo's) stand-in for Telegram.
 
 ``FakeTelegram`` keeps what a patient's phone would show (messages, edits,
-buttons, files) and answers Bot API methods with the JSON Telegram would send.
+buttons, files) and answers Bot API methods with the JSON Telegram would send;
+the updates it delivers to the bot are built in ``bot.tools.simulated_updates``.
 ``FakeRequest`` plugs it into python-telegram-bot as a ``BaseRequest``, so the
 real ``Application`` runs unmodified (aiogram's test transport works the same
 way). Failures (429 RetryAfter, 403 Forbidden, 400, network errors) can be
@@ -18,11 +19,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.tools.flood_limits import FloodLimits
+from bot.tools.simulated_updates import SimulatedUpdates
+from bot.tools.simulated_updates import as_update  # noqa: F401 - some importers still take it from here
 
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -65,8 +67,12 @@ class _Failure:
     times: int
 
 
-class FakeTelegram:
-    """The state of a fake Telegram: chats, messages, recorded calls and scripted failures."""
+class FakeTelegram(SimulatedUpdates):
+    """The state of a fake Telegram: chats, messages, recorded calls and scripted failures.
+
+    The updates it delivers to the bot (``message``, ``callback``...) come from ``SimulatedUpdates``."""
+
+    bot_user = BOT_USER
 
     def __init__(self, limits: FloodLimits | None = None) -> None:
         self.limits = limits
@@ -214,70 +220,6 @@ class FakeTelegram:
         self.callback_answers.append(params)
         return True
 
-    # ---- updates the patient (or Telegram) sends -------------------------------------
-    def _user(self, user_id: int, first_name: str, username: str | None = None) -> dict:
-        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
-        return {**user, "username": username} if username else user
-
-    def message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
-                first_name: str = "Ana", chat_type: str = "private", username: str | None = None,
-                **extra: Any) -> dict:
-        """An update carrying a message the user sent (text, or extra fields like location)."""
-        chat = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat["first_name"] = first_name
-        else:
-            chat["title"] = "A group"
-        msg = {"message_id": next(self._ids), "date": 0, "chat": chat,
-               "from": self._user(user_id or abs(chat_id), first_name, username), **extra}
-        if text is not None:
-            msg["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        key = "channel_post" if chat_type == "channel" else "message"
-        if chat_type == "channel":
-            msg.pop("from")
-        return {"update_id": next(self._update_ids), key: msg}
-
-    def reply(self, chat_id: int, text: str, to: Sent, *, user_id: int = 7, first_name: str = "Sam") -> dict:
-        """An update for a staff member's reply, in the group ``chat_id``, to the bot's message ``to``."""
-        update = self.message(chat_id, text, user_id=user_id, first_name=first_name, chat_type="supergroup")
-        original = self._message_json(to)
-        original["chat"] = update["message"]["chat"]
-        update["message"]["reply_to_message"] = original
-        return update
-
-    def photo(self, chat_id: int, file_id: str, caption: str | None = None, **kwargs: Any) -> dict:
-        """An update for a photo the user sent (Telegram keeps it; the update carries its file ids)."""
-        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 90},
-                 {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 1280}]
-        extra = {"photo": sizes, **({"caption": caption} if caption else {})}
-        return self.message(chat_id, None, **extra, **kwargs)
-
-    def callback(self, chat_id: int, data: str, *, message_id: int | None = None,
-                 user_id: int | None = None, first_name: str = "Ana") -> dict:
-        """An update for a tap on an inline button (defaults to the chat's last message)."""
-        if message_id is None:
-            message_id = self.last(chat_id).message_id if self.chat(chat_id) else 1
-        sent = next((m for m in self.chat(chat_id) if m.message_id == message_id), None)
-        message = self._message_json(sent) if sent else {
-            "message_id": message_id, "date": 0, "chat": {"id": chat_id, "type": "private"}, "text": "?"}
-        return {"update_id": next(self._update_ids),
-                "callback_query": {"id": str(next(self._ids)), "chat_instance": str(chat_id),
-                                   "from": self._user(user_id or abs(chat_id), first_name),
-                                   "message": message, "data": data}}
-
-    def member_status(self, chat_id: int, status: str) -> dict:
-        """A my_chat_member update: the user blocked (kicked) or unblocked (member) the bot."""
-        user = self._user(abs(chat_id), "Ana")
-        return {"update_id": next(self._update_ids), "my_chat_member": {
-            "chat": {"id": chat_id, "type": "private", "first_name": "Ana"}, "from": user, "date": 0,
-            "old_chat_member": {"status": "member" if status == "kicked" else "kicked", "user": BOT_USER,
-                                **({"until_date": 0} if status == "member" else {})},
-            "new_chat_member": {"status": status, "user": BOT_USER,
-                                **({"until_date": 0} if status == "kicked" else {})}}}
-
 
 def _too_many(retry_after: int) -> tuple[int, dict]:
     return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
@@ -326,8 +268,3 @@ class FakeRequest(BaseRequest):
             await asyncio.sleep(self.latency)  # the round trip (the benchmark; real time on purpose)
         status, body = self.telegram.handle(api_method, params, files)
         return status, json.dumps(body).encode()
-
-
-def as_update(data: dict, bot) -> Update:
-    """Turn a FakeTelegram update dict into a python-telegram-bot Update for ``process_update``."""
-    return Update.de_json(data, bot)
