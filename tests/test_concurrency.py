@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
+import sqlite3
 from datetime import timedelta
 
 import pytest
 
+from bot.store import open_store
 from bot.tools.simulated_updates import as_update
 from tests.conftest import enrol, open_phone
 from tests.test_alerts import CLINIC, THROAT, clinic_settings
@@ -129,6 +132,74 @@ async def test_the_same_update_twice_is_handled_once(phone):
     assert len(phone.telegram.chat(A)) == answered
     patient = phone.store.patient(A)
     assert patient.immunocompromised == "no" and patient.cold_sore_history is None
+
+
+async def in_a_checkin(phone) -> None:
+    await enrol(phone, A)
+    phone.clock.advance(timedelta(days=2))
+    await phone.send(A, "/checkin")
+
+
+async def test_an_update_handled_before_a_restart_is_ignored_after_it(settings, clock):
+    """Telegram delivering a check-in's "no" again after a restart sends nothing and answers no other question."""
+    store = open_store(settings.database_path, settings.sealer())
+    first = await open_phone(settings, store, clock)
+    await in_a_checkin(first)
+    update = first.telegram.message(A, "no")
+    await first.feed(update)
+    answers = store.open_checkin(A).answers
+    assert len(answers) == 1
+    await first.app.shutdown()
+    store.close()
+
+    store = open_store(settings.database_path, settings.sealer())
+    second = await open_phone(settings, store, clock, first.telegram)  # the same Telegram, a new process
+    try:
+        sent = len(second.telegram.chat(A))
+        await second.feed(copy.deepcopy(update))
+        assert len(second.telegram.chat(A)) == sent
+        assert store.open_checkin(A).answers == answers  # the next question still waits for its own answer
+        assert await second.send(A, "same") and len(store.open_checkin(A).answers) == 2  # new updates count
+    finally:
+        await second.app.shutdown()
+        store.close()
+
+
+class ReleaseWhenLogged(logging.Handler):
+    """Ends a second connection's write lock as soon as the bot logs an error, and keeps what it logged."""
+
+    def __init__(self, blocker: sqlite3.Connection) -> None:
+        super().__init__(logging.ERROR)
+        self.blocker, self.lines = blocker, []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+        if self.blocker.in_transaction:
+            self.blocker.execute("ROLLBACK")
+
+
+async def test_an_update_is_handled_when_the_database_cannot_record_it(phone, settings):
+    """The database locked while an update is recorded as handled: the patient's "no" still answers the question
+    (and the same update again is still ignored), and only the error class is logged."""
+    await in_a_checkin(phone)
+    phone.store.db.execute("PRAGMA busy_timeout = 0")  # fail at once on the lock instead of waiting for it
+    blocker = sqlite3.connect(settings.database_path, isolation_level=None)
+    released = ReleaseWhenLogged(blocker)
+    logger = logging.getLogger("bot.handlers.intake")
+    logger.addHandler(released)
+    try:
+        update = phone.telegram.message(A, "no")
+        blocker.execute("BEGIN IMMEDIATE")
+        sent = len(phone.telegram.chat(A))
+        await phone.feed(update)
+        assert len(phone.telegram.chat(A)) > sent and len(phone.store.open_checkin(A).answers) == 1
+        sent = len(phone.telegram.chat(A))
+        await phone.feed(copy.deepcopy(update))
+        assert len(phone.telegram.chat(A)) == sent and len(phone.store.open_checkin(A).answers) == 1
+    finally:
+        logger.removeHandler(released)
+        blocker.close()
+    assert released.lines == [f"update {update['update_id']}: could not record it as handled (OperationalError)"]
 
 
 async def test_a_double_sent_no_answers_only_the_question_on_screen(phone):

@@ -112,7 +112,7 @@ async def test_restart_keeps_enrolment(settings, store, clock):
     store.close()
     from bot.store import open_store
     reopened = open_store(settings.database_path)
-    second = await open_phone(settings, reopened, clock)
+    second = await open_phone(settings, reopened, clock, first.telegram)  # the same Telegram: new update ids
     replies = await second.send(CHAT, "/start")
     assert "already enrolled" in replies[0].text
     reopened.close()

@@ -58,3 +58,22 @@ def test_consent_enrolment_and_new_session():
     assert patient.enrolled and patient.step is None and patient.treatment == second and second.id != first.id
     with pytest.raises(ValueError, match="not a patient column"):
         store.update_patient(1, NOW, status="active")
+
+
+def test_handled_update_ids_are_remembered_the_newest_ten_thousand():
+    """An update id is new once; past 10,000 the oldest recorded go, by the order they came in."""
+    store = open_store(None)
+    assert all(store.first_sight(update_id) for update_id in range(1, 11_001))
+    assert not store.first_sight(1_001) and not store.first_sight(11_000)
+    assert store.first_sight(1_000)  # among the oldest 1,000, forgotten
+    assert store.db.execute("SELECT count(*) FROM handled_updates").fetchone()[0] == 10_001
+    store.close()
+
+
+def test_handled_update_ids_survive_telegram_choosing_lower_ones():
+    """After a week without updates Telegram may start again at a lower id: those are remembered too."""
+    store = open_store(None)
+    assert all(store.first_sight(update_id) for update_id in range(900_000, 901_000))
+    assert all(store.first_sight(update_id) for update_id in range(1, 1_001))  # the 1,000th of them prunes
+    assert not store.first_sight(1) and not store.first_sight(900_000)
+    store.close()

@@ -2,12 +2,16 @@
 typed answers bound to the question on screen (bot/replies.py).
 
 Telegram may deliver an update twice (a retried webhook, a restart before the
-offset was confirmed), so handled update ids are remembered in a bounded
-in-memory window (``SEEN``; ids only grow, so the window covers any redelivery
-Telegram makes). In the clinic chat only the staff actions work: acknowledging
-an alert, /flagged and replying to a patient; any other button is answered
-"expired" and any other command gets one line saying so, so a forged button can
-never enrol the group.
+offset was confirmed), so handled update ids are remembered in the store (the
+newest 10,000, bot/store/updates.py), which outlives a restart, and in a bounded
+in-memory window (``SEEN``) checked first. When the store fails (locked, disk
+full) the update is still handled, checked against the window only: a patient's
+message is never lost to database trouble.
+
+In the clinic chat only the staff actions work: acknowledging an alert,
+/flagged and replying to a patient; any other button is answered "expired" and
+any other command gets one line saying so, so a forged button can never enrol
+the group.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bot.alerts import CB as ALERT_CB
 from bot.logs import pseudonym
 from bot.replies import CURRENT_CHAT
 from bot.services import SCREEN_KEY, services
+from bot.store import StoreError
 from bot.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
@@ -36,9 +41,16 @@ async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     seen: OrderedDict = context.application.bot_data.setdefault(SEEN_KEY, OrderedDict())
     if update.update_id in seen:
         raise ApplicationHandlerStop
+    try:
+        new = services(context).store.first_sight(update.update_id)
+    except StoreError as error:  # handled anyway: a duplicate is better than a lost message
+        log.error("update %s: could not record it as handled (%s)", update.update_id, type(error).__name__)
+        new = True
     seen[update.update_id] = None
     if len(seen) > SEEN:
         seen.popitem(last=False)
+    if not new:
+        raise ApplicationHandlerStop
     CURRENT_CHAT.set(update.effective_chat.id if update.effective_chat else None)
 
 

@@ -27,6 +27,7 @@ from bot.store.sealing import Sealing, check_key, sealing_with
 from bot.store.records import Patient, Treatment
 from bot.store.relays import RelayStore
 from bot.store.engagement import EngagementStore
+from bot.store.updates import UpdateStore
 
 __all__ = ["Store", "StoreError", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
@@ -36,7 +37,7 @@ StoreError = sqlite3.Error
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore, RelayStore, EngagementStore):
+            HealthStore, RelayStore, EngagementStore, UpdateStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

@@ -244,3 +244,16 @@ def m0011(db: Database) -> None:
     # The rules behind an alert say which red flags a patient reported; they are only compared (a repeat
     # within minutes), so they are kept as a keyed hash of the data key (bot/store/sealing.py).
     blind_in_place(db, "alerts", "rules")
+
+
+@migrations(name="0012_handled_updates")
+def m0012(db: Database) -> None:
+    # Telegram update ids already handled, so an update delivered again after a restart is ignored. ``seq``
+    # keeps insertion order: ids are sequential, except that after a week without updates Telegram picks
+    # the next one at random, so only the newest rows by ``seq`` (bot/store/updates.py) are kept, not by id.
+    # Ids only: no chat, no text, nothing about a patient.
+    db.execute("""
+        CREATE TABLE handled_updates (
+            seq INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL UNIQUE
+        )""")
