@@ -198,3 +198,11 @@ def test_tasks_demo_runs_aftercare_demo_with_the_extra_arguments(monkeypatch):
     assert calls == [("venv", None), ("call", [str(tasks.PYTHON), "-m", "bot.tools.cli", "demo", "--script",
                                                 "demo/walkthrough.txt"])]
 
+
+
+async def test_a_second_run_on_a_kept_folder_still_answers(tmp_path):
+    """A kept demo database remembers the update ids it handled; the next run's updates are new ones."""
+    data = tmp_path / "data"
+    assert (await transcript(enrolment(), tmp_path, data))[0] == 0
+    code, text = await transcript(["/start"], tmp_path, data)
+    assert code == 0 and "you> /start\nbot> " in text and "already enrolled" in text

@@ -76,4 +76,5 @@ def test_handled_update_ids_survive_telegram_choosing_lower_ones():
     assert all(store.first_sight(update_id) for update_id in range(900_000, 901_000))
     assert all(store.first_sight(update_id) for update_id in range(1, 1_001))  # the 1,000th of them prunes
     assert not store.first_sight(1) and not store.first_sight(900_000)
+    assert store.newest_update_id() == 1_000
     store.close()

@@ -29,3 +29,8 @@ class UpdateStore:
                                 " WHERE seq <= (SELECT max(seq) FROM handled_updates) - ?", [KEPT])
                 self._fresh_since_prune = 0
         return new
+
+    def newest_update_id(self) -> int:
+        """The update id recorded last (0 when none): where a simulated Telegram goes on counting."""
+        row = self.db.execute("SELECT update_id FROM handled_updates ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else 0

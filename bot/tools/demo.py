@@ -340,7 +340,7 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
         stack.enter_context(acquire_instance_lock(settings.data_dir))  # never beside a bot on the same data
         store = open_store(settings.database_path, settings.sealer())
         stack.callback(store.close)
-        telegram = FakeTelegram()
+        telegram = FakeTelegram(first_update_id=store.newest_update_id() + 1)  # a kept database saw some
         time = VirtualTime()
         app = build_app(settings, store, clock, request=FakeRequest(telegram),
                         sender_options={"monotonic": time.monotonic, "sleep": time.sleep})

@@ -74,7 +74,7 @@ class FakeTelegram(SimulatedUpdates):
 
     bot_user = BOT_USER
 
-    def __init__(self, limits: FloodLimits | None = None) -> None:
+    def __init__(self, limits: FloodLimits | None = None, first_update_id: int = 1) -> None:
         self.limits = limits
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[int, list[Sent]] = {}
@@ -82,7 +82,7 @@ class FakeTelegram(SimulatedUpdates):
         self.callback_answers: list[dict] = []
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(first_update_id)  # Telegram never hands an update id out twice
         self.observer: Callable[[str, Sent], None] | None = None
 
     # ---- what the tests look at -------------------------------------------------
