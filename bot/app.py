@@ -87,5 +87,5 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     application.add_error_handler(common.on_error)
     dispatcher = install_dispatcher(application, **(sender_options or {}))
     if isinstance(request, RetryingRequest):  # replies and reminders share Telegram's limits
-        request.on_send = dispatcher.sender.note
+        request.limits = dispatcher.sender.limits
     return application

@@ -30,6 +30,7 @@ from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.logs import NETWORK_RETRY, THROTTLED, log_event
+from bot.pacing import SENDING, Limits
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class RetryingRequest(BaseRequest):
         self.inner, self._sleep, self.attempts = inner, sleep, attempts
         self.parking: Any = None  # bot.replies.Parking, set by build_app
         self.screen: Any = None   # bot.replies.Screen, set by build_app
-        self.on_send: Callable[[int], float] | None = None  # the sender counts replies, says how long to wait
+        self.limits: Limits | None = None  # the sender's (bot/pacing.py): replies count and wait for room there
 
     @property
     def read_timeout(self) -> float | None:
@@ -82,6 +83,16 @@ class RetryingRequest(BaseRequest):
     def _parked(result: Any) -> tuple[int, bytes]:
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
+    async def _once(self, limits: Limits | None, chat: Any, *args: Any) -> tuple[int, bytes]:
+        """One request; a message waits (about a second at most, ahead of the sender's queue) until it is
+        within Telegram's limits, and counts against them until a second after its answer."""
+        slot = await limits.admit(int(chat), self._sleep, MAX_INLINE_WAIT) if limits is not None else None
+        try:
+            return await self.inner.do_request(*args)
+        finally:
+            if slot is not None:
+                limits.done(int(chat), slot)
+
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=BaseRequest.DEFAULT_NONE, write_timeout=BaseRequest.DEFAULT_NONE,
                          connect_timeout=BaseRequest.DEFAULT_NONE,
@@ -92,16 +103,13 @@ class RetryingRequest(BaseRequest):
         parking = self.parking if retries else None
         if parking is not None and (behind := parking.waiting(api_method, params)):  # keep the chat's order
             return self._parked(parking.park(api_method, params, behind))
+        chat = params.get("chat_id")
+        limits = self.limits if retries and api_method in SENDING and str(chat).lstrip("-").isdigit() else None
         for attempt in range(1, self.attempts + 1):
             last = not retries or attempt == self.attempts
-            if retries and self.on_send is not None and api_method == "sendMessage" \
-                    and str(params.get("chat_id", "")).lstrip("-").isdigit():
-                wait = self.on_send(int(params["chat_id"]))
-                if wait and wait <= MAX_INLINE_WAIT:  # the chat's last message was a moment ago: keep its pace
-                    await self._sleep(wait)
             try:
-                status, body = await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
-                                                           connect_timeout, pool_timeout)
+                status, body = await self._once(limits, chat, url, method, request_data, read_timeout,
+                                                write_timeout, connect_timeout, pool_timeout)
             except NetworkError as error:  # TimedOut is a NetworkError too
                 if last:
                     raise

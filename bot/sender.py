@@ -5,8 +5,9 @@ chat and 20 a minute per group; over that it answers 429 RetryAfter.
 ``AIORateLimiter`` paces only the global rate and groups and halts everyone on
 one RetryAfter (python-telegram-bot's own documentation says so), so pacing is done here:
 
-* one GCRA pace for the bot (``rate`` per second) and one per chat
-  (``chat_interval``, or ``group_interval`` for groups, i.e. negative ids);
+* the limits are counted in ``bot.pacing.Limits``, shared with the replies
+  handlers send (which go first); a GCRA pace (``rate`` per second) spreads the
+  sender's own messages evenly over each second;
 * a chat has at most one request in flight, and its messages leave in order;
 * RetryAfter puts the message back at the head of *that* chat's queue and
   parks only that chat for the time Telegram asked; the others go on;
@@ -34,12 +35,11 @@ from typing import Any, Awaitable, Callable, Iterable
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.logs import pseudonym
+from bot.pacing import Limits, Pace
 
 log = logging.getLogger(__name__)
 
 SendFn = Callable[["Outgoing"], Awaitable[int]]
-RESERVE = 1  # a send of each second left free for handlers' replies while they are coming
-REPLY_MARGIN = 0.05  # a reply waiting for its chat's second waits this much more: requests take a moment to arrive
 ResultFn = Callable[["SendResult"], Awaitable[None]]
 
 
@@ -65,31 +65,11 @@ class SendResult:
     error: str | None = None
 
 
-class Pace:
-    """Generic cell rate algorithm: one event per ``interval``, bursts of up to ``burst``."""
-
-    __slots__ = ("interval", "tolerance", "slack", "tat")
-
-    def __init__(self, interval: float, burst: int = 1, slack: float = 0.0) -> None:
-        self.interval, self.tolerance, self.tat = interval, interval * (burst - 1), float("-inf")
-        self.slack = slack  # lateness (a timer waking a little late) made up for, instead of lost for good
-
-    def allowed_at(self) -> float:
-        return self.tat - self.tolerance
-
-    def take(self, now: float) -> None:
-        self.tat = max(self.tat, now - self.slack) + self.interval
-
-
 @dataclass
 class _Chat:
-    pace: Pace
     queue: deque = field(default_factory=deque)  # of [Outgoing, failed_tries]
     parked_until: float = float("-inf")            # RetryAfter or network backoff
     busy: bool = False
-
-    def ready_at(self) -> float:
-        return max(self.pace.allowed_at(), self.parked_until)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -103,7 +83,7 @@ def retry_after_seconds(error: RetryAfter) -> float:
 class Sender:
     """Sends messages through ``send`` within Telegram's limits; see the module docstring."""
 
-    def __init__(self, send: SendFn, *, rate: float = 29.0, chat_interval: float = 1.0, chat_burst: int = 1,
+    def __init__(self, send: SendFn, *, rate: float = 30.0, chat_interval: float = 1.0,
                  group_interval: float = 3.0, concurrency: int = 8, network_retries: int = 4,
                  backoff: float = 0.5, backoff_cap: float = 30.0,
                  monotonic: Callable[[], float] = time.monotonic,
@@ -111,16 +91,11 @@ class Sender:
                  check: Callable[[Outgoing], str | None] | None = None) -> None:
         self._send, self._monotonic, self._sleep = send, monotonic, sleep
         self._check = check  # asked just before each request: a reason not to send it any more, or None
-        # Half an interval of slack: any second holds at most rate + 1.5 sends (30 at 29/s), and the
-        # timer's lateness no longer drags the achieved rate down (0.93 -> 0.96 of the limit in bench/).
+        # Spreads the sender's messages evenly over the second. Half an interval of slack: a timer waking a
+        # little late is made up for instead of lost for good; ``limits`` keeps any second within Telegram's.
         self._global = Pace(1.0 / rate, slack=0.5 / rate)
-        # ...and a sliding window on top: never more than int(rate) starts in any one second, so the
-        # made-up lateness can never put a 30th message into a second Telegram counts.
-        self._window: deque[float] = deque(maxlen=max(1, int(rate)))
-        # Replies handlers send go out beside the sender and count against the same limits (``note``): while
-        # any was sent in the last second, the sender leaves RESERVE of the second's sends free for more.
-        self._noted: deque[float] = deque(maxlen=1)
-        self._chat_interval, self._chat_burst, self._group_interval = chat_interval, chat_burst, group_interval
+        self.limits = Limits(max(1, int(rate)), chat_interval, group_interval, monotonic)
+        self.limits.on_done = self._answered
         self._concurrency, self._retries = concurrency, network_retries
         self._backoff, self._backoff_cap, self._max_sleep = backoff, backoff_cap, max_sleep
         self._chats: dict[int, _Chat] = {}
@@ -135,32 +110,38 @@ class Sender:
         for message in messages:
             chat = self._chats.get(message.chat_id)
             if chat is None:
-                chat = self._chats[message.chat_id] = self._new_chat(message.chat_id)
+                chat = self._chats[message.chat_id] = _Chat()
             chat.queue.append([message, 0])
             if len(chat.queue) == 1 and not chat.busy:
                 self._push(message.chat_id, chat)
-
-    def _new_chat(self, chat_id: int) -> _Chat:
-        interval = self._group_interval if chat_id < 0 else self._chat_interval
-        return _Chat(Pace(interval, 1 if chat_id < 0 else self._chat_burst))
 
     @property
     def queued(self) -> int:
         return sum(len(chat.queue) for chat in self._chats.values())
 
+    def _ready_at(self, chat_id: int, chat: _Chat, now: float) -> float:
+        return max(chat.parked_until, self.limits.chat_opens(chat_id, now))
+
     def _push(self, chat_id: int, chat: _Chat) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (chat.ready_at(), self._seq, chat_id))
+        heapq.heappush(self._heap, (self._ready_at(chat_id, chat, self._monotonic()), self._seq, chat_id))
+
+    def _answered(self, chat_id: int) -> None:
+        """A message to the chat was answered (a reply's too): its next one can be timed now."""
+        chat = self._chats.get(chat_id)
+        if chat is not None and chat.queue and not chat.busy:
+            self._push(chat_id, chat)
 
     def _next_chat(self) -> tuple[float, int] | None:
         """The chat able to send soonest (dropping stale heap entries), without popping it."""
+        now = self._monotonic()
         while self._heap:
             ready, _, chat_id = self._heap[0]
             chat = self._chats.get(chat_id)
             if chat is None or chat.busy or not chat.queue:
                 heapq.heappop(self._heap)
-            elif ready < chat.ready_at():  # parked or paced since it was pushed
-                heapq.heapreplace(self._heap, (chat.ready_at(), self._seq, chat_id))
+            elif ready < (actual := self._ready_at(chat_id, chat, now)):  # parked or paced since it was pushed
+                heapq.heapreplace(self._heap, (actual, self._seq, chat_id))
                 self._seq += 1
             else:
                 return ready, chat_id
@@ -192,9 +173,9 @@ class Sender:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     inflight = {task for task in inflight if not task.done()}
                     continue
-                window = self._window_opens()
-                start = max(head[0], self._global.allowed_at(), window)
-                delay = start - self._monotonic()
+                now = self._monotonic()  # replies waiting for room go first: leave them theirs
+                start = max(head[0], self._global.allowed_at(), self.limits.bot_opens(now, self.limits.waiting))
+                delay = start - now
                 if delay > 0:
                     await self._pause(min(delay, self._max_sleep), inflight)
                     inflight = {task for task in inflight if not task.done()}
@@ -223,38 +204,11 @@ class Sender:
             await asyncio.gather(nap, return_exceptions=True)
 
     def _take_all(self) -> list[Outgoing]:
-        """Hand back what is still queued; keep the pace of chats that sent just now."""
+        """Hand back what is still queued (the chats' pace stays in ``limits``)."""
         left = [item[0] for chat in self._chats.values() for item in chat.queue]
-        now = self._monotonic()
-        self._chats = {chat_id: chat for chat_id, chat in self._chats.items() if chat.ready_at() > now}
-        for chat in self._chats.values():
-            chat.queue.clear()
+        self._chats.clear()
         self._heap.clear()
         return left
-
-    def note(self, chat_id: int) -> float:
-        """A message sent outside the sender (a handler's reply): it counts against the bot's and the chat's
-        limits, so the sender's own messages make room for it instead of drawing a 429. Returns how long the
-        reply should wait first: the chat's own limit (one a second) may have just been used by a reminder."""
-        now = self._monotonic()
-        chat = self._chats.get(chat_id)
-        self._global.take(now)
-        self._window.append(now)  # the bot's second: counted now (a wait is under a second), kept in order
-        self._noted.append(now)
-        if chat is None:
-            return 0.0
-        ready = chat.pace.allowed_at()
-        wait = ready - now + REPLY_MARGIN if ready > now else 0.0
-        chat.pace.take(now + wait)
-        return wait
-
-    def _window_opens(self) -> float:
-        """When the sliding second allows the sender's next start (with room kept for replies)."""
-        window, now = self._window, self._monotonic()
-        room = window.maxlen - (RESERVE if self._noted and self._noted[0] > now - 1.0 else 0)
-        if room <= 0 or len(window) < room:
-            return float("-inf")
-        return window[len(window) - room] + 1.0
 
     def discard(self) -> int:
         """Forget everything queued (the caller releases it in the store); returns how many were dropped."""
@@ -266,17 +220,14 @@ class Sender:
             self._outcomes.put_nowait(SendResult(chat.queue.popleft()[0], status, error=error))
 
     # ---- one request ---------------------------------------------------------------
-    def _start(self, chat_id: int) -> tuple[_Chat, list]:
-        """Take the chat's head and both paces now, before the request runs (so the loop sees them)."""
+    def _start(self, chat_id: int) -> tuple[_Chat, list, list[float]]:
+        """Take the chat's head and count it now, before the request runs (so the loop sees it)."""
         chat = self._chats[chat_id]
         chat.busy = True
-        now = self._monotonic()
-        self._global.take(now)
-        self._window.append(now)
-        chat.pace.take(now)
-        return chat, chat.queue.popleft()
+        self._global.take(self._monotonic())
+        return chat, chat.queue.popleft(), self.limits.start(chat_id)
 
-    async def _attempt(self, chat_id: int, chat: _Chat, item: list) -> None:
+    async def _attempt(self, chat_id: int, chat: _Chat, item: list, slot: list[float]) -> None:
         message: Outgoing = item[0]
         try:
             try:
@@ -317,5 +268,4 @@ class Sender:
             self._outcomes.put_nowait(SendResult(message, "sent", message_id=message_id))
         finally:
             chat.busy = False
-            if self._chats.get(chat_id) is chat and chat.queue:
-                self._push(chat_id, chat)
+            self.limits.done(chat_id, slot)  # pushes the chat again if more of its messages wait
