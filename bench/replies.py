@@ -212,6 +212,7 @@ async def run(patients: int, burst: int, one_at_a_time: bool) -> dict:
         "reply_p99_ms": round(percentile([l for _, l in others], 0.99) * 1000, 1),
         "burst_limit_ratio": round(len(in_burst) / duration / LIMIT, 3) if duration else 0.0,
         "burst_s": round(duration, 1), "throttled": telegram.limits.refused,
+        "throttled_by": dict(telegram.limits.why),
         "lost": sum(max(0, n - received[chat]) for chat, n in expected.items()),
         "duplicates": sum(max(0, n - expected[chat]) for chat, n in received.items()),
         "stuck_parked": len(parked), "stuck_parked_sent": states.get("sent", 0),

@@ -8,6 +8,11 @@ bounded number of times. The dispatcher's paced sender does its own retrying
 layer off for its sends with ``no_retries()``; ``getUpdates`` is never retried
 here because the updater's polling loop already retries it.
 
+A message a handler sends counts against Telegram's limits with the paced
+sender's (``limits``, bot/pacing.py): it waits, about a second at most and
+ahead of the sender's queue, while the bot's second is full or the sender has
+just messaged that chat.
+
 A handler never sleeps more than about a second here: a 429 asking for longer
 parks the reply in the outbox through ``parking`` (bot/replies.py) when one is
 set, and passes the 429 on otherwise. ``screen`` sees every successful answer,

@@ -8,7 +8,7 @@ sliding second; past them Telegram answers 429 with ``retry_after``
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import Callable
 
 
@@ -21,6 +21,7 @@ class FloodLimits:
         self.window: deque[float] = deque()
         self.last: dict[int, float] = {}
         self.refused = 0
+        self.why: Counter[str] = Counter()  # refusals by limit: "bot" (its second) or "chat" (the chat's)
 
     def refuse(self, chat_id: int | None) -> int | None:
         """The retry_after seconds if a message to ``chat_id`` now is over a limit, else None (and count it)."""
@@ -30,6 +31,7 @@ class FloodLimits:
         last = self.last.get(chat_id) if chat_id is not None else None
         if len(self.window) >= self.per_second or (last is not None and now - last < self.per_chat_interval):
             self.refused += 1
+            self.why["bot" if len(self.window) >= self.per_second else "chat"] += 1
             return 1
         self.window.append(now)
         if chat_id is not None:
