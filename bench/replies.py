@@ -17,6 +17,7 @@ Prints ``reply_p50_ms`` and ``reply_p99_ms`` (bot side: from the update reaching
 the processor to the first Bot API request answering it: the tap's answer, an
 edit or a message; the stuck chat excluded), ``burst_limit_ratio`` (every
 sendMessage Telegram accepted while the burst ran, replies included, per second, over 30),
+``throttled`` (429s past the limits, by limit: the bot's second or a chat's),
 ``lost`` and ``duplicates`` (burst reminders never or twice received, and the
 stuck chat's replies), and ``stalled_by_429_ms`` (the longest reply delay of
 another chat while the stuck chat waited). Then the same load, scaled down by
