@@ -95,9 +95,9 @@ def test_dockerignore_keeps_secrets_and_data_out_of_the_build():
     assert {".env", "data", "*.db", ".git"} <= ignored
 
 
-def locked() -> dict[str, tuple[str, list[str]]]:
-    """requirements.lock as {normalized name: (version, hashes)}."""
-    text = (ROOT / "requirements.lock").read_text().replace("\\\n", " ")
+def locked(name: str = "requirements.lock") -> dict[str, tuple[str, list[str]]]:
+    """A pip-compile lock as {normalized name: (version, hashes)}."""
+    text = (ROOT / name).read_text().replace("\\\n", " ")
     entries = {}
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -122,8 +122,37 @@ def test_installs_come_from_a_lock_with_exact_versions_and_hashes():
     assert any("--no-deps" in run and "/src" in run for run in runs)
     assert all("--require-hashes" in run or "--no-deps" in run for run in runs)
     unit_text = (DEPLOY / "aftercare.service").read_text()
-    assert "pip install --require-hashes -r requirements.lock" in unit_text and "--no-deps ." in unit_text
+    assert "pip install --require-hashes -r requirements.lock" in unit_text and "--no-deps --no-build-isolation ." in unit_text
     assert "requirements.lock" not in (ROOT / "tasks.py").read_text()
+
+
+def test_the_build_backend_is_locked_too_and_pip_fetches_none():
+    """requirements-build.lock pins pyproject's build requirements (setuptools) with hashes; the image and the
+    systemd install take it with --require-hashes and build the bot with --no-build-isolation, so pip never
+    fetches an unpinned, unchecked build backend; every documented `pip install --no-deps` says the same."""
+    from packaging.requirements import Requirement
+
+    build = locked("requirements-build.lock")
+    requires = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]]
+    for requirement in requires:
+        version, hashes = build[re.sub(r"[-_.]+", "-", requirement.name).lower()]
+        assert requirement.specifier.contains(version) and hashes, requirement
+    assert all(re.fullmatch(r"\d[\w.+!-]*", version) and hashes for version, hashes in build.values())
+    steps = dockerfile()
+    assert any(i == "COPY" and "requirements-build.lock" in args.split()[:-1] for i, args in steps)
+    runs = [args for instruction, args in steps if instruction == "RUN" and "pip install" in args]
+    assert any("--require-hashes" in run and "-r /src/requirements-build.lock" in run for run in runs)
+    assert [run for run in runs if "/src" in run.split() and "--no-deps" in run and "--no-build-isolation" in run]
+    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert not any(fnmatch.fnmatch("requirements-build.lock", pattern) for pattern in patterns)
+    unit_text = " ".join((DEPLOY / "aftercare.service").read_text().split())
+    assert "pip install --require-hashes -r requirements.lock -r requirements-build.lock" in unit_text
+    for path in (DEPLOY / "Dockerfile", DEPLOY / "aftercare.service", ROOT / "README.md", ROOT / "docs/deploying.md"):
+        text = " ".join(path.read_text().replace("\\\n", " ").split())
+        installs = re.findall(r"pip install ((?:--[\w-]+ )+)", text)
+        assert [o for o in installs if "--no-deps" in o] and all(
+            "--no-build-isolation" in options for options in installs if "--no-deps" in options), path.name
 
 
 def test_dockerignore_keeps_the_data_key_out_of_the_build():
