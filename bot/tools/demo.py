@@ -10,6 +10,11 @@ instant, so a month of reminders and check-ins can be watched in minutes.
 
 Nothing in production code knows about the demo: only the clock, the Bot API and
 the sender's pacing clock (virtual, so the demo never waits) differ.
+
+This module is the session: the command line, the demo's settings, and a bot started and stopped
+around the patient's lines. The parts: :mod:`bot.tools.demo_screen` prints what the bot sends,
+:mod:`bot.tools.demo_phone` is what the patient does and the time travel, and
+:mod:`bot.tools.demo_script` reads the patient's lines and the ``:`` commands.
 """
 
 from __future__ import annotations
@@ -17,276 +22,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, TextIO
-from zoneinfo import ZoneInfo
+from typing import Iterable, Mapping, TextIO
 
-PATIENT_CHAT = 1001
-PATIENT_NAME = "Ana"
-CLINIC_CHAT = -100100  # the demo clinic's team chat: alerts and relayed messages show as [chat -100100]
-STAFF_NAME = "Sam"
+# The demo's parts, importable from here as before the split (tests import PATIENT_CHAT and parse_skip).
+from bot.tools.demo_phone import (CLINIC_CHAT, DEMO_LOCATION, MAX_RUNS_PER_SKIP, PATIENT_CHAT, PATIENT_NAME,
+                                  STAFF_NAME, Phone)
+from bot.tools.demo_screen import INDENT, Button, button_rows, buttons_of, numbered_lines
+from bot.tools.demo_script import HELP, parse_skip, play
+
+__all__ = ["PATIENT_CHAT", "PATIENT_NAME", "CLINIC_CHAT", "STAFF_NAME", "DEMO_TOKEN", "DEMO_LOCATION", "INDENT",
+           "MAX_RUNS_PER_SKIP", "HELP", "BANNER", "parse_skip", "Button", "button_rows", "buttons_of",
+           "numbered_lines", "Phone", "demo_environ", "run_demo", "demo_command"]
+
 DEMO_TOKEN = "0:demo"
-DEMO_LOCATION = {"latitude": 51.5072, "longitude": -0.1276}  # what "share my location" shares: London
-INDENT = " " * 5
-MAX_RUNS_PER_SKIP = 100_000  # a safety net: a skip never loops for ever
-
-HELP = """Type a message or a /command as the patient would, or a number to tap that button
-of the latest message with buttons. Demo commands:
-  :skip 1d   move the clock forward (also 8h, 30m, 2d12h) and deliver what fell due
-  :staff TEXT  a nurse in the clinic chat replies TEXT to the newest message there about the patient
-  :now       the patient's local time and the day since treatment
-  :help      this text
-  :quit      stop the demo (end of input does too)"""
 
 BANNER = """aftercare demo: you are the patient ({name}); the bot is real, Telegram is simulated.
 Type text, a /command or a button number; :skip 1d moves time; :help for more."""
-
-_SKIP = re.compile(r"^(?:\d+[dhm])+$")
-_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
-
-
-def parse_skip(text: str) -> timedelta | None:
-    """``1d``, ``8h``, ``30m`` or a combination such as ``2d12h``; None when malformed or zero."""
-    text = text.strip().lower().replace(" ", "")
-    if not _SKIP.match(text):
-        return None
-    delta = sum((int(n) * _UNITS[unit] for n, unit in re.findall(r"(\d+)([dhm])", text)), timedelta())
-    return delta or None
-
-
-@dataclass(frozen=True)
-class Button:
-    """A numbered button on the phone: an inline button (tap), or a reply-keyboard one (text or location)."""
-
-    label: str
-    action: str            # tap, text or location
-    data: str = ""         # callback data for a tap
-    message_id: int = 0
-
-
-def button_rows(sent: Any) -> list[list[Button]]:
-    """The buttons a message shows, row by row as the phone lays them out."""
-    inline = [[Button(label, "tap", data, sent.message_id) for label, data in row] for row in sent.buttons]
-    reply = [[Button(button.get("text", ""), "location" if button.get("request_location") else "text")
-              for button in row] for row in (sent.keyboard or [])]
-    return [row for row in inline + reply if row]
-
-
-def buttons_of(sent: Any) -> list[Button]:
-    """The buttons a message shows, in reading order (the order they are numbered in)."""
-    return [button for row in button_rows(sent) for button in row]
-
-
-def numbered_lines(sent: Any) -> list[str]:
-    """One line per row of buttons, numbered on from the row before: ``[1] Yes  [2] No``."""
-    lines, number = [], 0
-    for row in button_rows(sent):
-        lines.append("  ".join(f"[{number + i}] {button.label}" for i, button in enumerate(row, 1)))
-        number += len(row)
-    return lines
-
-
-class Phone:
-    """The terminal as the patient's phone: prints what the bot sends, turns typed lines into updates."""
-
-    def __init__(self, app, telegram, store, clock, settings, dispatcher, out: TextIO, files_dir: Path) -> None:
-        self.app, self.telegram, self.store, self.clock = app, telegram, store, clock
-        self.settings, self.dispatcher, self.out, self.files_dir = settings, dispatcher, out, files_dir
-        self.header: str | None = None  # printed before the next message (the instant a delivery ran)
-        self.saved = 0
-        self.shown: dict[int, str] = {}  # the text last printed for each message id
-        telegram.observer = self.observe
-
-    # ---- what the phone shows ---------------------------------------------------------
-    def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
-
-    def observe(self, event: str, sent: Any) -> None:
-        """FakeTelegram calls this for every message sent or edited."""
-        if self.header is not None:
-            self.say(self.header)
-            self.header = None
-        prefix = "" if sent.chat_id == PATIENT_CHAT else f"[chat {sent.chat_id}] "
-        marker = "(edited) " if event == "edited" else ""
-        numbered = buttons_of(sent)
-        if event == "edited" and self.shown.get(sent.message_id) == sent.text:  # only the buttons changed
-            self.say(f"{prefix}bot> (edited: buttons {'changed' if numbered else 'removed'})")
-            for line in numbered_lines(sent):
-                self.say(INDENT + line)
-            return
-        self.shown[sent.message_id] = sent.text
-        if sent.kind != "text":
-            lines = [f"[{sent.kind}] {sent.text}".rstrip()]
-            if event == "sent" and sent.file_bytes is not None:
-                lines.append(f"saved {self.save(sent)}")
-        else:
-            lines = sent.text.split("\n")
-        lines += numbered_lines(sent)
-        first, *rest = lines
-        self.say(f"{prefix}bot> {marker}{first}".rstrip())
-        for line in rest:
-            self.say(f"{INDENT}{line}".rstrip())
-
-    def save(self, sent: Any) -> str:
-        """Write a document or photo to the files folder; returns its name relative to that folder."""
-        content = sent.file_bytes if isinstance(sent.file_bytes, bytes) else str(sent.file_bytes).encode()
-        name = sent.file_name or ""
-        if sent.kind == "photo" or not name or name.startswith("application."):
-            stem, suffix = sent.kind, _image_suffix(content)
-        else:
-            stem, suffix = Path(name).stem, Path(name).suffix
-        while True:
-            self.saved += 1
-            relative = f"{stem}-{self.saved}{suffix}"
-            path = self.files_dir / relative
-            if not path.exists():
-                break
-        path.write_bytes(content)
-        return relative
-
-    def current_buttons(self) -> list[Button]:
-        """The buttons of the latest message in the patient's chat that has any."""
-        for sent in reversed(self.telegram.chat(PATIENT_CHAT)):
-            numbered = buttons_of(sent)
-            if numbered:
-                return numbered
-        return []
-
-    # ---- what the patient does ----------------------------------------------------------
-    async def feed(self, data: dict) -> None:
-        from bot.tools.simulated_updates import as_update
-        await self.app.process_update(as_update(data, self.app.bot))
-        await self.deliver_due(self.clock.now())  # re-planning may have made something due right now
-
-    async def type_text(self, text: str) -> None:
-        await self.feed(self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME))
-
-    async def press(self, number: int) -> None:
-        numbered = self.current_buttons()
-        if not 1 <= number <= len(numbered):
-            self.say(f"{INDENT}(there is no button {number}" + (f"; 1 to {len(numbered)} on the latest message)"
-                                                                  if numbered else ")"))
-            return
-        button = numbered[number - 1]
-        shared = " (the demo phone shares a spot in London)" if button.action == "location" else ""
-        self.say(f"{INDENT}↳ {button.label}{shared}")
-        if button.action == "tap":
-            await self.feed(self.telegram.callback(PATIENT_CHAT, button.data, message_id=button.message_id,
-                                                   first_name=PATIENT_NAME))
-        elif button.action == "location":
-            await self.feed(self.telegram.message(PATIENT_CHAT, None, first_name=PATIENT_NAME,
-                                                  location=dict(DEMO_LOCATION)))
-        else:
-            await self.type_text(button.label)
-
-    async def staff_reply(self, text: str) -> None:
-        """A nurse replies, in the clinic chat, to the newest relayed message or alert about the patient."""
-        about = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
-                      if self.store.patient_of_clinic_message(m.message_id) == PATIENT_CHAT), None)
-        if not text or about is None:
-            self.say(f"{INDENT}(say what the nurse answers, after a message reached the clinic chat)")
-            return
-        await self.feed(self.telegram.reply(CLINIC_CHAT, text, about, first_name=STAFF_NAME))
-
-    # ---- time travel ----------------------------------------------------------------------
-    async def deliver_due(self, target: datetime) -> int:
-        """Run the dispatcher at every due instant up to ``target``, in order; returns the runs made."""
-        runs = 0
-        stuck_at: datetime | None = None
-        while runs < MAX_RUNS_PER_SKIP:
-            due = self.store.next_due_at()
-            if due is None or due > target:
-                break
-            when = max(due, self.clock.now())  # never backwards: something overdue is judged late, as live
-            if when > self.clock.now():
-                self.header = f"  ⏰ {self.describe(when)}"
-            self.clock.set(when)
-            report = await self.dispatcher.run_once(when)
-            runs += 1
-            if report.claimed == 0:  # nothing could be claimed at this instant: do not spin on it
-                if stuck_at == due:
-                    break
-                stuck_at = due
-        self.header = None
-        return runs
-
-    async def skip(self, delta: timedelta) -> None:
-        target = self.clock.now() + delta
-        await self.deliver_due(target)
-        self.clock.set(target)
-        self.say(f"{INDENT}(now {self.describe(target)})")
-
-    def describe(self, when: datetime) -> str:
-        """The patient's local time, and the day since treatment once there is one."""
-        patient = self.store.patient(PATIENT_CHAT)
-        zone = ZoneInfo((patient.zone if patient else None) or self.settings.clinic.timezone)
-        local = when.astimezone(zone)
-        text = f"{local:%a %d %b %Y %H:%M} {zone.key}"
-        if patient and patient.treatment:
-            text += f", day {(local.date() - patient.treatment.treatment_date).days} since treatment"
-        return text
-
-    # ---- one line -------------------------------------------------------------------------
-    async def handle(self, line: str) -> bool:
-        """Act on one line the patient typed; False when the demo should end."""
-        text = line.strip()
-        if not text:
-            return True
-        if text.startswith(":"):
-            command, _, argument = text[1:].partition(" ")
-            command = command.lower()
-            if command in {"quit", "q", "exit"}:
-                return False
-            if command == "help":
-                self.say(HELP)
-            elif command == "staff":
-                await self.staff_reply(argument.strip())
-            elif command == "now":
-                self.say(f"{INDENT}{self.describe(self.clock.now())}")
-            elif command == "skip":
-                delta = parse_skip(argument)
-                if delta is None:
-                    self.say(f"{INDENT}(say how far: :skip 1d, :skip 8h, :skip 30m)")
-                else:
-                    await self.skip(delta)
-            else:
-                self.say(f"{INDENT}(unknown demo command {text.split()[0]}; :help lists them)")
-            return True
-        if text.isdigit():
-            await self.press(int(text))
-        else:
-            await self.type_text(text)
-        return True
-
-
-def _image_suffix(content: bytes) -> str:
-    if content.startswith(b"\x89PNG"):
-        return ".png"
-    if content.startswith(b"\xff\xd8"):
-        return ".jpg"
-    return ".bin"
-
-
-def _interactive(out: TextIO, inp: TextIO) -> Iterator[str]:
-    """Lines from the keyboard after a ``you>`` prompt (echoed when piped, so the output reads as typed)."""
-    echo = not (hasattr(inp, "isatty") and inp.isatty())
-    while True:
-        out.write("you> ")
-        out.flush()
-        line = inp.readline()
-        if not line:
-            out.write("\n")
-            return
-        line = line.rstrip("\r\n")
-        if echo:
-            out.write(line + "\n")
-        yield line
 
 
 def demo_environ(data_dir: Path, temporary: bool, environ: Mapping[str, str]) -> dict[str, str]:
@@ -351,15 +107,7 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
             phone.say(BANNER.format(name=PATIENT_NAME))
             phone.say(f"{INDENT}(now {phone.describe(clock.now())})")
             await phone.deliver_due(clock.now())  # a --data-dir from an earlier run may have something due
-            scripted = lines is not None
-            for line in (lines if scripted else _interactive(out, inp or sys.stdin)):
-                line = line.rstrip("\r\n")
-                if scripted:
-                    phone.say(line if line.startswith("#") or not line.strip() else f"you> {line}")
-                if line.startswith("#"):
-                    continue
-                if not await phone.handle(line):
-                    break
+            await play(phone, lines, out, inp or sys.stdin)
             phone.say("(demo over)")
         finally:
             dispatcher.stop()

@@ -1,0 +1,117 @@
+"""The demo patient's phone: what the patient does (type, tap, share a location), a nurse's reply, and time travel.
+
+Typed lines and taps become updates for the real Application; ``skip`` moves the demo's clock and runs the
+dispatcher at every instant something fell due in between. What the bot sends back is printed by
+:class:`~bot.tools.demo_screen.Screen`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.tools.demo_screen import INDENT, Button, Screen, buttons_of
+
+PATIENT_CHAT = 1001
+PATIENT_NAME = "Ana"
+CLINIC_CHAT = -100100  # the demo clinic's team chat: alerts and relayed messages show as [chat -100100]
+STAFF_NAME = "Sam"
+DEMO_LOCATION = {"latitude": 51.5072, "longitude": -0.1276}  # what "share my location" shares: London
+MAX_RUNS_PER_SKIP = 100_000  # a safety net: a skip never loops for ever
+
+
+class Phone:
+    """The terminal as the patient's phone: its screen prints what the bot sends, typed lines become updates."""
+
+    def __init__(self, app, telegram, store, clock, settings, dispatcher, out: TextIO, files_dir: Path) -> None:
+        self.app, self.telegram, self.store, self.clock = app, telegram, store, clock
+        self.settings, self.dispatcher = settings, dispatcher
+        self.screen = Screen(out, files_dir, own_chat=PATIENT_CHAT)
+        telegram.observer = self.screen.observe
+
+    def say(self, text: str = "") -> None:
+        self.screen.say(text)
+
+    def current_buttons(self) -> list[Button]:
+        """The buttons of the latest message in the patient's chat that has any."""
+        for sent in reversed(self.telegram.chat(PATIENT_CHAT)):
+            numbered = buttons_of(sent)
+            if numbered:
+                return numbered
+        return []
+
+    # ---- what the patient does ----------------------------------------------------------
+    async def feed(self, data: dict) -> None:
+        from bot.tools.simulated_updates import as_update
+        await self.app.process_update(as_update(data, self.app.bot))
+        await self.deliver_due(self.clock.now())  # re-planning may have made something due right now
+
+    async def type_text(self, text: str) -> None:
+        await self.feed(self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME))
+
+    async def press(self, number: int) -> None:
+        numbered = self.current_buttons()
+        if not 1 <= number <= len(numbered):
+            self.say(f"{INDENT}(there is no button {number}" + (f"; 1 to {len(numbered)} on the latest message)"
+                                                                  if numbered else ")"))
+            return
+        button = numbered[number - 1]
+        shared = " (the demo phone shares a spot in London)" if button.action == "location" else ""
+        self.say(f"{INDENT}↳ {button.label}{shared}")
+        if button.action == "tap":
+            await self.feed(self.telegram.callback(PATIENT_CHAT, button.data, message_id=button.message_id,
+                                                   first_name=PATIENT_NAME))
+        elif button.action == "location":
+            await self.feed(self.telegram.message(PATIENT_CHAT, None, first_name=PATIENT_NAME,
+                                                  location=dict(DEMO_LOCATION)))
+        else:
+            await self.type_text(button.label)
+
+    async def staff_reply(self, text: str) -> None:
+        """A nurse replies, in the clinic chat, to the newest relayed message or alert about the patient."""
+        about = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
+                      if self.store.patient_of_clinic_message(m.message_id) == PATIENT_CHAT), None)
+        if not text or about is None:
+            self.say(f"{INDENT}(say what the nurse answers, after a message reached the clinic chat)")
+            return
+        await self.feed(self.telegram.reply(CLINIC_CHAT, text, about, first_name=STAFF_NAME))
+
+    # ---- time travel ----------------------------------------------------------------------
+    async def deliver_due(self, target: datetime) -> int:
+        """Run the dispatcher at every due instant up to ``target``, in order; returns the runs made."""
+        runs = 0
+        stuck_at: datetime | None = None
+        while runs < MAX_RUNS_PER_SKIP:
+            due = self.store.next_due_at()
+            if due is None or due > target:
+                break
+            when = max(due, self.clock.now())  # never backwards: something overdue is judged late, as live
+            if when > self.clock.now():
+                self.screen.header = f"  ⏰ {self.describe(when)}"
+            self.clock.set(when)
+            report = await self.dispatcher.run_once(when)
+            runs += 1
+            if report.claimed == 0:  # nothing could be claimed at this instant: do not spin on it
+                if stuck_at == due:
+                    break
+                stuck_at = due
+        self.screen.header = None
+        return runs
+
+    async def skip(self, delta: timedelta) -> None:
+        target = self.clock.now() + delta
+        await self.deliver_due(target)
+        self.clock.set(target)
+        self.say(f"{INDENT}(now {self.describe(target)})")
+
+    def describe(self, when: datetime) -> str:
+        """The patient's local time, and the day since treatment once there is one."""
+        patient = self.store.patient(PATIENT_CHAT)
+        zone = ZoneInfo((patient.zone if patient else None) or self.settings.clinic.timezone)
+        local = when.astimezone(zone)
+        text = f"{local:%a %d %b %Y %H:%M} {zone.key}"
+        if patient and patient.treatment:
+            text += f", day {(local.date() - patient.treatment.treatment_date).days} since treatment"
+        return text
