@@ -1,4 +1,4 @@
-"""Pure parsers for what patients type: dates, times, time zones and yes/no answers.
+"""Pure parsers for what patients type: dates, times, time zones, yes/no answers and the settings item named.
 
 No Telegram and no clock here: ``today`` is passed in, so every parser is a
 plain function that tests (and hypothesis) can hammer.
@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from messages.catalog import load_catalog
+from messages.questions import normalise
 from messages.words import Words
 
 MAX_TEXT = 200  # longer answers are not dates, times or zones; never regex-scan megabytes
@@ -181,3 +182,33 @@ def _words() -> Words:
 def looks_off_topic(words: Words, text: str) -> bool:
     """A thank-you or greeting, a question of the patient's own or a sentence: not an attempt at the answer."""
     return words.read(text, ["thanks"]) is not None or "?" in text or len(text.split()) >= 5
+
+
+SETTINGS_ITEMS = ("date", "zone", "times", "quiet", "health", "midday")  # word lists: words.setting_<item>
+_NO_WORDS = Words({})
+
+
+def settings_item(text: str, words: Words, today: date) -> str | None:
+    """The one /settings item typed text names ("change my reminder time": "times", "Berlin": "zone", "7:30":
+    "times"), "done" for a typed done, or None (nothing named, or several: never guess).
+
+    The catalog's phrases are found anywhere, longest first and each used up once found, so "time zone" names
+    the zone and not the times too; a message naming no item is read as a value: times, then a zone, then a
+    date written in numbers."""
+    if words.read(text, ("setting_done",)) is not None:
+        return "done"
+    said = f" {normalise(text)} "
+    phrases = sorted(((phrase, item) for item in SETTINGS_ITEMS for form in words.forms.get(f"setting_{item}", ())
+                      if (phrase := normalise(form))), key=lambda found: -len(found[0]))
+    named = set()
+    for phrase, item in phrases:
+        if f" {phrase} " in said:
+            named.add(item)
+            said = said.replace(f" {phrase} ", " | ")
+    if named:
+        return named.pop() if len(named) == 1 else None
+    if parse_times(text) is not None:
+        return "times"
+    if parse_zone(text) is not None:
+        return "zone"
+    return "date" if parse_date(text, today, _NO_WORDS) is not None else None
