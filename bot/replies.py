@@ -10,7 +10,9 @@ later replies are parked behind it, so they keep their order.
 ``Screen``: the id of the last message the bot sent into a chat while
 handling that chat's own update. A typed message with a lower id was written
 before that message appeared, so it cannot be an answer to the question now on
-screen (a double-sent "no"): bot/handlers/intake.py drops it.
+screen (a double-sent "no"): bot/handlers/intake.py drops it. And a message the
+bot sent earlier (the /settings menu) is still the open thing only while it is
+that last reply (bot/handlers/settings_menu.py).
 """
 
 from __future__ import annotations
@@ -102,3 +104,7 @@ class Screen:
     def written_before_last_reply(self, chat_id: int, message_id: int) -> bool:
         """Whether a message with ``message_id`` was sent before the bot's last reply in that chat appeared."""
         return message_id < self._shown.get(chat_id, 0)
+
+    def is_last_reply(self, chat_id: int, message_id: int) -> bool:
+        """Whether ``message_id`` is the bot's last reply in that chat (nothing was answered since)."""
+        return self._shown.get(chat_id) == message_id

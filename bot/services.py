@@ -19,6 +19,7 @@ from schedules.care_plan import Plan
 
 SERVICES_KEY = "services"
 SCREEN_KEY = "screen"  # bot.replies.Screen, when the retry layer keeps one
+SETTINGS_MENU_KEY = "settings_menu"  # chat_data: the open /settings menu (bot/handlers/settings_menu.py)
 # New messages in private chats: edits of old messages must not re-run a command or re-answer a question.
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 

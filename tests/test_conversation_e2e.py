@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 
@@ -75,3 +75,59 @@ async def test_obvious_typed_forms_take_the_offered_choice(phone):
     await phone.send(CHAT, "/settings")
     await phone.tap(CHAT, "Quiet hours")
     assert "Quiet hours: none" in (await phone.send(CHAT, "no thanks"))[0].text
+
+
+MENU = ["Treatment date", "Time zone", "Reminder times", "Quiet hours", "Health questions", "Midday sunscreen", "Done"]
+FALLBACK = "can't answer that here"
+HINT = "Please tap the one you'd like to change"
+
+
+@pytest.mark.parametrize("typed, fits, step, answer, stored", [
+    ("7:30", "Reminders come in the morning and evening", "edit:times", "7:30 and 21:30", ("morning", time(7, 30))),
+    ("change my reminder time", "Reminders come in the morning", "edit:times", "9:00 21:00", ("morning", time(9))),
+    ("quiet hours", "Quiet hours: I send nothing", "edit:quiet", "23:00-07:00", ("quiet_start", "23:00")),
+    ("Berlin", "Which time zone are you in", "edit:zone", "Berlin", ("zone", "Europe/Berlin")),
+    ("hello", HINT, None, "7:30 and 21:30", ("morning", time(7, 30))),
+])
+async def test_text_typed_at_the_settings_menu_gets_a_fitting_reply(phone, typed, fits, step, answer, stored):
+    """Typing at the open /settings menu asks the item the text names (or shows the menu again with a hint naming
+    the items), never the generic "I can't answer that here"; the question then takes a typed answer as ever."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    replies = await phone.send(CHAT, typed)
+    assert fits in replies[0].text and all(FALLBACK not in r.text for r in replies)
+    assert phone.store.patient(CHAT).step == step
+    if step is None:
+        assert "Reminder times" in replies[0].text and replies[0].labels == MENU
+        await phone.tap(CHAT, "Reminder times")  # the menu shown again works like the first
+    await phone.send(CHAT, answer)
+    patient = phone.store.patient(CHAT)
+    assert getattr(patient, stored[0]) == stored[1] and patient.step is None
+
+
+async def test_a_warning_sign_typed_at_the_settings_menu_gets_the_safety_advice(phone):
+    """A red flag typed at the open menu gets the urgent safety advice first, not the menu's hint."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    assert HINT in (await phone.send(CHAT, "hello"))[0].text  # the menu, shown again, is open
+    replies = await phone.send(CHAT, "my lips are swelling")
+    assert "Swollen lips can be a sign of an allergic reaction" in replies[0].text
+    assert all(HINT not in r.text and FALLBACK not in r.text for r in replies)
+
+
+@pytest.mark.parametrize("closing", ["Done", "Midday sunscreen", "/checkin", "a quarter of an hour"])
+async def test_a_closed_settings_menu_leaves_typed_text_to_the_other_flows(phone, closing):
+    """Once the menu is closed (Done, another of its choices, a question asked since, or left for a quarter of an
+    hour) typed text meets the ordinary handlers again."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    assert HINT in (await phone.send(CHAT, "hello"))[0].text
+    if closing == "/checkin":
+        await phone.send(CHAT, closing)
+    elif closing.startswith("a quarter"):
+        phone.clock.advance(timedelta(minutes=16))
+    else:
+        await phone.tap(CHAT, closing)
+    replies = await phone.send(CHAT, "7:30")
+    assert all(HINT not in r.text and "Reminders come in" not in r.text for r in replies)
+    assert phone.store.patient(CHAT).step is None

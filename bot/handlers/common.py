@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import checkin_text, clinic, control, enrol, questions
+from bot.handlers import checkin_text, clinic, control, enrol, questions, settings_menu
 from bot.logs import NETWORK_RETRY, log_event, pseudonym
 from bot.services import services
 from bot.verdicts import is_red_flag
@@ -45,6 +45,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await checkin_text.on_text(update, context)
         return
     if await enrol.on_text(update, context):
+        return
+    if await settings_menu.on_text(update, context):  # the /settings menu on screen: typed instead of tapped
         return
     if await checkin_text.on_answer(update, context):  # an answer to the check-in question on screen
         return

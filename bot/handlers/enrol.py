@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import enrolment as flow
 from bot.enrolment import CB, Reply
-from bot.handlers import midday
+from bot.handlers import settings_menu
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
 from bot.scheduling import reschedule
@@ -112,7 +112,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.edit_message_reply_markup(None)
         return await send(update, [flow.question(svc, patient, "date", now)])
     if name == "settings" and patient and patient.enrolled:
-        return await settings_choice(update, svc, patient, value, now)
+        return await settings_choice(update, context, patient, value, now)
     if patient is None or not name or flow.split_step(patient.step)[1] != name:  # "e1::" is forged
         return await expired(update, svc)
     await answer(update, svc, patient, value, typed=False, now=now)
@@ -227,27 +227,20 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if patient.step:  # an abandoned change: drop it rather than trap the patient in it
         patient = svc.store.update_patient(patient.chat_id, now, step=None, draft_date=None)
-    await update.effective_chat.send_message(
+    menu = await update.effective_chat.send_message(
         svc.text("common.settings", **flow.profile_values(svc, patient, now),
-                 control=control_summary(svc, patient.chat_id, now)),
-        reply_markup=keyboard([[(svc.text("common.settings_date"), f"{CB}:settings:date"),
-                                (svc.text("common.settings_zone"), f"{CB}:settings:zone")],
-                               [(svc.text("common.settings_times"), f"{CB}:settings:times"),
-                                (svc.text("common.settings_quiet"), f"{CB}:settings:quiet")],
-                               [(svc.text("common.settings_health"), f"{CB}:settings:immune"),
-                                midday.settings_row(svc)[0]],
-                               [(svc.text("common.settings_done"), f"{CB}:settings:done")]]))
+                 control=control_summary(svc, patient.chat_id, now)), reply_markup=settings_menu.menu_markup(svc))
+    settings_menu.shown(context, menu, now)
 
 
-async def settings_choice(update: Update, svc: Services, patient: Patient, value: str, now: datetime) -> None:
+async def settings_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, patient: Patient, value: str,
+                          now: datetime) -> None:
     """A /settings button: ask the chosen question in edit mode (or close the menu)."""
-    query = update.callback_query
-    if value not in {"date", "zone", "times", "quiet", "immune", "done"}:
+    svc, query = services(context), update.callback_query
+    if value not in {*settings_menu.ITEMS, "done"}:
         return await expired(update, svc)
     await query.answer()
-    if value == "done":
-        await query.edit_message_reply_markup(None)
-        return
-    patient = svc.store.update_patient(patient.chat_id, now, step=f"edit:{value}")
+    settings_menu.close(context)
     await query.edit_message_reply_markup(None)
-    await send(update, [flow.question(svc, patient, value, now)])
+    if value != "done":
+        await settings_menu.open_item(update, svc, patient, value, now)

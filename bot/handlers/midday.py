@@ -7,11 +7,11 @@ and ``sm1:on``. Anything else, or from someone not enrolled, has expired.
 from __future__ import annotations
 
 import logging
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.scheduling import patient_timing, plan_for, reschedule
-from bot.services import Services, keyboard, services
+from bot.services import SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,14 @@ def settings_row(svc: Services) -> list[tuple[str, str]]:
     return [(svc.text("midday.settings_button"), f"{CB}:menu")]
 
 
+def choices(svc: Services, patient: Patient) -> tuple[str, InlineKeyboardMarkup]:
+    """The midday question: when it comes now, the times to move it to, and stop (or turn it back on)."""
+    rows = [[(t, f"{CB}:at:{t.replace(':', '')}") for t in TIMES]]
+    rows.append([(svc.text("midday.stop_button"), f"{CB}:off")] if svc.store.midday(patient.chat_id) != "off"
+                else [(svc.text("midday.on_button"), f"{CB}:on")])
+    return svc.text("midday.ask", now=midday_label(svc, patient)), keyboard(rows)
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the midday choices, or move, stop or restart the midday sunscreen and re-plan."""
     svc, query, now = services(context), update.callback_query, services(context).clock.now()
@@ -58,11 +66,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await query.answer(svc.text("common.expired"))
     await query.answer()
     if parts[1] == "menu":
-        rows = [[(t, f"{CB}:at:{t.replace(':', '')}") for t in TIMES]]
-        rows.append([(svc.text("midday.stop_button"), f"{CB}:off")] if svc.store.midday(patient.chat_id) != "off"
-                    else [(svc.text("midday.on_button"), f"{CB}:on")])
-        return await query.edit_message_text(svc.text("midday.ask", now=midday_label(svc, patient)),
-                                             reply_markup=keyboard(rows))
+        context.chat_data.pop(SETTINGS_MENU_KEY, None)  # these choices take the /settings menu's place
+        text, markup = choices(svc, patient)
+        return await query.edit_message_text(text, reply_markup=markup)
     value = {"off": "off", "on": None}[parts[1]] if parts[1] in ("off", "on") else f"{parts[2][:2]}:{parts[2][2:]}"
     svc.store.set_midday(patient.chat_id, value)
     reschedule(svc, svc.store.patient(patient.chat_id), now)
