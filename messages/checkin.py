@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from messages import questionnaire as q
-from messages.reading import read_message
+from messages.reading import Reading, read_message
 from messages.triage import LEVELS, Reason, Verdict
 from messages.words import Words
 
@@ -150,11 +150,25 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     if reading.urgent:
         return TextReading("urgent", signs=reading.urgent, asks=asks)
     answer = read_typed(question, text, words) if question is not None else None
+    if answer is None and question is not None:
+        answer = denial(question, reading)
     if answer is not None:
         return TextReading("answer", answer=answer)
     if asks:
         return TextReading("asks", asks=asks)
     return TextReading("nothing")
+
+
+def denial(question: q.Question, reading: Reading) -> str | None:
+    """At a one-tap sign question, a message that only denies that sign ("no fever" at "do you have a fever right
+    now?") answers it: No, or None of it. A hedged, someone else's or possible mention answers nothing."""
+    if not question.id.startswith(("confirm_", "ask_")) or not reading.signs:
+        return None
+    name = q.sign_token(question.id).partition(":")[0]
+    if not all(sign.denied for sign in reading.signs) or \
+            not any(sign.token.partition(":")[0] == name for sign in reading.signs):
+        return None
+    return next((option for option in ("no", "none") if option in question.options), None)
 
 
 def is_red_flag(text: str) -> bool:

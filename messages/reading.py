@@ -18,7 +18,7 @@ this module decides what each occurrence means:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split, \
@@ -37,6 +37,9 @@ class Sign:
 
     token: str   # "lip_swelling", "fever", "pain:very_severe", "rash", "trend:worsening", ...
     action: str  # "emergency" | "urgent" | "confirm" | "ask"
+    # Every mention negated or passed (P4b: "no fever", "the rash has gone", "temp is 36.8"), none hedged or
+    # affirmed: at the sign's own one-tap question this is the answer No. Not part of a sign's identity.
+    denied: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,13 @@ class _Polarity:
         return covered
 
     def negated(self, sign: Match) -> bool:
+        """Negated, passed, or only a possibility ("if I get a fever")."""
+        clause = self.words[sign.anchor].clause
+        return self.denied(sign) or (not self._in_clause("uncertainty", clause) and any(
+            c.end < sign.anchor for c in self._in_clause("hypothetical", clause)))
+
+    def denied(self, sign: Match) -> bool:
+        """Said not to be there, or to have passed ("no fever", "breathing is fine", "fever last night, fine now")."""
         clause = self.words[sign.anchor].clause
         if self._in_clause("uncertainty", clause):
             return False  # P2: "not sure" means it may be there
@@ -145,8 +155,6 @@ class _Polarity:
             between = range(sign.end + 1, cue.start)
             if cue.start > sign.end and len(between) <= 2 and not any(i in self.busy for i in between):
                 return True
-        if any(c.end < sign.anchor for c in self._in_clause("hypothetical", clause)):
-            return True
         return self._passed(sign)
 
     def _passed(self, sign: Match) -> bool:
@@ -215,13 +223,15 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     cues = cue_matches(parsed.words, lexicon)
     polarity = _Polarity(parsed, signs, cues, parts, lexicon)
     carried = _carried(parsed.words, cues, lexicon)
-    found_signs: list[tuple[str, str, int, int]] = []  # (token, action, position, sentence)
+    found_signs: list[tuple[str, str, int, int, bool]] = []  # (token, action, position, sentence, denied)
     for sign in sorted(signs, key=lambda m: m.start):
         sentence = parsed.words[sign.anchor].sentence
         affirmed = not polarity.negated(sign) and not polarity.someone_else(sign, sentence in carried)
         action = _what_to_do(sign, affirmed, polarity, lexicon, day)
         if action:
-            found_signs.append((sign.key, action, sign.start, sentence))
+            denied = sign.kind == "normal_temperature" or (
+                polarity.denied(sign) and sign.kind != "hedged" and not polarity.hedged(sign))
+            found_signs.append((sign.key, action, sign.start, sentence, denied))
     return Reading(_merged(found_signs, lexicon), lexicon.version)
 
 
@@ -240,15 +250,16 @@ def _what_to_do(sign: Match, affirmed: bool, polarity: _Polarity, lexicon: Lexic
     return "ask" if alarm else None
 
 
-def _merged(found: list[tuple[str, str, int, int]], lexicon: Lexicon) -> tuple[Sign, ...]:
+def _merged(found: list[tuple[str, str, int, int, bool]], lexicon: Lexicon) -> tuple[Sign, ...]:
     """One Sign per token with its strongest action, in order of first appearance; an "ask" token becomes
     "confirm" beside an affirmed sign it names in ``confirm_with`` in the same sentence (a rash getting worse)."""
-    affirmed = {(token, sentence) for token, action, _, sentence in found if action != "ask"}
-    best: dict[str, tuple[int, int]] = {}  # token -> (rank, first position)
-    for token, action, position, sentence in found:
+    affirmed = {(token, sentence) for token, action, _, sentence, _ in found if action != "ask"}
+    best: dict[str, tuple[int, int, bool]] = {}  # token -> (rank, first position, every mention denied)
+    for token, action, position, sentence, denied in found:
         if action == "ask" and any((other, sentence) in affirmed for other in lexicon.tokens[token].confirm_with):
             action = "confirm"
-        rank, first = best.get(token, (-1, position))
-        best[token] = (max(rank, _RANK[action]), min(first, position))
+        rank, first, all_denied = best.get(token, (-1, position, True))
+        best[token] = (max(rank, _RANK[action]), min(first, position), all_denied and denied)
     names = {rank: action for action, rank in _RANK.items()}
-    return tuple(Sign(token, names[rank]) for token, (rank, _) in sorted(best.items(), key=lambda item: item[1][1]))
+    return tuple(Sign(token, names[rank], denied and names[rank] == "ask")
+                 for token, (rank, _, denied) in sorted(best.items(), key=lambda item: item[1][1]))

@@ -214,6 +214,7 @@ def test_urgent_answers_act_at_once(tokens, acts):
     ("redness", "I can't breathe", "emergency"),
     ("redness", "severe", "answer"),
     ("fever", "no fever, just a bit red", "asks"),
+    ("confirm_fever", "no fever", "answer"), ("confirm_fever", "my son has a fever", "asks"),
     ("safety", "no", "answer"),
     (None, "thanks!", "nothing"),
 ])

@@ -103,9 +103,13 @@ class CheckinStore:
         return self.checkin(cursor.lastrowid)
 
     def add_asks(self, checkin_id: int, asks: tuple[str, ...]) -> None:
-        """Queue one-tap questions about typed signs in an open check-in (kept in order, without repeats)."""
+        """Queue one-tap questions about typed signs in an open check-in (kept in order, without repeats; "just to
+        check: a fever?" is not asked beside "just to be sure: a fever?")."""
         row = self.checkin(checkin_id)
-        merged = list(dict.fromkeys(list(row.asks) + list(asks)))
+        merged = list(row.asks)
+        for ask in asks:
+            if ask not in merged and "confirm_" + ask.partition("_")[2] not in merged:
+                merged.append(ask)
         self.db.execute("UPDATE checkins SET asks = ? WHERE id = ?", [self.seal_json(merged), checkin_id])
 
     def abandon_checkin(self, checkin_id: int) -> None:

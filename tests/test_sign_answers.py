@@ -1,0 +1,40 @@
+"""A typed message that denies the sign of the one-tap question on screen answers it ("no fever" at "do you have
+a fever right now?" is No); a hedged, someone else's or possible mention answers nothing (real app)."""
+
+from __future__ import annotations
+
+import pytest
+
+from messages import questionnaire as q
+from tests.conftest import enrol
+
+CHAT = 1001
+FEVER_QUESTION = "do you have a fever right now"
+
+
+@pytest.fixture
+async def at_the_fever_question(clinic_bot):
+    """An enrolled patient wrote "I have a fever": the advice came, and the one-tap fever question is on screen."""
+    await enrol(clinic_bot.phone)
+    await clinic_bot.phone.send(CHAT, "I have a fever")
+    assert FEVER_QUESTION in clinic_bot.phone.last(CHAT).text
+    return clinic_bot
+
+
+@pytest.mark.parametrize("text", ["no fever", "No, no fever", "nope, no fever now", "temp is 36.8",
+                                  "fever is gone", "not feverish"])
+async def test_a_denial_of_the_sign_on_screen_is_the_answer_no(at_the_fever_question, text):
+    bot = at_the_fever_question
+    replies = await bot.phone.send(CHAT, text)
+    assert ("confirm_fever", "no") in bot.store.open_checkin(CHAT).answers
+    assert replies and FEVER_QUESTION not in replies[-1].text  # the check-in moved on
+
+
+@pytest.mark.parametrize("text", ["my son has a fever", "I feel a bit warm", "if I get a fever what do I do"])
+async def test_other_mentions_of_the_sign_answer_nothing_and_ask_it_once(at_the_fever_question, text):
+    bot = at_the_fever_question
+    await bot.phone.send(CHAT, text)
+    row = bot.store.open_checkin(CHAT)
+    assert not any(question_id.endswith("fever") for question_id, _ in row.answers)
+    assert [ask for ask in row.asks if q.sign_token(ask) == "fever"] == ["confirm_fever"]  # not asked twice
+    assert FEVER_QUESTION in bot.phone.last(CHAT).text
