@@ -55,19 +55,23 @@ def mentions(text: str, words: Iterable[str]) -> bool:
     return False
 
 
-WISHES = ("want_person", "want_fewer")  # word lists in catalog/<lang>/words.toml, found anywhere in the message
+WISHES = ("want_person", "want_pause", "want_fewer")  # word lists in catalog/<lang>/words.toml, found anywhere
+WHOLE_WISHES = {"want_help": "want_help", "want_pause": "pause_alone", "thanks": "thanks"}  # wish: the word
+# list of what means it only as the whole message ("pause" alone is a wish, "should I pause my retinol?" is not)
 
 
 def wish_of(text: str, forms: Mapping[str, Iterable[str]]) -> str | None:
     """What a patient typing at idle asks for beyond a care question: "want_person" (a person at the clinic),
-    "want_fewer" (fewer messages), "thanks" (a thank-you or greeting, the whole message), else None.
+    "want_pause" (a break from messages), "want_fewer" (fewer messages), and as the whole message "want_help"
+    ("help", "what can you do") or "thanks" (a thank-you or greeting), else None.
 
     ``forms`` maps each of these to its typed forms (messages.words.Words.forms)."""
     said = normalise(text)
     for wish in WISHES:
         if mentions(said, forms.get(wish, ())):
             return wish
-    return "thanks" if said and said in {normalise(f) for f in forms.get("thanks", ())} else None
+    return next((wish for wish, key in WHOLE_WISHES.items()
+                 if said and said in {normalise(f) for f in forms.get(key, ())}), None)
 
 
 def looks_like_question(text: str) -> bool:

@@ -157,10 +157,38 @@ async def test_wanting_a_person_without_a_clinic_chat_gives_the_number(phone):
 @pytest.mark.parametrize("text, wish", [
     ("I want to talk to a real person", "want_person"), ("too many messages", "want_fewer"), ("thanks!", "thanks"),
     ("Thanks", "thanks"), ("hi", "thanks"), ("my lips are swelling", None), ("can I drink alcohol?", None),
-    ("personally I think it's fine", None),
+    ("personally I think it's fine", None), ("pause for 3 days", "want_pause"), ("pause", "want_pause"),
+    ("should I pause my retinol?", None), ("I have been red for a few days", None), ("help", "want_help"),
+    ("Help!", "want_help"), ("help me my lips are swelling", None), ("stop the reminders", "want_fewer"),
 ])
 def test_wish_of(text, wish):
     """wish_of finds a wish phrase anywhere in the message, and a thank-you only as the whole message."""
     from messages.words import Words
     from messages.questions import wish_of
     assert wish_of(text, Words.from_texts(load_catalog().texts).forms) == wish
+
+
+@pytest.mark.parametrize("text, opening", [
+    ("pause for 3 days", "PAUSE"), ("can you stop the reminders for a while", "PAUSE"),
+    ("I need a break from the reminders", "PAUSE"), ("pause", "PAUSE"),
+    ("help", "HELP"), ("what can you do?", "HELP"),
+])
+@pytest.mark.parametrize("in_checkin", [False, True])
+async def test_a_typed_pause_or_help_gets_the_pause_choices_or_the_help(phone, text, opening, in_checkin):
+    """"pause for 3 days" offers the /pause choices in one tap (never a pause from a misread sentence) and "help"
+    gives /help, at idle and during a check-in, not the generic fallback or "couldn't take that as an answer"."""
+    await enrol(phone)
+    if in_checkin:
+        await phone.send(CHAT, "/checkin")
+    expected = {"PAUSE": phone_text(phone, "control.ask_pause"), "HELP": phone_text(phone, "common.help")}[opening]
+    replies = await phone.send(CHAT, text)
+    assert [r.text for r in replies] == [expected]
+    assert phone.store.preferences(CHAT).paused(phone.clock.now()) is False  # nothing paused before a tap
+    if opening == "PAUSE":
+        await phone.tap(CHAT, "3 days")
+        assert phone.store.preferences(CHAT).paused(phone.clock.now())
+
+
+def phone_text(phone, key: str) -> str:
+    from bot.services import SERVICES_KEY
+    return phone.app.bot_data[SERVICES_KEY].text(key)

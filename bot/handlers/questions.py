@@ -7,6 +7,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers import control
 from bot.handlers.clinic import message_button
 from bot.scheduling import plan_for
 from bot.services import keyboard, services
@@ -23,6 +24,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if patient is None or not patient.enrolled or patient.treatment is None or is_red_flag(text):
         return False
     wish = wish_of(text, svc.words.forms)
+    if wish == "want_pause":  # "pause for 3 days", "a break from the reminders": the /pause choices, one tap
+        await control.pause(update, context)
+        return True
+    if wish == "want_help":  # "help", "what can you do"
+        await chat.send_message(svc.text("common.help"))
+        return True
     if wish is not None:  # "I want to talk to a real person", "too many messages", "thanks!"
         relay = wish == "want_person" and svc.settings.clinic_chat_id is not None
         key = f"questions.{wish}" + ("_no_relay" if wish == "want_person" and not relay else "")
