@@ -55,14 +55,16 @@ def mentions(text: str, words: Iterable[str]) -> bool:
     return False
 
 
-WISHES = ("want_person", "want_pause", "want_fewer")  # word lists in catalog/<lang>/words.toml, found anywhere
+WISHES = ("want_person", "want_pause", "want_fewer", "worried")  # word lists in catalog/<lang>/words.toml,
+# found anywhere in the message
 WHOLE_WISHES = {"want_help": "want_help", "want_pause": "pause_alone", "thanks": "thanks"}  # wish: the word
 # list of what means it only as the whole message ("pause" alone is a wish, "should I pause my retinol?" is not)
 
 
 def wish_of(text: str, forms: Mapping[str, Iterable[str]]) -> str | None:
     """What a patient typing at idle asks for beyond a care question: "want_person" (a person at the clinic),
-    "want_pause" (a break from messages), "want_fewer" (fewer messages), and as the whole message "want_help"
+    "want_pause" (a break from messages), "want_fewer" (fewer messages), "worried" (worried, or feeling it is
+    not going well, with no sign named), and as the whole message "want_help"
     ("help", "what can you do") or "thanks" (a thank-you or greeting), else None.
 
     ``forms`` maps each of these to its typed forms (messages.words.Words.forms)."""

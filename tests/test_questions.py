@@ -192,3 +192,23 @@ async def test_a_typed_pause_or_help_gets_the_pause_choices_or_the_help(phone, t
 def phone_text(phone, key: str) -> str:
     from bot.services import SERVICES_KEY
     return phone.app.bot_data[SERVICES_KEY].text(key)
+
+
+@pytest.mark.parametrize("text", ["I'm worried", "not good", "I'm scared it's not healing", "feeling awful"])
+async def test_a_worried_patient_gets_a_kind_word_the_checkin_and_the_clinic(clinic_phone, text):
+    """"I'm worried" gets a kind reply with the check-in and the way to the clinic team, not "I can't answer that
+    here"; a worry that names a sign ("worried about dark spots") is asked about instead."""
+    phone = clinic_phone
+    await enrol(phone)
+    replies = await phone.send(CHAT, text)
+    assert len(replies) == 1 and replies[0].text.startswith("I'm sorry it's worrying you.")
+    assert [label for row in replies[0].buttons for label, _ in row] == ["Start check-in", "✉️ Message the clinic"]
+    await phone.tap(CHAT, "Start check-in")
+    assert phone.store.open_checkin(CHAT) is not None
+
+
+async def test_a_worry_naming_a_sign_asks_about_the_sign(clinic_phone):
+    phone = clinic_phone
+    await enrol(phone)
+    replies = await phone.send(CHAT, "I'm worried about dark spots")
+    assert "dark spots" in replies[-1].text and phone.store.open_checkin(CHAT).asks == ("confirm_spots",)

@@ -8,10 +8,12 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers import control
+from bot.handlers.checkin import CB as CHECKIN_CB, today
 from bot.handlers.clinic import message_button
 from bot.scheduling import plan_for
 from bot.services import keyboard, services
 from bot.verdicts import is_red_flag
+from messages.reading import read_message
 from messages.questions import answer_for, looks_like_question, wish_of
 from schedules.planner import day_since
 
@@ -29,6 +31,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return True
     if wish == "want_help":  # "help", "what can you do"
         await chat.send_message(svc.text("common.help"))
+        return True
+    if wish == "worried" and (read_message(text).signs or svc.store.open_checkin(chat.id) is not None):
+        return False  # "worried about dark spots": the sign is asked about; in a check-in, its question is
+    if wish == "worried":  # "I'm worried", "not good": a kind word, the check-in and a person at the clinic
+        relay = svc.settings.clinic_chat_id is not None
+        rows = [[(svc.text("checkin.start_button"), f"{CHECKIN_CB}:go:{today(patient, svc.clock.now())}")]]
+        await chat.send_message(svc.text("questions.worried" + ("" if relay else "_no_relay")),
+                                reply_markup=keyboard(rows + ([message_button(svc)] if relay else [])))
         return True
     if wish is not None:  # "I want to talk to a real person", "too many messages", "thanks!"
         relay = wish == "want_person" and svc.settings.clinic_chat_id is not None
