@@ -59,6 +59,8 @@ def alert_text(svc: Services, alert: AlertRow) -> str:
                     answers=", ".join(plain(t) for t in alert.tokens))
     if alert.patient_text:  # staff see the patient's own words; the clinic chat is staff only
         text += "\n" + svc.text("checkin.alert_wrote", text=alert.patient_text)
+    if alert.partial:  # P5a: what was not answered is unknown, not "no"
+        text += "\n" + svc.text("checkin.alert_partial")
     return text
 
 

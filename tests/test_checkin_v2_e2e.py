@@ -69,7 +69,8 @@ async def test_a_half_answered_checkin_is_triaged_when_the_window_closes(bot):
     assert verdict.partial and verdict.level == "contact_provider"
     assert "redness:severe" in verdict.tokens and "swelling:none" not in verdict.tokens  # not reached: absent
     assert [r["rule"] for r in verdict.reasons][0] == "C8"
-    assert any("C8" in t for t in clinic_texts(bot))
+    [alert] = [t for t in clinic_texts(bot) if "C8" in t]
+    assert "Check-in left unfinished: judged on the answers given" in alert  # staff know the rest is unknown
     replies = await bot.phone.send(CHAT, "/progress")
     assert "Day 4: Contact clinic" in replies[-1].text and "(unfinished check-in)" in replies[-1].text
 
