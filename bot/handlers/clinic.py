@@ -129,18 +129,22 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In the clinic chat: a reply to a relayed message or an alert goes to that patient."""
+    """In the clinic chat: a text reply to a relayed message or an alert goes to that patient; anything
+    else replying to the bot is answered "not sent", so staff never think it arrived."""
     svc, message = services(context), update.effective_message
     if update.effective_chat.id != svc.settings.clinic_chat_id or message.reply_to_message is None:
         return
-    text = (message.text or "").strip()
-    chat_id = svc.store.patient_of_clinic_message(message.reply_to_message.message_id)
-    if not text or message.reply_to_message.from_user is None or not message.reply_to_message.from_user.is_bot:
+    replied = message.reply_to_message
+    if replied.from_user is None or replied.from_user.id != update.get_bot().id:
         return  # staff talking among themselves
+    text = (message.text or "").strip()
+    chat_id = svc.store.patient_of_clinic_message(replied.message_id)
     if chat_id is None:
         return await message.reply_text(svc.text("clinic.reply_unknown"))
     patient = svc.store.patient(chat_id)
     who = reference(svc, patient, None)
+    if not text:  # a photo, sticker, voice note...: only text is passed on
+        return await message.reply_text(svc.text("clinic.reply_not_text", reference=who))
     if not await tell_patient(update.get_bot(), svc, chat_id, svc.text("clinic.from_clinic", text=text)):
         return await message.reply_text(svc.text("clinic.reply_failed", reference=who))
     svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now())
@@ -167,4 +171,4 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.REPLY
-                                           & filters.TEXT & ~filters.COMMAND, on_staff_reply))
+                                           & ~filters.COMMAND, on_staff_reply))

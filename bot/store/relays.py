@@ -55,9 +55,12 @@ class RelayStore:
                 for r in self.db.query("SELECT * FROM relays WHERE chat_id = ? ORDER BY id", [chat_id])]
 
     def patient_of_clinic_message(self, message_id: int) -> int | None:
-        """The patient a message in the clinic chat is about: a relayed message or an alert."""
+        """The patient a message in the clinic chat is about: a relayed message, an alert or its re-raise
+        (re-raises go to the clinic chat only; an erased patient's rows point nowhere)."""
         row = self.db.execute(
             "SELECT chat_id FROM relays WHERE clinic_message_id = ? AND direction = 'to_clinic'"
-            " UNION ALL SELECT chat_id FROM alerts WHERE clinic_message_id = ? LIMIT 1",
-            [message_id, message_id]).fetchone()
+            " UNION ALL SELECT chat_id FROM alerts WHERE clinic_message_id = ?"
+            " UNION ALL SELECT about FROM outbox WHERE message_id = ? AND kind = 'reraise' AND state = 'sent'"
+            " AND about IS NOT NULL LIMIT 1",
+            [message_id, message_id, message_id]).fetchone()
         return row[0] if row else None

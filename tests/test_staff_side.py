@@ -1,0 +1,92 @@
+"""The clinic staff's side as a nurse in the staff group meets it: every action gets a clear answer, and staff
+never think a reply reached a patient when it did not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.store import open_store
+from tests.conftest import enrol, make_settings, start
+
+A, B = 1001, 1002
+CLINIC, ADMIN, NURSE, ONCALL = -100777, 4242, 7, 5151
+THROAT = "My throat is swelling and I can't breathe"
+
+
+@pytest.fixture
+async def clinic(tmp_path, clock):
+    """A bot with a clinic chat, one admin and one on-call admin, its dispatcher on virtual time."""
+    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN),
+                             AFTERCARE_ONCALL_IDS=str(ONCALL))
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+    store.close()
+
+
+def posted(bot, start: str):
+    """The newest message in the clinic chat that starts with ``start``."""
+    return next(m for m in reversed(bot.telegram.chat(CLINIC)) if m.text.startswith(start))
+
+
+async def staff_reply(bot, to, text: str | None = "ok", **media) -> list:
+    """A nurse replies in the clinic chat to the bot's message ``to`` (text, or media fields); returns what the
+    bot then posted in the clinic chat."""
+    update = bot.telegram.reply(CLINIC, text or "", to, user_id=NURSE)
+    if text is None:
+        update["message"].pop("text")
+        update["message"].update(media)
+    before = len(bot.telegram.chat(CLINIC))
+    await bot.phone.feed(update)
+    return bot.telegram.chat(CLINIC)[before:]
+
+
+async def relayed(bot, text: str = "Is peeling normal?"):
+    await bot.phone.send(A, "/clinic")
+    await bot.phone.send(A, text)
+    return posted(bot, "✉️ Message from")
+
+
+PHOTO = {"photo": [{"file_id": "AgADstaff", "file_unique_id": "u1", "width": 90, "height": 90}],
+         "caption": "Like this?"}
+STICKER = {"sticker": {"file_id": "CAADsticker", "file_unique_id": "s1", "width": 512, "height": 512,
+                       "is_animated": False, "is_video": False, "type": "regular"}}
+
+
+@pytest.mark.parametrize("media", [PHOTO, STICKER], ids=["photo", "sticker"])
+async def test_a_reply_that_is_not_text_is_answered_not_sent(clinic, media):
+    """A photo or a sticker as the reply to a patient's message reaches nobody, and staff are told so."""
+    await enrol(clinic.phone, A)
+    message = await relayed(clinic)
+    before = len(clinic.telegram.chat(A))
+    answer = await staff_reply(clinic, message, None, **media)
+    assert [m.text for m in answer] == ["✗ Not sent to Ana, patient no. 1: only a text reply reaches the patient. "
+                                        "Please reply with text."]
+    assert clinic.telegram.chat(A)[before:] == []
+
+
+async def test_a_reply_to_a_raised_again_alert_reaches_the_patient(clinic):
+    """The re-raised alert names the patient, so a reply to it reaches them like a reply to the alert."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT)
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=31))
+    again = posted(clinic, "🔁 Not acknowledged")
+    answer = await staff_reply(clinic, again, "We are calling you now.")
+    assert clinic.telegram.last(A).text == "From Example Skin Clinic: We are calling you now."
+    assert [m.text for m in answer] == ["✓ Sent to Ana, patient no. 1."]
+
+
+async def test_a_reply_about_an_erased_patient_says_it_was_not_sent(clinic):
+    """After the patient erased their data, a reply to their message says plainly that it was not sent."""
+    await enrol(clinic.phone, A)
+    message = await relayed(clinic)
+    await clinic.phone.send(A, "/delete")
+    await clinic.phone.tap(A, "Yes, erase everything")
+    before = len(clinic.telegram.chat(A))
+    answer = await staff_reply(clinic, message, "Yes, that's normal.")
+    assert answer[0].text.startswith("✗ Not sent: I can't tell which patient this answers (or the patient has "
+                                     "erased their data).")
+    assert clinic.telegram.chat(A)[before:] == []
