@@ -90,3 +90,37 @@ async def test_a_reply_about_an_erased_patient_says_it_was_not_sent(clinic):
     assert answer[0].text.startswith("✗ Not sent: I can't tell which patient this answers (or the patient has "
                                      "erased their data).")
     assert clinic.telegram.chat(A)[before:] == []
+
+
+async def staff_tap(bot, chat_id: int, message, user_id: int, first_name: str) -> dict:
+    """A tap on ``message``'s Acknowledge button by ``user_id``; returns the answer to the tap."""
+    update = bot.telegram.callback(chat_id, message.data_for("Acknowledge"), message_id=message.message_id,
+                                   user_id=user_id, first_name=first_name)
+    if chat_id < 0:
+        update["callback_query"]["message"]["chat"]["type"] = "supergroup"
+    await bot.phone.feed(update)
+    return bot.telegram.callback_answers[-1]
+
+
+async def test_acknowledging_one_copy_marks_every_copy(clinic):
+    """Acknowledged on its re-raise, the first post loses its button too; acknowledged by the on-call admin in
+    private, the clinic chat's copies say who acknowledged it."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT)
+    first = posted(clinic, "⚠️ EMERGENCY")
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=31))
+    again = posted(clinic, "🔁 Not acknowledged")
+    await staff_tap(clinic, CLINIC, again, ADMIN, "Dr Lee")
+    assert first.buttons == [] and first.text.endswith("✓ Acknowledged by Dr Lee")
+    assert again.buttons == [] and again.text.endswith("✓ Acknowledged by Dr Lee")
+
+    clinic.phone.clock.advance(timedelta(hours=1))
+    await clinic.phone.send(A, "I have a fever and the area is hot")
+    start = clinic.phone.clock.now()
+    await clinic.run(start + timedelta(minutes=31))
+    await clinic.run(start + timedelta(minutes=62))
+    copies = [m for m in clinic.telegram.chat(CLINIC) if m.buttons]
+    assert len(copies) == 2  # the second alert and its re-raise, both still open
+    await staff_tap(clinic, ONCALL, clinic.telegram.last(ONCALL), ONCALL, "Olly")
+    assert all(m.buttons == [] and m.text.endswith("✓ Acknowledged by Olly") for m in copies)
+    assert clinic.store.alerts(open_only=True) == []

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.alerts import CB, alert_text, send_alert, who
 from bot.handlers.clinic import tell_patient
 from bot.services import Services, services
+from bot.store.checkins import AlertRow
 
 __all__ = ["register", "send_alert"]  # the check-in flow raises alerts through send_alert
 log = logging.getLogger(__name__)
+COPIES = ("alert", "reraise", "oncall")  # the outbox kinds that post an alert with its button
 MAX_ID_DIGITS = 18  # SQLite integers stop at 2**63: a longer id is forged, never looked up
 
 
@@ -49,9 +52,24 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     name = user.first_name or str(user.id)
     # Re-rendered from the store: the alert's text stays whole whatever message was tapped.
-    await query.edit_message_text(alert_text(svc, alert) + "\n\n" + svc.text("checkin.alert_acked", who=name))
+    acked = alert_text(svc, alert) + "\n\n" + svc.text("checkin.alert_acked", who=name)
+    await query.edit_message_text(acked)
+    await _mark_copies(update.get_bot(), svc, alert, acked, (chat.id, query.message.message_id if query.message else 0))
     # the patient hears that a person has seen it
     await tell_patient(update.get_bot(), svc, alert.chat_id, svc.text("clinic.acknowledged"))
+
+
+async def _mark_copies(bot: Bot, svc: Services, alert: AlertRow, text: str, tapped: tuple[int, int]) -> None:
+    """Every other message of the alert (the first post, re-raises, on-call copies) says it was acknowledged
+    and loses its button, so nobody takes an acknowledged alert for an open one."""
+    for row in svc.store.outbox(about=alert.chat_id):
+        if row.alert_id != alert.id or row.kind not in COPIES or row.state != "sent" or row.message_id is None \
+                or (row.target, row.message_id) == tapped:
+            continue
+        try:
+            await bot.edit_message_text(text, chat_id=row.target, message_id=row.message_id)
+        except TelegramError as error:  # best effort: a stale button still answers "Already acknowledged"
+            log.warning("alert %s: a copy was not marked acknowledged (%s)", alert.id, type(error).__name__)
 
 
 async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
