@@ -50,12 +50,16 @@ def who(svc: Services, alert: AlertRow) -> str:
     return svc.text("alerts.who", name=name, number=number)
 
 
+def why(alert: AlertRow) -> str:
+    """The rules that raised the alert, each with the answers behind it: "E4 (throat swelling)"."""
+    return "; ".join(f"{r['rule']} ({', '.join(map(plain, r['answers']))})"
+                     for r in alert.reasons if r["level"] == alert.level)
+
+
 def alert_text(svc: Services, alert: AlertRow) -> str:
     """The alert as posted (and kept when acknowledged): level, who, day, reasons, answers, own words."""
     text = svc.text("checkin.alert", level_label=svc.text(f"checkin.level_label_{alert.level}"),
-                    name=who(svc, alert), day=alert.day,
-                    reasons="; ".join(f"{r['rule']} ({', '.join(map(plain, r['answers']))})"
-                                      for r in alert.reasons if r["level"] == alert.level),
+                    name=who(svc, alert), day=alert.day, reasons=why(alert),
                     answers=", ".join(plain(t) for t in alert.tokens))
     if alert.patient_text:  # staff see the patient's own words; the clinic chat is staff only
         text += "\n" + svc.text("checkin.alert_wrote", text=alert.patient_text)

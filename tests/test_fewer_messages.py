@@ -71,7 +71,7 @@ async def test_a_silent_patient_over_the_whole_plan(clinic_bot):
     reprompted = [r.day for r in bot.store.deliveries(A) if r.kind == "reprompt" and r.state == "sent"]
     assert reprompted == [0]  # later days' budgets leave no room for a nudge
     replies = await bot.phone.send(ADMIN, "/flagged", user_id=ADMIN)
-    assert "Silent (1)" in replies[0].text and "Ana" in replies[0].text
+    assert "Silent (1)" in replies[0].text and "Ana, patient no. 1 · last unanswered check-in day" in replies[0].text
 
 
 async def test_an_engaged_patient_over_the_whole_plan(clinic_bot):

@@ -124,3 +124,44 @@ async def test_acknowledging_one_copy_marks_every_copy(clinic):
     await staff_tap(clinic, ONCALL, clinic.telegram.last(ONCALL), ONCALL, "Olly")
     assert all(m.buttons == [] and m.text.endswith("✓ Acknowledged by Olly") for m in copies)
     assert clinic.store.alerts(open_only=True) == []
+
+
+async def flagged(bot, user_id: int = ADMIN) -> list:
+    """/flagged sent in the clinic chat by ``user_id``; returns the bot's answers there."""
+    before = len(bot.telegram.chat(CLINIC))
+    await bot.phone.feed(bot.telegram.message(CLINIC, "/flagged", user_id=user_id, chat_type="supergroup"))
+    return bot.telegram.chat(CLINIC)[before:]
+
+
+async def test_flagged_says_who_why_and_how_long_ago(clinic):
+    """Each open flag in /flagged names its level, how long ago it was raised, the patient and number, and why."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT, username="ana_k")
+    clinic.phone.clock.advance(timedelta(hours=2, minutes=5))
+    [listed] = await flagged(clinic)
+    assert listed.text == ("Open flags (1), newest first:\n\n#1 EMERGENCY · 2 h 5 min ago\n"
+                           "Ana (@ana_k), patient no. 1 · day 0\nWhy: E4 (tongue throat swelling, breathing difficulty)")
+
+
+async def test_flagged_with_many_open_alerts_counts_them_all_and_fits_telegram(clinic):
+    """Sixty open flags: the count is true, the newest are listed, and no message is over Telegram's limit."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT)
+    verdict_id = clinic.store.db.execute("SELECT verdict_id FROM alerts").fetchone()[0]
+    for _ in range(59):
+        clinic.store.raise_alert(A, verdict_id, "emergency", clinic.phone.clock.now(), "E4")
+    listed = await flagged(clinic)
+    assert listed[0].text.startswith("Open flags (60), newest first:\n\n#60 EMERGENCY")
+    assert all(len(m.text) <= 4096 for m in listed)
+    assert listed[-1].text.endswith("…and 30 older open flags not shown. Acknowledge the ones above to see them.")
+
+
+async def test_a_nurse_who_is_not_an_admin_is_told_who_may(clinic):
+    """In the clinic chat, a nurse who is not an admin is told that /flagged and Acknowledge are for admins."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT)
+    [refusal] = await flagged(clinic, user_id=NURSE)
+    assert refusal.text.startswith("Only the clinic's admins can use /flagged.")
+    answer = await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), NURSE, "Sam")
+    assert answer["text"].startswith("Only the clinic's admins can acknowledge alerts.")
+    assert len(clinic.store.alerts(open_only=True)) == 1

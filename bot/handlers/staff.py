@@ -8,12 +8,13 @@ expired and changes nothing.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.alerts import CB, alert_text, send_alert, who
+from bot.alerts import CB, alert_text, send_alert, who, why
 from bot.handlers.clinic import tell_patient
 from bot.services import Services, services
 from bot.store.checkins import AlertRow
@@ -21,6 +22,8 @@ from bot.store.checkins import AlertRow
 __all__ = ["register", "send_alert"]  # the check-in flow raises alerts through send_alert
 log = logging.getLogger(__name__)
 COPIES = ("alert", "reraise", "oncall")  # the outbox kinds that post an alert with its button
+LIST_ALL, LIST_SHOWN = 10_000, 30  # /flagged counts every open alert and shows the newest
+PAGE_LIMIT = 4000  # Telegram refuses a message over 4096 characters
 MAX_ID_DIGITS = 18  # SQLite integers stop at 2**63: a longer id is forged, never looked up
 
 
@@ -46,7 +49,7 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if alert is None:
         return await query.answer(svc.text("common.expired"))
     if in_clinic and svc.settings.admin_ids and not is_admin(svc, user.id):
-        return await query.answer(svc.text("checkin.admins_only"), show_alert=True)
+        return await query.answer(svc.text("alerts.admins_only_ack"), show_alert=True)
     if not svc.store.acknowledge_alert(alert.id, user.id, svc.clock.now()):
         return await query.answer(svc.text("checkin.alert_already"))
     await query.answer()
@@ -73,25 +76,53 @@ async def _mark_copies(bot: Bot, svc: Services, alert: AlertRow, text: str, tapp
 
 
 async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/flagged: open alerts, for clinic admins only."""
-    svc = services(context)
-    if not is_admin(svc, update.effective_user.id if update.effective_user else None):
-        await update.effective_chat.send_message(svc.text("checkin.admins_only"))
-        return
-    alerts = svc.store.alerts(open_only=True)
+    """/flagged: open alerts (level, how long ago, who, why) and silent patients, for clinic admins only."""
+    svc, chat, user = services(context), update.effective_chat, update.effective_user
+    if not is_admin(svc, user.id if user else None):
+        staff = chat.id == svc.settings.clinic_chat_id or (user is not None and user.id in svc.settings.oncall_ids)
+        return await chat.send_message(svc.text("alerts.admins_only_flagged" if staff else "checkin.admins_only"))
+    alerts, now = svc.store.alerts(open_only=True, limit=LIST_ALL), svc.clock.now()
     silent = svc.store.silent_patients()
     if not alerts and not silent:
-        await update.effective_chat.send_message(svc.text("checkin.flagged_none"))
-        return
-    lines = [svc.text("checkin.flagged_heading", count=len(alerts))]
-    lines += [svc.text("checkin.flagged_line", id=a.id, level_label=svc.text(f"checkin.level_label_{a.level}"),
-                       name=who(svc, a), day=a.day, when=svc.date("stamp_utc", a.created_at))
-              for a in alerts]
+        return await chat.send_message(svc.text("checkin.flagged_none"))
+    blocks = [svc.text("checkin.flagged_heading", count=len(alerts))]
+    blocks += [svc.text("checkin.flagged_line", id=a.id, level_label=svc.text(f"checkin.level_label_{a.level}"),
+                        ago=ago(svc, now - a.created_at), name=who(svc, a), day=a.day, why=why(a))
+               for a in alerts[:LIST_SHOWN]]
+    if len(alerts) > LIST_SHOWN:
+        blocks.append(svc.text("checkin.flagged_more", count=len(alerts) - LIST_SHOWN))
     if silent:  # patients who stopped answering: nobody screens them for warning signs
-        lines += ["", svc.text("clinic.silent_heading", count=len(silent))]
-        lines += [svc.text("clinic.silent_line", name=name or "?", day=day)
-                  for _, name, day in silent]
-    await update.effective_chat.send_message("\n".join(lines))
+        lines = [svc.text("clinic.silent_heading", count=len(silent))]
+        lines += [svc.text("clinic.silent_line", day=day, name=svc.text(
+                      "alerts.who", name=name or "?", number=svc.store.patient_number(chat_id)))
+                  for chat_id, name, day in silent]
+        blocks.append("\n".join(lines))
+    for text in pages(blocks):
+        await chat.send_message(text)
+
+
+def ago(svc: Services, elapsed: timedelta) -> str:
+    """How long ago, for staff: "25 min ago", "2 h 5 min ago", "3 d 4 h ago"."""
+    minutes = max(0, int(elapsed.total_seconds() // 60))
+    hours, days = minutes // 60, minutes // (24 * 60)
+    if days:
+        return svc.text("alerts.ago_days", days=days, hours=hours % 24)
+    if hours:
+        return svc.text("alerts.ago_hours", hours=hours, minutes=minutes % 60)
+    return svc.text("alerts.ago_minutes", minutes=minutes)
+
+
+def pages(blocks: list[str]) -> list[str]:
+    """Blocks joined by blank lines into as few messages as fit Telegram's 4096 characters (a block is never
+    split; an overlong one is cut)."""
+    found: list[str] = []
+    for block in blocks:
+        block = block[:PAGE_LIMIT]
+        if found and len(found[-1]) + 2 + len(block) <= PAGE_LIMIT:
+            found[-1] += "\n\n" + block
+        else:
+            found.append(block)
+    return found
 
 
 def register(application: Application) -> None:
