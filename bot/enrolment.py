@@ -189,8 +189,10 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             chosen = today - timedelta(days=0 if raw == "today" else 1)
         else:
             chosen = _compact_date(raw)
-        if chosen is None:
-            return {}, None, svc.text("enrol.bad_date") if typed else None
+        if chosen is None:  # say why: no such day (30/02), too vague (next week), or not a date at all
+            problem = parse.date_problem(raw, today, svc.words) if typed else None
+            return {}, None, svc.text(f"enrol.date_{problem}" if problem else "enrol.bad_date",
+                                      text=raw.strip()[:20]) if typed else None
         if refusal := check_date(svc, chosen, today):
             return {}, None, refusal
         return {"draft_date": chosen}, svc.text("enrol.date_set", date=svc.date("date", chosen)), None

@@ -1,13 +1,16 @@
-"""Dates written the catalog's way: ``formats.<style>`` templates and the language's short names.
+"""Dates written the catalog's way (``formats.<style>`` templates and the language's short names), and dates
+typed in words ("tomorrow", "last Tuesday", "20th of November").
 
-Pure: the caller passes the local date or instant (already in the patient's zone).
+Pure: the caller passes the local date or instant (already in the patient's zone), or today's local date.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 
 from messages.catalog import Catalog
+from messages.words import Words, normalise
 
 
 def names(catalog: Catalog, key: str) -> list[str]:
@@ -23,3 +26,70 @@ def format_date(catalog: Catalog, style: str, when: date | datetime) -> str:
               "day": when.day, "day2": f"{when.day:02d}", "year": when.year,
               "time": f"{when:%H:%M}" if isinstance(when, datetime) else ""}
     return catalog.render(f"formats.{style}", **values)
+
+
+# Typed dates in words (the word lists are catalog data: words.date_*). Pure: ``today`` is passed in.
+MONTHS = tuple(f"date_month_{n}" for n in range(1, 13))
+WEEKDAYS = tuple(f"date_weekday_{n}" for n in range(7))
+_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+def word_dates(text: str, today: date, words: Words) -> tuple[list[date], str | None]:
+    """Every date a date typed in words can mean ("tomorrow", "2 days ago", "last Tuesday", "Nov 20",
+    "20th of November 2026"), and why there is none: "impossible" (31 June), "vague" (next week) or None.
+
+    A bare weekday ("Monday") gives two readings, the latest one up to today and the next one, so the patient
+    is asked; a day and month without a year is the nearest such date to today."""
+    if words.read(text, ("date_vague",)) is not None:
+        return [], "vague"
+    if (word := words.read(text, ("date_tomorrow", "date_before_yesterday"))) is not None:
+        return [today + timedelta(days=1 if word == "date_tomorrow" else -2)], None
+    tokens = [t for t in normalise(text).replace(",", " ").split() if words.read(t, ("date_filler",)) is None]
+    if (days := _days_off(tokens, words)) is not None:
+        return [today + timedelta(days=days)], None
+    if 1 <= len(tokens) <= 2 and (weekday := words.read(tokens[-1], WEEKDAYS)) is not None:
+        back = today - timedelta(days=(today.weekday() - WEEKDAYS.index(weekday)) % 7)
+        ahead = today + timedelta(days=(WEEKDAYS.index(weekday) - today.weekday() - 1) % 7 + 1)
+        which = words.read(tokens[0], ("date_last", "date_next")) if len(tokens) == 2 else "both"
+        if which == "date_last":
+            return [back if back != today else back - timedelta(days=7)], None
+        return ([ahead], None) if which == "date_next" else ([back, ahead], None) if which == "both" else ([], None)
+    return _month_date(tokens, today, words)
+
+
+def _days_off(tokens: list[str], words: Words) -> int | None:
+    """ "2 days ago" (-2), "a week ago" (-7), "in 3 days" (3), else None."""
+    if len(tokens) != 3:
+        return None
+    ago = words.read(tokens[2], ("date_ago",)) is not None
+    if not ago and words.read(tokens[0], ("date_in",)) is None:
+        return None
+    count, unit = (tokens[0], tokens[1]) if ago else (tokens[1], tokens[2])
+    number = int(count) if count.isdigit() and len(count) <= 3 else \
+        {"date_one": 1, "date_two": 2, "date_three": 3}.get(words.read(count, ("date_one", "date_two", "date_three")))
+    size = {"date_unit_day": 1, "date_unit_week": 7}.get(words.read(unit, ("date_unit_day", "date_unit_week")))
+    if number is None or size is None:
+        return None
+    return number * size * (-1 if ago else 1)
+
+
+def _month_date(tokens: list[str], today: date, words: Words) -> tuple[list[date], str | None]:
+    """A day and a month by name, with or without a year, in any order ("Nov 20", "20 November 2026")."""
+    months = [m for t in tokens if (m := words.read(t, MONTHS)) is not None]
+    days = [int(m[1]) for t in tokens if (m := _DAY.match(t))]
+    years = [int(m[1]) for t in tokens if (m := _YEAR.match(t))]
+    if len(months) != 1 or len(days) != 1 or len(years) > 1 or len(tokens) != 2 + len(years):
+        return [], None
+    month, day = MONTHS.index(months[0]) + 1, days[0]
+    candidates = [d for y in (years or (today.year - 1, today.year, today.year + 1)) if (d := _real(y, month, day))]
+    if not candidates:
+        return [], "impossible"
+    return [min(candidates, key=lambda d: abs((d - today).days))], None
+
+
+def _real(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

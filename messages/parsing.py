@@ -12,13 +12,14 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from messages.catalog import load_catalog
+from messages.dates import word_dates
 from messages.questions import normalise
 from messages.words import Words
 
 MAX_TEXT = 200  # longer answers are not dates, times or zones; never regex-scan megabytes
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})[./\-](\d{1,2})(?:[./\-](\d{2}|\d{4}))?$")
+_DMY = re.compile(r"^(\d{1,2})[./\-](\d{1,2})(?:[./\-](\d{2}|\d{4}))?\.?$")  # "23.11." ends with a dot
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 
 
@@ -44,7 +45,8 @@ def parse_date(text: str, today: date, words: Words | None = None) -> date | Non
         candidates = [d for y in (today.year - 1, today.year, today.year + 1)
                       if (d := _safe_date(y, month, day)) is not None]
         return min(candidates, key=lambda d: abs((d - today).days), default=None)
-    return None
+    readings, _ = word_dates(s, today, words or _words())
+    return readings[0] if readings else None
 
 
 def date_readings(text: str, today: date, words: Words | None = None) -> list[date]:
@@ -53,10 +55,22 @@ def date_readings(text: str, today: date, words: Words | None = None) -> list[da
     if first is None:
         return []
     m = _DMY.match(text.strip().lower()[:MAX_TEXT])
+    if not m and not _ISO.match(text.strip().lower()[:MAX_TEXT]):
+        return word_dates(text.strip().lower()[:MAX_TEXT], today, words or _words())[0] or [first]  # "Monday": two
     if not m or int(m[1]) == int(m[2]) or int(m[1]) > 12 or int(m[2]) > 12:
         return [first]
     swapped = parse_date(f"{m[2]}/{m[1]}" + (f"/{m[3]}" if m[3] else ""), today, words)
     return [first] + ([swapped] if swapped and swapped != first else [])
+
+
+def date_problem(text: str, today: date, words: Words | None = None) -> str | None:
+    """Why a typed date reads as no date: "impossible" (30/02, 31 June: no such day), "vague" (next week), or None."""
+    s = text.strip().lower()[:MAX_TEXT]
+    if parse_date(s, today, words) is not None:
+        return None
+    if _ISO.match(s) or _DMY.match(s):
+        return "impossible"
+    return word_dates(s, today, words or _words())[1]
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
