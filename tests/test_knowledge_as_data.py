@@ -91,3 +91,18 @@ async def test_a_second_language_is_one_catalog_folder(xx):
     assert first.startswith("xx: Tag 1, die Haut ist rosa.") and "xx: Sonnencreme, Tag 1." in first
     await xx.phone.send(CHAT, "HALT!")
     assert xx.store.preferences(CHAT).stopped == ALL_KINDS
+
+
+def test_aftercare_preview_shows_the_clinics_own_plan_and_texts(tmp_path, monkeypatch, capsys):
+    """`aftercare preview` follows the bot's settings: the clinic's plan from AFTERCARE_PLANS_DIR and its texts
+    from AFTERCARE_CATALOG_DIR, so a clinic sees what its patients will get (before, always microneedling)."""
+    from bot.tools.cli import main as cli_main
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    monkeypatch.setenv("AFTERCARE_CLINIC_FILE", clinic_on(tmp_path, "chemical-peel"))
+    monkeypatch.setenv("AFTERCARE_PLANS_DIR", str(DATA / "plans"))
+    monkeypatch.setenv("AFTERCARE_CATALOG_DIR", str(DATA / "catalog"))
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(tmp_path / "data"))
+    assert cli_main(["preview", "--treated", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    assert "Peel care, day 1: sunscreen SPF 50 before you go out." in out
+    assert max(int(line.split("day")[1].split()[0]) for line in out.splitlines()) == 14

@@ -110,12 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         return demo_command(rest, environ=environ)
     from bot.tools.preview import preview_command
     try:
-        clinic = load_settings(environ, require_token=False).clinic
+        settings = load_settings(environ, require_token=False)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return preview_command(rest, clinic.timing(), out=sys.stdout, err=sys.stderr,
-                           contact=clinic.contact_values())
+    clinic = settings.clinic
+    return preview_command(rest, clinic.timing(), out=sys.stdout, err=sys.stderr, contact=clinic.contact_values(),
+                           plan=clinic.plan, language=settings.language, catalog_dir=settings.catalog_dir,
+                           plans_dir=settings.plans_dir)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import argparse
 import re
 import sys
 from datetime import date, time
+from pathlib import Path
 from typing import Mapping, NoReturn, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,7 +77,7 @@ def _parser() -> _Parser:
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
     parser.add_argument("--treated", type=_date, required=True, help="treatment date (day 0), YYYY-MM-DD")
     parser.add_argument("--tz", type=_zone, help="the patient's IANA zone (default: the clinic's)")
-    parser.add_argument("--plan", default=None, help="care plan name (default: microneedling)")
+    parser.add_argument("--plan", default=None, help="care plan name (default: the clinic's)")
     for slot in ("morning", "midday", "evening"):
         parser.add_argument(f"--{slot}", type=_time, help=f"{slot} reminder time, HH:MM")
     return parser
@@ -104,8 +105,14 @@ def preview_command(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     contact: Mapping[str, str] | None = None,
+    *,
+    plan: str = "microneedling",
+    language: str = "en",
+    catalog_dir: str | Path | None = None,
+    plans_dir: str | Path | None = None,
 ) -> int:
-    """Run ``aftercare preview``; return the exit code (0 ok, 2 bad arguments)."""
+    """Run ``aftercare preview``; return the exit code (0 ok, 2 bad arguments). ``plan`` (the clinic's),
+    ``language``, ``catalog_dir`` and ``plans_dir`` are the bot's settings, so it shows what patients get."""
     argv = list(argv)
     if argv[:1] == ["preview"]:  # tolerate being handed the sub-command name too
         argv = argv[1:]
@@ -127,10 +134,10 @@ def preview_command(
         quiet_end=defaults.quiet_end,
     )
     try:
-        catalog = load_catalog()
-        plan = load_plan(args.plan or "microneedling", catalog.texts)
-        deliveries = fit_budget(with_reprompts(expand(plan, args.treated, timing), timing),
-                                plan.daily_budget)  # bundled as patients get them
+        catalog = load_catalog(language, catalog_dir)
+        care_plan = load_plan(args.plan or plan, catalog.texts, plans_dir)
+        deliveries = fit_budget(with_reprompts(expand(care_plan, args.treated, timing), timing),
+                                care_plan.daily_budget)  # bundled as patients get them
         zone = ZoneInfo(timing.zone)
         lines = [_line(catalog, d, zone, contact or {}) for d in deliveries]
     except (PlanError, MissingText, ValueError, ZoneInfoNotFoundError) as exc:
