@@ -165,3 +165,15 @@ async def test_a_nurse_who_is_not_an_admin_is_told_who_may(clinic):
     answer = await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), NURSE, "Sam")
     assert answer["text"].startswith("Only the clinic's admins can acknowledge alerts.")
     assert len(clinic.store.alerts(open_only=True)) == 1
+
+
+async def test_an_acknowledgement_whose_edit_fails_still_reaches_the_patient(clinic, caplog):
+    """Telegram refusing the edit of the tapped alert (deleted, too old) still lets the patient hear that a person
+    has seen it, and nothing fails."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT)
+    clinic.telegram.fail_next("editMessageText", "bad_request", chat_id=CLINIC)
+    await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), ADMIN, "Dr Lee")
+    assert clinic.telegram.last(A).text.startswith("The Example Skin Clinic team has seen your check-in")
+    assert clinic.store.alerts(open_only=True) == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

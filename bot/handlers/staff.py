@@ -53,13 +53,16 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not svc.store.acknowledge_alert(alert.id, user.id, svc.clock.now()):
         return await query.answer(svc.text("checkin.alert_already"))
     await query.answer()
+    # the patient hears that a person has seen it, first: an edit that fails below must not keep it from them
+    await tell_patient(update.get_bot(), svc, alert.chat_id, svc.text("clinic.acknowledged"))
     name = user.first_name or str(user.id)
     # Re-rendered from the store: the alert's text stays whole whatever message was tapped.
     acked = alert_text(svc, alert) + "\n\n" + svc.text("checkin.alert_acked", who=name)
-    await query.edit_message_text(acked)
+    try:
+        await query.edit_message_text(acked)
+    except TelegramError as error:  # the acknowledgement is recorded; the other copies still get marked
+        log.warning("alert %s: the tapped message was not marked acknowledged (%s)", alert.id, type(error).__name__)
     await _mark_copies(update.get_bot(), svc, alert, acked, (chat.id, query.message.message_id if query.message else 0))
-    # the patient hears that a person has seen it
-    await tell_patient(update.get_bot(), svc, alert.chat_id, svc.text("clinic.acknowledged"))
 
 
 async def _mark_copies(bot: Bot, svc: Services, alert: AlertRow, text: str, tapped: tuple[int, int]) -> None:
