@@ -177,3 +177,21 @@ async def test_an_acknowledgement_whose_edit_fails_still_reaches_the_patient(cli
     assert clinic.telegram.last(A).text.startswith("The Example Skin Clinic team has seen your check-in")
     assert clinic.store.alerts(open_only=True) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_an_on_call_reply_in_private_is_answered_not_sent(clinic):
+    """The on-call admin replying to the alert copy in private is told it did not reach the patient (not greeted
+    as a new patient, nor read as a check-in of their own)."""
+    await enrol(clinic.phone, A)
+    await clinic.phone.send(A, THROAT)
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=31))
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=62))
+    copy = clinic.telegram.last(ONCALL)
+    before = len(clinic.telegram.chat(A))
+    update = clinic.telegram.reply(ONCALL, "Calling her now, throat swelling noted", copy, user_id=ONCALL)
+    update["message"]["chat"] = {"id": ONCALL, "type": "private", "first_name": "Olly"}
+    await clinic.phone.feed(update)
+    assert clinic.telegram.last(ONCALL).text.startswith("✗ Not sent: a reply in this chat does not reach the patient.")
+    assert clinic.telegram.chat(A)[before:] == [] and clinic.store.patient(ONCALL) is None
+    answer = await clinic.phone.send(ONCALL, "/start", user_id=ONCALL)  # otherwise the chat is as anyone's
+    assert answer[0].text.startswith("Hello")

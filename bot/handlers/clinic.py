@@ -2,9 +2,10 @@
 
 ``/clinic`` or the "Message the clinic" button (``cl1:write``) arms the relay:
 the patient's next message or photo goes to the clinic chat with the patient
-reference. A staff member's Telegram reply to that message (or to an alert)
-reaches the patient as "From <clinic>: ...". Photos travel by Telegram file
-id; the bot never downloads or keeps their bytes.
+reference. A staff member's Telegram text reply to that message (or to an alert
+or its re-raise) reaches the patient as "From <clinic>: ..."; any other reply to
+the bot (a photo, a sticker, one about an erased patient) is answered "not sent".
+Photos travel by Telegram file id; the bot never downloads or keeps their bytes.
 
 Relays are sent directly (with the retry layer production wraps every request
 in); a 429 longer than a second parks them in the outbox (bot/replies.py), which

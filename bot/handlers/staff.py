@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.alerts import CB, alert_text, send_alert, who, why
 from bot.handlers.clinic import tell_patient
-from bot.services import Services, services
+from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
 from bot.store.checkins import AlertRow
 
 __all__ = ["register", "send_alert"]  # the check-in flow raises alerts through send_alert
@@ -128,7 +128,28 @@ def pages(blocks: list[str]) -> list[str]:
     return found
 
 
+async def on_oncall_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An on-call admin answers the alert copy in private: not passed on (nor read as their own check-in)."""
+    await update.effective_message.reply_text(services(context).text("alerts.oncall_reply_not_sent"))
+
+
+class OnCallReply(filters.MessageFilter):
+    """A private message from an on-call admin that replies to an alert the bot sent them."""
+
+    def __init__(self, svc: Services) -> None:
+        super().__init__(name="OnCallReply")
+        self.svc = svc
+
+    def filter(self, message: Message) -> bool:
+        replied, sender = message.reply_to_message, message.from_user
+        return replied is not None and sender is not None and sender.id in self.svc.settings.oncall_ids \
+            and replied.from_user is not None and replied.from_user.is_bot \
+            and self.svc.store.is_alert_copy(message.chat.id, replied.message_id)
+
+
 def register(application: Application) -> None:
-    """Wire acknowledgements and /flagged (private chat or the clinic chat)."""
+    """Wire acknowledgements, /flagged (private chat or the clinic chat) and on-call admins' replies."""
     application.add_handler(CommandHandler("flagged", flagged))
     application.add_handler(CallbackQueryHandler(on_ack, pattern=rf"^{CB}:"))
+    svc = application.bot_data[SERVICES_KEY]
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.COMMAND & OnCallReply(svc), on_oncall_reply))

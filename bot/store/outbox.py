@@ -154,6 +154,12 @@ class OutboxStore:
         return self.db.execute("SELECT 1 FROM alerts WHERE id = ? AND acknowledged_by IS NULL",
                                [alert_id]).fetchone() is not None
 
+    def is_alert_copy(self, target: int, message_id: int) -> bool:
+        """Whether ``message_id`` in chat ``target`` is an alert the bot posted there (first post, re-raise or
+        on-call copy), erased or not."""
+        return self.db.execute(f"SELECT 1 FROM outbox WHERE target = ? AND message_id = ? AND kind IN {ALERT_KINDS}"
+                               " AND state = 'sent' LIMIT 1", [target, message_id]).fetchone() is not None
+
     def alert_exists(self, alert_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchone() is not None
 
