@@ -147,6 +147,8 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
                                + [q.sign_question("ask", token).id for token in reading.ask]))
     if reading.emergency:
         return TextReading("emergency", signs=reading.emergency)
+    if question is not None and (answer := affirmation(question, reading)) is not None:
+        return TextReading("answer", answer=answer)
     if reading.urgent:
         return TextReading("urgent", signs=reading.urgent, asks=asks)
     answer = read_typed(question, text, words) if question is not None else None
@@ -157,6 +159,16 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     if asks:
         return TextReading("asks", asks=asks)
     return TextReading("nothing")
+
+
+def affirmation(question: q.Question, reading: Reading) -> str | None:
+    """At a sign's confirmation ("just to be sure: do you have a fever right now?", asked after its advice), a
+    message affirming that sign and nothing else ("yes I have a fever") is the answer Yes, not the advice again."""
+    if not question.id.startswith("confirm_") or "yes" not in question.options:
+        return None
+    name = q.sign_token(question.id).partition(":")[0]
+    affirmed = reading.urgent + reading.confirm
+    return "yes" if affirmed and all(token.partition(":")[0] == name for token in affirmed) else None
 
 
 def denial(question: q.Question, reading: Reading) -> str | None:

@@ -38,3 +38,20 @@ async def test_other_mentions_of_the_sign_answer_nothing_and_ask_it_once(at_the_
     assert not any(question_id.endswith("fever") for question_id, _ in row.answers)
     assert [ask for ask in row.asks if q.sign_token(ask) == "fever"] == ["confirm_fever"]  # not asked twice
     assert FEVER_QUESTION in bot.phone.last(CHAT).text
+
+
+@pytest.mark.parametrize("text", ["yes I have a fever", "I have a fever", "yes, fever"])
+async def test_affirming_the_sign_on_screen_is_the_answer_yes_not_the_advice_again(at_the_fever_question, text):
+    """At "just to be sure: do you have a fever right now?", "yes I have a fever" answers Yes and the check-in moves
+    on; before, the advice came again and the same question after it."""
+    bot = at_the_fever_question
+    replies = await bot.phone.send(CHAT, text)
+    assert ("confirm_fever", "yes") in bot.store.open_checkin(CHAT).answers
+    assert not any("Please get medical advice today" in r.text for r in replies)
+    assert replies and FEVER_QUESTION not in replies[-1].text
+
+
+async def test_another_urgent_sign_at_the_confirmation_still_gets_its_advice(at_the_fever_question):
+    bot = at_the_fever_question
+    replies = await bot.phone.send(CHAT, "yes and my lips are swelling")
+    assert "Swollen lips" in replies[0].text
