@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from messages import parsing as parse
 from bot.services import Services, keyboard
@@ -168,6 +168,20 @@ def quiet_refusal(svc: Services, patient: Patient, times: list[time]) -> str | N
     return svc.text("enrol.time_in_quiet", time=_hhmm(inside[0]), quiet=quiet_label(svc, patient))
 
 
+def evening_check(svc: Services, name: str, morning: time, evening: time, typed: bool) -> Reply | str | None:
+    """Two equal times are refused; a typed evening time before noon ("8 and 9") is asked: 21:00, or as typed?"""
+    if evening == morning:
+        return svc.text("enrol.times_same", time=_hhmm(morning))
+    if not typed or evening >= time(12):
+        return None
+    later = time(evening.hour + 12, evening.minute)
+    value = (lambda t: f"{morning:%H.%M}-{t:%H.%M}") if name == "times" else (lambda t: f"{t:%H.%M}")
+    return Reply(svc.text("enrol.evening_is_morning", morning=_hhmm(morning), evening=_hhmm(evening),
+                          later=_hhmm(later)),
+                 keyboard([[(svc.text("enrol.times_default", morning=_hhmm(morning), evening=_hhmm(t)),
+                             f"{CB}:{name}:{value(t)}") for t in (later, evening)]]))
+
+
 def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: bool,
                 now: datetime) -> tuple[dict, str | None, str | None]:
     """Turn a button value or typed text into column updates.
@@ -208,21 +222,26 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             zone = clinic.timezone
         return {"zone": zone}, svc.text("enrol.zone_set", zone=zone), None
     if name == "times":
-        if not typed or svc.words.yes_no(raw) == "yes":  # "ok", "sure": the times offered with a tap
+        if (not typed and raw == "default") or (typed and svc.words.yes_no(raw) == "yes"):  # "ok": the offered
             times = [clinic.morning, clinic.evening]
-        elif (times := parse.parse_times(raw)) is None:
-            return {}, None, svc.text("enrol.bad_time")
+        elif (times := parse.parse_times(raw, svc.words)) is None:  # typed, or a tap on "did you mean 21:00?"
+            return {}, None, svc.text("enrol.bad_time") if typed else None
         if refusal := quiet_refusal(svc, patient, times):
             return {}, None, refusal
         if len(times) == 1:
             return {"morning": times[0], "_next": "evening"}, None, None
         morning, evening = sorted(times)
+        if ask := evening_check(svc, name, morning, evening, typed):
+            return {}, None, ask
         return ({"morning": morning, "evening": evening},
                 svc.text("enrol.times_set", morning=_hhmm(morning), evening=_hhmm(evening)), None)
     if name == "evening":
-        evening = clinic.evening if not typed or svc.words.yes_no(raw) == "yes" else parse.parse_time(raw)
+        offered = (not typed and raw == "default") or (typed and svc.words.yes_no(raw) == "yes")
+        evening = clinic.evening if offered else parse.parse_time(raw, svc.words)
         if evening is None:
             return {}, None, svc.text("enrol.bad_time")
+        if patient.morning and (ask := evening_check(svc, name, patient.morning, evening, typed)):
+            return {}, None, ask
         if patient.morning and evening <= patient.morning:
             return {}, None, svc.text("enrol.evening_before_morning", morning=_hhmm(patient.morning))
         if refusal := quiet_refusal(svc, patient, [evening]):
@@ -275,7 +294,3 @@ def next_question(mode: str, name: str) -> str | None:
     if mode == "edit" and name in HEALTH[:-1]:
         return HEALTH[HEALTH.index(name) + 1]
     return None
-
-
-def remove_keyboard() -> ReplyKeyboardRemove:
-    return ReplyKeyboardRemove()

@@ -80,9 +80,11 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def parse_time(text: str) -> time | None:
-    """A typed local time (7:30, 19:00, 7.30, 7pm) or None."""
-    s = text.strip().lower()[:MAX_TEXT]
+def parse_time(text: str, words: Words | None = None) -> time | None:
+    """A typed local time (7:30, 19:00, 7.30, 7pm, the catalog's words for noon and midnight) or None."""
+    s = " ".join(t for t in text.strip().lower()[:MAX_TEXT].split() if not _filler(t, words))
+    if (word := (words or _words()).read(s, ("time_noon", "time_midnight"))) is not None:
+        return time(12 if word == "time_noon" else 0)
     m = _TIME.match(s)
     if not m:
         return None
@@ -96,9 +98,16 @@ def parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-def parse_times(text: str) -> list[time] | None:
-    """One or two typed times ("7:30", "7:30 and 21:00", "8, 20") or None if any part is not a time."""
-    parts = [p for p in re.split(r"\s*(?:,|;|/|\band\b|\s-\s|\s)\s*", text.strip().lower()[:MAX_TEXT]) if p]
+def _filler(token: str, words: Words | None) -> bool:
+    """A word around typed times that says nothing about them ("from", "at", "morning", "o'clock")."""
+    return (words or _words()).read(token, ("time_filler",)) is not None
+
+
+def parse_times(text: str, words: Words | None = None) -> list[time] | None:
+    """One or two typed times ("7:30", "7:30 and 21:00", "8, 20", "08:00-21:00", "morning 7, evening 10pm") or
+    None if any part is not a time."""
+    split = re.split(r"\s*(?:,|;|/|\band\b|[-–]|\s)\s*", text.strip().lower()[:MAX_TEXT])
+    parts = [p for p in split if p and not _filler(p, words)]
     # Re-join "7 pm" style pairs that the space split apart.
     joined: list[str] = []
     for part in parts:
@@ -106,7 +115,7 @@ def parse_times(text: str) -> list[time] | None:
             joined[-1] += part
         else:
             joined.append(part)
-    times = [parse_time(p) for p in joined]
+    times = [parse_time(p, words) for p in joined]
     if not 1 <= len(times) <= 2 or any(t is None for t in times):
         return None
     return times  # type: ignore[return-value]
@@ -174,10 +183,10 @@ def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | st
     words = words or _words()
     if words.read(s, ("quiet_off",)) is not None or words.yes_no(s) == "no":
         return "off"
-    parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b)\s*", s) if p]
+    parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b|\btill\b|\band\b)\s*", s) if p]
     if len(parts) != 2:
         return None
-    start, end = parse_time(parts[0]), parse_time(parts[1])
+    start, end = parse_time(parts[0], words), parse_time(parts[1], words)  # "from 11 pm until 7 am" too
     if start is None or end is None or start == end:
         return None
     return start, end

@@ -1,13 +1,13 @@
-"""messages/parsing.py and messages/dates.py: treatment dates as patients type them on a phone."""
+"""messages/parsing.py and messages/dates.py: dates, reminder times and quiet hours as patients type them on a phone."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from messages.catalog import load_catalog
-from messages.parsing import date_problem, date_readings
+from messages.parsing import date_problem, date_readings, parse_quiet, parse_times
 from messages.words import Words
 
 WORDS = Words.from_texts(load_catalog().texts)
@@ -45,3 +45,22 @@ def test_typed_dates_read_or_say_why_not(typed, readings, problem):
     """A date typed in words or with a trailing dot is read; an impossible or vague one says which it is."""
     assert date_readings(typed, TODAY, WORDS) == readings
     assert date_problem(typed, TODAY, WORDS) == problem
+
+
+@pytest.mark.parametrize("typed, times", [
+    ("8am and 9pm", [time(8), time(21)]), ("08:00-21:00", [time(8), time(21)]), ("7:30 – 21:00", [time(7, 30), time(21)]),
+    ("morning 7, evening 10pm", [time(7), time(22)]), ("noon", [time(12)]), ("at 8 o'clock", [time(8)]),
+    ("25:00", None), ("half past seven", None), ("8 and 9 and 10", None),
+])
+def test_typed_reminder_times(typed, times):
+    """Reminder times typed with a dash, words around them or "noon" are read; impossible ones are not."""
+    assert parse_times(typed, WORDS) == times
+
+
+@pytest.mark.parametrize("typed, quiet", [
+    ("from 11 pm until 7 am", (time(23), time(7))), ("between 11pm and 7am", (time(23), time(7))),
+    ("11pm to 7am", (time(23), time(7))), ("none", "off"), ("midnight till 6", (time(0), time(6))),
+])
+def test_typed_quiet_hours(typed, quiet):
+    """Quiet hours typed as a sentence are read."""
+    assert parse_quiet(typed, WORDS) == quiet

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -30,3 +30,69 @@ async def test_typed_treatment_date_is_read_or_explained(phone, typed, stored, r
     replies = await phone.send(CHAT, typed)
     assert reply in replies[0].text
     assert phone.store.patient(CHAT).draft_date == stored
+
+
+async def at_times_question(phone) -> None:
+    await at_date_question(phone)
+    await phone.send(CHAT, "today")
+
+
+@pytest.mark.parametrize("typed, stored, reply", [
+    ("08:00-21:00", (time(8), time(21)), "Reminders at 08:00 and 21:00"),
+    ("morning 7, evening 9pm", (time(7), time(21)), "Reminders at 07:00 and 21:00"),
+    ("at 8 and at 9pm", (time(8), time(21)), "Reminders at 08:00 and 21:00"),
+    ("8:00 and 8:00", (None, None), "two different times"),
+    ("8 and 9", (None, None), "did you mean 21:00?"),
+    ("7 in the morning and 9 in the evening", (None, None), "did you mean 21:00?"),
+])
+async def test_typed_reminder_times_are_read_or_asked(phone, typed, stored, reply):
+    """Times typed with words or a dash are read; one time twice is refused; an evening before noon is asked."""
+    await at_times_question(phone)
+    replies = await phone.send(CHAT, typed)
+    assert reply in replies[0].text
+    patient = phone.store.patient(CHAT)
+    assert (patient.morning, patient.evening) == stored
+
+
+async def test_an_evening_time_before_noon_is_stored_only_as_tapped(phone):
+    """ "8 and 9" asks whether the evening is 21:00; the tapped choice is stored, and the flow goes on."""
+    await at_times_question(phone)
+    await phone.send(CHAT, "8 and 9")
+    await phone.tap(CHAT, "Use 08:00 and 21:00")
+    patient = phone.store.patient(CHAT)
+    assert (patient.morning, patient.evening, patient.step) == (time(8), time(21), "enrol:immune")
+    await at_times_question_again(phone)
+    await phone.send(CHAT, "7:30")
+    replies = await phone.send(CHAT, "9")
+    assert "did you mean 21:00?" in replies[0].text
+    await phone.tap(CHAT, "Use 07:30 and 09:00")
+    assert (phone.store.patient(CHAT).morning, phone.store.patient(CHAT).evening) == (time(7, 30), time(9))
+
+
+async def at_times_question_again(phone) -> None:
+    """Back at the times question through /settings."""
+    await phone.send(CHAT, "no")
+    await phone.send(CHAT, "no")
+    await phone.send(CHAT, "skip")
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Reminder times")
+
+
+async def test_quiet_hours_typed_as_a_sentence_are_read(phone):
+    """ "from 11 pm until 7 am" at the quiet-hours question sets them, instead of "let's finish setting up first"."""
+    await at_times_question(phone)
+    await phone.tap(CHAT, "Use 08:00")
+    await at_times_question_again(phone)
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Quiet hours")
+    replies = await phone.send(CHAT, "from 11 pm until 7 am")
+    assert "Quiet hours: 23:00-07:00" in replies[0].text
+    assert (phone.store.patient(CHAT).quiet_start, phone.store.patient(CHAT).quiet_end) == ("23:00", "07:00")
+
+
+async def test_an_evening_time_before_the_morning_one_is_refused(phone):
+    """An afternoon evening time earlier than the morning one is refused with the reason, not asked about."""
+    await at_times_question(phone)
+    await phone.send(CHAT, "13:00")
+    assert "later than the morning time (13:00)" in (await phone.send(CHAT, "12:30"))[0].text
+    assert phone.store.patient(CHAT).evening is None

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
 from bot import enrolment as flow
@@ -131,7 +131,8 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
     if query:
         await query.answer()
     if error or not updates:
-        if error and typed and looks_off_topic(svc.words, raw):  # not an answer at all: say what is asked, ask it again
+        # Not an answer at all: say what is asked, ask it again (a question back, like "did you mean 21:00?", was one)
+        if error and typed and not isinstance(error, Reply) and looks_off_topic(svc.words, raw):
             return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
                                        flow.question(svc, patient, name, now)])
         if error:
@@ -143,7 +144,7 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
     elif query:
         await query.edit_message_reply_markup(None)
     elif confirmation:
-        await update.effective_chat.send_message(confirmation, reply_markup=flow.remove_keyboard()
+        await update.effective_chat.send_message(confirmation, reply_markup=ReplyKeyboardRemove()
                                                  if name == "zone" else None)
     patient = svc.store.update_patient(patient.chat_id, now, step=f"{mode}:{following}" if following else None,
                                        **updates)
