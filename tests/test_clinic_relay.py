@@ -70,7 +70,7 @@ async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_pho
     alert = phone.telegram.last(CLINIC)
     await phone.feed(phone.telegram.callback(CLINIC, alert.data_for("Acknowledge"), message_id=alert.message_id,
                                              user_id=ADMIN, first_name="Nurse"))
-    assert phone.last(CHAT).text.startswith("The Example Skin Clinic team has seen your check-in")
+    assert phone.last(CHAT).text.startswith("The Example Skin Clinic team has seen what you told me")
     # A staff reply to the alert itself reaches the patient too.
     await phone.feed(phone.telegram.reply(CLINIC, "We'll call you at 3pm.", phone.telegram.chat(CLINIC)[0]))
     assert phone.last(CHAT).text == "From Example Skin Clinic: We'll call you at 3pm."

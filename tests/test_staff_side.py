@@ -174,7 +174,7 @@ async def test_an_acknowledgement_whose_edit_fails_still_reaches_the_patient(cli
     await clinic.phone.send(A, THROAT)
     clinic.telegram.fail_next("editMessageText", "bad_request", chat_id=CLINIC)
     await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), ADMIN, "Dr Lee")
-    assert clinic.telegram.last(A).text.startswith("The Example Skin Clinic team has seen your check-in")
+    assert clinic.telegram.last(A).text.startswith("The Example Skin Clinic team has seen what you told me")
     assert clinic.store.alerts(open_only=True) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
