@@ -201,8 +201,8 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
             chosen = parse.parse_date(raw, today, svc.words)
         elif raw in {"today", "yest"}:
             chosen = today - timedelta(days=0 if raw == "today" else 1)
-        else:
-            chosen = _compact_date(raw)
+        else:  # a tapped day of the picker: e1:date_other:20261120
+            chosen = parse.parse_date(f"{raw[:4]}-{raw[4:6]}-{raw[6:]}", today)
         if chosen is None:  # say why: no such day (30/02), too vague (next week), or not a date at all
             problem = parse.date_problem(raw, today, svc.words) if typed else None
             return {}, None, svc.text(f"enrol.date_{problem}" if problem else "enrol.bad_date",
@@ -213,13 +213,15 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
     if name == "zone":
         if typed and raw.strip() != svc.text("enrol.zone_clinic", clinic_zone=clinic.timezone) \
                 and svc.words.yes_no(raw) != "yes":  # "ok" takes the one zone offered with a tap
-            if parse.is_zone_abbreviation(raw):
-                return {}, None, svc.text("enrol.zone_abbreviation", text=raw.strip()[:12])
-            zone = parse.parse_zone(raw)
-            if zone is None:
-                return {}, None, svc.text("enrol.bad_zone", text=raw.strip()[:40])
-        else:
-            zone = clinic.timezone
+            zone, problem = parse.read_zone(raw, svc.words)
+            if problem == "typo":  # "Europe/Londn": asked with a button, never taken as typed
+                return {}, None, Reply(svc.text("enrol.zone_typo", text=raw.strip()[:40], zone=zone),
+                                       keyboard([[(zone, f"{CB}:zone:{zone}")]]))
+            if zone is None:  # say why: an abbreviation, an offset, "here", a country with several zones
+                return {}, None, svc.text(f"enrol.zone_{problem}" if problem else "enrol.bad_zone",
+                                          text=raw.strip()[:40])
+        else:  # the offered zone, typed or tapped, or a tapped suggestion
+            zone = raw if not typed and parse.parse_zone(raw) == raw else clinic.timezone
         return {"zone": zone}, svc.text("enrol.zone_set", zone=zone), None
     if name == "times":
         if (not typed and raw == "default") or (typed and svc.words.yes_no(raw) == "yes"):  # "ok": the offered
@@ -276,13 +278,6 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         return {"skin_type": value}, svc.text("enrol.answer_set", question=svc.text("enrol.label_skin"),
                                               answer=value or svc.text("enrol.not_given")), None
     raise ValueError(f"unknown question {name!r}")
-
-
-def _compact_date(raw: str) -> date | None:
-    try:
-        return datetime.strptime(raw, "%Y%m%d").date()
-    except ValueError:
-        return None
 
 
 def next_question(mode: str, name: str) -> str | None:

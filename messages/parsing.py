@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from messages.catalog import load_catalog
 from messages.dates import word_dates
+from messages.zones import ZONE_ABBREVIATIONS, is_zone_abbreviation, parse_zone, read_zone  # noqa: F401 (re-exported)
 from messages.questions import normalise
 from messages.words import Words
 
@@ -119,61 +119,6 @@ def parse_times(text: str, words: Words | None = None) -> list[time] | None:
     if not 1 <= len(times) <= 2 or any(t is None for t in times):
         return None
     return times  # type: ignore[return-value]
-
-
-@lru_cache(maxsize=1)
-def _zone_index() -> dict[str, str]:
-    """Lower-cased zone names and city names (the part after the last slash) to IANA names."""
-    index: dict[str, str] = {}
-    for name in sorted(available_timezones()):
-        if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or name in {"Factory", "localtime"} \
-                or _POSIX_ZONE.match(name.lower()):
-            continue
-        index[name.lower()] = name
-        city = name.rsplit("/", 1)[-1].replace("_", " ").lower()
-        if "/" in name and name.split("/")[0] != "US":
-            index.setdefault(city, name)
-    for abbreviation in ZONE_ABBREVIATIONS:  # never accepted as a zone: see is_zone_abbreviation
-        index.pop(abbreviation, None)
-    index.update({"utc": "UTC", "new york city": "America/New_York", "nyc": "America/New_York",
-                  "washington": "America/New_York", "san francisco": "America/Los_Angeles",
-                  "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
-                  "manchester": "Europe/London", "edinburgh": "Europe/London", "glasgow": "Europe/London",
-                  "barcelona": "Europe/Madrid", "milan": "Europe/Rome", "delhi": "Asia/Kolkata",
-                  "mumbai": "Asia/Kolkata", "beijing": "Asia/Shanghai", "kyiv": "Europe/Kyiv",
-                  "kiev": "Europe/Kyiv", "melbourne": "Australia/Melbourne", "sydney": "Australia/Sydney"})
-    return index
-
-
-# Abbreviations that name no single place, or that stay fixed while the place they suggest keeps summer time:
-# "EST" typed in New York would run an hour late all summer, "IST" is India, Ireland or Israel.
-ZONE_ABBREVIATIONS = frozenset({
-    "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt", "akst", "akdt", "hst", "ast", "adt", "nst", "ndt",
-    "gmt", "bst", "ist", "cet", "cest", "met", "mest", "eet", "eest", "wet", "west", "msk", "sast", "cat", "eat",
-    "wat", "pkt", "npt", "sgt", "hkt", "pht", "wib", "jst", "kst", "aest", "aedt", "acst", "acdt", "awst",
-    "nzst", "nzdt", "brt", "art", "clt", "uct", "zulu", "greenwich", "universal"})
-_POSIX_ZONE = re.compile(r"^[a-z]{3,4}\d[a-z]{3,4}$|^gmt[+-]?0$")  # EST5EDT, GMT+0
-
-
-def is_zone_abbreviation(text: str) -> bool:
-    """A zone typed as an abbreviation (EST, CST, IST...): it needs a city instead."""
-    s = text.strip().lower()[:MAX_TEXT]
-    return s in ZONE_ABBREVIATIONS or bool(_POSIX_ZONE.match(s))
-
-
-def parse_zone(text: str) -> str | None:
-    """An IANA zone name or a common city name ("Europe/Berlin", "berlin", "New York") or None."""
-    s = " ".join(text.strip().lower().replace("_", " ").split())[:MAX_TEXT]
-    name = _zone_index().get(s) or _zone_index().get(s.replace(" ", "_"))
-    if name is None and " " in s and "/" in s:
-        name = _zone_index().get(s.replace(" ", "_"))
-    if name is None:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
 
 
 def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | str | None:

@@ -96,3 +96,32 @@ async def test_an_evening_time_before_the_morning_one_is_refused(phone):
     await phone.send(CHAT, "13:00")
     assert "later than the morning time (13:00)" in (await phone.send(CHAT, "12:30"))[0].text
     assert phone.store.patient(CHAT).evening is None
+
+
+@pytest.mark.parametrize("typed, stored, reply", [
+    ("I live in Sydney", "Australia/Sydney", "Time zone: Australia/Sydney"),
+    ("Paris, France", "Europe/Paris", "Time zone: Europe/Paris"),
+    ("UK", "Europe/London", "Time zone: Europe/London"),
+    ("GMT+2", None, "fixed offset"),
+    ("here", None, "Share my location"),
+    ("USA", None, "more than one time zone"),
+    ("Europe/Londn", None, "Did you mean Europe/London?"),
+])
+async def test_typed_zone_is_read_or_explained(phone, typed, stored, reply):
+    """A zone typed as a sentence, a country or a near miss is read, explained or asked; nothing wrong is stored."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    replies = await phone.send(CHAT, typed)
+    assert reply in replies[0].text
+    assert phone.store.patient(CHAT).zone == stored
+
+
+async def test_a_zone_suggested_for_a_typo_is_stored_when_tapped(phone):
+    """ "Europe/Londn" offers Europe/London as a button; the tap stores it, confirms it and goes on to the date."""
+    await phone.send(CHAT, "/start")
+    await phone.tap(CHAT, "I agree")
+    await phone.send(CHAT, "Europe/Londn")
+    replies = await phone.tap(CHAT, "Europe/London")
+    assert phone.store.patient(CHAT).zone == "Europe/London"
+    assert any(m.text == "Time zone: Europe/London ✓" for m in replies)
+    assert phone.store.patient(CHAT).step == "enrol:date"

@@ -139,11 +139,11 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
             await send(update, [error if isinstance(error, Reply) else Reply(error)])
         return
     following = updates.pop("_next", None) or flow.next_question(mode, name)
-    if confirmation and query:
+    if confirmation and query and name != "zone":
         await query.edit_message_text(confirmation)
     elif query:
         await query.edit_message_reply_markup(None)
-    elif confirmation:
+    if confirmation and (not query or name == "zone"):  # a zone set also takes away the location keyboard
         await update.effective_chat.send_message(confirmation, reply_markup=ReplyKeyboardRemove()
                                                  if name == "zone" else None)
     patient = svc.store.update_patient(patient.chat_id, now, step=f"{mode}:{following}" if following else None,
