@@ -33,7 +33,7 @@ from schedules.planner import day_since, in_quiet_hours
 
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
 MAX_DAYS_AHEAD = 30
-SKIN_TYPES = ("I", "II", "III", "IV", "V", "VI")
+SKIN_TYPES = parse.SKIN_TYPES
 # The zone comes first: "today" and "yesterday" mean the patient's local day, not the clinic's.
 ENROL_ORDER = ("zone", "date", "times", "immune", "cold_sores", "skin")
 HEALTH = ("immune", "cold_sores", "skin")
@@ -260,21 +260,23 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         shown = quiet_label(svc, None) if value == "clinic" else svc.text("enrol.quiet_none") if value == "off" \
             else f"{start}-{end}"
         return {"quiet_start": start, "quiet_end": end}, svc.text("enrol.quiet_set", quiet=shown), None
-    if name in {"immune", "cold_sores"}:
-        value = svc.words.yes_no(raw) if typed else raw
+    if name in {"immune", "cold_sores"}:  # "diabetes type 2", "I had one years ago": the catalog's typed yeses
+        value = (svc.words.yes_no(raw) or ("yes" if svc.words.read(raw, (f"{name}_yes",)) else None)) if typed else raw
         if value not in {"yes", "no", "unsure"}:
             return {}, None, svc.text("enrol.bad_yes_no", topic=svc.text(f"enrol.topic_{name}"))
         column = "immunocompromised" if name == "immune" else "cold_sore_history"
         return {column: value}, svc.text("enrol.answer_set", question=svc.text(f"enrol.label_{name}"),
                                          answer=_answer_label(svc, value)), None
     if name == "skin":
-        value = raw.strip().upper() if typed else raw.upper()
-        if value.isascii() and value.isdigit() and 1 <= int(value) <= len(SKIN_TYPES):  # "4" for IV
-            value = SKIN_TYPES[int(value) - 1]
-        if value in {"SKIP", svc.text("enrol.skin_skip").upper()} or (typed and svc.words.yes_no(raw) == "no"):
-            value = None
-        elif value not in SKIN_TYPES:
+        skipped = raw.strip().upper() in {"SKIP", svc.text("enrol.skin_skip").upper()}
+        found = () if skipped else parse.skin_types(raw, svc.words) if typed else (raw.upper(),)
+        if found is None or not set(found) <= set(SKIN_TYPES):
             return {}, None, svc.text("enrol.bad_skin")
+        if len(found) == 2:  # "fair": type I or II, asked with those two buttons
+            rows = [[(t, f"{CB}:skin:{t}") for t in found], [(svc.text("enrol.skin_skip"), f"{CB}:skin:skip")]]
+            return {}, None, Reply(svc.text("enrol.skin_which", text=raw.strip()[:20], first=found[0],
+                                            second=found[1]), keyboard(rows))
+        value = found[0] if found else None
         return {"skin_type": value}, svc.text("enrol.answer_set", question=svc.text("enrol.label_skin"),
                                               answer=value or svc.text("enrol.not_given")), None
     raise ValueError(f"unknown question {name!r}")

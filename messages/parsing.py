@@ -180,3 +180,22 @@ def settings_item(text: str, words: Words, today: date) -> str | None:
     if parse_zone(text) is not None:
         return "zone"
     return "date" if parse_date(text, today, _NO_WORDS) is not None else None
+
+
+SKIN_TYPES = ("I", "II", "III", "IV", "V", "VI")  # Fitzpatrick skin types
+
+
+def skin_types(text: str, words: Words) -> tuple[str, ...] | None:
+    """The skin types typed text can mean: one ("IV", "type 4", "I tan easily"), two to choose between
+    ("fair": I or II), none for a typed no or don't know (the question is optional), or None (not read)."""
+    s = normalise(text)
+    value = " ".join(t for t in s.split() if words.read(t, ("skin_filler",)) is None).upper()
+    if value in SKIN_TYPES or (value.isascii() and value.isdigit() and 1 <= int(value) <= len(SKIN_TYPES)):
+        return (value if value in SKIN_TYPES else SKIN_TYPES[int(value) - 1],)  # "4" for IV
+    if words.yes_no(s) in {"no", "unsure"}:
+        return ()
+    described = words.read(s, [f"skin_{kind}" for kind in (*SKIN_TYPES, "fair", "olive")])
+    if described is None:
+        return None
+    return {"skin_fair": ("I", "II"), "skin_olive": ("III", "IV")}.get(described, (described.removeprefix("skin_"),))
+

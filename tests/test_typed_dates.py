@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 
 from messages.catalog import load_catalog
-from messages.parsing import date_problem, date_readings, parse_quiet, parse_times
+from messages.parsing import date_problem, date_readings, parse_quiet, parse_times, skin_types
 from messages.words import Words
 
 WORDS = Words.from_texts(load_catalog().texts)
@@ -64,3 +64,13 @@ def test_typed_reminder_times(typed, times):
 def test_typed_quiet_hours(typed, quiet):
     """Quiet hours typed as a sentence are read."""
     assert parse_quiet(typed, WORDS) == quiet
+
+
+@pytest.mark.parametrize("typed, types", [
+    ("type IV", ("IV",)), ("type 2", ("II",)), ("skin type 5", ("V",)), ("iv", ("IV",)), ("3", ("III",)),
+    ("I tan easily", ("IV",)), ("fair", ("I", "II")), ("olive", ("III", "IV")), ("dont know", ()), ("no", ()),
+    ("purple", None), ("7", None), ("type", None),
+])
+def test_typed_skin_types(typed, types):
+    """A skin type typed as "type IV", a number or the legend's words is read; "fair" and "olive" give two to ask."""
+    assert skin_types(typed, WORDS) == types

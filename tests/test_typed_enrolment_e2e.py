@@ -125,3 +125,46 @@ async def test_a_zone_suggested_for_a_typo_is_stored_when_tapped(phone):
     assert phone.store.patient(CHAT).zone == "Europe/London"
     assert any(m.text == "Time zone: Europe/London ✓" for m in replies)
     assert phone.store.patient(CHAT).step == "enrol:date"
+
+
+async def at_health_questions(phone) -> None:
+    await at_times_question(phone)
+    await phone.tap(CHAT, "Use 08:00")
+
+
+@pytest.mark.parametrize("immune, cold_sores, stored", [
+    ("not that I know of", "I had one years ago", ("no", "yes")),
+    ("diabetes type 2", "not that I know of", ("yes", "no")),
+    ("no i don't", "once", ("no", "yes")),
+    ("idk", "idk", ("unsure", "unsure")),
+])
+async def test_typed_health_answers_are_read(phone, immune, cold_sores, stored):
+    """Health answers typed in everyday words are stored as yes, no or not sure, not met with "finish first"."""
+    await at_health_questions(phone)
+    for answer in (immune, cold_sores):
+        assert "✓" in (await phone.send(CHAT, answer))[0].text
+    patient = phone.store.patient(CHAT)
+    assert (patient.immunocompromised, patient.cold_sore_history) == stored
+
+
+@pytest.mark.parametrize("typed, stored, reply", [
+    ("type IV", "IV", "Skin type: IV"), ("I tan easily", "IV", "Skin type: IV"), ("dont know", None, "not given"),
+    ("fair", None, "fits type I or II"), ("purple", None, "couldn't match that to a skin type"),
+])
+async def test_typed_skin_type_is_read_or_asked(phone, typed, stored, reply):
+    """A skin type typed in words is stored; "fair" asks between I and II; nothing unread is stored."""
+    await at_health_questions(phone)
+    await phone.send(CHAT, "no")
+    await phone.send(CHAT, "no")
+    assert reply in (await phone.send(CHAT, typed))[0].text
+    assert phone.store.patient(CHAT).skin_type == stored
+
+
+async def test_fair_skin_is_stored_as_the_type_tapped(phone):
+    """After "fair", tapping II stores type II and finishes the enrolment."""
+    await at_health_questions(phone)
+    await phone.send(CHAT, "no")
+    await phone.send(CHAT, "no")
+    await phone.send(CHAT, "fair")
+    replies = await phone.tap(CHAT, "II")
+    assert phone.store.patient(CHAT).skin_type == "II" and "You're all set" in replies[-1].text
