@@ -172,13 +172,13 @@ def affirmation(question: q.Question, reading: Reading) -> str | None:
 
 
 def denial(question: q.Question, reading: Reading) -> str | None:
-    """At a one-tap sign question, a message that only denies that sign ("no fever" at "do you have a fever right
-    now?") answers it: No, or None of it. A hedged, someone else's or possible mention answers nothing."""
-    if not question.id.startswith(("confirm_", "ask_")) or not reading.signs:
-        return None
-    name = q.sign_token(question.id).partition(":")[0]
-    if not all(sign.denied for sign in reading.signs) or \
-            not any(sign.token.partition(":")[0] == name for sign in reading.signs):
+    """At the question about one sign (its one-tap question, or the check-in's own: "How much pain?", "A fever?"),
+    a message that only denies that sign ("no fever", "no pain", "temp is 36.8") answers it: No, or None.
+    A hedged, someone else's or possible mention, or any other sign in the message, answers nothing."""
+    name = q.sign_token(question.id) if question.id.startswith(("confirm_", "ask_")) else question.id
+    denied = {token.partition(":")[0] for token in reading.denied}
+    if name.partition(":")[0] not in denied or any(sign.token.partition(":")[0] not in denied
+                                                    for sign in reading.signs):
         return None
     return next((option for option in ("no", "none") if option in question.options), None)
 

@@ -37,9 +37,6 @@ class Sign:
 
     token: str   # "lip_swelling", "fever", "pain:very_severe", "rash", "trend:worsening", ...
     action: str  # "emergency" | "urgent" | "confirm" | "ask"
-    # Every mention negated or passed (P4b: "no fever", "the rash has gone", "temp is 36.8"), none hedged or
-    # affirmed: at the sign's own one-tap question this is the answer No. Not part of a sign's identity.
-    denied: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,9 @@ class Reading:
 
     signs: tuple[Sign, ...] = ()
     lexicon_version: str = ""
+    # Tokens every mention of which is negated or passed (P4b: "no fever", "no pain", "temp is 36.8"), none
+    # hedged or affirmed: at that item's own question this is the answer No (or None). Whatever their level.
+    denied: tuple[str, ...] = field(default=(), compare=False)
 
     def _tokens(self, action: str) -> tuple[str, ...]:
         return tuple(sign.token for sign in self.signs if sign.action == action)
@@ -223,16 +223,19 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     cues = cue_matches(parsed.words, lexicon)
     polarity = _Polarity(parsed, signs, cues, parts, lexicon)
     carried = _carried(parsed.words, cues, lexicon)
-    found_signs: list[tuple[str, str, int, int, bool]] = []  # (token, action, position, sentence, denied)
+    found_signs: list[tuple[str, str, int, int]] = []  # (token, action, position, sentence)
+    denied: dict[str, bool] = {}  # token -> every mention of it denied
     for sign in sorted(signs, key=lambda m: m.start):
         sentence = parsed.words[sign.anchor].sentence
         affirmed = not polarity.negated(sign) and not polarity.someone_else(sign, sentence in carried)
         action = _what_to_do(sign, affirmed, polarity, lexicon, day)
         if action:
-            denied = sign.kind == "normal_temperature" or (
-                polarity.denied(sign) and sign.kind != "hedged" and not polarity.hedged(sign))
-            found_signs.append((sign.key, action, sign.start, sentence, denied))
-    return Reading(_merged(found_signs, lexicon), lexicon.version)
+            found_signs.append((sign.key, action, sign.start, sentence))
+        said_not = sign.kind == "normal_temperature" or (
+            polarity.denied(sign) and sign.kind != "hedged" and not polarity.hedged(sign))
+        if action or said_not:  # a mention that raises nothing either way ("temp" as a topic) is no answer
+            denied[sign.key] = denied.get(sign.key, True) and said_not
+    return Reading(_merged(found_signs, lexicon), lexicon.version, tuple(t for t, all_of in denied.items() if all_of))
 
 
 def _what_to_do(sign: Match, affirmed: bool, polarity: _Polarity, lexicon: Lexicon, day: int | None) -> str | None:
@@ -250,16 +253,15 @@ def _what_to_do(sign: Match, affirmed: bool, polarity: _Polarity, lexicon: Lexic
     return "ask" if alarm else None
 
 
-def _merged(found: list[tuple[str, str, int, int, bool]], lexicon: Lexicon) -> tuple[Sign, ...]:
+def _merged(found: list[tuple[str, str, int, int]], lexicon: Lexicon) -> tuple[Sign, ...]:
     """One Sign per token with its strongest action, in order of first appearance; an "ask" token becomes
     "confirm" beside an affirmed sign it names in ``confirm_with`` in the same sentence (a rash getting worse)."""
-    affirmed = {(token, sentence) for token, action, _, sentence, _ in found if action != "ask"}
-    best: dict[str, tuple[int, int, bool]] = {}  # token -> (rank, first position, every mention denied)
-    for token, action, position, sentence, denied in found:
+    affirmed = {(token, sentence) for token, action, _, sentence in found if action != "ask"}
+    best: dict[str, tuple[int, int]] = {}  # token -> (rank, first position)
+    for token, action, position, sentence in found:
         if action == "ask" and any((other, sentence) in affirmed for other in lexicon.tokens[token].confirm_with):
             action = "confirm"
-        rank, first, all_denied = best.get(token, (-1, position, True))
-        best[token] = (max(rank, _RANK[action]), min(first, position), all_denied and denied)
+        rank, first = best.get(token, (-1, position))
+        best[token] = (max(rank, _RANK[action]), min(first, position))
     names = {rank: action for action, rank in _RANK.items()}
-    return tuple(Sign(token, names[rank], denied and names[rank] == "ask")
-                 for token, (rank, _, denied) in sorted(best.items(), key=lambda item: item[1][1]))
+    return tuple(Sign(token, names[rank]) for token, (rank, _) in sorted(best.items(), key=lambda item: item[1][1]))

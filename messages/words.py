@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 MAX_TEXT = 200  # longer messages are never a one-word answer
+MAX_PHRASE = 6  # words in the longest typed form
 YES_NO_UNSURE = ("yes", "no", "unsure")
 _LABEL_PREFIXES = ("checkin.opt_", "checkin.sign_", "words.")
 
@@ -49,8 +50,29 @@ class Words:
         s = normalise(text)
         if not s:
             return None
-        hits = [value for value in options if s in self.forms.get(value, ()) or s == value.replace("_", " ")]
+        options = tuple(options)
+        hits = [value for value in options if s in self._forms_of(value)]
+        if not hits and " " in s:  # "no, not really", "all good thanks": forms of one option and filler words
+            hits = [value for value in options if self._only(s.split(), value)]
         return hits[0] if len(hits) == 1 else None
+
+    def _forms_of(self, value: str) -> frozenset[str]:
+        return self.forms.get(value, frozenset()) | {value.replace("_", " ")}
+
+    def _only(self, words: list[str], value: str) -> bool:
+        """Whether ``words`` are all forms of ``value`` and filler words ("thanks"), with one form at least."""
+        forms, filler = self._forms_of(value), self.forms.get("filler", frozenset())
+        reached = {0: False}  # position -> reached, with a form of value on the way there
+        for start in range(len(words)):
+            if start not in reached:
+                continue
+            for end in range(start + 1, min(len(words), start + MAX_PHRASE) + 1):
+                phrase = " ".join(words[start:end])
+                if phrase in forms:
+                    reached[end] = True
+                elif phrase in filler:
+                    reached[end] = reached.get(end, False) or reached[start]
+        return reached.get(len(words), False)
 
     def yes_no(self, text: str) -> str | None:
         """'yes', 'no' or 'unsure' for the typed forms of the catalog, else None."""

@@ -19,6 +19,8 @@ WORDS = Words.from_texts(load_catalog().texts)
     ("not sure", "unsure"), ("dunno", "unsure"), ("Don’t know", "unsure"), ("idk", "unsure"),
     ("Not sure", "unsure"), ("maybe", "unsure"),
     ("yes and no", None), ("banana", None), ("", None), ("²", None),
+    ("no, not really", "no"), ("No not really, thanks", "no"), ("yes yes", "yes"), ("yes please thanks", "yes"),
+    ("no yes", None), ("thanks", None), ("i think so", None), ("not sure, maybe", "unsure"),
 ])
 def test_one_reader_of_typed_yes_no(text, meaning):
     """Typed yes / no / not sure read the same everywhere, from the catalog's word lists."""

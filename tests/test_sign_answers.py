@@ -55,3 +55,32 @@ async def test_another_urgent_sign_at_the_confirmation_still_gets_its_advice(at_
     bot = at_the_fever_question
     replies = await bot.phone.send(CHAT, "yes and my lips are swelling")
     assert "Swollen lips" in replies[0].text
+
+
+NATURAL = {  # how patients answer in their own words, at each question of a day-4 check-in
+    "safety": ("no, not really", "no"), "trend": ("a bit better thanks", "improving"),
+    "redness": ("not red anymore", "none"), "swelling": ("no swelling", "none"), "pain": ("no pain", "none"),
+    "itching": ("not itchy", "none"), "new": ("none of these", "none"), "fever": ("no fever", "no"),
+    "anything": ("all good thanks", "none"), "interference": ("not at all", "0"),
+}
+
+
+async def test_a_checkin_answered_in_the_patients_own_words(clinic_bot):
+    """"no, not really", "no pain", "not itchy", "no fever", "all good thanks": each answers its question (before,
+    each got "I couldn't take that as an answer" and the same question again)."""
+    from datetime import timedelta
+    from tests.conftest import START
+    bot = clinic_bot
+    await enrol(bot.phone)
+    bot.phone.clock.set(START + timedelta(days=4))
+    await bot.phone.send(CHAT, "/checkin")
+    asked = []
+    while (row := bot.store.open_checkin(CHAT)) is not None:
+        question = q.next_question(row.answers, row.day, False, row.still, row.asks)
+        if question is None:
+            break
+        text, value = NATURAL[question.id]
+        await bot.phone.send(CHAT, text)
+        assert (question.id, value) in bot.store.checkin(row.id).answers, (question.id, text)
+        asked.append(question.id)
+    assert {"safety", "redness", "pain", "fever"} <= set(asked)
