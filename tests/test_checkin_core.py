@@ -20,7 +20,7 @@ WORDS = Words.from_texts(load_catalog().texts)
     ("Not sure", "unsure"), ("maybe", "unsure"),
     ("yes and no", None), ("banana", None), ("", None), ("²", None),
     ("no, not really", "no"), ("No not really, thanks", "no"), ("yes yes", "yes"), ("yes please thanks", "yes"),
-    ("no yes", None), ("thanks", None), ("i think so", None), ("not sure, maybe", "unsure"),
+    ("no yes", None), ("thanks", None), ("i think so", None), ("not sure, maybe", "unsure"), ("it's fine", None),
 ])
 def test_one_reader_of_typed_yes_no(text, meaning):
     """Typed yes / no / not sure read the same everywhere, from the catalog's word lists."""

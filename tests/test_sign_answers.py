@@ -58,7 +58,7 @@ async def test_another_urgent_sign_at_the_confirmation_still_gets_its_advice(at_
 
 
 NATURAL = {  # how patients answer in their own words, at each question of a day-4 check-in
-    "safety": ("no, not really", "no"), "trend": ("a bit better thanks", "improving"),
+    "safety": ("no, not really", "no"), "trend": ("i think it's a bit better", "improving"),
     "redness": ("not red anymore", "none"), "swelling": ("no swelling", "none"), "pain": ("no pain", "none"),
     "itching": ("not itchy", "none"), "new": ("none of these", "none"), "fever": ("no fever", "no"),
     "anything": ("all good thanks", "none"), "interference": ("not at all", "0"),
