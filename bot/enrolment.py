@@ -251,10 +251,14 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
         return ({"evening": evening},
                 svc.text("enrol.times_set", morning=_hhmm(patient.morning), evening=_hhmm(evening)), None)
     if name == "quiet":
-        value = raw if not typed and raw in {"clinic", "off"} else None if not typed else \
-            "clinic" if svc.words.yes_no(raw) == "yes" else parse.parse_quiet(raw, svc.words)
+        value = raw if not typed and raw in {"clinic", "off"} else \
+            "clinic" if typed and svc.words.yes_no(raw) == "yes" else parse.parse_quiet(raw, svc.words)
         if value is None:
             return {}, None, svc.text("enrol.bad_quiet")
+        if typed and isinstance(value, tuple) and (night := parse.night_reading(raw, value)):  # "10-7": 22:00?
+            return {}, None, Reply(svc.text("enrol.quiet_which", typed=f"{value[0]:%H:%M}-{value[1]:%H:%M}"),
+                                   keyboard([[(f"{a:%H:%M}-{b:%H:%M}", f"{CB}:quiet:{a:%H.%M}-{b:%H.%M}")
+                                              for a, b in (night, value)]]))
         start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \
             (f"{value[0]:%H:%M}", f"{value[1]:%H:%M}")
         shown = quiet_label(svc, None) if value == "clinic" else svc.text("enrol.quiet_none") if value == "off" \

@@ -82,7 +82,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def parse_time(text: str, words: Words | None = None) -> time | None:
     """A typed local time (7:30, 19:00, 7.30, 7pm, the catalog's words for noon and midnight) or None."""
-    s = " ".join(t for t in text.strip().lower()[:MAX_TEXT].split() if not _filler(t, words))
+    s = " ".join(t for t in _spelled_out(text.strip().lower()[:MAX_TEXT], words).split() if not _filler(t, words))
     if (word := (words or _words()).read(s, ("time_noon", "time_midnight"))) is not None:
         return time(12 if word == "time_noon" else 0)
     m = _TIME.match(s)
@@ -98,6 +98,31 @@ def parse_time(text: str, words: Words | None = None) -> time | None:
     return time(hour, minute)
 
 
+_SPELLED = (("time_half_past", 30, 0), ("time_quarter_past", 15, 0), ("time_quarter_to", 45, -1))
+
+
+def _spelled_out(text: str, words: Words | None) -> str:
+    """Times in words as digits: "half past seven" is "7:30", "quarter to nine and ten" is "8:45 and 10"."""
+    words = words or _words()
+    def hour(token: str) -> tuple[int, str] | None:  # "seven" (7, ""), "9pm" (9, "pm")
+        if m := re.match(r"^(\d{1,2})(am|pm)?$", token):
+            return (int(m[1]), m[2] or "") if 1 <= int(m[1]) <= 12 else None
+        return next(((n, "") for n in range(1, 13) if words.read(token, (f"time_number_{n}",))), None)
+
+    tokens, out = text.split(), []
+    while tokens:
+        found = next(((n, spelled) for n in (2, 3) for spelled in _SPELLED if len(tokens) > n
+                      and words.read(" ".join(tokens[:n]), spelled[:1]) and hour(tokens[n])), None)
+        if found:
+            (n, (_, minutes, shift)), (number, suffix) = found, hour(tokens[found[0]])
+            out.append(f"{(number + shift - 1) % 12 + 1}:{minutes:02d}{suffix}")
+            tokens = tokens[n + 1:]
+        else:
+            out.append(str(hour(tokens[0])[0]) if hour(tokens[0]) and not tokens[0][0].isdigit() else tokens[0])
+            tokens = tokens[1:]
+    return " ".join(out)
+
+
 def _filler(token: str, words: Words | None) -> bool:
     """A word around typed times that says nothing about them ("from", "at", "morning", "o'clock")."""
     return (words or _words()).read(token, ("time_filler",)) is not None
@@ -106,7 +131,7 @@ def _filler(token: str, words: Words | None) -> bool:
 def parse_times(text: str, words: Words | None = None) -> list[time] | None:
     """One or two typed times ("7:30", "7:30 and 21:00", "8, 20", "08:00-21:00", "morning 7, evening 10pm") or
     None if any part is not a time."""
-    split = re.split(r"\s*(?:,|;|/|\band\b|[-–]|\s)\s*", text.strip().lower()[:MAX_TEXT])
+    split = re.split(r"\s*(?:,|;|/|\band\b|[-–]|\s)\s*", _spelled_out(text.strip().lower()[:MAX_TEXT], words))
     parts = [p for p in split if p and not _filler(p, words)]
     # Re-join "7 pm" style pairs that the space split apart.
     joined: list[str] = []
@@ -124,8 +149,8 @@ def parse_times(text: str, words: Words | None = None) -> list[time] | None:
 def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | str | None:
     """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none (the catalog's words, or a typed no),
     else None."""
-    s = " ".join(text.strip().lower().split())[:MAX_TEXT]
     words = words or _words()
+    s = _spelled_out(" ".join(text.strip().lower().split())[:MAX_TEXT], words)
     if words.read(s, ("quiet_off",)) is not None or words.yes_no(s) == "no":
         return "off"
     parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b|\btill\b|\band\b)\s*", s) if p]
@@ -135,6 +160,15 @@ def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | st
     if start is None or end is None or start == end:
         return None
     return start, end
+
+
+def night_reading(text: str, quiet: tuple[time, time]) -> tuple[time, time] | None:
+    """Quiet hours typed without am or pm that start before noon and end before they start ("10-7": 21 hours
+    of quiet from 10:00): the night reading (22:00-07:00), to ask which is meant; else None."""
+    start, end = quiet
+    if start >= time(12) or end >= start or re.search(r"\d\s*[ap]\.?m\b", text.lower()):
+        return None
+    return time(start.hour + 12, start.minute), end
 
 
 def parse_yes_no(text: str) -> str | None:

@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 
 from messages.catalog import load_catalog
-from messages.parsing import date_problem, date_readings, parse_quiet, parse_times, skin_types
+from messages.parsing import date_problem, date_readings, night_reading, parse_quiet, parse_times, skin_types
 from messages.words import Words
 
 WORDS = Words.from_texts(load_catalog().texts)
@@ -50,7 +50,7 @@ def test_typed_dates_read_or_say_why_not(typed, readings, problem):
 @pytest.mark.parametrize("typed, times", [
     ("8am and 9pm", [time(8), time(21)]), ("08:00-21:00", [time(8), time(21)]), ("7:30 – 21:00", [time(7, 30), time(21)]),
     ("morning 7, evening 10pm", [time(7), time(22)]), ("noon", [time(12)]), ("at 8 o'clock", [time(8)]),
-    ("25:00", None), ("half past seven", None), ("8 and 9 and 10", None),
+    ("25:00", None), ("half an hour", None), ("8 and 9 and 10", None),
 ])
 def test_typed_reminder_times(typed, times):
     """Reminder times typed with a dash, words around them or "noon" are read; impossible ones are not."""
@@ -74,3 +74,22 @@ def test_typed_quiet_hours(typed, quiet):
 def test_typed_skin_types(typed, types):
     """A skin type typed as "type IV", a number or the legend's words is read; "fair" and "olive" give two to ask."""
     assert skin_types(typed, WORDS) == types
+
+
+@pytest.mark.parametrize("typed, times", [
+    ("half past seven", [time(7, 30)]), ("quarter past eight", [time(8, 15)]), ("a quarter to eight", [time(7, 45)]),
+    ("half past 7 and half past 9pm", [time(7, 30), time(21, 30)]), ("seven and ten pm", [time(7), time(22)]),
+    ("quarter to one", [time(12, 45)]), ("half past", None),
+])
+def test_times_in_words(typed, times):
+    """Times written in words ("half past seven", "quarter to eight") are read like their digits."""
+    assert parse_times(typed, WORDS) == times
+
+
+@pytest.mark.parametrize("typed, night", [
+    ("10-7", (time(22), time(7))), ("from half past ten until seven", (time(22, 30), time(7))),
+    ("10am-7", None), ("22-7", None), ("11pm to 7am", None), ("1-5", None),
+])
+def test_quiet_hours_from_the_morning_have_a_night_reading(typed, night):
+    """Quiet hours like "10-7" (21 hours from 10:00) have a night reading to ask about; clear ones have none."""
+    assert night_reading(typed, parse_quiet(typed, WORDS)) == night

@@ -168,3 +168,26 @@ async def test_fair_skin_is_stored_as_the_type_tapped(phone):
     await phone.send(CHAT, "fair")
     replies = await phone.tap(CHAT, "II")
     assert phone.store.patient(CHAT).skin_type == "II" and "You're all set" in replies[-1].text
+
+
+@pytest.mark.parametrize("typed, tap, stored", [
+    ("10-7", "22:00-07:00", ("22:00", "07:00")),
+    ("from half past ten until seven", "10:30-07:00", ("10:30", "07:00")),
+])
+async def test_quiet_hours_from_the_morning_are_asked(phone, typed, tap, stored):
+    """Quiet hours that would start in the morning ("10-7") are asked about; only the tapped reading is stored."""
+    await at_health_questions(phone)
+    for answer in ("no", "no", "skip", "/settings"):
+        await phone.send(CHAT, answer)
+    await phone.tap(CHAT, "Quiet hours")
+    replies = await phone.send(CHAT, typed)
+    assert "Did you mean the night?" in replies[0].text and phone.store.patient(CHAT).quiet_start is None
+    await phone.tap(CHAT, tap)
+    assert (phone.store.patient(CHAT).quiet_start, phone.store.patient(CHAT).quiet_end) == stored
+
+
+async def test_a_reminder_time_in_words_is_read(phone):
+    """ "half past seven" at the times question is the morning time 07:30, then the evening is asked."""
+    await at_times_question(phone)
+    replies = await phone.send(CHAT, "half past seven")
+    assert "Morning reminders at 07:30" in replies[0].text and phone.store.patient(CHAT).morning == time(7, 30)
