@@ -84,3 +84,14 @@ async def test_a_checkin_answered_in_the_patients_own_words(clinic_bot):
         assert (question.id, value) in bot.store.checkin(row.id).answers, (question.id, text)
         asked.append(question.id)
     assert {"safety", "redness", "pain", "fever"} <= set(asked)
+
+
+async def test_a_sign_mentioned_mid_question_is_acknowledged_and_asked_after_it(at_the_fever_question):
+    """"a little swollen" at the fever question: the bot says it will ask about it right after, shows the fever
+    question again, then asks about the swelling (before, the same question came back with no word about it)."""
+    bot = at_the_fever_question
+    replies = await bot.phone.send(CHAT, "a little swollen")
+    assert replies[-1].text.startswith("Thanks, noted: I'll ask you about that right after this question.")
+    assert FEVER_QUESTION in replies[-1].text
+    await bot.phone.tap(CHAT, "No")
+    assert "swollen" in bot.phone.last(CHAT).text

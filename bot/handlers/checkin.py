@@ -102,11 +102,11 @@ async def begin(update: Update, svc: Services, patient: Patient, now: datetime, 
     return row
 
 
-async def ask(update: Update, svc: Services, row: CheckinRow) -> None:
-    """Send the check-in's current question as a new message (it is then edited in place)."""
+async def ask(update: Update, svc: Services, row: CheckinRow, lead: str | None = None) -> None:
+    """Send the check-in's current question as a new message (it is then edited in place), after ``lead``."""
     row = svc.store.checkin(row.id)
     text, markup = render(svc, row, current(svc, row))
-    sent = await update.effective_chat.send_message(text, reply_markup=markup)
+    sent = await update.effective_chat.send_message(f"{lead}\n\n{text}" if lead else text, reply_markup=markup)
     svc.store.save_progress(row.id, row.answers, row.selection, sent.message_id)
 
 
