@@ -46,6 +46,13 @@ def word_dates(text: str, today: date, words: Words) -> tuple[list[date], str | 
     if (word := words.read(text, ("date_tomorrow", "date_before_yesterday"))) is not None:
         return [today + timedelta(days=1 if word == "date_tomorrow" else -2)], None
     tokens = [t for t in normalise(text).replace(",", " ").split() if words.read(t, ("date_filler",)) is None]
+    offsets = {"date_today": 0, "date_yesterday": -1, "date_tomorrow": 1, "date_before_yesterday": -2}
+    if (word := words.read(" ".join(tokens), tuple(offsets))) is not None:  # "I had it yesterday"
+        return [today + timedelta(days=offsets[word])], None
+    if len(tokens) == 1 and (day := _DAY.match(tokens[0])) and tokens[0] != day[1]:  # "the 20th": which month?
+        last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        return [d for d in (_real(today.year, today.month, int(day[1])), _real(last.year, last.month, int(day[1])))
+                if d], None
     if (days := _days_off(tokens, words)) is not None:
         return [today + timedelta(days=days)], None
     if 1 <= len(tokens) <= 2 and (weekday := words.read(tokens[-1], WEEKDAYS)) is not None:

@@ -38,6 +38,9 @@ TODAY = date(2026, 11, 23)  # a Monday
     ("13/13", [], "impossible"),
     ("next week", [], "vague"),
     ("a few days ago", [], "vague"),
+    ("I had my treatment yesterday", [date(2026, 11, 22)], None),
+    ("it was 2 days ago", [date(2026, 11, 21)], None),
+    ("on the 20th", [date(2026, 11, 20), date(2026, 10, 20)], None),  # this month or last: asked
     ("hello", [], None),
     ("Monday 20 Nov", [], None),
 ])

@@ -23,6 +23,8 @@ async def at_date_question(phone) -> None:
     ("31 June", None, "isn't a day in the calendar"),
     ("next week", None, "Which day exactly?"),
     ("Tuesday", None, "could be 17 November 2026 or 24 November 2026"),
+    ("I had my treatment yesterday", date(2026, 11, 22), "Treatment date: 22 Nov 2026"),
+    ("on the 20th", None, "could be 20 November 2026 or 20 October 2026"),
 ])
 async def test_typed_treatment_date_is_read_or_explained(phone, typed, stored, reply):
     """A date typed the way people write it is stored; an impossible or vague one is explained, nothing stored."""
