@@ -51,7 +51,7 @@ def word_dates(text: str, today: date, words: Words) -> tuple[list[date], str | 
         return [today + timedelta(days=offsets[word])], None
     if len(tokens) == 1 and (day := _DAY.match(tokens[0])) and tokens[0] != day[1]:  # "the 20th": which month?
         last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        return [d for d in (_real(today.year, today.month, int(day[1])), _real(last.year, last.month, int(day[1])))
+        return [d for d in (safe_date(today.year, today.month, int(day[1])), safe_date(last.year, last.month, int(day[1])))
                 if d], None
     if (days := _days_off(tokens, words)) is not None:
         return [today + timedelta(days=days)], None
@@ -89,13 +89,14 @@ def _month_date(tokens: list[str], today: date, words: Words) -> tuple[list[date
     if len(months) != 1 or len(days) != 1 or len(years) > 1 or len(tokens) != 2 + len(years):
         return [], None
     month, day = MONTHS.index(months[0]) + 1, days[0]
-    candidates = [d for y in (years or (today.year - 1, today.year, today.year + 1)) if (d := _real(y, month, day))]
+    candidates = [d for y in (years or (today.year - 1, today.year, today.year + 1)) if (d := safe_date(y, month, day))]
     if not candidates:
         return [], "impossible"
     return [min(candidates, key=lambda d: abs((d - today).days))], None
 
 
-def _real(year: int, month: int, day: int) -> date | None:
+def safe_date(year: int, month: int, day: int) -> date | None:
+    """The date, or None when there is no such day (30 February)."""
     try:
         return date(year, month, day)
     except ValueError:

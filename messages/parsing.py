@@ -11,10 +11,9 @@ from datetime import date, time, timedelta
 from functools import lru_cache
 
 from messages.catalog import load_catalog
-from messages.dates import word_dates
+from messages.dates import safe_date, word_dates
 from messages.zones import ZONE_ABBREVIATIONS, is_zone_abbreviation, parse_zone, read_zone  # noqa: F401 (re-exported)
-from messages.questions import normalise
-from messages.words import Words
+from messages.words import Words, normalise
 
 MAX_TEXT = 200  # longer answers are not dates, times or zones; never regex-scan megabytes
 
@@ -34,16 +33,16 @@ def parse_date(text: str, today: date, words: Words | None = None) -> date | Non
     if word is not None:
         return today - timedelta(days=0 if word == "date_today" else 1)
     if m := _ISO.match(s):
-        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
+        return safe_date(int(m[1]), int(m[2]), int(m[3]))
     if m := _DMY.match(s):
         first, second = int(m[1]), int(m[2])
         day, month = (second, first) if second > 12 >= first else (first, second)
         if m[3]:
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
-            return _safe_date(year, month, day)
+            return safe_date(year, month, day)
         # No year: the nearest such date to today, so "30/12" typed on 2 January means last year.
         candidates = [d for y in (today.year - 1, today.year, today.year + 1)
-                      if (d := _safe_date(y, month, day)) is not None]
+                      if (d := safe_date(y, month, day)) is not None]
         return min(candidates, key=lambda d: abs((d - today).days), default=None)
     readings, _ = word_dates(s, today, words or _words())
     return readings[0] if readings else None
@@ -71,13 +70,6 @@ def date_problem(text: str, today: date, words: Words | None = None) -> str | No
     if _ISO.match(s) or _DMY.match(s):
         return "impossible"
     return word_dates(s, today, words or _words())[1]
-
-
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def parse_time(text: str, words: Words | None = None) -> time | None:

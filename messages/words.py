@@ -51,24 +51,24 @@ class Words:
         if not s:
             return None
         options = tuple(options)
-        hits = [value for value in options if s in self._forms_of(value)]
+        hits = [value for value in options if self._is_form(s, value)]
         if not hits and " " in s:  # "no, not really", "all good thanks": forms of one option and filler words
             hits = [value for value in options if self._only(s.split(), value)]
         return hits[0] if len(hits) == 1 else None
 
-    def _forms_of(self, value: str) -> frozenset[str]:
-        return self.forms.get(value, frozenset()) | {value.replace("_", " ")}
+    def _is_form(self, phrase: str, value: str) -> bool:
+        return phrase in self.forms.get(value, ()) or phrase == value.replace("_", " ")
 
     def _only(self, words: list[str], value: str) -> bool:
         """Whether ``words`` are all forms of ``value`` and filler words ("thanks"), with one form at least."""
-        forms, filler = self._forms_of(value), self.forms.get("filler", frozenset())
+        filler = self.forms.get("filler", frozenset())
         reached = {0: False}  # position -> reached, with a form of value on the way there
         for start in range(len(words)):
             if start not in reached:
                 continue
             for end in range(start + 1, min(len(words), start + MAX_PHRASE) + 1):
                 phrase = " ".join(words[start:end])
-                if phrase in forms:
+                if self._is_form(phrase, value):
                     reached[end] = True
                 elif phrase in filler:
                     reached[end] = reached.get(end, False) or reached[start]

@@ -48,8 +48,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
             await begin(update, svc, patient, now, asks=reading.asks)
         else:  # the sign is asked about in one tap; if the question on screen stays first, say so
             svc.store.add_asks(row.id, reading.asks)
-            later = current(svc, svc.store.checkin(row.id)) == question and \
-                set(svc.store.checkin(row.id).asks) != set(row.asks)
+            after = svc.store.checkin(row.id)
+            later = current(svc, after) == question and set(after.asks) != set(row.asks)
             await ask(update, svc, row, lead=svc.text("checkin.ask_later") if later else None)
     elif question is not None:  # M11 inside a check-in: say why, name the options, give the clinic's contact
         options = ", ".join(label(svc, question, v)

@@ -32,9 +32,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if wish == "want_help":  # "help", "what can you do"
         await chat.send_message(svc.text("common.help"))
         return True
-    if wish == "worried" and (read_message(text).signs or svc.store.open_checkin(chat.id) is not None):
-        return False  # "worried about dark spots": the sign is asked about; in a check-in, its question is
     if wish == "worried":  # "I'm worried", "not good": a kind word, the check-in and a person at the clinic
+        if read_message(text).signs or svc.store.open_checkin(chat.id) is not None:
+            return False  # "worried about dark spots": the sign is asked about; in a check-in, its question is
         relay = svc.settings.clinic_chat_id is not None
         rows = [[(svc.text("checkin.start_button"), f"{CHECKIN_CB}:go:{today(patient, svc.clock.now())}")]]
         await chat.send_message(svc.text("questions.worried" + ("" if relay else "_no_relay")),

@@ -18,10 +18,10 @@ from bot.alerts import CB, alert_text, send_alert, who, why
 from bot.handlers.clinic import tell_patient
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
 from bot.store.checkins import AlertRow
+from bot.store.outbox import ALERT_KINDS
 
 __all__ = ["register", "send_alert"]  # the check-in flow raises alerts through send_alert
 log = logging.getLogger(__name__)
-COPIES = ("alert", "reraise", "oncall")  # the outbox kinds that post an alert with its button
 LIST_ALL, LIST_SHOWN = 10_000, 30  # /flagged counts every open alert and shows the newest
 PAGE_LIMIT = 4000  # Telegram refuses a message over 4096 characters
 MAX_ID_DIGITS = 18  # SQLite integers stop at 2**63: a longer id is forged, never looked up
@@ -69,7 +69,7 @@ async def _mark_copies(bot: Bot, svc: Services, alert: AlertRow, text: str, tapp
     """Every other message of the alert (the first post, re-raises, on-call copies) says it was acknowledged
     and loses its button, so nobody takes an acknowledged alert for an open one."""
     for row in svc.store.outbox(about=alert.chat_id):
-        if row.alert_id != alert.id or row.kind not in COPIES or row.state != "sent" or row.message_id is None \
+        if row.alert_id != alert.id or row.kind not in ALERT_KINDS or row.state != "sent" or row.message_id is None \
                 or (row.target, row.message_id) == tapped:
             continue
         try:
