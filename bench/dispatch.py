@@ -6,7 +6,7 @@ Patients are enrolled through the store's API; the app is the one ``build_app``
 makes, over the demo's simulated Telegram (``bot.tools.simulated_telegram``).
 
 1. Burst: N reminders due at the same instant, sent by the real dispatcher
-   (``bot.dispatch``) through the real Application to the simulated Telegram
+   (``bot.delivery.dispatch``) through the real Application to the simulated Telegram
    enforcing Telegram's limits (``bot.tools.flood_limits``: 30 msg/s for the
    bot, 1 msg/s per chat, over a sliding second of the real monotonic clock)
    and answering 429 with retry_after when they are exceeded, 10 ms a round
@@ -87,7 +87,7 @@ def simulated_app(folder: Path, store, now: datetime, telegram, latency: float =
 
 async def burst(patients: int) -> dict:
     """N reminders due at once through the real dispatcher and the simulated Telegram enforcing the limits."""
-    from bot.dispatch import dispatcher_of
+    from bot.delivery.dispatch import dispatcher_of
     from bot.tools.flood_limits import FloodLimits
     from bot.tools.simulated_telegram import FakeTelegram
     received: Counter[int] = Counter()

@@ -85,7 +85,7 @@ class Load:
             answered.set()
 
     async def hand_over(self, chat_id: int, data: dict) -> None:
-        from bot.tools.simulated_telegram import as_update
+        from bot.tools.simulated_updates import as_update
         update = as_update(data, self.app.bot)
         answered = asyncio.Event()
         self.waiting[chat_id] = (time.monotonic(), answered)
@@ -121,10 +121,10 @@ class Load:
 
 async def run(patients: int, burst: int, one_at_a_time: bool) -> dict:
     """One load; returns its measures."""
-    import bot.retrying
+    import bot.delivery.retrying
     from bot.app import build_app
-    from bot.dispatch import dispatcher_of
-    from bot.retrying import RetryingRequest
+    from bot.delivery.dispatch import dispatcher_of
+    from bot.delivery.retrying import RetryingRequest
     from bot.tools.flood_limits import FloodLimits
     from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 
@@ -141,14 +141,14 @@ async def run(patients: int, burst: int, one_at_a_time: bool) -> dict:
     class TimedRequest(FakeRequest):
         async def do_request(self, url, method, request_data=None, *args, **kwargs):
             api_method = url.rsplit("/", 1)[-1]
-            if bot.retrying._RETRIES.get() and load_box:  # a handler's call, not the dispatcher's
+            if bot.delivery.retrying._RETRIES.get() and load_box:  # a handler's call, not the dispatcher's
                 params = request_data.parameters if request_data else {}
                 chat = params.get("chat_id")
                 if chat is None and api_method == "answerCallbackQuery":
                     chat = answering.get(params.get("callback_query_id"))
                 load_box[0].requested(api_method, int(chat) if chat is not None else None)
             status, body = await super().do_request(url, method, request_data, *args, **kwargs)
-            if not bot.retrying._RETRIES.get() and api_method == "sendMessage" and status == 200:
+            if not bot.delivery.retrying._RETRIES.get() and api_method == "sendMessage" and status == 200:
                 chat = int(request_data.parameters["chat_id"])
                 received.update([chat])  # the dispatcher's: reminders, and the stuck chat's parked replies
                 if chat != stuck:
@@ -166,7 +166,7 @@ async def run(patients: int, burst: int, one_at_a_time: bool) -> dict:
         app = build_app(settings_for(Path(tmp)), store, clock, request=request)
         if one_at_a_time:  # the design before: a reply slept through retry_after (up to a minute), never parked
             request.parking = None
-            bot.retrying.MAX_INLINE_WAIT = 60.0
+            bot.delivery.retrying.MAX_INLINE_WAIT = 60.0
         await app.initialize()
         spread = burst / LIMIT * 0.8
         load = Load(app, telegram, patients, stuck, spread, one_at_a_time)
@@ -200,7 +200,7 @@ async def run(patients: int, burst: int, one_at_a_time: bool) -> dict:
         expected.update([stuck] * sum(1 for row in parked if row.edit_message_id is None))
         await app.shutdown()
         store.close()
-        bot.retrying.MAX_INLINE_WAIT = 1.0
+        bot.delivery.retrying.MAX_INLINE_WAIT = 1.0
     others = [(arrived, latency) for arrived, latency, chat in load.latencies if chat != stuck]
     during = [latency for arrived, latency in others if load.stuck_window[0] <= arrived <= load_end]
     # The burst's own span (the stuck chat's late reminder aside): every message Telegram took in it counts.

@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler,
-                          TypeHandler, filters)
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.dispatch import install_dispatcher
-from bot.handlers import (checkin, clinic, common, control, enrol, intake, midday, onboarding, privacy,
-                          progress, reminders, resuming, staff)
+from bot.delivery.dispatch import install_dispatcher
+from bot.handlers.registry import register_all
 from bot.ordering import PerChatOrder
-from bot.replies import Parking, Screen
-from bot.retrying import RetryingRequest
-from bot.services import PRIVATE_MESSAGE, SCREEN_KEY, SERVICES_KEY, Services
+from bot.delivery.replies import Parking, Screen
+from bot.delivery.retrying import RetryingRequest
+from bot.services import SCREEN_KEY, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
 from schedules.care_plan import load_plan
@@ -42,7 +40,7 @@ async def _post_init(application: Application) -> None:
 
 def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None, *,
               sender_options: Mapping[str, Any] | None = None) -> Application:
-    """The real Application, its dispatcher installed (``bot.dispatch.dispatcher_of`` finds it).
+    """The real Application, its dispatcher installed (``bot.delivery.dispatch.dispatcher_of`` finds it).
 
     Tests, the demo and the benchmark inject what they need here and nowhere else: a fake ``request``
     (tests wrap it in RetryingRequest as production's is), a fixed ``clock``, and ``sender_options``
@@ -62,29 +60,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
         request.parking, request.screen = Parking(svc), Screen()
         application.bot_data[SCREEN_KEY] = request.screen
 
-    private = PRIVATE_MESSAGE
-    onboarding.register(application)  # /clinicid and /myid, before the guard, while no clinic chat is set
-    intake.register(application)  # duplicates dropped, the clinic chat kept to staff actions
-    application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
-    application.add_handler(CommandHandler("start", enrol.start, filters=private))
-    application.add_handler(CommandHandler("help", common.help_command, filters=private))
-    application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
-    application.add_handler(CallbackQueryHandler(enrol.on_button, pattern=r"^e1:"))
-    application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
-    # Flows register their own commands and buttons here, before the catch-alls below.
-    checkin.register(application)
-    staff.register(application)
-    reminders.register(application)
-    midday.register(application)
-    clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
-    progress.register(application)
-    privacy.register(application)
-    resuming.register(application)
-    control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
-    application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
-    application.add_handler(CallbackQueryHandler(common.stale_button))
-    application.add_error_handler(common.on_error)
+    register_all(application)
     dispatcher = install_dispatcher(application, **(sender_options or {}))
     if isinstance(request, RetryingRequest):  # replies and reminders share Telegram's limits
         request.limits = dispatcher.sender.limits

@@ -29,6 +29,8 @@ from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Any, Mapping, TextIO
 
+from bot.config import ConfigError
+
 
 # ---- event names (the "event" field) ------------------------------------------------------------
 SENT = "sent"                    # a delivery left: chat_id, delivery_ids, message_id
@@ -185,7 +187,6 @@ def json_wanted(environ: Mapping[str, str], stream: TextIO | None = None) -> boo
     if choice in ("json", "text"):
         return choice == "json"
     if choice:
-        from bot.config import ConfigError
         raise ConfigError("AFTERCARE_LOG_FORMAT must be json or text")
     stream = stream or sys.stderr
     return not (hasattr(stream, "isatty") and stream.isatty())

@@ -28,7 +28,7 @@ LOCK_NAME = "aftercare.lock"
 
 TICK_NAME = "dispatcher.tick"
 
-DEFAULT_TICK_INTERVAL_S = 60      # the dispatcher's safety interval (bot.dispatch.SAFETY_INTERVAL)
+DEFAULT_TICK_INTERVAL_S = 60      # the dispatcher's safety interval (bot.delivery.dispatch.SAFETY_INTERVAL)
 
 WATCHDOG_FACTOR = 5               # no tick for 5 intervals: the dispatcher is stuck, stop the bot
 

@@ -13,6 +13,10 @@ from bot.crypto import DataKeyError
 from bot.logs import (NOT_READY, STARTING, STOPPED, configure_logging, install_excepthooks, json_wanted,
                       log_event, register_secrets, use_pseudonym_key)
 from bot.readiness import go_live_warnings
+from bot.app import build_app
+from bot.clock import SystemClock
+from bot.store import open_store
+from bot.webhook import guard_webhook_server
 from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock, data_folder_problem
 
 log = logging.getLogger("bot")
@@ -108,9 +112,6 @@ def _serve(settings: Settings) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import build_app
-    from bot.clock import SystemClock
-    from bot.store import open_store
 
     clock = SystemClock()
     try:
@@ -134,7 +135,6 @@ def _serve(settings: Settings) -> int:
         # Both calls install SIGINT/SIGTERM handlers that stop the application: updates stop coming, the
         # dispatcher finishes the sends in flight and records them, jobs end, then they return here.
         if settings.webhook_url:
-            from bot.webhook import guard_webhook_server
             guard_webhook_server(settings.webhook_secret or "")
             application.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
         else:

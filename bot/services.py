@@ -15,10 +15,10 @@ from bot.store import Store
 from messages.catalog import Catalog
 from messages.dates import format_date
 from messages.words import Words
-from schedules.care_plan import Plan
+from schedules.care_plan import Plan, load_plan
 
 SERVICES_KEY = "services"
-SCREEN_KEY = "screen"  # bot.replies.Screen, when the retry layer keeps one
+SCREEN_KEY = "screen"  # bot.delivery.replies.Screen, when the retry layer keeps one
 SETTINGS_MENU_KEY = "settings_menu"  # chat_data: the open /settings menu (bot/handlers/settings_menu.py)
 # New messages in private chats: edits of old messages must not re-run a command or re-answer a question.
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -33,7 +33,7 @@ class Services:
     clock: Clock
     catalog: Catalog
     plan: Plan
-    # Plans patients enrolled on before the clinic changed plan, by name (bot.scheduling.plan_for).
+    # Plans patients enrolled on before the clinic changed plan, by name (plan_for, below).
     other_plans: dict[str, Plan] = field(default_factory=dict)
     # Set by the dispatcher: called after re-planning so it can wake earlier than planned.
     wake: Callable[[], None] = field(default=lambda: None)
@@ -66,3 +66,12 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
                 raise ValueError(f"callback data over 64 bytes: {data!r}")
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
                                  for row in rows])
+
+
+def plan_for(svc: Services, name: str) -> Plan:
+    """The care plan ``name`` (a patient keeps the plan they enrolled on), loaded once."""
+    if name == svc.plan.name:
+        return svc.plan
+    if name not in svc.other_plans:
+        svc.other_plans[name] = load_plan(name, svc.catalog.texts.keys(), svc.settings.plans_dir)
+    return svc.other_plans[name]

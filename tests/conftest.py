@@ -11,11 +11,11 @@ from hypothesis import settings as hypothesis_settings
 
 from bot.app import build_app
 from bot.clock import ManualClock, VirtualTime
-from bot.dispatch import dispatcher_of
+from bot.delivery.dispatch import dispatcher_of
 from bot.config import load_settings
 from bot.tools.simulated_telegram import FakeRequest, FakeTelegram, Sent
 from bot.tools.simulated_updates import as_update
-from bot.retrying import RetryingRequest
+from bot.delivery.retrying import RetryingRequest
 from bot.store import Store, open_store
 
 # Hypothesis: no per-example deadline (a slow CI machine is not a bug), and in CI a fixed, database-free

@@ -162,37 +162,199 @@ def test_the_literal_check_can_fail():
     assert len(user_facing_literals(source)) == 4
 
 
-# --- the top of bot/ is the running bot -------------------------------------------------------------------
+# --- the shell in labelled rooms: no circles, nothing running back up, handlers only from handlers ---------
+
+SHELL_ROOMS = {"handlers", "store", "tools", "clinics", "delivery", "care"}
+TOP_LIMIT = 12  # modules at the top of bot/ (start, wiring, configuration, plumbing), __init__ and __main__ aside
+
+# The floors of the running bot, lowest first: a module may import its own floor and those below, never above.
+# The top of bot/ (configuration, services, logs, the clock...) is the floor the rooms stand on, except the
+# wiring (bot.app, bot.serve), which stands above the handlers it registers.
+FLOORS = ("sealing and clock", "bot.store", "bot", "bot.delivery", "bot.care", "bot.handlers", "wiring", "bot.tools")
+WIRING = {"bot.app", "bot.serve"}
+BELOW_THE_STORE = {"bot.crypto", "bot.clock"}  # the store seals with the one and stamps with the other
 
 
-def _module_file(name: str) -> Path | None:
-    for candidate in (ROOT / (name.replace(".", "/") + ".py"), ROOT / name.replace(".", "/") / "__init__.py"):
+def _module_file(name: str, root: Path = ROOT) -> Path | None:
+    for candidate in (root / (name.replace(".", "/") + ".py"), root / name.replace(".", "/") / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
 
 
-def bot_imports(name: str) -> set[str]:
-    """The bot modules ``name`` imports (at the top or inside functions)."""
-    found = set()
-    for node in ast.walk(ast.parse(_module_file(name).read_text(encoding="utf-8"))):
+def _imports(source: str) -> list[tuple[str, bool]]:
+    """(module, at module level) for every absolute ``import`` and ``from ... import`` in ``source``; a name
+    imported from a package counts as its submodule when it is one."""
+    tree = ast.parse(source)
+    top = {id(node) for node in tree.body}
+    top |= {id(n) for node in tree.body if isinstance(node, ast.If) for n in node.body}  # TYPE_CHECKING blocks
+    found = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
+            found += [(a.name, id(node) in top) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    return {n for n in found if n.split(".")[0] == "bot" and _module_file(n)}
+            found.append((node.module, id(node) in top))
+            found += [(f"{node.module}.{a.name}", id(node) in top) for a in node.names]
+    return found
+
+
+def import_graph(root: Path = ROOT, package: str = "bot") -> dict[str, set[str]]:
+    """Each module of ``package`` under ``root`` -> the modules of the package it imports (anywhere in it)."""
+    graph = {}
+    for path in sorted((root / package).rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        graph[name] = {m for m, _ in _imports(path.read_text(encoding="utf-8"))
+                       if m.split(".")[0] == package and _module_file(m, root) and m != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``graph`` (strongly connected parts of more than one module, or a self-import)."""
+    index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1 or v in graph.get(v, ()):
+                found.append(sorted(part))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def floor(name: str) -> int:
+    """Where a module of bot/ stands in FLOORS."""
+    if name in WIRING:
+        return FLOORS.index("wiring")
+    if name in BELOW_THE_STORE:
+        return 0
+    if name == "bot.__main__":  # `python -m bot` is the `aftercare` command
+        return FLOORS.index("bot.tools")
+    for room in ("bot.store", "bot.delivery", "bot.care", "bot.handlers", "bot.tools"):
+        if name == room or name.startswith(room + "."):
+            return FLOORS.index(room)
+    return FLOORS.index("bot")
+
+
+# The outbox run still calls the care jobs and composes alerts itself; the job split (one job per run) removes
+# these, and this set with them.
+NOT_YET_DOWN = {"bot.delivery.dispatch -> bot.care.alerts", "bot.delivery.dispatch -> bot.care.verdicts",
+                "bot.delivery.outbox -> bot.care.alerts"}
+
+
+def arrows_up(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from a lower floor to a higher one, and imports of a handler from outside bot/handlers/ (only ``bot.app``
+    imports ``bot.handlers.registry``, for ``register_all``)."""
+    found = []
+    for source, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            registry = target == "bot.handlers.registry" and source == "bot.app"
+            handler = target.startswith("bot.handlers") and not source.startswith("bot.handlers") and not registry
+            if (floor(target) > floor(source) or handler) and f"{source} -> {target}" not in NOT_YET_DOWN:
+                found.append(f"{source} -> {target}")
+    return found
+
+
+def late_imports(root: Path = ROOT, package: str = "bot") -> list[str]:
+    """Imports of the running bot's own modules inside a function (the way to hide a cycle); operator tools and
+    the start of ``serve`` may import late to start fast."""
+    found = []
+    for path in sorted((root / package).rglob("*.py")):
+        rel = path.relative_to(root)
+        if "tools" in rel.parts:
+            continue
+        for module, at_top in _imports(path.read_text(encoding="utf-8")):
+            if not at_top and module.split(".")[0] == package and module not in LATE_ALLOWED.get(str(rel), ()):
+                found.append(f"{rel}: {module}")
+    return sorted(set(found))
+
+
+# Late on purpose: start-up builds the app (and its imports) only after the configuration was checked.
+LATE_ALLOWED = {"bot/serve.py": ("bot.app", "bot.app.build_app", "bot.clock", "bot.clock.SystemClock"),
+                "bot/logs.py": ("bot.config", "bot.config.ConfigError")}
+
+
+def test_the_shell_has_no_import_circles():
+    """No module of bot/ imports, through any chain, a module that imports it back."""
+    assert import_cycles(import_graph()) == []
+
+
+def test_no_arrow_runs_back_up():
+    """Imports run down the floors (store, plumbing, delivery, care, handlers, wiring, tools), and nothing
+    outside bot/handlers/ imports a handler."""
+    assert arrows_up(import_graph()) == []
+
+
+def test_no_import_hides_inside_a_function():
+    """The running bot imports its own modules at the top of each file, so a cycle cannot hide in a function."""
+    assert late_imports() == []
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, source in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_structure_scans_can_fail(tmp_path):
+    """Each scan flags what it forbids: a circle through a function-level import, an arrow up from the store
+    to care, a care module importing a handler, and the late import itself."""
+    root = _tree(tmp_path, {
+        "bot/__init__.py": "", "bot/store/__init__.py": "from bot.care.verdicts import x\n",
+        "bot/care/__init__.py": "", "bot/handlers/__init__.py": "",
+        "bot/care/verdicts.py": "def f():\n    from bot.care.alerts import y\n",
+        "bot/care/alerts.py": "from bot.care.verdicts import f\nfrom bot.handlers.staff import z\n",
+        "bot/handlers/staff.py": "z = 1\n",
+    })
+    graph = import_graph(root)
+    assert import_cycles(graph) == [["bot.care.alerts", "bot.care.verdicts"]]
+    assert set(arrows_up(graph)) == {"bot.store -> bot.care.verdicts",
+                                     "bot.care.alerts -> bot.handlers.staff"}
+    assert late_imports(root) == ["bot/care/verdicts.py: bot.care.alerts", "bot/care/verdicts.py: bot.care.alerts.y"]
 
 
 def test_the_top_of_bot_is_the_running_bot():
-    """Every module at the top of bot/ is part of the running bot (reached from bot.serve and bot.app), and the
-    running bot never needs the operator tools in bot/tools/ or anything under tests/."""
+    """Every module of bot/ outside tools/ is part of the running bot (reached from bot.serve and bot.app), the
+    running bot never needs the operator tools or anything under tests/, the top of bot/ keeps at most
+    TOP_LIMIT modules, and its folders are the labelled rooms."""
+    graph = import_graph()
     reached, todo = set(), ["bot.serve", "bot.app"]
     while todo:
         if (name := todo.pop()) not in reached:
             reached.add(name)
-            todo += bot_imports(name)
-    top = {f"bot.{p.stem}" for p in (ROOT / "bot").glob("*.py") if p.stem not in {"__init__", "__main__"}}
-    assert sorted(top - reached) == []
+            todo += graph.get(name, ())
+    shell = {name for name in graph if not name.startswith("bot.tools") and name not in {"bot", "bot.__main__"}}
+    assert sorted(shell - reached) == []
     assert sorted(n for n in reached if n.startswith("bot.tools")) == []
-    assert {p.name for p in (ROOT / "bot").iterdir() if p.is_dir() and p.name != "__pycache__"} <= \
-        {"handlers", "store", "tools", "clinics"}
+    top = [p.stem for p in (ROOT / "bot").glob("*.py") if p.stem not in {"__init__", "__main__"}]
+    assert len(top) <= TOP_LIMIT, sorted(top)
+    assert {p.name for p in (ROOT / "bot").iterdir() if p.is_dir() and p.name != "__pycache__"} <= SHELL_ROOMS
+
+
+def test_every_cli_command_runs_its_own_function():
+    """Each `aftercare` command in the menu has its own function (none falls through to another command's)."""
+    from bot.tools.cli import COMMANDS
+    runs = [command.run for command in COMMANDS.values()]
+    assert all(callable(run) for run in runs)
+    assert len(set(runs)) == len(runs)

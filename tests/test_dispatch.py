@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.dispatch import JOB_NAME, dispatcher_of, install_dispatcher
+from bot.delivery.dispatch import JOB_NAME, dispatcher_of, install_dispatcher
 from bot.store import open_store
 from schedules.planner import Delivery
 from tests.conftest import Bot, enrol, start

@@ -40,7 +40,7 @@ async def test_mydata_is_a_document_by_topic_with_a_short_summary(phone):
 
 async def test_progress_chart_uses_whole_days_and_keeps_every_line_visible(phone):
     """/progress sends a chart; its day axis has whole days only and lines with the same scores never overlap."""
-    from bot.chart import ITEMS, ChartLabels, DayPoint, build_figure
+    from bot.care.chart import ITEMS, ChartLabels, DayPoint, build_figure
 
     await enrol(phone)
     for day in (1, 2):

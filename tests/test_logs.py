@@ -36,14 +36,14 @@ def lines(buffer: io.StringIO) -> list[dict]:
 
 def test_events_are_json_lines_with_ids(captured):
     """Each event is one JSON object with ts, level, logger, event and its id fields."""
-    log = logging.getLogger("bot.dispatch")
+    log = logging.getLogger("bot.delivery.dispatch")
     log_event(log, SENT, chat_id=1001, delivery_ids=[4, 5], message_id=77)
     log_event(log, SKIPPED, chat_id=1001, delivery_id=6, reason=SKIPPED_LATE)
     log_event(log, THROTTLED, logging.WARNING, chat_id=1001, retry_after=35)
     log_event(log, TRIAGE, chat_id=1001, level="contact_provider")
     records = lines(captured)
     assert [r["event"] for r in records] == ["sent", "skipped", "throttled", "triage"]
-    assert records[0]["delivery_ids"] == [4, 5] and records[0]["logger"] == "bot.dispatch"
+    assert records[0]["delivery_ids"] == [4, 5] and records[0]["logger"] == "bot.delivery.dispatch"
     assert records[1]["reason"] == "skipped_late" and records[2]["retry_after"] == 35
     assert records[2]["level"] == "WARNING" and records[0]["ts"].endswith("+00:00")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.verdicts import needs_alert
+from messages.checkin import needs_alert as needs_alert_level
 from messages.reading import Reading, Sign, free_text_token, read_message
 from messages.reading_lexicon import load_lexicon, normalise, parse_lexicon, variants
 from messages.triage import LEVELS, evaluate_tokens
@@ -205,7 +205,7 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
     """Each typed message gets exactly its level (never under-triaged) and alerts the clinic only from contact_provider up."""
     verdict = _verdict(message, day)
     assert verdict.level == level
-    assert needs_alert(verdict) is alert
+    assert needs_alert_level(verdict.level) is alert
 
 
 @pytest.mark.parametrize(

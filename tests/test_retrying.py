@@ -6,7 +6,7 @@ import pytest
 from telegram.error import NetworkError
 
 from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
-from bot.retrying import RetryingRequest, no_retries
+from bot.delivery.retrying import RetryingRequest, no_retries
 from tests.conftest import TOKEN
 
 CHAT = 1001

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.sender import Outgoing, Sender
+from bot.delivery.sender import Outgoing, Sender
 from bot.clock import VirtualTime
 
 

@@ -1,1 +1,1 @@
-"""Thin Telegram callbacks, one module per flow; the wiring is in ``bot.app``."""
+"""Thin Telegram callbacks, one module per flow; ``registry.register_all`` wires them for ``bot.app``."""

@@ -18,9 +18,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import verdicts
-from bot.handlers.clinic import message_button
-from bot.scheduling import patient_timing
+from bot.care import verdicts
+from bot.care.relay import message_button
+from bot.care.scheduling import patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
@@ -237,7 +237,7 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
 
 def clinic_markup(svc: Services, verdict) -> object | None:
     """"Message the clinic" under every result from contact_provider up (when there is a clinic chat)."""
-    if not verdicts.needs_alert(verdict) or svc.settings.clinic_chat_id is None:
+    if not core.needs_alert(verdict.level) or svc.settings.clinic_chat_id is None:
         return None
     return keyboard([message_button(svc)])
 

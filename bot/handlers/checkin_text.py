@@ -13,7 +13,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import verdicts
+from bot.care import verdicts
 from bot.handlers.checkin import CB, advance, ask, begin, clinic_markup, current, enrolled, label, today
 from bot.services import Services, keyboard, services
 from bot.store import Patient

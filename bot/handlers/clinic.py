@@ -8,8 +8,8 @@ the bot (a photo, a sticker, one about an erased patient) is answered "not sent"
 Photos travel by Telegram file id; the bot never downloads or keeps their bytes.
 
 Relays are sent directly (with the retry layer production wraps every request
-in); a 429 longer than a second parks them in the outbox (bot/replies.py), which
-sends them when Telegram allows. Alerts go through the outbox (bot/alerts.py).
+in); a 429 longer than a second parks them in the outbox (bot/delivery/replies.py), which
+sends them when Telegram allows. Alerts go through the outbox (bot/care/alerts.py).
 
 ```mermaid
 flowchart LR
@@ -25,34 +25,14 @@ from telegram import Bot, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.care.relay import CB, message_button, reference, tell_patient
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.logs import pseudonym
 from schedules.planner import day_since
 
 log = logging.getLogger(__name__)
-CB = "cl1"
 CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
-
-
-def message_button(svc: Services) -> list[tuple[str, str]]:
-    """The "Message the clinic" button row, for results from contact_provider up."""
-    return [(svc.text("clinic.message_button"), f"{CB}:write")]
-
-
-def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
-    """Who the patient is, for staff, as alerts name them: the name, the @username Telegram gives (remembered
-    for later) and the patient's stable short number."""
-    name = (patient.display_name if patient else "") or (user.first_name if user else "") or "?"
-    number = svc.store.patient_number(patient.chat_id) if patient else None
-    if number is None:
-        return svc.text("clinic.reference_name", name=name)
-    if user is not None and user.username:
-        svc.store.note_username(patient.chat_id, user.username)
-    ref = svc.store.patient_ref(patient.chat_id)
-    if ref is not None and ref.username:
-        return svc.text("alerts.who_username", name=name, username=ref.username, number=number)
-    return svc.text("alerts.who", name=name, number=number)
 
 
 def _day_part(svc: Services, patient: Patient | None, now) -> str:
@@ -151,19 +131,6 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now())
     log.info("clinic answered chat %s", pseudonym(chat_id))
     await message.reply_text(svc.text("clinic.reply_sent", reference=who))
-
-
-async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_button: bool = False) -> bool:
-    """Send a message to a patient from outside their own chat's update; False if it failed."""
-    if svc.store.patient(chat_id) is None:
-        return False
-    markup = keyboard([message_button(svc)]) if with_button and svc.settings.clinic_chat_id is not None else None
-    try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramError as exc:
-        log.warning("message to chat %s failed: %s", pseudonym(chat_id), type(exc).__name__)
-        return False
-    return True
 
 
 def register(application: Application) -> None:

@@ -12,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.handlers import checkin_text, clinic, control, enrol, questions, settings_menu
 from bot.logs import NETWORK_RETRY, log_event, pseudonym
 from bot.services import services
-from bot.verdicts import is_red_flag
+from bot.care.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 

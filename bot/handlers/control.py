@@ -26,10 +26,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
-from bot.handlers import midday
-from bot.scheduling import reschedule
+from bot.handlers import checkin_text, midday
+from bot.care.scheduling import reschedule
 from bot.services import Services, keyboard, services
-from bot.verdicts import is_red_flag
+from bot.care.verdicts import is_red_flag
 from messages.words import Words
 from bot.logs import pseudonym
 from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES, SUNSCREEN
@@ -260,7 +260,6 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message: read like a new one for warning signs; otherwise edits change nothing, so say so
     briefly (live locations stay silent)."""
     if update.edited_message.text and is_red_flag(update.edited_message.text):
-        from bot.handlers import checkin_text  # the check-in flow acts on signs (it imports this module's peers)
         await checkin_text.on_text(update, context)
         return
     if update.edited_message.location is None:

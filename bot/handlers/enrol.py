@@ -11,15 +11,15 @@ from functools import lru_cache
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
-from bot import enrolment as flow
-from bot.enrolment import CB, Reply
+from bot.care import enrolment as flow
+from bot.care.enrolment import CB, Reply
 from bot.handlers import settings_menu
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
-from bot.scheduling import reschedule
+from bot.care.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
-from bot.verdicts import is_red_flag
+from bot.care.verdicts import is_red_flag
 from bot.logs import pseudonym
 from messages.parsing import looks_off_topic
 

@@ -1,5 +1,5 @@
 """What every update passes first: duplicates dropped, the clinic chat kept to staff actions, usernames noted,
-typed answers bound to the question on screen (bot/replies.py).
+typed answers bound to the question on screen (bot/delivery/replies.py).
 
 Telegram may deliver an update twice (a retried webhook, a restart before the
 offset was confirmed), so handled update ids are remembered in the store (the
@@ -22,12 +22,12 @@ from collections import OrderedDict
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot.alerts import CB as ALERT_CB
+from bot.care.alerts import CB as ALERT_CB
 from bot.logs import pseudonym
-from bot.replies import CURRENT_CHAT
+from bot.delivery.replies import CURRENT_CHAT
 from bot.services import SCREEN_KEY, services
 from bot.store import StoreError
-from bot.verdicts import is_red_flag
+from bot.care.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 

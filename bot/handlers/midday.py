@@ -10,30 +10,14 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.scheduling import patient_timing, plan_for, reschedule
+from bot.care.scheduling import midday_days, midday_label, patient_timing, reschedule
+from bot.services import plan_for
 from bot.services import SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
 
 log = logging.getLogger(__name__)
 CB = "sm1"
 TIMES = ("11:00", "12:00", "13:00", "14:00", "15:00")
-
-
-def midday_days(svc: Services, patient: Patient) -> tuple[int, ...]:
-    """The days of the patient's plan with a midday reminder (empty: the plan has none)."""
-    plan = plan_for(svc, patient.treatment.plan if patient.treatment else svc.plan.name)
-    return tuple(sorted({d for step in plan.steps if step.at == "midday" for d in plan.sunscreen_days(step)}))
-
-
-def midday_label(svc: Services, patient: Patient) -> str:
-    """How the midday sunscreen stands: "13:00 on days 1 to 13", or "off"."""
-    days = midday_days(svc, patient)
-    if not days:
-        return svc.text("midday.none")
-    if svc.store.midday(patient.chat_id) == "off":
-        return svc.text("midday.off")
-    at = patient_timing(svc, patient).midday
-    return svc.text("midday.on", time=f"{at:%H:%M}", first=days[0], last=days[-1])
 
 
 def stop_row(svc: Services, patient: Patient) -> list[tuple[str, str]] | None:

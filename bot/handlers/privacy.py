@@ -1,4 +1,4 @@
-"""Privacy: /privacy, /mydata (a copy of everything, by topic: bot/export.py), /delete, and erasure after the retention period.
+"""Privacy: /privacy, /mydata (a copy of everything, by topic: bot/care/export.py), /delete, and erasure after the retention period.
 
 Callback data is ``p1:del:yes|no``; anything else has expired and changes nothing.
 """
@@ -13,10 +13,10 @@ from datetime import time, timezone
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import export
-from bot.alerts import erase_patient
+from bot.care import export
+from bot.care.alerts import erase_patient
 from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
-from bot.scheduling import plan_for
+from bot.services import plan_for
 from bot.services import PRIVATE_MESSAGE, keyboard, services
 from schedules.care_plan import PlanError
 

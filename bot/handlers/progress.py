@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 from zoneinfo import ZoneInfo
 
-from bot.chart import ITEMS, ChartLabels, DayPoint, render_png, scores_from_tokens
+from bot.care.chart import ITEMS, ChartLabels, DayPoint, render_png, scores_from_tokens
 from bot.services import PRIVATE_MESSAGE, services
 from messages.dates import names
 from messages.answer_words import describe_all

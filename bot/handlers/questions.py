@@ -9,10 +9,10 @@ from telegram.ext import ContextTypes
 
 from bot.handlers import control
 from bot.handlers.checkin import CB as CHECKIN_CB, today
-from bot.handlers.clinic import message_button
-from bot.scheduling import plan_for
+from bot.care.relay import message_button
+from bot.services import plan_for
 from bot.services import keyboard, services
-from bot.verdicts import is_red_flag
+from bot.care.verdicts import is_red_flag
 from messages.reading import read_message
 from messages.questions import answer_for, looks_like_question, wish_of
 from schedules.planner import day_since

@@ -15,10 +15,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.compose import END_CB, REMINDER_CB
-from bot.handlers.clinic import reference
+from bot.delivery.compose import END_CB, REMINDER_CB
+from bot.care.relay import reference
 from bot.handlers.progress import progress
-from bot.scheduling import patient_timing, reschedule
+from bot.care.scheduling import patient_timing, reschedule
 from bot.services import keyboard, services
 from schedules.kinds import PROMPT_KINDS
 from schedules.planner import respect_quiet

@@ -22,7 +22,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.handlers.control import KIND_CHOICES, apply_resume, until_text
-from bot.scheduling import reschedule
+from bot.care.scheduling import reschedule
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store.control import Preferences
 from schedules.kinds import STOP_CHOICES

@@ -5,7 +5,7 @@ catching a patient's words long after they only looked at their settings. The
 chat's ``chat_data`` keeps the menu's message id and when it was shown
 (scratch, like the consent on screen: after a restart typed text simply meets
 the ordinary handlers). The menu is open while it is the bot's last reply in the
-chat (bot/replies.py ``Screen``: a check-in question or any other answer since
+chat (bot/delivery/replies.py ``Screen``: a check-in question or any other answer since
 closes it), until a tap on it (an item, Done, Midday sunscreen), and for
 ``MENU_OPEN`` at most, because a reminder the dispatcher sends meanwhile is not
 a reply and would otherwise leave it open under the new message.
@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot import enrolment as flow
+from bot.care import enrolment as flow
 from bot.handlers import midday
 from bot.services import SCREEN_KEY, SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
-from bot.verdicts import is_red_flag
+from bot.care.verdicts import is_red_flag
 from messages.parsing import settings_item
 
 MENU_OPEN = timedelta(minutes=15)

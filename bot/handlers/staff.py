@@ -1,6 +1,6 @@
 """The clinic side: acknowledging alerts (in the clinic chat, or an on-call admin's private chat) and /flagged.
 
-Alerts themselves go through the outbox (bot/alerts.py). Callback data is
+Alerts themselves go through the outbox (bot/care/alerts.py). Callback data is
 ``al1:<alert id>``; anything else, or an alert id that does not exist, has
 expired and changes nothing.
 """
@@ -14,13 +14,13 @@ from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.alerts import CB, alert_text, send_alert, who, why
-from bot.handlers.clinic import tell_patient
+from bot.care.alerts import CB, alert_text, send_alert, who, why
+from bot.care.relay import tell_patient
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
 from bot.store.checkins import AlertRow
 from bot.store.outbox import ALERT_KINDS
 
-__all__ = ["register", "send_alert"]  # the check-in flow raises alerts through send_alert
+__all__ = ["register"]
 log = logging.getLogger(__name__)
 LIST_ALL, LIST_SHOWN = 10_000, 30  # /flagged counts every open alert and shows the newest
 PAGE_LIMIT = 4000  # Telegram refuses a message over 4096 characters

@@ -13,6 +13,8 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from bot.store.records import iso
+from bot.crypto import CHECK_VALUE, DataKeyError
+from bot.store.migrations import migrations
 
 
 class HealthStore:
@@ -108,8 +110,6 @@ def database_problems(path: Path) -> list[str]:
 def restore_problems(path: Path, sealer) -> list[str]:
     """Why the aftercare database at ``path`` cannot replace the bot's: sealed with another data key (or
     with none we can check), or written by a newer version of the bot than this one."""
-    from bot.crypto import CHECK_VALUE, DataKeyError
-    from bot.store.migrations import migrations
 
     if sealer is None:
         return ["no data key is set (AFTERCARE_DATA_KEY_FILE): a backup is only restored once it is known to "
@@ -137,8 +137,6 @@ def restore_problems(path: Path, sealer) -> list[str]:
 
 def inspect_database(path: Path, sealer) -> tuple[list[str], list[str]]:
     """A read-only look for `aftercare doctor`: (migrations still to apply, problems with the data key)."""
-    from bot.crypto import CHECK_VALUE, DataKeyError
-    from bot.store.migrations import migrations
 
     conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
     try:

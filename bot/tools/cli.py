@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
+from typing import Callable
 
 from bot.config import ConfigError, environment_with_dotenv, load_settings
 from bot.crypto import write_key_file
@@ -26,19 +28,6 @@ def keygen_command(rest: list[str]) -> int:
     return 0
 
 
-COMMANDS = {
-    "run": "start the bot (long polling, or the webhook when configured) until Ctrl-C or SIGTERM",
-    "setup": "the guided set-up: token, clinic profile, staff chat, admins, patient link and QR poster",
-    "doctor": "check configuration, clinic profile, plans, data folder, database and token (--strict before going live)",
-    "upgrade-check": "after installing a new version: the migrations and rules changes its first start brings",
-    "backup": "copy the database safely while the bot runs",
-    "restore": "put a backup in place (the bot must be stopped)",
-    "healthcheck": "is the running bot healthy (for Docker and monitoring)",
-    "keygen": "create the key that encrypts what patients type",
-    "triage": "how the triage rules judge one check-in",
-    "preview": "every reminder a patient would get",
-    "demo": "the real bot in this terminal against a simulated Telegram: no token, no network",
-}
 HOW_TO_START = """
 To go live: `aftercare setup` once, then `aftercare run` (from the source folder: `python3 tasks.py run` does both).
 To try it without Telegram: `aftercare demo`."""
@@ -49,8 +38,8 @@ def _usage() -> argparse.ArgumentParser:
         prog="aftercare", description="Microneedling aftercare Telegram bot.", epilog=HOW_TO_START,
         formatter_class=argparse.RawDescriptionHelpFormatter, usage="aftercare COMMAND [--help] [options]")
     commands = parser.add_argument_group("commands (`aftercare COMMAND --help` for each)")
-    for name, text in COMMANDS.items():
-        commands.add_argument(name, nargs="?", help=text)  # listed only: dispatch is by hand below
+    for name, command in COMMANDS.items():
+        commands.add_argument(name, nargs="?", help=command.help)  # listed only: dispatch is by hand below
     return parser
 
 
@@ -62,6 +51,91 @@ def _run_command(environ: dict[str, str], rest: list[str]) -> int:
     ).parse_args(rest)
     from bot.serve import run
     return run(environ)
+
+
+def _setup(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.setup import setup_command
+    return setup_command(environ, rest)
+
+
+def _doctor(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.doctor import doctor_command
+    return doctor_command(environ, sys.stdout, argv=rest)
+
+
+def _upgrade_check(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.upgrade import upgrade_check_command
+    return upgrade_check_command(environ, rest)
+
+
+def _backup(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.backup import backup_command
+    return backup_command(environ, rest)
+
+
+def _restore(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.backup import restore_command
+    return restore_command(environ, rest)
+
+
+def _healthcheck(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.health import healthcheck_command
+    return healthcheck_command(environ, rest)
+
+
+def _keygen(environ: dict[str, str], rest: list[str]) -> int:
+    return keygen_command(rest)
+
+
+def _triage(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.triage import triage_command
+    return triage_command(rest, out=sys.stdout, err=sys.stderr)  # the streams of now, not of import time
+
+
+def _demo(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.demo import demo_command
+    return demo_command(rest, environ=environ)
+
+
+def _preview(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.preview import preview_command
+    try:
+        settings = load_settings(environ, require_token=False)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    clinic = settings.clinic
+    return preview_command(rest, clinic.timing(), out=sys.stdout, err=sys.stderr, contact=clinic.contact_values(),
+                           plan=clinic.plan, language=settings.language, catalog_dir=settings.catalog_dir,
+                           plans_dir=settings.plans_dir)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `aftercare` command: its line in the help, and the function that runs it (a command cannot be
+    listed without one: the menu and the dispatch are this one table)."""
+
+    help: str
+    run: Callable[[dict[str, str], list[str]], int]
+
+
+# Heavy imports (the bot, matplotlib, the simulated Telegram) wait until a command needs them.
+COMMANDS = {
+    "run": Command("start the bot (long polling, or the webhook when configured) until Ctrl-C or SIGTERM",
+                   _run_command),
+    "setup": Command("the guided set-up: token, clinic profile, staff chat, admins, patient link and QR poster", _setup),
+    "doctor": Command("check configuration, clinic profile, plans, data folder, database and token "
+                      "(--strict before going live)", _doctor),
+    "upgrade-check": Command("after installing a new version: the migrations and rules changes its first start brings",
+                             _upgrade_check),
+    "backup": Command("copy the database safely while the bot runs", _backup),
+    "restore": Command("put a backup in place (the bot must be stopped)", _restore),
+    "healthcheck": Command("is the running bot healthy (for Docker and monitoring)", _healthcheck),
+    "keygen": Command("create the key that encrypts what patients type", _keygen),
+    "triage": Command("how the triage rules judge one check-in", _triage),
+    "preview": Command("every reminder a patient would get", _preview),
+    "demo": Command("the real bot in this terminal against a simulated Telegram: no token, no network", _demo),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,44 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if command == "run":
-        return _run_command(environ, rest)
-    if command == "setup":
-        from bot.tools.setup import setup_command
-        return setup_command(environ, rest)
-    if command == "doctor":
-        from bot.tools.doctor import doctor_command
-        return doctor_command(environ, sys.stdout, argv=rest)
-    if command == "upgrade-check":
-        from bot.tools.upgrade import upgrade_check_command
-        return upgrade_check_command(environ, rest)
-    if command == "backup":
-        from bot.tools.backup import backup_command
-        return backup_command(environ, rest)
-    if command == "restore":
-        from bot.tools.backup import restore_command
-        return restore_command(environ, rest)
-    if command == "healthcheck":
-        from bot.tools.health import healthcheck_command
-        return healthcheck_command(environ, rest)
-    if command == "keygen":
-        return keygen_command(rest)
-    if command == "triage":
-        from bot.tools.triage import triage_command
-        return triage_command(rest, out=sys.stdout, err=sys.stderr)  # the streams of now, not of import time
-    if command == "demo":
-        from bot.tools.demo import demo_command
-        return demo_command(rest, environ=environ)
-    from bot.tools.preview import preview_command
-    try:
-        settings = load_settings(environ, require_token=False)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    clinic = settings.clinic
-    return preview_command(rest, clinic.timing(), out=sys.stdout, err=sys.stderr, contact=clinic.contact_values(),
-                           plan=clinic.plan, language=settings.language, catalog_dir=settings.catalog_dir,
-                           plans_dir=settings.plans_dir)
+    return COMMANDS[command].run(environ, rest)
 
 
 if __name__ == "__main__":

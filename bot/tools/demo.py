@@ -79,7 +79,7 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
     from bot.app import build_app
     from bot.clock import ManualClock, VirtualTime
     from bot.config import load_settings
-    from bot.dispatch import dispatcher_of
+    from bot.delivery.dispatch import dispatcher_of
     from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
     from bot.runtime import acquire_instance_lock
     from bot.store import open_store

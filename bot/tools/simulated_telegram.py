@@ -23,39 +23,10 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.tools.flood_limits import FloodLimits
-from bot.tools.simulated_updates import SimulatedUpdates
-from bot.tools.simulated_updates import as_update  # noqa: F401 - some importers still take it from here
+from bot.tools.simulated_updates import Sent, SimulatedUpdates
 
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
-
-
-@dataclass
-class Sent:
-    """One message as the chat shows it now (edits update it in place)."""
-
-    chat_id: int
-    message_id: int
-    text: str
-    buttons: list[list[tuple[str, str]]] = field(default_factory=list)  # rows of (label, callback_data)
-    keyboard: list[list[dict]] | None = None    # a reply keyboard, if one was attached
-    kind: str = "text"                          # text, document or photo
-    file_name: str | None = None
-    file_bytes: bytes | None = None
-    file_id: str | None = None                  # a file sent by its Telegram file id (no bytes uploaded)
-    edits: int = 0
-
-    @property
-    def labels(self) -> list[str]:
-        return [label for row in self.buttons for label, _ in row]
-
-    def data_for(self, label_part: str) -> str:
-        """The callback data of the first button whose label contains ``label_part``."""
-        for row in self.buttons:
-            for label, data in row:
-                if label_part.lower() in label.lower():
-                    return data
-        raise KeyError(f"no button containing {label_part!r} in {self.labels}")
 
 
 @dataclass

@@ -10,12 +10,39 @@ one into the python-telegram-bot ``Update`` that ``process_update`` takes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterator
 
 from telegram import Update
 
-if TYPE_CHECKING:
-    from bot.tools.simulated_telegram import Sent
+
+@dataclass
+class Sent:
+    """One message as the chat shows it now (edits update it in place)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)  # rows of (label, callback_data)
+    keyboard: list[list[dict]] | None = None    # a reply keyboard, if one was attached
+    kind: str = "text"                          # text, document or photo
+    file_name: str | None = None
+    file_bytes: bytes | None = None
+    file_id: str | None = None                  # a file sent by its Telegram file id (no bytes uploaded)
+    edits: int = 0
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for row in self.buttons for label, _ in row]
+
+    def data_for(self, label_part: str) -> str:
+        """The callback data of the first button whose label contains ``label_part``."""
+        for row in self.buttons:
+            for label, data in row:
+                if label_part.lower() in label.lower():
+                    return data
+        raise KeyError(f"no button containing {label_part!r} in {self.labels}")
+
 
 
 class SimulatedUpdates:

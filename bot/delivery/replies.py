@@ -2,7 +2,7 @@
 
 ``Parking``: Telegram may ask one chat to wait (429 ``retry_after``) for half
 a minute. A handler never sleeps that long (it would hold the chat's queue and
-a concurrency slot): the retry layer (bot/retrying.py) hands the reply to
+a concurrency slot): the retry layer (bot/delivery/retrying.py) hands the reply to
 ``park``, which queues it in the outbox due when Telegram allows, and answers
 the handler as if it had been sent (message id 0). Until then, that chat's
 later replies are parked behind it, so they keep their order.

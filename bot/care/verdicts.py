@@ -9,11 +9,11 @@ keys the core chose, and alerts the clinic once per check-in and reason.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import Bot
 
+from bot.care.alerts import Outcome, send_alert
 from bot.logs import TRIAGE, log_event
 from bot.services import Services
 from bot.store import Patient
@@ -25,15 +25,6 @@ from messages.triage import Reason, Verdict, evaluate_tokens
 from schedules.planner import timeline_key
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    verdict: Verdict
-    verdict_id: int
-    tokens: list[str]        # as stored: free text reduced to "free_text:(redacted)"
-    reasons: list[dict]      # as stored: {rule, level, answers}, redacted the same way
-    patient_text: str | None = None
 
 
 def risk_tokens(patient: Patient) -> list[str]:
@@ -98,16 +89,6 @@ def _redacted(tokens) -> list[str]:
 is_red_flag = core.is_red_flag  # an affirmed emergency or urgent sign in typed text (P4c)
 
 
-def needs_alert(verdict: Verdict) -> bool:
-    return core.needs_alert(verdict.level)
-
-
-def plain(token: str) -> str:
-    """A token made readable for the clinic team ("redness:severe" -> "redness severe"); patients get
-    ``messages.answer_words`` instead."""
-    return token.replace(":", " ").replace("_", " ")
-
-
 def advice(svc: Services, verdict: Verdict, day: int) -> str:
     """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
@@ -150,7 +131,6 @@ async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcom
     """Alert the clinic if this verdict has a reason not yet alerted for this check-in; True if it did."""
     if not svc.store.claim_alert_reasons(patient.chat_id, checkin_id, core.alert_reasons(outcome.verdict), now):
         return False
-    from bot.handlers.staff import send_alert  # staff renders alerts with this module's helpers
     await send_alert(bot, svc, patient, day, outcome, now)
     return True
 

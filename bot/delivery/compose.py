@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import groupby
 
-from bot.scheduling import plan_for
-from bot.sender import Outgoing
+from bot.services import plan_for
+from bot.delivery.sender import Outgoing
 from bot.services import Services, keyboard
 from bot.store import DeliveryRow
 from schedules.kinds import PROMPT_KINDS, REPROMPT

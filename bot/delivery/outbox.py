@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.alerts import compose as compose_alert, tell_patient_later
-from bot.sender import Outgoing, SendResult
+from bot.care.alerts import compose as compose_alert, tell_patient_later
+from bot.delivery.sender import Outgoing, SendResult
 from bot.services import Services
 from bot.store.outbox import ALERT_KINDS, OutboxRow
 

@@ -20,26 +20,45 @@ is one alert, not two (a double-sent red flag).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.handlers.clinic import tell_patient
+from bot.care.relay import tell_patient
 from bot.logs import pseudonym
-from bot.retrying import no_retries
-from bot.sender import Outgoing
+from bot.delivery.retrying import no_retries
+from bot.delivery.sender import Outgoing
 from bot.services import Services, keyboard
 from bot.store import Patient, StoreError
 from bot.store.checkins import AlertRow
 from bot.store.outbox import OutboxRow
-from bot.verdicts import Outcome, needs_alert, plain
+from messages import checkin as core
+from messages.triage import Verdict
 
 log = logging.getLogger(__name__)
 
 CB = "al1"
 REPEAT_WINDOW = timedelta(minutes=10)
 RERAISE_LEVELS = ("urgent", "emergency")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A stored verdict as alerts carry it: what the clinic is told and what the patient typed."""
+
+    verdict: Verdict
+    verdict_id: int
+    tokens: list[str]        # as stored: free text reduced to "free_text:(redacted)"
+    reasons: list[dict]      # as stored: {rule, level, answers}, redacted the same way
+    patient_text: str | None = None
+
+
+def plain(token: str) -> str:
+    """A token made readable for the clinic team ("redness:severe" -> "redness severe"); patients get
+    ``messages.answer_words`` instead."""
+    return token.replace(":", " ").replace("_", " ")
 
 
 def who(svc: Services, alert: AlertRow) -> str:
@@ -93,7 +112,7 @@ def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
 
 def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime) -> list[int]:
     """Record an alert (unless it repeats one of the last minutes) and queue it for staff; returns outbox ids."""
-    if not needs_alert(outcome.verdict):
+    if not core.needs_alert(outcome.verdict.level):
         return []
     level = outcome.verdict.level
     rules = ",".join(sorted({r["rule"] for r in outcome.reasons if r["level"] == level}))

@@ -5,7 +5,7 @@ chat and 20 a minute per group; over that it answers 429 RetryAfter.
 ``AIORateLimiter`` paces only the global rate and groups and halts everyone on
 one RetryAfter (python-telegram-bot's own documentation says so), so pacing is done here:
 
-* the limits are counted in ``bot.pacing.Limits``, shared with the replies
+* the limits are counted in ``bot.delivery.pacing.Limits``, shared with the replies
   handlers send (which go first); a GCRA pace (``rate`` per second) spreads the
   sender's own messages evenly over each second;
 * a chat has at most one request in flight, and its messages leave in order;
@@ -35,7 +35,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.logs import pseudonym
-from bot.pacing import Limits, Pace
+from bot.delivery.pacing import Limits, Pace
 
 log = logging.getLogger(__name__)
 

@@ -5,20 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, time
 
-from bot.services import Services
+from bot.services import Services, plan_for
 from bot.store import Patient
 from schedules.care_plan import Plan, load_plan
 from schedules.budget import fit_budget
 from schedules.planner import Delivery, Timing, expand, pending_after, with_reprompts
-
-
-def plan_for(svc: Services, name: str) -> Plan:
-    """The care plan ``name`` (a patient keeps the plan they enrolled on), loaded once."""
-    if name == svc.plan.name:
-        return svc.plan
-    if name not in svc.other_plans:
-        svc.other_plans[name] = load_plan(name, svc.catalog.texts.keys(), svc.settings.plans_dir)
-    return svc.other_plans[name]
 
 
 def patient_timing(svc: Services, patient: Patient) -> Timing:
@@ -65,3 +56,20 @@ def without_muted(svc: Services, chat_id: int, planned: list[Delivery]) -> list[
         return []
     return [p for p in planned if p.kind not in prefs.stopped
             and (prefs.paused_until is None or p.due_utc >= prefs.paused_until)]
+
+
+def midday_days(svc: Services, patient: Patient) -> tuple[int, ...]:
+    """The days of the patient's plan with a midday reminder (empty: the plan has none)."""
+    plan = plan_for(svc, patient.treatment.plan if patient.treatment else svc.plan.name)
+    return tuple(sorted({d for step in plan.steps if step.at == "midday" for d in plan.sunscreen_days(step)}))
+
+
+def midday_label(svc: Services, patient: Patient) -> str:
+    """How the midday sunscreen stands: "13:00 on days 1 to 13", or "off"."""
+    days = midday_days(svc, patient)
+    if not days:
+        return svc.text("midday.none")
+    if svc.store.midday(patient.chat_id) == "off":
+        return svc.text("midday.off")
+    at = patient_timing(svc, patient).midday
+    return svc.text("midday.on", time=f"{at:%H:%M}", first=days[0], last=days[-1])

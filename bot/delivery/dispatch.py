@@ -2,7 +2,7 @@
 
 Each run claims due deliveries in a transaction, applies the lateness policy
 (``schedules.planner.decide``), bundles one patient's rows due at the same
-instant into one message, sends through the paced :class:`~bot.sender.Sender`
+instant into one message, sends through the paced :class:`~bot.delivery.sender.Sender`
 and records every outcome as it happens (sent with Telegram's message id,
 skipped with a reason, failed with an error class; Forbidden marks the patient
 unreachable). A restart loses nothing: the first run at start-up finds what is
@@ -11,7 +11,7 @@ message Telegram accepted just before a crash, before its ``record_sent``
 committed: at most the requests in flight (``concurrency``, 8 by default).
 
 What a claimed delivery becomes and how its outcome is recorded live in
-``bot.deliveries``; alerts and parked replies take the same run through ``bot.outbox``.
+``bot.delivery.deliveries``; alerts and parked replies take the same run through ``bot.delivery.outbox``.
 
 Wire-up: ``build_app`` installs it (``install_dispatcher``); ``dispatcher_of(application)`` finds it.
 """
@@ -26,16 +26,18 @@ from typing import Any, Callable
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot import deliveries, outbox
-from bot.alerts import raise_again
+from bot.delivery import deliveries
+from bot.delivery.deliveries import DispatchReport
+from bot.delivery import outbox
+from bot.care.alerts import raise_again
 from bot.runtime import record_tick
-from bot.retrying import no_retries
-from bot.outbox import OutboxTag, OwedWrites
-from bot.compose import still_wanted
-from bot.sender import Outgoing, SendResult, Sender
+from bot.delivery.retrying import no_retries
+from bot.delivery.outbox import OutboxTag, OwedWrites
+from bot.delivery.compose import still_wanted
+from bot.delivery.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services
 from bot.store import DeliveryRow, StoreError
-from bot.verdicts import record_unanswered
+from bot.care.verdicts import record_unanswered
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +45,6 @@ DISPATCHER_KEY = "dispatcher"
 JOB_NAME = "dispatcher"
 SAFETY_INTERVAL = timedelta(seconds=60)  # wake at least this often, whatever the database says
 BATCH = 200                              # rows claimed per transaction
-
-
-@dataclass
-class DispatchReport:
-    """What one run did, in rows (``messages`` counts messages Telegram accepted)."""
-
-    claimed: int = 0
-    messages: int = 0
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    blocked: int = 0
-    retried: int = 0
-    released: int = 0
-    throttled: int = 0
 
 
 class Dispatcher:

@@ -8,8 +8,8 @@ answer (a group's three seconds). Counted so, no round trip and no late timer ca
 ever put a 31st message into a second Telegram counts, or a second message
 into a chat's second; counting from the start instead drew 429s in bench/.
 
-One ``Limits`` is shared by the paced sender (bot/sender.py) and the replies
-handlers send (bot/retrying.py). Replies go first, because a patient is
+One ``Limits`` is shared by the paced sender (bot/delivery/sender.py) and the replies
+handlers send (bot/delivery/retrying.py). Replies go first, because a patient is
 waiting: a reply takes the first room that opens, and while replies wait for
 room the sender leaves them that much. A reply waits for its chat's second only
 after the sender's message (a reminder just sent): a handler's own few

@@ -9,12 +9,12 @@ layer off for its sends with ``no_retries()``; ``getUpdates`` is never retried
 here because the updater's polling loop already retries it.
 
 A message a handler sends counts against Telegram's limits with the paced
-sender's (``limits``, bot/pacing.py): it waits, about a second at most and
+sender's (``limits``, bot/delivery/pacing.py): it waits, about a second at most and
 ahead of the sender's queue, while the bot's second is full or the sender has
 just messaged that chat.
 
 A handler never sleeps more than about a second here: a 429 asking for longer
-parks the reply in the outbox through ``parking`` (bot/replies.py) when one is
+parks the reply in the outbox through ``parking`` (bot/delivery/replies.py) when one is
 set, and passes the 429 on otherwise. ``screen`` sees every successful answer,
 to remember the question on screen.
 
@@ -35,14 +35,14 @@ from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.logs import NETWORK_RETRY, THROTTLED, log_event
-from bot.pacing import SENDING, Limits
+from bot.delivery.pacing import SENDING, Limits
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3               # one try and two retries: 0.25 s then 0.5 s, so a reply never waits long inline
 BASE_DELAY = 0.25          # seconds, doubled per retry
 MAX_DELAY = 1.0
-MAX_INLINE_WAIT = 1.0      # a longer 429 wait parks the reply in the outbox (bot/replies.py), or is passed on
+MAX_INLINE_WAIT = 1.0      # a longer 429 wait parks the reply in the outbox (bot/delivery/replies.py), or is passed on
 _RETRIES = contextvars.ContextVar("aftercare_request_retries", default=True)
 
 
@@ -70,9 +70,9 @@ class RetryingRequest(BaseRequest):
     def __init__(self, inner: BaseRequest, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  attempts: int = ATTEMPTS) -> None:
         self.inner, self._sleep, self.attempts = inner, sleep, attempts
-        self.parking: Any = None  # bot.replies.Parking, set by build_app
-        self.screen: Any = None   # bot.replies.Screen, set by build_app
-        self.limits: Limits | None = None  # the sender's (bot/pacing.py): replies count and wait for room there
+        self.parking: Any = None  # bot.delivery.replies.Parking, set by build_app
+        self.screen: Any = None   # bot.delivery.replies.Screen, set by build_app
+        self.limits: Limits | None = None  # the sender's (bot/delivery/pacing.py): replies count and wait for room there
 
     @property
     def read_timeout(self) -> float | None:

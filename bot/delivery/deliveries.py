@@ -12,24 +12,36 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from bot.compose import bundles, compose, reason_to_skip
+from bot.delivery.compose import bundles, compose, reason_to_skip
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
-from bot.sender import Outgoing, SendResult
+from bot.delivery.sender import Outgoing, SendResult
 from bot.services import Services
 from bot.store import DeliveryRow
 from messages.catalog import MissingText
 from schedules.kinds import CHECKIN, REPROMPT
 
-if TYPE_CHECKING:
-    from bot.dispatch import DispatchReport
-
 # These are the dispatcher's events: they keep its logger name, which log filters and dashboards select on.
-log = logging.getLogger("bot.dispatch")
+log = logging.getLogger("bot.delivery.dispatch")
 
 MAX_ATTEMPTS = 5                         # claims of one row before it is recorded failed
 RETRY_DELAY = timedelta(minutes=1)       # after the sender gave up on network errors; doubles per attempt
+
+
+@dataclass
+class DispatchReport:
+    """What one run did, in rows (``messages`` counts messages Telegram accepted)."""
+
+    claimed: int = 0
+    messages: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    released: int = 0
+    throttled: int = 0
 
 
 def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: DispatchReport,

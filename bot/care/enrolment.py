@@ -27,8 +27,7 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
-from bot.handlers.midday import midday_label
-from bot.scheduling import patient_timing
+from bot.care.scheduling import midday_label, patient_timing
 from schedules.planner import day_since, in_quiet_hours
 
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes

@@ -1,0 +1,41 @@
+"""The wiring of the handlers: ``register_all`` adds every handler, in order, for ``bot.app``.
+
+Nothing outside this package imports a handler module: the shell below (care, delivery, store) never
+calls up into a callback, and ``bot.app`` only calls ``register_all`` (tests/test_architecture.py).
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+
+from bot.handlers import (checkin, clinic, common, control, enrol, intake, midday, onboarding, privacy, progress,
+                          reminders, resuming, staff)
+from bot.services import PRIVATE_MESSAGE
+
+
+def register_all(application: Application) -> None:
+    """Add every handler to ``application`` in the order that decides which one answers an update."""
+    private = PRIVATE_MESSAGE
+    onboarding.register(application)  # /clinicid and /myid, before the guard, while no clinic chat is set
+    intake.register(application)  # duplicates dropped, the clinic chat kept to staff actions
+    application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
+    application.add_handler(CommandHandler("start", enrol.start, filters=private))
+    application.add_handler(CommandHandler("help", common.help_command, filters=private))
+    application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
+    application.add_handler(CallbackQueryHandler(enrol.on_button, pattern=r"^e1:"))
+    application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
+    # Flows register their own commands and buttons here, before the catch-alls below.
+    checkin.register(application)
+    staff.register(application)
+    reminders.register(application)
+    midday.register(application)
+    clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
+    progress.register(application)
+    privacy.register(application)
+    resuming.register(application)
+    control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
+    application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
+    application.add_handler(CallbackQueryHandler(common.stale_button))
+    application.add_error_handler(common.on_error)
