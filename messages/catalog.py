@@ -4,11 +4,15 @@ Keys are ``<area>.<name>``: the area is the file name, so ``enrol.toml``'s
 ``welcome`` is ``enrol.welcome``. One file per area (rather than one big
 ``en.toml``) keeps each flow's wording reviewable on its own page.
 Texts use ``str.format`` placeholders such as ``{clinic_name}``.
+
+A text may end with a line shared by many texts: ``{emergency_line}`` is the
+catalog's own ``common.emergency_line`` rendered with the same values (rules v3
+P11: every reply that does not answer carries the way out), so a translator
+words it once.
 """
 
 from __future__ import annotations
 
-import re
 import re
 import string
 import tomllib
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 DEFAULT_LANGUAGE = "en"
+SHARED_LINES = {"emergency_line": "common.emergency_line"}  # placeholder -> the text it stands for
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 
 
@@ -42,6 +47,9 @@ class Catalog:
             template = self.texts[key]
         except KeyError:
             raise MissingText(key) from None
+        for name, shared in SHARED_LINES.items():
+            if name not in values and "{" + name + "}" in template and shared != key:
+                values = {**values, name: self.render(shared, **values)}
         try:
             lines = [(line, line.format(**values)) for line in template.split("\n")]
         except KeyError as exc:

@@ -29,7 +29,8 @@ from typing import Iterable
 
 from messages import questionnaire as q
 from messages.reading import Reading, read_message
-from messages.triage import LEVELS, Reason, Verdict
+from messages.triage import LEVELS, Reason, UnknownToken, Verdict, evaluate_tokens
+from messages.triage_vocab import SEVERITY_ITEMS
 from messages.words import Words
 
 ALERT_FROM = LEVELS.index("contact_provider")  # the clinic hears of contact_provider and above
@@ -132,6 +133,10 @@ class TextReading:
     answer: str | None = None      # the option, when kind == "answer"
     signs: tuple[str, ...] = ()    # tokens of the affirmed signs that act at once
     asks: tuple[str, ...] = ()     # one-tap questions to ask first (confirm_* / ask_*)
+    # The asks matter beside another answer (an everyday question, a caption, an edit): a hedged emergency or
+    # urgent sign, or a sign that, confirmed, calls for the clinic on this day ("my cheeks are still red" on day
+    # 10 is C8), unlike "is it normal to peel on day 4?" (N6), which only the everyday answer needs.
+    worrying: bool = False
 
 
 def read_text(text: str, question: q.Question | None, words: Words, day: int | None = None) -> TextReading:
@@ -157,8 +162,22 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     if answer is not None:
         return TextReading("answer", answer=answer)
     if asks:
-        return TextReading("asks", asks=asks)
+        worrying = day is None or _calls_for_the_clinic(reading.confirm + reading.ask, day)
+        return TextReading("asks", asks=asks, worrying=worrying)
     return TextReading("nothing")
+
+
+def _calls_for_the_clinic(tokens: tuple[str, ...], day: int) -> bool:
+    """Whether signs to confirm would, confirmed at their mildest, call for the clinic on ``day`` (C-rules and up);
+    a token the rules cannot take counts as worrying (the safer reading)."""
+    if not tokens:
+        return False
+    mildest = [t if ":" in t or t not in SEVERITY_ITEMS else f"{t}:mild" for t in tokens]
+    try:
+        level = evaluate_tokens(mildest, day).level
+    except UnknownToken:
+        return True
+    return LEVELS.index(level) >= LEVELS.index("contact_provider")
 
 
 def affirmation(question: q.Question, reading: Reading) -> str | None:

@@ -18,7 +18,7 @@ async def test_relay_round_trip_with_a_staff_reply(clinic_phone):
     assert "Write your message" in asked[0].text and asked[0].labels == ["Never mind"]
     replies = await phone.send(CHAT, "Can I go swimming on Saturday?", username="ana_k")
     assert [r.text for r in replies] == [
-        "Sent to the Example Skin Clinic team ✓ Their answer will appear here. If it's urgent, call +44 20 7946 0000."]
+        "Sent to the Example Skin Clinic team ✓ Their answer will appear here. If it's urgent, call +44 20 7946 0000.\nTrouble breathing or swallowing, or swelling of the lips or tongue: call 999 now."]
     relayed = phone.telegram.last(CLINIC)
     assert relayed.text.startswith("✉️ Message from Ana (@ana_k), patient no. 1 (day 2):\nCan I go swimming on Saturday?")
     before = len(phone.telegram.chat(CHAT))

@@ -115,7 +115,7 @@ async def test_without_a_clinic_chat_unknown_questions_give_the_number(phone):
     """With no clinic chat the unknown-question reply gives the phone number and no relay button."""
     await enrol(phone)
     replies = await phone.send(CHAT, "can I drink alcohol?")
-    assert replies[0].text == "I can't answer that here. Please ask Example Skin Clinic on +44 20 7946 0000."
+    assert replies[0].text == "I can't answer that here. Please ask Example Skin Clinic on +44 20 7946 0000.\nTrouble breathing or swallowing, or swelling of the lips or tongue: call 999 now."
     assert not replies[0].buttons
 
 

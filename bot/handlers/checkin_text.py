@@ -25,11 +25,20 @@ from messages.triage import Verdict, evaluate_tokens, load_rules
 PATIENT_TEXT_KEPT = 1000  # characters of the message kept (sealed) with a verdict, for the clinic
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Typed text: a sign to act on or ask about, an answer to the open check-in, else M11 (never silence)."""
+def typed_text(update: Update) -> str:
+    """What the patient wrote in a message or an edit: its text, or a photo's, video's or document's caption."""
+    message = update.effective_message
+    return ((message.text or message.caption or "") if message is not None else "").strip()
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, signs_only: bool = False) -> bool:
+    """Typed text: a sign to act on or ask about, an answer to the open check-in, else M11 (never silence).
+
+    ``signs_only`` (rules v3 P4e: a caption, an edit, a relayed text, an everyday question): act on signs and
+    ask about them, and leave the rest to the caller (False when the text holds no sign)."""
     svc, now = services(context), services(context).clock.now()
     patient = enrolled(svc, update.effective_chat.id)
-    text = (update.effective_message.text or "").strip()
+    text = typed_text(update)
     if patient is None:
         if not core.is_red_flag(text):
             return False
@@ -39,6 +48,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     row = svc.store.open_checkin(patient.chat_id)
     question = current(svc, row) if row is not None else None
     reading = core.read_text(text, question, svc.words, day=row.day if row is not None else today(patient, now))
+    if signs_only and not (reading.kind in {"emergency", "urgent"} or reading.kind == "asks" and reading.worrying):
+        return False
     if reading.kind in {"emergency", "urgent"}:
         await act_on_signs(update, svc, patient, row, reading, text, now)
     elif reading.kind == "answer":

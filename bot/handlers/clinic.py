@@ -26,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.care.relay import CB, message_button, reference, tell_patient
+from bot.handlers import checkin_text
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.logs import pseudonym
@@ -78,10 +79,12 @@ async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 
 
 async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo: relayed by its file id when the patient asked to write to the clinic, else the usual note."""
+    """A photo: relayed by its file id when the patient asked to write to the clinic, else the usual note; its
+    caption is read for signs either way (rules v3 P4e), before the note or after the relay."""
     svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
     message = update.effective_message
     if not svc.store.relay_armed(chat.id, now):  # the usual answer to a photo, with the way to the clinic
+        await checkin_text.on_text(update, context, signs_only=True)
         reachable = svc.settings.clinic_chat_id is not None and svc.store.patient(chat.id) is not None
         return await chat.send_message(svc.text("control.media_photo"),
                                        reply_markup=keyboard([message_button(svc)]) if reachable else None)
@@ -93,6 +96,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     caption=svc.text("clinic.caption_part", caption=caption) if caption else "")
     await _relay(update, svc, patient,
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body), caption, file_id)
+    await checkin_text.on_text(update, context, signs_only=True)
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:

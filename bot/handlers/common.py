@@ -12,7 +12,6 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.handlers import checkin_text, clinic, control, enrol, questions, settings_menu
 from bot.logs import NETWORK_RETRY, log_event, pseudonym
 from bot.services import services
-from bot.care.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await control.on_text(update, context):  # first: a typed STOP must always work, as in SMS services
         return
     if await clinic.relay_text(update, context):  # the patient asked to write to the clinic
-        if is_red_flag(update.effective_message.text or ""):  # relayed, and the safety advice still comes
-            await checkin_text.on_text(update, context)
+        await checkin_text.on_text(update, context, signs_only=True)  # relayed, and any sign still acts (P4e)
         return
     if await enrol.on_text(update, context):
         return
@@ -50,7 +48,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await checkin_text.on_answer(update, context):  # an answer to the check-in question on screen
         return
-    if await questions.on_text(update, context):  # an everyday question (never one with a red flag)
+    if await checkin_text.on_text(update, context, signs_only=True):  # signs first (P4e): "can I wear make-up?
+        await questions.on_text(update, context)  # my cheeks are still red" confirms the redness, then answers
+        return
+    if await questions.on_text(update, context):  # an everyday question
         return
     if await checkin_text.on_text(update, context):
         return

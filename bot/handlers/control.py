@@ -257,18 +257,19 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An edited message: read like a new one for warning signs; otherwise edits change nothing, so say so
-    briefly (live locations stay silent)."""
-    if update.edited_message.text and is_red_flag(update.edited_message.text):
-        await checkin_text.on_text(update, context)
+    """An edited message or caption: read again for warning signs (rules v3 P4e); otherwise edits change
+    nothing, so say so briefly (live locations stay silent)."""
+    if await checkin_text.on_text(update, context, signs_only=True):
         return
     if update.edited_message.location is None:
         await update.effective_chat.send_message(services(context).text("control.edited"))
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Photos, videos, stickers, voice notes, documents...: not stored; a short, kind answer."""
+    """Photos, videos, stickers, voice notes, documents...: not stored; a short, kind answer, after the signs a
+    caption holds (rules v3 P4e: "my lips have swollen up massively" with a photo is read like a message)."""
     message = update.effective_message
+    await checkin_text.on_text(update, context, signs_only=True)
     key = "control.media_photo" if (message.photo or message.video or message.video_note) else "control.media_other"
     await update.effective_chat.send_message(services(context).text(key))
 
