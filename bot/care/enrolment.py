@@ -27,8 +27,8 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
-from bot.care.scheduling import midday_label, patient_timing
-from schedules.planner import day_since, in_quiet_hours
+from bot.care.scheduling import midday_label, patient_day, patient_timing
+from schedules.planner import in_quiet_hours
 
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
 MAX_DAYS_AHEAD = 30
@@ -128,10 +128,10 @@ def _day_text(svc: Services, day: int) -> str:
 
 def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, str]:
     """The placeholders of the summary and settings texts."""
-    treated = patient.treatment_date
+    treated, day = patient.treatment_date, patient_day(patient, now, svc.settings.clinic.timezone)
     zone = patient.zone or svc.settings.clinic.timezone
     return {"date": svc.date("date", treated) if treated else svc.text("enrol.not_given"),
-            "day": _day_text(svc, day_since(treated, now, zone)) if treated else "?",
+            "day": _day_text(svc, day) if day is not None else "?",
             "zone": zone, "morning": _hhmm(patient.morning), "evening": _hhmm(patient.evening),
             "immune": _answer_label(svc, patient.immunocompromised),
             "cold_sores": _answer_label(svc, patient.cold_sore_history),

@@ -9,7 +9,19 @@ from bot.services import Services, plan_for
 from bot.store import Patient
 from schedules.care_plan import Plan, load_plan
 from schedules.budget import fit_budget
-from schedules.planner import Delivery, Timing, expand, pending_after, with_reprompts
+from schedules.planner import Delivery, Timing, day_since, expand, pending_after, with_reprompts
+
+
+def patient_day(patient: Patient, now: datetime, clinic_zone: str | None = None) -> int | None:
+    """The patient's day of care at ``now``: local calendar days since the treatment date (0 on the day,
+    negative before it), or None before a date is given.
+
+    The date is the current session's or, while enrolling, the one given so far (``Patient.treatment_date``);
+    the day turns at the patient's midnight, or at the clinic's (``clinic_zone``) before they chose a zone.
+    Every shell computation of "day N since treatment" goes through here (the pure rule is
+    ``schedules.planner.day_since``)."""
+    treated = patient.treatment_date
+    return None if treated is None else day_since(treated, now, patient.zone or clinic_zone)
 
 
 def patient_timing(svc: Services, patient: Patient) -> Timing:

@@ -20,14 +20,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.care import verdicts
 from bot.care.relay import message_button
-from bot.care.scheduling import patient_timing
+from bot.care.scheduling import patient_day, patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
 from messages import checkin as core
 from messages import questionnaire as q
 from schedules.kinds import FOLLOWUP
-from schedules.planner import day_since, next_local
+from schedules.planner import next_local
 
 log = logging.getLogger(__name__)
 CB = "ci1"
@@ -84,7 +84,8 @@ def enrolled(svc: Services, chat_id: int) -> Patient | None:
 
 
 def today(patient: Patient, now: datetime) -> int:
-    return max(0, day_since(patient.treatment.treatment_date, now, patient.zone))
+    """The day of an enrolled patient's check-in: their day of care, never before day 0 (they have a zone)."""
+    return max(0, patient_day(patient, now))
 
 
 async def begin(update: Update, svc: Services, patient: Patient, now: datetime, asks: tuple[str, ...] = (),
@@ -119,7 +120,7 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await update.effective_chat.send_message(svc.text(
             "checkin.finish_enrolment_first" if enrolling and enrolling.step else "checkin.not_enrolled"))
         return
-    if (ahead := -day_since(patient.treatment.treatment_date, now, patient.zone)) > 0:  # nothing treated yet
+    if (ahead := -patient_day(patient, now, svc.settings.clinic.timezone)) > 0:  # nothing treated yet
         await update.effective_chat.send_message(svc.text(
             "checkin.not_started", date=f"{patient.treatment.treatment_date:%A %d %B}",
             days=svc.text("enrol.days_ahead_one" if ahead == 1 else "enrol.days_ahead", days=ahead)))

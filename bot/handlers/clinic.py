@@ -26,10 +26,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.care.relay import CB, message_button, reference, tell_patient
+from bot.care.scheduling import patient_day
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.logs import pseudonym
-from schedules.planner import day_since
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
@@ -38,7 +38,7 @@ CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference 
 def _day_part(svc: Services, patient: Patient | None, now) -> str:
     if patient is None or patient.treatment is None:
         return ""
-    return svc.text("clinic.day_part", day=day_since(patient.treatment.treatment_date, now, patient.zone))
+    return svc.text("clinic.day_part", day=patient_day(patient, now, svc.settings.clinic.timezone))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
