@@ -27,7 +27,7 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
-from bot.care.scheduling import midday_label, patient_day, patient_timing
+from bot.care.scheduling import midday_label, patient_day, patient_timing, quiet_label
 from schedules.planner import in_quiet_hours
 
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
@@ -86,8 +86,9 @@ def question(svc: Services, patient: Patient | None, name: str, now: datetime) -
         return Reply(svc.text("enrol.ask_evening", **values),
                      keyboard([[(svc.text("enrol.evening_default", **values), f"{CB}:evening:default")]]))
     if name == "quiet":
-        clinic_quiet = f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else ""
-        return Reply(svc.text("enrol.ask_quiet", quiet=quiet_label(svc, patient)),
+        clinic_quiet = quiet_label(svc, None, None) if clinic.quiet_start else ""
+        start, end = (patient.quiet_start, patient.quiet_end) if patient else (None, None)
+        return Reply(svc.text("enrol.ask_quiet", quiet=quiet_label(svc, start, end)),
                      keyboard([[(svc.text("enrol.quiet_clinic", quiet=clinic_quiet), f"{CB}:quiet:clinic")],
                                [(svc.text("enrol.quiet_off"), f"{CB}:quiet:off")]]))
     if name == "immune":
@@ -99,16 +100,6 @@ def question(svc: Services, patient: Patient | None, name: str, now: datetime) -
                 [(svc.text("enrol.skin_skip"), f"{CB}:skin:skip")]]
         return Reply(svc.text("enrol.ask_skin"), keyboard(rows))
     raise ValueError(f"unknown question {name!r}")
-
-
-def quiet_label(svc: Services, patient: Patient | None) -> str:
-    """The patient's quiet hours in words ("22:00-07:00", or "none")."""
-    clinic = svc.settings.clinic
-    if patient is not None and patient.quiet_start == "off":
-        return svc.text("enrol.quiet_none")
-    if patient is not None and patient.quiet_start and patient.quiet_end:
-        return f"{patient.quiet_start}-{patient.quiet_end}"
-    return f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else svc.text("enrol.quiet_none")
 
 
 def _hhmm(value: time | None) -> str:
@@ -136,7 +127,7 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
             "immune": _answer_label(svc, patient.immunocompromised),
             "cold_sores": _answer_label(svc, patient.cold_sore_history),
             "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": svc.plan.title,
-            "quiet": quiet_label(svc, patient), "midday": midday_label(svc, patient)}
+            "quiet": quiet_label(svc, patient.quiet_start, patient.quiet_end), "midday": midday_label(svc, patient)}
 
 
 def check_date(svc: Services, chosen: date, today: date) -> str | None:
@@ -164,7 +155,8 @@ def quiet_refusal(svc: Services, patient: Patient, times: list[time]) -> str | N
     inside = [t for t in times if in_quiet_hours(t, timing)]
     if not inside:
         return None
-    return svc.text("enrol.time_in_quiet", time=_hhmm(inside[0]), quiet=quiet_label(svc, patient))
+    return svc.text("enrol.time_in_quiet", time=_hhmm(inside[0]),
+                    quiet=quiet_label(svc, patient.quiet_start, patient.quiet_end))
 
 
 def evening_check(svc: Services, name: str, morning: time, evening: time, typed: bool) -> Reply | str | None:
@@ -260,9 +252,8 @@ def read_answer(svc: Services, patient: Patient, name: str, raw: str, typed: boo
                                               for a, b in (night, value)]]))
         start, end = (None, None) if value == "clinic" else ("off", None) if value == "off" else \
             (f"{value[0]:%H:%M}", f"{value[1]:%H:%M}")
-        shown = quiet_label(svc, None) if value == "clinic" else svc.text("enrol.quiet_none") if value == "off" \
-            else f"{start}-{end}"
-        return {"quiet_start": start, "quiet_end": end}, svc.text("enrol.quiet_set", quiet=shown), None
+        return ({"quiet_start": start, "quiet_end": end},
+                svc.text("enrol.quiet_set", quiet=quiet_label(svc, start, end)), None)
     if name in {"immune", "cold_sores"}:  # "diabetes type 2", "I had one years ago": the catalog's typed yeses
         value = (svc.words.yes_no(raw) or ("yes" if svc.words.read(raw, (f"{name}_yes",)) else None)) if typed else raw
         if value not in {"yes", "no", "unsure"}:

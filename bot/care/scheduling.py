@@ -70,6 +70,17 @@ def without_muted(svc: Services, chat_id: int, planned: list[Delivery]) -> list[
             and (prefs.paused_until is None or p.due_utc >= prefs.paused_until)]
 
 
+def quiet_label(svc: Services, quiet_start: str | None, quiet_end: str | None) -> str:
+    """Quiet hours as stored with a patient (None: the clinic's; "off": none; else "HH:MM" each) in words:
+    "22:00-07:00", or "none". The one rendering of quiet hours: settings, enrolment, refusals and /mydata."""
+    if quiet_start == "off":
+        return svc.text("enrol.quiet_none")
+    if quiet_start and quiet_end:
+        return f"{quiet_start}-{quiet_end}"
+    clinic = svc.settings.clinic
+    return f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else svc.text("enrol.quiet_none")
+
+
 def midday_days(svc: Services, patient: Patient) -> tuple[int, ...]:
     """The days of the patient's plan with a midday reminder (empty: the plan has none)."""
     plan = plan_for(svc, patient.treatment.plan if patient.treatment else svc.plan.name)
