@@ -27,7 +27,8 @@ from schedules.planner import timeline_key
 log = logging.getLogger(__name__)
 
 
-def risk_tokens(patient: Patient) -> list[str]:
+def patient_risk_tokens(patient: Patient) -> list[str]:
+    """The stored patient's profile risks as tokens (P6): the core's ``risk_tokens`` of their answers."""
     return core.risk_tokens(patient.immunocompromised, patient.cold_sore_history, patient.skin_type)
 
 
@@ -46,7 +47,7 @@ def _tokens(svc: Services, patient: Patient, day: int, answers: list[str], check
     onset = svc.store.rash_first_day(treatment.id)
     history = core.history_tokens(previous.level if previous else None, onset if onset is not None else rash_onset,
                                   day)
-    return answers + history + risk_tokens(patient)
+    return answers + history + patient_risk_tokens(patient)
 
 
 def preview(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None) -> Verdict:
@@ -89,8 +90,9 @@ def _redacted(tokens) -> list[str]:
 is_red_flag = core.is_red_flag  # an affirmed emergency or urgent sign in typed text (P4c)
 
 
-def advice(svc: Services, verdict: Verdict, day: int) -> str:
-    """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
+def advice_text(svc: Services, verdict: Verdict, day: int) -> str:
+    """What the patient reads for a verdict: the advice keys the core chose (``messages.checkin.advice``),
+    rendered, and the answers behind them."""
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
     if verdict.level == "normal":
         return normal_advice(svc, chosen, day)
@@ -107,6 +109,10 @@ def advice(svc: Services, verdict: Verdict, day: int) -> str:
         lines[-1] = svc.text("checkin.tip_heading", tip=lines[-1])
     return "\n\n".join(lines)
 
+
+# bot/handlers/checkin_text.py still calls it by its old name; it goes when the one door for typed text
+# replaces that module.
+advice = advice_text
 
 NORMAL_REASONS = 2  # reason lines kept in a normal result
 

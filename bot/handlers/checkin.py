@@ -207,7 +207,7 @@ async def act_at_once(update: Update, svc: Services, patient: Patient, row: Chec
         return False
     outcome = verdicts.judge(svc, patient, row.day, tokens, row.id, None, q.rash_onset_day(row.answers, row.day), now)
     try:
-        await update.effective_chat.send_message(verdicts.advice(svc, outcome.verdict, row.day) + "\n\n"
+        await update.effective_chat.send_message(verdicts.advice_text(svc, outcome.verdict, row.day) + "\n\n"
                                                  + svc.text("checkin.finish_note"))
     finally:
         await verdicts.alert_once(update.get_bot(), svc, patient, row.day, outcome, row.id, now)
@@ -220,7 +220,7 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
     state = "emergency" if q.is_emergency_stop(answers) else "done"
     outcome = verdicts.judge(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id, state,
                              q.rash_onset_day(answers, row.day), now)
-    advice = verdicts.advice(svc, outcome.verdict, row.day)
+    advice = verdicts.advice_text(svc, outcome.verdict, row.day)
     if core.plans_followup(outcome.verdict):
         plan_followup(svc, patient, row.day, now)
         advice += "\n\n" + svc.text("checkin.followup_note")
