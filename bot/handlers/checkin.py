@@ -134,7 +134,7 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await begin(update, svc, patient, now)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_checkin_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap in a check-in: validate it against the open check-in, record it, ask the next question."""
     svc, now, query = services(context), services(context).clock.now(), update.callback_query
     if update.effective_chat is None:  # a button on an inline message: never one of ours
@@ -255,4 +255,4 @@ def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> N
 def register(application: Application) -> None:
     """Wire /checkin and the check-in buttons."""
     application.add_handler(CommandHandler("checkin", checkin_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
+    application.add_handler(CallbackQueryHandler(on_checkin_answer, pattern=rf"^{CB}:"))

@@ -51,7 +51,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                             reply_markup=keyboard([[(svc.text("clinic.cancel_button"), f"{CB}:cancel")]]))
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_clinic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Message the clinic" button and its "Never mind"."""
     svc, query = services(context), update.callback_query
     if update.effective_chat is None or update.effective_chat.type != update.effective_chat.PRIVATE \
@@ -77,7 +77,7 @@ async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return True
 
 
-async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_photo_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo: relayed by its file id when the patient asked to write to the clinic, else the usual note."""
     svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
     message = update.effective_message
@@ -136,7 +136,7 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def register(application: Application) -> None:
     """Wire /clinic, its buttons, patients' photos and staff replies in the clinic chat."""
     application.add_handler(CommandHandler("clinic", ask, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo))
+    application.add_handler(CallbackQueryHandler(on_clinic_button, pattern=rf"^{CB}:"))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo_sent))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.REPLY
                                            & ~filters.COMMAND, on_staff_reply))

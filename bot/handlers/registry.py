@@ -23,7 +23,7 @@ def register_all(application: Application) -> None:
     application.add_handler(CommandHandler("start", enrol.start, filters=private))
     application.add_handler(CommandHandler("help", common.help_command, filters=private))
     application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
-    application.add_handler(CallbackQueryHandler(enrol.on_button, pattern=r"^e1:"))
+    application.add_handler(CallbackQueryHandler(enrol.on_enrolment_tap, pattern=r"^e1:"))
     application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
