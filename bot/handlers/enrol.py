@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.care import enrolment as flow
 from bot.care.enrolment import CB, Reply
+from bot.care.enrolment_answers import read_answer
 from bot.handlers import settings_menu
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
@@ -126,19 +127,19 @@ async def expired(update: Update, svc: Services) -> None:
 async def answer(update: Update, svc: Services, patient: Patient, raw: str, typed: bool, now: datetime) -> None:
     """Apply one answer to the current question and ask the next (or finish)."""
     mode, name = flow.split_step(patient.step)
-    updates, confirmation, error = flow.read_answer(svc, patient, name, raw, typed, now)
+    read = read_answer(svc, patient, name, raw, typed, now)
     query = update.callback_query
     if query:
         await query.answer()
-    if error or not updates:
+    if not read.taken:
         # Not an answer at all: say what is asked, ask it again (a question back, like "did you mean 21:00?", was one)
-        if error and typed and not isinstance(error, Reply) and looks_off_topic(svc.words, raw):
+        if read.refusal and typed and looks_off_topic(svc.words, raw):
             return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
                                        flow.question(svc, patient, name, now)])
-        if error:
-            await send(update, [error if isinstance(error, Reply) else Reply(error)])
+        if read.question_back or read.refusal:
+            await send(update, [read.question_back or Reply(read.refusal)])
         return
-    following = updates.pop("_next", None) or flow.next_question(mode, name)
+    following, confirmation = read.then or flow.next_question(mode, name), read.confirmation
     if confirmation and query and name != "zone":
         await query.edit_message_text(confirmation)
     elif query:
@@ -147,7 +148,7 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
         await update.effective_chat.send_message(confirmation, reply_markup=ReplyKeyboardRemove()
                                                  if name == "zone" else None)
     patient = svc.store.update_patient(patient.chat_id, now, step=f"{mode}:{following}" if following else None,
-                                       **updates)
+                                       **read.updates)
     if following:
         return await send(update, [flow.question(svc, patient, following, now)])
     await finish(update, svc, patient, mode, now)
