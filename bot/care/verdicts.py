@@ -22,7 +22,6 @@ from messages import checkin as core
 from messages import questionnaire as q
 from messages.answer_words import describe_all
 from messages.triage import Reason, Verdict, evaluate_tokens
-from schedules.planner import timeline_key
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +95,12 @@ def advice_text(svc: Services, verdict: Verdict, day: int) -> str:
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
     if verdict.level == "normal":
         return normal_advice(svc, chosen, day)
-    # "timeline:<day>" is the plan's healing-timeline line for the day (a plan may have none).
-    keys = [timeline_key(svc.plan, day) if key.startswith("timeline:") else key for key in chosen.keys]
-    tail = sum(key is not None for key in keys[-2:]) if verdict.level == "normal" else 0  # timeline and tip
-    lines = [svc.text(key, day=day) for key in keys if key is not None]
+    lines = [svc.text(key, day=day) for key in chosen.keys]  # the timeline line comes with normal healing only
     answers = describe_all(svc.catalog, list(chosen.answers))  # plain words, never token names
     if chosen.mentions_message and svc.text("checkin.your_message") not in answers:
         answers.append(svc.text("checkin.your_message"))
     if answers:
-        lines.insert(len(lines) - tail, svc.text("checkin.because", answers=", ".join(answers)))
-    if verdict.level == "normal":
-        lines[-1] = svc.text("checkin.tip_heading", tip=lines[-1])
+        lines.append(svc.text("checkin.because", answers=", ".join(answers)))
     return "\n\n".join(lines)
 
 
