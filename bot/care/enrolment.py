@@ -53,8 +53,8 @@ def local_today(svc: Services, now: datetime, zone: str | None = None) -> date:
     return now.astimezone(ZoneInfo(zone or svc.settings.clinic.timezone)).date()
 
 
-def question(svc: Services, patient: Patient | None, name: str, now: datetime) -> Reply:
-    """The message that asks ``name``."""
+def enrolment_question(svc: Services, patient: Patient | None, name: str, now: datetime) -> Reply:
+    """The message that asks the enrolment or settings question ``name``."""
     clinic = svc.settings.clinic
     yes_no = [[(svc.text("enrol.yes"), f"{CB}:{name}:yes"), (svc.text("enrol.no"), f"{CB}:{name}:no"),
                (svc.text("enrol.unsure"), f"{CB}:{name}:unsure")]]
@@ -130,8 +130,8 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
             "quiet": quiet_label(svc, patient.quiet_start, patient.quiet_end), "midday": midday_label(svc, patient)}
 
 
-def next_question(mode: str, name: str) -> str | None:
-    """The question after ``name`` in ``mode``, or None when the flow is complete."""
+def next_enrolment_question(mode: str, name: str) -> str | None:
+    """The enrolment or settings question after ``name`` in ``mode``, or None when the flow is complete."""
     name = {"date_other": "date", "evening": "times"}.get(name, name)
     if mode == "enrol":
         index = ENROL_ORDER.index(name)

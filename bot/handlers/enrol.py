@@ -53,7 +53,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                    [(svc.text("enrol.again_keep"), f"{CB}:again:keep")]]))
     elif patient and patient.step:
         await send(update, [Reply(svc.text("enrol.resume_enrolment")),
-                            flow.question(svc, patient, flow.split_step(patient.step)[1], now)])
+                            flow.enrolment_question(svc, patient, flow.split_step(patient.step)[1], now)])
     else:
         await welcome(update, context)
 
@@ -85,7 +85,7 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, agreed: bo
         await query.edit_message_reply_markup(None)
     else:
         await update.effective_chat.send_message(svc.text("enrol.consent_typed"))
-    await send(update, [flow.question(svc, patient, flow.ENROL_ORDER[0], now)])
+    await send(update, [flow.enrolment_question(svc, patient, flow.ENROL_ORDER[0], now)])
 
 
 async def on_enrolment_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -111,7 +111,7 @@ async def on_enrolment_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             return await query.edit_message_text(svc.text("enrol.kept"))
         patient = svc.store.update_patient(chat_id, now, step="new:date")
         await query.edit_message_reply_markup(None)
-        return await send(update, [flow.question(svc, patient, "date", now)])
+        return await send(update, [flow.enrolment_question(svc, patient, "date", now)])
     if name == "settings" and patient and patient.enrolled:
         return await settings_choice(update, context, patient, value, now)
     if patient is None or not name or flow.split_step(patient.step)[1] != name:  # "e1::" is forged
@@ -135,11 +135,11 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
         # Not an answer at all: say what is asked, ask it again (a question back, like "did you mean 21:00?", was one)
         if read.refusal and typed and looks_off_topic(svc.words, raw):
             return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
-                                       flow.question(svc, patient, name, now)])
+                                       flow.enrolment_question(svc, patient, name, now)])
         if read.question_back or read.refusal:
             await send(update, [read.question_back or Reply(read.refusal)])
         return
-    following, confirmation = read.then or flow.next_question(mode, name), read.confirmation
+    following, confirmation = read.then or flow.next_enrolment_question(mode, name), read.confirmation
     if confirmation and query and name != "zone":
         await query.edit_message_text(confirmation)
     elif query:
@@ -150,7 +150,7 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
     patient = svc.store.update_patient(patient.chat_id, now, step=f"{mode}:{following}" if following else None,
                                        **read.updates)
     if following:
-        return await send(update, [flow.question(svc, patient, following, now)])
+        return await send(update, [flow.enrolment_question(svc, patient, following, now)])
     await finish(update, svc, patient, mode, now)
 
 

@@ -75,7 +75,7 @@ def is_open(context: ContextTypes.DEFAULT_TYPE, chat_id: int, now: datetime) -> 
 async def open_item(update: Update, svc: Services, patient: Patient, item: str, now: datetime) -> None:
     """Ask one settings question in edit mode: the same for a tap on its button and for its name typed."""
     patient = svc.store.update_patient(patient.chat_id, now, step=f"edit:{item}")
-    reply = flow.question(svc, patient, item, now)
+    reply = flow.enrolment_question(svc, patient, item, now)
     await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
 
 
