@@ -37,10 +37,6 @@ class PerChatOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._queues: dict[int, deque[Awaitable[Any]]] = {}
 
-    @property
-    def busy_chats(self) -> int:
-        return len(self._queues)
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:

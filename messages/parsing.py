@@ -163,11 +163,6 @@ def night_reading(text: str, quiet: tuple[time, time]) -> tuple[time, time] | No
     return time(start.hour + 12, start.minute), end
 
 
-def parse_yes_no(text: str) -> str | None:
-    """'yes', 'no' or 'unsure' for the typed forms of the catalog (messages/words.py, the one reader), else None."""
-    return _words().yes_no(text)
-
-
 @lru_cache(maxsize=1)
 def _words() -> Words:
     return Words.from_texts(load_catalog().texts)

@@ -1,6 +1,6 @@
 """Everyday questions: find the clinic's approved answer (care plan data) from the patient's words.
 
-Pure and simple on purpose: the words are normalised (lower case, punctuation
+Pure and simple on purpose: the words are made plain (``plain_words``: lower case, punctuation
 and hyphens to spaces), and an answer's topic matches when one of its words
 or phrases appears whole, or, for a word written ``exercis*``, as the start
 of a word. No guessing beyond that: a question no topic names gets "I can't
@@ -36,21 +36,24 @@ class PlanWithAnswers(Protocol):
     answers: tuple[AnswerData, ...]
 
 
-def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, everything but letters and digits to single spaces."""
+def plain_words(text: str) -> str:
+    """Lower case, curly quotes straightened, everything but letters and digits to single spaces.
+
+    Plainer than ``messages.words.normalise`` (the typed-answer reader's, which strips accents and keeps
+    ' ? / -): only ASCII letters and digits stay, so a topic word matches whole or not at all."""
     text = text[:MAX_TEXT].lower().replace("’", "'").replace("'", "")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 def mentions(text: str, words: Iterable[str]) -> bool:
-    """Whether normalised ``text`` names one of ``words`` (whole words or phrases; ``word*`` a prefix)."""
+    """Whether ``text`` (already ``plain_words``) names one of ``words`` (whole words or phrases; ``word*`` a prefix)."""
     padded = f" {text} "
     for word in words:
         if word.endswith("*"):
-            stem = normalise(word[:-1])
+            stem = plain_words(word[:-1])
             if stem and re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text):
                 return True
-        elif (phrase := normalise(word)) and f" {phrase} " in padded:
+        elif (phrase := plain_words(word)) and f" {phrase} " in padded:
             return True
     return False
 
@@ -68,19 +71,19 @@ def wish_of(text: str, forms: Mapping[str, Iterable[str]]) -> str | None:
     ("help", "what can you do") or "thanks" (a thank-you or greeting), else None.
 
     ``forms`` maps each of these to its typed forms (messages.words.Words.forms)."""
-    said = normalise(text)
+    said = plain_words(text)
     for wish in WISHES:
         if mentions(said, forms.get(wish, ())):
             return wish
     return next((wish for wish, key in WHOLE_WISHES.items()
-                 if said and said in {normalise(f) for f in forms.get(key, ())}), None)
+                 if said and said in {plain_words(f) for f in forms.get(key, ())}), None)
 
 
 def looks_like_question(text: str) -> bool:
     """A question mark, or a sentence opening the way questions do ("can I ...", "is it normal ...")."""
     if "?" in text[:MAX_TEXT]:
         return True
-    words = normalise(text).split()
+    words = plain_words(text).split()
     return bool(words) and words[0] in QUESTION_OPENERS and len(words) >= 3
 
 
@@ -90,7 +93,7 @@ def answer_for(text: str, day: int, plan: PlanWithAnswers) -> str | None:
     The first answer of the plan whose words the text names wins, so a plan lists
     its more specific topics first. "Tomorrow" asks about the next day's answer.
     """
-    words = normalise(text)
+    words = plain_words(text)
     if not words:
         return None
     if TOMORROW & set(words.split()):

@@ -1,6 +1,6 @@
 """Load and validate the lexicon of signs (``messages/lexicon/<lang>.toml``) into an immutable ``Lexicon``.
 
-Also owns the text normalisation that message and lexicon share (lower case,
+Also owns ``spell_out``, the text form that message and lexicon share (lower case,
 no accents, contractions spelled out), the word endings a sign word may take,
 and the one-typo index, so that a phrase in the file and the same words typed
 by a patient always compare equal. Pure: standard library only.
@@ -31,8 +31,9 @@ _NT = ("dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "havent", 
        "shouldnt", "wouldnt", "mustnt", "neednt")
 
 
-def normalise(text: str) -> str:
-    """Lower case, accents removed, contractions spelled out, hyphens between letters as spaces."""
+def spell_out(text: str) -> str:
+    """Lower case, accents removed, contractions spelled out, hyphens between letters as spaces, "7/10" as
+    "7 out of 10", numbers apart from their units: the sign reader's form of a message or a lexicon phrase."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = text.replace("’", "'").replace("‘", "'").replace("`", "'").replace("º", "°").replace("_", " ")
@@ -54,8 +55,8 @@ def normalise(text: str) -> str:
 
 
 def words_of(phrase: str) -> Phrase:
-    """A lexicon phrase as normalised words (the same splitting the reader uses)."""
-    return tuple(re.findall(r"\d+(?:[.,]\d+)?|[a-z]+|°|%", normalise(phrase)))
+    """A lexicon phrase as spelled-out words (the same splitting the reader uses)."""
+    return tuple(re.findall(r"\d+(?:[.,]\d+)?|[a-z]+|°|%", spell_out(phrase)))
 
 
 def variants(word: str) -> set[str]:

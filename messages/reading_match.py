@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from messages.reading_lexicon import Lexicon, Phrase, normalise
+from messages.reading_lexicon import Lexicon, Phrase, spell_out
 
 _PIECES = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?)|(?P<word>[a-z]+|°|%)|(?P<sent>[.!?\n]+)|(?P<clause>[,;:()\[\]/&*+=\-–—~|<>\"]+)"
@@ -65,7 +65,7 @@ def split(text: str, lexicon: Lexicon) -> Text:
     raw: list[tuple[str, int, int]] = []
     questions: set[int] = set()
     sentence = clause = 0
-    for piece in _PIECES.finditer(normalise(text[: lexicon.max_chars])):
+    for piece in _PIECES.finditer(spell_out(text[: lexicon.max_chars])):
         if piece["sent"]:
             if "?" in piece["sent"]:
                 questions.add(sentence)

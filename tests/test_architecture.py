@@ -358,3 +358,57 @@ def test_every_cli_command_runs_its_own_function():
     runs = [command.run for command in COMMANDS.values()]
     assert all(callable(run) for run in runs)
     assert len(set(runs)) == len(runs)
+
+
+# --- handlers named by what the user did ----------------------------------------------------------------------
+
+VAGUE_HANDLER_NAMES = {"on_button", "on_text"}
+# Where each handler class takes its callback: CallbackQueryHandler(callback, ...), MessageHandler(filters, callback)...
+CALLBACK_AT = {"CallbackQueryHandler": 0, "ChatMemberHandler": 0, "CommandHandler": 1, "MessageHandler": 1,
+               "TypeHandler": 1}
+VAGUE_NAMES_ALLOWED_IN: set[str] = set()  # every module's handlers are named by what the user did
+
+
+def vaguely_named_handlers(source: str, module: str) -> list[str]:
+    """Callbacks registered in ``source`` (module ``module`` of bot/handlers/) that are called ``on_button`` or
+    ``on_text``, as ``module.name``; a callback defined in VAGUE_NAMES_ALLOWED_IN is left out."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        called = getattr(node.func, "attr", getattr(node.func, "id", None))
+        if called in CALLBACK_AT:
+            at = CALLBACK_AT[called]
+            callbacks = node.args[at:at + 1] + [k.value for k in node.keywords if k.arg == "callback"]
+        elif called == "add_error_handler":
+            callbacks = node.args[:1]
+        else:
+            continue
+        for callback in callbacks:
+            if isinstance(callback, ast.Name):
+                owner, name = module, callback.id
+            elif isinstance(callback, ast.Attribute) and isinstance(callback.value, ast.Name):
+                owner, name = callback.value.id, callback.attr
+            else:
+                continue
+            if name in VAGUE_HANDLER_NAMES and owner not in VAGUE_NAMES_ALLOWED_IN:
+                found.append(f"{owner}.{name}")
+    return found
+
+
+def test_handlers_are_named_by_what_the_user_did():
+    """No handler registered in bot/handlers/ is called on_button or on_text, so a traceback says which it was."""
+    found = [name for path in sorted((ROOT / "bot" / "handlers").glob("*.py"))
+             for name in vaguely_named_handlers(path.read_text(encoding="utf-8"), path.stem)]
+    assert found == []
+
+
+def test_the_handler_name_scan_can_fail():
+    """The scan flags a vague callback registered by name and through its module, and leaves a well-named one."""
+    source = ('application.add_handler(CallbackQueryHandler(on_button, pattern="^x1:"))\n'
+              'application.add_handler(MessageHandler(filters.TEXT, enrol.on_text))\n'
+              'application.add_handler(CommandHandler("x", callback=on_text))\n'
+              'application.add_handler(MessageHandler(filters.TEXT, common.on_text))\n'
+              'application.add_handler(CallbackQueryHandler(on_consent_tap))\n')
+    assert sorted(vaguely_named_handlers(source, "flow")) == ["common.on_text", "enrol.on_text", "flow.on_button",
+                                                              "flow.on_text"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from messages.catalog import load_catalog
-from messages.questions import answer_for, looks_like_question, normalise
+from messages.questions import answer_for, looks_like_question, plain_words
 from schedules.care_plan import PlanError, load_plan, parse_plan
 from tests.conftest import CLINIC_CHAT as CLINIC, enrol
 
@@ -51,9 +51,9 @@ def test_looks_like_question(text, expected):
     assert looks_like_question(text) is expected
 
 
-def test_normalise():
+def test_plain_words():
     """Punctuation, hyphens and curly apostrophes become plain spaced words."""
-    assert normalise("Can’t I wear MAKE-UP?!") == "cant i wear make up"
+    assert plain_words("Can’t I wear MAKE-UP?!") == "cant i wear make up"
 
 
 BASE = 'name = "p"\ntitle = "P"\nlength_days = 10\n[[steps]]\nkey = "c"\nkind = "checkin"\ndays = [1]\n' \

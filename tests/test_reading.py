@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 from messages.checkin import needs_alert as needs_alert_level
 from messages.reading import Reading, Sign, free_text_token, read_message
-from messages.reading_lexicon import load_lexicon, normalise, parse_lexicon, variants
+from messages.reading_lexicon import load_lexicon, parse_lexicon, spell_out, variants
 from messages.triage import LEVELS, evaluate_tokens
 from tests.test_triage import imported_roots
 
@@ -324,10 +324,10 @@ def test_a_long_message_is_read_to_telegrams_limit_and_no_further() -> None:
     assert read_message(padding * 50 + " my lips are swelling").level == "monitor"
 
 
-def test_normalise_spells_out_contractions_and_accents() -> None:
+def test_spell_out_contractions_and_accents() -> None:
     """Message and lexicon are normalised alike: accents off, can't/cant -> can not, it's -> it is."""
-    assert normalise("Can't bréathe, it's BAD") == "can not breathe, it is bad"
-    assert normalise("cant") == "can not"
+    assert spell_out("Can't bréathe, it's BAD") == "can not breathe, it is bad"
+    assert spell_out("cant") == "can not"
     assert "feverish" in variants("fever") and "feverishly" not in variants("fever")
 
 

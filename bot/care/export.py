@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.care.scheduling import quiet_label
 from bot.services import Services
 from messages.answer_words import describe_all
 
@@ -58,8 +59,8 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
         "name": person.get("display_name") or None,
         "patient_number": next((r.get("number") for r in tables.get("patient_refs", [])), None), "treatment_date": current and current["treatment_date"],
         "time_zone": zone, "morning_reminder": person.get("morning"), "evening_reminder": person.get("evening"),
-        "quiet_hours": _quiet(svc, person), "weakened_immune_system_or_diabetes": _answer(svc, person,
-                                                                                           "immunocompromised"),
+        "quiet_hours": quiet_label(svc, person.get("quiet_start"), person.get("quiet_end")),
+        "weakened_immune_system_or_diabetes": _answer(svc, person, "immunocompromised"),
         "cold_sores_before": _answer(svc, person, "cold_sore_history"), "skin_type": person.get("skin_type"),
         "consent_given": local(person.get("consent_at")), "messages_switched_off": sorted(
             k for k in (person.get("stopped_kinds") or "").split(",") if k),
@@ -89,16 +90,6 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
 def _answer(svc: Services, person: dict, column: str) -> str | None:
     value = person.get(column)
     return svc.text(f"common.answer_{value}") if value in {"yes", "no", "unsure"} else None
-
-
-def _quiet(svc: Services, person: dict) -> str:
-    if person.get("quiet_start") == "off":
-        return svc.text("enrol.quiet_none")
-    if person.get("quiet_start") and person.get("quiet_end"):
-        return f"{person['quiet_start']}-{person['quiet_end']}"
-    clinic = svc.settings.clinic
-    return f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else svc.text(
-        "enrol.quiet_none")
 
 
 def _word(svc: Services, group: str, value: str) -> str:

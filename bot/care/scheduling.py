@@ -9,7 +9,19 @@ from bot.services import Services, plan_for
 from bot.store import Patient
 from schedules.care_plan import Plan, load_plan
 from schedules.budget import fit_budget
-from schedules.planner import Delivery, Timing, expand, pending_after, with_reprompts
+from schedules.planner import Delivery, Timing, day_since, expand, pending_after, with_reprompts
+
+
+def patient_day(patient: Patient, now: datetime, clinic_zone: str | None = None) -> int | None:
+    """The patient's day of care at ``now``: local calendar days since the treatment date (0 on the day,
+    negative before it), or None before a date is given.
+
+    The date is the current session's or, while enrolling, the one given so far (``Patient.treatment_date``);
+    the day turns at the patient's midnight, or at the clinic's (``clinic_zone``) before they chose a zone.
+    Every shell computation of "day N since treatment" goes through here (the pure rule is
+    ``schedules.planner.day_since``)."""
+    treated = patient.treatment_date
+    return None if treated is None else day_since(treated, now, patient.zone or clinic_zone)
 
 
 def patient_timing(svc: Services, patient: Patient) -> Timing:
@@ -56,6 +68,17 @@ def without_muted(svc: Services, chat_id: int, planned: list[Delivery]) -> list[
         return []
     return [p for p in planned if p.kind not in prefs.stopped
             and (prefs.paused_until is None or p.due_utc >= prefs.paused_until)]
+
+
+def quiet_label(svc: Services, quiet_start: str | None, quiet_end: str | None) -> str:
+    """Quiet hours as stored with a patient (None: the clinic's; "off": none; else "HH:MM" each) in words:
+    "22:00-07:00", or "none". The one rendering of quiet hours: settings, enrolment, refusals and /mydata."""
+    if quiet_start == "off":
+        return svc.text("enrol.quiet_none")
+    if quiet_start and quiet_end:
+        return f"{quiet_start}-{quiet_end}"
+    clinic = svc.settings.clinic
+    return f"{clinic.quiet_start:%H:%M}-{clinic.quiet_end:%H:%M}" if clinic.quiet_start else svc.text("enrol.quiet_none")
 
 
 def midday_days(svc: Services, patient: Patient) -> tuple[int, ...]:

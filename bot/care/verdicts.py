@@ -22,12 +22,12 @@ from messages import checkin as core
 from messages import questionnaire as q
 from messages.answer_words import describe_all
 from messages.triage import Reason, Verdict, evaluate_tokens
-from schedules.planner import timeline_key
 
 log = logging.getLogger(__name__)
 
 
-def risk_tokens(patient: Patient) -> list[str]:
+def patient_risk_tokens(patient: Patient) -> list[str]:
+    """The stored patient's profile risks as tokens (P6): the core's ``risk_tokens`` of their answers."""
     return core.risk_tokens(patient.immunocompromised, patient.cold_sore_history, patient.skin_type)
 
 
@@ -46,7 +46,7 @@ def _tokens(svc: Services, patient: Patient, day: int, answers: list[str], check
     onset = svc.store.rash_first_day(treatment.id)
     history = core.history_tokens(previous.level if previous else None, onset if onset is not None else rash_onset,
                                   day)
-    return answers + history + risk_tokens(patient)
+    return answers + history + patient_risk_tokens(patient)
 
 
 def preview(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None) -> Verdict:
@@ -89,23 +89,20 @@ def _redacted(tokens) -> list[str]:
 is_red_flag = core.is_red_flag  # an affirmed emergency or urgent sign in typed text (P4c)
 
 
-def advice(svc: Services, verdict: Verdict, day: int) -> str:
-    """What the patient sees for a verdict: the keys the core chose, rendered, and the answers behind them."""
+def advice_text(svc: Services, verdict: Verdict, day: int) -> str:
+    """What the patient reads for a verdict: the advice keys the core chose (``messages.checkin.advice``),
+    rendered, and the answers behind them."""
     chosen = core.advice(verdict, day, svc.catalog.texts.keys())
     if verdict.level == "normal":
         return normal_advice(svc, chosen, day)
-    # "timeline:<day>" is the plan's healing-timeline line for the day (a plan may have none).
-    keys = [timeline_key(svc.plan, day) if key.startswith("timeline:") else key for key in chosen.keys]
-    tail = sum(key is not None for key in keys[-2:]) if verdict.level == "normal" else 0  # timeline and tip
-    lines = [svc.text(key, day=day) for key in keys if key is not None]
+    lines = [svc.text(key, day=day) for key in chosen.keys]  # the timeline line comes with normal healing only
     answers = describe_all(svc.catalog, list(chosen.answers))  # plain words, never token names
     if chosen.mentions_message and svc.text("checkin.your_message") not in answers:
         answers.append(svc.text("checkin.your_message"))
     if answers:
-        lines.insert(len(lines) - tail, svc.text("checkin.because", answers=", ".join(answers)))
-    if verdict.level == "normal":
-        lines[-1] = svc.text("checkin.tip_heading", tip=lines[-1])
+        lines.append(svc.text("checkin.because", answers=", ".join(answers)))
     return "\n\n".join(lines)
+
 
 
 NORMAL_REASONS = 2  # reason lines kept in a normal result

@@ -20,14 +20,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.care import verdicts
 from bot.care.relay import message_button
-from bot.care.scheduling import patient_timing
+from bot.care.scheduling import patient_day, patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
 from messages import checkin as core
 from messages import questionnaire as q
 from schedules.kinds import FOLLOWUP
-from schedules.planner import day_since, next_local
+from schedules.planner import next_local
 
 log = logging.getLogger(__name__)
 CB = "ci1"
@@ -84,7 +84,8 @@ def enrolled(svc: Services, chat_id: int) -> Patient | None:
 
 
 def today(patient: Patient, now: datetime) -> int:
-    return max(0, day_since(patient.treatment.treatment_date, now, patient.zone))
+    """The day of an enrolled patient's check-in: their day of care, never before day 0 (they have a zone)."""
+    return max(0, patient_day(patient, now))
 
 
 async def begin(update: Update, svc: Services, patient: Patient, now: datetime, asks: tuple[str, ...] = (),
@@ -119,7 +120,7 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await update.effective_chat.send_message(svc.text(
             "checkin.finish_enrolment_first" if enrolling and enrolling.step else "checkin.not_enrolled"))
         return
-    if (ahead := -day_since(patient.treatment.treatment_date, now, patient.zone)) > 0:  # nothing treated yet
+    if (ahead := -patient_day(patient, now, svc.settings.clinic.timezone)) > 0:  # nothing treated yet
         await update.effective_chat.send_message(svc.text(
             "checkin.not_started", date=f"{patient.treatment.treatment_date:%A %d %B}",
             days=svc.text("enrol.days_ahead_one" if ahead == 1 else "enrol.days_ahead", days=ahead)))
@@ -133,7 +134,7 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await begin(update, svc, patient, now)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_checkin_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap in a check-in: validate it against the open check-in, record it, ask the next question."""
     svc, now, query = services(context), services(context).clock.now(), update.callback_query
     if update.effective_chat is None:  # a button on an inline message: never one of ours
@@ -206,7 +207,7 @@ async def act_at_once(update: Update, svc: Services, patient: Patient, row: Chec
         return False
     outcome = verdicts.judge(svc, patient, row.day, tokens, row.id, None, q.rash_onset_day(row.answers, row.day), now)
     try:
-        await update.effective_chat.send_message(verdicts.advice(svc, outcome.verdict, row.day) + "\n\n"
+        await update.effective_chat.send_message(verdicts.advice_text(svc, outcome.verdict, row.day) + "\n\n"
                                                  + svc.text("checkin.finish_note"))
     finally:
         await verdicts.alert_once(update.get_bot(), svc, patient, row.day, outcome, row.id, now)
@@ -219,7 +220,7 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
     state = "emergency" if q.is_emergency_stop(answers) else "done"
     outcome = verdicts.judge(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id, state,
                              q.rash_onset_day(answers, row.day), now)
-    advice = verdicts.advice(svc, outcome.verdict, row.day)
+    advice = verdicts.advice_text(svc, outcome.verdict, row.day)
     if core.plans_followup(outcome.verdict):
         plan_followup(svc, patient, row.day, now)
         advice += "\n\n" + svc.text("checkin.followup_note")
@@ -254,4 +255,4 @@ def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> N
 def register(application: Application) -> None:
     """Wire /checkin and the check-in buttons."""
     application.add_handler(CommandHandler("checkin", checkin_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
+    application.add_handler(CallbackQueryHandler(on_checkin_answer, pattern=rf"^{CB}:"))

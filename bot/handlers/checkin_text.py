@@ -31,7 +31,7 @@ def typed_text(update: Update) -> str:
     return ((message.text or message.caption or "") if message is not None else "").strip()
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, signs_only: bool = False) -> bool:
+async def on_typed_checkin_text(update: Update, context: ContextTypes.DEFAULT_TYPE, signs_only: bool = False) -> bool:
     """Typed text: a sign to act on or ask about, an answer to the open check-in, else M11 (never silence).
 
     ``signs_only`` (rules v3 P4e: a caption, an edit, a relayed text, an everyday question): act on signs and
@@ -72,7 +72,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, signs_only
     return True
 
 
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def on_typed_checkin_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A typed answer to the open check-in's question, taken before any other reading of the text
     (so "spots" at "any of these now?" is an answer, not an everyday question); False otherwise."""
     svc, now = services(context), services(context).clock.now()
@@ -117,4 +117,4 @@ def _advice(svc: Services, reading: core.TextReading, matching: Verdict, day: in
     reasons = tuple(r for r in matching.reasons if r.level == "urgent")
     verdict = Verdict("urgent", reasons, matching.rules_version) if reasons else core.free_text_verdict(
         "urgent", reading.signs, matching.rules_version)
-    return verdicts.advice(svc, verdict, day)
+    return verdicts.advice_text(svc, verdict, day)

@@ -26,11 +26,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.care.relay import CB, message_button, reference, tell_patient
+from bot.care.scheduling import patient_day
 from bot.handlers import checkin_text
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.logs import pseudonym
-from schedules.planner import day_since
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
@@ -39,7 +39,7 @@ CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference 
 def _day_part(svc: Services, patient: Patient | None, now) -> str:
     if patient is None or patient.treatment is None:
         return ""
-    return svc.text("clinic.day_part", day=day_since(patient.treatment.treatment_date, now, patient.zone))
+    return svc.text("clinic.day_part", day=patient_day(patient, now, svc.settings.clinic.timezone))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -52,7 +52,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                             reply_markup=keyboard([[(svc.text("clinic.cancel_button"), f"{CB}:cancel")]]))
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_clinic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Message the clinic" button and its "Never mind"."""
     svc, query = services(context), update.callback_query
     if update.effective_chat is None or update.effective_chat.type != update.effective_chat.PRIVATE \
@@ -78,13 +78,13 @@ async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return True
 
 
-async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_photo_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo: relayed by its file id when the patient asked to write to the clinic, else the usual note; its
     caption is read for signs either way (rules v3 P4e), before the note or after the relay."""
     svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
     message = update.effective_message
     if not svc.store.relay_armed(chat.id, now):  # the usual answer to a photo, with the way to the clinic
-        await checkin_text.on_text(update, context, signs_only=True)
+        await checkin_text.on_typed_checkin_text(update, context, signs_only=True)
         reachable = svc.settings.clinic_chat_id is not None and svc.store.patient(chat.id) is not None
         return await chat.send_message(svc.text("control.media_photo"),
                                        reply_markup=keyboard([message_button(svc)]) if reachable else None)
@@ -96,7 +96,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     caption=svc.text("clinic.caption_part", caption=caption) if caption else "")
     await _relay(update, svc, patient,
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body), caption, file_id)
-    await checkin_text.on_text(update, context, signs_only=True)
+    await checkin_text.on_typed_checkin_text(update, context, signs_only=True)
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:
@@ -140,7 +140,7 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def register(application: Application) -> None:
     """Wire /clinic, its buttons, patients' photos and staff replies in the clinic chat."""
     application.add_handler(CommandHandler("clinic", ask, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo))
+    application.add_handler(CallbackQueryHandler(on_clinic_button, pattern=rf"^{CB}:"))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo_sent))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.REPLY
                                            & ~filters.COMMAND, on_staff_reply))

@@ -126,7 +126,7 @@ def apply_stop(svc: Services, chat_id: int, choice: str, now: datetime) -> str:
     return svc.text("control.stopped_kind", what=svc.text(f"control.kind_{choice}"))
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def on_typed_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A typed STOP stops everything at once; very long text gets a kind note. False if neither."""
     svc, chat, text = services(context), update.effective_chat, update.effective_message.text or ""
     if is_stop_word(svc.words, text):
@@ -196,7 +196,7 @@ async def offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     return True
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stop_or_pause_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any control button: check it still applies, then act and put the confirmation on its message."""
     svc, query, now = services(context), update.callback_query, services(context).clock.now()
     if update.effective_chat is None:  # an inline-mode button: never one of ours
@@ -259,7 +259,7 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message or caption: read again for warning signs (rules v3 P4e); otherwise edits change
     nothing, so say so briefly (live locations stay silent)."""
-    if await checkin_text.on_text(update, context, signs_only=True):
+    if await checkin_text.on_typed_checkin_text(update, context, signs_only=True):
         return
     if update.edited_message.location is None:
         await update.effective_chat.send_message(services(context).text("control.edited"))
@@ -269,7 +269,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Photos, videos, stickers, voice notes, documents...: not stored; a short, kind answer, after the signs a
     caption holds (rules v3 P4e: "my lips have swollen up massively" with a photo is read like a message)."""
     message = update.effective_message
-    await checkin_text.on_text(update, context, signs_only=True)
+    await checkin_text.on_typed_checkin_text(update, context, signs_only=True)
     key = "control.media_photo" if (message.photo or message.video or message.video_note) else "control.media_other"
     await update.effective_chat.send_message(services(context).text(key))
 
@@ -279,9 +279,10 @@ def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     for name, callback in (("stop", stop), ("pause", pause)):  # /resume: bot/handlers/resuming.py
         application.add_handler(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
+    application.add_handler(CallbackQueryHandler(on_stop_or_pause_choice, pattern=rf"^{CB}:"))
     application.add_handler(ChatMemberHandler(on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, on_edited))
     application.add_handler(MessageHandler(
         private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL,
         on_media))
+

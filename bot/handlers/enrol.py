@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.care import enrolment as flow
 from bot.care.enrolment import CB, Reply
+from bot.care.enrolment_answers import read_answer
 from bot.handlers import settings_menu
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
@@ -52,7 +53,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                    [(svc.text("enrol.again_keep"), f"{CB}:again:keep")]]))
     elif patient and patient.step:
         await send(update, [Reply(svc.text("enrol.resume_enrolment")),
-                            flow.question(svc, patient, flow.split_step(patient.step)[1], now)])
+                            flow.enrolment_question(svc, patient, flow.split_step(patient.step)[1], now)])
     else:
         await welcome(update, context)
 
@@ -84,10 +85,10 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, agreed: bo
         await query.edit_message_reply_markup(None)
     else:
         await update.effective_chat.send_message(svc.text("enrol.consent_typed"))
-    await send(update, [flow.question(svc, patient, flow.ENROL_ORDER[0], now)])
+    await send(update, [flow.enrolment_question(svc, patient, flow.ENROL_ORDER[0], now)])
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_enrolment_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any enrolment or settings button: check it is still current, then apply it."""
     svc, now, query = services(context), services(context).clock.now(), update.callback_query
     if update.effective_chat is None:  # a button on an inline message: never one of ours
@@ -110,7 +111,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return await query.edit_message_text(svc.text("enrol.kept"))
         patient = svc.store.update_patient(chat_id, now, step="new:date")
         await query.edit_message_reply_markup(None)
-        return await send(update, [flow.question(svc, patient, "date", now)])
+        return await send(update, [flow.enrolment_question(svc, patient, "date", now)])
     if name == "settings" and patient and patient.enrolled:
         return await settings_choice(update, context, patient, value, now)
     if patient is None or not name or flow.split_step(patient.step)[1] != name:  # "e1::" is forged
@@ -126,19 +127,19 @@ async def expired(update: Update, svc: Services) -> None:
 async def answer(update: Update, svc: Services, patient: Patient, raw: str, typed: bool, now: datetime) -> None:
     """Apply one answer to the current question and ask the next (or finish)."""
     mode, name = flow.split_step(patient.step)
-    updates, confirmation, error = flow.read_answer(svc, patient, name, raw, typed, now)
+    read = read_answer(svc, patient, name, raw, typed, now)
     query = update.callback_query
     if query:
         await query.answer()
-    if error or not updates:
+    if not read.taken:
         # Not an answer at all: say what is asked, ask it again (a question back, like "did you mean 21:00?", was one)
-        if error and typed and not isinstance(error, Reply) and looks_off_topic(svc.words, raw):
+        if read.refusal and typed and looks_off_topic(svc.words, raw):
             return await send(update, [Reply(svc.text("enrol.finish_first", topic=svc.text(f"enrol.topic_{name}"))),
-                                       flow.question(svc, patient, name, now)])
-        if error:
-            await send(update, [error if isinstance(error, Reply) else Reply(error)])
+                                       flow.enrolment_question(svc, patient, name, now)])
+        if read.question_back or read.refusal:
+            await send(update, [read.question_back or Reply(read.refusal)])
         return
-    following = updates.pop("_next", None) or flow.next_question(mode, name)
+    following, confirmation = read.then or flow.next_enrolment_question(mode, name), read.confirmation
     if confirmation and query and name != "zone":
         await query.edit_message_text(confirmation)
     elif query:
@@ -147,9 +148,9 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
         await update.effective_chat.send_message(confirmation, reply_markup=ReplyKeyboardRemove()
                                                  if name == "zone" else None)
     patient = svc.store.update_patient(patient.chat_id, now, step=f"{mode}:{following}" if following else None,
-                                       **updates)
+                                       **read.updates)
     if following:
-        return await send(update, [flow.question(svc, patient, following, now)])
+        return await send(update, [flow.enrolment_question(svc, patient, following, now)])
     await finish(update, svc, patient, mode, now)
 
 
@@ -173,7 +174,7 @@ async def finish(update: Update, svc: Services, patient: Patient, mode: str, now
     await update.effective_chat.send_message(text)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def on_typed_enrolment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A typed answer to the consent or the pending enrolment question; False if neither is on screen."""
     svc, now = services(context), services(context).clock.now()
     patient = svc.store.patient(update.effective_chat.id)
@@ -245,3 +246,4 @@ async def settings_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
     await query.edit_message_reply_markup(None)
     if value != "done":
         await settings_menu.open_item(update, svc, patient, value, now)
+

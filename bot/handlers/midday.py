@@ -39,7 +39,7 @@ def choices(svc: Services, patient: Patient) -> tuple[str, InlineKeyboardMarkup]
     return svc.text("midday.ask", now=midday_label(svc, patient)), keyboard(rows)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_midday_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the midday choices, or move, stop or restart the midday sunscreen and re-plan."""
     svc, query, now = services(context), update.callback_query, services(context).clock.now()
     patient = svc.store.patient(update.effective_chat.id) if update.effective_chat else None
@@ -62,4 +62,4 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(application: Application) -> None:
     """Wire the midday sunscreen buttons."""
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
+    application.add_handler(CallbackQueryHandler(on_midday_choice, pattern=rf"^{CB}:"))

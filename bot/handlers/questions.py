@@ -15,12 +15,11 @@ from bot.services import keyboard, services
 from bot.care.verdicts import is_red_flag
 from messages.reading import read_message
 from messages.questions import answer_for, looks_like_question, wish_of
-from schedules.planner import day_since
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def on_everyday_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Answer an everyday question from an enrolled patient; False when the text is not one (or has a red flag)."""
-    svc, chat = services(context), update.effective_chat
+    svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
     text = update.effective_message.text or ""
     patient = svc.store.patient(chat.id)
     if patient is None or not patient.enrolled or patient.treatment is None or is_red_flag(text):
@@ -36,7 +35,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         if read_message(text).signs or svc.store.open_checkin(chat.id) is not None:
             return False  # "worried about dark spots": the sign is asked about; in a check-in, its question is
         relay = svc.settings.clinic_chat_id is not None
-        rows = [[(svc.text("checkin.start_button"), f"{CHECKIN_CB}:go:{today(patient, svc.clock.now())}")]]
+        rows = [[(svc.text("checkin.start_button"), f"{CHECKIN_CB}:go:{today(patient, now)}")]]
         await chat.send_message(svc.text("questions.worried" + ("" if relay else "_no_relay")),
                                 reply_markup=keyboard(rows + ([message_button(svc)] if relay else [])))
         return True
@@ -45,8 +44,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         key = f"questions.{wish}" + ("_no_relay" if wish == "want_person" and not relay else "")
         await chat.send_message(svc.text(key), reply_markup=keyboard([message_button(svc)]) if relay else None)
         return True
-    day = max(0, day_since(patient.treatment.treatment_date, svc.clock.now(), patient.zone))
-    key = answer_for(text, day, plan_for(svc, patient.treatment.plan))
+    key = answer_for(text, today(patient, now), plan_for(svc, patient.treatment.plan))
     if key is not None:
         await chat.send_message(svc.text(key))
         return True
@@ -57,3 +55,4 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     else:
         await chat.send_message(svc.text("questions.unknown"), reply_markup=keyboard([message_button(svc)]))
     return True
+

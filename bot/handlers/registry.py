@@ -23,7 +23,7 @@ def register_all(application: Application) -> None:
     application.add_handler(CommandHandler("start", enrol.start, filters=private))
     application.add_handler(CommandHandler("help", common.help_command, filters=private))
     application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
-    application.add_handler(CallbackQueryHandler(enrol.on_button, pattern=r"^e1:"))
+    application.add_handler(CallbackQueryHandler(enrol.on_enrolment_tap, pattern=r"^e1:"))
     application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
@@ -35,7 +35,7 @@ def register_all(application: Application) -> None:
     privacy.register(application)
     resuming.register(application)
     control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_text))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_typed_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))
     application.add_error_handler(common.on_error)

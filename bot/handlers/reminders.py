@@ -28,7 +28,7 @@ SNOOZE = timedelta(hours=1)
 FEWER_LIMIT = 1  # messages a day for a patient who asked for fewer
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_reminder_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Done takes the buttons away; snooze queues the message's reminders again in an hour (outside quiet hours)."""
     svc, query, now = services(context), update.callback_query, services(context).clock.now()
     chat, message = update.effective_chat, query.message
@@ -91,5 +91,5 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 def register(application: Application) -> None:
     """Wire the reminder and end-of-plan buttons."""
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{REMINDER_CB}:"))
+    application.add_handler(CallbackQueryHandler(on_reminder_tap, pattern=rf"^{REMINDER_CB}:"))
     application.add_handler(CallbackQueryHandler(on_end_button, pattern=rf"^{END_CB}:"))

@@ -82,7 +82,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send_message(question[0], reply_markup=question[1])
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_resume_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Turn back on (or leave off) what the question offered, if it still applies."""
     svc, query, now = services(context), update.callback_query, services(context).clock.now()
     parts = (query.data or "").split(":")
@@ -112,4 +112,4 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(application: Application) -> None:
     """Wire /resume and its buttons."""
     application.add_handler(CommandHandler("resume", resume, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CB}:"))
+    application.add_handler(CallbackQueryHandler(on_resume_answer, pattern=rf"^{CB}:"))

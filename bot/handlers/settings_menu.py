@@ -75,11 +75,11 @@ def is_open(context: ContextTypes.DEFAULT_TYPE, chat_id: int, now: datetime) -> 
 async def open_item(update: Update, svc: Services, patient: Patient, item: str, now: datetime) -> None:
     """Ask one settings question in edit mode: the same for a tap on its button and for its name typed."""
     patient = svc.store.update_patient(patient.chat_id, now, step=f"edit:{item}")
-    reply = flow.question(svc, patient, item, now)
+    reply = flow.enrolment_question(svc, patient, item, now)
     await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def on_typed_settings_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Typed text at the open menu: the item it names, or a hint and the menu; False when the menu is not open
     or the text has a warning sign (its safety advice comes first, from the check-in flow)."""
     svc, chat, text = services(context), update.effective_chat, update.effective_message.text or ""
@@ -102,3 +102,4 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     else:
         shown(context, await chat.send_message(svc.text("common.settings_hint"), reply_markup=menu_markup(svc)), now)
     return True
+

@@ -230,9 +230,6 @@ class CheckinStore:
                               " ORDER BY id DESC LIMIT 1", [chat_id, level, self.blind(rules) if rules else "", iso(since)]).fetchone()
         return row[0] if row else None
 
-    def alert_sent(self, alert_id: int, message_id: int) -> None:
-        self.db.execute("UPDATE alerts SET clinic_message_id = ? WHERE id = ?", [message_id, alert_id])
-
     def acknowledge_alert(self, alert_id: int, user_id: int, now: datetime) -> bool:
         """Record who acknowledged; False if unknown or already acknowledged (a double tap)."""
         cursor = self.db.execute("UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?"

@@ -1,6 +1,7 @@
 """Health and whole-file operations: is a delivery overdue, can we still write, copy and verify a database.
 
-The SQL behind `aftercare healthcheck`, `backup` and `restore`; bot/ops.py holds the locks and files.
+The SQL behind `aftercare healthcheck`, `backup` and `restore`; bot/runtime.py holds the instance lock and the
+private temporary files.
 """
 
 from __future__ import annotations

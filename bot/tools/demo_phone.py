@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.care.scheduling import patient_day
 from bot.tools.demo_screen import INDENT, Button, Screen, buttons_of
 
 PATIENT_CHAT = 1001
@@ -113,5 +114,5 @@ class Phone:
         local = when.astimezone(zone)
         text = f"{local:%a %d %b %Y %H:%M} {zone.key}"
         if patient and patient.treatment:
-            text += f", day {(local.date() - patient.treatment.treatment_date).days} since treatment"
+            text += f", day {patient_day(patient, when, self.settings.clinic.timezone)} since treatment"
         return text
