@@ -23,6 +23,7 @@ from messages.catalog import load_catalog
 from messages.checkin import read_typed
 from messages.words import Words
 from tests.conftest import START, Phone, enrol, make_settings, open_phone
+from tests.texts import said, shows
 
 TYPED = Words.from_texts(load_catalog().texts)
 
@@ -280,5 +281,5 @@ async def test_text_without_letters_gets_an_answer(phone, caplog):
     """An enrolled patient's emoji or punctuation-only message is answered without an error."""
     await enrol(phone, CHAT)
     replies = await phone.send(CHAT, "👍")
-    assert len(replies) == 1 and replies[0].buttons == [[("Start check-in", "ci1:go:0")]]  # M11: answer + button
+    assert len(replies) == 1 and replies[0].buttons == [[(said("checkin.start_button"), "ci1:go:0")]]  # M11: answer + button
     assert "failed" not in caplog.text

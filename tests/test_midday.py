@@ -6,6 +6,7 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from tests.conftest import enrol
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -49,7 +50,7 @@ async def test_stop_the_midday_sunscreen_alone_and_turn_it_back_on(phone):
     assert midday_rows(phone) == []
     assert any(r.step.startswith("sunscreen-am") and r.state == "pending" for r in phone.store.deliveries(CHAT))
     replies = await phone.send(CHAT, "/stop")
-    assert "Midday sunscreen only" not in replies[0].labels
+    assert said("midday.stop_only") not in replies[0].labels
     await phone.send(CHAT, "/settings")
     await phone.tap(CHAT, "Midday sunscreen")
     await phone.tap(CHAT, "Turn it back on")

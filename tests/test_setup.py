@@ -17,6 +17,7 @@ from bot.tools.poster import ERROR_LEVEL
 from bot.tools.setup import Console, setup_command
 from tests.conftest import make_settings, open_phone
 from tests.doubles.bot_api_server import FakeBotServer
+from tests.texts import said, shows
 
 GROUP, ADMIN, OTHER_ADMIN, PATIENT = -1005550001, 4242, 4343, 1001
 WRONG_TOKEN = "123456:WRONG-token_abcdefghijklmnopqrstu"
@@ -170,7 +171,7 @@ async def test_clinicid_and_myid_only_while_no_clinic_chat_is_set(tmp_path, stor
     else:
         assert f"The id of this chat is {other_group}" in in_group[0].text
         assert f"Your Telegram user id is {ADMIN}" in mine[0].text
-        assert "Send /clinicid in the staff group" in in_private[0].text
+        assert shows(in_private[0].text, "setup.clinicid_private")
     assert store.patient(ADMIN) is None  # nothing is stored for either
 
 
