@@ -64,7 +64,7 @@ async def test_an_alert_that_cannot_be_sent_survives_a_restart_and_arrives_once(
     await enrol(bot.phone, A)
     bot.telegram.fail_next("sendMessage", "network", chat_id=CLINIC, times=20)
     await red_flag(bot)
-    assert any(m.text.startswith("⚠️ Call 999 now") for m in bot.telegram.chat(A))
+    assert any(shows(m.text, "checkin.safety_advice_emergency", at_start=True) for m in bot.telegram.chat(A))
     assert bot.telegram.chat(CLINIC) == []
     store.close()  # killed: no shutdown, nothing flushed
 

@@ -61,7 +61,7 @@ async def test_safety_screen_yes_stops_with_emergency(clinic_phone):
     await phone.send(CHAT, "/checkin")
     await phone.tap(CHAT, "Yes")
     advice, alerted = phone.telegram.chat(CHAT)[-2:]
-    assert advice.text.startswith("Call 999 now") and shows(alerted.text, "clinic.alerted")
+    assert shows(advice.text, "triage.level_emergency", at_start=True) and shows(alerted.text, "clinic.alerted")
     assert advice.labels == [said("clinic.message_button")]  # no more questions; the way to a person
     assert phone.store.open_checkin(CHAT) is None
     alert = phone.telegram.last(CLINIC)
@@ -104,7 +104,7 @@ async def test_free_text_red_flag_outside_checkin(clinic_phone):
     phone = clinic_phone
     await enrol(phone)
     replies = await phone.send(CHAT, "my throat feels tight and weird")
-    assert replies[0].text.startswith("⚠️ Call 999 now")
+    assert shows(replies[0].text, "checkin.safety_advice_emergency", at_start=True)
     assert shows(replies[-1].text, "checkin.q_safety")
     verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
     assert verdict.level == "emergency" and verdict.reasons[0]["rule"] == "E4"
