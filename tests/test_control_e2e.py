@@ -147,9 +147,9 @@ async def test_pause_with_days_and_resume_without_flood(enrolled):
     assert "Paused until Thu 26 Nov, 09:00" in reply
     until = enrolled.clock.now() + timedelta(days=3)
     assert pending(enrolled) and all(d.due_at >= until for d in pending(enrolled))
-    assert "paused until" in (await enrolled.send(CHAT, "/pause"))[0].text
+    assert shows((await enrolled.send(CHAT, "/pause"))[0].text, "control.already_paused")
     enrolled.clock.advance(timedelta(days=1, hours=3))
-    assert "Welcome back" in (await enrolled.send(CHAT, "/resume"))[0].text
+    assert shows((await enrolled.send(CHAT, "/resume"))[0].text, "control.unpaused")
     now = enrolled.clock.now()
     rows = pending(enrolled)
     assert rows and all(d.due_at > now for d in rows)
@@ -194,9 +194,9 @@ async def test_pause_ends_by_itself(enrolled):
 
 async def test_control_commands_when_not_enrolled(phone):
     """/stop, /pause and /resume from a stranger explain and store nothing."""
-    assert "not enrolled" in (await phone.send(CHAT, "/stop"))[0].text
-    assert "not enrolled" in (await phone.send(CHAT, "/pause 3"))[0].text
-    assert "not enrolled" in (await phone.send(CHAT, "/resume"))[0].text
+    assert shows((await phone.send(CHAT, "/stop"))[0].text, "control.nothing_to_stop")
+    assert shows((await phone.send(CHAT, "/pause 3"))[0].text, "common.not_enrolled")
+    assert shows((await phone.send(CHAT, "/resume"))[0].text, "common.not_enrolled")
     assert phone.store.patient(CHAT) is None
 
 
@@ -234,7 +234,7 @@ async def test_mydata_sends_json_document(enrolled, tmp_path):
 
 async def test_mydata_with_nothing_stored(phone):
     """/mydata from a stranger says nothing is stored."""
-    assert "nothing stored" in (await phone.send(CHAT, "/mydata"))[0].text
+    assert shows((await phone.send(CHAT, "/mydata"))[0].text, "control.mydata_none")
 
 
 async def test_delete_after_confirmation(enrolled):
