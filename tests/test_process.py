@@ -26,6 +26,8 @@ from bot.crypto import write_key_file
 from tests.doubles.bot_api_server import FakeBotServer
 from tests.texts import said, shows
 
+pytestmark = pytest.mark.process  # every test here starts a process or a server
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "987654:PROCESS-token-never-logged_ZYXWVUTSRQPONM"
 CHAT = 1001

@@ -73,6 +73,7 @@ def server():
         yield fake
 
 
+@pytest.mark.process
 def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     """From nothing: the token is checked before it is saved, the profile written, the staff chat and the
     admins found by /clinicid and /myid (answered in their chats), and a QR poster of the patient link made."""
@@ -131,6 +132,7 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     assert b"Harbour Skin Clinic" in pdf.read_bytes()
 
 
+@pytest.mark.process
 def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     """Re-running setup with every answer Enter keeps the token, profile, chat and admins as they were."""
     monkeypatch.chdir(tmp_path)
@@ -144,6 +146,7 @@ def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     assert not any("Paste the token" in prompt for prompt in operator.prompts)
 
 
+@pytest.mark.process
 def test_setup_without_a_token_saves_nothing(server, tmp_path, monkeypatch):
     """No token given: setup stops, writes no .env, and says how to come back."""
     monkeypatch.chdir(tmp_path)
@@ -175,6 +178,7 @@ async def test_clinicid_and_myid_only_while_no_clinic_chat_is_set(tmp_path, stor
     assert store.patient(ADMIN) is None  # nothing is stored for either
 
 
+@pytest.mark.process
 def test_setup_replaces_a_malformed_saved_token(server, tmp_path, monkeypatch):
     """A malformed token in .env is named and replaced by a checked one (it does not stop setup)."""
     monkeypatch.chdir(tmp_path)
