@@ -13,6 +13,7 @@ from bot.store import open_store
 from bot.tools.health import healthcheck_command
 from tests.conftest import START, enrol, make_settings, start
 from tests.test_doctor import run as run_doctor
+from tests.texts import said, shows
 
 A = 1001
 CLINIC, ADMIN, ONCALL = -100777, 4242, 5151
@@ -63,7 +64,7 @@ async def test_an_alert_that_cannot_be_sent_survives_a_restart_and_arrives_once(
     await enrol(bot.phone, A)
     bot.telegram.fail_next("sendMessage", "network", chat_id=CLINIC, times=20)
     await red_flag(bot)
-    assert any(m.text.startswith("⚠️ Call 999 now") for m in bot.telegram.chat(A))
+    assert any(shows(m.text, "checkin.safety_advice_emergency", at_start=True) for m in bot.telegram.chat(A))
     assert bot.telegram.chat(CLINIC) == []
     store.close()  # killed: no shutdown, nothing flushed
 
@@ -145,7 +146,7 @@ async def test_an_unacknowledged_urgent_alert_is_raised_again_then_goes_on_call(
     assert again.buttons == [[("Acknowledge", "al1:1")]]
     assert clinic.telegram.chat(ONCALL) == []
     await clinic.run(alerted + timedelta(minutes=62))
-    assert clinic.telegram.last(ONCALL).text.startswith("📟 On call: nobody has acknowledged")
+    assert shows(clinic.telegram.last(ONCALL).text, "alerts.oncall", at_start=True)
     await staff_tap(clinic, ONCALL, "al1:1", user_id=ONCALL)
     assert clinic.store.alerts(open_only=True) == []
     await clinic.run(alerted + timedelta(hours=3))
@@ -168,7 +169,7 @@ async def test_after_hours_an_alert_goes_to_on_call_instead_of_the_closed_clinic
     await red_flag(clinic)
     await clinic.run(START.replace(hour=19, minute=31))
     assert len(clinic.telegram.chat(CLINIC)) == 1
-    assert clinic.telegram.last(ONCALL).text.startswith("📟 On call")
+    assert shows(clinic.telegram.last(ONCALL).text, "alerts.oncall", at_start=True)
 
 
 async def test_delete_after_an_alert_erases_it_in_the_clinic_chat(clinic):
@@ -185,7 +186,7 @@ async def test_delete_after_an_alert_erases_it_in_the_clinic_chat(clinic):
     await clinic.run(clinic.phone.clock.now() + timedelta(minutes=32))
     erased = "🗑 Alert no. 1: the patient erased their data, so the details of this alert were removed."
     assert [m.text for m in clinic.telegram.chat(CLINIC)] == [
-        erased, erased, "🗑 The patient erased their data, so this message was removed."]
+        erased, erased, said("alerts.erased_message")]
     assert posted.buttons == []
     assert clinic.telegram.chat(ONCALL) == []  # nothing left to raise again
     assert all(row.about is None and not row.body for row in clinic.store.outbox())
@@ -207,19 +208,18 @@ async def test_retention_erases_the_alert_in_the_clinic_chat(clinic):
 async def test_privacy_says_what_stays_in_the_clinic_chat(phone):
     """/privacy says what the clinic chat sees and what is left of it after erasure."""
     text = (await phone.send(A, "/privacy"))[0].text
-    assert "patient number" in text and "edited in the clinic chat to say you erased your data" in text
+    assert shows(text, "control.privacy") and shows(text, "control.privacy")
 
 
 async def test_forged_buttons_and_commands_in_the_clinic_chat_change_nothing(clinic):
     """From the clinic chat, a forged enrolment button or a patient command is refused; no patient is created."""
     for data in ("e1:consent:yes", "ci1:go:0", "p1:del:yes", "s1:stop:all"):
-        assert (await staff_tap(clinic, CLINIC, data))["text"] == "This button has expired. Please use the latest message."
+        assert (await staff_tap(clinic, CLINIC, data))["text"] == said("common.expired")
     await clinic.phone.feed(clinic.telegram.message(CLINIC, "/start", user_id=ADMIN, chat_type="supergroup"))
     await clinic.phone.feed(clinic.telegram.message(CLINIC, "Europe/London", user_id=ADMIN, chat_type="supergroup"))
     assert clinic.store.patient(CLINIC) is None
     assert clinic.telegram.texts(CLINIC) == [
-        "In this chat I only handle the clinic team's actions: Acknowledge on an alert, replies to a patient, and "
-        "/flagged for admins."]
+        said("alerts.clinic_only")]
 
 
 @pytest.mark.parametrize("data", ["e1::", "e1:::", "al1:" + "9" * 60, "al1:", "al1:-1", "al1:1:2", "ci1::::",
@@ -229,7 +229,7 @@ async def test_malformed_callback_data_is_expired_and_never_raises(clinic, caplo
     """Forged or malformed button data, from a patient or the clinic chat, is answered 'expired' and never raises."""
     await enrol(clinic.phone, A)
     answer = await staff_tap(clinic, chat_id, data, user_id=ADMIN if chat_id == CLINIC else A)
-    assert answer.get("text") == "This button has expired. Please use the latest message."
+    assert answer.get("text") == said("common.expired")
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 

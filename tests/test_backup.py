@@ -50,6 +50,7 @@ def tool(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.process
 def test_backup_runs_beside_the_running_bot_without_a_token(server, folder, processes):
     """While the bot runs, `aftercare backup` with no token writes a verified copy holding the enrolment,
     refuses to write over it again without --force, replaces it with --force, and the bot keeps answering."""

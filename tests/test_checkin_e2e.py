@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import enrol, make_settings, open_phone
+from tests.texts import said, shows
 
 CHAT = 1001
 CLINIC = -100777
@@ -41,12 +42,12 @@ async def test_normal_checkin_in_few_taps(phone):
     phone.clock.advance(timedelta(days=2))
     await phone.send(CHAT, "/checkin")
     question = phone.last(CHAT)
-    assert "Right now, is it hard to breathe" in question.text
+    assert shows(question.text, "checkin.q_safety")
     await answer_all(phone, NORMAL_DAY_2)
     result = phone.last(CHAT)
-    assert "normal healing" in result.text and len(result.text.split("\n\n")) <= 3  # at most 3 short paragraphs
+    assert shows(result.text, "triage.level_normal") and len(result.text.split("\n\n")) <= 3  # at most 3 short paragraphs
     assert "Day 2:" not in result.text  # the timeline line belongs to the day's first reminder
-    assert "Because you told me" in result.text and "mild redness" in result.text
+    assert shows(result.text, "checkin.because") and "mild redness" in result.text
     assert question.edits == len(NORMAL_DAY_2) and "✓" in question.text
     verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
     assert verdict.level == "normal" and verdict.day == 2 and verdict.rules_version
@@ -60,11 +61,11 @@ async def test_safety_screen_yes_stops_with_emergency(clinic_phone):
     await phone.send(CHAT, "/checkin")
     await phone.tap(CHAT, "Yes")
     advice, alerted = phone.telegram.chat(CHAT)[-2:]
-    assert advice.text.startswith("Call 999 now") and "team know" in alerted.text
-    assert advice.labels == ["✉️ Message the clinic"]  # no more questions; the way to a person
+    assert shows(advice.text, "triage.level_emergency", at_start=True) and shows(alerted.text, "clinic.alerted")
+    assert advice.labels == [said("clinic.message_button")]  # no more questions; the way to a person
     assert phone.store.open_checkin(CHAT) is None
     alert = phone.telegram.last(CLINIC)
-    assert "EMERGENCY" in alert.text and "Ana" in alert.text and "E1" in alert.text
+    assert said("checkin.level_label_emergency") in alert.text and "Ana" in alert.text and "E1" in alert.text
 
 
 async def test_contact_provider_alert_and_acknowledgement(clinic_phone):
@@ -77,14 +78,14 @@ async def test_contact_provider_alert_and_acknowledgement(clinic_phone):
     advice = phone.telegram.chat(CHAT)[-2].text
     assert "+44 20 7946 0000" in advice and "day 4" in advice and "severe redness" in advice
     alert = phone.telegram.last(CLINIC)
-    assert "Contact clinic" in alert.text and "C8" in alert.text
+    assert said("checkin.level_label_contact_provider") in alert.text and "C8" in alert.text
     ack = alert.data_for("Acknowledge")
     await phone.feed(phone.telegram.callback(CLINIC, ack, message_id=alert.message_id,
                                              user_id=ADMIN, first_name="Nurse"))
     assert "Acknowledged by Nurse" in phone.telegram.last(CLINIC).text
     assert phone.store.alerts(open_only=True) == []
     await phone.feed(phone.telegram.callback(CLINIC, ack, message_id=alert.message_id, user_id=ADMIN))
-    assert phone.telegram.callback_answers[-1]["text"] == "Already acknowledged."
+    assert phone.telegram.callback_answers[-1]["text"] == said("checkin.alert_already")
 
 
 async def test_flagged_lists_open_alerts_for_admins_only(clinic_phone):
@@ -94,8 +95,8 @@ async def test_flagged_lists_open_alerts_for_admins_only(clinic_phone):
     await phone.send(CHAT, "/checkin")
     await phone.tap(CHAT, "Not sure")
     replies = await phone.send(ADMIN, "/flagged", user_id=ADMIN)
-    assert "Open flags (1)" in replies[0].text and "EMERGENCY" in replies[0].text
-    assert "clinic team only" in (await phone.send(CHAT, "/flagged"))[0].text
+    assert "Open flags (1)" in replies[0].text and said("checkin.level_label_emergency") in replies[0].text
+    assert shows((await phone.send(CHAT, "/flagged"))[0].text, "checkin.admins_only")
 
 
 async def test_free_text_red_flag_outside_checkin(clinic_phone):
@@ -103,8 +104,8 @@ async def test_free_text_red_flag_outside_checkin(clinic_phone):
     phone = clinic_phone
     await enrol(phone)
     replies = await phone.send(CHAT, "my throat feels tight and weird")
-    assert replies[0].text.startswith("⚠️ Call 999 now")
-    assert "Right now, is it hard to breathe" in replies[-1].text
+    assert shows(replies[0].text, "checkin.safety_advice_emergency", at_start=True)
+    assert shows(replies[-1].text, "checkin.q_safety")
     verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
     assert verdict.level == "emergency" and verdict.reasons[0]["rule"] == "E4"
     assert "throat" not in str(verdict.tokens)  # the patient's words are not stored
@@ -153,8 +154,7 @@ async def test_stale_and_double_taps_change_nothing(phone):
     await phone.tap(CHAT, "No")
     await phone.press(CHAT, data)
     await phone.press(CHAT, "ci1:999:safety:no")
-    assert [a.get("text") for a in phone.telegram.callback_answers[-2:]] == ["This button has expired. Please use "
-                                                                             "the latest message."] * 2
+    assert [a.get("text") for a in phone.telegram.callback_answers[-2:]] == [said("common.expired")] * 2
     assert phone.store.open_checkin(CHAT).answers == [("safety", "no")]
 
 
@@ -164,7 +164,7 @@ async def test_monitor_plans_a_followup_next_morning(phone):
     phone.clock.advance(timedelta(days=2))
     await phone.send(CHAT, "/checkin")
     await answer_all(phone, ["No", "Same", "Severe", "None", "Mild", "None", "None of these", "No"])
-    assert "again tomorrow morning" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "checkin.followup_note")
     followups = [d for d in phone.store.deliveries(CHAT) if d.kind == "followup"]
     assert len(followups) == 1 and followups[0].due_at.isoformat() == "2026-11-26T08:00:00+00:00"
 
@@ -176,7 +176,7 @@ async def test_resume_or_restart_an_unfinished_checkin(phone):
     await phone.tap(CHAT, "No")
     await phone.send(CHAT, "/checkin")
     await phone.tap(CHAT, "Carry on")
-    assert "Redness" in phone.last(CHAT).text
+    assert said("checkin.sign_redness") in phone.last(CHAT).text
     await phone.send(CHAT, "/checkin")
     await phone.tap(CHAT, "Start again")
     assert phone.store.open_checkin(CHAT).answers == []
@@ -211,7 +211,7 @@ async def test_none_of_these_after_ticks_clears_them_and_waits_for_done(phone):
     await answer_all(phone, ["No", "Mild", "None", "Mild", "None", "Pimples"])
     await phone.tap(CHAT, "None of these")
     question = phone.last(CHAT)
-    assert "any of these now?" in question.text and "✓ None of these" in question.labels
+    assert shows(question.text, "checkin.q_new") and "✓ None of these" in question.labels
     assert "✓ Pimples or whiteheads" not in question.labels
     await phone.tap(CHAT, "Done")
     assert ("new", "none") in phone.store.open_checkin(CHAT).answers
@@ -223,9 +223,9 @@ async def test_after_day_seven_the_short_path_is_used(phone):
     phone.clock.advance(timedelta(days=10))
     await phone.send(CHAT, "/checkin")
     await answer_all(phone, ["No", "Better", "No", "No"])
-    assert "normal healing" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "triage.level_normal")
     verdict = phone.store.last_verdict(CHAT, phone.store.patient(CHAT).treatment.id)
     assert verdict.day == 10 and [r["rule"] for r in verdict.reasons] == ["N1"]
     await phone.send(CHAT, "/checkin")
     await answer_all(phone, ["No", "Same", "Yes, show me"])
-    assert "Redness of the treated skin" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "checkin.q_redness")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from tests.conftest import enrol
 from tests.test_dispatch import A, DAY0_EVENING
+from tests.texts import said, shows
 
 UTC = timezone.utc
 NORMAL = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "No"]
@@ -33,8 +34,8 @@ async def test_unanswered_prompt_is_reprompted_once_the_same_evening(bot):
     await bot.run(DAY0_EVENING)
     await bot.run(DAY0_EVENING + timedelta(minutes=45))
     last = bot.telegram.last(A)
-    assert last.text.startswith("A gentle reminder: today's check-in")  # short: no second timeline line
-    assert last.buttons == [[("Start check-in", "ci1:go:0")], [("Remind me in 1 hour", "rm1:snooze")]]
+    assert shows(last.text, "checkin.reprompt", at_start=True)  # short: no second timeline line
+    assert last.buttons == [[(said("checkin.start_button"), "ci1:go:0")], [(said("dispatch.snooze"), "rm1:snooze")]]
 
 
 async def test_no_reprompt_after_the_patient_answered(bot):
@@ -69,7 +70,7 @@ async def test_worsening_while_flagged_escalates_to_urgent(bot):
     day4 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
     assert "+44 20 7946 0000" in await checkin(bot, SEVERE_REDNESS, day4)
     text = await checkin(bot, WORSE_SEVERE_REDNESS, day4 + timedelta(days=1))
-    assert "getting worse: please get advice today" in text
+    assert shows(text, "triage.rule_U9")
     assert [v.level for v in verdicts(bot)] == ["contact_provider", "urgent"]
     assert "U9" in [r["rule"] for r in verdicts(bot)[-1].reasons]
 
@@ -80,7 +81,7 @@ async def test_cheerful_timeline_waits_until_a_normal_checkin(bot):
     day4_morning = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     await checkin(bot, SEVERE_REDNESS, day4_morning - timedelta(hours=1))
     await bot.run(day4_morning)
-    assert bot.telegram.last(A).text.startswith("Since your last check-in flagged something")
+    assert shows(bot.telegram.last(A).text, "dispatch.after_worrying", at_start=True)
     await checkin(bot, NORMAL_AFTER_SEVERE, day4_morning + timedelta(hours=1))
     await bot.run(day4_morning + timedelta(days=1))
     assert bot.telegram.last(A).text.startswith("Days 4")

@@ -10,6 +10,7 @@ import pytest
 
 from messages import questionnaire as q
 from tests.conftest import CLINIC_CHAT as CLINIC, START, enrol
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -44,8 +45,8 @@ async def test_very_severe_pain_alerts_the_clinic_at_once_even_if_the_checkin_is
     await bot.phone.send(CHAT, "/checkin")
     await taps(bot, "No", "Same", "Mild", "None")
     replies = await bot.phone.tap(CHAT, "Very severe")
-    assert any("Please get medical advice today" in r.text for r in replies)
-    assert "get in the way of your usual activities" in bot.phone.last(CHAT).text  # it goes on below the advice
+    assert any(shows(r.text, "triage.level_urgent") for r in replies)
+    assert shows(bot.phone.last(CHAT).text, "checkin.q_interference")  # it goes on below the advice
     assert any("URGENT" in t and "U7" in t for t in clinic_texts(bot))
     assert bot.store.open_checkin(CHAT) is not None  # the patient may finish, or not
     await bot.run(START + timedelta(days=2, hours=12, seconds=1))  # the patient never finishes
@@ -70,9 +71,9 @@ async def test_a_half_answered_checkin_is_triaged_when_the_window_closes(bot):
     assert "redness:severe" in verdict.tokens and "swelling:none" not in verdict.tokens  # not reached: absent
     assert [r["rule"] for r in verdict.reasons][0] == "C8"
     [alert] = [t for t in clinic_texts(bot) if "C8" in t]
-    assert "Check-in left unfinished: judged on the answers given" in alert  # staff know the rest is unknown
+    assert shows(alert, "checkin.alert_partial")  # staff know the rest is unknown
     replies = await bot.phone.send(CHAT, "/progress")
-    assert "Day 4: Contact clinic" in replies[-1].text and "(unfinished check-in)" in replies[-1].text
+    assert "Day 4: Contact clinic" in replies[-1].text and shows(replies[-1].text, "progress.unfinished")
 
 
 async def test_a_checkin_without_any_answer_is_no_response(bot):
@@ -101,7 +102,7 @@ async def test_typed_lip_swelling_gets_urgent_advice_an_alert_and_a_one_tap_conf
     """U10: 'my lips are swelling' gets the lip advice and a clinic alert at once, then one tap confirms it."""
     await enrol(bot.phone)
     replies = await bot.phone.send(CHAT, "my lips are swelling")
-    assert "Swollen lips" in replies[0].text and "call emergency services" in replies[0].text
+    assert shows(replies[0].text, "triage.rule_U4") and "call emergency services" in replies[0].text
     assert any("URGENT" in t for t in clinic_texts(bot))
     question = bot.phone.last(CHAT)
     assert "Are your lips swelling right now?" in question.text.replace("are your", "Are your")
@@ -120,7 +121,7 @@ async def test_no_fever_just_a_bit_red_alerts_nobody_and_asks_in_one_tap(bot):
     await bot.phone.tap(CHAT, "No")
     while "Just to check" in bot.phone.last(CHAT).text:  # "a bit red" is asked about too
         await bot.phone.tap(CHAT, "None")
-    assert "Right now, is it hard to breathe" in bot.phone.last(CHAT).text  # then the check-in itself
+    assert shows(bot.phone.last(CHAT).text, "checkin.q_safety")  # then the check-in itself
     assert alerts(bot) == []
 
 
@@ -145,10 +146,10 @@ async def test_a_typed_red_flag_inside_a_checkin_is_read_not_refused(bot):
     await bot.phone.send(CHAT, "/checkin")
     await taps(bot, "No")
     replies = await bot.phone.send(CHAT, "my lips are swelling")
-    assert not any("couldn't take that as an answer" in r.text for r in replies)
-    assert any("Swollen lips" in r.text for r in replies) and alerts(bot)
+    assert not any(shows(r.text, "checkin.hint") for r in replies)
+    assert any(shows(r.text, "triage.rule_U4") for r in replies) and alerts(bot)
     await bot.phone.tap(CHAT, "Not sure")  # the one-tap confirmation
-    assert "Redness of the treated skin" in bot.phone.last(CHAT).text
+    assert shows(bot.phone.last(CHAT).text, "checkin.q_redness")
     assert "lip_swelling:unsure" in q.to_tokens(bot.store.open_checkin(CHAT).answers)
 
 
@@ -173,7 +174,7 @@ async def test_worse_with_nothing_named_asks_what_is_getting_worse(bot):
     bot.phone.clock.advance(timedelta(days=10))
     await bot.phone.send(CHAT, "/checkin")
     await taps(bot, "No", "Worse", "None", "None", "None", "None", "None of these", "No")
-    assert "What is getting worse?" in bot.phone.last(CHAT).text
+    assert shows(bot.phone.last(CHAT).text, "checkin.q_what_worse")
     await taps(bot, "Swelling", "Done", "Mild")
     verdict = verdicts(bot)[-1]
     assert "swelling:mild" in verdict.tokens and verdict.level == "contact_provider"  # C9 on day 10
@@ -266,7 +267,7 @@ async def test_checkin_after_a_typed_sign_keeps_its_one_tap_question(bot):
     await enrol(bot.phone)
     await bot.phone.send(CHAT, "there are yellow crusts on my cheek")
     await bot.phone.send(CHAT, "/checkin")
-    assert "yellow crusts" in bot.phone.last(CHAT).text
+    assert said("answers.sign_yellow_crusts") in bot.phone.last(CHAT).text
     assert verdicts(bot) == []
 
 
@@ -279,4 +280,4 @@ async def test_typed_blisters_follow_the_day_bounds_of_u3_and_c16(bot, days, ale
     assert replies, "every message gets an answer"
     assert bool(alerts(bot)) is alerted
     if not alerted:
-        assert "blisters" in bot.phone.last(CHAT).text.lower()  # asked to confirm in one tap, no alarm yet
+        assert said("answers.sign_blisters") in bot.phone.last(CHAT).text.lower()  # asked to confirm in one tap, no alarm yet

@@ -14,6 +14,7 @@ from bot.store import open_store
 from bot.tools.simulated_updates import as_update
 from tests.conftest import enrol, open_phone
 from tests.test_alerts import CLINIC, THROAT, clinic_settings
+from tests.texts import said, shows
 
 A, B = 1001, 1002
 
@@ -88,7 +89,7 @@ async def test_a_long_retry_after_parks_the_reply_and_keeps_the_chat_in_order(ga
     assert phone.telegram.chat(A)[before:] == []  # not before Telegram allows
     await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=21)))
     texts = phone.telegram.texts(A)[before:]
-    assert len(texts) == 2 and "aftercare assistant" in texts[0] and texts[1].startswith("What I keep, and why")
+    assert len(texts) == 2 and "aftercare assistant" in texts[0] and shows(texts[1], "control.privacy", at_start=True)
     await phone.dispatcher.run_once(phone.clock.advance(timedelta(minutes=5)))
     assert len(phone.telegram.chat(A)) == before + 2
 
@@ -111,7 +112,7 @@ async def test_one_chats_updates_run_one_at_a_time_in_order(gated):
     await asyncio.gather(first, second)
     await settle()
     texts = phone.telegram.texts(A)
-    assert "aftercare assistant" in texts[-2] and texts[-1].startswith("What I keep, and why")
+    assert "aftercare assistant" in texts[-2] and shows(texts[-1], "control.privacy", at_start=True)
 
 
 async def enrol_to_immune_question(phone) -> None:
@@ -221,13 +222,13 @@ async def test_a_double_sent_severe_at_redness_never_sets_swelling(phone):
     await phone.send(A, "/checkin")
     for answer in ("no", "same"):
         await phone.send(A, answer)
-    assert "Redness" in phone.last(A).text
+    assert said("checkin.sign_redness") in phone.last(A).text
     first, second = phone.telegram.message(A, "severe"), phone.telegram.message(A, "severe")
     await phone.feed(first)
     await phone.feed(second)
     answers = dict(phone.store.open_checkin(A).answers)
     assert answers["redness"] == "severe" and "swelling" not in answers
-    assert "Swelling" in phone.last(A).text
+    assert said("checkin.sign_swelling") in phone.last(A).text
 
 
 async def test_an_edited_message_with_a_warning_sign_gets_the_safety_advice(gated):

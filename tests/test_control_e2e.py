@@ -12,6 +12,7 @@ from bot.logs import pseudonym
 from bot.handlers import control
 from bot.services import SERVICES_KEY
 from tests.conftest import TOKEN, enrol
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -40,8 +41,8 @@ async def enrolled(phone):
 async def test_stop_offers_each_choice(enrolled):
     """/stop offers everything, sunscreen, moisturiser, check-ins, the midday sunscreen alone and a way out."""
     replies = await enrolled.send(CHAT, "/stop")
-    assert replies[0].labels == ["Everything", "Sunscreen reminders", "Moisturiser reminders", "Check-ins",
-                                 "Midday sunscreen only", "Never mind"]
+    assert replies[0].labels == ["Everything", said("control.stop_sunscreen"), said("control.stop_skincare"), said("control.stop_checkin"),
+                                 said("midday.stop_only"), said("clinic.cancel_button")]
 
 
 async def test_stop_sunscreen_only(enrolled):
@@ -51,7 +52,7 @@ async def test_stop_sunscreen_only(enrolled):
     assert "sunscreen reminders are off" in enrolled.last(CHAT).text and "/resume" in enrolled.last(CHAT).text
     assert "sunscreen" not in pending_kinds(enrolled) and {"skincare", "checkin"} <= pending_kinds(enrolled)
     replies = await enrolled.send(CHAT, "/stop")
-    assert "Sunscreen reminders" not in replies[0].labels
+    assert said("control.stop_sunscreen") not in replies[0].labels
 
 
 async def test_stop_moisturiser_only(enrolled):
@@ -81,7 +82,7 @@ async def test_keep_checkins_after_warning(enrolled):
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Check-ins")
     await enrolled.tap(CHAT, "Keep")
-    assert "stay on" in enrolled.last(CHAT).text and "checkin" in pending_kinds(enrolled)
+    assert shows(enrolled.last(CHAT).text, "control.checkin_kept") and "checkin" in pending_kinds(enrolled)
 
 
 async def test_stop_everything_button(enrolled):
@@ -89,7 +90,7 @@ async def test_stop_everything_button(enrolled):
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Everything")
     assert pending(enrolled) == [] and "warning signs" in enrolled.last(CHAT).text
-    assert "already switched off" in (await enrolled.send(CHAT, "/stop"))[0].text
+    assert shows((await enrolled.send(CHAT, "/stop"))[0].text, "control.all_already_off")
 
 
 async def test_never_mind_changes_nothing(enrolled):
@@ -111,7 +112,7 @@ async def test_typed_stop_stops_everything_without_questions(enrolled, typed):
 async def test_typed_stop_when_not_enrolled(phone):
     """A typed STOP from a stranger stores nothing and says nothing will be sent."""
     replies = await phone.send(CHAT, "STOP")
-    assert "won't send you anything" in replies[0].text and phone.store.patient(CHAT) is None
+    assert shows(replies[0].text, "control.nothing_to_stop") and phone.store.patient(CHAT) is None
 
 
 async def test_typed_stop_abandons_enrolment(phone):
@@ -146,14 +147,14 @@ async def test_pause_with_days_and_resume_without_flood(enrolled):
     assert "Paused until Thu 26 Nov, 09:00" in reply
     until = enrolled.clock.now() + timedelta(days=3)
     assert pending(enrolled) and all(d.due_at >= until for d in pending(enrolled))
-    assert "paused until" in (await enrolled.send(CHAT, "/pause"))[0].text
+    assert shows((await enrolled.send(CHAT, "/pause"))[0].text, "control.already_paused")
     enrolled.clock.advance(timedelta(days=1, hours=3))
-    assert "Welcome back" in (await enrolled.send(CHAT, "/resume"))[0].text
+    assert shows((await enrolled.send(CHAT, "/resume"))[0].text, "control.unpaused")
     now = enrolled.clock.now()
     rows = pending(enrolled)
     assert rows and all(d.due_at > now for d in rows)
     assert any(d.due_at < until for d in rows)  # the rest of the pause window is planned again
-    assert "already on" in (await enrolled.send(CHAT, "/resume"))[0].text
+    assert shows((await enrolled.send(CHAT, "/resume"))[0].text, "control.nothing_to_resume")
 
 
 async def test_pause_buttons(enrolled):
@@ -193,9 +194,9 @@ async def test_pause_ends_by_itself(enrolled):
 
 async def test_control_commands_when_not_enrolled(phone):
     """/stop, /pause and /resume from a stranger explain and store nothing."""
-    assert "not enrolled" in (await phone.send(CHAT, "/stop"))[0].text
-    assert "not enrolled" in (await phone.send(CHAT, "/pause 3"))[0].text
-    assert "not enrolled" in (await phone.send(CHAT, "/resume"))[0].text
+    assert shows((await phone.send(CHAT, "/stop"))[0].text, "control.nothing_to_stop")
+    assert shows((await phone.send(CHAT, "/pause 3"))[0].text, "common.not_enrolled")
+    assert shows((await phone.send(CHAT, "/resume"))[0].text, "common.not_enrolled")
     assert phone.store.patient(CHAT) is None
 
 
@@ -233,20 +234,20 @@ async def test_mydata_sends_json_document(enrolled, tmp_path):
 
 async def test_mydata_with_nothing_stored(phone):
     """/mydata from a stranger says nothing is stored."""
-    assert "nothing stored" in (await phone.send(CHAT, "/mydata"))[0].text
+    assert shows((await phone.send(CHAT, "/mydata"))[0].text, "control.mydata_none")
 
 
 async def test_delete_after_confirmation(enrolled):
     """/delete asks first, then erases every row, says so, and /start begins from scratch."""
     replies = await enrolled.send(CHAT, "/delete")
-    assert "can't be undone" in replies[0].text
+    assert shows(replies[0].text, "control.ask_delete")
     await enrolled.tap(CHAT, "Yes, erase")
     assert "erased" in enrolled.last(CHAT).text
     assert all(rows == [] for rows in enrolled.store.export_patient(CHAT).values())
     await enrolled.press(CHAT, "p1:del:yes")
     assert expired(enrolled)
     replies = await enrolled.send(CHAT, "/start")
-    assert "Do you agree?" in replies[0].text
+    assert shows(replies[0].text, "enrol.welcome")
 
 
 async def test_delete_declined_keeps_everything(enrolled):
@@ -254,13 +255,13 @@ async def test_delete_declined_keeps_everything(enrolled):
     before = enrolled.store.export_patient(CHAT)
     await enrolled.send(CHAT, "/delete")
     await enrolled.tap(CHAT, "No, keep")
-    assert "Nothing was deleted" in enrolled.last(CHAT).text
+    assert shows(enrolled.last(CHAT).text, "control.delete_kept")
     assert enrolled.store.export_patient(CHAT) == before
 
 
 async def test_delete_with_nothing_stored(phone):
     """/delete from a stranger says there's nothing to erase."""
-    assert "nothing to erase" in (await phone.send(CHAT, "/delete"))[0].text
+    assert shows((await phone.send(CHAT, "/delete"))[0].text, "control.delete_none")
 
 
 async def test_retention_job_erases_finished_plans(enrolled, caplog):
@@ -289,7 +290,7 @@ async def test_block_cancels_and_start_offers_resume(enrolled):
     assert enrolled.telegram.sent_count() == sent_before and not enrolled.store.patient(CHAT).reachable
     enrolled.clock.advance(timedelta(days=2))
     replies = await enrolled.send(CHAT, "/start")
-    assert "Welcome back" in replies[0].text and replies[0].labels == ["Yes, resume", "Not now"]
+    assert "Welcome back" in replies[0].text and replies[0].labels == [said("control.welcome_back_yes"), said("control.welcome_back_no")]
     await enrolled.tap(CHAT, "Yes, resume")
     rows = pending(enrolled)
     assert enrolled.store.patient(CHAT).reachable and rows
@@ -303,7 +304,7 @@ async def test_declining_resume_keeps_quiet(enrolled):
     await enrolled.feed(enrolled.telegram.member_status(CHAT, "kicked"))
     await enrolled.send(CHAT, "/start")
     await enrolled.tap(CHAT, "Not now")
-    assert "stay quiet" in enrolled.last(CHAT).text
+    assert shows(enrolled.last(CHAT).text, "control.resume_declined")
     assert enrolled.store.patient(CHAT).reachable and pending(enrolled) == []
     await enrolled.send(CHAT, "/resume")
     await enrolled.tap(CHAT, "Yes, turn them back on")
@@ -323,7 +324,7 @@ async def test_edited_message_changes_nothing(enrolled):
     update["edited_message"] = update.pop("message")
     update["edited_message"]["edit_date"] = 1
     await enrolled.feed(update)
-    assert "editing one changes nothing" in enrolled.last(CHAT).text
+    assert shows(enrolled.last(CHAT).text, "control.edited")
     assert enrolled.store.export_patient(CHAT) == before
 
 
@@ -352,7 +353,7 @@ async def test_location_outside_enrolment_is_ignored(enrolled):
 async def test_very_long_text_gets_a_kind_answer(enrolled):
     """A very long message gets a short note, not an error or a parse attempt."""
     replies = await enrolled.send(CHAT, "my skin " * 500)
-    assert len(replies) == 1 and "long message" in replies[0].text
+    assert len(replies) == 1 and shows(replies[0].text, "control.too_long")
 
 
 # ---- security --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 import pytest
 
 from tests.conftest import enrol, enrol_typing
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -17,7 +18,7 @@ async def test_consent_can_be_typed(phone, typed):
     await phone.send(CHAT, "/start")
     replies = await phone.send(CHAT, typed)
     assert "didn't understand" not in replies[0].text
-    assert "Which time zone" in replies[-1].text and phone.store.patient(CHAT).step == "enrol:zone"
+    assert shows(replies[-1].text, "enrol.ask_zone") and phone.store.patient(CHAT).step == "enrol:zone"
     for answer in ("London", "today", "8:00 21:00", "no", "no", "skip"):
         await phone.send(CHAT, answer)
     assert phone.store.patient(CHAT).enrolled
@@ -28,20 +29,20 @@ async def test_no_thanks_at_consent_stores_nothing(phone):
     """A typed "no thanks" declines, and nothing is stored."""
     await phone.send(CHAT, "/start")
     replies = await phone.send(CHAT, "No thanks")
-    assert "nothing about you has been stored" in replies[0].text and phone.store.patient(CHAT) is None
+    assert shows(replies[0].text, "enrol.declined") and phone.store.patient(CHAT) is None
 
 
 async def test_other_text_at_consent_names_the_consent_question(phone):
     """Anything else at the welcome repeats what is asked, not a generic /checkin hint."""
     await phone.send(CHAT, "/start")
     reply = (await phone.send(CHAT, "what is this?"))[0].text
-    assert "do you agree" in reply and "/checkin" not in reply and phone.store.patient(CHAT) is None
+    assert shows(reply, "enrol.consent_hint") and "/checkin" not in reply and phone.store.patient(CHAT) is None
 
 
 async def test_text_from_a_stranger_gets_the_welcome(phone):
     """A first message without /start gets the welcome and its consent question, which a typed yes then answers."""
     replies = await phone.send(CHAT, "hello")
-    assert "Do you agree?" in replies[0].text and replies[0].labels == ["I agree", "No, thanks"]
+    assert shows(replies[0].text, "enrol.welcome") and replies[0].labels == [said("enrol.consent_yes"), said("enrol.consent_no")]
     await phone.send(CHAT, "yes")
     assert phone.store.patient(CHAT).step == "enrol:zone"
 
@@ -98,7 +99,7 @@ async def test_text_typed_at_the_settings_menu_gets_a_fitting_reply(phone, typed
     assert fits in replies[0].text and all(FALLBACK not in r.text for r in replies)
     assert phone.store.patient(CHAT).step == step
     if step is None:
-        assert "Reminder times" in replies[0].text and replies[0].labels == MENU
+        assert said("common.settings_times") in replies[0].text and replies[0].labels == MENU
         await phone.tap(CHAT, "Reminder times")  # the menu shown again works like the first
     await phone.send(CHAT, answer)
     patient = phone.store.patient(CHAT)
@@ -111,7 +112,7 @@ async def test_a_warning_sign_typed_at_the_settings_menu_gets_the_safety_advice(
     await phone.send(CHAT, "/settings")
     assert HINT in (await phone.send(CHAT, "hello"))[0].text  # the menu, shown again, is open
     replies = await phone.send(CHAT, "my lips are swelling")
-    assert "Swollen lips can be a sign of an allergic reaction" in replies[0].text
+    assert shows(replies[0].text, "triage.rule_U4")
     assert all(HINT not in r.text and FALLBACK not in r.text for r in replies)
 
 

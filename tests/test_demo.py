@@ -16,6 +16,7 @@ from bot.tools.demo import PATIENT_CHAT, demo_command, parse_skip, run_demo
 from bot.runtime import acquire_instance_lock
 from bot.store import open_store
 from tests.conftest import START
+from tests.texts import said, shows
 
 ROOT = Path(__file__).resolve().parents[1]
 WALKTHROUGH = ROOT / "demo" / "walkthrough.txt"
@@ -205,4 +206,4 @@ async def test_a_second_run_on_a_kept_folder_still_answers(tmp_path):
     data = tmp_path / "data"
     assert (await transcript(enrolment(), tmp_path, data))[0] == 0
     code, text = await transcript(["/start"], tmp_path, data)
-    assert code == 0 and "you> /start\nbot> " in text and "already enrolled" in text
+    assert code == 0 and "you> /start\nbot> " in text and shows(text, "enrol.already_enrolled")

@@ -77,6 +77,7 @@ def test_systemd_unit_hardening():
     assert service["ExecStart"].endswith("aftercare run")
 
 
+@pytest.mark.process
 def test_systemd_analyze_verify(tmp_path):
     """`systemd-analyze verify` accepts the unit (with ExecStart pointed at a binary that exists here)."""
     verify = shutil.which("systemd-analyze")

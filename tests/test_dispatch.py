@@ -10,6 +10,7 @@ from bot.delivery.dispatch import JOB_NAME, dispatcher_of, install_dispatcher
 from bot.store import open_store
 from schedules.planner import Delivery
 from tests.conftest import Bot, enrol, start
+from tests.texts import said, shows
 
 A, B = 1001, 1002
 UTC = timezone.utc
@@ -34,18 +35,18 @@ async def test_enrolled_patient_gets_day_0_and_day_1_reminders(bot):
     report = await bot.run(DAY0_EVENING)
     assert (report.messages, report.sent) == (1, 3)
     evening = bot.telegram.last(A)
-    assert evening.text.startswith("Day 0: sunburn-like redness")
-    assert "Evening care:" in evening.text and "no exfoliants" in evening.text
+    assert shows(evening.text, "timeline.day_0", at_start=True)
+    assert shows(evening.text, "reminders.skincare_evening") and "no exfoliants" in evening.text
     assert evening.text.endswith("Tap Start when you're ready.") and "Day 0 check-in" in evening.text
-    assert evening.buttons == [[("Start check-in", "ci1:go:0")], [("Remind me in 1 hour", "rm1:snooze")]]
+    assert evening.buttons == [[(said("checkin.start_button"), "ci1:go:0")], [(said("dispatch.snooze"), "rm1:snooze")]]
     rows = [r for r in bot.store.deliveries(A) if r.due_at == DAY0_EVENING]
     assert {(r.state, r.message_id) for r in rows} == {("sent", evening.message_id)}
 
     await bot.run(DAY1_MORNING)
     morning = bot.telegram.last(A)
     assert morning.text.startswith("Day 1: redness usually fades to pink")
-    assert "Time for sunscreen" in morning.text and "Morning care" in morning.text and "skip make-up" in morning.text
-    assert morning.buttons == [[("Done ✓", "rm1:done"), ("Remind me in 1 hour", "rm1:snooze")]]
+    assert shows(morning.text, "reminders.sunscreen_morning") and shows(morning.text, "reminders.skincare_morning") and "skip make-up" in morning.text
+    assert morning.buttons == [[("Done ✓", "rm1:done"), (said("dispatch.snooze"), "rm1:snooze")]]
     await bot.run(DAY1_MIDDAY)
     assert "Midday sunscreen top-up" in bot.telegram.last(A).text
     assert len(bot.reminders(A)) == 3
@@ -93,7 +94,7 @@ async def test_retry_after_delays_only_that_chat_and_keeps_order(bot):
     assert max(b_times) < 5 <= min(a_times)
     for chat in (A, B):
         texts = bot.reminders(chat)
-        assert ["sunscreen" in texts[0], "Morning care" in texts[1], "make-up" in texts[2]] == [True] * 3
+        assert [said("progress.kind_sunscreen") in texts[0], shows(texts[1], "reminders.skincare_morning"), "make-up" in texts[2]] == [True] * 3
         assert {r.state for r in bot.store.deliveries(chat)} == {"sent"}
 
 

@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from tests.conftest import enrol, enrol_typing, open_phone
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -14,8 +15,8 @@ CHAT = 1001
 async def test_welcome_stores_nothing_before_consent(phone):
     """/start explains the bot and asks for consent without storing anything."""
     replies = await phone.send(CHAT, "/start")
-    assert "do not diagnose" in replies[0].text and "Do you agree?" in replies[0].text
-    assert replies[0].labels == ["I agree", "No, thanks"]
+    assert shows(replies[0].text, "enrol.welcome") and shows(replies[0].text, "enrol.welcome")
+    assert replies[0].labels == [said("enrol.consent_yes"), said("enrol.consent_no")]
     assert phone.store.patient(CHAT) is None
 
 
@@ -23,7 +24,7 @@ async def test_declining_consent_stores_nothing(phone):
     """Saying no leaves no row behind and says so."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "No, thanks")
-    assert "nothing about you has been stored" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "enrol.declined")
     assert phone.store.patient(CHAT) is None
 
 
@@ -36,7 +37,7 @@ async def test_enrolment_with_buttons(phone):
     assert (patient.zone, patient.morning, patient.evening) == ("Europe/London", time(8), time(21))
     assert (patient.immunocompromised, patient.cold_sore_history, patient.skin_type) == ("no", "no", None)
     summary = phone.last(CHAT).text
-    assert "You're all set" in summary and "23 Nov 2026 (day 0" in summary and "08:00 and 21:00" in summary
+    assert shows(summary, "enrol.summary") and "23 Nov 2026 (day 0" in summary and "08:00 and 21:00" in summary
 
 
 async def test_enrolment_with_typed_answers(phone):
@@ -60,18 +61,18 @@ async def test_bad_inputs_get_hints_and_change_nothing(phone):
     """Impossible dates, unknown zones and bad times are refused with the reason; the question stays."""
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "I agree")
-    assert "don't know the time zone" in (await phone.send(CHAT, "Atlantis/Lost"))[0].text
+    assert shows((await phone.send(CHAT, "Atlantis/Lost"))[0].text, "enrol.bad_zone")
     await phone.send(CHAT, "Europe/Paris")
-    assert "isn't a day in the calendar" in (await phone.send(CHAT, "31.02.2026"))[0].text
+    assert shows((await phone.send(CHAT, "31.02.2026"))[0].text, "enrol.date_impossible")
     assert "more than 90 days ago" in (await phone.send(CHAT, "2025-01-01"))[0].text
-    assert "days away" in (await phone.send(CHAT, "2027-06-01"))[0].text
+    assert shows((await phone.send(CHAT, "2027-06-01"))[0].text, "enrol.date_too_far")
     assert phone.store.patient(CHAT).step == "enrol:date"
     await phone.send(CHAT, "yesterday")
-    assert "couldn't read that as a reminder time" in (await phone.send(CHAT, "25:99"))[0].text
+    assert shows((await phone.send(CHAT, "25:99"))[0].text, "enrol.bad_time")
     await phone.send(CHAT, "7:00")
     assert "did you mean 18:00?" in (await phone.send(CHAT, "6:00"))[0].text  # an evening before noon is asked
     await phone.send(CHAT, "20:30")
-    assert "tap Yes, No or Not sure" in (await phone.send(CHAT, "purple"))[0].text
+    assert shows((await phone.send(CHAT, "purple"))[0].text, "enrol.bad_yes_no")
     patient = phone.store.patient(CHAT)
     assert (patient.morning, patient.evening, patient.step) == (time(7), time(20, 30), "enrol:immune")
 
@@ -100,7 +101,7 @@ async def test_stale_and_forged_buttons_change_nothing(phone):
     before = phone.store.patient(CHAT)
     for data in ("e1:consent:yes", "e1:date:today", "e1:skin:VI", "zz:1", "e1:date:20261301", "e1:x"):
         await phone.press(CHAT, data)
-        assert "expired" in phone.telegram.callback_answers[-1].get("text", "")
+        assert shows(phone.telegram.callback_answers[-1].get("text", ""), "common.expired")
     assert phone.store.patient(CHAT) == before
 
 
@@ -114,7 +115,7 @@ async def test_restart_keeps_enrolment(settings, store, clock):
     reopened = open_store(settings.database_path)
     second = await open_phone(settings, reopened, clock, first.telegram)  # the same Telegram: new update ids
     replies = await second.send(CHAT, "/start")
-    assert "already enrolled" in replies[0].text
+    assert shows(replies[0].text, "enrol.already_enrolled")
     reopened.close()
     await second.app.shutdown()
 
@@ -128,7 +129,7 @@ async def test_new_treatment_session(phone):
     await phone.send(CHAT, "2026-11-25")
     patient = phone.store.patient(CHAT)
     assert patient.treatment.id != old.id and patient.treatment.treatment_date == date(2026, 11, 25)
-    assert "New treatment registered" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "enrol.new_session_started")
 
 
 async def test_keep_current_session(phone):
@@ -147,7 +148,7 @@ async def test_settings_change_zone(phone):
     await phone.tap(CHAT, "Time zone")
     await phone.send(CHAT, "Tokyo")
     assert phone.store.patient(CHAT).zone == "Asia/Tokyo"
-    assert "Saved" in phone.last(CHAT).text and "Asia/Tokyo" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "enrol.summary_updated") and "Asia/Tokyo" in phone.last(CHAT).text
 
 
 async def test_group_chats_are_refused(phone):
@@ -159,8 +160,8 @@ async def test_group_chats_are_refused(phone):
 
 async def test_unknown_text_and_commands_get_a_hint(phone):
     """Text the bot cannot place and unknown commands get a short hint, never silence."""
-    assert "Do you agree?" in (await phone.send(CHAT, "hello?"))[0].text  # a stranger: the welcome
-    assert "don't know that command" in (await phone.send(CHAT, "/frobnicate"))[0].text
+    assert shows((await phone.send(CHAT, "hello?"))[0].text, "enrol.welcome")  # a stranger: the welcome
+    assert shows((await phone.send(CHAT, "/frobnicate"))[0].text, "common.unknown_command")
 
 
 async def test_resume_unfinished_enrolment(phone):
@@ -169,7 +170,7 @@ async def test_resume_unfinished_enrolment(phone):
     await phone.tap(CHAT, "I agree")
     await phone.send(CHAT, "Use Europe/London")
     replies = await phone.send(CHAT, "/start")
-    assert "carry on" in replies[0].text and "When was" in replies[1].text
+    assert "carry on" in replies[0].text and shows(replies[1].text, "enrol.ask_date")
 
 
 async def test_polling_network_blips_are_a_warning_not_an_error(phone, caplog):

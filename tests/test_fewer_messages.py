@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import START, enrol, make_settings, start
+from tests.texts import said, shows
 
 A = 1001
 CLINIC = -100777
@@ -99,7 +100,7 @@ async def test_fewer_messages_means_one_a_day(clinic_bot):
     assert local_day(bot, bot.phone.clock.now()) == 3
     before = {d for d in (local_day(bot, r.due_at) for r in bot.store.deliveries(A) if r.state == "pending")}
     await bot.phone.tap(A, "Yes, fewer messages", asking)
-    assert asking.text.startswith("Done: at most one message a day")
+    assert shows(asking.text, "reminders_actions.fewer_done", at_start=True)
     pending = [r for r in bot.store.deliveries(A) if r.state == "pending" and local_day(bot, r.due_at) > 3]
     per_day = Counter(local_day(bot, due) for due in {r.due_at for r in pending})
     assert set(per_day.values()) == {1} and set(per_day) == before - {3}  # nothing lost, one push a day
@@ -111,19 +112,19 @@ async def test_done_and_remind_me_in_an_hour(bot):
     morning = START + timedelta(days=1) - timedelta(hours=1)  # 08:00 London on day 1
     await bot.run(morning)
     reminder = bot.telegram.last(A)
-    assert reminder.labels == ["Done ✓", "Remind me in 1 hour"]
+    assert reminder.labels == ["Done ✓", said("dispatch.snooze")]
     bot.phone.clock.set(morning + timedelta(minutes=5))
     await bot.phone.tap(A, "Remind me in 1 hour", reminder)
     assert bot.telegram.callback_answers[-1]["text"] == "OK, I'll remind you again at 09:05."
     assert reminder.buttons == []
     await bot.run(morning + timedelta(minutes=65))
     again = bot.telegram.last(A)
-    assert again.message_id != reminder.message_id and "Time for sunscreen" in again.text
+    assert again.message_id != reminder.message_id and shows(again.text, "reminders.sunscreen_morning")
     await bot.phone.tap(A, "Done", again)
-    assert again.buttons == [] and bot.telegram.callback_answers[-1]["text"] == "Well done ✓"
+    assert again.buttons == [] and bot.telegram.callback_answers[-1]["text"] == said("reminders_actions.done")
     await bot.phone.send(A, "/help")
     assert (await bot.phone.press(A, "rm1:done")) == []  # not on a reminder: expired, nothing changes
-    assert bot.telegram.callback_answers[-1]["text"].startswith("This button has expired")
+    assert shows(bot.telegram.callback_answers[-1]["text"], "common.expired", at_start=True)
 
 
 async def test_snooze_never_lands_in_quiet_hours(bot):
@@ -163,9 +164,9 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
     bot.phone.clock.set(last_evening - timedelta(hours=1))
     await bot.run(last_evening)
     end = bot.telegram.last(A)
-    assert "last day of your aftercare plan" in end.text and "Day 90 check-in" in end.text
-    assert end.labels == ["Start check-in", "Remind me in 1 hour", "📈 My progress chart", "1 ★", "2 ★", "3 ★",
-                          "4 ★", "5 ★", "Register my next session"]
+    assert shows(end.text, "reminders.end_of_plan") and "Day 90 check-in" in end.text
+    assert end.labels == [said("checkin.start_button"), said("dispatch.snooze"), said("reminders_actions.chart_button"), "1 ★", "2 ★", "3 ★",
+                          "4 ★", "5 ★", said("reminders_actions.next_session_button")]
     replies = await bot.phone.tap(A, "My progress chart", end)
     assert replies[0].kind == "photo"
     await bot.phone.tap(A, "5 ★", end)
@@ -175,4 +176,4 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
     await bot.phone.send(A, "Lovely team, thank you!")
     assert "Lovely team, thank you!" in bot.telegram.last(CLINIC).text  # the optional comment
     await bot.phone.tap(A, "Register my next session", end)
-    assert "When is the new treatment?" in bot.telegram.last(A).text
+    assert shows(bot.telegram.last(A).text, "enrol.ask_new_date")

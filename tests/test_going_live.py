@@ -129,6 +129,7 @@ def unwritable():
     shutil.rmtree(base)
 
 
+@pytest.mark.process
 def test_an_unwritable_data_folder_is_one_clear_line(unwritable):
     """doctor and run both name the folder and the user in one line: no traceback."""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "HOME": str(unwritable),
@@ -144,6 +145,7 @@ def test_an_unwritable_data_folder_is_one_clear_line(unwritable):
     assert started.stderr.count("\n") == 1 and "is not writable by the user" in started.stderr, started.stderr
 
 
+@pytest.mark.process
 def test_a_malformed_token_says_where_it_came_from(tmp_path):
     """A token that is not digits:letters stops start-up with a line naming the .env file it was read from."""
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=pasted the wrong thing\n", encoding="utf-8")
@@ -155,6 +157,7 @@ def test_a_malformed_token_says_where_it_came_from(tmp_path):
     assert "pasted the wrong thing" not in result.stderr  # never the value itself
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("ready", [False, True])
 def test_start_up_warns_loudly_until_the_clinic_is_set_up(tmp_path, ready):
     """Start-up logs a not_ready warning for the fictional phone, the missing clinic chat and the missing
@@ -217,6 +220,7 @@ def test_upgrade_check_reports_pending_migrations_and_a_rules_change(tmp_path, c
     assert any("triage rules change" in line for line in lines)  # the doctor says the same
 
 
+@pytest.mark.process
 def test_python_m_bot_help_does_not_start_the_bot(tmp_path):
     """`python -m bot --help` prints the run command's help and exits 0 (it used to start the bot)."""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
@@ -225,6 +229,7 @@ def test_python_m_bot_help_does_not_start_the_bot(tmp_path):
     assert result.returncode == 0 and result.stdout.startswith("usage: aftercare run"), result.stderr
 
 
+@pytest.mark.process
 def test_the_fake_bot_api_console_serves_and_quits(tmp_path):
     """`python -m tests.doubles.console` (for trying setup and run without Telegram) prints its URL, answers
     getMe over HTTP, queues typed messages as updates, and ends on quit."""

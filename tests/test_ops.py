@@ -48,6 +48,7 @@ def add_delivery(store, treatment_id: int, due, state: str = "pending", chat_id:
 
 
 # ---- one instance ------------------------------------------------------------------------------
+@pytest.mark.process
 def test_second_process_exits_with_a_clear_message(tmp_path):
     """A second bot against a data folder whose lock is held exits at once, naming the folder."""
     with acquire_instance_lock(tmp_path):

@@ -11,6 +11,7 @@ from bot.tools.preview import preview_command
 from schedules.budget import fit_budget
 from schedules.care_plan import load_plan
 from schedules.planner import Timing, expand, with_reprompts
+from tests.texts import said, shows
 
 DEFAULTS = Timing("Europe/Berlin", time(8, 0), time(13, 0), time(21, 0), time(22, 0), time(7, 0))
 
@@ -37,7 +38,7 @@ def test_prints_one_line_per_delivery():
     assert "2026-11-20T07:00Z" in first and "day  0" in first
     assert any("checkin" in l and "Day 7 check-in" in l and "your clinic" in l for l in lines)
     assert lines[-2].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-2]
-    assert lines[-1].startswith("2027-02-18 Thu 21:00 CET") and "last day of your aftercare" in lines[-1]
+    assert lines[-1].startswith("2027-02-18 Thu 21:00 CET") and shows(lines[-1], "reminders.end_of_plan", clinic_name="your clinic")
 
 
 def test_times_and_zone_override_defaults():

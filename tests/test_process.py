@@ -24,6 +24,9 @@ import pytest
 
 from bot.crypto import write_key_file
 from tests.doubles.bot_api_server import FakeBotServer
+from tests.texts import said, shows
+
+pytestmark = pytest.mark.process  # every test here starts a process or a server
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "987654:PROCESS-token-never-logged_ZYXWVUTSRQPONM"
@@ -145,7 +148,7 @@ def tap(server: FakeBotServer, label: str, expect: str | None = None):
 def enrol(server: FakeBotServer, typed_zone: str | None = None) -> str:
     """Walk the enrolment with the buttons the bot sent (first typing ``typed_zone`` as the time zone,
     which the bot refuses and quotes back); returns the summary."""
-    assert "Do you agree?" in say(server, "/start").text
+    assert shows(say(server, "/start").text, "enrol.welcome")
     tap(server, "I agree", "Which time zone")
     if typed_zone is not None:
         assert typed_zone in say(server, typed_zone, "I don't know the time zone").text
@@ -205,7 +208,7 @@ def test_sigterm_finishes_the_send_in_flight(server, folder, processes):
         gate.released.set()
     assert bot.wait() == 0
     assert gate.client_waited, "the bot dropped its request instead of waiting for the answer"
-    assert "Do you agree?" in server.texts(CHAT)[-1]  # a stranger's text gets the welcome
+    assert shows(server.texts(CHAT)[-1], "enrol.welcome")  # a stranger's text gets the welcome
 
 
 def test_enrolment_survives_a_restart(server, folder, processes):
@@ -217,8 +220,8 @@ def test_enrolment_survives_a_restart(server, folder, processes):
     calls = len(server.calls("getUpdates"))
     second = start(processes, folder, server)
     polling(server, second, after=calls)
-    assert "already enrolled" in say(server, "/start", "already enrolled").text
-    assert sum("You're all set" in text for text in server.texts(CHAT)) == 1
+    assert shows(say(server, "/start", "already enrolled").text, "enrol.already_enrolled")
+    assert sum(shows(text, "enrol.summary") for text in server.texts(CHAT)) == 1
     assert second.terminate() == 0
 
 

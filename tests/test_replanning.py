@@ -9,6 +9,7 @@ import pytest
 from messages.parsing import parse_quiet
 from tests.conftest import enrol
 from tests.test_dispatch import A, DAY0_EVENING
+from tests.texts import said, shows
 
 
 def pending_times(bot, kind: str) -> set[str]:
@@ -23,7 +24,7 @@ async def test_new_times_move_pending_reminders_and_keep_sent_ones(bot):
     await bot.phone.send(A, "/settings")
     await bot.phone.tap(A, "Reminder times")
     await bot.phone.send(A, "7:15 and 20:00")
-    assert "Saved" in bot.telegram.last(A).text and "07:15 and 20:00" in bot.telegram.last(A).text
+    assert shows(bot.telegram.last(A).text, "enrol.summary_updated") and "07:15 and 20:00" in bot.telegram.last(A).text
     assert pending_times(bot, "skincare") >= {"24 07:15", "24 20:00"}
     assert not any(t.endswith(("08:00", "21:00")) for t in pending_times(bot, "skincare"))
     assert {r.step for r in bot.store.deliveries(A) if r.state == "sent"} == sent_before

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from tests.conftest import enrol, enrol_typing
 from tests.test_dispatch import A
+from tests.texts import said, shows
 
 UTC = timezone.utc
 CLINIC = -100777
@@ -60,8 +61,8 @@ async def test_a_failed_closing_edit_still_gives_advice_and_alerts_the_clinic(tm
             await bot.phone.tap(A, label)
         bot.telegram.fail_next("editMessageText", "bad_request", times=5)
         await bot.phone.tap(A, "Yes")  # fever: urgent
-        assert "Please get medical advice today" in bot.telegram.chat(A)[-2].text
-        assert "team know" in bot.telegram.last(A).text
+        assert shows(bot.telegram.chat(A)[-2].text, "triage.level_urgent")
+        assert shows(bot.telegram.last(A).text, "clinic.alerted")
         assert bot.telegram.last(CLINIC).text.startswith("⚠️ URGENT")
     finally:
         await bot.phone.app.shutdown()
@@ -75,7 +76,7 @@ async def test_worse_after_day_seven_opens_the_full_questions(phone):
     await phone.send(A, "/checkin")
     for label in ("No", "Worse"):
         await phone.tap(A, label)
-    assert "Redness of the treated skin" in phone.last(A).text
+    assert shows(phone.last(A).text, "checkin.q_redness")
 
 
 async def test_unicode_digits_are_not_a_crash(phone, caplog):
@@ -88,7 +89,7 @@ async def test_unicode_digits_are_not_a_crash(phone, caplog):
         await phone.send(A, "/checkin")
         await phone.tap(A, "No")
         replies = await phone.send(A, "²")
-    assert "couldn't take that as an answer" in replies[0].text
+    assert shows(replies[0].text, "checkin.hint")
     assert "failed" not in caplog.text
 
 
@@ -127,5 +128,5 @@ async def test_a_button_on_an_inline_message_is_refused(phone, caplog):
     for prefix in ("e1:date:today", "ci1:go:1"):
         data["callback_query"]["data"] = prefix
         await phone.feed(dict(data, update_id=data["update_id"] + len(prefix)))
-        assert "expired" in phone.telegram.callback_answers[-1].get("text", "")
+        assert shows(phone.telegram.callback_answers[-1].get("text", ""), "common.expired")
     assert "failed" not in caplog.text

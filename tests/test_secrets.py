@@ -9,8 +9,12 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from tests.doubles.bot_api_server import FakeBotServer
 from tests.test_process import ROOT, TOKEN, BotProcess, bot_env, folder, processes  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.process  # every test here starts a process or a server
 
 DATA_KEY = "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXktMDA="  # a valid Fernet key, given in the environment
 REVOKED = "555555:REVOKED-token-must-never-be-printed_QWERTYU"

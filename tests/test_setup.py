@@ -17,6 +17,7 @@ from bot.tools.poster import ERROR_LEVEL
 from bot.tools.setup import Console, setup_command
 from tests.conftest import make_settings, open_phone
 from tests.doubles.bot_api_server import FakeBotServer
+from tests.texts import said, shows
 
 GROUP, ADMIN, OTHER_ADMIN, PATIENT = -1005550001, 4242, 4343, 1001
 WRONG_TOKEN = "123456:WRONG-token_abcdefghijklmnopqrstu"
@@ -72,6 +73,7 @@ def server():
         yield fake
 
 
+@pytest.mark.process
 def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     """From nothing: the token is checked before it is saved, the profile written, the staff chat and the
     admins found by /clinicid and /myid (answered in their chats), and a QR poster of the patient link made."""
@@ -130,6 +132,7 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     assert b"Harbour Skin Clinic" in pdf.read_bytes()
 
 
+@pytest.mark.process
 def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     """Re-running setup with every answer Enter keeps the token, profile, chat and admins as they were."""
     monkeypatch.chdir(tmp_path)
@@ -143,6 +146,7 @@ def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     assert not any("Paste the token" in prompt for prompt in operator.prompts)
 
 
+@pytest.mark.process
 def test_setup_without_a_token_saves_nothing(server, tmp_path, monkeypatch):
     """No token given: setup stops, writes no .env, and says how to come back."""
     monkeypatch.chdir(tmp_path)
@@ -170,10 +174,11 @@ async def test_clinicid_and_myid_only_while_no_clinic_chat_is_set(tmp_path, stor
     else:
         assert f"The id of this chat is {other_group}" in in_group[0].text
         assert f"Your Telegram user id is {ADMIN}" in mine[0].text
-        assert "Send /clinicid in the staff group" in in_private[0].text
+        assert shows(in_private[0].text, "setup.clinicid_private")
     assert store.patient(ADMIN) is None  # nothing is stored for either
 
 
+@pytest.mark.process
 def test_setup_replaces_a_malformed_saved_token(server, tmp_path, monkeypatch):
     """A malformed token in .env is named and replaced by a checked one (it does not stop setup)."""
     monkeypatch.chdir(tmp_path)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.store import open_store
 from tests.conftest import enrol, make_settings, start
+from tests.texts import said, shows
 
 A, B = 1001, 1002
 CLINIC, ADMIN, NURSE, ONCALL = -100777, 4242, 7, 5151
@@ -87,8 +88,7 @@ async def test_a_reply_about_an_erased_patient_says_it_was_not_sent(clinic):
     await clinic.phone.tap(A, "Yes, erase everything")
     before = len(clinic.telegram.chat(A))
     answer = await staff_reply(clinic, message, "Yes, that's normal.")
-    assert answer[0].text.startswith("✗ Not sent: I can't tell which patient this answers (or the patient has "
-                                     "erased their data).")
+    assert shows(answer[0].text, "clinic.reply_unknown", at_start=True)
     assert clinic.telegram.chat(A)[before:] == []
 
 
@@ -161,9 +161,9 @@ async def test_a_nurse_who_is_not_an_admin_is_told_who_may(clinic):
     await enrol(clinic.phone, A)
     await clinic.phone.send(A, THROAT)
     [refusal] = await flagged(clinic, user_id=NURSE)
-    assert refusal.text.startswith("Only the clinic's admins can use /flagged.")
+    assert shows(refusal.text, "alerts.admins_only_flagged", at_start=True)
     answer = await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), NURSE, "Sam")
-    assert answer["text"].startswith("Only the clinic's admins can acknowledge alerts.")
+    assert shows(answer["text"], "alerts.admins_only_ack", at_start=True)
     assert len(clinic.store.alerts(open_only=True)) == 1
 
 
@@ -174,7 +174,7 @@ async def test_an_acknowledgement_whose_edit_fails_still_reaches_the_patient(cli
     await clinic.phone.send(A, THROAT)
     clinic.telegram.fail_next("editMessageText", "bad_request", chat_id=CLINIC)
     await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), ADMIN, "Dr Lee")
-    assert clinic.telegram.last(A).text.startswith("The Example Skin Clinic team has seen what you told me")
+    assert shows(clinic.telegram.last(A).text, "clinic.acknowledged", at_start=True)
     assert clinic.store.alerts(open_only=True) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
@@ -191,7 +191,7 @@ async def test_an_on_call_reply_in_private_is_answered_not_sent(clinic):
     update = clinic.telegram.reply(ONCALL, "Calling her now, throat swelling noted", copy, user_id=ONCALL)
     update["message"]["chat"] = {"id": ONCALL, "type": "private", "first_name": "Olly"}
     await clinic.phone.feed(update)
-    assert clinic.telegram.last(ONCALL).text.startswith("✗ Not sent: a reply in this chat does not reach the patient.")
+    assert shows(clinic.telegram.last(ONCALL).text, "alerts.oncall_reply_not_sent", at_start=True)
     assert clinic.telegram.chat(A)[before:] == [] and clinic.store.patient(ONCALL) is None
     answer = await clinic.phone.send(ONCALL, "/start", user_id=ONCALL)  # otherwise the chat is as anyone's
-    assert answer[0].text.startswith("Hello")
+    assert shows(answer[0].text, "enrol.welcome", at_start=True)

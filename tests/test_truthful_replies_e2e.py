@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from tests.conftest import enrol
+from tests.texts import said, shows
 
 CHAT = 1001
 URGENT_DAY_3 = ["No", "Worse", "Mild", "None", "Mild", "None", "Redness spreading", "Done", "Yes, sure", "No"]
@@ -22,8 +23,8 @@ async def test_keep_after_stop_says_reminders_are_off_and_offers_them_back(phone
     await phone.send(CHAT, "/start")
     await phone.tap(CHAT, "Keep the current one")
     reply = phone.last(CHAT)
-    assert "carry on as before" not in reply.text and "switched off" in reply.text
-    assert "Yes, turn them back on" in reply.labels and pending(phone) == []
+    assert "carry on as before" not in reply.text and said("export.reason_muted") in reply.text
+    assert said("control.undo_yes") in reply.labels and pending(phone) == []
     await phone.tap(CHAT, "Yes, turn them back on")
     assert pending(phone) and "No more reminders" not in (await phone.send(CHAT, "/schedule"))[0].text
 
@@ -36,7 +37,7 @@ async def test_urgent_advice_with_the_shipped_profile_reads_as_whole_sentences(p
     for label in URGENT_DAY_3:
         await phone.tap(CHAT, label)
     advice = phone.last(CHAT).text
-    assert "Please get medical advice today" in advice and "If we are closed, call NHS 111" in advice
+    assert shows(advice, "triage.level_urgent") and "If we are closed, call NHS 111" in advice
     assert "use If" not in advice and ".." not in advice and not re.search(r"\.\s+\.", advice)
 
 
@@ -70,6 +71,6 @@ async def test_anything_bothering_button_leads_to_taps_it_announces(phone):
     for label in ["No", "Same"]:
         await phone.tap(CHAT, label)
     labels = phone.last(CHAT).labels
-    assert "Yes, show me" in labels and not any("tell you" in label for label in labels)
+    assert said("checkin.opt_tell") in labels and not any("tell you" in label for label in labels)
     await phone.tap(CHAT, "Yes, show me")
-    assert "Redness of the treated skin" in phone.last(CHAT).text
+    assert shows(phone.last(CHAT).text, "checkin.q_redness")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -169,7 +170,7 @@ async def test_fair_skin_is_stored_as_the_type_tapped(phone):
     await phone.send(CHAT, "no")
     await phone.send(CHAT, "fair")
     replies = await phone.tap(CHAT, "II")
-    assert phone.store.patient(CHAT).skin_type == "II" and "You're all set" in replies[-1].text
+    assert phone.store.patient(CHAT).skin_type == "II" and shows(replies[-1].text, "enrol.summary")
 
 
 @pytest.mark.parametrize("typed, tap, stored", [
@@ -183,7 +184,7 @@ async def test_quiet_hours_from_the_morning_are_asked(phone, typed, tap, stored)
         await phone.send(CHAT, answer)
     await phone.tap(CHAT, "Quiet hours")
     replies = await phone.send(CHAT, typed)
-    assert "Did you mean the night?" in replies[0].text and phone.store.patient(CHAT).quiet_start is None
+    assert shows(replies[0].text, "enrol.quiet_which") and phone.store.patient(CHAT).quiet_start is None
     await phone.tap(CHAT, tap)
     assert (phone.store.patient(CHAT).quiet_start, phone.store.patient(CHAT).quiet_end) == stored
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import enrol, enrol_typing
+from tests.texts import said, shows
 
 CHAT = 1001
 
@@ -21,13 +22,13 @@ async def test_resume_ends_a_pause_but_asks_before_undoing_a_stop(phone):
     await phone.send(CHAT, "/pause 3")
     assert pending_kinds(phone) <= {"skincare", "checkin", "note", "reprompt"}
     replies = await phone.send(CHAT, "/resume")
-    assert "pause is over" in replies[0].text
-    assert "sunscreen reminders" in replies[1].text and replies[1].labels == ["Yes, turn them back on",
-                                                                             "No, leave them off"]
+    assert shows(replies[0].text, "control.unpaused")
+    assert said("control.kind_sunscreen") in replies[1].text and replies[1].labels == [said("control.undo_yes"),
+                                                                             said("control.undo_no")]
     assert "sunscreen" not in pending_kinds(phone) and {"skincare", "checkin"} <= pending_kinds(phone)
     assert not phone.store.preferences(CHAT).paused(phone.clock.now())
     await phone.tap(CHAT, "No, leave them off")
-    assert "stay off" in phone.last(CHAT).text and "sunscreen" not in pending_kinds(phone)
+    assert shows(phone.last(CHAT).text, "control.undo_declined") and "sunscreen" not in pending_kinds(phone)
 
 
 async def test_resume_after_stop_changes_nothing_until_confirmed(phone):
@@ -37,11 +38,11 @@ async def test_resume_after_stop_changes_nothing_until_confirmed(phone):
     await phone.tap(CHAT, "Check-ins")
     await phone.tap(CHAT, "Stop check-ins")
     reply = (await phone.send(CHAT, "/resume"))[0]
-    assert "check-ins" in reply.text and "checkin" not in pending_kinds(phone)
+    assert said("control.kind_checkin") in reply.text and "checkin" not in pending_kinds(phone)
     await phone.tap(CHAT, "Yes, turn them back on")
-    assert "checkin" in pending_kinds(phone) and "on again" in phone.last(CHAT).text
+    assert "checkin" in pending_kinds(phone) and shows(phone.last(CHAT).text, "control.resumed")
     await phone.press(CHAT, "r1:undo:yes")  # a second tap: nothing is stopped any more
-    assert "expired" in phone.telegram.callback_answers[-1].get("text", "")
+    assert shows(phone.telegram.callback_answers[-1].get("text", ""), "common.expired")
 
 
 async def _at_question(phone, answers: tuple[str, ...]) -> None:
@@ -91,7 +92,7 @@ async def test_checkin_before_the_treatment_date_says_when_checkins_start(phone)
     assert "Thursday 26 November" in reply.text and "in 3 days" in reply.text and not reply.buttons
     assert phone.store.open_checkin(CHAT) is None
     phone.clock.advance(timedelta(days=3))
-    assert "Right now" in (await phone.send(CHAT, "/checkin"))[0].text
+    assert shows((await phone.send(CHAT, "/checkin"))[0].text, "checkin.q_safety")
 
 
 async def test_checkin_mid_enrolment_asks_to_finish_setting_up(phone):
