@@ -72,10 +72,9 @@ async def test_an_alert_that_cannot_be_sent_survives_a_restart_and_arrives_once(
     store = open_store(settings.database_path, settings.sealer())
     from tests.conftest import open_phone
     phone = await open_phone(settings, store, clock, telegram)
-    dispatcher = phone.dispatcher
     try:
-        await dispatcher.run_once(clock.advance(timedelta(minutes=1)))
-        await dispatcher.run_once(clock.advance(timedelta(minutes=10)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=1)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=10)))
         posted = telegram.chat(CLINIC)
         assert len(posted) == 1, [m.text for m in posted]
         assert posted[0].text.startswith("⚠️ EMERGENCY: Ana (@ana_k), patient no. 1 (day 0)")

@@ -1,5 +1,8 @@
 """The dispatcher's side of the second outbox (bot/store/outbox.py): claim, compose, check and record.
 
+What an alert says, and what follows once it went out, are care's (bot/care/alerts.py), handed in by the
+wiring as :class:`~bot.delivery.hooks.Hooks`.
+
 Alert kinds are never dropped for lateness and retried until Telegram takes
 them (backoff capped at ``RETRY_CAP``); a Forbidden or BadRequest for the
 clinic chat (the bot removed from the group) is logged as an error and retried
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.care.alerts import compose as compose_alert, tell_patient_later
+from bot.delivery.hooks import Hooks
 from bot.delivery.sender import Outgoing, SendResult
 from bot.services import Services
 from bot.store.outbox import ALERT_KINDS, OutboxRow
@@ -30,7 +33,7 @@ BATCH = 50
 
 @dataclass(frozen=True)
 class OutboxTag:
-    """The sender's tag of an outbox message (deliveries are tagged with a tuple of their ids)."""
+    """The sender's tag of an outbox message (deliveries carry a ``DeliveryTag``)."""
 
     row_id: int
     kind: str
@@ -49,14 +52,17 @@ class OwedWrites:
         self._writes.append(write)
 
     def sent(self, store, outcome: SendResult, now: datetime) -> None:
-        """Owe the 'sent' record of ``outcome``; any other outcome leaves its row claimed, claimed again."""
+        """Owe the 'sent' record of ``outcome`` (and, for deliveries, the question it asked); any other outcome
+        leaves its row claimed, claimed again."""
         if outcome.status != "sent":
             return
         tag = outcome.message.tag
         if isinstance(tag, OutboxTag):
             self.add(lambda: store.outbox_sent(tag.row_id, outcome.message_id, now))
-        else:
-            self.add(lambda: store.record_sent(list(tag), outcome.message_id, now))
+            return
+        self.add(lambda: store.record_sent(list(tag.ids), outcome.message_id, now))
+        if tag.asks_fewer:
+            self.add(lambda: store.mark_fewer_asked(outcome.message.chat_id))
 
     def flush(self) -> None:
         """Do what is owed, oldest first; raises (keeping the rest) while the database still fails."""
@@ -65,11 +71,11 @@ class OwedWrites:
             self._writes.pop(0)
 
 
-def claim(svc: Services, now: datetime, report) -> list[Outgoing]:
+def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
     """Claim due outbox rows and compose them; rows no longer worth sending are recorded skipped."""
     messages = []
     for row in svc.store.claim_outbox(now, BATCH, LEASE):
-        composed = _compose(svc, row)
+        composed = _compose(svc, row, hooks)
         if isinstance(composed, str):
             svc.store.outbox_finish(row.id, "skipped", composed, now)
             report.skipped += 1
@@ -81,12 +87,12 @@ def claim(svc: Services, now: datetime, report) -> list[Outgoing]:
     return messages
 
 
-def _compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
+def _compose(svc: Services, row: OutboxRow, hooks: Hooks) -> tuple[str, object] | str:
     if row.kind == "reply":  # to a patient (``about``), or a parked message to the clinic chat
         if row.about is not None and svc.store.patient(row.about) is None:
             return "erased"
         return row.body, row.markup
-    return compose_alert(svc, row)
+    return hooks.compose_alert(svc, row)
 
 
 def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
@@ -107,14 +113,14 @@ def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
     return None
 
 
-def record(svc: Services, outcome: SendResult, now: datetime, report) -> None:
+def record(svc: Services, outcome: SendResult, now: datetime, report, hooks: Hooks) -> None:
     """Commit what became of one outbox message."""
     tag: OutboxTag = outcome.message.tag
     store = svc.store
     if outcome.status == "sent":
         store.outbox_sent(tag.row_id, outcome.message_id, now)
         if tag.kind == "alert":
-            tell_patient_later(svc, store.outbox_row(tag.row_id), now)
+            hooks.alert_sent(svc, store.outbox_row(tag.row_id), now)
         report.messages += 1
         report.sent += 1
     elif outcome.status == "skipped":
