@@ -298,6 +298,21 @@ def test_no_arrow_runs_back_up():
     assert arrows_up(import_graph()) == []
 
 
+def delivery_reaches_up(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from bot/delivery/ of care or of the running bot's heartbeat (bot.runtime): the wiring hands
+    those in as hooks (bot/delivery/hooks.py)."""
+    return sorted(f"{source} -> {target}" for source, targets in graph.items() if source.startswith("bot.delivery")
+                  for target in targets if target.startswith(("bot.care", "bot.runtime")))
+
+
+def test_delivery_imports_nothing_from_care():
+    """bot/delivery/ only sends: it imports nothing from bot/care/ nor bot.runtime, and the scan can fail."""
+    assert delivery_reaches_up(import_graph()) == []
+    assert delivery_reaches_up({"bot.delivery.outbox": {"bot.care.alerts", "bot.store"},
+                                "bot.delivery.dispatch": {"bot.runtime"}}) == [
+        "bot.delivery.dispatch -> bot.runtime", "bot.delivery.outbox -> bot.care.alerts"]
+
+
 def test_no_import_hides_inside_a_function():
     """The running bot imports its own modules at the top of each file, so a cycle cannot hide in a function."""
     assert late_imports() == []
