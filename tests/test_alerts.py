@@ -1,4 +1,5 @@
-"""Clinic alerts through the outbox: delivered across failures and restarts, raised again, erased, on the real app."""
+"""Clinic alerts through the alert outbox: delivered across failures and restarts, raised again, erased, on the real
+app."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def staff_tap(bot, chat_id: int, data: str, user_id: int = ADMIN, message_
 
 
 async def test_an_alert_that_cannot_be_sent_survives_a_restart_and_arrives_once(tmp_path, clock):
-    """An alert whose sends fail is kept in the outbox; after the process dies and restarts it arrives, once."""
+    """An alert whose sends fail is kept in the alert outbox; after the process dies and restarts it arrives, once."""
     settings = clinic_settings(tmp_path)
     store = open_store(settings.database_path, settings.sealer())
     bot = await start(settings, store, clock)

@@ -73,7 +73,8 @@ async def test_a_chat_in_429_never_delays_another_patients_emergency(gated):
 
 
 async def test_a_long_retry_after_parks_the_reply_and_keeps_the_chat_in_order(gated):
-    """A reply Telegram throttles for 30 s waits in the outbox with the chat's next reply; both arrive once, in order."""
+    """A reply Telegram throttles for 30 s waits in the alert outbox with the chat's next reply; both arrive once, in
+    order."""
     phone, gate = gated
     await enrol(phone, A)
     before = len(phone.telegram.chat(A))

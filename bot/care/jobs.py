@@ -52,7 +52,7 @@ async def triage_unanswered(application: Application, now: datetime) -> int:
 
 
 async def raise_alerts_again(application: Application, now: datetime) -> int:
-    """One run of ``care.reraise`` at ``now``: returns the outbox rows queued, and wakes the dispatcher if any."""
+    """One run of ``care.reraise`` at ``now``: returns the alert outbox rows queued, and wakes the dispatcher if any."""
     svc = _services(application)
     queued = raise_again(svc, now)
     log.info("alert re-raise: %d queued", queued)

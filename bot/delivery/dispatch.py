@@ -1,6 +1,6 @@
 """The dispatcher: SQLite holds what is due; one JobQueue job is only its alarm clock.
 
-A run only sends: it claims due rows of the outbox and of the deliveries
+A run only sends: it claims due rows of the alert outbox and of the deliveries
 table in a transaction, applies the lateness policy (``schedules.planner.decide``),
 bundles one patient's rows due at the same instant into one message, sends
 through the paced :class:`~bot.delivery.sender.Sender` and records every
@@ -33,7 +33,7 @@ from bot.delivery import deliveries, outbox
 from bot.delivery.compose import still_wanted
 from bot.delivery.deliveries import DispatchReport, InFlight
 from bot.delivery.hooks import Hooks
-from bot.delivery.outbox import OutboxTag, OwedWrites
+from bot.delivery.outbox import AlertOutboxTag, OwedWrites
 from bot.delivery.retrying import no_retries
 from bot.delivery.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services
@@ -136,7 +136,7 @@ class Dispatcher:
         """Stopping (or recording failed): what was not sent goes back to pending, due as planned."""
         store = self.services.store
         for message in left:
-            if isinstance(message.tag, OutboxTag):
+            if isinstance(message.tag, AlertOutboxTag):
                 store.outbox_release(message.tag.row_id, now, now)
                 report.released += 1
                 continue
@@ -146,14 +146,14 @@ class Dispatcher:
 
     def reason_not_to_send(self, message: Outgoing) -> str | None:
         """Asked just before each request: the patient may have been erased, blocked us, stopped or paused."""
-        if isinstance(message.tag, OutboxTag):
+        if isinstance(message.tag, AlertOutboxTag):
             return outbox.reason_to_skip(self.services, message.tag)
         kinds = {self._in_flight.rows[i].kind for i in message.tag.ids if i in self._in_flight.rows}
         return still_wanted(self.services, message, kinds)
 
     def _record(self, outcome: SendResult, now: datetime, report: DispatchReport) -> None:
         """Commit one outcome at once, so a crash loses at most the requests in flight."""
-        if isinstance(outcome.message.tag, OutboxTag):
+        if isinstance(outcome.message.tag, AlertOutboxTag):
             return outbox.record(self.services, outcome, now, report, self.hooks)
         deliveries.record(self.services, outcome, now, report, self._in_flight)
 

@@ -1,4 +1,5 @@
-"""The dispatcher's side of the second outbox (bot/store/outbox.py): claim, compose, check and record.
+"""The dispatcher's side of the alert outbox (bot/store/outbox.py: alerts and parked replies): claim, compose,
+check and record. (The planned reminders are the deliveries table: bot/delivery/deliveries.py.)
 
 What an alert says, and what follows once it went out, are care's (bot/care/alerts.py), handed in by the
 wiring as :class:`~bot.delivery.hooks.Hooks`.
@@ -32,8 +33,8 @@ BATCH = 50
 
 
 @dataclass(frozen=True)
-class OutboxTag:
-    """The sender's tag of an outbox message (deliveries carry a ``DeliveryTag``)."""
+class AlertOutboxTag:
+    """The sender's tag of an alert outbox message (deliveries carry a ``DeliveryTag``)."""
 
     row_id: int
     kind: str
@@ -57,7 +58,7 @@ class OwedWrites:
         if outcome.status != "sent":
             return
         tag = outcome.message.tag
-        if isinstance(tag, OutboxTag):
+        if isinstance(tag, AlertOutboxTag):
             self.add(lambda: store.outbox_sent(tag.row_id, outcome.message_id, now))
             return
         self.add(lambda: store.record_sent(list(tag.ids), outcome.message_id, now))
@@ -72,7 +73,7 @@ class OwedWrites:
 
 
 def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
-    """Claim due outbox rows and compose them; rows no longer worth sending are recorded skipped."""
+    """Claim due alert outbox rows and compose them; rows no longer worth sending are recorded skipped."""
     messages = []
     for row in svc.store.claim_outbox(now, BATCH, LEASE):
         composed = _compose(svc, row, hooks)
@@ -81,7 +82,7 @@ def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
             report.skipped += 1
             continue
         text, markup = composed
-        messages.append(Outgoing(row.target, text, markup, tag=OutboxTag(row.id, row.kind, row.attempts),
+        messages.append(Outgoing(row.target, text, markup, tag=AlertOutboxTag(row.id, row.kind, row.attempts),
                                  edit=row.edit_message_id))
         report.claimed += 1
     return messages
@@ -95,7 +96,7 @@ def _compose(svc: Services, row: OutboxRow, hooks: Hooks) -> tuple[str, object] 
     return hooks.compose_alert(svc, row)
 
 
-def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
+def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
     """Checked just before the request: what changed since the row was claimed (erasure, acknowledgement)."""
     row = svc.store.outbox_row(tag.row_id)
     if row is None or row.state != "claimed":
@@ -114,8 +115,8 @@ def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
 
 
 def record(svc: Services, outcome: SendResult, now: datetime, report, hooks: Hooks) -> None:
-    """Commit what became of one outbox message."""
-    tag: OutboxTag = outcome.message.tag
+    """Commit what became of one alert outbox message."""
+    tag: AlertOutboxTag = outcome.message.tag
     store = svc.store
     if outcome.status == "sent":
         store.outbox_sent(tag.row_id, outcome.message_id, now)
