@@ -9,13 +9,17 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.care import alerts
+from bot.care.jobs import install_care_jobs
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.dispatch import install_dispatcher
-from bot.handlers.registry import register_all
+from bot.delivery.hooks import Hooks
+from bot.handlers.registry import REMINDER_BUTTONS, register_all
 from bot.ordering import PerChatOrder
 from bot.delivery.replies import Parking, Screen
 from bot.delivery.retrying import RetryingRequest
+from bot.runtime import record_tick
 from bot.services import SCREEN_KEY, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import load_catalog
@@ -31,6 +35,12 @@ def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
     catalog = load_catalog(settings.language, settings.catalog_dir)
     plan = load_plan(settings.clinic.plan, catalog.texts.keys(), settings.plans_dir)
     return Services(settings=settings, store=store, clock=clock, catalog=catalog, plan=plan)
+
+
+def dispatcher_hooks(settings: Settings) -> Hooks:
+    """What the dispatcher calls up into: the heartbeat file, care's alert texts, the handlers' buttons."""
+    return Hooks(on_tick=lambda now: record_tick(settings.data_dir, now), compose_alert=alerts.compose,
+                 alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS)
 
 
 async def _post_init(application: Application) -> None:
@@ -61,7 +71,8 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
         application.bot_data[SCREEN_KEY] = request.screen
 
     register_all(application)
-    dispatcher = install_dispatcher(application, **(sender_options or {}))
+    dispatcher = install_dispatcher(application, dispatcher_hooks(settings), **(sender_options or {}))
+    install_care_jobs(application)  # unanswered check-ins and alert re-raises, each its own job
     if isinstance(request, RetryingRequest):  # replies and reminders share Telegram's limits
         request.limits = dispatcher.sender.limits
     return application

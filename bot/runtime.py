@@ -3,8 +3,9 @@
 - The instance lock is ``aftercare.lock`` in the data folder, held with ``fcntl.flock`` for the life of
   the process (the kernel drops it when the process dies, so a crash never leaves a stale lock). Two
   pollers on one token conflict and two dispatchers would send every reminder twice.
-- The dispatcher calls :func:`record_tick` on every run; ``aftercare healthcheck`` (bot.tools.health)
-  and the in-process :class:`Watchdog` read that file, from another process or thread.
+- The dispatcher calls :func:`record_tick` on every run (the heartbeat hook ``bot.app`` hands it);
+  ``aftercare healthcheck`` (bot.tools.health) and the in-process :class:`Watchdog` read that file, from
+  another process or thread.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from bot.app import build_app
+from bot.care.jobs import run_jobs
 from bot.clock import ManualClock, VirtualTime
 from bot.delivery.dispatch import dispatcher_of
 from bot.config import load_settings
@@ -77,6 +78,10 @@ class Phone:
 
     def last(self, chat_id: int) -> Sent:
         return self.telegram.last(chat_id)
+
+    async def run_jobs(self, now: datetime, **kwargs):
+        """Every job once at ``now`` (triage, re-raise, then the dispatcher); returns the dispatcher's report."""
+        return await run_jobs(self.app, now, **kwargs)
 
 
 async def no_wait(seconds: float) -> None:
@@ -158,7 +163,7 @@ class Bot:
         self.phone.clock.set(now)
         self.recording = True
         try:
-            return await self.dispatcher.run_once(now, **kwargs)
+            return await self.phone.run_jobs(now, **kwargs)
         finally:
             self.recording = False
 

@@ -6,7 +6,7 @@ shows, in their zone, across a restart and across a DST change."
 A patient enrols through the real chat (typed answers, default times) the day
 before a DST change in their zone, with "yesterday" as the treatment date.
 Time is then driven by hand from one due instant to the next
-(``store.next_due_at()``, ``run_once`` at that instant) for ten days; right
+(``store.next_due_at()``, every job run at that instant) for ten days; right
 after the DST-change day the process "restarts": the application is shut
 down, the store closed, the same database file reopened with the same data
 key, and a fresh application and dispatcher carry on. Telegram (the fake) is
@@ -103,7 +103,7 @@ def preview_lines(treated: date, zone: str, clinic) -> list[Line]:
 
 
 async def live_through(tmp_path, scenario: Scenario):
-    """Enrol, then drive the dispatcher from due instant to due instant for DAYS days, restarting once.
+    """Enrol, then drive the jobs from due instant to due instant for DAYS days, restarting once.
 
     Returns (settings, treatment date, messages received after enrolment, delivery rows, restarted at).
     """
@@ -125,7 +125,6 @@ async def live_through(tmp_path, scenario: Scenario):
     end = scenario.start + timedelta(days=DAYS)
     restarted = None
     try:
-        dispatcher = phone.dispatcher
         await enrol_typing(phone, CHAT, zone=scenario.zone, treated="yesterday")
         patient = store.patient(CHAT)
         assert patient.enrolled and patient.zone == scenario.zone
@@ -139,12 +138,11 @@ async def live_through(tmp_path, scenario: Scenario):
                 store.close()
                 store = open_store(settings.database_path, settings.sealer())
                 phone = await open_phone(settings, store, clock, telegram=telegram)
-                dispatcher = phone.dispatcher
                 restarted = restart_at  # between the last run before it and the first after
                 assert store.patient(CHAT).zone == scenario.zone  # the sealed profile opened with the same key
             assert due > clock.now() or runs == 0, "next_due_at did not move forward"
             clock.set(due)
-            await dispatcher.run_once(due)
+            await phone.run_jobs(due)
             runs += 1
             assert runs < 200
         assert restarted is not None and scenario.start < restarted < end

@@ -1,4 +1,5 @@
-"""Clinic alerts through the outbox: delivered across failures and restarts, raised again, erased, on the real app."""
+"""Clinic alerts through the alert outbox: delivered across failures and restarts, raised again, erased, on the real
+app."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ async def staff_tap(bot, chat_id: int, data: str, user_id: int = ADMIN, message_
 
 
 async def test_an_alert_that_cannot_be_sent_survives_a_restart_and_arrives_once(tmp_path, clock):
-    """An alert whose sends fail is kept in the outbox; after the process dies and restarts it arrives, once."""
+    """An alert whose sends fail is kept in the alert outbox; after the process dies and restarts it arrives, once."""
     settings = clinic_settings(tmp_path)
     store = open_store(settings.database_path, settings.sealer())
     bot = await start(settings, store, clock)
@@ -73,10 +74,9 @@ async def test_an_alert_that_cannot_be_sent_survives_a_restart_and_arrives_once(
     store = open_store(settings.database_path, settings.sealer())
     from tests.conftest import open_phone
     phone = await open_phone(settings, store, clock, telegram)
-    dispatcher = phone.dispatcher
     try:
-        await dispatcher.run_once(clock.advance(timedelta(minutes=1)))
-        await dispatcher.run_once(clock.advance(timedelta(minutes=10)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=1)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=10)))
         posted = telegram.chat(CLINIC)
         assert len(posted) == 1, [m.text for m in posted]
         assert posted[0].text.startswith("⚠️ EMERGENCY: Ana (@ana_k), patient no. 1 (day 0)")

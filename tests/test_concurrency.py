@@ -74,7 +74,8 @@ async def test_a_chat_in_429_never_delays_another_patients_emergency(gated):
 
 
 async def test_a_long_retry_after_parks_the_reply_and_keeps_the_chat_in_order(gated):
-    """A reply Telegram throttles for 30 s waits in the outbox with the chat's next reply; both arrive once, in order."""
+    """A reply Telegram throttles for 30 s waits in the alert outbox with the chat's next reply; both arrive once, in
+    order."""
     phone, gate = gated
     await enrol(phone, A)
     before = len(phone.telegram.chat(A))
@@ -85,12 +86,12 @@ async def test_a_long_retry_after_parks_the_reply_and_keeps_the_chat_in_order(ga
         assert task.done(), "the handler waited for Telegram's retry_after"
     assert phone.telegram.chat(A)[before:] == []
     assert [row.kind for row in phone.store.outbox(about=A)] == ["reply", "reply"]
-    await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=10)))
+    await phone.run_jobs(phone.clock.advance(timedelta(seconds=10)))
     assert phone.telegram.chat(A)[before:] == []  # not before Telegram allows
-    await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=21)))
+    await phone.run_jobs(phone.clock.advance(timedelta(seconds=21)))
     texts = phone.telegram.texts(A)[before:]
     assert len(texts) == 2 and "aftercare assistant" in texts[0] and shows(texts[1], "control.privacy", at_start=True)
-    await phone.dispatcher.run_once(phone.clock.advance(timedelta(minutes=5)))
+    await phone.run_jobs(phone.clock.advance(timedelta(minutes=5)))
     assert len(phone.telegram.chat(A)) == before + 2
 
 
@@ -258,7 +259,7 @@ async def test_a_throttled_message_to_the_clinic_chat_is_parked_and_delivered(ga
     phone.telegram.fail_next("sendMessage", "retry_after", chat_id=CLINIC, value=30)
     await phone.send(A, "Is the swelling normal?")
     assert phone.telegram.chat(CLINIC) == []
-    await phone.dispatcher.run_once(phone.clock.advance(timedelta(seconds=31)))
+    await phone.run_jobs(phone.clock.advance(timedelta(seconds=31)))
     assert [m.text for m in phone.telegram.chat(CLINIC)] == [
         next(row.body for row in phone.store.outbox() if row.target == CLINIC)]
     assert "Is the swelling normal?" in phone.telegram.last(CLINIC).text

@@ -186,7 +186,7 @@ async def test_one_job_is_armed_and_wakes_on_replanning(bot):
     bot.dispatcher.wake()
     assert len(queue.get_jobs_by_name(JOB_NAME)) == 1 and dispatcher_of(bot.phone.app) is bot.dispatcher
     with pytest.raises(RuntimeError):  # build_app installs it, once
-        install_dispatcher(bot.phone.app)
+        install_dispatcher(bot.phone.app, bot.dispatcher.hooks)
 
 
 async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock):

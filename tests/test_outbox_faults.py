@@ -141,10 +141,10 @@ async def test_an_alert_left_claimed_by_a_crash_is_sent_after_a_restart(tmp_path
     store = open_store(settings.database_path, settings.sealer())
     phone = await open_phone(settings, store, clock, bot.telegram)
     try:
-        await phone.dispatcher.run_once(clock.advance(timedelta(minutes=1)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=1)))
         assert phone.telegram.chat(CLINIC) == []  # a handler may still be sending it: not yet
-        await phone.dispatcher.run_once(clock.advance(timedelta(minutes=2)))
-        await phone.dispatcher.run_once(clock.advance(timedelta(minutes=5)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=2)))
+        await phone.run_jobs(clock.advance(timedelta(minutes=5)))
         assert len(phone.telegram.chat(CLINIC)) == 1 and phone.telegram.last(CLINIC).text.startswith("⚠️ EMERGENCY")
     finally:
         await phone.app.shutdown()

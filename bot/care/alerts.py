@@ -1,6 +1,6 @@
-"""Clinic alerts on their way to staff: queued in the outbox, tried once at once, raised again, erased.
+"""Clinic alerts on their way to staff: queued in the alert outbox, tried once at once, raised again, erased.
 
-An alert is a row of the ``alerts`` table plus rows of the outbox (bot/store/outbox.py):
+An alert is a row of the ``alerts`` table plus rows of the alert outbox (bot/store/outbox.py):
 
 ```mermaid
 flowchart LR
@@ -111,7 +111,7 @@ def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
 
 
 def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime) -> list[int]:
-    """Record an alert (unless it repeats one of the last minutes) and queue it for staff; returns outbox ids."""
+    """Record an alert (unless it repeats one of the last minutes) and queue it for staff; returns alert outbox ids."""
     if not core.needs_alert(outcome.verdict.level):
         return []
     level = outcome.verdict.level
@@ -140,14 +140,14 @@ async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcom
 
 
 async def send_now(bot: Bot, svc: Services, row_id: int, now: datetime) -> None:
-    """One try of a claimed outbox row, from a handler; a failure hands it to the dispatcher."""
+    """One try of a claimed alert outbox row, from a handler; a failure hands it to the dispatcher."""
     row = svc.store.outbox_row(row_id)
     composed = compose(svc, row) if row else "gone"
     if isinstance(composed, str):
         return svc.store.outbox_finish(row_id, "skipped", composed, now)
     text, markup = composed
     try:
-        with no_retries():  # a handler never waits on a slow Telegram: the outbox retries instead
+        with no_retries():  # a handler never waits on a slow Telegram: the alert outbox retries instead
             sent = await bot.send_message(row.target, text, reply_markup=markup)
     except TelegramError as error:
         log.warning("alert %s not delivered yet (%s): the dispatcher retries it", row.alert_id,
@@ -165,7 +165,7 @@ async def send_now(bot: Bot, svc: Services, row_id: int, now: datetime) -> None:
 
 
 def tell_patient_later(svc: Services, row: OutboxRow, now: datetime) -> None:
-    """The alert went out from the outbox: the patient hears that the clinic knows, through the outbox too."""
+    """The alert went out from the alert outbox: the patient hears that the clinic knows, through it too."""
     if row.kind == "alert" and row.about is not None:
         svc.store.enqueue("reply", row.about, now, about=row.about, body=svc.text("clinic.alerted"))
 
@@ -201,7 +201,7 @@ def _oncall(svc: Services, alert_id: int, now: datetime) -> int:
 
 
 def erase_patient(svc: Services, chat_id: int, now: datetime) -> int:
-    """Erase a patient everywhere: their rows, and (through the outbox) the details in staff's alert messages.
+    """Erase a patient everywhere: their rows, and (through the alert outbox) the details in staff's alert messages.
     Returns the rows deleted."""
     rows = svc.store.forget_patient_everywhere(chat_id, now, svc.settings.clinic_chat_id)
     svc.wake()

@@ -4,17 +4,19 @@
 policy, a stopped or paused patient, a re-prompt right behind its prompt),
 failed (too many attempts, a missing text) or part of one composed message per
 bundle. ``record`` commits what became of one sent message at once, so a crash
-loses at most the requests in flight. Both keep the rows being sent in the
-dispatcher's ``claimed`` map, by id, and count into its ``DispatchReport``.
+loses at most the requests in flight, and only then what the message changed
+(the fewer-messages question asked). Both keep the run's messages on their way
+in the dispatcher's :class:`InFlight` and count into its ``DispatchReport``.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.delivery.compose import bundles, compose, reason_to_skip
+from bot.delivery.compose import DeliveryTag, bundles, compose, fewer_question_due, reason_to_skip
+from bot.delivery.hooks import Buttons
 from bot.logs import BLOCKED, FAILED, SENT, SKIPPED, SKIPPED_LATE, log_event
 from bot.delivery.sender import Outgoing, SendResult
 from bot.services import Services
@@ -44,8 +46,21 @@ class DispatchReport:
     throttled: int = 0
 
 
+@dataclass
+class InFlight:
+    """One run's deliveries on their way: the rows being sent, by id, and the chats whose message asks the
+    fewer-messages question (a run that sends a chat two messages asks it in the first only)."""
+
+    rows: dict[int, DeliveryRow] = field(default_factory=dict)
+    asking: set[int] = field(default_factory=set)
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.asking.clear()
+
+
 def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: DispatchReport,
-            claimed: dict[int, DeliveryRow]) -> list[Outgoing]:
+            in_flight: InFlight, buttons: Buttons) -> list[Outgoing]:
     """Apply the lateness policy and reachability, and compose what is still worth sending."""
     store = svc.store
     messages: list[Outgoing] = []
@@ -69,28 +84,34 @@ def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: Dispa
                 keep.append(row)
         if not keep:
             continue
+        chat_id = keep[0].chat_id
+        ask_fewer = chat_id not in in_flight.asking and fewer_question_due(svc, keep[0])
         try:
-            message = compose(svc, keep)
+            message = compose(svc, keep, buttons, ask_fewer)
         except MissingText as error:
             log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
             store.record_failed([r.id for r in keep], "MissingText", now)
             report.failed += len(keep)
             continue
-        claimed.update({row.id: row for row in keep})
+        in_flight.rows.update({row.id: row for row in keep})
+        if ask_fewer:
+            in_flight.asking.add(chat_id)
         messages.append(message)
     return messages
 
 
-def record(svc: Services, outcome: SendResult, now: datetime, report: DispatchReport,
-           claimed: dict[int, DeliveryRow]) -> None:
-    """Commit what became of one message of deliveries (its tag is their ids)."""
-    store, ids, chat_id = svc.store, list(outcome.message.tag), outcome.message.chat_id
+def record(svc: Services, outcome: SendResult, now: datetime, report: DispatchReport, in_flight: InFlight) -> None:
+    """Commit what became of one message of deliveries (its tag is a :class:`DeliveryTag`)."""
+    tag: DeliveryTag = outcome.message.tag
+    store, ids, chat_id = svc.store, list(tag.ids), outcome.message.chat_id
     if outcome.status == "skipped":
         store.record_skipped(ids, outcome.error or "skipped", now)
         report.skipped += len(ids)
         log_event(log, SKIPPED, chat_id=chat_id, delivery_ids=ids, reason=outcome.error, detail=outcome.error)
     elif outcome.status == "sent":
         store.record_sent(ids, outcome.message_id, now)
+        if tag.asks_fewer:  # the question reached the patient: never asked again
+            store.mark_fewer_asked(chat_id)
         report.messages += 1
         report.sent += len(ids)
         log_event(log, SENT, chat_id=chat_id, delivery_ids=ids, message_id=outcome.message_id)
@@ -100,7 +121,7 @@ def record(svc: Services, outcome: SendResult, now: datetime, report: DispatchRe
         report.blocked += len(ids)
         log_event(log, BLOCKED, chat_id=chat_id, delivery_ids=ids, cancelled=cancelled)
     elif outcome.status == "retry":
-        attempts = max(claimed[i].attempts for i in ids)
+        attempts = max(in_flight.rows[i].attempts for i in ids)
         if attempts >= MAX_ATTEMPTS:
             store.record_failed(ids, outcome.error or "NetworkError", now)
             report.failed += len(ids)

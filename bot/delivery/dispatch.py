@@ -1,17 +1,21 @@
-"""The outbox dispatcher: SQLite holds what is due; one JobQueue job is only its alarm clock.
+"""The dispatcher: SQLite holds what is due; one JobQueue job is only its alarm clock.
 
-Each run claims due deliveries in a transaction, applies the lateness policy
-(``schedules.planner.decide``), bundles one patient's rows due at the same
-instant into one message, sends through the paced :class:`~bot.delivery.sender.Sender`
-and records every outcome as it happens (sent with Telegram's message id,
-skipped with a reason, failed with an error class; Forbidden marks the patient
-unreachable). A restart loses nothing: the first run at start-up finds what is
-pending, and what a crash left 'claimed'. The one duplicate window is a
-message Telegram accepted just before a crash, before its ``record_sent``
-committed: at most the requests in flight (``concurrency``, 8 by default).
+A run only sends: it claims due rows of the alert outbox and of the deliveries
+table in a transaction, applies the lateness policy (``schedules.planner.decide``),
+bundles one patient's rows due at the same instant into one message, sends
+through the paced :class:`~bot.delivery.sender.Sender` and records every
+outcome as it happens (sent with Telegram's message id, skipped with a reason,
+failed with an error class; Forbidden marks the patient unreachable). A
+restart loses nothing: the first run at start-up finds what is pending, and
+what a crash left 'claimed'. The one duplicate window is a message Telegram
+accepted just before a crash, before its ``record_sent`` committed: at most the
+requests in flight (``concurrency``, 8 by default).
 
 What a claimed delivery becomes and how its outcome is recorded live in
 ``bot.delivery.deliveries``; alerts and parked replies take the same run through ``bot.delivery.outbox``.
+Triaging unanswered check-ins and raising unacknowledged alerts again are care's own jobs
+(``bot.care.jobs``), which wake the dispatcher when they queue something; the heartbeat, an alert's
+text and the buttons other flows own come in as :class:`~bot.delivery.hooks.Hooks`.
 
 Wire-up: ``build_app`` installs it (``install_dispatcher``); ``dispatcher_of(application)`` finds it.
 """
@@ -20,24 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.delivery import deliveries
-from bot.delivery.deliveries import DispatchReport
-from bot.delivery import outbox
-from bot.care.alerts import raise_again
-from bot.runtime import record_tick
-from bot.delivery.retrying import no_retries
-from bot.delivery.outbox import OutboxTag, OwedWrites
+from bot.delivery import deliveries, outbox
 from bot.delivery.compose import still_wanted
+from bot.delivery.deliveries import DispatchReport, InFlight
+from bot.delivery.hooks import Hooks
+from bot.delivery.outbox import AlertOutboxTag, OwedWrites
+from bot.delivery.retrying import no_retries
 from bot.delivery.sender import Outgoing, SendResult, Sender
 from bot.services import SERVICES_KEY, Services
-from bot.store import DeliveryRow, StoreError
-from bot.care.verdicts import record_unanswered
+from bot.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,12 @@ BATCH = 200                              # rows claimed per transaction
 class Dispatcher:
     """Claims, paces, sends and records deliveries; see the module docstring."""
 
-    def __init__(self, application: Application, sender: Sender, batch: int = BATCH) -> None:
-        self.application, self.sender, self.batch = application, sender, batch
+    def __init__(self, application: Application, sender: Sender, hooks: Hooks, batch: int = BATCH) -> None:
+        self.application, self.sender, self.hooks, self.batch = application, sender, hooks, batch
         self._lock = asyncio.Lock()
         self._stopping = False
         self._job: Job | None = None
-        self._claimed: dict[int, DeliveryRow] = {}  # the rows being sent, by id
+        self._in_flight = InFlight()  # the deliveries being sent, by id
         self._owed = OwedWrites()  # writes owed for messages Telegram already took
 
     @property
@@ -64,7 +64,8 @@ class Dispatcher:
 
     # ---- one run ------------------------------------------------------------------
     async def run_once(self, now: datetime, should_stop: Callable[[], bool] | None = None) -> DispatchReport:
-        """Claim everything due by ``now``, send it, record each outcome; returns what happened.
+        """Claim everything due by ``now``, send it, record each outcome; returns what happened. It only sends:
+        the heartbeat hook is called at the start and before each claim, and nothing else is decided here.
 
         If recording fails (database locked, disk full), the run stops: what Telegram took is remembered in
         memory and recorded before anything is claimed again, the sender's queue is discarded and its rows
@@ -77,26 +78,24 @@ class Dispatcher:
             failed: list[BaseException] = []
             halt = lambda: bool(failed) or stop()  # noqa: E731
 
-            first = [True]
-
-            svc = self.services
-            record_tick(svc.settings.data_dir, svc.clock.now())
-            await record_unanswered(self.application.bot, svc, now)
-            raise_again(svc, now)
+            svc, hooks = self.services, self.hooks
+            hooks.on_tick(svc.clock.now())
+            # Only the first claim of a run takes rows left 'claimed' (by a crash): later ones would take
+            # this run's own rows still in the sender's queue.
+            reclaim = True
 
             async def refill() -> list[Outgoing]:
+                nonlocal reclaim
                 # Alerts and parked replies first, by the clock: a long burst must not hold back one due meanwhile.
-                messages = outbox.claim(svc, max(now, svc.clock.now()), report)
+                messages = outbox.claim(svc, max(now, svc.clock.now()), report, hooks)
                 while not halt():
-                    record_tick(svc.settings.data_dir, svc.clock.now())
-                    # Only the first claim of a run takes rows left 'claimed' (by a crash): later ones
-                    # would take this run's own rows still in the sender's queue.
-                    rows = svc.store.claim_due(now, self.batch, reclaim=first[0])
-                    first[0] = False
+                    hooks.on_tick(svc.clock.now())
+                    rows = svc.store.claim_due(now, self.batch, reclaim=reclaim)
+                    reclaim = False
                     if not rows:
                         break
                     report.claimed += len(rows)
-                    messages += deliveries.prepare(svc, rows, now, report, self._claimed)
+                    messages += deliveries.prepare(svc, rows, now, report, self._in_flight, hooks.buttons)
                     if messages:
                         break
                 return messages
@@ -117,12 +116,12 @@ class Dispatcher:
                                              should_stop=halt)
             except BaseException:
                 self.sender.discard()  # never sent by a later run: its rows are reclaimed instead
-                self._claimed.clear()
+                self._in_flight.clear()
                 raise
             try:
                 self._hand_back(left, now, report)
             finally:
-                self._claimed.clear()
+                self._in_flight.clear()
             report.throttled = self.sender.throttled - throttled
         log.info("dispatch run: %s", report)
         if failed:
@@ -137,26 +136,26 @@ class Dispatcher:
         """Stopping (or recording failed): what was not sent goes back to pending, due as planned."""
         store = self.services.store
         for message in left:
-            if isinstance(message.tag, OutboxTag):
+            if isinstance(message.tag, AlertOutboxTag):
                 store.outbox_release(message.tag.row_id, now, now)
                 report.released += 1
                 continue
-            ids = list(message.tag)
-            store.release(ids, min(self._claimed[i].due_at for i in ids), now)
+            ids = list(message.tag.ids)
+            store.release(ids, min(self._in_flight.rows[i].due_at for i in ids), now)
             report.released += len(ids)
 
     def reason_not_to_send(self, message: Outgoing) -> str | None:
         """Asked just before each request: the patient may have been erased, blocked us, stopped or paused."""
-        if isinstance(message.tag, OutboxTag):
+        if isinstance(message.tag, AlertOutboxTag):
             return outbox.reason_to_skip(self.services, message.tag)
-        kinds = {self._claimed[i].kind for i in message.tag if i in self._claimed}
+        kinds = {self._in_flight.rows[i].kind for i in message.tag.ids if i in self._in_flight.rows}
         return still_wanted(self.services, message, kinds)
 
     def _record(self, outcome: SendResult, now: datetime, report: DispatchReport) -> None:
         """Commit one outcome at once, so a crash loses at most the requests in flight."""
-        if isinstance(outcome.message.tag, OutboxTag):
-            return outbox.record(self.services, outcome, now, report)
-        deliveries.record(self.services, outcome, now, report, self._claimed)
+        if isinstance(outcome.message.tag, AlertOutboxTag):
+            return outbox.record(self.services, outcome, now, report, self.hooks)
+        deliveries.record(self.services, outcome, now, report, self._in_flight)
 
     # ---- the alarm clock -------------------------------------------------------------
     def arm(self, delay: timedelta | None = None) -> None:
@@ -174,7 +173,8 @@ class Dispatcher:
                                    job_kwargs={"misfire_grace_time": None, "coalesce": True})
 
     def wake(self) -> None:
-        """Re-planning happened: re-arm for the earliest pending row (a run in progress re-arms itself)."""
+        """Something was planned or queued (re-planning, a care job): re-arm for the earliest pending row (a run in
+        progress re-arms itself)."""
         if not self._lock.locked():
             self.arm()
 
@@ -200,8 +200,9 @@ class Dispatcher:
             self.arm()
 
 
-def install_dispatcher(application: Application, **sender_options: Any) -> Dispatcher:
-    """Create the dispatcher, arm its job to run at start-up, and let re-planning wake it."""
+def install_dispatcher(application: Application, hooks: Hooks, **sender_options: Any) -> Dispatcher:
+    """Create the dispatcher with the wiring's ``hooks``, arm its job to run at start-up, and let re-planning
+    and the care jobs wake it."""
     if application.job_queue is None:
         raise RuntimeError("the dispatcher needs python-telegram-bot[job-queue]")
     bot = application.bot
@@ -218,7 +219,7 @@ def install_dispatcher(application: Application, **sender_options: Any) -> Dispa
     if DISPATCHER_KEY in application.bot_data:
         raise RuntimeError("the dispatcher is installed once, by build_app")
     dispatcher = Dispatcher(application, Sender(send, check=lambda message: dispatcher.reason_not_to_send(message),
-                                                **sender_options))
+                                                **sender_options), hooks)
     application.bot_data[DISPATCHER_KEY] = dispatcher
     application.bot_data[SERVICES_KEY].wake = dispatcher.wake
     application.bot_data[SERVICES_KEY].defer = dispatcher.defer

@@ -1,4 +1,8 @@
-"""The dispatcher's side of the second outbox (bot/store/outbox.py): claim, compose, check and record.
+"""The dispatcher's side of the alert outbox (bot/store/outbox.py: alerts and parked replies): claim, compose,
+check and record. (The planned reminders are the deliveries table: bot/delivery/deliveries.py.)
+
+What an alert says, and what follows once it went out, are care's (bot/care/alerts.py), handed in by the
+wiring as :class:`~bot.delivery.hooks.Hooks`.
 
 Alert kinds are never dropped for lateness and retried until Telegram takes
 them (backoff capped at ``RETRY_CAP``); a Forbidden or BadRequest for the
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.care.alerts import compose as compose_alert, tell_patient_later
+from bot.delivery.hooks import Hooks
 from bot.delivery.sender import Outgoing, SendResult
 from bot.services import Services
 from bot.store.outbox import ALERT_KINDS, OutboxRow
@@ -29,8 +33,8 @@ BATCH = 50
 
 
 @dataclass(frozen=True)
-class OutboxTag:
-    """The sender's tag of an outbox message (deliveries are tagged with a tuple of their ids)."""
+class AlertOutboxTag:
+    """The sender's tag of an alert outbox message (deliveries carry a ``DeliveryTag``)."""
 
     row_id: int
     kind: str
@@ -49,14 +53,17 @@ class OwedWrites:
         self._writes.append(write)
 
     def sent(self, store, outcome: SendResult, now: datetime) -> None:
-        """Owe the 'sent' record of ``outcome``; any other outcome leaves its row claimed, claimed again."""
+        """Owe the 'sent' record of ``outcome`` (and, for deliveries, the question it asked); any other outcome
+        leaves its row claimed, claimed again."""
         if outcome.status != "sent":
             return
         tag = outcome.message.tag
-        if isinstance(tag, OutboxTag):
+        if isinstance(tag, AlertOutboxTag):
             self.add(lambda: store.outbox_sent(tag.row_id, outcome.message_id, now))
-        else:
-            self.add(lambda: store.record_sent(list(tag), outcome.message_id, now))
+            return
+        self.add(lambda: store.record_sent(list(tag.ids), outcome.message_id, now))
+        if tag.asks_fewer:
+            self.add(lambda: store.mark_fewer_asked(outcome.message.chat_id))
 
     def flush(self) -> None:
         """Do what is owed, oldest first; raises (keeping the rest) while the database still fails."""
@@ -65,31 +72,31 @@ class OwedWrites:
             self._writes.pop(0)
 
 
-def claim(svc: Services, now: datetime, report) -> list[Outgoing]:
-    """Claim due outbox rows and compose them; rows no longer worth sending are recorded skipped."""
+def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
+    """Claim due alert outbox rows and compose them; rows no longer worth sending are recorded skipped."""
     messages = []
     for row in svc.store.claim_outbox(now, BATCH, LEASE):
-        composed = _compose(svc, row)
+        composed = _compose(svc, row, hooks)
         if isinstance(composed, str):
             svc.store.outbox_finish(row.id, "skipped", composed, now)
             report.skipped += 1
             continue
         text, markup = composed
-        messages.append(Outgoing(row.target, text, markup, tag=OutboxTag(row.id, row.kind, row.attempts),
+        messages.append(Outgoing(row.target, text, markup, tag=AlertOutboxTag(row.id, row.kind, row.attempts),
                                  edit=row.edit_message_id))
         report.claimed += 1
     return messages
 
 
-def _compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
+def _compose(svc: Services, row: OutboxRow, hooks: Hooks) -> tuple[str, object] | str:
     if row.kind == "reply":  # to a patient (``about``), or a parked message to the clinic chat
         if row.about is not None and svc.store.patient(row.about) is None:
             return "erased"
         return row.body, row.markup
-    return compose_alert(svc, row)
+    return hooks.compose_alert(svc, row)
 
 
-def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
+def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
     """Checked just before the request: what changed since the row was claimed (erasure, acknowledgement)."""
     row = svc.store.outbox_row(tag.row_id)
     if row is None or row.state != "claimed":
@@ -107,14 +114,14 @@ def reason_to_skip(svc: Services, tag: OutboxTag) -> str | None:
     return None
 
 
-def record(svc: Services, outcome: SendResult, now: datetime, report) -> None:
-    """Commit what became of one outbox message."""
-    tag: OutboxTag = outcome.message.tag
+def record(svc: Services, outcome: SendResult, now: datetime, report, hooks: Hooks) -> None:
+    """Commit what became of one alert outbox message."""
+    tag: AlertOutboxTag = outcome.message.tag
     store = svc.store
     if outcome.status == "sent":
         store.outbox_sent(tag.row_id, outcome.message_id, now)
         if tag.kind == "alert":
-            tell_patient_later(svc, store.outbox_row(tag.row_id), now)
+            hooks.alert_sent(svc, store.outbox_row(tag.row_id), now)
         report.messages += 1
         report.sent += 1
     elif outcome.status == "skipped":

@@ -1,9 +1,9 @@
-"""A handler's replies: parked in the outbox by a long 429, and remembered as the question on screen.
+"""A handler's replies: parked in the alert outbox by a long 429, and remembered as the question on screen.
 
 ``Parking``: Telegram may ask one chat to wait (429 ``retry_after``) for half
 a minute. A handler never sleeps that long (it would hold the chat's queue and
 a concurrency slot): the retry layer (bot/delivery/retrying.py) hands the reply to
-``park``, which queues it in the outbox due when Telegram allows, and answers
+``park``, which queues it in the alert outbox due when Telegram allows, and answers
 the handler as if it had been sent (message id 0). Until then, that chat's
 later replies are parked behind it, so they keep their order.
 
@@ -58,7 +58,7 @@ class Parking:
         return left
 
     def park(self, method: str, params: dict, wait: float) -> Any:
-        """Queue the call in the outbox due in ``wait`` seconds; the result to give the handler, or None when
+        """Queue the call in the alert outbox due in ``wait`` seconds; the result to give the handler, or None when
         this call cannot wait (it is then passed on as the 429 it is)."""
         if method == "answerCallbackQuery":
             return True  # the tap's spinner stops by itself; the answer itself cannot come later

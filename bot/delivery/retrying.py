@@ -14,7 +14,7 @@ ahead of the sender's queue, while the bot's second is full or the sender has
 just messaged that chat.
 
 A handler never sleeps more than about a second here: a 429 asking for longer
-parks the reply in the outbox through ``parking`` (bot/delivery/replies.py) when one is
+parks the reply in the alert outbox through ``parking`` (bot/delivery/replies.py) when one is
 set, and passes the 429 on otherwise. ``screen`` sees every successful answer,
 to remember the question on screen.
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3               # one try and two retries: 0.25 s then 0.5 s, so a reply never waits long inline
 BASE_DELAY = 0.25          # seconds, doubled per retry
 MAX_DELAY = 1.0
-MAX_INLINE_WAIT = 1.0      # a longer 429 wait parks the reply in the outbox (bot/delivery/replies.py), or is passed on
+MAX_INLINE_WAIT = 1.0      # a longer 429 wait parks the reply in the alert outbox (replies.py), or is passed on
 _RETRIES = contextvars.ContextVar("aftercare_request_retries", default=True)
 
 

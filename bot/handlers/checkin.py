@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 CB = "ci1"
 
 
+def start_data(day: int) -> str:
+    """The callback data of "Start check-in" on a reminder for ``day`` (read by ``on_button``)."""
+    return f"{CB}:go:{day}"
+
+
 def label(svc: Services, question: q.Question, value: str) -> str:
     if question.multi:
         return svc.text(f"checkin.sign_{value}")

@@ -8,8 +8,8 @@ the bot (a photo, a sticker, one about an erased patient) is answered "not sent"
 Photos travel by Telegram file id; the bot never downloads or keeps their bytes.
 
 Relays are sent directly (with the retry layer production wraps every request
-in); a 429 longer than a second parks them in the outbox (bot/delivery/replies.py), which
-sends them when Telegram allows. Alerts go through the outbox (bot/care/alerts.py).
+in); a 429 longer than a second parks them in the alert outbox (bot/delivery/replies.py), which
+sends them when Telegram allows. Alerts go through the alert outbox (bot/care/alerts.py).
 
 ```mermaid
 flowchart LR

@@ -26,6 +26,7 @@ from messages.parsing import looks_off_topic
 
 log = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+NEW_SESSION = f"{CB}:again:new"  # "start a new session", here and at the end of a plan (read by on_button)
 # chat_data scratch (never health data): the welcome with its consent question is on screen, so a typed
 # "yes" or "no thanks" answers it. Lost on restart, when a typed word simply brings the welcome back.
 CONSENT_ON_SCREEN = "consent_on_screen"
@@ -49,7 +50,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         values = flow.profile_values(svc, patient, now)
         await update.effective_chat.send_message(
             svc.text("enrol.already_enrolled", **values),
-            reply_markup=keyboard([[(svc.text("enrol.again_new"), f"{CB}:again:new")],
+            reply_markup=keyboard([[(svc.text("enrol.again_new"), NEW_SESSION)],
                                    [(svc.text("enrol.again_keep"), f"{CB}:again:keep")]]))
     elif patient and patient.step:
         await send(update, [Reply(svc.text("enrol.resume_enrolment")),

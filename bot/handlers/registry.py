@@ -1,7 +1,8 @@
 """The wiring of the handlers: ``register_all`` adds every handler, in order, for ``bot.app``.
 
 Nothing outside this package imports a handler module: the shell below (care, delivery, store) never
-calls up into a callback, and ``bot.app`` only calls ``register_all`` (tests/test_architecture.py).
+calls up into a callback, and ``bot.app`` only calls ``register_all`` and hands ``REMINDER_BUTTONS``, the
+callback data these handlers read on reminders, to the dispatcher (tests/test_architecture.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.handlers import (checkin, clinic, common, control, enrol, intake, midday, onboarding, privacy, progress,
                           reminders, resuming, staff)
+from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
+
+# The callback data reminders carry for the check-in and enrolment handlers, for the dispatcher (bot.app).
+REMINDER_BUTTONS = Buttons(start_checkin=checkin.start_data, next_session=enrol.NEW_SESSION)
 
 
 def register_all(application: Application) -> None:

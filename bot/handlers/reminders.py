@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.delivery.compose import END_CB, REMINDER_CB
 from bot.care.relay import reference
+from bot.handlers import checkin
 from bot.handlers.progress import progress
 from bot.care.scheduling import patient_timing, reschedule
 from bot.services import keyboard, services
@@ -46,7 +47,7 @@ async def on_reminder_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not rows or query.data not in {f"{REMINDER_CB}:done", f"{REMINDER_CB}:snooze"}:
         return await query.answer(svc.text("common.expired"))
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
-    keep = keyboard([[(svc.text("dispatch.start_checkin"), f"ci1:go:{prompt.day}")]]) if prompt else None
+    keep = keyboard([[(svc.text("dispatch.start_checkin"), checkin.start_data(prompt.day))]]) if prompt else None
     if query.data.endswith(":done"):
         await query.answer(svc.text("reminders_actions.done"))
         return await query.edit_message_reply_markup(keep)

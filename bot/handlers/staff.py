@@ -1,6 +1,6 @@
 """The clinic side: acknowledging alerts (in the clinic chat, or an on-call admin's private chat) and /flagged.
 
-Alerts themselves go through the outbox (bot/care/alerts.py). Callback data is
+Alerts themselves go through the alert outbox (bot/care/alerts.py). Callback data is
 ``al1:<alert id>``; anything else, or an alert id that does not exist, has
 expired and changes nothing.
 """

@@ -1,4 +1,5 @@
-"""The second outbox: clinic alerts, their re-raises and on-call copies, erasure edits and parked replies.
+"""The alert outbox (the ``outbox`` table): clinic alerts, their re-raises and on-call copies, erasure edits and
+parked replies.
 
 Rows move pending -> claimed -> sent | skipped | failed, like deliveries, and
 the same dispatcher sends them. A claimed row is taken again only when it has

@@ -1,4 +1,4 @@
-"""The outbox queue: the dispatcher's SQL over the deliveries table.
+"""The deliveries queue: the dispatcher's SQL over the deliveries table (the planned reminders).
 
 A delivery moves pending -> claimed -> sent | skipped | failed (or back to
 pending through :meth:`QueueStore.release`); ``cancelled`` when the patient

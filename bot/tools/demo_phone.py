@@ -1,7 +1,8 @@
 """The demo patient's phone: what the patient does (type, tap, share a location), a nurse's reply, and time travel.
 
 Typed lines and taps become updates for the real Application; ``skip`` moves the demo's clock and runs the
-dispatcher at every instant something fell due in between. What the bot sends back is printed by
+jobs (triage of unanswered check-ins, alert re-raises, then the dispatcher) at every instant something fell
+due in between. What the bot sends back is printed by
 :class:`~bot.tools.demo_screen.Screen`.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.care.jobs import run_jobs
 from bot.care.scheduling import patient_day
 from bot.tools.demo_screen import INDENT, Button, Screen, buttons_of
 
@@ -80,8 +82,12 @@ class Phone:
         await self.feed(self.telegram.reply(CLINIC_CHAT, text, about, first_name=STAFF_NAME))
 
     # ---- time travel ----------------------------------------------------------------------
+    async def run_jobs(self, now: datetime):
+        """Every job once at ``now``: unanswered check-ins triaged, alerts raised again, then a dispatcher run."""
+        return await run_jobs(self.app, now)
+
     async def deliver_due(self, target: datetime) -> int:
-        """Run the dispatcher at every due instant up to ``target``, in order; returns the runs made."""
+        """Run the jobs at every due instant up to ``target``, in order; returns the runs made."""
         runs = 0
         stuck_at: datetime | None = None
         while runs < MAX_RUNS_PER_SKIP:
@@ -92,7 +98,7 @@ class Phone:
             if when > self.clock.now():
                 self.screen.header = f"  ⏰ {self.describe(when)}"
             self.clock.set(when)
-            report = await self.dispatcher.run_once(when)
+            report = await self.run_jobs(when)
             runs += 1
             if report.claimed == 0:  # nothing could be claimed at this instant: do not spin on it
                 if stuck_at == due:

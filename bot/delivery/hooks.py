@@ -1,0 +1,33 @@
+"""What the dispatcher calls up into, given by the wiring (``bot.app``), so ``bot/delivery/`` imports nothing above it.
+
+The floors run down (tests/test_architecture.py): care decides what an alert says and what follows
+once it went out, the check-in and enrolment handlers own their buttons' callback data, and the
+running bot's heartbeat belongs to ``bot.runtime``. The dispatcher only calls what it is handed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from bot.services import Services
+from bot.store.outbox import OutboxRow
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """Callback data of the buttons a reminder carries for other flows, from the handlers that read them."""
+
+    start_checkin: Callable[[int], str]  # "Start check-in" for that day (bot/handlers/checkin.py)
+    next_session: str                    # the end-of-plan "next session" button (bot/handlers/enrol.py)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """The dispatcher's calls up: the heartbeat, an alert's text, what follows a sent alert, reminder buttons."""
+
+    on_tick: Callable[[datetime], None]                                  # once per run and per claim
+    compose_alert: Callable[[Services, OutboxRow], tuple[str, object] | str]  # text and buttons, or why not
+    alert_sent: Callable[[Services, OutboxRow, datetime], None]           # after Telegram took an alert-kind row
+    buttons: Buttons
