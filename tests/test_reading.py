@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 from bot.verdicts import needs_alert
 from messages.reading import Reading, Sign, free_text_token, read_message
-from messages.reading_lexicon import load_lexicon, normalise, parse_lexicon, variants
+from messages.reading_lexicon import load_lexicon, parse_lexicon, variants
 from messages.triage import LEVELS, evaluate_tokens
 from tests.test_triage import imported_roots
 
@@ -216,7 +216,7 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         ("no fever or chills", [Sign("fever", "ask"), Sign("chills", "ask")]),
         ("breathing is fine, just a bit puffy", [Sign("breathing_difficulty", "ask"), Sign("swelling", "ask")]),
         ("my upper lip - it's huge now", [Sign("lip_swelling", "urgent")]),
-        ("my upper lip. it's huge now", [Sign("swelling", "ask")][:0]),
+        ("my upper lip. it's huge now", [Sign("lip_swelling", "ask")]),  # v3 P4f: the lips, unsettled, are asked about
         ("can I use my eye cream yet?", []),
         ("my son has a fever", [Sign("fever", "ask")]),
         ("my son has a fever and my lips are swelling", [Sign("fever", "ask"), Sign("lip_swelling", "urgent")]),
@@ -326,6 +326,7 @@ def test_a_long_message_is_read_to_telegrams_limit_and_no_further() -> None:
 
 def test_normalise_spells_out_contractions_and_accents() -> None:
     """Message and lexicon are normalised alike: accents off, can't/cant -> can not, it's -> it is."""
+    normalise = load_lexicon().normalise
     assert normalise("Can't bréathe, it's BAD") == "can not breathe, it is bad"
     assert normalise("cant") == "can not"
     assert "feverish" in variants("fever") and "feverishly" not in variants("fever")
