@@ -132,6 +132,7 @@ class TextReading:
     answer: str | None = None      # the option, when kind == "answer"
     signs: tuple[str, ...] = ()    # tokens of the affirmed signs that act at once
     asks: tuple[str, ...] = ()     # one-tap questions to ask first (confirm_* / ask_*)
+    safety: bool = False           # Reading.safety_question: show the emergency advice or ask Q1 at once (P4f, P4i)
 
 
 def read_text(text: str, question: q.Question | None, words: Words, day: int | None = None) -> TextReading:
@@ -144,20 +145,21 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     reading = read_message(text, day=day)
     asks = tuple(dict.fromkeys([q.sign_question("confirm", token).id for token in reading.urgent]
                                + [q.sign_question("confirm", token).id for token in reading.confirm]
-                               + [q.sign_question("ask", token).id for token in reading.ask]))
+                               + [q.sign_question("ask", token).id for token in reading.passed + reading.ask]))
+    safety = reading.safety_question
     if reading.emergency:
-        return TextReading("emergency", signs=reading.emergency)
+        return TextReading("emergency", signs=reading.emergency, safety=True)
     if question is not None and (answer := affirmation(question, reading)) is not None:
-        return TextReading("answer", answer=answer)
+        return TextReading("answer", answer=answer, safety=safety)
     if reading.urgent:
-        return TextReading("urgent", signs=reading.urgent, asks=asks)
+        return TextReading("urgent", signs=reading.urgent, asks=asks, safety=safety)
     answer = read_typed(question, text, words) if question is not None else None
     if answer is None and question is not None:
         answer = denial(question, reading)
     if answer is not None:
-        return TextReading("answer", answer=answer)
+        return TextReading("answer", answer=answer, safety=safety)
     if asks:
-        return TextReading("asks", asks=asks)
+        return TextReading("asks", asks=asks, safety=safety)
     return TextReading("nothing")
 
 
