@@ -133,9 +133,10 @@ class TextReading:
     answer: str | None = None      # the option, when kind == "answer"
     signs: tuple[str, ...] = ()    # tokens of the affirmed signs that act at once
     asks: tuple[str, ...] = ()     # one-tap questions to ask first (confirm_* / ask_*)
-    # The asks matter beside another answer (an everyday question, a caption, an edit): a hedged emergency or
-    # urgent sign, or a sign that, confirmed, calls for the clinic on this day ("my cheeks are still red" on day
-    # 10 is C8), unlike "is it normal to peel on day 4?" (N6), which only the everyday answer needs.
+    safety: bool = False           # Reading.safety_question: show the emergency advice or ask Q1 at once (P4f, P4i)
+    # The asks matter beside another answer (an everyday question, a caption, an edit): a red-flag mention the
+    # patient must be asked about, or a sign that, confirmed, calls for the clinic on this day ("my cheeks are
+    # still red" on day 10 is C8), unlike "is it normal to peel on day 4?" (N6), which only the everyday answer needs.
     worrying: bool = False
 
 
@@ -149,21 +150,22 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     reading = read_message(text, day=day)
     asks = tuple(dict.fromkeys([q.sign_question("confirm", token).id for token in reading.urgent]
                                + [q.sign_question("confirm", token).id for token in reading.confirm]
-                               + [q.sign_question("ask", token).id for token in reading.ask]))
+                               + [q.sign_question("ask", token).id for token in reading.passed + reading.ask]))
+    safety = reading.safety_question
     if reading.emergency:
-        return TextReading("emergency", signs=reading.emergency)
+        return TextReading("emergency", signs=reading.emergency, safety=True)
     if question is not None and (answer := affirmation(question, reading)) is not None:
-        return TextReading("answer", answer=answer)
+        return TextReading("answer", answer=answer, safety=safety)
     if reading.urgent:
-        return TextReading("urgent", signs=reading.urgent, asks=asks)
+        return TextReading("urgent", signs=reading.urgent, asks=asks, safety=safety)
     answer = read_typed(question, text, words) if question is not None else None
     if answer is None and question is not None:
         answer = denial(question, reading)
     if answer is not None:
-        return TextReading("answer", answer=answer)
+        return TextReading("answer", answer=answer, safety=safety)
     if asks:
-        worrying = day is None or _calls_for_the_clinic(reading.confirm + reading.ask, day)
-        return TextReading("asks", asks=asks, worrying=worrying)
+        worrying = safety or day is None or _calls_for_the_clinic(reading.confirm + reading.ask + reading.passed, day)
+        return TextReading("asks", asks=asks, safety=safety, worrying=worrying)
     return TextReading("nothing")
 
 

@@ -21,14 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from messages.reading_lexicon import Lexicon, load_lexicon
-from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split, \
-    temperature_matches
+from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split
+from messages.reading_numbers import score_matches, temperature_matches
 
-__all__ = ["Reading", "Sign", "free_text_token", "read_message"]
+__all__ = ["ACTIONS", "Reading", "Sign", "free_text_token", "read_message"]
 
 ALARMS = ("emergency", "urgent")
-_RANK = {"ask": 0, "confirm": 1, "urgent": 2, "emergency": 3}
+#: What the bot does about a sign, weakest first. "passed" is an emergency sign said to have passed (P4i).
+ACTIONS = ("ask", "passed", "confirm", "urgent", "emergency")
+_RANK = {action: rank for rank, action in enumerate(ACTIONS)}
 _CONSUMING = ("persistence", "uncertainty")
+_SAFETY_ACTIONS = ("emergency", "ask", "passed")
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Sign:
     """One §0 token found in a message and what the bot does about it (P4c)."""
 
     token: str   # "lip_swelling", "fever", "pain:very_severe", "rash", "trend:worsening", ...
-    action: str  # "emergency" | "urgent" | "confirm" | "ask"
+    action: str  # "emergency" | "urgent" | "confirm" | "ask" | "passed" (an emergency sign that has passed, P4i)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class Reading:
     # Tokens every mention of which is negated or passed (P4b: "no fever", "no pain", "temp is 36.8"), none
     # hedged or affirmed: at that item's own question this is the answer No (or None). Whatever their level.
     denied: tuple[str, ...] = field(default=(), compare=False)
+    # Tokens of the emergency families (P4f: breathing, swallowing, throat, tongue, lips, mouth, fainting,
+    # dizziness, confusion, speech, chest): asking about one of them is the Q1 safety screen.
+    safety_tokens: tuple[str, ...] = field(default=(), compare=False)
 
     def _tokens(self, action: str) -> tuple[str, ...]:
         return tuple(sign.token for sign in self.signs if sign.action == action)
@@ -69,9 +75,24 @@ class Reading:
         return self._tokens("ask")
 
     @property
+    def passed(self) -> tuple[str, ...]:
+        """Emergency signs said to have passed ("I fainted this morning, feel ok now"): P4i, contact_provider."""
+        return self._tokens("passed")
+
+    @property
+    def safety_question(self) -> bool:
+        """True when the patient must at once see the emergency advice or be asked the Q1 safety screen:
+        an emergency-family sign that is affirmed (E4), asked about (negated, hedged, someone else's,
+        possible or unsettled: P4c, P4f) or has passed (P4i)."""
+        family = set(self.safety_tokens) | set(self.emergency) | set(self.passed)
+        return any(sign.token in family and sign.action in _SAFETY_ACTIONS for sign in self.signs)
+
+    @property
     def level(self) -> str:
-        """What the message alone calls for: emergency (E4), urgent (U10), else monitor (M11 or a confirmation)."""
-        return "emergency" if self.emergency else "urgent" if self.urgent else "monitor"
+        """What the message alone calls for: emergency (E4), urgent (U10), contact_provider for a passed
+        emergency sign (P4i), else monitor (M11, a question or a confirmation)."""
+        return "emergency" if self.emergency else "urgent" if self.urgent else \
+            "contact_provider" if self.passed else "monitor"
 
 
 def free_text_token(text: str) -> str | None:
@@ -80,8 +101,8 @@ def free_text_token(text: str) -> str | None:
     Punctuation is kept, because clauses, decimals and degrees carry meaning
     (P4b, "38,7", "39°"); ``;`` separates tokens, so it becomes ``,`` (both end a clause).
     """
-    if not any(ch.isalnum() for ch in text):
-        return None
+    if not any(ch.isalnum() for ch in text) and not any(emoji in text for emoji in load_lexicon().spelling.emoji):
+        return None  # an emoji read as a word ("👅") is a message too (P4i)
     return "free_text:" + "_".join(text.replace(";", ",").split())
 
 
@@ -102,6 +123,7 @@ class _Polarity:
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
         self.linked = bool(self.cues.get("patient_links"))
         self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
+        self.links = {w for p in lexicon.cues["thing_links"] for w in p}
         self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
         self.busy = {i for p in parts for i in p.positions} | {i for m in signs for i in m.positions}
         self.covered = self._covered({w for p in lexicon.cues["coordinators"] for w in p},
@@ -150,19 +172,55 @@ class _Polarity:
             return False  # P2: "not sure" means it may be there
         if id(sign) in self.covered:
             return True
-        question = self.words[sign.anchor].sentence in self.questions
-        for cue in [] if question else self._in_clause("negation_after", clause):
+        return self._said_after(sign, ("negation_after", "passing_after")) or self._passed(sign)
+
+    def has_passed(self, sign: Match) -> bool:
+        """Said to have passed ("I fainted this morning, feel ok now", "tongue swelling has gone down"), P4i."""
+        if self._in_clause("uncertainty", self.words[sign.anchor].clause) or id(sign) in self.covered:
+            return False
+        return self._said_after(sign, ("passing_after",)) or self._passed(sign)
+
+    def _said_after(self, sign: Match, kinds: tuple[str, ...]) -> bool:
+        """A cue of ``kinds`` right after the sign in its clause ("breathing is fine"); not in a question
+        ("is the swelling normal?"), nor beside a medicine (P4i: "temperature went down after paracetamol")."""
+        clause, sentence = self.words[sign.anchor].clause, self.words[sign.anchor].sentence
+        if sentence in self.questions or self._medicine(sentence):
+            return False
+        for cue in (c for kind in kinds for c in self._in_clause(kind, clause)):
             between = range(sign.end + 1, cue.start)
             if cue.start > sign.end and len(between) <= 2 and not any(i in self.busy for i in between):
                 return True
-        return self._passed(sign)
+        return False
+
+    def treated_away(self, sign: Match) -> bool:
+        """P4i: said to have gone down beside a medicine ("temperature went down after paracetamol"): not passed."""
+        sentence = self.words[sign.anchor].sentence
+        if not self._medicine(sentence):
+            return False
+        clause = self.words[sign.anchor].clause
+        return any(c.start > sign.end and c.start - sign.end <= 3 for kind in ("negation_after", "passing_after")
+                   for c in self._in_clause(kind, clause))
+
+    def _medicine(self, sentence: int) -> bool:
+        return any(self.words[c.start].sentence == sentence for c in self.cues.get("medicine", []))
 
     def _passed(self, sign: Match) -> bool:
-        """ "fever last night, fine now": the sign's clause speaks of the past and a later cue says it passed."""
+        """ "fever last night, fine now": the sign's clause speaks of the past and a later cue says it passed;
+        a sign treated away by a medicine has not passed (P4i)."""
         clause, sentence = self.words[sign.anchor].clause, self.words[sign.anchor].sentence
-        if self._in_clause("persistence", clause) or not self._in_clause("past", clause):
+        if self._in_clause("persistence", clause) or not self._in_clause("past", clause) or self._medicine(sentence):
             return False
         return any(c.start > sign.end and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
+
+    def about_a_thing(self, sign: Match) -> bool:
+        """P4h: a red-flag phrase said of a thing, not the body ("that bill was hard to swallow", "my phone
+        is burning up"): a thing word just before it in its clause, with only linking words between."""
+        clause = self.words[sign.anchor].clause
+        for cue in self._in_clause("things", clause):
+            between = self.words[cue.end + 1: sign.start]
+            if cue.end < sign.start and len(between) <= 3 and all(w.text in self.links for w in between):
+                return True
+        return False
 
     def someone_else(self, sign: Match, carried: bool) -> bool:
         """A sign said of someone the message names as not the patient."""
@@ -209,8 +267,8 @@ def _action(entry_action: str, sign: Match, lexicon: Lexicon, day: int | None) -
 
 def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None = None) -> Reading:
     """The signs in a typed message. ``day`` (days since treatment) applies the day bounds of P4a/§2:
-    blisters and cold sores are urgent only to day 14; redness is confirmed from day 8. Without a day
-    the safer reading is used."""
+    blisters and cold sores are urgent only to day 14; redness and a rash are confirmed from day 8. Without
+    a day the safer reading is used."""
     lexicon = lexicon or load_lexicon()
     parsed = split(text, lexicon)
     found = sign_matches(parsed.words, lexicon)
@@ -219,34 +277,68 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     state_spans = {tuple(s.positions) for s in states}
     used = {p.anchor for p in paired}
     signs = [m for m in signs if not (tuple(m.positions) in state_spans and m.start in used)]
-    signs += paired + temperature_matches(parsed.words, lexicon)
+    # A form holding a whole pair is the more exact reading ("darker marks" are spots, not spots getting darker).
+    paired = [p for p in paired if not any(set(p.positions) <= set(m.positions) for m in signs
+                                           if m.kind in ("form", "hedged"))]
+    signs += paired + temperature_matches(parsed.words, lexicon) + score_matches(parsed.words, lexicon)
+    signs = [m for m in signs if not _settled_topic(m, signs, parts, parsed.words, lexicon)]
     cues = cue_matches(parsed.words, lexicon)
     polarity = _Polarity(parsed, signs, cues, parts, lexicon)
     carried = _carried(parsed.words, cues, lexicon)
     found_signs: list[tuple[str, str, int, int]] = []  # (token, action, position, sentence)
     denied: dict[str, bool] = {}  # token -> every mention of it denied
     for sign in sorted(signs, key=lambda m: m.start):
+        entry = lexicon.tokens[sign.key]
+        if (entry.action in ALARMS or entry.safety) and polarity.about_a_thing(sign):
+            continue  # P4h: said of a thing, another sense
         sentence = parsed.words[sign.anchor].sentence
-        affirmed = not polarity.negated(sign) and not polarity.someone_else(sign, sentence in carried)
-        action = _what_to_do(sign, affirmed, polarity, lexicon, day)
+        elsewhere = polarity.someone_else(sign, sentence in carried)
+        affirmed = not polarity.negated(sign) and not elsewhere
+        if entry.action == "emergency" and sign.kind in ("form", "pair") and not elsewhere \
+                and polarity.has_passed(sign):
+            action: str | None = "passed"  # P4i: an emergency sign that has passed is not dropped
+        else:
+            action = _what_to_do(sign, affirmed, polarity, lexicon, day)
         if action:
             found_signs.append((sign.key, action, sign.start, sentence))
         said_not = sign.kind == "normal_temperature" or (
             polarity.denied(sign) and sign.kind != "hedged" and not polarity.hedged(sign))
-        if action or said_not:  # a mention that raises nothing either way ("temp" as a topic) is no answer
+        if (action and sign.kind != "topic") or said_not:  # an unsettled topic ("temp") is no answer either way
             denied[sign.key] = denied.get(sign.key, True) and said_not
-    return Reading(_merged(found_signs, lexicon), lexicon.version, tuple(t for t, all_of in denied.items() if all_of))
+    safety = tuple(t for t, entry in lexicon.tokens.items() if entry.safety)
+    return Reading(_merged(found_signs, lexicon), lexicon.version, tuple(t for t, all_of in denied.items() if all_of),
+                   safety)
+
+
+def _settled_topic(topic: Match, signs: list[Match], parts: list[Match], words: list[Word], lexicon: Lexicon) -> bool:
+    """P4f: a mention of a red-flag function ("my lips feel a bit funny") asks, unless something else in the
+    message settles it: a sign of the same token in its sentence, a body part + state pair over it, a body
+    part of another kind holding it ("around my mouth" is the treated skin), or the part named only as
+    where another sign is ("a cold sore on my lip")."""
+    if topic.kind != "topic":
+        return False
+    sentence, clause = words[topic.start].sentence, words[topic.start].clause
+    own_parts = {part for pair in lexicon.pairs if pair.token == topic.key for part in pair.parts}
+    place = {w for p in lexicon.cues["locations"] for w in p}
+    located = any(w.text in place for w in words[max(0, topic.start - 2): topic.start] if w.clause == clause)
+    return any(
+        (m.key == topic.key and m.kind != "topic" and words[m.start].sentence == sentence)
+        or (m.kind in ("pair", "hedged") and set(m.positions) & set(topic.positions))
+        or (located and m.kind != "topic" and words[m.anchor].clause == clause)
+        for m in signs) or any(set(topic.positions) <= set(p.positions) and p.key not in own_parts for p in parts)
 
 
 def _what_to_do(sign: Match, affirmed: bool, polarity: _Polarity, lexicon: Lexicon, day: int | None) -> str | None:
     """P4c: the action for one occurrence of a sign, or None when it raises and asks nothing."""
     entry = lexicon.tokens[sign.key]
-    alarm = entry.action in ALARMS
-    if sign.kind == "normal_temperature":
-        return "ask"  # a normal temperature is itself a negated mention of fever
+    alarm = entry.action in ALARMS or entry.safety
+    if sign.kind in ("normal_temperature", "bare_temperature"):
+        return "ask"  # a normal temperature is a negated mention of fever; a bare decimal is asked about (P4i)
     if sign.kind == "topic":
-        return None if affirmed else "ask"
-    if sign.kind == "hedged" or (not alarm and polarity.hedged(sign)):
+        if polarity.treated_away(sign):
+            return _action(entry.action, sign, lexicon, day)  # P4i: "temperature went down after paracetamol"
+        return "ask" if alarm else None  # P4f: an unsettled mention of a red-flag function is asked about
+    if sign.kind == "hedged" or (entry.action not in ALARMS and polarity.hedged(sign)):
         return "ask" if affirmed or alarm else None
     if affirmed:
         return _action(entry.action, sign, lexicon, day)

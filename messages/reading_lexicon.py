@@ -1,62 +1,39 @@
 """Load and validate the lexicon of signs (``messages/lexicon/<lang>.toml``) into an immutable ``Lexicon``.
 
-Also owns ``spell_out``, the text form that message and lexicon share (lower case,
-no accents, contractions spelled out), the word endings a sign word may take,
-and the one-typo index, so that a phrase in the file and the same words typed
-by a patient always compare equal. Pure: standard library only.
+Message and lexicon are spelled alike by the lexicon's ``Spelling``
+(``messages.reading_spelling``: lower case, no accents, contractions, emoji and
+numbers in words); this module adds the word endings a sign word may take and
+the one-typo index, so that a phrase in the file and the same words typed by a
+patient always compare equal. Pure: standard library only.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from messages.reading_spelling import NO_SPELLING, PIECE, Spelling, one_edit, parse_spelling
+
 ACTIONS = ("emergency", "urgent", "confirm", "ask")
 _CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after", "passed", "past", "persistence", "uncertainty",
              "hypothetical", "others", "patient_links", "first_person", "third_person", "coordinators", "hedges",
-             "ellipsis")
+             "ellipsis", "medicine", "unwell", "things", "thing_links", "passing_after",
+             "locations")
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
-               "confirm_with"}
+               "confirm_with", "safety"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")
 
 Phrase = tuple[str, ...]
-_NOT = {"cant": "can not", "cannot": "can not", "wont": "will not", "aint": "is not", "shant": "shall not"}
-_NT = ("dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt", "couldnt",
-       "shouldnt", "wouldnt", "mustnt", "neednt")
 
 
-def spell_out(text: str) -> str:
-    """Lower case, accents removed, contractions spelled out, hyphens between letters as spaces, "7/10" as
-    "7 out of 10", numbers apart from their units: the sign reader's form of a message or a lexicon phrase."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'").replace("º", "°").replace("_", " ")
-    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
-    text = re.sub(r"\b(ca|wo|sha)n'?t\b", lambda m: {"ca": "can", "wo": "will", "sha": "shall"}[m[1]] + " not", text)
-    text = re.sub(r"\b([a-z]+)n't\b", r"\1 not", text)
-    text = re.sub(r"\b(" + "|".join(_NT) + r")\b", lambda m: m[1][:-2] + " not", text)
-    text = re.sub(r"\b(" + "|".join(_NOT) + r")\b", lambda m: _NOT[m[1]], text)
-    text = re.sub(r"(?<=[a-z])'s\b", " is", text)
-    text = re.sub(r"(?<=[a-z])'re\b", " are", text)
-    text = re.sub(r"(?<=[a-z])'m\b", " am", text)
-    text = re.sub(r"(?<=[a-z])'ve\b", " have", text)
-    text = re.sub(r"(?<=[a-z])'ll\b", " will", text)
-    text = re.sub(r"(?<=[a-z])'d\b", " would", text)
-    text = text.replace("'", "")
-    text = re.sub(r"\b(\d{1,2})\s*/\s*10\b", r"\1 out of 10", text)  # a pain score, not a date
-    text = re.sub(r"(\d)([a-z°%])", r"\1 \2", text)
-    return re.sub(r"([a-z])(\d)", r"\1 \2", text)
-
-
-def words_of(phrase: str) -> Phrase:
-    """A lexicon phrase as spelled-out words (the same splitting the reader uses)."""
-    return tuple(re.findall(r"\d+(?:[.,]\d+)?|[a-z]+|°|%", spell_out(phrase)))
+def words_of(phrase: str, spelling: Spelling = NO_SPELLING) -> Phrase:
+    """A lexicon phrase as normalised words (the same splitting the reader uses)."""
+    return tuple(re.findall(PIECE, spelling.normalise(phrase, typos=False)))
 
 
 def variants(word: str) -> set[str]:
@@ -71,18 +48,6 @@ def variants(word: str) -> set[str]:
     if len(word) >= 3 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
         out |= {word + word[-1] + end for end in ("ed", "ing", "y", "ish")}  # throb -> throbbing, red -> reddish
     return out
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by one insert, delete, substitution or adjacent swap."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _deletions(word: str) -> set[str]:
@@ -102,15 +67,18 @@ class TokenEntry:
     confirm_from_day: int | None
     urgent_until_day: int | None
     confirm_with: tuple[str, ...]
+    safety: bool = False  # an emergency family (P4f): asking about it is the Q1 safety screen
 
 
 @dataclass(frozen=True)
 class Pair:
-    """A body part class and a state class that, said together, are a sign of ``token``."""
+    """A body part class and a state class that, said together, are a sign of ``token``
+    (``hedged``: a weaker sign the bot asks about, as lip tingling asks the cold-sore question)."""
 
     token: str
     parts: tuple[str, ...]
     states: tuple[str, ...]
+    hedged: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,23 +95,32 @@ class Lexicon:
     pairs: tuple[Pair, ...]
     defaults: Mapping[str, str]
     temperature: Mapping[str, Any]
+    pain_score: Mapping[str, Any]
     english_words: frozenset[str]
+    spelling: Spelling
+    short_typo_words: frozenset[str]          # sign words under 5 letters that still forgive one typo (P4i)
     bases: Mapping[str, frozenset[str]]       # inflected variant -> lexicon words it stands for
-    typo_index: Mapping[str, frozenset[str]]  # deletion key -> variants of 5+ letters
+    typo_index: Mapping[str, frozenset[str]]  # deletion key -> variants of 5+ letters and short typo words
     by_first_word: Mapping[str, tuple[tuple[str, str, Phrase], ...]]  # word -> (kind, token or class, phrase)
     cues_by_first_word: Mapping[str, tuple[tuple[str, Phrase], ...]]  # word -> (cue list name, phrase)
 
+    def normalise(self, text: str) -> str:
+        """``text`` spelled the way this lexicon's phrases are (see ``messages.reading_spelling``)."""
+        return self.spelling.normalise(text)
+
     def base_words(self, word: str) -> frozenset[str]:
-        """The lexicon words a typed word stands for: itself, an inflection, or one typo away."""
+        """The lexicon words a typed word stands for: itself, an inflection, or one typo away
+        (in a word of five letters or more, or in one of the short sign words: "lios", "eyse")."""
         found = self.bases.get(word)
         if found is not None:
             return found
-        if len(word) < 5 or not word.isalpha() or word in self.english_words:
+        if len(word) < 3 or not word.isalpha() or word in self.english_words:
             return frozenset()
         hits: set[str] = set()
         for key in _deletions(word):
             for variant in self.typo_index.get(key, ()):
-                if _one_edit(word, variant):
+                if one_edit(word, variant) and (len(word) >= 5 and len(variant) >= 5
+                                                or variant in self.short_typo_words):
                     hits |= self.bases[variant]
         return frozenset(hits)
 
@@ -152,10 +129,10 @@ def _fail(where: str, message: str) -> ValueError:
     return ValueError(f"lexicon: {where}: {message}")
 
 
-def _phrases(where: str, value: Any) -> tuple[Phrase, ...]:
-    if not isinstance(value, list) or not all(isinstance(p, str) and words_of(p) for p in value):
+def _spelled_phrases(where: str, value: Any, spelling: Spelling = NO_SPELLING) -> tuple[Phrase, ...]:
+    if not isinstance(value, list) or not all(isinstance(p, str) and words_of(p, spelling) for p in value):
         raise _fail(where, "needs a list of non-empty phrases")
-    return tuple(words_of(p) for p in value)
+    return tuple(words_of(p, spelling) for p in value)
 
 
 def _day(where: str, value: Any) -> int | None:
@@ -172,6 +149,9 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
 
     if not isinstance(data.get("version"), str) or not data["version"]:
         raise _fail("version", "must be a non-empty string")
+    spelling = parse_spelling("spelling", data.get("spelling"), english_words, _fail)
+    _phrases = partial(_spelled_phrases, spelling=spelling)  # every phrase spelled the way messages are
+
     tokens: dict[str, TokenEntry] = {}
     for name, raw in data.get("token", {}).items():
         try:
@@ -191,7 +171,7 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
             *(_phrases(f"token.{name}.{key}", raw.get(key, [])) for key in ("hedged", "topics", "other_senses")),
             _day(f"token.{name}.confirm_from_day", raw.get("confirm_from_day")),
             _day(f"token.{name}.urgent_until_day", raw.get("urgent_until_day")),
-            tuple(raw.get("confirm_with", [])),
+            tuple(raw.get("confirm_with", [])), raw.get("safety", False) is True,
         )
     for entry in tokens.values():
         for other in entry.confirm_with:
@@ -209,7 +189,7 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
             raise _fail(where, "parts must name [parts] classes")
         if not raw.get("states") or not set(raw["states"]) <= set(states):
             raise _fail(where, "states must name [states] classes")
-        pairs.append(Pair(raw["token"], tuple(raw["parts"]), tuple(raw["states"])))
+        pairs.append(Pair(raw["token"], tuple(raw["parts"]), tuple(raw["states"]), raw.get("hedged", False) is True))
     defaults = dict(data.get("defaults", {}))
     for state, token in defaults.items():
         if state not in states or token not in tokens:
@@ -217,26 +197,35 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
     temperature = dict(data.get("temperature", {}))
     for key in ("cues", "celsius_units", "fahrenheit_units", "not_after", "not_before", "not_with"):
         temperature[key] = frozenset(w for p in _phrases(f"temperature.{key}", temperature.get(key)) for w in p)
-    for key in ("fever_celsius", "fever_fahrenheit", "normal_celsius", "normal_fahrenheit"):
+    for key in ("fever_celsius", "fever_fahrenheit", "normal_celsius", "normal_fahrenheit", "bare_celsius",
+                "bare_fahrenheit"):
         pair = temperature.get(key)
         if not (isinstance(pair, list) and len(pair) == 2 and pair[0] < pair[1]):
             raise _fail(f"temperature.{key}", "needs [low, high]")
     if type(temperature.get("window")) is not int:
         raise _fail("temperature.window", "needs a whole number of words")
+    pain_score = dict(data.get("pain_score", {}))
+    pain_score["cues"] = frozenset(w for p in _phrases("pain_score.cues", pain_score.get("cues")) for w in p)
+    for key in ("severe_from", "very_severe_from", "out_of"):
+        if type(pain_score.get(key)) is not int:
+            raise _fail(f"pain_score.{key}", "needs a whole number")
+    short = data.get("short_typo_words", [])
+    if not isinstance(short, list) or not all(isinstance(w, str) and w.isalpha() for w in short):
+        raise _fail("short_typo_words", "needs a list of words")
     max_chars = data.get("max_chars")
     if type(max_chars) is not int or max_chars < 100:
         raise _fail("max_chars", "needs a whole number >= 100")
     vocabulary = {w for entry in tokens.values()
                   for group in (entry.forms, entry.hedged, entry.topics, entry.other_senses) for p in group for w in p}
     vocabulary |= {w for group in (parts, states) for ps in group.values() for p in ps for w in p}
-    vocabulary |= temperature["cues"]
+    vocabulary |= temperature["cues"] | pain_score["cues"]
     bases: dict[str, set[str]] = {}
     for word in vocabulary:
         for variant in variants(word):
             bases.setdefault(variant, set()).add(word)
     typo_index: dict[str, set[str]] = {}
     for variant in bases:
-        if len(variant) >= 5 and variant.isalpha():
+        if (len(variant) >= 5 or variant in short) and variant.isalpha():
             for key in _deletions(variant):
                 typo_index.setdefault(key, set()).add(variant)
     by_first: dict[str, list[tuple[str, str, Phrase]]] = {}
@@ -257,7 +246,8 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
         version=data["version"], language=str(data.get("language", "")), max_chars=max_chars,
         tokens=MappingProxyType(tokens), cues=MappingProxyType(cues), parts=MappingProxyType(parts),
         states=MappingProxyType(states), pairs=tuple(pairs), defaults=MappingProxyType(defaults),
-        temperature=MappingProxyType(temperature), english_words=english_words,
+        temperature=MappingProxyType(temperature), pain_score=MappingProxyType(pain_score),
+        english_words=english_words, spelling=spelling, short_typo_words=frozenset(short),
         bases=MappingProxyType({k: frozenset(v) for k, v in bases.items()}),
         typo_index=MappingProxyType({k: frozenset(v) for k, v in typo_index.items()}),
         by_first_word=MappingProxyType({k: tuple(v) for k, v in by_first.items()}),

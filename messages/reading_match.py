@@ -1,5 +1,5 @@
-"""Where the lexicon's words occur in a message: sentences, clauses, sign matches, cues, temperatures and
-body part + state pairs.
+"""Where the lexicon's words occur in a message: sentences, clauses, sign matches, cues and body part +
+state pairs (temperatures and pain scores are read by ``messages.reading_numbers``).
 
 The first half of reading a message (P4a): it finds every candidate without
 deciding what it means. ``messages.reading`` then decides polarity (P4b) and
@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from messages.reading_lexicon import Lexicon, Phrase, spell_out
+from messages.reading_lexicon import Lexicon, Phrase
+from messages.reading_spelling import LETTERS
 
 _PIECES = re.compile(
-    r"(?P<num>\d+(?:[.,]\d+)?)|(?P<word>[a-z]+|°|%)|(?P<sent>[.!?\n]+)|(?P<clause>[,;:()\[\]/&*+=\-–—~|<>\"]+)"
+    rf"(?P<num>\d+(?:[.,]\d+)?)|(?P<word>{LETTERS}+|°|%)|(?P<sent>[.!?\n]+)|(?P<clause>[,;:()\[\]/&*+=\-–—~|<>\"]+)"
 )
 MAX_GAP = 2  # extra words allowed between the words of a sign form
 
@@ -65,7 +66,7 @@ def split(text: str, lexicon: Lexicon) -> Text:
     raw: list[tuple[str, int, int]] = []
     questions: set[int] = set()
     sentence = clause = 0
-    for piece in _PIECES.finditer(spell_out(text[: lexicon.max_chars])):
+    for piece in _PIECES.finditer(lexicon.normalise(text[: lexicon.max_chars])):
         if piece["sent"]:
             if "?" in piece["sent"]:
                 questions.add(sentence)
@@ -74,6 +75,7 @@ def split(text: str, lexicon: Lexicon) -> Text:
             clause += 1
         else:
             raw.append((piece[0], sentence, clause))
+    raw = _numbers_spelled(raw, lexicon)
     words: list[Word] = []
     breakers = lexicon.cues["clause_breakers"]
     i, cid, last = 0, 0, None
@@ -89,6 +91,22 @@ def split(text: str, lexicon: Lexicon) -> Text:
         words.append(Word(text_, sent, cid, lexicon.base_words(text_)))
         i += 1
     return Text(words, questions)
+
+
+def _numbers_spelled(raw: list[tuple[str, int, int]], lexicon: Lexicon) -> list[tuple[str, int, int]]:
+    """Numbers in words as digits, within one clause ("thirty eight point five" -> "38.5", P4i)."""
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(raw):
+        j = i
+        while j < len(raw) and raw[j][2] == raw[i][2]:
+            j += 1
+        k = i
+        for piece, used in lexicon.spelling.spell_numbers([w for w, _, _ in raw[i:j]]):
+            out.append((piece, raw[k][1], raw[k][2]))
+            k += used
+        i = j
+    return out
 
 
 def _follow(words: list[Word], i: int, phrase: Phrase, gaps: int, stop: frozenset[str]) -> tuple[int, ...] | None:
@@ -136,47 +154,6 @@ def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     return found
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return None
-
-
-def temperature_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
-    """Body temperatures (P4a): fever when in range near a temperature word, a normal one as a negated mention."""
-    t = lexicon.temperature
-    found = []
-    alone = [w.text for w in words if w.text not in ("°",) and w.text not in t["celsius_units"] | t["fahrenheit_units"]]
-    for i, word in enumerate(words):
-        value = _number(word.text) if word.text[:1].isdigit() else None
-        if value is None:
-            continue
-        after = words[i + 1].text if i + 1 < len(words) and words[i + 1].sentence == word.sentence else ""
-        before = words[i - 1].text if i > 0 and words[i - 1].sentence == word.sentence else ""
-        if after in t["not_after"] or before in t["not_before"]:
-            continue
-        if any(w.text in t["not_with"] for w in words if w.sentence == word.sentence):
-            continue
-        near = [w for w in words[max(0, i - t["window"]): i + t["window"] + 1]
-                if w is not word and w.sentence == word.sentence]
-        cued = any(w.text in t["cues"] or (w.bases & t["cues"]) for w in near)
-        if not cued and alone != [word.text]:
-            continue
-        unit = "c" if after in t["celsius_units"] else "f" if after in t["fahrenheit_units"] else ""
-        scales = {"c": ("celsius",), "f": ("fahrenheit",), "": ("celsius", "fahrenheit")}[unit]
-        for scale in scales:
-            low, high = t[f"fever_{scale}"]
-            if low <= value <= high:
-                found.append(Match("temperature", "fever", (i,)))
-                break
-            low, high = t[f"normal_{scale}"]
-            if low <= value <= high and cued:
-                found.append(Match("normal_temperature", "fever", (i,)))
-                break
-    return found
-
-
 def _near(match: Match, matches: list[Match]) -> list[Match]:
     """The matches that may contain ``match`` (those starting at most MAX_GAP + 6 words before it)."""
     return [m for m in matches if match.start - 8 <= m.start <= match.start and m.end >= match.end]
@@ -215,6 +192,7 @@ def resolve(matches: list[Match]) -> tuple[list[Match], list[Match], list[Match]
 def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon) -> list[Match]:
     """Body part + state in one sentence (P4a), each state with its nearest part."""
     table = {(p, s): pair.token for pair in lexicon.pairs for p in pair.parts for s in pair.states}
+    hedged = {(p, s) for pair in lexicon.pairs if pair.hedged for p in pair.parts for s in pair.states}
     words, found = text.words, []
     kinds = {id(p): p.key for p in parts}
     for p in parts:  # "it"/"they" stand for the part named before them in the sentence
@@ -239,9 +217,9 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
                                   and not set(p.positions) & set(state.positions) for p in parts):
                 found.append(Match("pair", tokens[0], state.positions, anchor=state.anchor))
             continue
-        token = next(table[(kinds[id(part)], c)] for c in sorted(state.classes) if (kinds[id(part)], c) in table)
+        key = next((kinds[id(part)], c) for c in sorted(state.classes) if (kinds[id(part)], c) in table)
         positions = tuple(sorted(set(part.positions) | set(state.positions)))
-        found.append(Match("pair", token, positions, anchor=state.anchor))
+        found.append(Match("hedged" if key in hedged else "pair", table[key], positions, anchor=state.anchor))
     return found + _elliptic(text, parts, states, kinds, table, {i for m in found for i in m.positions}, lexicon)
 
 

@@ -11,7 +11,8 @@ the evaluation principles of triage-rules.md §1 to them:
   trend unsure = worsening, trend not asked = same, very_severe = severe
   except on pain, unknown rash onset = today).
 - P4 free text is read for signs by ``messages.reading`` (the lexicon of
-  signs): an affirmed emergency or urgent sign is E4/U10 (``free_text_sign``);
+  signs): an affirmed emergency or urgent sign is E4/U10 (``free_text_sign``),
+  an emergency sign that has passed is P4i (contact_provider, v3);
   a sign to confirm counts as present (a severity to confirm as ``:unsure``),
   as if every confirmation were answered Yes or left unanswered (P4c); a
   message with no sign and no structured answer is M11 (``free_text_only``).
@@ -85,7 +86,7 @@ class _Facts:
         self.sign_hits = {
             action: tuple(f"free_text:{text}" for text, reading in zip(checkin.free_text, readings)
                           if getattr(reading, action))
-            for action in ("emergency", "urgent")
+            for action in ("emergency", "urgent", "passed")
         }
         # M11: no sign acted on and nothing confirmed but a trend (P1a: a trend is not a symptom).
         self.nothing_found = not any(self.sign_hits.values()) and all(t.startswith("trend:") for t in confirmed)

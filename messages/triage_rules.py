@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from messages.triage_vocab import ITEMS, LEVELS, RISKS, SEVERITY_ITEMS, SEVERITY_VALUES
 
 _EFFECTIVE_TRENDS = ("improving", "same", "worsening")
-_SIGN_ACTIONS = ("emergency", "urgent")
+_SIGN_ACTIONS = ("emergency", "urgent", "passed")  # "passed": an emergency sign that has passed (P4i)
 _LIST_KEYS = ("present_any", "with_any", "present_none")
 _DAY_KEYS = ("day_min", "day_max", "rash_onset_min", "rash_onset_max")
 CONDITION_KEYS = frozenset(

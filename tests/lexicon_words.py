@@ -1,11 +1,14 @@
 """Regenerate ``messages/lexicon/en_words.txt`` from a system word list (not run by the tests).
 
-The reader forgives one typo in a word of five letters or more only when the
-typed word is not itself an English word (P4a): "brething" is "breathing",
-but "lives" is not "hives". It only needs the English words that are one
-typo away from a lexicon word, so that is all the shipped list holds.
+The reader forgives one typo in a word of five letters or more, in the short
+sign words (``short_typo_words``: "lios" is "lips") and in the negative
+contractions (``spelling.typo_forgiven``: "cnat" is "can't") only when the
+typed word is not itself an English word (P4a, P4i): "brething" is
+"breathing", but "lives" is not "hives", "hips" is not "lips" and "want" is
+not "cant". It only needs the English words that are one typo away from such
+a word, so that is all the shipped list holds.
 
-    python -m tests.lexicon_words [/usr/share/dict/american-english]
+    python -m tests.lexicon_words [word lists; default: the american and british system lists]
 """
 
 from __future__ import annotations
@@ -14,27 +17,38 @@ import sys
 import tomllib
 from importlib import resources
 
-from messages.reading_lexicon import _deletions, _one_edit, parse_lexicon
+from messages.reading_lexicon import _deletions, parse_lexicon
+from messages.reading_spelling import one_edit
 
 
 def near_words(dictionary: list[str]) -> list[str]:
-    """Dictionary words one edit away from a lexicon word of 5+ letters, and not lexicon words themselves."""
+    """Dictionary words one edit away from a word the reader forgives a typo in, and not lexicon words themselves."""
     data = tomllib.loads(resources.files("messages").joinpath("lexicon/en.toml").read_text(encoding="utf-8"))
     lexicon = parse_lexicon(data)
+    contractions = lexicon.spelling.typo_words
     out = set()
     for word in {w.strip().lower() for w in dictionary}:
-        if len(word) < 5 or not word.isalpha() or word in lexicon.bases:
+        if len(word) < 3 or not word.isalpha() or word in lexicon.spelling.words:
+            continue
+        if len(word) >= 4 and any(one_edit(word, c) for c in contractions):
+            out.add(word)  # "want" is not "cant", even where "want" is a lexicon word too
+            continue
+        if word in lexicon.bases:
             continue
         for key in _deletions(word):
-            if any(_one_edit(word, v) for v in lexicon.typo_index.get(key, ())):
+            if any(one_edit(word, v) and (len(word) >= 5 and len(v) >= 5 or v in lexicon.short_typo_words)
+                   for v in lexicon.typo_index.get(key, ())):
                 out.add(word)
                 break
     return sorted(out)
 
 
-def main(path: str = "/usr/share/dict/american-english") -> None:
-    with open(path, encoding="utf-8") as handle:
-        words = near_words(handle.read().splitlines())
+def main(*paths: str) -> None:
+    dictionary: list[str] = []
+    for path in paths or ("/usr/share/dict/american-english", "/usr/share/dict/british-english"):
+        with open(path, encoding="utf-8") as handle:
+            dictionary += handle.read().splitlines()
+    words = near_words(dictionary)
     target = resources.files("messages").joinpath("lexicon/en_words.txt")
     header = "# English words one typo away from a lexicon word: never read as a typo (tests/lexicon_words.py)\n"
     with open(str(target), "w", encoding="utf-8") as handle:

@@ -11,7 +11,8 @@ from hypothesis import given, strategies as st
 
 from messages.checkin import needs_alert as needs_alert_level
 from messages.reading import Reading, Sign, free_text_token, read_message
-from messages.reading_lexicon import load_lexicon, parse_lexicon, spell_out, variants
+from messages.reading_lexicon import load_lexicon, parse_lexicon, variants
+from messages.reading_match import split
 from messages.triage import LEVELS, evaluate_tokens
 from tests.test_triage import imported_roots
 
@@ -216,7 +217,7 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         ("no fever or chills", [Sign("fever", "ask"), Sign("chills", "ask")]),
         ("breathing is fine, just a bit puffy", [Sign("breathing_difficulty", "ask"), Sign("swelling", "ask")]),
         ("my upper lip - it's huge now", [Sign("lip_swelling", "urgent")]),
-        ("my upper lip. it's huge now", [Sign("swelling", "ask")][:0]),
+        ("my upper lip. it's huge now", [Sign("lip_swelling", "ask")]),  # v3 P4f: the lips, unsettled, are asked about
         ("can I use my eye cream yet?", []),
         ("my son has a fever", [Sign("fever", "ask")]),
         ("my son has a fever and my lips are swelling", [Sign("fever", "ask"), Sign("lip_swelling", "urgent")]),
@@ -236,7 +237,8 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         ("the rash has gone", []),
         ("my temperature is 37.2", [Sign("fever", "ask")]),
         ("all good", []),
-        ("allergic reaction I think, my throat feels weird", [Sign("rash", "ask"), Sign("tongue_throat_swelling", "ask")]),
+        # v3 P4i: a typed rash confirms from day 8, so without a day (the safer reading) it is confirmed
+        ("allergic reaction I think, my throat feels weird", [Sign("rash", "confirm"), Sign("tongue_throat_swelling", "ask")]),
         ("my lips are not swollen but my tongue is", [Sign("lip_swelling", "ask"), Sign("tongue_throat_swelling", "emergency")]),
     ],
 )
@@ -324,10 +326,11 @@ def test_a_long_message_is_read_to_telegrams_limit_and_no_further() -> None:
     assert read_message(padding * 50 + " my lips are swelling").level == "monitor"
 
 
-def test_spell_out_contractions_and_accents() -> None:
+def test_the_spelling_spells_out_contractions_and_accents() -> None:
     """Message and lexicon are normalised alike: accents off, can't/cant -> can not, it's -> it is."""
-    assert spell_out("Can't bréathe, it's BAD") == "can not breathe, it is bad"
-    assert spell_out("cant") == "can not"
+    normalise = load_lexicon().normalise
+    assert normalise("Can't bréathe, it's BAD") == "can not breathe, it is bad"
+    assert normalise("cant") == "can not"
     assert "feverish" in variants("fever") and "feverishly" not in variants("fever")
 
 
@@ -445,3 +448,116 @@ def test_any_text_reads_and_triages_without_error(text: str, day: int) -> None:
     token = free_text_token(text)
     if token:
         assert evaluate_tokens([token], day).level in LEVELS
+
+
+# ------------------------------------------------------------------ v3 readings (P4f, P4h, P4i)
+
+@pytest.mark.parametrize(
+    ("message", "signs", "safety"),
+    [
+        ("my lips feel a bit funny", [Sign("lip_swelling", "ask")], True),
+        ("something's off with my throat", [Sign("tongue_throat_swelling", "ask")], True),
+        ("breathing feels weird", [Sign("breathing_difficulty", "ask")], True),
+        ("my eyes feel a bit odd", [Sign("eye_problem", "ask")], False),
+        ("a cold sore on my lip", [Sign("cold_sores", "urgent")], False),
+        ("redness around my mouth", [Sign("redness", "ask")], False),
+    ],
+)
+def test_unsettled_mentions_of_a_red_flag_function_are_asked(message: str, signs: list[Sign], safety: bool) -> None:
+    """P4f: a red-flag function the reader cannot settle is asked about; for the emergency families that is Q1."""
+    reading = read_message(message, day=2)
+    assert list(reading.signs) == signs
+    assert reading.safety_question is safety
+
+
+@pytest.mark.parametrize(
+    ("message", "token"),
+    [("I fainted this morning, feel ok now", "faint"), ("tongue swelling has gone down", "tongue_throat_swelling"),
+     ("passed out last night but fine now", "faint"), ("wheezing stopped", "breathing_difficulty")],
+)
+def test_a_passed_emergency_sign_is_kept_as_passed(message: str, token: str) -> None:
+    """P4i: an emergency sign said to have passed is "passed": contact_provider (reason P4i) and the Q1 safety screen."""
+    reading = read_message(message, day=2)
+    assert reading.passed == (token,) and reading.level == "contact_provider" and reading.safety_question
+    verdict = _verdict(message, 2)
+    assert verdict.level == "contact_provider" and verdict.reasons[0].rule == "P4i"
+
+
+def test_passed_still_negates_signs_that_are_not_emergencies() -> None:
+    """P4i: "gone" and "passed" still negate the other signs (a fever last night, fine now, is asked about)."""
+    assert read_message("fever last night, fine now").signs == (Sign("fever", "ask"),)
+    assert not read_message("fever last night, fine now").safety_question
+
+
+@pytest.mark.parametrize(
+    ("message", "action"),
+    [("had 38.4 this morning, feel rough", "ask"), ("39.5 last night, 37.2 now after paracetamol", "urgent"),
+     ("temp thirty eight point five", "urgent"), ("38 and a half degrees", "urgent"),
+     ("a hundred and one degrees", "urgent"), ("fever last night but fine now after ibuprofen", "urgent"),
+     ("temperature went down after paracetamol", "urgent"), ("paid 38.50 for the serum", None),
+     ("I'm thirty eight years old", None)],
+)
+def test_temperatures_without_a_word_in_words_and_after_medicine(message: str, action: str | None) -> None:
+    """P4i: a bare decimal in a feel-unwell message asks; numbers in words count; medicine does not make a fever pass."""
+    fever = [sign.action for sign in read_message(message).signs if sign.token == "fever"]
+    assert fever == ([action] if action else [])
+
+
+@pytest.mark.parametrize(
+    ("message", "token"),
+    [("my lios are swollen", "lip_swelling"), ("tung is swollen", "tongue_throat_swelling"),
+     ("cnat breathe", "breathing_difficulty"), ("my eys hurt", "eye_problem"), ("fevr and aches", "fever"),
+     ("i feel fiant", "faint")],
+)
+def test_one_typo_in_a_short_sign_word(message: str, token: str) -> None:
+    """P4i: one typo in lip(s), eye(s), tongue, throat, breathe, fever, swollen, faint, and in "can't", still reads."""
+    assert token in [sign.token for sign in read_message(message).signs]
+
+
+@pytest.mark.parametrize("message", ["my hips hurt", "my lisp", "I want to know", "done, thanks", "a dye job"])
+def test_real_words_near_short_sign_words_are_not_typos(message: str) -> None:
+    """The safelist (en_words.txt) keeps real words from reading as typos: "hips" is not "lips", "want" is not "can't"."""
+    assert not {"lip_swelling", "eye_problem", "breathing_difficulty"} & {s.token for s in read_message(message).signs}
+    assert "not" not in load_lexicon().normalise(message).split()
+
+
+@pytest.mark.parametrize(
+    ("message", "token"),
+    [("👄 swollen", "lip_swelling"), ("👅 swelling", "tongue_throat_swelling"), ("🤒", "fever"),
+     ("😵", "faint"), ("👁️ hurts", "eye_problem"), ("🫁", "breathing_difficulty")],
+)
+def test_emoji_count_as_their_words(message: str, token: str) -> None:
+    """P4i: 👄 lips, 👅 tongue, 🫁 breathing, 👁️ eye, 🤒 fever, 😵 dizzy; an emoji message is a free_text token too."""
+    assert token in [sign.token for sign in read_message(message).signs]
+    assert free_text_token(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["that bill was hard to swallow", "sorry for the confusion", "my heart was in my mouth when I saw it",
+     "I'm dying to know", "this cream is fire", "my phone is burning up", "the screen went black"],
+)
+def test_idioms_about_things_are_another_sense(message: str) -> None:
+    """P4h: a red-flag phrase said of a thing, not the body, is another sense: no sign, no question."""
+    assert read_message(message).signs == ()
+
+
+def test_hyperbole_about_the_body_stays_a_sign() -> None:
+    """P4h: "can't breathe 😂" is still read as the sign; the bot does not guess it is a joke."""
+    assert read_message("can't breathe 😂 this serum smells").emergency == ("breathing_difficulty",)
+
+
+@pytest.mark.parametrize(("message", "day", "token", "action"),
+                         [("I have a rash", 7, "rash", "ask"), ("I have a rash", 8, "rash", "confirm"),
+                          ("brown patches still there", 61, "spots", "confirm"),
+                          ("lip tingling", 2, "cold_sores", "ask"), ("pain 8/10", 1, "pain:severe", "confirm"),
+                          ("pain is a 9", 1, "pain:very_severe", "urgent")])
+def test_day_and_score_readings_of_p4i(message: str, day: int, token: str, action: str) -> None:
+    """P4i: typed rash confirms from day 8, dark spots confirm (C13 from day 61), lip tingling asks, scores read."""
+    assert Sign(token, action) in read_message(message, day=day).signs
+
+
+def test_words_are_unicode_letters() -> None:
+    """Words are runs of Unicode letters: accents and ß do not split a word (P4a, STYLE §10)."""
+    assert load_lexicon().normalise("Straße café") == "straße cafe"
+    assert [w.text for w in split("Straße, café", load_lexicon()).words] == ["straße", "cafe"]

@@ -26,7 +26,7 @@ from messages.triage import (
 
 SPEC_RULE_IDS = (
     [f"E{n}" for n in range(1, 5)] + [f"U{n}" for n in range(1, 11)]
-    + [f"C{n}" for n in range(1, 20)] + [f"M{n}" for n in range(1, 12)] + [f"N{n}" for n in range(1, 8)]
+    + [f"C{n}" for n in range(1, 20)] + ["P4i"] + [f"M{n}" for n in range(1, 12)] + [f"N{n}" for n in range(1, 8)]
 )
 
 # (tokens, day, expected level, a rule that must be among the reasons)
@@ -155,6 +155,10 @@ CASES = [
     ("previous_outcome:contact_provider;trend:worsening", 5, "contact_provider", "C19"),
     ("previous_outcome:urgent;trend:unsure;none", 30, "contact_provider", "C19"),
     ("previous_outcome:contact_provider;trend:worsening;none", 0, "contact_provider", "C19"),
+    # P4i (v3): an emergency sign that has passed is not dropped
+    ("free_text:I_fainted_this_morning,_feel_ok_now", 2, "contact_provider", "P4i"),
+    ("free_text:the_swelling_of_my_tongue_has_gone_down", 1, "contact_provider", "P4i"),
+    ("free_text:fever_last_night,_fine_now", 2, "monitor", "M11"),     # "passed" still negates other signs
     ("previous_outcome:monitor;trend:worsening;none", 5, "normal", "N1"),
     ("previous_outcome:contact_provider;trend:improving;none", 5, "normal", "N1"),
     # 2.4 Monitor
