@@ -152,6 +152,8 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
                                + [q.sign_question("confirm", token).id for token in reading.confirm]
                                + [q.sign_question("ask", token).id for token in reading.passed + reading.ask]))
     safety = reading.safety_question
+    if safety and not reading.emergency:  # P4f: an unsettled or passed red-flag mention gets the Q1 screen first,
+        asks = ("safety",) + tuple(a for a in asks if q.sign_token(a) not in Q1_SIGNS)  # which asks about those
     if reading.emergency:
         return TextReading("emergency", signs=reading.emergency, safety=True)
     if question is not None and (answer := affirmation(question, reading)) is not None:
@@ -167,6 +169,10 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
         worrying = safety or day is None or _calls_for_the_clinic(reading.confirm + reading.ask + reading.passed, day)
         return TextReading("asks", asks=asks, safety=safety, worrying=worrying)
     return TextReading("nothing")
+
+
+# The signs the Q1 safety screen itself asks about (§4 Q1: breathing, swallowing, tongue or throat, faint, confused).
+Q1_SIGNS = frozenset({"breathing_difficulty", "tongue_throat_swelling", "faint", "confusion"})
 
 
 def _calls_for_the_clinic(tokens: tuple[str, ...], day: int) -> bool:

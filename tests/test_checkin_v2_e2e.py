@@ -254,10 +254,10 @@ async def test_a_typed_sign_to_confirm_left_unanswered_counts_as_yes(bot):
 
 
 async def test_a_hedged_mention_asks_and_unanswered_raises_nothing(bot):
-    """P4c: 'a bit dizzy' asks the matching question in one tap; left unanswered it alarms nobody (M11)."""
+    """P4a/P4f: 'a bit dizzy' asks the Q1 safety screen in one tap; left unanswered it alarms nobody (M11)."""
     await enrol(bot.phone)
     replies = await bot.phone.send(CHAT, "I feel a bit dizzy")
-    assert replies[-1].text.endswith("Just to check: do you feel faint or very dizzy right now?")
+    assert replies[-1].text.endswith(said("checkin.q_safety"))
     await bot.run(START + timedelta(hours=12, seconds=1))
     assert alerts(bot) == [] and [v.level for v in verdicts(bot)] == ["monitor"]
 
