@@ -69,7 +69,7 @@ async def test_a_chat_in_429_never_delays_another_patients_emergency(gated):
     await settle()
     assert urgent.done() and slow.done(), "a handler slept through a chat's retry_after"
     assert any(t.startswith("⚠️ Call 999 now") for t in phone.telegram.texts(B))
-    assert phone.telegram.last(CLINIC).text.startswith("⚠️ EMERGENCY")
+    assert phone.telegram.last(CLINIC).text.startswith("⚠️ " + said("checkin.level_label_emergency"))
     assert max(gate.waits, default=0) < 1
 
 
