@@ -77,7 +77,8 @@ async def test_contact_provider_alert_and_acknowledgement(clinic_phone):
     await answer_all(phone, ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"])
     advice = phone.telegram.chat(CHAT)[-2].text
     assert said("triage.level_contact_provider") in advice and said("triage.rule_C8", day=4) in advice
-    assert said("checkin.because", answers="severe redness") in advice
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_redness"))) in advice
     alert = phone.telegram.last(CLINIC)
     assert said("checkin.level_label_contact_provider") in alert.text and "C8" in alert.text
     ack = alert.data_for("Acknowledge")

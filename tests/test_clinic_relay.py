@@ -67,7 +67,9 @@ async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_pho
     for label in ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]:
         await phone.tap(CHAT, label)
     advice, alerted = phone.telegram.chat(CHAT)[-2:]
-    assert said("checkin.because", answers="severe redness") in advice.text and advice.labels == [said("clinic.message_button")]
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_redness"))) in advice.text
+    assert advice.labels == [said("clinic.message_button")]
     assert shows(alerted.text, "clinic.alerted", at_start=True)
     alert = phone.telegram.last(CLINIC)
     await phone.feed(phone.telegram.callback(CLINIC, alert.data_for("Acknowledge"), message_id=alert.message_id,

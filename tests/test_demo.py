@@ -66,7 +66,9 @@ async def test_walkthrough_enrols_triages_saves_the_chart_and_exits_cleanly(tmp_
     code, text = await transcript(walkthrough(), tmp_path, data)
     assert code == 0 and text.rstrip().endswith("(demo over)")
     assert shows(text, "enrol.summary", zone="Europe/London") and said("enrol.zone_set", zone="Europe/London") in text
-    assert said("checkin.because", answers="severe pain") in text and "bot> " + said("triage.level_contact_provider") in text
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_pain"))) in text
+    assert "bot> " + said("triage.level_contact_provider") in text
     assert "saved photo-1.png" in text and str(tmp_path) not in text
     assert "you> can I wear make-up tomorrow?\nbot> " + said("questions.makeup_ok") in text  # a question answered
     assert "[chat -100100] bot> ✉️ Message from Ana, patient no. 1 (day 1):\n     The burning is easing now." in text  # relayed
@@ -128,7 +130,8 @@ async def test_day_four_severe_redness_gives_contact_provider_with_its_reason(tm
     code, text = await transcript(enrolment() + [":skip 4d", *answers], tmp_path)
     assert code == 0
     advice = next(part for part in text.split("bot> ") if part.startswith("Please contact Example Skin Clinic"))
-    assert said("checkin.because", answers="severe redness") in advice
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_redness"))) in advice
 
 
 async def test_buttons_reply_keyboard_location_and_demo_commands(tmp_path):
