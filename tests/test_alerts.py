@@ -129,7 +129,7 @@ async def test_acknowledging_keeps_the_alert_text(clinic):
     await staff_tap(clinic, CLINIC, "al1:2", message_id=10_000)  # Telegram gave us no text for it
     edit = [params for method, params in clinic.telegram.calls if method == "editMessageText"][len(edits)]
     assert edit["text"].startswith("⚠️ EMERGENCY: Ana (@ana_k), patient no. 1 (day 0)")
-    assert "Patient wrote: “I have a fever and the area is hot”" in edit["text"]
+    assert said("checkin.alert_wrote", text="I have a fever and the area is hot") in edit["text"]
     assert edit["text"].endswith("✓ Acknowledged by Dr Lee")
 
 
@@ -142,7 +142,7 @@ async def test_an_unacknowledged_urgent_alert_is_raised_again_then_goes_on_call(
     assert len(clinic.telegram.chat(CLINIC)) == 1
     await clinic.run(alerted + timedelta(minutes=31))
     again = clinic.telegram.last(CLINIC)
-    assert again.text.startswith("🔁 Not acknowledged after 30 minutes:\n\n⚠️ EMERGENCY: Ana")
+    assert again.text.startswith(said("alerts.reraise", minutes=30, alert=f"⚠️ {said('checkin.level_label_emergency')}: Ana"))
     assert again.buttons == [[("Acknowledge", "al1:1")]]
     assert clinic.telegram.chat(ONCALL) == []
     await clinic.run(alerted + timedelta(minutes=62))
@@ -201,8 +201,7 @@ async def test_retention_erases_the_alert_in_the_clinic_chat(clinic):
     await clinic.phone.app.job_queue.get_jobs_by_name("retention")[0].run(clinic.phone.app)
     assert clinic.store.patient(A) is None
     await clinic.run(clinic.phone.clock.now())
-    assert clinic.telegram.texts(CLINIC) == [
-        "🗑 Alert no. 1: the patient erased their data, so the details of this alert were removed."]
+    assert clinic.telegram.texts(CLINIC) == [said("alerts.erased", id=1)]
 
 
 async def test_privacy_says_what_stays_in_the_clinic_chat(phone):

@@ -24,8 +24,9 @@ async def test_relay_round_trip_with_a_staff_reply(clinic_phone):
     assert relayed.text.startswith("✉️ Message from Ana (@ana_k), patient no. 1 (day 2):\nCan I go swimming on Saturday?")
     before = len(phone.telegram.chat(CHAT))
     await phone.feed(phone.telegram.reply(CLINIC, "Best to wait until day 3, Ana.", relayed))
-    assert phone.telegram.texts(CHAT)[before:] == ["From Example Skin Clinic: Best to wait until day 3, Ana."]
-    assert phone.telegram.last(CLINIC).text == "✓ Sent to Ana (@ana_k), patient no. 1."
+    assert phone.telegram.texts(CHAT)[before:] == [said("clinic.from_clinic", text="Best to wait until day 3, Ana.")]
+    assert phone.telegram.last(CLINIC).text == said(
+        "clinic.reply_sent", reference=said("alerts.who_username", name="Ana", username="ana_k", number=1))
     stored = phone.store.relays(CHAT)
     assert [(r.direction, r.text) for r in stored] == [("to_clinic", "Can I go swimming on Saturday?"),
                                                       ("from_clinic", "Best to wait until day 3, Ana.")]
@@ -66,7 +67,9 @@ async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_pho
     for label in ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]:
         await phone.tap(CHAT, label)
     advice, alerted = phone.telegram.chat(CHAT)[-2:]
-    assert "severe redness" in advice.text and advice.labels == [said("clinic.message_button")]
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_redness"))) in advice.text
+    assert advice.labels == [said("clinic.message_button")]
     assert shows(alerted.text, "clinic.alerted", at_start=True)
     alert = phone.telegram.last(CLINIC)
     await phone.feed(phone.telegram.callback(CLINIC, alert.data_for("Acknowledge"), message_id=alert.message_id,
@@ -74,14 +77,14 @@ async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_pho
     assert shows(phone.last(CHAT).text, "clinic.acknowledged", at_start=True)
     # A staff reply to the alert itself reaches the patient too.
     await phone.feed(phone.telegram.reply(CLINIC, "We'll call you at 3pm.", phone.telegram.chat(CLINIC)[0]))
-    assert phone.last(CHAT).text == "From Example Skin Clinic: We'll call you at 3pm."
+    assert phone.last(CHAT).text == said("clinic.from_clinic", text="We'll call you at 3pm.")
 
 
 async def test_without_a_clinic_chat_clinic_gives_the_number(phone):
     """/clinic with no clinic chat configured gives the clinic's phone number instead of promising a relay."""
     await enrol(phone)
     replies = await phone.send(CHAT, "/clinic")
-    assert "call them on +44 20 7946 0000" in replies[0].text
+    assert said("clinic.no_clinic_chat") in replies[0].text
     assert not phone.store.relay_armed(CHAT, phone.clock.now())
 
 

@@ -49,7 +49,7 @@ async def test_stop_sunscreen_only(enrolled):
     """Stopping sunscreen cancels those reminders only and says how to undo it."""
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Sunscreen")
-    assert "sunscreen reminders are off" in enrolled.last(CHAT).text and "/resume" in enrolled.last(CHAT).text
+    assert said("control.stopped_kind", what=said("control.kind_sunscreen")) in enrolled.last(CHAT).text
     assert "sunscreen" not in pending_kinds(enrolled) and {"skincare", "checkin"} <= pending_kinds(enrolled)
     replies = await enrolled.send(CHAT, "/stop")
     assert said("control.stop_sunscreen") not in replies[0].labels
@@ -66,15 +66,16 @@ async def test_stopping_checkins_warns_once(enrolled):
     """The first time, stopping check-ins warns that red-flag screening stops; later it just stops."""
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Check-ins")
-    assert "warning signs" in enrolled.last(CHAT).text and "checkin" in pending_kinds(enrolled)
+    assert shows(enrolled.last(CHAT).text, "control.checkin_warning") and "checkin" in pending_kinds(enrolled)
     await enrolled.tap(CHAT, "Stop check-ins")
-    assert "check-ins are off" in enrolled.last(CHAT).text and "checkin" not in pending_kinds(enrolled)
+    assert said("control.stopped_kind", what=said("control.kind_checkin")) in enrolled.last(CHAT).text
+    assert "checkin" not in pending_kinds(enrolled)
     await enrolled.send(CHAT, "/resume")
     await enrolled.tap(CHAT, "Yes, turn them back on")
     assert "checkin" in pending_kinds(enrolled)
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Check-ins")
-    assert "check-ins are off" in enrolled.last(CHAT).text and "warning signs" not in enrolled.last(CHAT).text
+    assert enrolled.last(CHAT).text == said("control.stopped_kind", what=said("control.kind_checkin"))
 
 
 async def test_keep_checkins_after_warning(enrolled):
@@ -89,7 +90,7 @@ async def test_stop_everything_button(enrolled):
     """'Everything' cancels every pending delivery and mentions red-flag screening once."""
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Everything")
-    assert pending(enrolled) == [] and "warning signs" in enrolled.last(CHAT).text
+    assert pending(enrolled) == [] and shows(enrolled.last(CHAT).text, "control.checkin_note")
     assert shows((await enrolled.send(CHAT, "/stop"))[0].text, "control.all_already_off")
 
 
@@ -98,7 +99,7 @@ async def test_never_mind_changes_nothing(enrolled):
     before = len(pending(enrolled))
     await enrolled.send(CHAT, "/stop")
     await enrolled.tap(CHAT, "Never mind")
-    assert "nothing changed" in enrolled.last(CHAT).text and len(pending(enrolled)) == before
+    assert enrolled.last(CHAT).text == said("control.stop_cancelled") and len(pending(enrolled)) == before
 
 
 @pytest.mark.parametrize("typed", ["STOP", "stop", "  Stop  ", "unsubscribe", "Stop all", "STOP ALL!"])
@@ -106,7 +107,7 @@ async def test_typed_stop_stops_everything_without_questions(enrolled, typed):
     """A typed STOP, stop, unsubscribe or 'stop all' stops everything at once, no buttons."""
     replies = await enrolled.send(CHAT, typed)
     assert len(replies) == 1 and not replies[0].buttons
-    assert "/resume" in replies[0].text and pending(enrolled) == []
+    assert shows(replies[0].text, "control.stopped_all") and pending(enrolled) == []
 
 
 async def test_typed_stop_when_not_enrolled(phone):
@@ -207,8 +208,9 @@ async def test_settings_summary_shows_on_and_off(enrolled):
     await enrolled.tap(CHAT, "Sunscreen")
     await enrolled.send(CHAT, "/pause 2")
     summary = control.control_summary(svc, CHAT, enrolled.clock.now())
-    assert "Sunscreen reminders: off" in summary and "Moisturiser reminders: on" in summary
-    assert "Check-ins: on\nEverything is paused until Wed 25 Nov" in summary  # on a line of its own
+    assert summary == said("control.summary", sunscreen=said("control.summary_off"), skincare=said("control.summary_on"),
+                           checkin=said("control.summary_on"),  # and the pause on a line of its own
+                           pause_line="\n" + said("control.summary_paused", until="Wed 25 Nov, 09:00"))
     assert control.control_summary(svc, 777, enrolled.clock.now()) == ""
 
 
@@ -242,7 +244,7 @@ async def test_delete_after_confirmation(enrolled):
     replies = await enrolled.send(CHAT, "/delete")
     assert shows(replies[0].text, "control.ask_delete")
     await enrolled.tap(CHAT, "Yes, erase")
-    assert "erased" in enrolled.last(CHAT).text
+    assert enrolled.last(CHAT).text == said("control.deleted")
     assert all(rows == [] for rows in enrolled.store.export_patient(CHAT).values())
     await enrolled.press(CHAT, "p1:del:yes")
     assert expired(enrolled)
@@ -290,7 +292,7 @@ async def test_block_cancels_and_start_offers_resume(enrolled):
     assert enrolled.telegram.sent_count() == sent_before and not enrolled.store.patient(CHAT).reachable
     enrolled.clock.advance(timedelta(days=2))
     replies = await enrolled.send(CHAT, "/start")
-    assert "Welcome back" in replies[0].text and replies[0].labels == [said("control.welcome_back_yes"), said("control.welcome_back_no")]
+    assert shows(replies[0].text, "control.welcome_back") and replies[0].labels == [said("control.welcome_back_yes"), said("control.welcome_back_no")]
     await enrolled.tap(CHAT, "Yes, resume")
     rows = pending(enrolled)
     assert enrolled.store.patient(CHAT).reachable and rows

@@ -65,13 +65,15 @@ async def test_walkthrough_enrols_triages_saves_the_chart_and_exits_cleanly(tmp_
     data = tmp_path / "data"
     code, text = await transcript(walkthrough(), tmp_path, data)
     assert code == 0 and text.rstrip().endswith("(demo over)")
-    assert "bot> You're all set ✓" in text and "Time zone: Europe/London ✓" in text
-    assert "Because you told me: severe pain" in text and "+44 20 7946 0000" in text
+    assert shows(text, "enrol.summary", zone="Europe/London") and said("enrol.zone_set", zone="Europe/London") in text
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_pain"))) in text
+    assert "bot> " + said("triage.level_contact_provider") in text
     assert "saved photo-1.png" in text and str(tmp_path) not in text
-    assert "you> can I wear make-up tomorrow?\nbot> Yes, from day 2 make-up is fine." in text  # a question answered
+    assert "you> can I wear make-up tomorrow?\nbot> " + said("questions.makeup_ok") in text  # a question answered
     assert "[chat -100100] bot> ✉️ Message from Ana, patient no. 1 (day 1):\n     The burning is easing now." in text  # relayed
-    assert "bot> From Example Skin Clinic: Yes Ana, keep using it" in text  # the nurse's reply reached her
-    assert "bot> I've let the Example Skin Clinic team know about this." in text
+    assert "bot> " + said("clinic.from_clinic", text="Yes Ana, keep using it") in text  # the nurse's reply reached her
+    assert "bot> " + said("clinic.alerted") in text
     assert (tmp_path / "files" / "photo-1.png").read_bytes().startswith(b"\x89PNG")
     after_stop = text.split("you> /stop", 1)[1].split("you> :skip 1d", 1)[1]
     assert "bot>" not in after_stop  # /stop → Everything: the next day brings nothing
@@ -128,7 +130,8 @@ async def test_day_four_severe_redness_gives_contact_provider_with_its_reason(tm
     code, text = await transcript(enrolment() + [":skip 4d", *answers], tmp_path)
     assert code == 0
     advice = next(part for part in text.split("bot> ") if part.startswith("Please contact Example Skin Clinic"))
-    assert "severe redness" in advice
+    assert said("checkin.because", answers=said(
+        "answers.severity", level=said("answers.level_severe"), item=said("answers.item_redness"))) in advice
 
 
 async def test_buttons_reply_keyboard_location_and_demo_commands(tmp_path):
@@ -136,7 +139,7 @@ async def test_buttons_reply_keyboard_location_and_demo_commands(tmp_path):
     lines = ["/start", "1", "1", "1", "9", ":now", ":skip soon", ":help", ":nope", ":quit", "/help"]
     code, text = await transcript(lines, tmp_path)
     assert code == 0
-    assert "↳ 📍 Share my location" in text and "bot> Time zone: Europe/London ✓" in text
+    assert "↳ " + said("enrol.zone_share") in text and "bot> " + said("enrol.zone_set", zone="Europe/London") in text
     assert "(there is no button 9; 1 to 1 on the latest message)" in text
     assert "Mon 23 Nov 2026 09:00 Europe/London" in text.split("you> :now", 1)[1]
     assert "(say how far" in text and ":skip 1d   move the clock" in text and "unknown demo command :nope" in text
@@ -159,7 +162,8 @@ def test_interactive_mode_reads_the_keyboard(tmp_path):
                         inp=io.StringIO("/start\n1\n:now\n"), environ={})
     assert code == 0
     text = out.getvalue()
-    assert "you> /start\nbot> Hello, Ana!" in text and "↳ I agree" in text
+    assert "you> /start\nbot> " + said("enrol.welcome", name_part=", Ana").splitlines()[0] in text
+    assert "↳ " + said("enrol.consent_yes") in text
     assert text.rstrip().endswith("(demo over)")
 
 

@@ -36,19 +36,19 @@ async def test_enrolled_patient_gets_day_0_and_day_1_reminders(bot):
     assert (report.messages, report.sent) == (1, 3)
     evening = bot.telegram.last(A)
     assert shows(evening.text, "timeline.day_0", at_start=True)
-    assert shows(evening.text, "reminders.skincare_evening") and "no exfoliants" in evening.text
-    assert evening.text.endswith("Tap Start when you're ready.") and "Day 0 check-in" in evening.text
+    assert shows(evening.text, "reminders.skincare_evening") and said("reminders.no_actives") in evening.text
+    assert evening.text.endswith(said("reminders.checkin_prompt", day=0))
     assert evening.buttons == [[(said("checkin.start_button"), "ci1:go:0")], [(said("dispatch.snooze"), "rm1:snooze")]]
     rows = [r for r in bot.store.deliveries(A) if r.due_at == DAY0_EVENING]
     assert {(r.state, r.message_id) for r in rows} == {("sent", evening.message_id)}
 
     await bot.run(DAY1_MORNING)
     morning = bot.telegram.last(A)
-    assert morning.text.startswith("Day 1: redness usually fades to pink")
-    assert shows(morning.text, "reminders.sunscreen_morning") and shows(morning.text, "reminders.skincare_morning") and "skip make-up" in morning.text
+    assert morning.text.startswith(said("timeline.day_1"))
+    assert shows(morning.text, "reminders.sunscreen_morning") and shows(morning.text, "reminders.skincare_morning") and said("reminders.no_makeup") in morning.text
     assert morning.buttons == [[("Done ✓", "rm1:done"), (said("dispatch.snooze"), "rm1:snooze")]]
     await bot.run(DAY1_MIDDAY)
-    assert "Midday sunscreen top-up" in bot.telegram.last(A).text
+    assert said("reminders.sunscreen_midday") in bot.telegram.last(A).text
     assert len(bot.reminders(A)) == 3
     assert set(bot.states(A, DAY1_MORNING).values()) == {("sent", None)}
 
@@ -71,10 +71,10 @@ async def test_late_morning_reminders_are_skipped_but_checkin_still_sent(bot):
     reprompt = next(r for r in bot.store.deliveries(A) if r.step == "reprompt:0")
     assert (reprompt.state, reprompt.reason) == ("skipped", "late_next_day")  # day 0's re-prompt, found on day 1
     assert (report.skipped, report.messages) == (4, 1)
-    assert "Time for sunscreen:" not in bot.telegram.last(A).text
-    assert "Midday sunscreen top-up" in bot.telegram.last(A).text
+    assert not shows(bot.telegram.last(A).text, "reminders.sunscreen_morning")
+    assert said("reminders.sunscreen_midday") in bot.telegram.last(A).text
     await bot.run(datetime(2026, 11, 24, 23, 30, tzinfo=UTC))
-    assert "Day 1 check-in" in bot.telegram.last(A).text
+    assert said("reminders.checkin_prompt", day=1) in bot.telegram.last(A).text
     assert set(bot.states(A, datetime(2026, 11, 24, 21, 0, tzinfo=UTC)).values()) == {("sent", None)}
 
 
@@ -94,7 +94,8 @@ async def test_retry_after_delays_only_that_chat_and_keeps_order(bot):
     assert max(b_times) < 5 <= min(a_times)
     for chat in (A, B):
         texts = bot.reminders(chat)
-        assert [said("progress.kind_sunscreen") in texts[0], shows(texts[1], "reminders.skincare_morning"), "make-up" in texts[2]] == [True] * 3
+        assert [shows(texts[0], "reminders.sunscreen_morning"), shows(texts[1], "reminders.skincare_morning"),
+                shows(texts[2], "reminders.no_makeup")] == [True] * 3
         assert {r.state for r in bot.store.deliveries(chat)} == {"sent"}
 
 
@@ -119,7 +120,7 @@ async def test_network_errors_past_the_bound_release_the_rows_for_later(bot):
     assert len(rows) == 3 and {r.due_at for r in rows} == {DAY0_EVENING + timedelta(minutes=1)}
     bot.telegram.clear_failures()
     report = await bot.run(DAY0_EVENING + timedelta(minutes=1))
-    assert report.sent == 3 and "Day 0 check-in" in bot.telegram.last(A).text
+    assert report.sent == 3 and said("reminders.checkin_prompt", day=0) in bot.telegram.last(A).text
 
 
 async def test_forbidden_marks_patient_unreachable_and_cancels_pending(bot):
@@ -215,4 +216,4 @@ async def test_the_days_timeline_line_opens_only_its_first_message(bot):
     await bot.run(DAY1_MIDDAY)
     texts = bot.reminders(A)
     assert texts[0].startswith("Day 0:") and texts[1].startswith("Day 1:")
-    assert texts[2].startswith("Midday sunscreen top-up")  # at most once a day
+    assert texts[2].startswith(said("reminders.sunscreen_midday"))  # at most once a day

@@ -70,7 +70,8 @@ async def test_bad_inputs_get_hints_and_change_nothing(phone):
     await phone.send(CHAT, "yesterday")
     assert shows((await phone.send(CHAT, "25:99"))[0].text, "enrol.bad_time")
     await phone.send(CHAT, "7:00")
-    assert "did you mean 18:00?" in (await phone.send(CHAT, "6:00"))[0].text  # an evening before noon is asked
+    assert said("enrol.evening_is_morning", morning="07:00", evening="06:00", later="18:00") in (
+        await phone.send(CHAT, "6:00"))[0].text  # an evening before noon is asked
     await phone.send(CHAT, "20:30")
     assert shows((await phone.send(CHAT, "purple"))[0].text, "enrol.bad_yes_no")
     patient = phone.store.patient(CHAT)
@@ -154,7 +155,7 @@ async def test_settings_change_zone(phone):
 async def test_group_chats_are_refused(phone):
     """A command in a group gets a polite refusal and nothing is stored."""
     replies = await phone.send(-500, "/start", chat_type="group")
-    assert "private chat" in replies[0].text
+    assert said("common.group_refusal") in replies[0].text
     assert phone.store.patient(-500) is None
 
 
@@ -170,7 +171,7 @@ async def test_resume_unfinished_enrolment(phone):
     await phone.tap(CHAT, "I agree")
     await phone.send(CHAT, "Use Europe/London")
     replies = await phone.send(CHAT, "/start")
-    assert "carry on" in replies[0].text and shows(replies[1].text, "enrol.ask_date")
+    assert said("enrol.resume_enrolment") in replies[0].text and shows(replies[1].text, "enrol.ask_date")
 
 
 async def test_polling_network_blips_are_a_warning_not_an_error(phone, caplog):
@@ -206,4 +207,4 @@ async def test_a_date_in_the_near_future_says_when_aftercare_starts(phone):
     """Enrolling before the treatment is allowed; the summary says when the plan starts, not a negative day."""
     await enrol_typing(phone, CHAT, treated="2026-11-26")
     summary = phone.last(CHAT).text
-    assert "26 Nov 2026 (starts in 3 days)" in summary and "day -" not in summary
+    assert shows(summary, "enrol.summary", date="26 Nov 2026", day=said("enrol.days_ahead", days=3)) and "day -" not in summary

@@ -36,7 +36,8 @@ async def test_mydata_is_a_document_by_topic_with_a_short_summary(phone):
     assert data["reminders"][0] == "Mon 23 Nov 2026 21:00 · day 0 · check-in · planned"
     assert "_" not in json.dumps(data["checkins"]) + json.dumps(data["reminders"])
     assert summary.kind == "text" and len(summary.text.splitlines()) <= 10
-    assert "Check-ins: 1" in summary.text and said("checkin.level_label_contact_provider") in summary.text and "2026-11-23" in summary.text
+    assert shows(summary.text, "export.summary", date="2026-11-23", checkins=1, last=said(
+        "export.last_checkin", day=4, result=said("checkin.level_label_contact_provider")))
 
 
 async def test_progress_chart_uses_whole_days_and_keeps_every_line_visible(phone):

@@ -72,7 +72,8 @@ async def test_a_silent_patient_over_the_whole_plan(clinic_bot):
     reprompted = [r.day for r in bot.store.deliveries(A) if r.kind == "reprompt" and r.state == "sent"]
     assert reprompted == [0]  # later days' budgets leave no room for a nudge
     replies = await bot.phone.send(ADMIN, "/flagged", user_id=ADMIN)
-    assert "Silent (1)" in replies[0].text and "Ana, patient no. 1 · last unanswered check-in day" in replies[0].text
+    assert shows(replies[0].text, "clinic.silent_heading", count=1)
+    assert shows(replies[0].text, "clinic.silent_line", name=said("alerts.who", name="Ana", number=1))
 
 
 async def test_an_engaged_patient_over_the_whole_plan(clinic_bot):
@@ -115,7 +116,7 @@ async def test_done_and_remind_me_in_an_hour(bot):
     assert reminder.labels == ["Done ✓", said("dispatch.snooze")]
     bot.phone.clock.set(morning + timedelta(minutes=5))
     await bot.phone.tap(A, "Remind me in 1 hour", reminder)
-    assert bot.telegram.callback_answers[-1]["text"] == "OK, I'll remind you again at 09:05."
+    assert bot.telegram.callback_answers[-1]["text"] == said("reminders_actions.snoozed", when="09:05")
     assert reminder.buttons == []
     await bot.run(morning + timedelta(minutes=65))
     again = bot.telegram.last(A)
@@ -135,7 +136,7 @@ async def test_snooze_never_lands_in_quiet_hours(bot):
     prompt = bot.telegram.last(A)
     bot.phone.clock.set(evening + timedelta(minutes=30))
     await bot.phone.tap(A, "Remind me in 1 hour", prompt)
-    assert "quiet hours" in bot.telegram.callback_answers[-1]["text"]
+    assert bot.telegram.callback_answers[-1]["text"] == said("reminders_actions.snooze_quiet")
     assert not any(r.step.startswith("snooze:") for r in bot.store.deliveries(A))
 
 
@@ -164,15 +165,16 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
     bot.phone.clock.set(last_evening - timedelta(hours=1))
     await bot.run(last_evening)
     end = bot.telegram.last(A)
-    assert shows(end.text, "reminders.end_of_plan") and "Day 90 check-in" in end.text
+    assert shows(end.text, "reminders.end_of_plan") and said("reminders.checkin_prompt", day=90) in end.text
     assert end.labels == [said("checkin.start_button"), said("dispatch.snooze"), said("reminders_actions.chart_button"), "1 ★", "2 ★", "3 ★",
                           "4 ★", "5 ★", said("reminders_actions.next_session_button")]
     replies = await bot.phone.tap(A, "My progress chart", end)
     assert replies[0].kind == "photo"
     await bot.phone.tap(A, "5 ★", end)
-    assert bot.telegram.last(A).text.startswith("Thank you for your rating (5 of 5)!")
+    assert bot.telegram.last(A).text == said("reminders_actions.rated", stars=5)
     rating = bot.telegram.last(CLINIC)
-    assert rating.text.startswith("⭐ 5/5 from Ana, patient no. 1 at the end of their aftercare")
+    assert rating.text.startswith(said("reminders_actions.rating_to_clinic", stars=5,
+                                        reference=said("alerts.who", name="Ana", number=1)))
     await bot.phone.send(A, "Lovely team, thank you!")
     assert "Lovely team, thank you!" in bot.telegram.last(CLINIC).text  # the optional comment
     await bot.phone.tap(A, "Register my next session", end)

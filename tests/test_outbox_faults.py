@@ -11,6 +11,7 @@ import pytest
 from bot.store import open_store
 from tests.conftest import enrol, make_settings, start
 from tests.test_dispatch import DAY0_EVENING
+from tests.texts import said
 
 CHATS = [2000 + i for i in range(20)]
 EVENING = "Day 0 check-in"  # in the evening bundle every patient gets once
@@ -145,7 +146,7 @@ async def test_an_alert_left_claimed_by_a_crash_is_sent_after_a_restart(tmp_path
         assert phone.telegram.chat(CLINIC) == []  # a handler may still be sending it: not yet
         await phone.run_jobs(clock.advance(timedelta(minutes=2)))
         await phone.run_jobs(clock.advance(timedelta(minutes=5)))
-        assert len(phone.telegram.chat(CLINIC)) == 1 and phone.telegram.last(CLINIC).text.startswith("⚠️ EMERGENCY")
+        assert len(phone.telegram.chat(CLINIC)) == 1 and phone.telegram.last(CLINIC).text.startswith("⚠️ " + said("checkin.level_label_emergency"))
     finally:
         await phone.app.shutdown()
         await bot.phone.app.shutdown()

@@ -36,8 +36,9 @@ def test_prints_one_line_per_delivery():
     first = lines[0]
     assert first.startswith("2026-11-20 Fri 08:00 CET")
     assert "2026-11-20T07:00Z" in first and "day  0" in first
-    assert any("checkin" in l and "Day 7 check-in" in l and "your clinic" in l for l in lines)
-    assert lines[-2].startswith("2027-02-18 Thu 21:00 CET") and "Day 90 check-in" in lines[-2]
+    assert any("checkin" in l and shows(l, "reminders.checkin_prompt", day=7, clinic_name="your clinic") for l in lines)
+    assert lines[-2].startswith("2027-02-18 Thu 21:00 CET")
+    assert shows(lines[-2], "reminders.checkin_prompt", day=90, clinic_name="your clinic")
     assert lines[-1].startswith("2027-02-18 Thu 21:00 CET") and shows(lines[-1], "reminders.end_of_plan", clinic_name="your clinic")
 
 

@@ -37,14 +37,14 @@ async def test_patient_quiet_hours_move_reminders_out_of_them(bot):
     await bot.phone.send(A, "/settings")
     await bot.phone.tap(A, "Quiet hours")
     await bot.phone.send(A, "20:30-08:30")
-    assert "Quiet hours: 20:30-08:30 ✓" in bot.telegram.texts(A)
+    assert said("enrol.quiet_set", quiet="20:30-08:30") in bot.telegram.texts(A)
     assert "24 08:30" in pending_times(bot, "checkin")  # day 0's 21:00 check-in waits for the quiet end
     assert "24 08:30" in pending_times(bot, "sunscreen")  # and day 1's 08:00 sunscreen too
     await bot.phone.send(A, "/settings")
     await bot.phone.tap(A, "Quiet hours")
     await bot.phone.tap(A, "No quiet hours")
     assert "23 21:00" in pending_times(bot, "checkin") and "24 08:00" in pending_times(bot, "sunscreen")
-    assert "Quiet hours (nothing is sent): none" in (await bot.phone.send(A, "/settings"))[0].text
+    assert shows((await bot.phone.send(A, "/settings"))[0].text, "common.settings", quiet=said("enrol.quiet_none"))
 
 
 async def test_a_new_treatment_date_replaces_the_pending_plan(bot):

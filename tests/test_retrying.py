@@ -8,6 +8,7 @@ from telegram.error import NetworkError
 from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
 from bot.delivery.retrying import RetryingRequest, no_retries
 from tests.conftest import TOKEN
+from tests.texts import shows
 
 CHAT = 1001
 URL = f"https://api.telegram.org/bot{TOKEN}"
@@ -29,7 +30,7 @@ async def test_a_reply_is_retried_after_network_trouble(phone, kind):
     """/help still reaches the patient when the first two sends fail on the network."""
     phone.telegram.fail_next("sendMessage", kind, chat_id=CHAT, times=2)
     replies = await phone.send(CHAT, "/help")
-    assert len(replies) == 1 and "aftercare assistant" in replies[0].text
+    assert len(replies) == 1 and shows(replies[0].text, "common.help")
 
 
 async def test_a_throttled_call_waits_a_short_retry_after_then_succeeds():

@@ -117,9 +117,9 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
         ("Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "112", "Europe/Dublin")
     assert (str(clinic.quiet_start), str(clinic.quiet_end), str(clinic.morning)) == ("21:30:00", "07:30:00", "08:00:00")
 
-    assert f"The id of this chat is {GROUP}" in server.texts(GROUP)[0]
-    assert f"Your Telegram user id is {ADMIN}" in server.texts(ADMIN)[0]
-    assert f"Your Telegram user id is {OTHER_ADMIN}" in server.texts(GROUP)[1]
+    assert said("setup.clinicid", chat_id=GROUP) in server.texts(GROUP)[0]
+    assert said("setup.myid", user_id=ADMIN) in server.texts(ADMIN)[0]
+    assert said("setup.myid", user_id=OTHER_ADMIN) in server.texts(GROUP)[1]
     assert server.texts(PATIENT) == [] and server.pending_updates() == 3  # the patient's /start still waits
 
     link = "https://t.me/aftercare_test_bot?start=microneedling"
@@ -169,11 +169,11 @@ async def test_clinicid_and_myid_only_while_no_clinic_chat_is_set(tmp_path, stor
         await phone.app.shutdown()
     texts = [m.text for m in in_group + mine + in_private]
     if configured:
-        assert "The id of this chat" not in " ".join(texts) and "Your Telegram user id" not in " ".join(texts)
-        assert "private chat" in in_group[0].text and "command" in mine[0].text.lower()
+        assert not any(shows(text, "setup.clinicid") or shows(text, "setup.myid") for text in texts)
+        assert in_group[0].text == said("common.group_refusal") and mine[0].text == said("common.unknown_command")
     else:
-        assert f"The id of this chat is {other_group}" in in_group[0].text
-        assert f"Your Telegram user id is {ADMIN}" in mine[0].text
+        assert said("setup.clinicid", chat_id=other_group) in in_group[0].text
+        assert said("setup.myid", user_id=ADMIN) in mine[0].text
         assert shows(in_private[0].text, "setup.clinicid_private")
     assert store.patient(ADMIN) is None  # nothing is stored for either
 

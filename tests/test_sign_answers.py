@@ -95,4 +95,4 @@ async def test_a_sign_mentioned_mid_question_is_acknowledged_and_asked_after_it(
     assert replies[-1].text.startswith(said("checkin.ask_later"))
     assert FEVER_QUESTION in replies[-1].text
     await bot.phone.tap(CHAT, "No")
-    assert "swollen" in bot.phone.last(CHAT).text
+    assert said("checkin.q_ask", question=said("checkin.now_swelling")) in bot.phone.last(CHAT).text

@@ -64,8 +64,7 @@ async def test_a_reply_that_is_not_text_is_answered_not_sent(clinic, media):
     message = await relayed(clinic)
     before = len(clinic.telegram.chat(A))
     answer = await staff_reply(clinic, message, None, **media)
-    assert [m.text for m in answer] == ["✗ Not sent to Ana, patient no. 1: only a text reply reaches the patient. "
-                                        "Please reply with text."]
+    assert [m.text for m in answer] == [said("clinic.reply_not_text", reference=said("alerts.who", name="Ana", number=1))]
     assert clinic.telegram.chat(A)[before:] == []
 
 
@@ -153,7 +152,7 @@ async def test_flagged_with_many_open_alerts_counts_them_all_and_fits_telegram(c
     listed = await flagged(clinic)
     assert listed[0].text.startswith("Open flags (60), newest first:\n\n#60 EMERGENCY")
     assert all(len(m.text) <= 4096 for m in listed)
-    assert listed[-1].text.endswith("…and 30 older open flags not shown. Acknowledge the ones above to see them.")
+    assert listed[-1].text.endswith(said("checkin.flagged_more", count=30))
 
 
 async def test_a_nurse_who_is_not_an_admin_is_told_who_may(clinic):

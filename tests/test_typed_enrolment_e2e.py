@@ -67,7 +67,7 @@ async def test_an_evening_time_before_noon_is_stored_only_as_tapped(phone):
     await at_times_question_again(phone)
     await phone.send(CHAT, "7:30")
     replies = await phone.send(CHAT, "9")
-    assert "did you mean 21:00?" in replies[0].text
+    assert said("enrol.evening_is_morning", morning="07:30", evening="09:00", later="21:00") in replies[0].text
     await phone.tap(CHAT, "Use 07:30 and 09:00")
     assert (phone.store.patient(CHAT).morning, phone.store.patient(CHAT).evening) == (time(7, 30), time(9))
 
@@ -89,7 +89,7 @@ async def test_quiet_hours_typed_as_a_sentence_are_read(phone):
     await phone.send(CHAT, "/settings")
     await phone.tap(CHAT, "Quiet hours")
     replies = await phone.send(CHAT, "from 11 pm until 7 am")
-    assert "Quiet hours: 23:00-07:00" in replies[0].text
+    assert said("enrol.quiet_set", quiet="23:00-07:00") in replies[0].text
     assert (phone.store.patient(CHAT).quiet_start, phone.store.patient(CHAT).quiet_end) == ("23:00", "07:00")
 
 
@@ -97,7 +97,7 @@ async def test_an_evening_time_before_the_morning_one_is_refused(phone):
     """An afternoon evening time earlier than the morning one is refused with the reason, not asked about."""
     await at_times_question(phone)
     await phone.send(CHAT, "13:00")
-    assert "later than the morning time (13:00)" in (await phone.send(CHAT, "12:30"))[0].text
+    assert said("enrol.evening_before_morning", morning="13:00") in (await phone.send(CHAT, "12:30"))[0].text
     assert phone.store.patient(CHAT).evening is None
 
 
@@ -193,4 +193,4 @@ async def test_a_reminder_time_in_words_is_read(phone):
     """ "half past seven" at the times question is the morning time 07:30, then the evening is asked."""
     await at_times_question(phone)
     replies = await phone.send(CHAT, "half past seven")
-    assert "Morning reminders at 07:30" in replies[0].text and phone.store.patient(CHAT).morning == time(7, 30)
+    assert said("enrol.ask_evening", morning="07:30", evening="21:00") in replies[0].text and phone.store.patient(CHAT).morning == time(7, 30)

@@ -59,7 +59,7 @@ async def test_reminder_times_inside_quiet_hours_are_refused_naming_them(phone):
     assert "23:30" in reply and "22:00-07:00" in reply and phone.store.patient(CHAT).step == "enrol:times"
     await phone.send(CHAT, "8:00")
     reply = (await phone.send(CHAT, "23:30"))[0].text
-    assert "quiet hours (22:00-07:00)" in reply and phone.store.patient(CHAT).step == "enrol:evening"
+    assert said("enrol.time_in_quiet", time="23:30", quiet="22:00-07:00") in reply and phone.store.patient(CHAT).step == "enrol:evening"
     await phone.send(CHAT, "21:30")
     assert phone.store.patient(CHAT).step == "enrol:immune"
 
@@ -69,7 +69,7 @@ async def test_zone_abbreviations_ask_for_a_city(phone):
     await _at_question(phone, ())
     for typed in ("EST", "cst", "IST"):
         reply = (await phone.send(CHAT, typed))[0].text
-        assert "type your city" in reply and phone.store.patient(CHAT).zone is None
+        assert said("enrol.zone_abbreviation", text=typed) in reply and phone.store.patient(CHAT).zone is None
     await phone.send(CHAT, "New York")
     assert phone.store.patient(CHAT).zone == "America/New_York"
 
@@ -89,7 +89,8 @@ async def test_checkin_before_the_treatment_date_says_when_checkins_start(phone)
     """/checkin three days before the treatment names the day check-ins start and asks nothing about skin."""
     await enrol_typing(phone, treated="2026-11-26")
     reply = (await phone.send(CHAT, "/checkin"))[0]
-    assert "Thursday 26 November" in reply.text and "in 3 days" in reply.text and not reply.buttons
+    assert said("checkin.not_started", date="Thursday 26 November", days=said("enrol.days_ahead", days=3)) in reply.text
+    assert not reply.buttons
     assert phone.store.open_checkin(CHAT) is None
     phone.clock.advance(timedelta(days=3))
     assert shows((await phone.send(CHAT, "/checkin"))[0].text, "checkin.q_safety")
@@ -99,4 +100,4 @@ async def test_checkin_mid_enrolment_asks_to_finish_setting_up(phone):
     """/checkin before enrolment is finished says to finish setting up, not "Please enrol first"."""
     await _at_question(phone, ("London",))
     reply = (await phone.send(CHAT, "/checkin"))[0].text
-    assert "finish setting up" in reply and "enrol first" not in reply
+    assert said("checkin.finish_enrolment_first") in reply and not shows(reply, "checkin.not_enrolled")
