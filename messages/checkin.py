@@ -29,6 +29,7 @@ from typing import Iterable
 
 from messages import questionnaire as q
 from messages.reading import Reading, read_message
+from messages.reading_lexicon import Lexicon
 from messages.triage import LEVELS, Reason, UnknownToken, Verdict, evaluate_tokens
 from messages.triage_vocab import SEVERITY_ITEMS
 from messages.words import Words
@@ -140,14 +141,15 @@ class TextReading:
     worrying: bool = False
 
 
-def read_text(text: str, question: q.Question | None, words: Words, day: int | None = None) -> TextReading:
+def read_text(text: str, question: q.Question | None, words: Words, day: int | None = None,
+              lexicon: Lexicon | None = None) -> TextReading:
     """How a typed text reads in the chat (P4c), with the question on screen if a check-in is open.
 
     Affirmed emergency and urgent signs come first (never "please tap a button"); then a typed
     answer to the question on screen; then signs to confirm and negated or hedged mentions to ask about.
     ``day`` (days since treatment) lets day-bound signs read as the rules do: blisters are urgent only to day 14,
     redness "still there" is confirmed only from day 8; without it the safer reading is used."""
-    reading = read_message(text, day=day)
+    reading = read_message(text, lexicon, day=day)
     asks = tuple(dict.fromkeys([q.sign_question("confirm", token).id for token in reading.urgent]
                                + [q.sign_question("confirm", token).id for token in reading.confirm]
                                + [q.sign_question("ask", token).id for token in reading.passed + reading.ask]))
@@ -208,12 +210,6 @@ def denial(question: q.Question, reading: Reading) -> str | None:
                                                     for sign in reading.signs):
         return None
     return next((option for option in ("no", "none") if option in question.options), None)
-
-
-def is_red_flag(text: str) -> bool:
-    """Whether typed text alone calls for safety advice: an affirmed emergency or urgent sign (P4c)."""
-    reading = read_message(text)
-    return bool(reading.emergency or reading.urgent)
 
 
 def free_text_verdict(kind: str, signs: tuple[str, ...], rules_version: str) -> Verdict:

@@ -22,15 +22,15 @@ def edited(update: dict) -> dict:
 
 
 async def test_a_photo_caption_with_swollen_lips_gets_the_advice_and_alerts(clinic_phone):
-    """"my lips have swollen up massively" sent with a photo gets the urgent advice and a clinic alert, then the
-    photo note; before, only the photo note came."""
+    """"my lips have swollen up massively" sent with a photo gets the photo note, then the urgent advice and a
+    clinic alert, with the sign's question last on screen; before, only the photo note came."""
     phone = clinic_phone
     await enrol(phone)
     before = len(phone.telegram.chat(CHAT))
     await phone.feed(phone.telegram.photo(CHAT, "AgADlips", caption="my lips have swollen up massively"))
     texts = [m.text for m in phone.telegram.chat(CHAT)[before:]]
     assert any(said(phone, "triage.rule_U4") in t for t in texts)
-    assert texts[-1] == said(phone, "control.media_photo")
+    assert texts[0] == said(phone, "control.media_photo")
     alerts = [m.text for m in phone.telegram.chat(CLINIC)]
     assert len(alerts) == 1 and "U" in alerts[0]
     assert phone.store.open_checkin(CHAT) is not None  # the sign's confirmation is on screen

@@ -19,6 +19,7 @@ from bot.clock import ManualClock
 from bot.handlers import control
 from bot.store import open_store
 from messages import questionnaire as q
+from messages import routing
 from messages.catalog import load_catalog
 from messages.checkin import read_typed
 from messages.words import Words, normalise
@@ -96,7 +97,7 @@ def test_control_parsers_never_raise(text):
     assert days is None or 1 <= days <= control.MAX_PAUSE_DAYS
     # Was `in {True, False}`, true of any bool. A STOP silences the patient's reminders, so it must name a stop
     # form: this fails if filler alone ("thanks") or a near word ("stopped", "top") is ever read as STOP.
-    assert not control.is_stop_word(TYPED, text) or any(
+    assert not routing.is_stop_word(TYPED, text) or any(
         f" {form} " in f" {normalise(text[:40])} " for form in TYPED.forms["stop"])
 
 

@@ -86,9 +86,6 @@ def _redacted(tokens) -> list[str]:
     return ["free_text:(redacted)" if t.startswith("free_text:") else t for t in tokens]
 
 
-is_red_flag = core.is_red_flag  # an affirmed emergency or urgent sign in typed text (P4c)
-
-
 def advice_text(svc: Services, verdict: Verdict, day: int) -> str:
     """What the patient reads for a verdict: the advice keys the core chose (``messages.checkin.advice``),
     rendered, and the answers behind them."""

@@ -23,12 +23,11 @@ import logging
 
 from telegram import Bot, Message, Update, User
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.care.relay import CB, message_button, reference, tell_patient
 from bot.care.scheduling import patient_day
-from bot.handlers import checkin_text
-from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
+from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.logs import pseudonym
 
@@ -65,38 +64,25 @@ async def on_clinic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await ask(update, context)
 
 
-async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """If the patient asked to write to the clinic, pass this text on; False when not armed."""
-    svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
-    if not svc.store.relay_armed(chat.id, now):
-        return False
-    text = (update.effective_message.text or "").strip()
-    patient = svc.store.patient(chat.id)
+async def relay_text(update: Update, svc: Services, patient: Patient | None, text: str) -> None:
+    """The text the patient asked to write to the clinic (bot/handlers/typed.py): passed on with their reference."""
+    now = svc.clock.now()
     body = svc.text("clinic.to_clinic", reference=reference(svc, patient, update.effective_user),
                     day_part=_day_part(svc, patient, now), text=text)
     await _relay(update, svc, patient, lambda bot: bot.send_message(svc.settings.clinic_chat_id, body), text, None)
-    return True
 
 
-async def on_photo_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo: relayed by its file id when the patient asked to write to the clinic, else the usual note; its
-    caption is read for signs either way (rules v3 P4e), before the note or after the relay."""
-    svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
-    message = update.effective_message
-    if not svc.store.relay_armed(chat.id, now):  # the usual answer to a photo, with the way to the clinic
-        await checkin_text.on_typed_checkin_text(update, context, signs_only=True)
-        reachable = svc.settings.clinic_chat_id is not None and svc.store.patient(chat.id) is not None
-        return await chat.send_message(svc.text("control.media_photo"),
-                                       reply_markup=keyboard([message_button(svc)]) if reachable else None)
-    patient = svc.store.patient(chat.id)
-    file_id = message.photo[-1].file_id  # the largest size; only this id is kept, never the bytes
-    caption = (message.caption or "").strip()[:CAPTION_LIMIT]
+async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str) -> None:
+    """A photo the patient asked to send to the clinic: relayed by its file id (the largest size; only this id is
+    kept, never the bytes), with the caption and their reference."""
+    now = svc.clock.now()
+    file_id = update.effective_message.photo[-1].file_id
+    caption = caption[:CAPTION_LIMIT]
     body = svc.text("clinic.to_clinic_photo", reference=reference(svc, patient, update.effective_user),
                     day_part=_day_part(svc, patient, now),
                     caption=svc.text("clinic.caption_part", caption=caption) if caption else "")
     await _relay(update, svc, patient,
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body), caption, file_id)
-    await checkin_text.on_typed_checkin_text(update, context, signs_only=True)
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:
@@ -138,9 +124,7 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(application: Application) -> None:
-    """Wire /clinic, its buttons, patients' photos and staff replies in the clinic chat."""
-    application.add_handler(CommandHandler("clinic", ask, filters=PRIVATE_MESSAGE))
+    """Wire the clinic buttons and staff replies in the clinic chat (/clinic and what patients send: typed.py)."""
     application.add_handler(CallbackQueryHandler(on_clinic_button, pattern=rf"^{CB}:"))
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.PHOTO, on_photo_sent))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.REPLY
                                            & ~filters.COMMAND, on_staff_reply))

@@ -1,4 +1,4 @@
-"""Help, unknown input, group chats and the error handler: the bot's manners."""
+"""Help, unknown commands, stale buttons, group chats and the error handler: the bot's manners (typed text: typed.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import checkin_text, clinic, control, enrol, questions, settings_menu
 from bot.logs import NETWORK_RETRY, log_event, pseudonym
 from bot.services import services
 
@@ -33,29 +32,6 @@ async def guard_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if chat.type != chat.CHANNEL and message and message.text and message.text.startswith("/"):
         await chat.send_message(svc.text("common.group_refusal"))
     raise ApplicationHandlerStop
-
-
-async def on_typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text: an answer to a pending question, else a hint (never silence)."""
-    if await control.on_typed_stop(update, context):  # first: a typed STOP must always work, as in SMS services
-        return
-    if await clinic.relay_text(update, context):  # the patient asked to write to the clinic
-        await checkin_text.on_typed_checkin_text(update, context, signs_only=True)  # relayed, and any sign still acts (P4e)
-        return
-    if await enrol.on_typed_enrolment_answer(update, context):
-        return
-    if await settings_menu.on_typed_settings_item(update, context):  # the /settings menu on screen: typed instead of tapped
-        return
-    if await checkin_text.on_typed_checkin_answer(update, context):  # an answer to the check-in question on screen
-        return
-    if await checkin_text.on_typed_checkin_text(update, context, signs_only=True):  # signs first (P4e): "can I wear make-up?
-        await questions.on_everyday_question(update, context)  # my cheeks are still red" confirms the redness, then answers
-        return
-    if await questions.on_everyday_question(update, context):  # an everyday question
-        return
-    if await checkin_text.on_typed_checkin_text(update, context):
-        return
-    await update.effective_chat.send_message(services(context).text("common.not_understood"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,4 @@
-"""Patient control: /stop, /pause, a typed STOP, blocking, and odd input (privacy is next door).
+"""Patient control: /stop, /pause, a typed STOP, blocking and coming back (privacy is next door).
 
 Callback data is ``c1:<action>:<value>`` (bump ``c1`` when a button's meaning
 changes). Anything that does not parse, or no longer applies (a double tap,
@@ -23,14 +23,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, filters
 
-from bot.handlers import checkin_text, midday
+from bot.handlers import midday
 from bot.care.scheduling import reschedule
 from bot.services import Services, keyboard, services
-from bot.care.verdicts import is_red_flag
-from messages.words import Words
+from bot.store import Patient
 from bot.logs import pseudonym
 from schedules.kinds import ALL_KINDS, CHECKIN, STOP_CHOICES, SUNSCREEN
 
@@ -41,7 +39,6 @@ CB = "c1"
 KIND_CHOICES = tuple(c for c in STOP_CHOICES if c != "all")  # one button each
 PAUSE_BUTTONS = (1, 3, 7)
 MAX_PAUSE_DAYS = 30
-LONG_TEXT = 1000  # characters; no answer the bot asks for is anywhere near this long
 
 
 def parse_callback(data: str | None) -> tuple[str, str] | None:
@@ -62,11 +59,6 @@ def parse_days(text: str) -> int | None:
         return None
     days = int(s)
     return days if 1 <= days <= MAX_PAUSE_DAYS else None
-
-
-def is_stop_word(words: Words, text: str) -> bool:
-    """A typed STOP, stop, unsubscribe or "stop all" (the catalog's ``words.stop``; any case, spacing or final ! or .)."""
-    return words.read(text[:40], ("stop",)) is not None
 
 
 def until_text(svc: Services, chat_id: int, until: datetime) -> str:
@@ -126,23 +118,36 @@ def apply_stop(svc: Services, chat_id: int, choice: str, now: datetime) -> str:
     return svc.text("control.stopped_kind", what=svc.text(f"control.kind_{choice}"))
 
 
-async def on_typed_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A typed STOP stops everything at once; very long text gets a kind note. False if neither."""
-    svc, chat, text = services(context), update.effective_chat, update.effective_message.text or ""
-    if is_stop_word(svc.words, text):
-        patient = svc.store.patient(chat.id)
-        if patient is None:
-            await chat.send_message(svc.text("control.nothing_to_stop"))
-        elif not patient.enrolled:  # abandon the unfinished enrolment: nothing was planned yet
-            svc.store.update_patient(chat.id, svc.clock.now(), step=None, draft_date=None)
-            await chat.send_message(svc.text("control.nothing_to_stop"))
-        else:
-            await chat.send_message(apply_stop(svc, chat.id, "all", svc.clock.now()))
-        return True
-    if len(text) > LONG_TEXT and not is_red_flag(text):  # a long message with a warning sign is still read
-        await chat.send_message(svc.text("control.too_long"))
-        return True
-    return False
+async def typed_stop(update: Update, svc: Services, patient: Patient | None) -> None:
+    """A typed STOP (bot/handlers/typed.py) stops everything at once, as in SMS services."""
+    chat = update.effective_chat
+    if patient is None:
+        await chat.send_message(svc.text("control.nothing_to_stop"))
+    elif not patient.enrolled:  # abandon the unfinished enrolment: nothing was planned yet
+        svc.store.update_patient(chat.id, svc.clock.now(), step=None, draft_date=None)
+        await chat.send_message(svc.text("control.nothing_to_stop"))
+    else:
+        await chat.send_message(apply_stop(svc, chat.id, "all", svc.clock.now()))
+
+
+async def resume_choice(update: Update, svc: Services, chat_id: int, yes: bool, now: datetime) -> None:
+    """The welcome back answered in words ("yes please", "not now"): as its buttons do."""
+    if yes:
+        return await update.effective_chat.send_message(apply_resume(svc, chat_id, now))
+    svc.store.update_patient(chat_id, now, reachable=True)
+    svc.store.stop_kinds(chat_id, ALL_KINDS, now)
+    await update.effective_chat.send_message(svc.text("control.resume_declined"))
+
+
+async def resume_again(update: Update, svc: Services, again: bool) -> None:
+    """Typed text at the welcome back that is neither yes nor no: the choice again, with its buttons."""
+    await update.effective_chat.send_message(
+        svc.text("control.welcome_back_again" if again else "control.welcome_back"), reply_markup=_resume_buttons(svc))
+
+
+def _resume_buttons(svc: Services):
+    return keyboard([[(svc.text("control.welcome_back_yes"), f"{CB}:resume:yes"),
+                      (svc.text("control.welcome_back_no"), f"{CB}:resume:no")]])
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,9 +195,7 @@ async def offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     if not patient.enrolled:  # nothing was planned: just carry on with the enrolment
         svc.store.update_patient(chat.id, svc.clock.now(), reachable=True)
         return False
-    await chat.send_message(svc.text("control.welcome_back"), reply_markup=keyboard(
-        [[(svc.text("control.welcome_back_yes"), f"{CB}:resume:yes"),
-          (svc.text("control.welcome_back_no"), f"{CB}:resume:no")]]))
+    await chat.send_message(svc.text("control.welcome_back"), reply_markup=_resume_buttons(svc))
     return True
 
 
@@ -256,24 +259,6 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         log.info("chat %s is a %s again", pseudonym(chat_id), change.new_chat_member.status)
 
 
-async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An edited message or caption: read again for warning signs (rules v3 P4e); otherwise edits change
-    nothing, so say so briefly (live locations stay silent)."""
-    if await checkin_text.on_typed_checkin_text(update, context, signs_only=True):
-        return
-    if update.edited_message.location is None:
-        await update.effective_chat.send_message(services(context).text("control.edited"))
-
-
-async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Photos, videos, stickers, voice notes, documents...: not stored; a short, kind answer, after the signs a
-    caption holds (rules v3 P4e: "my lips have swollen up massively" with a photo is read like a message)."""
-    message = update.effective_message
-    await checkin_text.on_typed_checkin_text(update, context, signs_only=True)
-    key = "control.media_photo" if (message.photo or message.video or message.video_note) else "control.media_other"
-    await update.effective_chat.send_message(services(context).text(key))
-
-
 def register(application: Application) -> None:
     """Wire the control commands, buttons, block updates and odd input."""
     private = filters.ChatType.PRIVATE
@@ -281,8 +266,4 @@ def register(application: Application) -> None:
         application.add_handler(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE))
     application.add_handler(CallbackQueryHandler(on_stop_or_pause_choice, pattern=rf"^{CB}:"))
     application.add_handler(ChatMemberHandler(on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, on_edited))
-    application.add_handler(MessageHandler(
-        private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL,
-        on_media))
 

@@ -20,7 +20,6 @@ from bot.handlers.resuming import turn_on_question
 from bot.care.scheduling import reschedule
 from bot.services import Services, keyboard, services
 from bot.store import Patient
-from bot.care.verdicts import is_red_flag
 from bot.logs import pseudonym
 from messages.parsing import looks_off_topic
 
@@ -65,9 +64,7 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = update.effective_user.first_name if update.effective_user else ""
     context.chat_data[CONSENT_ON_SCREEN] = True
     await update.effective_chat.send_message(
-        svc.text("enrol.welcome", name_part=f", {name}" if name else ""),
-        reply_markup=keyboard([[(svc.text("enrol.consent_yes"), f"{CB}:consent:yes"),
-                                (svc.text("enrol.consent_no"), f"{CB}:consent:no")]]))
+        svc.text("enrol.welcome", name_part=f", {name}" if name else ""), reply_markup=_consent_buttons(svc))
 
 
 async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, agreed: bool, now: datetime) -> None:
@@ -175,30 +172,22 @@ async def finish(update: Update, svc: Services, patient: Patient, mode: str, now
     await update.effective_chat.send_message(text)
 
 
-async def on_typed_enrolment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A typed answer to the consent or the pending enrolment question; False if neither is on screen."""
-    svc, now = services(context), services(context).clock.now()
-    patient = svc.store.patient(update.effective_chat.id)
-    text = update.effective_message.text or ""
-    if is_red_flag(text):  # an open question never swallows a warning sign: the check-in flow answers it
-        return False
-    if patient is None or not (patient.enrolled or patient.step):
-        await before_consent(update, context, text, now)
-        return True
-    if not patient.step:
-        return False
-    await answer(update, svc, patient, text, typed=True, now=now)
-    return True
+def consent_on_screen(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the welcome's consent question is the open thing (scratch: after a restart, text brings it back)."""
+    return bool(context.chat_data.get(CONSENT_ON_SCREEN))
 
 
-async def before_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, now: datetime) -> None:
-    """Typed text before consent: yes or no answers the welcome on screen; anything else brings it (back)."""
-    if not context.chat_data.get(CONSENT_ON_SCREEN):
-        return await welcome(update, context)
-    reply = services(context).words.yes_no(text)
-    if reply in {"yes", "no"}:
-        return await consent(update, context, reply == "yes", now)
-    await update.effective_chat.send_message(services(context).text("enrol.consent_hint"))
+async def consent_hint(update: Update, context: ContextTypes.DEFAULT_TYPE, again: bool) -> None:
+    """Typed text at the consent that is neither yes nor no: the hint, or (the second time) the buttons again."""
+    svc = services(context)
+    if not again:
+        return await update.effective_chat.send_message(svc.text("enrol.consent_hint"))
+    await update.effective_chat.send_message(svc.text("enrol.consent_again"), reply_markup=_consent_buttons(svc))
+
+
+def _consent_buttons(svc: Services):
+    return keyboard([[(svc.text("enrol.consent_yes"), f"{CB}:consent:yes"),
+                      (svc.text("enrol.consent_no"), f"{CB}:consent:no")]])
 
 
 @lru_cache(maxsize=1)

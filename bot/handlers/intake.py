@@ -1,5 +1,5 @@
-"""What every update passes first: duplicates dropped, the clinic chat kept to staff actions, usernames noted,
-typed answers bound to the question on screen (bot/delivery/replies.py).
+"""What every update passes first: duplicates dropped, the clinic chat kept to staff actions, usernames noted.
+(A message written before the bot's last reply is the door's "stale" screen: bot/handlers/typed.py.)
 
 Telegram may deliver an update twice (a retried webhook, a restart before the
 offset was confirmed), so handled update ids are remembered in the store (the
@@ -25,9 +25,8 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 from bot.care.alerts import CB as ALERT_CB
 from bot.logs import pseudonym
 from bot.delivery.replies import CURRENT_CHAT
-from bot.services import SCREEN_KEY, services
+from bot.services import services
 from bot.store import StoreError
-from bot.care.verdicts import is_red_flag
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +51,6 @@ async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not new:
         raise ApplicationHandlerStop
     CURRENT_CHAT.set(update.effective_chat.id if update.effective_chat else None)
-
-
-async def drop_stale_answers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text written before the bot's last reply appeared answers nothing (it was meant for the question
-    before): ignored, unless it carries a warning sign."""
-    message, screen = update.message, context.application.bot_data.get(SCREEN_KEY)
-    if screen is None or message is None or not message.text or message.text.startswith("/") \
-            or message.chat.type != message.chat.PRIVATE:
-        return
-    if screen.written_before_last_reply(message.chat.id, message.message_id) and not is_red_flag(message.text):
-        log.info("chat %s: a message written before the last reply ignored", pseudonym(message.chat.id))
-        raise ApplicationHandlerStop
 
 
 async def clinic_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,4 +92,3 @@ def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, drop_repeats), group=-6)
     application.add_handler(TypeHandler(Update, clinic_chat), group=-5)
     application.add_handler(TypeHandler(Update, note_username), group=-4)
-    application.add_handler(TypeHandler(Update, drop_stale_answers), group=-3)

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.handlers import (checkin, clinic, common, control, enrol, intake, midday, onboarding, privacy, progress,
-                          reminders, resuming, staff)
+                          reminders, resuming, staff, typed)
 from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
 
@@ -40,7 +40,11 @@ def register_all(application: Application) -> None:
     privacy.register(application)
     resuming.register(application)
     control.register(application)  # last of the flows: its media and edit catch-alls must not shadow theirs
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, common.on_typed_text))
+    application.add_handler(CommandHandler("clinic", typed.on_clinic_command, filters=private))
+    # The one door: every message and edit a patient sends that no command or flow above took (typed.py).
+    written = filters.ChatType.PRIVATE & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
+    application.add_handler(MessageHandler(written & ~filters.COMMAND & ~filters.LOCATION & ~filters.StatusUpdate.ALL,
+                                           typed.on_patient_message))
     application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))
     application.add_error_handler(common.on_error)

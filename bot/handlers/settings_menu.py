@@ -30,7 +30,6 @@ from bot.care import enrolment as flow
 from bot.handlers import midday
 from bot.services import SCREEN_KEY, SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
-from bot.care.verdicts import is_red_flag
 from messages.parsing import settings_item
 
 MENU_OPEN = timedelta(minutes=15)
@@ -79,17 +78,11 @@ async def open_item(update: Update, svc: Services, patient: Patient, item: str, 
     await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
 
 
-async def on_typed_settings_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Typed text at the open menu: the item it names, or a hint and the menu; False when the menu is not open
-    or the text has a warning sign (its safety advice comes first, from the check-in flow)."""
-    svc, chat, text = services(context), update.effective_chat, update.effective_message.text or ""
+async def typed_item(update: Update, context: ContextTypes.DEFAULT_TYPE, patient: Patient, text: str) -> None:
+    """Typed text at the open menu (bot/handlers/typed.py): the item it names, or a hint and the menu."""
+    svc, chat = services(context), update.effective_chat
     now = svc.clock.now()
-    if not is_open(context, chat.id, now) or is_red_flag(text):
-        return False
     close(context)
-    patient = svc.store.patient(chat.id)
-    if patient is None or not patient.enrolled or patient.step:
-        return False
     item = settings_item(text, svc.words, flow.local_today(svc, now, patient.zone))
     item = TYPED.get(item, item)
     if item == "done":
@@ -101,5 +94,3 @@ async def on_typed_settings_item(update: Update, context: ContextTypes.DEFAULT_T
         await chat.send_message(choices, reply_markup=markup)
     else:
         shown(context, await chat.send_message(svc.text("common.settings_hint"), reply_markup=menu_markup(svc)), now)
-    return True
-
