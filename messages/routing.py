@@ -12,8 +12,8 @@ The safety order, for a clinician to read:
 1. **Signs first** (``SIGNS``): an affirmed emergency or urgent sign gets its advice and a clinic alert at once
    (E4, U10; the safety advice alone for someone not enrolled); a sign to confirm or an unsettled red-flag
    mention gets its one-tap question (P4c, P4f). Whatever is on screen.
-2. **Then the answer to what is on screen** (``ORDER``, top row first): a typed STOP stops; a text for the
-   clinic is relayed; a caption gets the note on media; a message written before the bot's last reply
+2. **Then the answer to what is on screen** (``ORDER``, top row first): a typed STOP stops; an edit changes
+   nothing else; a text for the clinic is relayed; a caption gets the note on media; a message written before the bot's last reply
    answers nothing on screen; the consent, an enrolment question, the /settings menu, the resume choice or
    the check-in question take their answer.
 3. **Then the everyday answer**: a wish (a pause, a person, help), "is this normal?" from the day's healing
@@ -166,7 +166,7 @@ def signs_step(typed: Typed, screen: Screen) -> tuple[str, ...]:
 
 def _asks_alone(typed: Typed, screen: Screen) -> bool:
     """A sign to confirm that nothing else on screen or in the everyday answers takes (idle, no answer for it)."""
-    return screen.kind in {"idle", "question"} and screen.via == "message" and not _everyday(typed, screen)
+    return screen.kind in {"idle", "question", "stale"} and screen.via == "message" and not _everyday(typed, screen)
 
 
 @dataclass(frozen=True)
@@ -198,8 +198,8 @@ def _everyday(typed: Typed, screen: Screen) -> tuple[str, ...]:
 
 def _at_choice(typed: Typed, screen: Screen, signs: tuple[str, ...]) -> tuple[str, ...]:
     """A pending choice (consent, resume): its typed yes or no, else the hint, then the buttons again."""
-    if signs and not {"advise"} >= set(signs):
-        return ()
+    if typed.acts or signs and not {"advise"} >= set(signs):
+        return ()  # an emergency or urgent sign's advice stands alone
     if typed.yes_no in {"yes", "no"}:
         return (ANSWERS_SCREEN[screen.kind],)
     if signs:
@@ -230,12 +230,12 @@ def _at_idle(typed: Typed, screen: Screen, signs: tuple[str, ...]) -> tuple[str,
 ORDER: tuple[Row, ...] = (
     Row("a typed STOP stops everything, whatever is on screen",
         lambda t, s: t.stop and s.via == "message", lambda t, s, signs: ("stop",)),
+    Row("an edit: read for signs; without any, the note that edits change nothing",
+        lambda t, s: s.via == "edit", lambda t, s, signs: () if signs else ("edit_note",)),
     Row("a text for the clinic is relayed, and its signs acted on",
         lambda t, s: s.kind == "relay", lambda t, s, signs: ("relay",), reply_first=True),
     Row("a caption: the note on media, and its signs acted on",
         lambda t, s: s.via == "caption", lambda t, s, signs: ("media_note",), reply_first=True),
-    Row("an edit: read for signs; without any, the note that edits change nothing",
-        lambda t, s: s.via == "edit", lambda t, s, signs: () if signs else ("edit_note",)),
     Row("a message written before the last reply answers nothing on screen; a question still gets its answer",
         lambda t, s: s.kind == "stale", lambda t, s, signs: () if "act" in signs else _everyday(t, s) or (
             () if signs else ("ignore",))),
