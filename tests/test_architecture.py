@@ -421,3 +421,87 @@ def test_the_handler_name_scan_can_fail():
               'application.add_handler(CallbackQueryHandler(on_consent_tap))\n')
     assert sorted(vaguely_named_handlers(source, "flow")) == ["common.on_text", "enrol.on_text", "flow.on_button",
                                                               "flow.on_text"]
+
+
+# The one door (STYLE 9, rules v3 P4e): a patient's words are read in one place. The warning-sign readers and
+# the door's reading may be called only by the door itself and by the operator's `aftercare triage --text`,
+# which must give the same reading as the chat.
+TEXT_READERS = {"read_message", "read_text", "assess", "free_text_token", "read"}
+READER_MODULES = {"messages.reading", "messages.checkin", "messages.assessment", "messages.routing"}
+READ_IN = {"bot/handlers/typed.py", "bot/tools/triage.py"}
+# The message handlers that are not the door, each with why it never meets a patient's words.
+NOT_THE_DOOR = {
+    "enrol.on_location": "a shared location (filters.LOCATION): no words",
+    "clinic.on_staff_reply": "staff in the clinic chat (filters.ChatType.GROUPS), not a patient",
+    "on_oncall_reply": "an on-call admin replying to an alert copy (OnCallReply), not a patient",
+    "common.unknown_command": "a command the bot does not have: answered without reading it",
+}
+
+
+def text_reads(source: str) -> list[str]:
+    """The calls in ``source`` to a reader of typed text (TEXT_READERS imported from READER_MODULES, or called
+    through one of those modules), as the called name."""
+    tree = ast.parse(source)
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in READER_MODULES:
+            aliases.update({alias.asname or alias.name: alias.name for alias in node.names
+                            if alias.name in TEXT_READERS})
+        elif isinstance(node, ast.ImportFrom) and node.module == "messages":
+            aliases.update({alias.asname or alias.name: f"messages.{alias.name}" for alias in node.names
+                            if f"messages.{alias.name}" in READER_MODULES})
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and aliases.get(func.id) in TEXT_READERS:
+            found.append(aliases[func.id])
+        elif isinstance(func, ast.Attribute) and func.attr in TEXT_READERS and isinstance(func.value, ast.Name) \
+                and aliases.get(func.value.id) in READER_MODULES:
+            found.append(f"{aliases[func.value.id]}.{func.attr}")
+    return found
+
+
+def message_handlers_besides_the_door(source: str, module: str) -> list[str]:
+    """``MessageHandler(filter, callback)`` registrations in ``source`` whose callback is neither the door's
+    (typed.*) nor listed in NOT_THE_DOOR."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "MessageHandler" and len(node.args) > 1:
+            callback = ast.unparse(node.args[1])
+            name = callback if "." in callback else f"{module}.{callback}"
+            if not name.startswith("typed.") and module != "typed" and name not in NOT_THE_DOOR \
+                    and callback not in NOT_THE_DOOR:
+                found.append(name)
+    return found
+
+
+def test_typed_text_is_read_in_one_place():
+    """Only the door (and `aftercare triage --text`) calls a reader of typed text, and every message handler
+    but the door is one that never meets a patient's words."""
+    reads, handlers = {}, []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        source, name = path.read_text(encoding="utf-8"), path.relative_to(ROOT).as_posix()
+        if found := text_reads(source):
+            reads[name] = found
+        handlers += message_handlers_besides_the_door(source, path.stem)
+    assert set(reads) <= READ_IN and "bot/handlers/typed.py" in reads
+    assert reads["bot/handlers/typed.py"] == ["messages.routing.read"]  # once, through the router's reading
+    assert handlers == []
+
+
+def test_the_one_door_scans_can_fail():
+    """The scans flag a reader called by its name, through its module, or by another name, and a text handler
+    that is not the door; a registration of the door or a listed one passes."""
+    source = ("from messages.reading import read_message\nfrom messages import checkin as core\n"
+              "from messages.assessment import assess as judge\n"
+              "def f(text):\n    read_message(text)\n    core.read_text(text, None, w)\n    judge(text, 3)\n")
+    assert text_reads(source) == ["read_message", "messages.checkin.read_text", "assess"]
+    assert text_reads("from messages.reading import Reading\ndef f(r: Reading):\n    return r.read()\n") == []
+    handlers = ("application.add_handler(MessageHandler(filters.TEXT, questions.on_everyday_question))\n"
+                "application.add_handler(MessageHandler(filters.PHOTO, on_photo_sent))\n"
+                "application.add_handler(MessageHandler(written, typed.on_patient_message))\n"
+                "application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))\n")
+    assert message_handlers_besides_the_door(handlers, "clinic") == ["questions.on_everyday_question",
+                                                                      "clinic.on_photo_sent"]

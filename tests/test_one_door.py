@@ -8,10 +8,13 @@ an alert, U10 advice and an alert, the sign's one-tap question), and a relay mus
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 
 import pytest
 
+from bot.tools.triage import triage_command
 from tests.conftest import CLINIC_CHAT as CLINIC, enrol
 from tests.texts import said
 
@@ -151,3 +154,18 @@ async def test_the_check_in_question_comes_back_with_its_buttons_after_two_misse
     assert second[0].text.startswith(said("checkin.again")) and second[0].buttons == question.buttons
     third = await phone.send(CHAT, "hmm")
     assert third[0].text.startswith(said("checkin.hint", options="")[:30])
+
+
+@pytest.mark.parametrize("text", ["my lips feel a bit funny", "my cheeks are still red", "no fever, just peeling",
+                                  "yellow crusts on my chin"])
+async def test_the_triage_command_asks_what_the_chat_asks(clinic_phone, text):
+    """`aftercare triage --text` gives the chat's reading and asks, through the same read and route."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=9))
+    out = io.StringIO()
+    assert triage_command(["--json", "--day", "9", "--text", text], out=out, err=io.StringIO()) == 0
+    shown = json.loads(out.getvalue())["texts"][0]
+    await phone.send(CHAT, text)
+    checkin = phone.store.open_checkin(CHAT)
+    assert shown["asks"] and list(checkin.asks) == shown["asks"]

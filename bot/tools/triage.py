@@ -3,7 +3,10 @@
 A thin shell over ``messages.triage``: it parses arguments, calls the pure
 core and prints the verdict, so clinicians can try the rules by hand.
 ``--text`` turns a typed message into its ``free_text:`` token exactly as the
-chat does, so it is read by the same lexicon (P4a-P4c).
+chat does, so it is read by the same lexicon (P4a-P4c), and prints what the
+chat would do with it at idle on that day: the one reading and the steps of
+``messages.routing`` (the same ``read`` and ``route`` as bot/handlers/typed.py),
+with the one-tap questions it asks (``safety`` is the Q1 safety screen).
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import json
 import sys
 from typing import NoReturn, TextIO
 
+from messages import routing
+from messages.catalog import load_catalog
 from messages.reading import free_text_token
 from messages.triage import UnknownToken, Verdict, evaluate_tokens
+from messages.words import Words
 from messages.triage_vocab import LEVELS, PRESENCE_ITEMS, RISKS, SEVERITY_ITEMS, SEVERITY_VALUES, TRENDS, \
     UNSURE, UNSURE_PRESENCE_ITEMS
 
@@ -90,18 +96,33 @@ def _parser(out: TextIO) -> _Parser:
     return parser
 
 
-def _as_text(verdict: Verdict) -> str:
+def in_the_chat(text: str, day: int) -> dict:
+    """What the chat does with ``text`` typed at idle on ``day``: the door's reading and route (typed.py)."""
+    screen = routing.Screen("idle", enrolled=True, day=day)
+    typed = routing.read(text, screen, Words.from_texts(load_catalog().texts), None)
+    action = routing.route(typed, screen)
+    return {"reads_as": typed.signs.kind, "signs": list(typed.signs.signs), "asks": list(typed.signs.asks),
+            "safety_question": typed.signs.safety, "steps": list(action.steps)}
+
+
+def _as_text(verdict: Verdict, chats: list[dict]) -> str:
     lines = [verdict.level]
     lines += [f"{r.rule} {r.level}: {', '.join(r.answers)}".rstrip() for r in verdict.reasons]
     if verdict.asks:
         lines.append(f"asks: {', '.join(verdict.asks)}")
+    for n, chat in enumerate(chats, 1):
+        asks = ", ".join(chat["asks"]) or "nothing"
+        lines.append(f"text {n} in the chat: {chat['reads_as']}; does {'+'.join(chat['steps'])}; asks {asks}"
+                     + ("; the safety screen or emergency advice at once" if chat["safety_question"] else ""))
     return "\n".join(lines) + "\n"
 
 
-def _as_json(verdict: Verdict) -> str:
+def _as_json(verdict: Verdict, chats: list[dict]) -> str:
     reasons = [{"rule": r.rule, "level": r.level, "answers": list(r.answers)} for r in verdict.reasons]
     data = {"level": verdict.level, "reasons": reasons, "rules_version": verdict.rules_version,
             "asks": list(verdict.asks)}
+    if chats:
+        data["texts"] = chats
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -121,5 +142,6 @@ def triage_command(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.
     except UnknownToken as exc:
         err.write(f"aftercare triage: {exc}\n")
         return 2
-    out.write(_as_json(verdict) if args.json else _as_text(verdict))
+    chats = [in_the_chat(text, args.day) for text in args.text]
+    out.write(_as_json(verdict, chats) if args.json else _as_text(verdict, chats))
     return 0
