@@ -39,6 +39,7 @@ LONG_TEXT = 1000  # characters: no answer the bot asks for is anywhere near this
 SCREENS = {
     "stale": "a message written before the bot's last reply appeared (meant for the question before)",
     "relay": "the patient asked to write to the clinic (/clinic or its button): the next text goes there",
+    "thread": "a reply to a staff message the bot passed on: it goes back to that staff message",
     "welcome": "not enrolled, nothing asked yet",
     "consent": "the welcome's consent question",
     "enrolment": "an enrolment (or /settings) question",
@@ -232,8 +233,8 @@ ORDER: tuple[Row, ...] = (
         lambda t, s: t.stop and s.via == "message", lambda t, s, signs: ("stop",)),
     Row("an edit: read for signs; without any, the note that edits change nothing",
         lambda t, s: s.via == "edit", lambda t, s, signs: () if signs else ("edit_note",)),
-    Row("a text for the clinic is relayed, and its signs acted on",
-        lambda t, s: s.kind == "relay", lambda t, s, signs: ("relay",), reply_first=True),
+    Row("a text for the clinic (or a reply to staff) is relayed, and its signs acted on",
+        lambda t, s: s.kind in {"relay", "thread"}, lambda t, s, signs: ("relay",), reply_first=True),
     Row("a caption: the note on media, and its signs acted on",
         lambda t, s: s.via == "caption", lambda t, s, signs: ("media_note",), reply_first=True),
     Row("a message written before the last reply answers nothing on screen; a question still gets its answer",

@@ -58,6 +58,12 @@ class Phone:
         await self.feed(self.telegram.message(chat_id, text, **kwargs))
         return self.telegram.chat(chat_id)[before:]
 
+    async def feed_and_read(self, data: dict, chat_id: int) -> list[Sent]:
+        """Feed an update; returns the messages the bot sent into ``chat_id`` in answer."""
+        before = len(self.telegram.chat(chat_id))
+        await self.feed(data)
+        return self.telegram.chat(chat_id)[before:]
+
     async def tap(self, chat_id: int, label: str, message: Sent | None = None) -> list[Sent]:
         """Tap the button whose label contains ``label`` on ``message`` (default: the newest with buttons)."""
         if message is None:

@@ -110,3 +110,43 @@ async def test_staff_chatter_and_unknown_replies(clinic_phone):
     assert ack.text.startswith("✉️")
     await phone.feed(phone.telegram.reply(CLINIC, "ok", phone.telegram.last(CHAT)))  # not a clinic message
     assert shows(phone.telegram.last(CLINIC).text, "clinic.reply_unknown")
+
+
+async def test_a_reply_to_a_staff_message_goes_back_to_that_staff_thread(clinic_phone):
+    """The patient replies (Telegram's reply) to "From the clinic: ...": it reaches the clinic chat as a reply to
+    the staff member's message, with the receipt; before, it met the generic reply and never reached staff."""
+    phone = clinic_phone
+    await enrol(phone)
+    await phone.send(CHAT, "/clinic")
+    await phone.send(CHAT, "is it ok that my skin is a bit tight?")
+    staff = phone.telegram.reply(CLINIC, "Yes, that's normal. Does it sting?", phone.telegram.last(CLINIC))
+    await phone.feed(staff)
+    passed_on = phone.last(CHAT)
+    replies = await phone.feed_and_read(phone.telegram.reply(CHAT, "no, it just feels dry", passed_on,
+                                                             chat_type="private"), CHAT)
+    assert [r.text for r in replies] == [said("clinic.relayed")]
+    back = phone.telegram.last(CLINIC)
+    assert "no, it just feels dry" in back.text and back.reply_to == staff["message"]["message_id"]
+
+
+async def test_a_reply_to_staff_with_a_warning_sign_is_passed_on_and_acted_on(clinic_phone):
+    phone = clinic_phone
+    await enrol(phone)
+    await phone.send(CHAT, "/clinic")
+    await phone.send(CHAT, "my face is quite swollen")
+    await phone.feed(phone.telegram.reply(CLINIC, "How is your breathing?", phone.telegram.last(CLINIC)))
+    replies = await phone.feed_and_read(phone.telegram.reply(CHAT, "my throat feels like it's closing", phone.last(CHAT),
+                                                             chat_type="private"), CHAT)
+    texts = [r.text for r in replies]
+    assert texts[0] == said("clinic.relayed")
+    assert any(t.startswith(said("checkin.safety_advice_emergency")) for t in texts)
+    assert any(said("checkin.level_label_emergency") in m.text for m in phone.telegram.chat(CLINIC))
+
+
+async def test_a_reply_to_any_other_bot_message_is_read_as_usual(clinic_phone):
+    """Replying to a reminder or a question is not a message for the clinic."""
+    phone = clinic_phone
+    await enrol(phone)
+    replies = await phone.feed_and_read(phone.telegram.reply(CHAT, "can I wear makeup?", phone.last(CHAT),
+                                                             chat_type="private"), CHAT)
+    assert said("clinic.relayed") not in [r.text for r in replies]

@@ -29,6 +29,7 @@ READINGS = {
 GRID = """
 message  stale      act                act                ask                ask                ask                ignore             ignore
 message  relay      relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
+message  thread     relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
 message  welcome    advise             advise             advise+welcome     welcome            welcome            welcome            welcome
 message  consent    advise             advise             advise             hint               hint               hint               hint
 message  enrolment  act                act                ask                ask                enrolment          enrolment          enrolment
@@ -38,6 +39,7 @@ message  question   act                act                ask                ask
 message  idle       act                act                ask                ask                ask                m11                m11
 caption  stale      media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
 caption  relay      relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
+caption  thread     relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
 caption  welcome    media_note+advise  media_note+advise  media_note+advise  media_note         media_note         media_note         media_note
 caption  consent    media_note+advise  media_note+advise  media_note+advise  media_note         media_note         media_note         media_note
 caption  enrolment  media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
@@ -47,6 +49,7 @@ caption  question   media_note+act     media_note+act     media_note+ask     med
 caption  idle       media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
 edit     stale      act                act                ask                ask                edit_note          edit_note          edit_note
 edit     relay      act                act                ask                ask                edit_note          edit_note          edit_note
+edit     thread     act                act                ask                ask                edit_note          edit_note          edit_note
 edit     welcome    advise             advise             advise             edit_note          edit_note          edit_note          edit_note
 edit     consent    advise             advise             advise             edit_note          edit_note          edit_note          edit_note
 edit     enrolment  act                act                ask                ask                edit_note          edit_note          edit_note

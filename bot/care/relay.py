@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, User
+from telegram import Bot, Message, User
 from telegram.error import TelegramError
 
 from bot.logs import pseudonym
@@ -41,14 +41,13 @@ def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
     return svc.text("alerts.who", name=name, number=number)
 
 
-async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_button: bool = False) -> bool:
-    """Send a message to a patient from outside their own chat's update; False if it failed."""
+async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_button: bool = False) -> Message | None:
+    """Send a message to a patient from outside their own chat's update: the message sent, or None if it failed."""
     if svc.store.patient(chat_id) is None:
-        return False
+        return None
     markup = keyboard([message_button(svc)]) if with_button and svc.settings.clinic_chat_id is not None else None
     try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
+        return await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
         log.warning("message to chat %s failed: %s", pseudonym(chat_id), type(exc).__name__)
-        return False
-    return True
+        return None

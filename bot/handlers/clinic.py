@@ -64,15 +64,19 @@ async def on_clinic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await ask(update, context)
 
 
-async def relay_text(update: Update, svc: Services, patient: Patient | None, text: str) -> None:
-    """The text the patient asked to write to the clinic (bot/handlers/typed.py): passed on with their reference."""
+async def relay_text(update: Update, svc: Services, patient: Patient | None, text: str,
+                     thread: int | None = None) -> None:
+    """The text the patient asked to write to the clinic (bot/handlers/typed.py): passed on with their reference,
+    as a reply to the staff message ``thread`` when the patient replied to one."""
     now = svc.clock.now()
     body = svc.text("clinic.to_clinic", reference=reference(svc, patient, update.effective_user),
                     day_part=_day_part(svc, patient, now), text=text)
-    await _relay(update, svc, patient, lambda bot: bot.send_message(svc.settings.clinic_chat_id, body), text, None)
+    await _relay(update, svc, patient, lambda bot: bot.send_message(
+        svc.settings.clinic_chat_id, body, reply_to_message_id=thread, allow_sending_without_reply=True), text, None)
 
 
-async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str) -> None:
+async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
+                      thread: int | None = None) -> None:
     """A photo the patient asked to send to the clinic: relayed by its file id (the largest size; only this id is
     kept, never the bytes), with the caption and their reference."""
     now = svc.clock.now()
@@ -82,7 +86,9 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
                     day_part=_day_part(svc, patient, now),
                     caption=svc.text("clinic.caption_part", caption=caption) if caption else "")
     await _relay(update, svc, patient,
-                 lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body), caption, file_id)
+                 lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
+                                            reply_to_message_id=thread, allow_sending_without_reply=True),
+                 caption, file_id)
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:
@@ -116,9 +122,11 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     who = reference(svc, patient, None)
     if not text:  # a photo, sticker, voice note...: only text is passed on
         return await message.reply_text(svc.text("clinic.reply_not_text", reference=who))
-    if not await tell_patient(update.get_bot(), svc, chat_id, svc.text("clinic.from_clinic", text=text)):
+    passed_on = await tell_patient(update.get_bot(), svc, chat_id, svc.text("clinic.from_clinic", text=text))
+    if passed_on is None:
         return await message.reply_text(svc.text("clinic.reply_failed", reference=who))
-    svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now())
+    svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now(),
+                           patient_message_id=passed_on.message_id)
     log.info("clinic answered chat %s", pseudonym(chat_id))
     await message.reply_text(svc.text("clinic.reply_sent", reference=who))
 

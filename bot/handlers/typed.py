@@ -94,6 +94,8 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
         kind = "stale"
     elif via in {"message", "caption", "clinic"} and svc.store.relay_armed(chat.id, now):
         kind = "relay"
+    elif via in {"message", "caption"} and _thread_of(update, svc) is not None:
+        kind = "thread"
     elif patient is None or not (patient.enrolled or patient.step):
         kind = "consent" if enrol.consent_on_screen(context) else "welcome"
     elif patient.step:
@@ -109,6 +111,15 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
     misses = context.chat_data.get(MISSES_KEY, (None, 0))
     return routing.Screen(kind, via, enrolled, question if kind == "question" else None, day,
                           misses[1] if misses[0] == _miss_key(kind, question) else 0)
+
+
+def _thread_of(update: Update, svc: Services) -> int | None:
+    """The staff message in the clinic chat a patient's reply answers (a staff reply the bot passed on), if any."""
+    replied = update.effective_message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot \
+            or svc.settings.clinic_chat_id is None:
+        return None
+    return svc.store.staff_message_replied_to(update.effective_chat.id, replied.message_id)
 
 
 def _miss_key(kind: str, question) -> str:
@@ -176,9 +187,9 @@ async def _relay(update: Update, svc: Services, patient: Patient | None, typed: 
     """To the clinic chat: a photo by its file id with its caption, a text as it is; other media cannot go."""
     message = update.effective_message
     if message.photo:
-        await clinic.relay_photo(update, svc, patient, typed.text)
-    elif message.text is not None:  # a message, or "/clinic <text>"
-        await clinic.relay_text(update, svc, patient, typed.text)
+        await clinic.relay_photo(update, svc, patient, typed.text, thread=_thread_of(update, svc))
+    elif message.text is not None:  # a message, "/clinic <text>", or a reply to a staff message
+        await clinic.relay_text(update, svc, patient, typed.text, thread=_thread_of(update, svc))
     else:
         await _media_note(update, svc, patient)
 

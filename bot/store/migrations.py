@@ -257,3 +257,11 @@ def m0012(db: Database) -> None:
             seq INTEGER PRIMARY KEY,
             update_id INTEGER NOT NULL UNIQUE
         )""")
+
+
+@migrations(name="0013_staff_threads")
+def m0013(db: Database) -> None:
+    # The patient-side id of a staff reply the bot passed on, so that the patient's reply to it goes back to
+    # that staff member's message in the clinic chat (a thread per conversation).
+    db.execute("ALTER TABLE relays ADD COLUMN patient_message_id INTEGER")
+    db.execute("CREATE INDEX relays_patient_message ON relays(chat_id, patient_message_id)")

@@ -41,13 +41,22 @@ class RelayStore:
         return bool(row and row[0]) and datetime.fromisoformat(row[0]) + RELAY_WINDOW > now
 
     def record_relay(self, chat_id: int, direction: str, text: str | None, file_id: str | None,
-                     clinic_message_id: int | None, now: datetime) -> int:
-        """Keep one relayed message (its text sealed; a photo as its Telegram file id only, sealed too)."""
+                     clinic_message_id: int | None, now: datetime, patient_message_id: int | None = None) -> int:
+        """Keep one relayed message (its text sealed; a photo as its Telegram file id only, sealed too), with the
+        ids of its two sides: in the clinic chat, and (a staff reply passed on) in the patient's chat."""
         return self.db.execute(
-            "INSERT INTO relays (chat_id, direction, text, file_id, clinic_message_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO relays (chat_id, direction, text, file_id, clinic_message_id, created_at, patient_message_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [chat_id, direction, self.seal_text(text) or None, self.seal_text(file_id) or None, clinic_message_id,
-             iso(now)]).lastrowid
+             iso(now), patient_message_id]).lastrowid
+
+    def staff_message_replied_to(self, chat_id: int, patient_message_id: int) -> int | None:
+        """The staff message in the clinic chat behind the message ``patient_message_id`` of the patient's chat
+        (a staff reply the bot passed on), else None."""
+        row = self.db.execute(
+            "SELECT clinic_message_id FROM relays WHERE chat_id = ? AND patient_message_id = ?"
+            " AND direction = 'from_clinic' LIMIT 1", [chat_id, patient_message_id]).fetchone()
+        return row[0] if row else None
 
     def relays(self, chat_id: int) -> list[RelayRow]:
         return [RelayRow(r["id"], r["chat_id"], r["direction"], self.open_text(r["text"]), self.open_text(r["file_id"]) or None,

@@ -141,7 +141,8 @@ class FakeTelegram(SimulatedUpdates):
 
     def _api_sendMessage(self, params, files):
         buttons, keyboard = _markup(params.get("reply_markup"))
-        sent = Sent(_int(params["chat_id"]), next(self._ids), str(params["text"]), buttons, keyboard)
+        sent = Sent(_int(params["chat_id"]), next(self._ids), str(params["text"]), buttons, keyboard,
+                    reply_to=_reply_to(params))
         return self._store(sent, "sent")
 
     def _api_sendDocument(self, params, files):
@@ -239,3 +240,11 @@ class FakeRequest(BaseRequest):
             await asyncio.sleep(self.latency)  # the round trip (the benchmark; real time on purpose)
         status, body = self.telegram.handle(api_method, params, files)
         return status, json.dumps(body).encode()
+
+
+def _reply_to(params: dict) -> int | None:
+    """The message id a sendMessage replies to (python-telegram-bot sends reply_parameters as JSON)."""
+    value = params.get("reply_parameters")
+    if isinstance(value, str):
+        value = json.loads(value)
+    return _int(value.get("message_id")) if isinstance(value, dict) else None

@@ -30,6 +30,7 @@ class Sent:
     file_bytes: bytes | None = None
     file_id: str | None = None                  # a file sent by its Telegram file id (no bytes uploaded)
     edits: int = 0
+    reply_to: int | None = None                 # the message id this one replies to (reply_parameters)
 
     @property
     def labels(self) -> list[str]:
@@ -78,9 +79,12 @@ class SimulatedUpdates:
             msg.pop("from")
         return {"update_id": next(self._update_ids), key: msg}
 
-    def reply(self, chat_id: int, text: str, to: Sent, *, user_id: int = 7, first_name: str = "Sam") -> dict:
-        """An update for a staff member's reply, in the group ``chat_id``, to the bot's message ``to``."""
-        update = self.message(chat_id, text, user_id=user_id, first_name=first_name, chat_type="supergroup")
+    def reply(self, chat_id: int, text: str, to: Sent, *, user_id: int = 7, first_name: str = "Sam",
+              chat_type: str = "supergroup") -> dict:
+        """An update for a reply to the bot's message ``to``: a staff member's in the group ``chat_id``, or (with
+        ``chat_type="private"``) a patient's in their own chat."""
+        update = self.message(chat_id, text, user_id=user_id if chat_type != "private" else None,
+                              first_name=first_name, chat_type=chat_type)
         original = self._message_json(to)
         original["chat"] = update["message"]["chat"]
         update["message"]["reply_to_message"] = original
