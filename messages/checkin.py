@@ -216,18 +216,27 @@ def is_red_flag(text: str) -> bool:
     return bool(reading.emergency or reading.urgent)
 
 
+FREE_TEXT_RULES = {"emergency": "E4", "urgent": "U10"}  # a typed sign's own rule: one rule, many signs (P4c)
+
+
 def free_text_verdict(kind: str, signs: tuple[str, ...], rules_version: str) -> Verdict:
     """E4 / U10: an affirmed emergency or urgent sign in typed text acts at once (P4c)."""
-    rule = {"emergency": "E4", "urgent": "U10"}[kind]
+    rule = FREE_TEXT_RULES[kind]
     return Verdict(kind, (Reason(rule, kind, signs),), rules_version)
 
 
 def merge(earlier: Verdict | None, later: Verdict) -> Verdict:
-    """The check-in's verdict so far and a newer one: later answers can raise a level, never lower it."""
+    """The check-in's verdict so far and a newer one: later answers can raise a level, never lower it.
+
+    E4 and U10 keep every sign typed in the check-in ("lips swelling", then "temp 38.9": U10 names both, P9b)."""
     if earlier is None:
         return later
     reasons = {r.rule: r for r in earlier.reasons}
-    reasons.update({r.rule: r for r in later.reasons})
+    for r in later.reasons:
+        kept = reasons.get(r.rule)
+        if kept is not None and r.rule in FREE_TEXT_RULES.values():
+            r = Reason(r.rule, r.level, tuple(dict.fromkeys(kept.answers + r.answers)))
+        reasons[r.rule] = r
     ordered = sorted(reasons.values(), key=lambda r: -rank(r.level))
     if later.level == "normal" and earlier.level == "normal":
         ordered = list(later.reasons)
@@ -248,8 +257,19 @@ def acts_now(verdict: Verdict) -> bool:
 
 
 def alert_reasons(verdict: Verdict) -> tuple[str, ...]:
-    """The rules of this verdict worth a clinic alert; the shell alerts once per check-in and reason."""
-    return tuple(r.rule for r in verdict.reasons if needs_alert(r.level)) if needs_alert(verdict.level) else ()
+    """What of this verdict is worth a clinic alert, as keys: the shell alerts once per check-in and key.
+
+    A rule of the table is its own key (U4 is the lips, U1 a fever with skin symptoms); E4 and U10, which stand
+    for any typed sign, count each sign apart ("U10:fever"), so a new sign alerts even after an earlier one of
+    the same check-in was alerted and acknowledged, and a sign typed again does not (P9b)."""
+    if not needs_alert(verdict.level):
+        return ()
+    keys: list[str] = []
+    for r in verdict.reasons:
+        if needs_alert(r.level):
+            keys += [f"{r.rule}:{sign}" for sign in r.answers] if r.rule in FREE_TEXT_RULES.values() and r.answers \
+                else [r.rule]
+    return tuple(dict.fromkeys(keys))
 
 
 def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:

@@ -203,6 +203,34 @@ def test_alerts_from_contact_provider_up(v, reasons):
     assert core.alert_reasons(v) == reasons
 
 
+def typed(level, rule, *signs):
+    return Verdict(level, (Reason(rule, level, signs),), "v")
+
+
+@pytest.mark.parametrize("v, keys", [
+    (typed("urgent", "U10", "lip_swelling"), ("U10:lip_swelling",)),
+    (typed("urgent", "U10", "fever", "chills"), ("U10:fever", "U10:chills")),
+    (typed("emergency", "E4", "faint"), ("E4:faint",)),
+    (Verdict("emergency", (Reason("E4", "emergency", ("faint",)), Reason("U4", "urgent", ("lip_swelling",)),
+                           Reason("M2", "monitor", ("pimples",))), "v"), ("E4:faint", "U4")),
+])
+def test_a_typed_sign_is_its_own_alert_key(v, keys):
+    """P9b: E4 and U10 stand for any typed sign, so each sign is alerted apart; a table rule is its own key."""
+    assert core.alert_reasons(v) == keys
+
+
+@pytest.mark.parametrize("earlier, later, answers", [
+    (typed("urgent", "U10", "lip_swelling"), typed("urgent", "U10", "fever", "chills"),
+     ("lip_swelling", "fever", "chills")),
+    (typed("urgent", "U10", "fever"), typed("urgent", "U10", "fever"), ("fever",)),
+    (typed("urgent", "U7", "pain:very_severe"), typed("urgent", "U7", "pain:severe"), ("pain:severe",)),
+])
+def test_a_typed_rule_keeps_every_sign_of_the_check_in(earlier, later, answers):
+    """P9b: a second typed sign adds to E4 / U10 instead of replacing the first; a table rule takes its newest answers."""
+    [reason] = core.merge(earlier, later).reasons
+    assert reason.answers == answers
+
+
 @pytest.mark.parametrize("tokens, acts", [
     (["pain:very_severe"], True), (["lip_swelling"], True), (["redness:severe"], False), (["none"], False),
 ])
