@@ -272,6 +272,14 @@ def alert_reasons(verdict: Verdict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def acknowledgement_key(levels: Iterable[str]) -> str:
+    """What the patient is told when staff acknowledge an alert, by the highest of ``levels`` (the alert's and its
+    check-in's now): an urgent or emergency instruction is repeated, never replaced by "we'll be in touch" (P10)."""
+    top = max(levels, key=rank, default="contact_provider")
+    return {"emergency": "clinic.acknowledged_emergency", "urgent": "clinic.acknowledged_urgent"}.get(
+        top, "clinic.acknowledged")
+
+
 def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:
     """The answers of a check-in being closed, finished or not (P5a): questions not reached are absent;
     a confirmation of a typed sign left unanswered counts as Yes (P4c); no answer at all is no_response."""

@@ -231,6 +231,18 @@ def test_a_typed_rule_keeps_every_sign_of_the_check_in(earlier, later, answers):
     assert reason.answers == answers
 
 
+@pytest.mark.parametrize("levels, key", [
+    (("emergency", "emergency"), "clinic.acknowledged_emergency"),
+    (("urgent", "urgent"), "clinic.acknowledged_urgent"),
+    (("urgent", "emergency"), "clinic.acknowledged_emergency"),  # the check-in went on to an emergency
+    (("contact_provider", "contact_provider"), "clinic.acknowledged"),
+    (("contact_provider", "urgent"), "clinic.acknowledged_urgent"),
+])
+def test_an_acknowledgement_repeats_the_highest_instruction(levels, key):
+    """P10: the patient's "the team has seen it" repeats the urgent or emergency instruction of the check-in."""
+    assert core.acknowledgement_key(levels) == key
+
+
 @pytest.mark.parametrize("tokens, acts", [
     (["pain:very_severe"], True), (["lip_swelling"], True), (["redness:severe"], False), (["none"], False),
 ])
