@@ -246,6 +246,12 @@ def merge(earlier: Verdict | None, later: Verdict) -> Verdict:
     return Verdict(level, tuple(ordered), later.rules_version)
 
 
+def advised_later(verdict: Verdict) -> bool:
+    """P10: a verdict reached after the patient left sends its advice, from monitor up. A normal one does not: half
+    a check-in is no ground for reassurance (P5), and nothing asks the patient to act on it."""
+    return rank(verdict.level) >= rank("monitor")
+
+
 def plans_followup(verdict: Verdict) -> bool:
     """A monitor result adds a check-in prompt next morning (§4 cadence)."""
     return verdict.level == "monitor"
