@@ -154,6 +154,7 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     safety = reading.safety_question
     if safety and not reading.emergency:  # P4f: an unsettled or passed red-flag mention gets the Q1 screen first,
         asks = ("safety",) + tuple(a for a in asks if q.sign_token(a) not in Q1_SIGNS)  # which asks about those
+    asks += _unsettled_marks(reading, asks)
     if reading.emergency:
         return TextReading("emergency", signs=reading.emergency, safety=True)
     if question is not None and (answer := affirmation(question, reading)) is not None:
@@ -173,6 +174,17 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
 
 # The signs the Q1 safety screen itself asks about (§4 Q1: breathing, swallowing, tongue or throat, faint, confused).
 Q1_SIGNS = frozenset({"breathing_difficulty", "tongue_throat_swelling", "faint", "confusion"})
+
+
+def _unsettled_marks(reading: Reading, asks: tuple[str, ...]) -> tuple[str, ...]:
+    """P4f: the marks ("p4f:safety:tongue_throat_swelling", "p4f:ask_eye_problem:eye_problem") of the asks that are
+    about a mention the reader could not settle: the sign's own question, and the Q1 screen for an emergency
+    family. They are kept with the check-in's asks (``q.next_question`` passes over them)."""
+    marks = []
+    for token in reading.unsettled:
+        about = [q.sign_question("ask", token).id] + (["safety"] if token in reading.safety_tokens else [])
+        marks += [q.unsettled_mark(ask, token) for ask in about if ask in asks]
+    return tuple(marks)
 
 
 def _calls_for_the_clinic(tokens: tuple[str, ...], day: int) -> bool:
@@ -298,6 +310,17 @@ def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(tokens)) or ["no_response"]
 
 
+def unanswered_verdict(answers: q.Answers, asks: tuple[str, ...], rules_version: str) -> Verdict | None:
+    """P4f: a check-in closed with a question about an unsettled mention still unanswered is contact_provider, so a
+    person looks at it (derived, 12 h: ``NO_RESPONSE_AFTER``); None when every such question was answered."""
+    given = dict(answers)
+    marked = [q.unsettled_of(ask) for ask in asks if ask.startswith(q.UNSETTLED)]
+    about = tuple(dict.fromkeys(f"asked_about:{token}" for ask, token in marked if ask not in given))
+    if not about:
+        return None
+    return Verdict("contact_provider", (Reason("P4f", "contact_provider", about),), rules_version)
+
+
 @dataclass(frozen=True)
 class Advice:
     """What the patient is told about a verdict, as catalog keys plus the answers behind it."""
@@ -314,7 +337,8 @@ def advice(verdict: Verdict, day: int, has_text: Iterable[str] = ()) -> Advice:
     known = set(has_text)
     shown = [r for r in verdict.reasons if r.level == verdict.level] or list(verdict.reasons[:1])
     keys = [f"triage.level_{verdict.level}"] + [k for r in shown if (k := f"triage.rule_{r.rule}") in known]
-    answers = sorted({a for r in shown for a in r.answers if not a.startswith("free_text:")})
+    answers = sorted({a for r in shown for a in r.answers if not a.startswith(("free_text:", "asked_about:"))})
     if verdict.level == "normal":
         keys += [f"timeline:{day}", f"checkin.tip_{day % TIPS}"]
-    return Advice(tuple(keys), tuple(answers), any(a.startswith("free_text:") for r in shown for a in r.answers))
+    return Advice(tuple(keys), tuple(answers), any(a.startswith(("free_text:", "asked_about:"))
+                                                   for r in shown for a in r.answers))

@@ -8,6 +8,7 @@ from messages import checkin as core
 from messages import questionnaire as q
 from messages.catalog import load_catalog
 from messages.triage import Reason, Verdict, evaluate_tokens
+from messages.reading import read_message
 from messages.words import Words
 
 WORDS = Words.from_texts(load_catalog().texts)
@@ -282,3 +283,57 @@ def test_a_typed_urgent_sign_is_confirmed_in_one_tap():
 def test_risk_tokens(immune, cold_sores, skin, tokens):
     """Profile risks (P6): an unsure immune answer counts as yes."""
     assert core.risk_tokens(immune, cold_sores, skin) == tokens
+
+
+@pytest.mark.parametrize("text, unsettled", [
+    ("my lips feel a bit funny", ("lip_swelling",)), ("something's off with my throat", ("tongue_throat_swelling",)),
+    ("breathing feels weird", ("breathing_difficulty",)), ("my eye feels weird", ("eye_problem",)),
+    ("heart racing", ("breathing_difficulty",)), ("sore throat", ("tongue_throat_swelling",)),
+    # settled, or hedged: asked about, but not unsettled (P4a, P4c, P4f's hypotheticals)
+    ("I feel a bit dizzy", ()), ("I feel hot", ()), ("no fever", ()), ("my breathing is fine", ()),
+    ("is it normal if my lips swell?", ()), ("what if my lips feel funny", ()), ("my son's eye looks odd", ()),
+    ("lips felt funny yesterday, fine now", ()), ("my lips are swelling", ()), ("I can't breathe", ()),
+])
+def test_which_mentions_are_unsettled(text, unsettled):
+    """P4f: a red-flag function mentioned in words that say something is off but not what, not negated, passed,
+    possible or someone else's, is unsettled; a hedged degree ("a bit dizzy") or an affirmed sign is not."""
+    assert read_message(text).unsettled == unsettled
+
+
+@pytest.mark.parametrize("text, marks", [
+    ("my lips feel a bit funny", ("p4f:ask_lip_swelling:lip_swelling", "p4f:safety:lip_swelling")),
+    ("my eye feels weird", ("p4f:ask_eye_problem:eye_problem",)),
+    ("something's off with my throat", ("p4f:safety:tongue_throat_swelling",)),
+    ("I feel a bit dizzy", ()), ("no fever", ()),
+])
+def test_an_unsettled_mention_marks_its_questions(text, marks):
+    """The one-tap questions asked about an unsettled mention are marked in the check-in's asks; marks are no
+    questions (the check-in asks past them)."""
+    reading = core.read_text(text, None, WORDS, day=2)
+    assert tuple(a for a in reading.asks if a.startswith(q.UNSETTLED)) == marks
+    asked = [a for a in reading.asks if not a.startswith(q.UNSETTLED)]
+    answers = [(a, "no") for a in asked]
+    assert q.next_question(answers, 2, False, (), reading.asks).id == ("safety" if "safety" not in asked else "trend")
+
+
+MARKS = ("safety", "ask_lip_swelling", "p4f:ask_lip_swelling:lip_swelling", "p4f:safety:lip_swelling")
+
+
+@pytest.mark.parametrize("answers, about", [
+    ([], ("asked_about:lip_swelling",)),
+    ([("safety", "no")], ("asked_about:lip_swelling",)),                       # the lips are still unsettled
+    ([("safety", "no"), ("ask_lip_swelling", "no")], None),                    # answered: §2 decides
+    ([("safety", "no"), ("ask_lip_swelling", "yes")], None),
+])
+def test_an_unanswered_question_about_an_unsettled_mention_is_contact_provider(answers, about):
+    """P4f: closing a check-in with such a question unanswered gives contact_provider (P4f); answered, nothing."""
+    verdict = core.unanswered_verdict(answers, MARKS, "v")
+    if about is None:
+        assert verdict is None
+    else:
+        assert (verdict.level, verdict.reasons) == ("contact_provider", (Reason("P4f", "contact_provider", about),))
+
+
+def test_an_unanswered_hedged_question_is_not_p4f():
+    """A hedged or negated mention's question ("a bit dizzy": the safety screen) unanswered adds nothing (M11)."""
+    assert core.unanswered_verdict([], ("safety", "ask_fever"), "v") is None
