@@ -154,7 +154,7 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     safety = reading.safety_question
     if safety and not reading.emergency:  # P4f: an unsettled or passed red-flag mention gets the Q1 screen first,
         asks = ("safety",) + tuple(a for a in asks if q.sign_token(a) not in Q1_SIGNS)  # which asks about those
-    asks += _unsettled_marks(reading, asks)
+    asks += _unsettled_marks(reading, asks) + tuple(q.PASSED + token for token in reading.passed)
     if reading.emergency:
         return TextReading("emergency", signs=reading.emergency, safety=True)
     if question is not None and (answer := affirmation(question, reading)) is not None:
@@ -310,15 +310,17 @@ def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(tokens)) or ["no_response"]
 
 
-def unanswered_verdict(answers: q.Answers, asks: tuple[str, ...], rules_version: str) -> Verdict | None:
-    """P4f: a check-in closed with a question about an unsettled mention still unanswered is contact_provider, so a
-    person looks at it (derived, 12 h: ``NO_RESPONSE_AFTER``); None when every such question was answered."""
+def closing_verdict(answers: q.Answers, asks: tuple[str, ...], rules_version: str) -> Verdict | None:
+    """What typed text adds when a check-in closes, beside its answers: P4f, a question about an unsettled mention
+    still unanswered (derived, 12 h: ``NO_RESPONSE_AFTER``), so a person looks at it; P4i, an emergency sign typed
+    as passed, whatever the answers, so the clinic hears of it. Both contact_provider; None when neither."""
     given = dict(answers)
     marked = [q.unsettled_of(ask) for ask in asks if ask.startswith(q.UNSETTLED)]
-    about = tuple(dict.fromkeys(f"asked_about:{token}" for ask, token in marked if ask not in given))
-    if not about:
-        return None
-    return Verdict("contact_provider", (Reason("P4f", "contact_provider", about),), rules_version)
+    unsettled = tuple(dict.fromkeys(f"asked_about:{token}" for ask, token in marked if ask not in given))
+    passed = tuple(dict.fromkeys(ask.removeprefix(q.PASSED) for ask in asks if ask.startswith(q.PASSED)))
+    reasons = tuple(Reason(rule, "contact_provider", about) for rule, about in (("P4i", passed), ("P4f", unsettled))
+                    if about)
+    return Verdict("contact_provider", reasons, rules_version) if reasons else None
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,9 @@ def sign_question(kind: str, token: str) -> Question:
 
 # An ``asks`` entry "p4f:<ask>:<token>" is no question: it marks ``ask`` as being about a mention of ``token`` the
 # reader could not settle (P4f), so that, left unanswered when the check-in closes, it is contact_provider.
-UNSETTLED = "p4f:"
+# "p4i:<token>" marks an emergency sign the patient typed as passed (P4i): contact_provider, whatever the answers.
+UNSETTLED, PASSED = "p4f:", "p4i:"
+MARKS = (UNSETTLED, PASSED)
 
 
 def unsettled_mark(ask: str, token: str) -> str:
@@ -147,7 +149,7 @@ def next_question(answers: Answers, day: int, rash_onset_known: bool, still: tup
     """The next question to ask, or None when the check-in is complete."""
     given = dict(answers)
     for ask in asks:
-        if ask not in given and not ask.startswith(UNSETTLED):
+        if ask not in given and not ask.startswith(MARKS):
             return question(ask)
     if "safety" not in given:
         return QUESTIONS["safety"]

@@ -327,7 +327,7 @@ MARKS = ("safety", "ask_lip_swelling", "p4f:ask_lip_swelling:lip_swelling", "p4f
 ])
 def test_an_unanswered_question_about_an_unsettled_mention_is_contact_provider(answers, about):
     """P4f: closing a check-in with such a question unanswered gives contact_provider (P4f); answered, nothing."""
-    verdict = core.unanswered_verdict(answers, MARKS, "v")
+    verdict = core.closing_verdict(answers, MARKS, "v")
     if about is None:
         assert verdict is None
     else:
@@ -336,4 +336,13 @@ def test_an_unanswered_question_about_an_unsettled_mention_is_contact_provider(a
 
 def test_an_unanswered_hedged_question_is_not_p4f():
     """A hedged or negated mention's question ("a bit dizzy": the safety screen) unanswered adds nothing (M11)."""
-    assert core.unanswered_verdict([], ("safety", "ask_fever"), "v") is None
+    assert core.closing_verdict([], ("safety", "ask_fever"), "v") is None
+
+
+@pytest.mark.parametrize("answers", [[], [("safety", "no")]])
+def test_a_passed_emergency_sign_is_contact_provider_whatever_the_answers(answers):
+    """P4i: an emergency sign typed as passed is marked in the check-in and closes as contact_provider (P4i)."""
+    reading = core.read_text("I fainted in the shower this morning, feel ok now", None, WORDS, day=2)
+    assert "p4i:faint" in reading.asks
+    verdict = core.closing_verdict(answers, reading.asks, "v")
+    assert verdict.level == "contact_provider" and verdict.reasons == (Reason("P4i", "contact_provider", ("faint",)),)

@@ -122,3 +122,33 @@ async def test_an_unsettled_mention_half_answered_is_still_contact_provider(clin
     await phone.run_jobs(phone.clock.advance(WINDOW))
     [verdict] = verdicts(phone)
     assert verdict.level == "contact_provider" and "P4f" in [r["rule"] for r in verdict.reasons]
+
+
+PASSED_FAINT = "I fainted in the shower this morning, feel ok now"
+
+
+async def test_a_passed_faint_reaches_the_clinic_even_when_every_answer_is_normal(clinic_phone):
+    """P4i: the passed faint is not dropped by a check-in answered No and None throughout: the result is
+    contact_provider (P4i), the patient is told so and the clinic is alerted (before, it was "normal healing")."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=2))
+    await phone.send(CHAT, PASSED_FAINT)
+    for label in ["No", "Better", "None", "None", "None", "None", "None of these", "No"]:
+        await phone.tap(CHAT, label)
+    [verdict] = verdicts(phone)
+    assert verdict.level == "contact_provider" and [r["rule"] for r in verdict.reasons] == ["P4i"]
+    assert any(shows(m.text, "triage.rule_P4i") for m in phone.telegram.chat(CHAT)[-3:])
+    [post] = alert_posts(phone)
+    assert "P4i (faint)" in post
+
+
+async def test_a_passed_faint_left_unanswered_is_contact_provider(clinic_phone):
+    """P4i / P10: the passed faint with its safety screen left unanswered 12 h is contact_provider, not no_response."""
+    phone = clinic_phone
+    await enrol(phone)
+    await phone.send(CHAT, PASSED_FAINT)
+    await phone.run_jobs(phone.clock.advance(WINDOW))
+    [verdict] = verdicts(phone)
+    assert verdict.level == "contact_provider" and "P4i" in [r["rule"] for r in verdict.reasons]
+    assert len(alert_posts(phone)) == 1

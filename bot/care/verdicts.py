@@ -135,17 +135,18 @@ async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcom
 
 async def close_unfinished(bot: Bot, svc: Services, row: CheckinRow, now: datetime) -> Outcome | None:
     """P5a: an unfinished check-in is triaged on the answers given, stored as partial, and alerts like any other;
-    a question about an unsettled mention left unanswered makes it contact_provider (P4f); the patient gets its
+    a question about an unsettled mention left unanswered, or a passed emergency sign, makes it contact_provider
+    (P4f, P4i); the patient gets its
     advice too (P10), before the clinic's "I've let the team know"."""
     patient = svc.store.patient(row.chat_id)
     if patient is None or patient.treatment is None or patient.treatment.id != row.treatment_id:
         svc.store.abandon_checkin(row.id)  # a replaced treatment: nothing left to triage it against
         return None
     tokens = core.closing_tokens(row.answers, row.asks)
-    unsettled = core.unanswered_verdict(row.answers, row.asks, load_rules().version)  # P4f: a person looks at it
-    state = "no_response" if tokens == ["no_response"] and unsettled is None else "abandoned"
-    outcome = judge(svc, patient, row.day, [] if tokens == ["no_response"] and unsettled else tokens, row.id, state,
-                    q.rash_onset_day(row.answers, row.day), now, extra=unsettled, partial=state == "abandoned")
+    typed = core.closing_verdict(row.answers, row.asks, load_rules().version)  # P4f, P4i: a person looks at it
+    state = "no_response" if tokens == ["no_response"] and typed is None else "abandoned"
+    outcome = judge(svc, patient, row.day, [] if tokens == ["no_response"] and typed else tokens, row.id, state,
+                    q.rash_onset_day(row.answers, row.day), now, extra=typed, partial=state == "abandoned")
     try:
         if state == "abandoned" and core.advised_later(outcome.verdict):
             await tell_later(bot, svc, patient, row.day, outcome.verdict, now)
