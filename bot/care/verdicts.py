@@ -134,10 +134,9 @@ async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcom
 
 
 async def close_unfinished(bot: Bot, svc: Services, row: CheckinRow, now: datetime) -> Outcome | None:
-    """P5a: an unfinished check-in is triaged on the answers given, stored as partial, and alerts like any other;
-    a question about an unsettled mention left unanswered, or a passed emergency sign, makes it contact_provider
-    (P4f, P4i); the patient gets its
-    advice too (P10), before the clinic's "I've let the team know"."""
+    """P5a: an unfinished check-in is triaged on the answers given, stored as partial, and alerts like any other.
+    A question about an unsettled mention left unanswered, or a passed emergency sign, makes it contact_provider
+    (P4f, P4i). The patient gets its advice too (P10), before the clinic's "I've let the team know"."""
     patient = svc.store.patient(row.chat_id)
     if patient is None or patient.treatment is None or patient.treatment.id != row.treatment_id:
         svc.store.abandon_checkin(row.id)  # a replaced treatment: nothing left to triage it against
