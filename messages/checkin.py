@@ -156,6 +156,7 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     safety = reading.safety_question
     if safety and not reading.emergency:  # P4f: an unsettled or passed red-flag mention gets the Q1 screen first,
         asks = ("safety",) + tuple(a for a in asks if q.sign_token(a) not in Q1_SIGNS)  # which asks about those
+    asks += _unsettled_marks(reading, asks) + tuple(q.PASSED + token for token in reading.passed)
     if reading.emergency:
         return TextReading("emergency", signs=reading.emergency, safety=True)
     if question is not None and (answer := affirmation(question, reading)) is not None:
@@ -175,6 +176,17 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
 
 # The signs the Q1 safety screen itself asks about (§4 Q1: breathing, swallowing, tongue or throat, faint, confused).
 Q1_SIGNS = frozenset({"breathing_difficulty", "tongue_throat_swelling", "faint", "confusion"})
+
+
+def _unsettled_marks(reading: Reading, asks: tuple[str, ...]) -> tuple[str, ...]:
+    """P4f: the marks ("p4f:safety:tongue_throat_swelling", "p4f:ask_eye_problem:eye_problem") of the asks that are
+    about a mention the reader could not settle: the sign's own question, and the Q1 screen for an emergency
+    family. They are kept with the check-in's asks (``q.next_question`` passes over them)."""
+    marks = []
+    for token in reading.unsettled:
+        about = [q.sign_question("ask", token).id] + (["safety"] if token in reading.safety_tokens else [])
+        marks += [q.unsettled_mark(ask, token) for ask in about if ask in asks]
+    return tuple(marks)
 
 
 def _calls_for_the_clinic(tokens: tuple[str, ...], day: int) -> bool:
@@ -212,18 +224,27 @@ def denial(question: q.Question, reading: Reading) -> str | None:
     return next((option for option in ("no", "none") if option in question.options), None)
 
 
+FREE_TEXT_RULES = {"emergency": "E4", "urgent": "U10"}  # a typed sign's own rule: one rule, many signs (P4c)
+
+
 def free_text_verdict(kind: str, signs: tuple[str, ...], rules_version: str) -> Verdict:
     """E4 / U10: an affirmed emergency or urgent sign in typed text acts at once (P4c)."""
-    rule = {"emergency": "E4", "urgent": "U10"}[kind]
+    rule = FREE_TEXT_RULES[kind]
     return Verdict(kind, (Reason(rule, kind, signs),), rules_version)
 
 
 def merge(earlier: Verdict | None, later: Verdict) -> Verdict:
-    """The check-in's verdict so far and a newer one: later answers can raise a level, never lower it."""
+    """The check-in's verdict so far and a newer one: later answers can raise a level, never lower it.
+
+    E4 and U10 keep every sign typed in the check-in ("lips swelling", then "temp 38.9": U10 names both, P9b)."""
     if earlier is None:
         return later
     reasons = {r.rule: r for r in earlier.reasons}
-    reasons.update({r.rule: r for r in later.reasons})
+    for r in later.reasons:
+        kept = reasons.get(r.rule)
+        if kept is not None and r.rule in FREE_TEXT_RULES.values():
+            r = Reason(r.rule, r.level, tuple(dict.fromkeys(kept.answers + r.answers)))
+        reasons[r.rule] = r
     ordered = sorted(reasons.values(), key=lambda r: -rank(r.level))
     if later.level == "normal" and earlier.level == "normal":
         ordered = list(later.reasons)
@@ -231,6 +252,12 @@ def merge(earlier: Verdict | None, later: Verdict) -> Verdict:
     if level != "normal":  # reassurance is not a reason once something worse was found
         ordered = [r for r in ordered if r.level != "normal"]
     return Verdict(level, tuple(ordered), later.rules_version)
+
+
+def advised_later(verdict: Verdict) -> bool:
+    """P10: a verdict reached after the patient left sends its advice, from monitor up. A normal one does not: half
+    a check-in is no ground for reassurance (P5), and nothing asks the patient to act on it."""
+    return rank(verdict.level) >= rank("monitor")
 
 
 def plans_followup(verdict: Verdict) -> bool:
@@ -244,8 +271,27 @@ def acts_now(verdict: Verdict) -> bool:
 
 
 def alert_reasons(verdict: Verdict) -> tuple[str, ...]:
-    """The rules of this verdict worth a clinic alert; the shell alerts once per check-in and reason."""
-    return tuple(r.rule for r in verdict.reasons if needs_alert(r.level)) if needs_alert(verdict.level) else ()
+    """What of this verdict is worth a clinic alert, as keys: the shell alerts once per check-in and key.
+
+    A rule of the table is its own key (U4 is the lips, U1 a fever with skin symptoms); E4 and U10, which stand
+    for any typed sign, count each sign apart ("U10:fever"), so a new sign alerts even after an earlier one of
+    the same check-in was alerted and acknowledged, and a sign typed again does not (P9b)."""
+    if not needs_alert(verdict.level):
+        return ()
+    keys: list[str] = []
+    for r in verdict.reasons:
+        if needs_alert(r.level):
+            keys += [f"{r.rule}:{sign}" for sign in r.answers] if r.rule in FREE_TEXT_RULES.values() and r.answers \
+                else [r.rule]
+    return tuple(dict.fromkeys(keys))
+
+
+def acknowledgement_key(levels: Iterable[str]) -> str:
+    """What the patient is told when staff acknowledge an alert, by the highest of ``levels`` (the alert's and its
+    check-in's now): an urgent or emergency instruction is repeated, never replaced by "we'll be in touch" (P10)."""
+    top = max(levels, key=rank, default="contact_provider")
+    return {"emergency": "clinic.acknowledged_emergency", "urgent": "clinic.acknowledged_urgent"}.get(
+        top, "clinic.acknowledged")
 
 
 def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:
@@ -258,6 +304,19 @@ def closing_tokens(answers: q.Answers, asks: tuple[str, ...]) -> list[str]:
             name = q.sign_token(ask)
             tokens += q.sign_answer_tokens(ask, "unsure" if name in q.SKIN_ITEMS + ("rash",) else "yes")
     return list(dict.fromkeys(tokens)) or ["no_response"]
+
+
+def closing_verdict(answers: q.Answers, asks: tuple[str, ...], rules_version: str) -> Verdict | None:
+    """What typed text adds when a check-in closes, beside its answers: P4f, a question about an unsettled mention
+    still unanswered (derived, 12 h: ``NO_RESPONSE_AFTER``), so a person looks at it; P4i, an emergency sign typed
+    as passed, whatever the answers, so the clinic hears of it. Both contact_provider; None when neither."""
+    given = dict(answers)
+    marked = [q.unsettled_of(ask) for ask in asks if ask.startswith(q.UNSETTLED)]
+    unsettled = tuple(dict.fromkeys(f"asked_about:{token}" for ask, token in marked if ask not in given))
+    passed = tuple(dict.fromkeys(ask.removeprefix(q.PASSED) for ask in asks if ask.startswith(q.PASSED)))
+    reasons = tuple(Reason(rule, "contact_provider", about) for rule, about in (("P4i", passed), ("P4f", unsettled))
+                    if about)
+    return Verdict("contact_provider", reasons, rules_version) if reasons else None
 
 
 @dataclass(frozen=True)
@@ -276,7 +335,8 @@ def advice(verdict: Verdict, day: int, has_text: Iterable[str] = ()) -> Advice:
     known = set(has_text)
     shown = [r for r in verdict.reasons if r.level == verdict.level] or list(verdict.reasons[:1])
     keys = [f"triage.level_{verdict.level}"] + [k for r in shown if (k := f"triage.rule_{r.rule}") in known]
-    answers = sorted({a for r in shown for a in r.answers if not a.startswith("free_text:")})
+    answers = sorted({a for r in shown for a in r.answers if not a.startswith(("free_text:", "asked_about:"))})
     if verdict.level == "normal":
         keys += [f"timeline:{day}", f"checkin.tip_{day % TIPS}"]
-    return Advice(tuple(keys), tuple(answers), any(a.startswith("free_text:") for r in shown for a in r.answers))
+    return Advice(tuple(keys), tuple(answers), any(a.startswith(("free_text:", "asked_about:"))
+                                                   for r in shown for a in r.answers))

@@ -90,6 +90,23 @@ def sign_question(kind: str, token: str) -> Question:
     return Question(f"{kind}_{token.replace(':', '.')}", options)
 
 
+# An ``asks`` entry "p4f:<ask>:<token>" is no question: it marks ``ask`` as being about a mention of ``token`` the
+# reader could not settle (P4f), so that, left unanswered when the check-in closes, it is contact_provider.
+# "p4i:<token>" marks an emergency sign the patient typed as passed (P4i): contact_provider, whatever the answers.
+UNSETTLED, PASSED = "p4f:", "p4i:"
+MARKS = (UNSETTLED, PASSED)
+
+
+def unsettled_mark(ask: str, token: str) -> str:
+    return f"{UNSETTLED}{ask}:{token}"
+
+
+def unsettled_of(mark: str) -> tuple[str, str]:
+    """The ask and the token of an unsettled mark (question ids hold no colon; tokens may)."""
+    ask, _, token = mark.removeprefix(UNSETTLED).partition(":")
+    return ask, token
+
+
 def question(question_id: str) -> Question | None:
     """The question with this id (including one-tap sign questions), or None."""
     if question_id.startswith(("confirm_", "ask_")):
@@ -132,7 +149,7 @@ def next_question(answers: Answers, day: int, rash_onset_known: bool, still: tup
     """The next question to ask, or None when the check-in is complete."""
     given = dict(answers)
     for ask in asks:
-        if ask not in given:
+        if ask not in given and not ask.startswith(MARKS):
             return question(ask)
     if "safety" not in given:
         return QUESTIONS["safety"]

@@ -54,6 +54,10 @@ class Reading:
     # Tokens of the emergency families (P4f: breathing, swallowing, throat, tongue, lips, mouth, fainting,
     # dizziness, confusion, speech, chest): asking about one of them is the Q1 safety screen.
     safety_tokens: tuple[str, ...] = field(default=(), compare=False)
+    # Tokens asked about only because the message mentions their red-flag function in words the reader cannot
+    # settle (P4f: "my lips feel a bit funny"), not because they were negated, hedged or someone else's: left
+    # unanswered for 12 h, such a question is contact_provider, so a person looks at it.
+    unsettled: tuple[str, ...] = field(default=(), compare=False)
 
     def _tokens(self, action: str) -> tuple[str, ...]:
         return tuple(sign.token for sign in self.signs if sign.action == action)
@@ -286,6 +290,7 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     polarity = _Polarity(parsed, signs, cues, parts, lexicon)
     carried = _carried(parsed.words, cues, lexicon)
     found_signs: list[tuple[str, str, int, int]] = []  # (token, action, position, sentence)
+    topics: set[str] = set()  # tokens with an unsettled mention (P4f)
     denied: dict[str, bool] = {}  # token -> every mention of it denied
     for sign in sorted(signs, key=lambda m: m.start):
         entry = lexicon.tokens[sign.key]
@@ -301,13 +306,16 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
             action = _what_to_do(sign, affirmed, polarity, lexicon, day)
         if action:
             found_signs.append((sign.key, action, sign.start, sentence))
+            if action == "ask" and affirmed and (sign.kind == "topic" or "unsettled" in sign.classes):
+                topics.add(sign.key)  # not negated, passed, possible or someone else's: unsettled (P4f)
         said_not = sign.kind == "normal_temperature" or (
             polarity.denied(sign) and sign.kind != "hedged" and not polarity.hedged(sign))
         if (action and sign.kind != "topic") or said_not:  # an unsettled topic ("temp") is no answer either way
             denied[sign.key] = denied.get(sign.key, True) and said_not
     safety = tuple(t for t, entry in lexicon.tokens.items() if entry.safety)
-    return Reading(_merged(found_signs, lexicon), lexicon.version, tuple(t for t, all_of in denied.items() if all_of),
-                   safety)
+    merged = _merged(found_signs, lexicon)
+    unsettled = tuple(s.token for s in merged if s.action == "ask" and s.token in topics)  # nothing else settled it
+    return Reading(merged, lexicon.version, tuple(t for t, all_of in denied.items() if all_of), safety, unsettled)
 
 
 def _settled_topic(topic: Match, signs: list[Match], parts: list[Match], words: list[Word], lexicon: Lexicon) -> bool:

@@ -25,7 +25,7 @@ _CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after"
              "ellipsis", "medicine", "unwell", "things", "thing_links", "passing_after",
              "locations")
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
-               "confirm_with", "safety"}
+               "confirm_with", "safety", "unsettled"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")
 
 Phrase = tuple[str, ...]
@@ -68,6 +68,9 @@ class TokenEntry:
     urgent_until_day: int | None
     confirm_with: tuple[str, ...]
     safety: bool = False  # an emergency family (P4f): asking about it is the Q1 safety screen
+    # Of ``hedged``, the wordings that say something is off with the function without saying what ("breathing
+    # feels weird"): an unsettled mention (P4f), whose question left unanswered 12 h is contact_provider.
+    unsettled: frozenset[Phrase] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -166,12 +169,15 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
             raise _fail(f"token.{name}", f"action must be one of {ACTIONS}")
         if not raw.get("forms"):
             raise _fail(f"token.{name}", "needs forms")
+        unsettled = _phrases(f"token.{name}.unsettled", raw.get("unsettled", []))
+        hedged = _phrases(f"token.{name}.hedged", raw.get("hedged", []))
         tokens[name] = TokenEntry(
             name, raw["action"], _phrases(f"token.{name}.forms", raw["forms"]),
-            *(_phrases(f"token.{name}.{key}", raw.get(key, [])) for key in ("hedged", "topics", "other_senses")),
+            tuple(dict.fromkeys(hedged + unsettled)),  # read like hedged wordings, remembered as unsettled
+            *(_phrases(f"token.{name}.{key}", raw.get(key, [])) for key in ("topics", "other_senses")),
             _day(f"token.{name}.confirm_from_day", raw.get("confirm_from_day")),
             _day(f"token.{name}.urgent_until_day", raw.get("urgent_until_day")),
-            tuple(raw.get("confirm_with", [])), raw.get("safety", False) is True,
+            tuple(raw.get("confirm_with", [])), raw.get("safety", False) is True, frozenset(unsettled),
         )
     for entry in tokens.values():
         for other in entry.confirm_with:

@@ -137,8 +137,13 @@ def sign_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
                 gaps = MAX_GAP if kind in ("form", "hedged") else 0
                 positions = _follow(words, i, phrase, gaps, stop)
                 if positions:
-                    found.append(Match(kind, key, positions, {key} if kind == "state" else set()))
-    unique = {(m.kind, m.key, m.positions): m for m in found}
+                    classes = {key} if kind == "state" else \
+                        {"unsettled"} if kind == "hedged" and phrase in lexicon.tokens[key].unsettled else set()
+                    found.append(Match(kind, key, positions, classes))
+    unique: dict[tuple, Match] = {}
+    for m in found:  # one match per place; an unsettled wording there keeps it unsettled (P4f)
+        kept = unique.setdefault((m.kind, m.key, m.positions), m)
+        kept.classes |= m.classes
     return list(unique.values())
 
 

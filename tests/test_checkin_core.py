@@ -8,6 +8,7 @@ from messages import checkin as core
 from messages import questionnaire as q
 from messages.catalog import load_catalog
 from messages.triage import Reason, Verdict, evaluate_tokens
+from messages.reading import read_message
 from messages.words import Words
 
 WORDS = Words.from_texts(load_catalog().texts)
@@ -203,6 +204,46 @@ def test_alerts_from_contact_provider_up(v, reasons):
     assert core.alert_reasons(v) == reasons
 
 
+def typed(level, rule, *signs):
+    return Verdict(level, (Reason(rule, level, signs),), "v")
+
+
+@pytest.mark.parametrize("v, keys", [
+    (typed("urgent", "U10", "lip_swelling"), ("U10:lip_swelling",)),
+    (typed("urgent", "U10", "fever", "chills"), ("U10:fever", "U10:chills")),
+    (typed("emergency", "E4", "faint"), ("E4:faint",)),
+    (Verdict("emergency", (Reason("E4", "emergency", ("faint",)), Reason("U4", "urgent", ("lip_swelling",)),
+                           Reason("M2", "monitor", ("pimples",))), "v"), ("E4:faint", "U4")),
+])
+def test_a_typed_sign_is_its_own_alert_key(v, keys):
+    """P9b: E4 and U10 stand for any typed sign, so each sign is alerted apart; a table rule is its own key."""
+    assert core.alert_reasons(v) == keys
+
+
+@pytest.mark.parametrize("earlier, later, answers", [
+    (typed("urgent", "U10", "lip_swelling"), typed("urgent", "U10", "fever", "chills"),
+     ("lip_swelling", "fever", "chills")),
+    (typed("urgent", "U10", "fever"), typed("urgent", "U10", "fever"), ("fever",)),
+    (typed("urgent", "U7", "pain:very_severe"), typed("urgent", "U7", "pain:severe"), ("pain:severe",)),
+])
+def test_a_typed_rule_keeps_every_sign_of_the_check_in(earlier, later, answers):
+    """P9b: a second typed sign adds to E4 / U10 instead of replacing the first; a table rule takes its newest answers."""
+    [reason] = core.merge(earlier, later).reasons
+    assert reason.answers == answers
+
+
+@pytest.mark.parametrize("levels, key", [
+    (("emergency", "emergency"), "clinic.acknowledged_emergency"),
+    (("urgent", "urgent"), "clinic.acknowledged_urgent"),
+    (("urgent", "emergency"), "clinic.acknowledged_emergency"),  # the check-in went on to an emergency
+    (("contact_provider", "contact_provider"), "clinic.acknowledged"),
+    (("contact_provider", "urgent"), "clinic.acknowledged_urgent"),
+])
+def test_an_acknowledgement_repeats_the_highest_instruction(levels, key):
+    """P10: the patient's "the team has seen it" repeats the urgent or emergency instruction of the check-in."""
+    assert core.acknowledgement_key(levels) == key
+
+
 @pytest.mark.parametrize("tokens, acts", [
     (["pain:very_severe"], True), (["lip_swelling"], True), (["redness:severe"], False), (["none"], False),
 ])
@@ -242,3 +283,66 @@ def test_a_typed_urgent_sign_is_confirmed_in_one_tap():
 def test_risk_tokens(immune, cold_sores, skin, tokens):
     """Profile risks (P6): an unsure immune answer counts as yes."""
     assert core.risk_tokens(immune, cold_sores, skin) == tokens
+
+
+@pytest.mark.parametrize("text, unsettled", [
+    ("my lips feel a bit funny", ("lip_swelling",)), ("something's off with my throat", ("tongue_throat_swelling",)),
+    ("breathing feels weird", ("breathing_difficulty",)), ("my eye feels weird", ("eye_problem",)),
+    ("heart racing", ("breathing_difficulty",)), ("sore throat", ("tongue_throat_swelling",)),
+    # settled, or hedged: asked about, but not unsettled (P4a, P4c, P4f's hypotheticals)
+    ("I feel a bit dizzy", ()), ("I feel hot", ()), ("no fever", ()), ("my breathing is fine", ()),
+    ("is it normal if my lips swell?", ()), ("what if my lips feel funny", ()), ("my son's eye looks odd", ()),
+    ("lips felt funny yesterday, fine now", ()), ("my lips are swelling", ()), ("I can't breathe", ()),
+])
+def test_which_mentions_are_unsettled(text, unsettled):
+    """P4f: a red-flag function mentioned in words that say something is off but not what, not negated, passed,
+    possible or someone else's, is unsettled; a hedged degree ("a bit dizzy") or an affirmed sign is not."""
+    assert read_message(text).unsettled == unsettled
+
+
+@pytest.mark.parametrize("text, marks", [
+    ("my lips feel a bit funny", ("p4f:ask_lip_swelling:lip_swelling", "p4f:safety:lip_swelling")),
+    ("my eye feels weird", ("p4f:ask_eye_problem:eye_problem",)),
+    ("something's off with my throat", ("p4f:safety:tongue_throat_swelling",)),
+    ("I feel a bit dizzy", ()), ("no fever", ()),
+])
+def test_an_unsettled_mention_marks_its_questions(text, marks):
+    """The one-tap questions asked about an unsettled mention are marked in the check-in's asks; marks are no
+    questions (the check-in asks past them)."""
+    reading = core.read_text(text, None, WORDS, day=2)
+    assert tuple(a for a in reading.asks if a.startswith(q.UNSETTLED)) == marks
+    asked = [a for a in reading.asks if not a.startswith(q.UNSETTLED)]
+    answers = [(a, "no") for a in asked]
+    assert q.next_question(answers, 2, False, (), reading.asks).id == ("safety" if "safety" not in asked else "trend")
+
+
+MARKS = ("safety", "ask_lip_swelling", "p4f:ask_lip_swelling:lip_swelling", "p4f:safety:lip_swelling")
+
+
+@pytest.mark.parametrize("answers, about", [
+    ([], ("asked_about:lip_swelling",)),
+    ([("safety", "no")], ("asked_about:lip_swelling",)),                       # the lips are still unsettled
+    ([("safety", "no"), ("ask_lip_swelling", "no")], None),                    # answered: §2 decides
+    ([("safety", "no"), ("ask_lip_swelling", "yes")], None),
+])
+def test_an_unanswered_question_about_an_unsettled_mention_is_contact_provider(answers, about):
+    """P4f: closing a check-in with such a question unanswered gives contact_provider (P4f); answered, nothing."""
+    verdict = core.closing_verdict(answers, MARKS, "v")
+    if about is None:
+        assert verdict is None
+    else:
+        assert (verdict.level, verdict.reasons) == ("contact_provider", (Reason("P4f", "contact_provider", about),))
+
+
+def test_an_unanswered_hedged_question_is_not_p4f():
+    """A hedged or negated mention's question ("a bit dizzy": the safety screen) unanswered adds nothing (M11)."""
+    assert core.closing_verdict([], ("safety", "ask_fever"), "v") is None
+
+
+@pytest.mark.parametrize("answers", [[], [("safety", "no")]])
+def test_a_passed_emergency_sign_is_contact_provider_whatever_the_answers(answers):
+    """P4i: an emergency sign typed as passed is marked in the check-in and closes as contact_provider (P4i)."""
+    reading = core.read_text("I fainted in the shower this morning, feel ok now", None, WORDS, day=2)
+    assert "p4i:faint" in reading.asks
+    verdict = core.closing_verdict(answers, reading.asks, "v")
+    assert verdict.level == "contact_provider" and verdict.reasons == (Reason("P4i", "contact_provider", ("faint",)),)

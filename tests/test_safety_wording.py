@@ -39,6 +39,18 @@ def test_emergency_line_wording():
     assert said("common.help").splitlines()[-1] == "In an emergency call 999."
 
 
+def test_acknowledgement_wording():
+    """Staff acknowledging an urgent or emergency alert repeat its instruction word for word (rules v3 P10; new
+    texts, awaiting the supervising clinician's review with the other v3 items in docs/triage-rules.md)."""
+    assert said("clinic.acknowledged_emergency") == (
+        "The Example Skin Clinic team has seen what you told me. Don't wait for their call: if you still have trouble "
+        "breathing or swallowing, a swollen tongue or throat, or feel faint or confused, call 999 now.")
+    assert said("clinic.acknowledged_urgent") == (
+        "The Example Skin Clinic team has seen what you told me. Please still get medical advice today: if they "
+        "haven't called you yet, call +44 20 7946 0000. If we are closed, call NHS 111 or go to an urgent "
+        "treatment centre.")
+
+
 def test_safety_screen_question_wording():
     """The check-in's first question, the safety screen, asks word for word about breathing, swelling and fainting."""
     assert said("checkin.q_safety") == (

@@ -173,7 +173,7 @@ async def test_an_acknowledgement_whose_edit_fails_still_reaches_the_patient(cli
     await clinic.phone.send(A, THROAT)
     clinic.telegram.fail_next("editMessageText", "bad_request", chat_id=CLINIC)
     await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), ADMIN, "Dr Lee")
-    assert shows(clinic.telegram.last(A).text, "clinic.acknowledged", at_start=True)
+    assert shows(clinic.telegram.last(A).text, "clinic.acknowledged_emergency", at_start=True)
     assert clinic.store.alerts(open_only=True) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 

@@ -13,8 +13,9 @@ flowchart LR
 The first try happens at once in the handler (no retries: a failure leaves the
 row for the dispatcher, which retries until Telegram takes it, across restarts).
 A message is composed from the store when it is sent, so an erased patient's
-alert is never sent. The same patient, level and rules within ``REPEAT_WINDOW``
-is one alert, not two (a double-sent red flag).
+alert is never sent. The same patient, level and alert keys within ``REPEAT_WINDOW``
+is one alert, not two (a double-sent red flag); a new typed sign is a new key
+(``messages.checkin.alert_reasons``, P9b), so it alerts.
 """
 
 from __future__ import annotations
@@ -70,9 +71,10 @@ def who(svc: Services, alert: AlertRow) -> str:
 
 
 def why(alert: AlertRow) -> str:
-    """The rules that raised the alert, each with the answers behind it: "E4 (throat swelling)"."""
+    """The rules worth an alert, highest level first, each with the answers behind it: "E4 (throat swelling);
+    U10 (fever)". Every one, not only those of the alert's level, so an alert raised by a new sign names it (P9b)."""
     return "; ".join(f"{r['rule']} ({', '.join(map(plain, r['answers']))})"
-                     for r in alert.reasons if r["level"] == alert.level)
+                     for r in alert.reasons if core.needs_alert(r["level"]))
 
 
 def alert_text(svc: Services, alert: AlertRow) -> str:
@@ -115,7 +117,7 @@ def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime
     if not core.needs_alert(outcome.verdict.level):
         return []
     level = outcome.verdict.level
-    rules = ",".join(sorted({r["rule"] for r in outcome.reasons if r["level"] == level}))
+    rules = ",".join(sorted(core.alert_reasons(outcome.verdict)))  # a new sign is a new alert, not a repeat (P9b)
     if svc.store.recent_alert(patient.chat_id, level, rules, now - REPEAT_WINDOW) is not None:
         log.info("alert for chat %s repeats one raised in the last minutes: not raised again",
                  pseudonym(patient.chat_id))

@@ -2,8 +2,9 @@
 
 | job (name)          | every  | what it does                                                               |
 |---------------------|--------|----------------------------------------------------------------------------|
-| ``care.unanswered`` | 5 min  | check-ins open 12 h triaged on the answers given (P5a), prompts unanswered |
-|                     |        | 12 h recorded as no_response (P5): ``bot.care.verdicts.record_unanswered`` |
+| ``care.unanswered`` | 5 min  | check-ins open 12 h triaged on the answers given (P5a), their advice sent  |
+|                     |        | to the patient (P10), prompts unanswered 12 h recorded as no_response      |
+|                     |        | (P5): ``bot.care.verdicts.record_unanswered``                              |
 | ``care.reraise``    | 60 s   | urgent and emergency alerts nobody acknowledged in time queued again, or   |
 |                     |        | to the on-call admins: ``bot.care.alerts.raise_again``                     |
 

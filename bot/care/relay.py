@@ -9,10 +9,12 @@ answers them is registered by ``bot/handlers/clinic.py``.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram import Bot, Message, User
 from telegram.error import TelegramError
 
+from bot.delivery.retrying import no_retries
 from bot.logs import pseudonym
 from bot.services import Services, keyboard
 from bot.store import Patient
@@ -39,6 +41,27 @@ def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
     if ref is not None and ref.username:
         return svc.text("alerts.who_username", name=name, username=ref.username, number=number)
     return svc.text("alerts.who", name=name, number=number)
+
+
+async def tell_patient_surely(bot: Bot, svc: Services, chat_id: int, text: str, now: datetime,
+                              with_button: bool = False) -> None:
+    """A message the patient must get although they are not in the chat now (a late verdict's advice): queued in the
+    outbox and tried once at once; what fails is left to the dispatcher, which retries it (STYLE section 2)."""
+    if svc.store.patient(chat_id) is None:
+        return
+    markup = keyboard([message_button(svc)]) if with_button and svc.settings.clinic_chat_id is not None else None
+    row_id = svc.store.enqueue("reply", chat_id, now, about=chat_id, body=text,
+                               markup=markup.to_dict() if markup else None, claimed=True)
+    try:
+        with no_retries():  # never wait on a slow Telegram here: the outbox retries instead
+            sent = await bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError as exc:
+        log.warning("message to chat %s not delivered yet (%s): the dispatcher retries it", pseudonym(chat_id),
+                    type(exc).__name__)
+        svc.store.outbox_release(row_id, now, now, type(exc).__name__)
+        svc.wake()
+        return
+    svc.store.outbox_sent(row_id, sent.message_id, now)
 
 
 async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_button: bool = False) -> Message | None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from telegram import Bot
 
 from bot.care.alerts import Outcome, send_alert
+from bot.care.relay import tell_patient_surely
 from bot.logs import TRIAGE, log_event
 from bot.services import Services
 from bot.store import Patient
@@ -21,7 +22,7 @@ from bot.store.checkins import CheckinRow, VerdictRow
 from messages import checkin as core
 from messages import questionnaire as q
 from messages.answer_words import describe_all
-from messages.triage import Reason, Verdict, evaluate_tokens
+from messages.triage import Reason, Verdict, evaluate_tokens, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +131,31 @@ async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcom
 
 
 async def close_unfinished(bot: Bot, svc: Services, row: CheckinRow, now: datetime) -> Outcome | None:
-    """P5a: an unfinished check-in is triaged on the answers given, stored as partial, and alerts like any other."""
+    """P5a: an unfinished check-in is triaged on the answers given, stored as partial, and alerts like any other.
+    A question about an unsettled mention left unanswered, or a passed emergency sign, makes it contact_provider
+    (P4f, P4i). The patient gets its advice too (P10), before the clinic's "I've let the team know"."""
     patient = svc.store.patient(row.chat_id)
     if patient is None or patient.treatment is None or patient.treatment.id != row.treatment_id:
         svc.store.abandon_checkin(row.id)  # a replaced treatment: nothing left to triage it against
         return None
     tokens = core.closing_tokens(row.answers, row.asks)
-    state = "no_response" if tokens == ["no_response"] else "abandoned"
-    outcome = judge(svc, patient, row.day, tokens, row.id, state, q.rash_onset_day(row.answers, row.day), now,
-                    partial=state == "abandoned")
-    await alert_once(bot, svc, patient, row.day, outcome, row.id, now)
+    typed = core.closing_verdict(row.answers, row.asks, load_rules().version)  # P4f, P4i: a person looks at it
+    state = "no_response" if tokens == ["no_response"] and typed is None else "abandoned"
+    outcome = judge(svc, patient, row.day, [] if tokens == ["no_response"] and typed else tokens, row.id, state,
+                    q.rash_onset_day(row.answers, row.day), now, extra=typed, partial=state == "abandoned")
+    try:
+        if state == "abandoned" and core.advised_later(outcome.verdict):
+            await tell_later(bot, svc, patient, row.day, outcome.verdict, now)
+    finally:  # whatever became of the patient's message, the clinic hears of a worrying result
+        await alert_once(bot, svc, patient, row.day, outcome, row.id, now)
     return outcome
+
+
+async def tell_later(bot: Bot, svc: Services, patient: Patient, day: int, verdict: Verdict, now: datetime) -> None:
+    """P10: the advice of a verdict reached after the patient left, the same an in-chat verdict of that level and
+    reasons gets, opened by a line that says which check-in it is about (and "Message the clinic" from contact up)."""
+    text = svc.text("checkin.late_verdict", day=day) + "\n\n" + advice_text(svc, verdict, day)
+    await tell_patient_surely(bot, svc, patient.chat_id, text, now, with_button=core.needs_alert(verdict.level))
 
 
 async def record_unanswered(bot: Bot, svc: Services, now: datetime) -> int:

@@ -26,6 +26,7 @@ from bot.store import Patient
 from bot.store.checkins import CheckinRow
 from messages import checkin as core
 from messages import questionnaire as q
+from messages.triage import load_rules
 from schedules.kinds import FOLLOWUP
 from schedules.planner import next_local
 
@@ -223,8 +224,9 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
     """The last answer: triage, store, close the message, give the advice, alert the clinic if called for."""
     bot, answers = update.get_bot(), row.answers
     state = "emergency" if q.is_emergency_stop(answers) else "done"
+    typed = core.closing_verdict(answers, row.asks, load_rules().version)  # P4i: a passed emergency sign counts
     outcome = verdicts.judge(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id, state,
-                             q.rash_onset_day(answers, row.day), now)
+                             q.rash_onset_day(answers, row.day), now, extra=typed)
     advice = verdicts.advice_text(svc, outcome.verdict, row.day)
     if core.plans_followup(outcome.verdict):
         plan_followup(svc, patient, row.day, now)

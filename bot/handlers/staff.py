@@ -19,6 +19,7 @@ from bot.care.relay import tell_patient
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
 from bot.store.checkins import AlertRow
 from bot.store.outbox import ALERT_KINDS
+from messages import checkin as core
 
 __all__ = ["register"]
 log = logging.getLogger(__name__)
@@ -53,8 +54,10 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not svc.store.acknowledge_alert(alert.id, user.id, svc.clock.now()):
         return await query.answer(svc.text("checkin.alert_already"))
     await query.answer()
-    # the patient hears that a person has seen it, first: an edit that fails below must not keep it from them
-    await tell_patient(update.get_bot(), svc, alert.chat_id, svc.text("clinic.acknowledged"))
+    # the patient hears that a person has seen it, first: an edit that fails below must not keep it from them;
+    # after an urgent or emergency alert it repeats what to do now (P10)
+    told = svc.text(core.acknowledgement_key((alert.level, alert.verdict_level or alert.level)))
+    await tell_patient(update.get_bot(), svc, alert.chat_id, told)
     name = user.first_name or str(user.id)
     # Re-rendered from the store: the alert's text stays whole whatever message was tapped.
     acked = alert_text(svc, alert) + "\n\n" + svc.text("checkin.alert_acked", who=name)

@@ -57,6 +57,7 @@ class AlertRow:
     username: str = ""
     patient_text: str = ""         # what the patient typed that raised it (opened)
     partial: bool = False          # raised by a check-in left unfinished (judged on the answers given)
+    verdict_level: str = ""        # the level of its check-in's verdict now (later answers may have raised it)
 
 
 class CheckinStore:
@@ -240,7 +241,7 @@ class CheckinStore:
         """Clinic alerts, newest first (only unacknowledged ones by default)."""
         rows = self.db.query(
             "SELECT a.id, a.chat_id, p.display_name, v.day, a.level, v.reasons, v.tokens, a.created_at,"
-            " a.acknowledged_by, r.number, r.username, v.patient_text, v.partial"
+            " a.acknowledged_by, r.number, r.username, v.patient_text, v.partial, v.level AS verdict_level"
             " FROM alerts a JOIN verdicts v ON v.id = a.verdict_id"
             " JOIN patients p ON p.chat_id = a.chat_id LEFT JOIN patient_refs r ON r.chat_id = a.chat_id"
             " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) ORDER BY a.id DESC LIMIT ?",
@@ -249,7 +250,7 @@ class CheckinStore:
                          self.open_json(r["reasons"], []), self.open_json(r["tokens"], []),
                          datetime.fromisoformat(r["created_at"]), r["acknowledged_by"],
                          r["number"], self.open_text(r["username"]), self.open_text(r["patient_text"]),
-                         bool(r["partial"]))
+                         bool(r["partial"]), r["verdict_level"])
                 for r in rows]
 
     def alert(self, alert_id: int) -> AlertRow | None:
