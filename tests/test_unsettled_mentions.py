@@ -152,3 +152,18 @@ async def test_a_passed_faint_left_unanswered_is_contact_provider(clinic_phone):
     [verdict] = verdicts(phone)
     assert verdict.level == "contact_provider" and "P4i" in [r["rule"] for r in verdict.reasons]
     assert len(alert_posts(phone)) == 1
+
+
+async def test_an_unsettled_mention_after_the_safety_screen_was_answered_asks_it_again(clinic_phone):
+    """Q1 answered No, then "breathing feels weird" typed mid check-in: the safety screen comes again at once
+    (before, the bot said it would ask right after this question, and never did)."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=2))
+    await phone.send(CHAT, "/checkin")
+    await phone.tap(CHAT, "No")
+    replies = await phone.send(CHAT, "breathing feels weird")
+    assert replies[-1].text.endswith(said("checkin.q_safety")) or said("checkin.q_safety") in replies[-1].text
+    assert "safety" not in dict(phone.store.open_checkin(CHAT).answers)
+    await phone.tap(CHAT, "Yes")
+    assert any(said("checkin.level_label_emergency") in m.text for m in phone.telegram.chat(CLINIC))

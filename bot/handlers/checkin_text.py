@@ -32,6 +32,12 @@ async def ask_about(update: Update, svc: Services, patient: Patient, row: Checki
         await begin(update, svc, patient, now, asks=reading.asks)
         return
     question = current(svc, row)
+    if "safety" in reading.asks and "safety" in dict(row.answers):
+        # A new unsettled breathing, throat or faint mention after the safety screen was answered: that answer
+        # was about before, so the screen is asked again, at once (P4f; its 12 h window runs from now).
+        row = svc.store.checkin(row.id)
+        svc.store.save_progress(row.id, [a for a in row.answers if a[0] != "safety"], row.selection)
+        row = svc.store.checkin(row.id)
     svc.store.add_asks(row.id, reading.asks)
     after = svc.store.checkin(row.id)
     later = current(svc, after) == question and set(after.asks) != set(row.asks)
