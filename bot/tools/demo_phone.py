@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from bot.care.jobs import run_jobs
 from bot.care.scheduling import patient_day
+from bot.services import SERVICES_KEY
 from bot.tools.demo_screen import INDENT, Button, Screen, buttons_of
 
 PATIENT_CHAT = 1001
 PATIENT_NAME = "Ana"
 CLINIC_CHAT = -100100  # the demo clinic's team chat: alerts and relayed messages show as [chat -100100]
 STAFF_NAME = "Sam"
+STAFF_USER = 7  # the nurse's Telegram user id in the demo clinic chat
 DEMO_LOCATION = {"latitude": 51.5072, "longitude": -0.1276}  # what "share my location" shares: London
 MAX_RUNS_PER_SKIP = 100_000  # a safety net: a skip never loops for ever
 
@@ -33,6 +35,9 @@ class Phone:
         self.settings, self.dispatcher = settings, dispatcher
         self.screen = Screen(out, files_dir, own_chat=PATIENT_CHAT)
         telegram.observer = self.screen.observe
+        self._photos, self._last_typed = 0, None
+        # How a staff reply passed on to the patient begins ("From <clinic>:"), to find the one to reply to.
+        self.clinic_prefix = app.bot_data[SERVICES_KEY].text("clinic.from_clinic", text="").strip()[:12]
 
     def say(self, text: str = "") -> None:
         self.screen.say(text)
@@ -52,7 +57,9 @@ class Phone:
         await self.deliver_due(self.clock.now())  # re-planning may have made something due right now
 
     async def type_text(self, text: str) -> None:
-        await self.feed(self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME))
+        update = self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME)
+        self._last_typed = update["message"]["message_id"]
+        await self.feed(update)
 
     async def press(self, number: int) -> None:
         numbered = self.current_buttons()
@@ -72,6 +79,41 @@ class Phone:
         else:
             await self.type_text(button.label)
 
+    async def type_quickly(self, first: str, second: str) -> None:
+        """Two messages, the second written before the bot's answer to the first appeared."""
+        written = [self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME) for text in (first, second)]
+        for update in written:
+            await self.feed(update)
+
+    async def send_photo(self, caption: str) -> None:
+        """A photo from the phone's camera (Telegram keeps it; the bot sees its file id), with an optional caption."""
+        self._photos += 1
+        await self.feed(self.telegram.photo(PATIENT_CHAT, f"AgADdemo{self._photos}", caption=caption or None,
+                                            first_name=PATIENT_NAME))
+
+    async def edit_last(self, text: str) -> None:
+        """The patient edits their last typed message to read ``text``."""
+        if self._last_typed is None:
+            self.say(f"{INDENT}(type a message first: :edit changes the last one)")
+            return
+        update = self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME)
+        message = update.pop("message")
+        message["message_id"] = self._last_typed
+        await self.feed({**update, "edited_message": {**message, "edit_date": 1}})
+
+    async def reply_to_clinic(self, text: str) -> None:
+        """The patient replies (Telegram's reply) to the newest message from the clinic team."""
+        about = next((m for m in reversed(self.telegram.chat(PATIENT_CHAT))
+                      if m.text.startswith(self.clinic_prefix)), None)
+        if about is None:
+            self.say(f"{INDENT}(no message from the clinic to reply to yet)")
+            return
+        await self.feed(self.telegram.reply(PATIENT_CHAT, text, about, first_name=PATIENT_NAME, chat_type="private"))
+
+    async def block(self, blocked: bool) -> None:
+        """The patient blocks the bot (or unblocks it) in Telegram."""
+        await self.feed(self.telegram.member_status(PATIENT_CHAT, "kicked" if blocked else "member"))
+
     async def staff_reply(self, text: str) -> None:
         """A nurse replies, in the clinic chat, to the newest relayed message or alert about the patient."""
         about = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
@@ -80,6 +122,18 @@ class Phone:
             self.say(f"{INDENT}(say what the nurse answers, after a message reached the clinic chat)")
             return
         await self.feed(self.telegram.reply(CLINIC_CHAT, text, about, first_name=STAFF_NAME))
+
+    async def staff_acknowledge(self) -> None:
+        """A nurse taps the first button (Acknowledge) of the newest alert about the patient in the clinic chat."""
+        alert = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
+                      if buttons_of(m) and self.store.patient_of_clinic_message(m.message_id) == PATIENT_CHAT), None)
+        if alert is None:
+            self.say(f"{INDENT}(no alert with a button about the patient in the clinic chat yet)")
+            return
+        button = buttons_of(alert)[0]
+        self.say(f"{INDENT}[chat {CLINIC_CHAT}] {STAFF_NAME} taps ↳ {button.label}")
+        await self.feed(self.telegram.callback(CLINIC_CHAT, button.data, message_id=alert.message_id,
+                                               user_id=STAFF_USER, first_name=STAFF_NAME))
 
     # ---- time travel ----------------------------------------------------------------------
     async def run_jobs(self, now: datetime):

@@ -1,7 +1,8 @@
 """The demo's input: the patient's lines (a script or the keyboard) and the ``:`` commands among them.
 
 A line is text or a /command the patient sends, a number that taps a button, or a demo command:
-``:skip 1d`` (move the clock), ``:staff TEXT`` (a nurse answers), ``:now``, ``:help``, ``:quit``. What
+``:skip 1d`` (move the clock), ``:staff TEXT`` (a nurse answers), ``:ack`` (a nurse acknowledges), ``:reply``, ``:photo``, ``:edit``, ``:quick``,
+``:block`` and ``:unblock`` (what else a patient does), ``:now``, ``:help``, ``:quit``. What
 each does to the phone is :class:`~bot.tools.demo_phone.Phone`'s business.
 """
 
@@ -20,6 +21,12 @@ HELP = """Type a message or a /command as the patient would, or a number to tap 
 of the latest message with buttons. Demo commands:
   :skip 1d   move the clock forward (also 8h, 30m, 2d12h) and deliver what fell due
   :staff TEXT  a nurse in the clinic chat replies TEXT to the newest message there about the patient
+  :ack       a nurse taps Acknowledge on the newest alert about the patient
+  :reply TEXT  the patient replies TEXT to the newest message from the clinic team
+  :photo [CAPTION]  the patient sends a photo, with a caption if given
+  :edit TEXT   the patient edits their last typed message to read TEXT
+  :quick A | B  two messages, B written before the bot answered A
+  :block, :unblock  the patient blocks (or unblocks) the bot
   :now       the patient's local time and the day since treatment
   :help      this text
   :quit      stop the demo (end of input does too)"""
@@ -64,6 +71,19 @@ async def handle(phone: Phone, line: str) -> bool:
             phone.say(HELP)
         elif command == "staff":
             await phone.staff_reply(argument.strip())
+        elif command == "ack":
+            await phone.staff_acknowledge()
+        elif command == "reply":
+            await phone.reply_to_clinic(argument.strip())
+        elif command == "photo":
+            await phone.send_photo(argument.strip())
+        elif command == "edit":
+            await phone.edit_last(argument.strip())
+        elif command == "quick" and "|" in argument:
+            first, _, second = argument.partition("|")
+            await phone.type_quickly(first.strip(), second.strip())
+        elif command in {"block", "unblock"}:
+            await phone.block(command == "block")
         elif command == "now":
             phone.say(f"{INDENT}{phone.describe(phone.clock.now())}")
         elif command == "skip":
