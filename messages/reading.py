@@ -125,7 +125,8 @@ class _Polarity:
             if cue.kind in _CONSUMING or not set(cue.positions) & taken:
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
-        self.linked = bool(self.cues.get("patient_links"))
+        # The patient, written about by someone else, unless that someone had a treatment of their own.
+        self.linked = bool(self.cues.get("patient_links")) and not self.cues.get("others_treatment")
         self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
         self.links = {w for p in lexicon.cues["thing_links"] for w in p}
         self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
@@ -166,8 +167,19 @@ class _Polarity:
     def negated(self, sign: Match) -> bool:
         """Negated, passed, or only a possibility ("if I get a fever")."""
         clause = self.words[sign.anchor].clause
-        return self.denied(sign) or (not self._in_clause("uncertainty", clause) and any(
-            c.end < sign.anchor for c in self._in_clause("hypothetical", clause)))
+        return self.denied(sign) or (not self._in_clause("uncertainty", clause) and (any(
+            c.end < sign.anchor for c in self._in_clause("hypothetical", clause)) or self._example_of_possible(sign)))
+
+    def _example_of_possible(self, sign: Match) -> bool:
+        """ "what should I look out for, like pus?": a clause that opens with an example word gives examples of
+        a possibility named in the clause just before it, in the same sentence."""
+        word = self.words[sign.anchor]
+        opening = next((i for i, w in enumerate(self.words) if w.clause == word.clause), None)
+        if opening is None or not any(c.start == opening for c in self._in_clause("examples", word.clause)):
+            return False
+        before = [w for w in self.words if w.clause == word.clause - 1]
+        return bool(before) and before[0].sentence == word.sentence and bool(
+            self._in_clause("hypothetical", word.clause - 1))
 
     def denied(self, sign: Match) -> bool:
         """Said not to be there, or to have passed ("no fever", "breathing is fine", "fever last night, fine now")."""
@@ -222,7 +234,7 @@ class _Polarity:
         clause = self.words[sign.anchor].clause
         for cue in self._in_clause("things", clause):
             between = self.words[cue.end + 1: sign.start]
-            if cue.end < sign.start and len(between) <= 3 and all(w.text in self.links for w in between):
+            if cue.end < sign.start and len(between) <= 4 and all(w.text in self.links for w in between):
                 return True
         return False
 

@@ -23,7 +23,7 @@ ACTIONS = ("emergency", "urgent", "confirm", "ask")
 _CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after", "passed", "past", "persistence", "uncertainty",
              "hypothetical", "others", "patient_links", "first_person", "third_person", "coordinators", "hedges",
              "ellipsis", "medicine", "unwell", "things", "thing_links", "passing_after",
-             "locations")
+             "locations", "examples", "others_treatment")
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
                "confirm_with", "safety", "unsettled"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")
