@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -149,6 +149,19 @@ async def enrol(phone: Phone, chat_id: int = 1001, date_label: str = "Today") ->
     await phone.tap(chat_id, "No")
     await phone.tap(chat_id, "No")
     await phone.tap(chat_id, "Skip")
+
+
+# A day-4 check-in tapped through to contact_provider by severe redness (C-level, alerted):
+# No, Better, redness Severe, swelling None, pain Mild, itching None, None of these, no fever.
+SEVERE_DAY_4 = ("No", "Better", "Severe", "None", "Mild", "None", "None of these", "No")
+
+
+async def severe_redness_on_day_four(phone: Phone, chat_id: int = 1001) -> None:
+    """Four days on, a check-in tapped through with severe redness (contact_provider, the clinic alerted)."""
+    phone.clock.advance(timedelta(days=4))
+    await phone.send(chat_id, "/checkin")
+    for label in SEVERE_DAY_4:
+        await phone.tap(chat_id, label)
 
 
 class Bot:

@@ -3,11 +3,10 @@ patient's "the team has seen it" repeats what to do now."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 
-from tests.conftest import CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, enrol
+from tests.conftest import CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, enrol, severe_redness_on_day_four
 from tests.texts import clinic_values, said, shows
 
 CHAT = 1001
@@ -52,10 +51,7 @@ async def test_an_acknowledged_contact_provider_alert_stays_as_it_was(clinic_pho
     """A contact_provider alert (severe redness on day 4) acknowledged still gets the plain "the team has seen it"."""
     phone = clinic_phone
     await enrol(phone)
-    phone.clock.advance(timedelta(days=4))
-    await phone.send(CHAT, "/checkin")
-    for label in ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]:
-        await phone.tap(CHAT, label)
+    await severe_redness_on_day_four(phone, CHAT)
     told = await acknowledge(phone)
     assert told == said("clinic.acknowledged")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, enrol
+from tests.conftest import CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, enrol, severe_redness_on_day_four
 from tests.texts import said, shows
 
 CHAT = 1001
@@ -62,10 +62,7 @@ async def test_patient_told_when_clinic_alerted_and_when_acknowledged(clinic_pho
     """A contact_provider result offers "Message the clinic", says the clinic was alerted, and says so again on ack."""
     phone = clinic_phone
     await enrol(phone)
-    phone.clock.advance(timedelta(days=4))
-    await phone.send(CHAT, "/checkin")
-    for label in ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]:
-        await phone.tap(CHAT, label)
+    await severe_redness_on_day_four(phone, CHAT)
     advice, alerted = phone.telegram.chat(CHAT)[-2:]
     assert said("checkin.because", answers=said(
         "answers.severity", level=said("answers.level_severe"), item=said("answers.item_redness"))) in advice.text

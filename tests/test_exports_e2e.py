@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tests.conftest import enrol
+from tests.conftest import SEVERE_DAY_4, enrol
 from tests.texts import said, shows
 
 CHAT = 1001
-SEVERE_DAY_4 = ["No", "Better", "Severe", "None", "Mild", "None", "None of these", "No"]
 
 
 async def _checkin(phone, labels) -> None:
