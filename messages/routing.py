@@ -32,6 +32,7 @@ from messages import questionnaire as q
 from messages.questions import answer_for, looks_like_question, timeline_answer, wish_of
 from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.words import Words
+from messages.yes_no import read_yes_no
 
 LONG_TEXT = 1000  # characters: no answer the bot asks for is anywhere near this long
 
@@ -135,7 +136,8 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
     day = screen.day if screen.day is not None else 0
     wish = wish_of(text, words.forms)
     normal = timeline_answer(text, day, plan, words.forms) if plan is not None else None
-    return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=words.yes_no(text), wish=wish,
+    yes_no = words.yes_no(text) or read_yes_no(text, words)  # "No, nothing like that": signs still first (route)
+    return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=yes_no, wish=wish,
                  normal=normal, everyday=answer_for(text, day, plan) if plan is not None else None,
                  question=looks_like_question(text) or normal is not None, long=len(text) > LONG_TEXT)
 
