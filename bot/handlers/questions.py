@@ -1,6 +1,6 @@
 """Everyday questions typed by an enrolled patient (bot/handlers/typed.py decides which): a wish (a pause,
-a person, help, fewer messages, thanks, worried), "is this normal?" from the day's healing timeline, the
-clinic's approved answer, or "I can't answer that here" and the way to a person."""
+a person, help, fewer messages, thanks, worried), the clinic's approved answer for the topic asked about,
+"is this normal?" from the day's healing timeline, or "I can't answer that here" and the way to a person."""
 
 from __future__ import annotations
 
