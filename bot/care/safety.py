@@ -44,6 +44,8 @@ async def store_after_advice(svc: Services, write: Callable[[], T]) -> T | None:
     try:
         if not svc.store.writable_now():  # a lock held elsewhere is waited out off the loop, bounded
             await asyncio.to_thread(svc.store.wait_writable)
+        # (A process that takes the lock in the instant between the probe and the writes is waited for by the
+        # store's own connection, within its busy timeout: rare, bounded, and the advice is out already.)
         with svc.store.transaction():
             return write()
     except StoreError as error:

@@ -66,7 +66,13 @@ class AlertJournal:
     def _in_file(self) -> list[dict[str, Any]]:
         if self.path is None or not self.path.exists():
             return []
-        return [json.loads(self._open(line.strip())) for line in self.path.read_text().splitlines() if line.strip()]
+        found = []
+        for line in self.path.read_text().splitlines():
+            try:
+                found.append(json.loads(self._open(line.strip()))) if line.strip() else None
+            except ValueError as error:  # a line torn by a crash mid-append: unreadable, dropped at the next clear
+                log.error("alert journal: an unreadable line skipped (%s)", type(error).__name__)
+        return found
 
     def records(self) -> list[dict[str, Any]]:
         """Every record, oldest first, once each (by id)."""
