@@ -8,6 +8,7 @@ filesystem (a small tmpfs, where this machine lets a test mount one).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -20,6 +21,7 @@ import pytest
 
 from bot.store import open_store
 from bot.store.journal import journal_path
+from bot.tools.simulated_updates import as_update
 from tests.conftest import CLINIC_CHAT, clinic_settings, enrol, start
 from tests.texts import said, shows
 
@@ -94,6 +96,47 @@ async def test_typed_emergency_with_the_write_lock_held_elsewhere_advises_then_a
         blocker.close()
     await delivered_once_after(bot, settings)
     assert THROAT in alerts_posted(bot)[0]  # staff see the patient's own words, as with any typed sign
+
+
+async def test_a_journal_replayed_again_after_a_crash_alerts_once(clinic):
+    """A crash after the journal was replayed but before it was cleared: the next run finds the same record and
+    the clinic still gets one alert (each record is replayed once, by its id)."""
+    bot, settings = clinic
+    bot.store.db.execute("PRAGMA query_only = ON")
+    await bot.phone.send(A, THROAT)
+    bot.store.db.execute("PRAGMA query_only = OFF")
+    path = journal_path(settings.database_path)
+    kept = path.read_bytes()
+    await bot.run(bot.phone.clock.now())
+    assert not path.exists() and len(alerts_posted(bot)) == 1
+    path.write_bytes(kept)  # as if the process died before the clear reached the disk
+    await delivered_once_after(bot, settings)
+
+
+async def test_a_lock_held_elsewhere_is_waited_out_off_the_event_loop(clinic):
+    """While another process holds the write lock, the emergency advice is out and the event loop stays free (the
+    wait is in a worker thread); once the lock is released the alert is stored and posted, with no journal."""
+    bot, settings = clinic
+    bot.store.worker_wait = 60  # long enough that only the release below ends the wait
+    blocker = sqlite3.connect(settings.database_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    before = len(bot.telegram.chat(A))
+    update = as_update(bot.telegram.message(A, THROAT), bot.phone.app.bot)
+    handling = asyncio.ensure_future(bot.phone.app.process_update(update))
+    try:
+        for _ in range(200):  # the loop runs this test's own code while the handler waits for the lock
+            await asyncio.sleep(0)
+        sent = [m.text for m in bot.telegram.chat(A)[before:]]
+        assert any(shows(t, "checkin.safety_advice_emergency", at_start=True) for t in sent), sent
+        assert not handling.done()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    await handling
+    sent = [m.text for m in bot.telegram.chat(A)[before:]]
+    assert said("checkin.not_stored") not in sent and said("common.error") not in sent
+    assert journal_lines(settings) == [] and len(alerts_posted(bot)) == 1
+    assert bot.store.open_checkin(A) is not None  # the check-in goes on, stored
 
 
 async def test_tapping_yes_at_the_safety_question_with_the_write_lock_held_elsewhere_advises_then_alerts_once(
@@ -179,3 +222,19 @@ async def test_typed_emergency_on_a_full_disk_advises_then_alerts_once(small_dis
     finally:
         await bot.phone.app.shutdown()
         store.close()
+
+
+async def test_typed_urgent_sign_on_a_read_only_database_advises_then_alerts_once(clinic):
+    """An urgent sign (U10: a fever) typed while nothing can be written: its advice to call the clinic today is
+    sent, and the urgent alert reaches the clinic once writes work again."""
+    bot, settings = clinic
+    bot.store.db.execute("PRAGMA query_only = ON")
+    sent = [m.text for m in await bot.phone.send(A, "I have a fever and the area is hot")]
+    assert any(said("checkin.not_stored") in t for t in sent) and said("common.error") not in sent
+    assert any(settings.clinic.phone in t for t in sent[:-1]), sent  # the advice itself, before the kind line
+    bot.store.db.execute("PRAGMA query_only = OFF")
+    now = bot.phone.clock.now()
+    await bot.run(now + timedelta(minutes=1))
+    await bot.run(now + timedelta(minutes=2))
+    urgent = [m.text for m in bot.telegram.chat(CLINIC_CHAT) if m.text.startswith("⚠️ URGENT")]
+    assert len(urgent) == 1 and journal_lines(settings) == []
