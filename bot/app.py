@@ -9,7 +9,7 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.care import alerts
+from bot.care import alerts, safety
 from bot.care.jobs import install_care_jobs
 from bot.clock import Clock
 from bot.config import Settings
@@ -38,9 +38,11 @@ def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
 
 
 def dispatcher_hooks(settings: Settings) -> Hooks:
-    """What the dispatcher calls up into: the heartbeat file, care's alert texts, the handlers' buttons."""
+    """What the dispatcher calls up into: the heartbeat file, care's alert texts, the handlers' buttons, the
+    replay of journaled alerts."""
     return Hooks(on_tick=lambda now: record_tick(settings.data_dir, now), compose_alert=alerts.compose,
-                 alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS)
+                 alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS,
+                 replay_journal=safety.replay_journal)  # the first run is at start-up
 
 
 async def _post_init(application: Application) -> None:
