@@ -45,11 +45,12 @@ def kept_store(data_dir: Path):
     return open_store(data_dir / "aftercare.db", Sealer(key))
 
 
-def docs_transcript() -> str:
+def docs_transcript(name: str = "demo") -> str:
+    """The transcript between docs/demo.md's ``<name>-transcript`` markers."""
     page = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- demo-transcript:start -->\n```text\n(.*?)```\n<!-- demo-transcript:end -->", page,
+    block = re.search(rf"<!-- {name}-transcript:start -->\n```text\n(.*?)```\n<!-- {name}-transcript:end -->", page,
                       re.DOTALL)
-    assert block, "docs/demo.md lost its demo-transcript markers"
+    assert block, f"docs/demo.md lost its {name}-transcript markers"
     return block.group(1)
 
 
@@ -217,14 +218,6 @@ async def test_a_second_run_on_a_kept_folder_still_answers(tmp_path):
 TYPED = ROOT / "demo" / "typed.txt"
 
 
-def typed_transcript_in_docs() -> str:
-    page = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- typed-transcript:start -->\n```text\n(.*?)```\n<!-- typed-transcript:end -->", page,
-                      re.DOTALL)
-    assert block, "docs/demo.md lost its typed-transcript markers"
-    return block.group(1)
-
-
 def reply_to(text: str, line: str) -> str:
     """What the demo printed after the patient's ``line`` (the bot and the clinic chat), up to the next line."""
     assert f"you> {line}\n" in text, line
@@ -235,7 +228,7 @@ async def test_docs_typed_transcript_is_what_the_typed_walkthrough_prints(tmp_pa
     """The second transcript in docs/demo.md is exactly what demo/typed.txt prints from the fixed start instant."""
     code, text = await transcript(TYPED.read_text(encoding="utf-8").splitlines(), tmp_path)
     assert code == 0 and text.rstrip().endswith("(demo over)")
-    assert typed_transcript_in_docs() == text
+    assert docs_transcript("typed") == text
 
 
 def first_line(key: str, **values) -> str:
