@@ -76,7 +76,7 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return await progress(update, context)
     stars, sent_id = int(parts[2]), None
     log.info("chat %s rated their aftercare", chat.id)
-    if svc.settings.clinic_chat_id is None:
+    if not svc.settings.relay_open:
         svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, None, now)
         return await chat.send_message(svc.text("reminders_actions.rated_no_relay", stars=stars))
     text = svc.text("reminders_actions.rating_to_clinic", stars=stars,
