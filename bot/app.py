@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,8 @@ from bot.store import Store
 from messages.catalog import load_catalog
 from schedules.care_plan import load_plan
 
+log = logging.getLogger(__name__)
+
 # The command menu, in this order; each description is the catalog's ``commands.<name>``.
 COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "resume", "stop", "clinic", "privacy",
             "mydata", "delete", "help")
@@ -47,6 +50,8 @@ def dispatcher_hooks(settings: Settings) -> Hooks:
 
 async def _post_init(application: Application) -> None:
     svc = application.bot_data[SERVICES_KEY]
+    if pinned := svc.store.adopt_clinic_chat(svc.settings.clinic_chat_id):  # once, after migration 0014
+        log.info("%s earlier clinic chat messages pinned to the configured clinic chat", pinned)
     await application.bot.set_my_commands([BotCommand(name, svc.text(f"commands.{name}")) for name in COMMANDS])
 
 

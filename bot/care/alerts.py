@@ -211,6 +211,6 @@ def _oncall(svc: Services, alert_id: int, now: datetime) -> int:
 def erase_patient(svc: Services, chat_id: int, now: datetime) -> int:
     """Erase a patient everywhere: their rows, and (through the alert outbox) the details in staff's alert messages.
     Returns the rows deleted."""
-    rows = svc.store.forget_patient_everywhere(chat_id, now, svc.settings.clinic_chat_id)
+    rows = svc.store.forget_patient_everywhere(chat_id, now)
     svc.wake()
     return rows

@@ -281,8 +281,8 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
 
 
 def clinic_markup(svc: Services, verdict) -> object | None:
-    """"Message the clinic" under every result from contact_provider up (when there is a clinic chat)."""
-    if not core.needs_alert(verdict.level) or svc.settings.clinic_chat_id is None:
+    """"Message the clinic" under every result from contact_provider up (when messages can be relayed there)."""
+    if not core.needs_alert(verdict.level) or not svc.settings.relay_open:
         return None
     return keyboard([message_button(svc)])
 

@@ -21,7 +21,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, patient: Pa
                  now: datetime) -> None:
     """Carry out one everyday step of messages.routing: "wish", "normal", "everyday" or "unknown"."""
     svc, chat = services(context), update.effective_chat
-    relay = svc.settings.clinic_chat_id is not None
+    relay = svc.settings.relay_open
     if step == "normal":
         return await chat.send_message(svc.text(typed.normal))
     if step == "everyday":
