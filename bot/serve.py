@@ -17,7 +17,8 @@ from bot.app import build_app
 from bot.clock import SystemClock
 from bot.store import open_store
 from bot.webhook import guard_webhook_server
-from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock, data_folder_problem
+from bot.runtime import (WATCHDOG_EXIT_CODE, AlreadyRunning, OpsError, Watchdog, acquire_instance_lock,
+                         data_folder_problem)
 
 log = logging.getLogger("bot")
 
@@ -78,6 +79,9 @@ def run(environ: dict[str, str]) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except OpsError as exc:  # a lock file that is a symlink or not a file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: the data folder {settings.data_dir} cannot be used: {exc.strerror or type(exc).__name__}",
               file=sys.stderr)
