@@ -15,7 +15,7 @@ from bot.logs import (NOT_READY, STARTING, STOPPED, configure_logging, install_e
 from bot.readiness import go_live_warnings
 from bot.app import build_app
 from bot.clock import SystemClock
-from bot.store import open_store
+from bot.store import DamagedDatabase, StoreError, open_store
 from bot.webhook import guard_webhook_server
 from bot.runtime import (WATCHDOG_EXIT_CODE, AlreadyRunning, OpsError, Watchdog, acquire_instance_lock,
                          data_folder_problem)
@@ -90,6 +90,13 @@ def run(environ: dict[str, str]) -> int:
         return _serve(settings)
 
 
+def damaged_database_help(exc: DamagedDatabase) -> str:
+    """One line for a database that does not read as SQLite: the file, and how to put a backup in place."""
+    return (f"the database {exc.path} is damaged ({exc.reason}); the bot did not start and changed nothing. "
+            f"Put your newest backup in place with `aftercare restore BACKUP.db` (it keeps the damaged file "
+            f"beside it), then start again")
+
+
 def _explain(exc: ConfigError) -> str:
     """The one line (or the token help) for a configuration error; a bad token says where it was read from."""
     text = str(exc)
@@ -123,6 +130,12 @@ def _serve(settings: Settings) -> int:
     except DataKeyError as exc:
         print(f"error: AFTERCARE_DATA_KEY: {exc}; start with the key this database was written with",
               file=sys.stderr)
+        return 2
+    except DamagedDatabase as exc:
+        print(f"error: {damaged_database_help(exc)}", file=sys.stderr)
+        return 2
+    except StoreError as exc:  # locked by another program, unreadable: said, never a traceback
+        print(f"error: the database {settings.database_path} cannot be opened: {exc}", file=sys.stderr)
         return 2
     try:
         application = build_app(settings, store, clock)

@@ -191,3 +191,40 @@ def test_restore_refuses_a_file_that_is_not_an_aftercare_database(settings, stor
     assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".aftercare-")]
 
 
+
+
+# ---- a damaged database --------------------------------------------------------------------------
+DAMAGES = {"zeroed header": lambda data: bytes(100) + data[100:], "truncated": lambda data: data[:len(data) // 2]}
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_database_stops_start_up_in_one_line_and_restore_puts_the_backup_back(tmp_path, outside, damage):
+    """`python -m bot` on a zeroed-header or truncated database exits 2 with one line naming the file and
+    `aftercare restore`, no traceback; that restore then works on the damaged file and keeps it beside."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = make_settings(data)
+    store = open_store(settings.database_path, settings.sealer())
+    for chat_id in range(1001, 1201):  # enough rows for several pages, so half the file is a real loss
+        add_patient(store, chat_id)
+    written = backup(settings, outside / "nightly.db")
+    store.close()
+    damaged = DAMAGES[damage](settings.database_path.read_bytes())
+    settings.database_path.write_bytes(damaged)
+    for side in ("-wal", "-shm"):
+        settings.database_path.with_name(settings.database_path.name + side).unlink(missing_ok=True)
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+           "AFTERCARE_DATA_DIR": str(data), "AFTERCARE_DATA_KEY": settings.data_key, "AFTERCARE_LOG_FORMAT": "json"}
+
+    started = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                             env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env})
+    assert started.returncode == 2 and "Traceback" not in started.stderr, started.stderr
+    assert started.stderr.count("\n") == 1 and str(settings.database_path) in started.stderr
+    assert "is damaged" in started.stderr and "aftercare restore" in started.stderr
+    assert settings.database_path.read_bytes() == damaged  # start-up changed nothing
+
+    restored = tool(tmp_path, "restore", str(written), **env)
+    assert restored.returncode == 0, restored.stderr
+    assert patients(settings.database_path) == list(range(1001, 1201))
+    assert [p.read_bytes() for p in data.glob("aftercare.db.*.bak")] == [damaged]
