@@ -122,6 +122,33 @@ def test_restore_refuses_another_key_and_keeps_every_replaced_database(tmp_path,
     assert {first.name, second.name} == set(kept) and all(mode(settings.data_dir / k) == 0o600 for k in kept)
 
 
+def test_restore_refuses_a_backup_whose_sealed_values_are_damaged_and_leaves_the_live_database(settings, store,
+                                                                                                outside):
+    """One damaged character in one patient's sealed name in the backup: restore opens every sealed value
+    first, names the column, and replaces nothing (the live file keeps every byte, no .bak, no temp)."""
+    for chat_id, name in ((1001, "Ana"), (1002, "Bob")):
+        add_patient(store, chat_id)
+        store.db.execute("UPDATE patients SET display_name = ? WHERE chat_id = ?", [store.seal_text(name), chat_id])
+    store.db.conn.commit()
+    written = backup(settings, outside / "b.db")
+    store.close()
+    conn = sqlite3.connect(written)
+    sealed = conn.execute("SELECT display_name FROM patients WHERE chat_id = 1002").fetchone()[0]
+    middle = len(sealed) // 2
+    flipped = sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1:]
+    conn.execute("UPDATE patients SET display_name = ? WHERE chat_id = 1002", [flipped])
+    conn.commit()
+    conn.close()
+    assert database_problems(written) == []  # still a sound SQLite file: only the sealed value is wrong
+    live = settings.database_path.read_bytes()
+
+    with pytest.raises(OpsError, match=r"1 of 2 values in patients\.display_name"):
+        restore(settings, written, now=START)
+    assert settings.database_path.read_bytes() == live
+    assert not list(settings.data_dir.glob("*.bak"))
+    assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".aftercare-")]
+
+
 def test_paths_with_hash_question_mark_and_percent_name_the_right_file(tmp_path, settings, store, outside):
     """A backup at `we#ird?name%41.db` is written and restored as that very file, never as the `we` file
     that a naive SQLite URI would cut the name down to."""
