@@ -13,7 +13,7 @@ from bot.crypto import DataKeyError
 from bot.logs import (NOT_READY, STARTING, STOPPED, configure_logging, install_excepthooks, json_wanted,
                       log_event, register_secrets, use_pseudonym_key)
 from bot.readiness import go_live_warnings
-from bot.app import build_app
+from bot.app import UPDATE_TYPES, build_app
 from bot.clock import SystemClock
 from bot.store import DamagedDatabase, StoreError, open_store
 from bot.webhook import guard_webhook_server
@@ -120,7 +120,6 @@ def warn_before_going_live(settings: Settings) -> None:
 
 def _serve(settings: Settings) -> int:
     """Open the store, run the application, and close the store only after the application has stopped."""
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
 
@@ -153,9 +152,9 @@ def _serve(settings: Settings) -> int:
         # dispatcher finishes the sends in flight and records them, jobs end, then they return here.
         if settings.webhook_url:
             guard_webhook_server(settings.webhook_secret or "")
-            application.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
+            application.run_webhook(**webhook_options(settings))
         else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            application.run_polling(allowed_updates=list(UPDATE_TYPES))
     except InvalidToken:  # its message quotes the token: never printed, not even redacted
         print(f"error: {REJECTED_TOKEN}", file=sys.stderr)
         code = 2
@@ -185,7 +184,8 @@ def webhook_options(settings: Settings) -> dict:
     over 1 MB)."""
     return {"listen": settings.webhook_listen, "port": settings.webhook_port,
             "url_path": urlparse(settings.webhook_url or "").path.lstrip("/"),
-            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret}
+            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret,
+            "allowed_updates": list(UPDATE_TYPES)}  # only what the handlers read (bot/handlers/registry.py)
 
 
 def _guard_dispatcher(settings: Settings, clock) -> Watchdog:
