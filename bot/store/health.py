@@ -30,6 +30,17 @@ class HealthStore:
             [iso(now)]).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    def last_job_run(self, job: str) -> datetime | None:
+        """The due instant the daily job ``job``'s last finished run covered, if it ever ran (kept in ``meta``)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", [f"last_run:{job}"]).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def record_job_run(self, job: str, covered: datetime) -> None:
+        """Remember that the daily job ``job`` finished its run due at ``covered``."""
+        with self.db.atomic():
+            self.db.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE"
+                            " SET value = excluded.value", [f"last_run:{job}", iso(covered)])
+
     def writable(self) -> bool:
         """Whether a write goes through: rewrites the header's user_version to itself, then rolls back.
 
