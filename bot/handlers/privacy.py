@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.care import export
-from bot.care.alerts import erase_patient
+from bot.care.alerts import erase_patient, purge_erased
 from bot.care.jobs import daily_due, missed_daily_run
 from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
 from bot.services import plan_for
@@ -72,6 +72,7 @@ async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return await query.edit_message_text(svc.text("control.delete_kept"))
     rows = erase_patient(svc, chat_id, svc.clock.now())  # also edits the clinic's alert messages about them
     context.chat_data.clear()
+    await purge_erased(svc)  # a worker thread: a backup's snapshot makes this chat wait, never the others
     log_event(log, ERASED, chat_id=chat_id, reason=REASON_REQUEST, rows=rows)
     await query.edit_message_text(svc.text("control.deleted"))
 
@@ -86,9 +87,12 @@ async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             lengths[name] = plan_for(svc, name).length_days
         except PlanError as error:  # kept, and said, rather than erased on a guessed length
             log.error("retention: patients on plan %r kept: %s", name, error)
-    for chat_id in svc.store.finished_patients(now, svc.settings.clinic.retention_days, lengths):
+    erased = svc.store.finished_patients(now, svc.settings.clinic.retention_days, lengths)
+    for chat_id in erased:
         erase_patient(svc, chat_id, now)
         log_event(log, ERASED, chat_id=chat_id, reason=REASON_RETENTION)
+    if erased:
+        await purge_erased(svc)
     # The run is recorded by the 03:30 it covers, not by its second: no stored value is then ever the same
     # as a patient's own timestamps (erasure's tests look for those bytes).
     svc.store.record_job_run(RETENTION_JOB, daily_due(now, RETENTION_AT))

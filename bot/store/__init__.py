@@ -56,6 +56,8 @@ class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, Qu
     def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
         self.db = db
         self.sealer = sealer
+        # The file, for the connections of worker threads (ControlStore.purge_wal_patiently); "" in memory.
+        self.file = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
         db.execute("PRAGMA foreign_keys = ON")
         # Erased rows are overwritten with zeros, whatever this SQLite build's default is (it varies);
         # ControlStore.forget_patient then checkpoints the WAL, so they leave the -wal file too.
