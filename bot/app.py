@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.dispatch import install_dispatcher
 from bot.delivery.hooks import Hooks
-from bot.handlers.registry import REMINDER_BUTTONS, register_all
+from bot.handlers.registry import REMINDER_BUTTONS, UPDATE_TYPES, register_all
 from bot.ordering import PerChatOrder
 from bot.delivery.replies import Parking, Screen
 from bot.delivery.retrying import RetryingRequest
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # The command menu, in this order; each description is the catalog's ``commands.<name>``.
 COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "resume", "stop", "clinic", "privacy",
             "mydata", "delete", "help")
+
+
+__all__ = ["COMMANDS", "UPDATE_TYPES", "build_app", "build_services", "dispatcher_hooks"]
 
 
 def build_services(settings: Settings, store: Store, clock: Clock) -> Services:

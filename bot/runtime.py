@@ -1,8 +1,9 @@
 """The running bot as a service: one instance per data folder, the dispatcher's heartbeat, and the watchdog.
 
-- The instance lock is ``aftercare.lock`` in the data folder, held with ``fcntl.flock`` for the life of
-  the process (the kernel drops it when the process dies, so a crash never leaves a stale lock). Two
-  pollers on one token conflict and two dispatchers would send every reminder twice.
+- The instance lock is a ``fcntl.flock`` on the data folder itself (and on ``aftercare.lock`` in it), held
+  for the life of the process (the kernel drops it when the process dies, so a crash never leaves a stale
+  lock, and deleting the lock file frees nothing). Two pollers on one token conflict and two dispatchers
+  would send every reminder twice.
 - The dispatcher calls :func:`record_tick` on every run (the heartbeat hook ``bot.app`` hands it);
   ``aftercare healthcheck`` (bot.tools.health) and the in-process :class:`Watchdog` read that file, from
   another process or thread.
@@ -10,10 +11,12 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
 import signal
+import stat
 import tempfile
 import threading
 from datetime import datetime, timedelta
@@ -47,13 +50,13 @@ class AlreadyRunning(OpsError):
 class InstanceLock:
     """The held lock; keep a reference for the life of the process (or use it as a context manager)."""
 
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path, self._fd = path, fd
+    def __init__(self, path: Path, fds: tuple[int, ...]) -> None:
+        self.path, self._fds = path, fds
 
     def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)  # closing the descriptor releases the flock
-            self._fd = -1
+        for fd in self._fds:
+            os.close(fd)  # closing the descriptor releases its flock
+        self._fds = ()
 
     def __enter__(self) -> InstanceLock:
         return self
@@ -62,10 +65,7 @@ class InstanceLock:
         self.release()
 
 
-def acquire_instance_lock(data_dir: Path) -> InstanceLock:
-    """Take the data folder's lock, or raise AlreadyRunning at once (never waits)."""
-    path = Path(data_dir) / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+def _flock_or_refuse(fd: int, data_dir: Path, path: Path) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -73,9 +73,40 @@ def acquire_instance_lock(data_dir: Path) -> InstanceLock:
         raise AlreadyRunning(
             f"another aftercare process is already running with the data folder {data_dir} "
             f"(it holds {path}); stop it first, then start this one") from None
+
+
+def acquire_instance_lock(data_dir: Path) -> InstanceLock:
+    """Take the data folder's lock, or raise AlreadyRunning at once (never waits).
+
+    The lock that counts is a flock on the data folder itself: deleting ``aftercare.lock`` (a tmp cleaner,
+    an operator tidying up) cannot let a second instance in. ``aftercare.lock`` is flocked too, for
+    earlier versions and for people looking (it names the pid). It is opened with O_NOFOLLOW and must be
+    a regular file, so a symlink planted in its place is refused, its target never opened nor truncated.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / LOCK_NAME
+    folder = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    _flock_or_refuse(folder, data_dir, data_dir)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        os.close(folder)
+        if exc.errno == errno.ELOOP:
+            raise OpsError(f"the lock file {path} is a symbolic link, not a file: remove it (it is not followed, "
+                           "so what it points to was left untouched) and start again") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        os.close(folder)
+        raise OpsError(f"the lock file {path} is not a regular file: remove it and start again")
+    try:
+        _flock_or_refuse(fd, data_dir, path)
+    except AlreadyRunning:
+        os.close(folder)
+        raise
     os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())  # for people looking; the flock is what counts
-    return InstanceLock(path, fd)
+    os.write(fd, f"{os.getpid()}\n".encode())  # for people looking; the flocks are what count
+    return InstanceLock(path, (folder, fd))
 
 
 def _user() -> str:

@@ -13,11 +13,12 @@ from bot.crypto import DataKeyError
 from bot.logs import (NOT_READY, STARTING, STOPPED, configure_logging, install_excepthooks, json_wanted,
                       log_event, register_secrets, use_pseudonym_key)
 from bot.readiness import go_live_warnings
-from bot.app import build_app
+from bot.app import UPDATE_TYPES, build_app
 from bot.clock import SystemClock
-from bot.store import open_store
+from bot.store import DamagedDatabase, StoreError, open_store
 from bot.webhook import guard_webhook_server
-from bot.runtime import WATCHDOG_EXIT_CODE, AlreadyRunning, Watchdog, acquire_instance_lock, data_folder_problem
+from bot.runtime import (WATCHDOG_EXIT_CODE, AlreadyRunning, OpsError, Watchdog, acquire_instance_lock,
+                         data_folder_problem)
 
 log = logging.getLogger("bot")
 
@@ -78,12 +79,22 @@ def run(environ: dict[str, str]) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except OpsError as exc:  # a lock file that is a symlink or not a file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: the data folder {settings.data_dir} cannot be used: {exc.strerror or type(exc).__name__}",
               file=sys.stderr)
         return 2
     with lock:  # held until the process ends; the kernel releases it even on a crash
         return _serve(settings)
+
+
+def damaged_database_help(exc: DamagedDatabase) -> str:
+    """One line for a database that does not read as SQLite: the file, and how to put a backup in place."""
+    return (f"the database {exc.path} is damaged ({exc.reason}); the bot did not start and changed nothing. "
+            f"Put your newest backup in place with `aftercare restore BACKUP.db` (it keeps the damaged file "
+            f"beside it), then start again")
 
 
 def _explain(exc: ConfigError) -> str:
@@ -109,7 +120,6 @@ def warn_before_going_live(settings: Settings) -> None:
 
 def _serve(settings: Settings) -> int:
     """Open the store, run the application, and close the store only after the application has stopped."""
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
 
@@ -119,6 +129,12 @@ def _serve(settings: Settings) -> int:
     except DataKeyError as exc:
         print(f"error: AFTERCARE_DATA_KEY: {exc}; start with the key this database was written with",
               file=sys.stderr)
+        return 2
+    except DamagedDatabase as exc:
+        print(f"error: {damaged_database_help(exc)}", file=sys.stderr)
+        return 2
+    except StoreError as exc:  # locked by another program, unreadable: said, never a traceback
+        print(f"error: the database {settings.database_path} cannot be opened: {exc}", file=sys.stderr)
         return 2
     try:
         application = build_app(settings, store, clock)
@@ -136,9 +152,9 @@ def _serve(settings: Settings) -> int:
         # dispatcher finishes the sends in flight and records them, jobs end, then they return here.
         if settings.webhook_url:
             guard_webhook_server(settings.webhook_secret or "")
-            application.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
+            application.run_webhook(**webhook_options(settings))
         else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            application.run_polling(allowed_updates=list(UPDATE_TYPES))
     except InvalidToken:  # its message quotes the token: never printed, not even redacted
         print(f"error: {REJECTED_TOKEN}", file=sys.stderr)
         code = 2
@@ -168,7 +184,8 @@ def webhook_options(settings: Settings) -> dict:
     over 1 MB)."""
     return {"listen": settings.webhook_listen, "port": settings.webhook_port,
             "url_path": urlparse(settings.webhook_url or "").path.lstrip("/"),
-            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret}
+            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret,
+            "allowed_updates": list(UPDATE_TYPES)}  # only what the handlers read (bot/handlers/registry.py)
 
 
 def _guard_dispatcher(settings: Settings, clock) -> Watchdog:

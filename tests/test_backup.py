@@ -122,6 +122,33 @@ def test_restore_refuses_another_key_and_keeps_every_replaced_database(tmp_path,
     assert {first.name, second.name} == set(kept) and all(mode(settings.data_dir / k) == 0o600 for k in kept)
 
 
+def test_restore_refuses_a_backup_whose_sealed_values_are_damaged_and_leaves_the_live_database(settings, store,
+                                                                                                outside):
+    """One damaged character in one patient's sealed name in the backup: restore opens every sealed value
+    first, names the column, and replaces nothing (the live file keeps every byte, no .bak, no temp)."""
+    for chat_id, name in ((1001, "Ana"), (1002, "Bob")):
+        add_patient(store, chat_id)
+        store.db.execute("UPDATE patients SET display_name = ? WHERE chat_id = ?", [store.seal_text(name), chat_id])
+    store.db.conn.commit()
+    written = backup(settings, outside / "b.db")
+    store.close()
+    conn = sqlite3.connect(written)
+    sealed = conn.execute("SELECT display_name FROM patients WHERE chat_id = 1002").fetchone()[0]
+    middle = len(sealed) // 2
+    flipped = sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1:]
+    conn.execute("UPDATE patients SET display_name = ? WHERE chat_id = 1002", [flipped])
+    conn.commit()
+    conn.close()
+    assert database_problems(written) == []  # still a sound SQLite file: only the sealed value is wrong
+    live = settings.database_path.read_bytes()
+
+    with pytest.raises(OpsError, match=r"1 of 2 values in patients\.display_name"):
+        restore(settings, written, now=START)
+    assert settings.database_path.read_bytes() == live
+    assert not list(settings.data_dir.glob("*.bak"))
+    assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".aftercare-")]
+
+
 def test_paths_with_hash_question_mark_and_percent_name_the_right_file(tmp_path, settings, store, outside):
     """A backup at `we#ird?name%41.db` is written and restored as that very file, never as the `we` file
     that a naive SQLite URI would cut the name down to."""
@@ -191,3 +218,40 @@ def test_restore_refuses_a_file_that_is_not_an_aftercare_database(settings, stor
     assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".aftercare-")]
 
 
+
+
+# ---- a damaged database --------------------------------------------------------------------------
+DAMAGES = {"zeroed header": lambda data: bytes(100) + data[100:], "truncated": lambda data: data[:len(data) // 2]}
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_database_stops_start_up_in_one_line_and_restore_puts_the_backup_back(tmp_path, outside, damage):
+    """`python -m bot` on a zeroed-header or truncated database exits 2 with one line naming the file and
+    `aftercare restore`, no traceback; that restore then works on the damaged file and keeps it beside."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = make_settings(data)
+    store = open_store(settings.database_path, settings.sealer())
+    for chat_id in range(1001, 1201):  # enough rows for several pages, so half the file is a real loss
+        add_patient(store, chat_id)
+    written = backup(settings, outside / "nightly.db")
+    store.close()
+    damaged = DAMAGES[damage](settings.database_path.read_bytes())
+    settings.database_path.write_bytes(damaged)
+    for side in ("-wal", "-shm"):
+        settings.database_path.with_name(settings.database_path.name + side).unlink(missing_ok=True)
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+           "AFTERCARE_DATA_DIR": str(data), "AFTERCARE_DATA_KEY": settings.data_key, "AFTERCARE_LOG_FORMAT": "json"}
+
+    started = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                             env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env})
+    assert started.returncode == 2 and "Traceback" not in started.stderr, started.stderr
+    assert started.stderr.count("\n") == 1 and str(settings.database_path) in started.stderr
+    assert "is damaged" in started.stderr and "aftercare restore" in started.stderr
+    assert settings.database_path.read_bytes() == damaged  # start-up changed nothing
+
+    restored = tool(tmp_path, "restore", str(written), **env)
+    assert restored.returncode == 0, restored.stderr
+    assert patients(settings.database_path) == list(range(1001, 1201))
+    assert [p.read_bytes() for p in data.glob("aftercare.db.*.bak")] == [damaged]

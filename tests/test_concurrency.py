@@ -263,3 +263,32 @@ async def test_a_throttled_message_to_the_clinic_chat_is_parked_and_delivered(ga
     assert [m.text for m in phone.telegram.chat(CLINIC)] == [
         next(row.body for row in phone.store.outbox() if row.target == CLINIC)]
     assert shows(phone.telegram.last(CLINIC).text, "clinic.to_clinic", text="Is the swelling normal?")
+
+
+async def test_delete_while_a_backup_holds_a_snapshot_never_holds_up_another_chat(phone, settings):
+    """While a backup's read snapshot (a real second connection) keeps the WAL from emptying, a /delete that
+    has erased the rows waits for the purge off the event loop: another chat's message is answered in the
+    meantime, and once the snapshot ends the delete finishes, says so and leaves the WAL empty."""
+    await enrol(phone, A)
+    await enrol(phone, B)
+    await phone.send(A, "/delete")
+    backup = sqlite3.connect(settings.database_path)  # the online backup API reads inside one such snapshot
+    try:
+        backup.execute("BEGIN")
+        assert backup.execute("SELECT count(*) FROM patients").fetchone()[0] == 2
+        deleting = asyncio.create_task(phone.tap(A, "Yes, erase"))
+        for _ in range(10_000):  # let the delete run up to its wait (yielding, never sleeping)
+            if phone.store.patient(A) is None or deleting.done():
+                break
+            await asyncio.sleep(0)
+        assert phone.store.patient(A) is None  # erased and committed: only the WAL purge waits
+        answered = await phone.send(B, "/help")
+        assert answered and shows(answered[0].text, "common.help")
+        assert not deleting.done(), "the delete finished first: it held the event loop while it waited"
+    finally:
+        backup.rollback()
+        backup.close()
+    await deleting
+    assert phone.last(A).text == said("control.deleted")
+    wal = settings.database_path.with_name(settings.database_path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0

@@ -106,24 +106,38 @@ def test_no_command_prints_the_commands_and_how_to_start(capsys):
     assert cli.main(["nonsense"]) == 2
 
 
-def other_user_run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    """Run ``python -m bot.tools.cli ARGS`` as a user who may not write the data folder (nobody, when root)."""
-    user = 65534 if os.geteuid() == 0 else None
-    return subprocess.run([sys.executable, "-m", "bot.tools.cli", *args], env=env, cwd=cwd, user=user,
+# Run as root, a process may write anywhere through CAP_DAC_OVERRIDE, so a read-only folder is no test. The
+# child drops that one capability from its bounding set before it execs the CLI: it stays the same user, so it
+# can still run this checkout's python wherever the checkout lies (a private 0700 folder included; switching
+# to another user could not), and keeps CAP_DAC_READ_SEARCH, which never grants a write. Not root: nothing
+# to drop, the folder's mode is enough.
+WITHOUT_DAC_OVERRIDE = """
+import ctypes, os, sys
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE = 24, 1
+if os.geteuid() == 0 and ctypes.CDLL(None, use_errno=True).prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0:
+    sys.exit(77)
+os.execv(sys.executable, [sys.executable, "-m", "bot.tools.cli", *sys.argv[1:]])
+"""
+
+
+def unprivileged_run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``python -m bot.tools.cli ARGS`` as this user, but never able to write past a folder's mode."""
+    done = subprocess.run([sys.executable, "-c", WITHOUT_DAC_OVERRIDE, *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=60)
+    if done.returncode == 77:
+        pytest.skip("running as root without CAP_SETPCAP: cannot give up CAP_DAC_OVERRIDE for this test")
+    return done
 
 
 @pytest.fixture
 def unwritable():
-    """A data folder its user cannot write (read-only for its owner; owned by root when tests run as root)."""
+    """A data folder its own user cannot write (read-only by its mode, and no DAC override: see above)."""
     base = Path(tempfile.mkdtemp(prefix="aftercare-ro-"))
-    os.chmod(base, 0o755)
     data = base / "data"
     data.mkdir()
     os.chmod(data, 0o555)
     key = base / "data.key"
     write_key_file(key)
-    os.chmod(key, 0o644)  # the other user must read the key, or the key would be the first complaint
     yield base
     os.chmod(data, 0o755)
     shutil.rmtree(base)
@@ -136,11 +150,11 @@ def test_an_unwritable_data_folder_is_one_clear_line(unwritable):
            "MPLCONFIGDIR": str(unwritable), "AFTERCARE_DATA_DIR": str(unwritable / "data"),
            "AFTERCARE_DATA_KEY_FILE": str(unwritable / "data.key"), "AFTERCARE_LOG_FORMAT": "json",
            "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9/bot"}
-    checked = other_user_run(["doctor"], env, unwritable)
+    checked = unprivileged_run(["doctor"], env, unwritable)
     problems = [line for line in checked.stdout.splitlines() if line.startswith("problem:")]
     assert checked.returncode == 1 and "Traceback" not in checked.stdout + checked.stderr
     assert any("is not writable by the user" in line and str(unwritable / "data") in line for line in problems)
-    started = other_user_run(["run"], env, unwritable)
+    started = unprivileged_run(["run"], env, unwritable)
     assert started.returncode == 2 and started.stdout == "", started.stderr
     assert started.stderr.count("\n") == 1 and "is not writable by the user" in started.stderr, started.stderr
 

@@ -72,6 +72,69 @@ def test_second_lock_in_the_same_process_fails_and_release_frees_it(tmp_path):
     acquire_instance_lock(tmp_path).release()
 
 
+TAKE_LOCK = """
+import sys
+from bot.runtime import AlreadyRunning, acquire_instance_lock
+try:
+    acquire_instance_lock(sys.argv[1])
+except AlreadyRunning:
+    sys.exit(3)
+"""
+
+
+def take_lock_in_another_process(folder: Path) -> int:
+    """Exit code of a real second process trying the data folder's lock: 3 refused, 0 taken (then let go)."""
+    return subprocess.run([sys.executable, "-c", TAKE_LOCK, str(folder)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60).returncode
+
+
+@pytest.mark.process
+def test_a_deleted_lock_file_does_not_let_a_second_process_in(tmp_path):
+    """The lock lives on the data folder itself: with aftercare.lock deleted (a tmp cleaner, an operator), a
+    second process is still refused while the first runs, and gets in once it has stopped."""
+    first = acquire_instance_lock(tmp_path)
+    assert take_lock_in_another_process(tmp_path) == 3
+    (tmp_path / "aftercare.lock").unlink()
+    assert take_lock_in_another_process(tmp_path) == 3
+    first.release()
+    assert take_lock_in_another_process(tmp_path) == 0
+
+
+def test_a_lock_file_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
+    """A symlink planted as aftercare.lock is never followed: the lock is refused in one sentence that names
+    it, the file it points to keeps every byte, and the folder is free again for a real lock file."""
+    data, target = tmp_path / "data", tmp_path / "precious.txt"
+    data.mkdir()
+    target.write_text("the clinic's only copy\n", encoding="utf-8")
+    (data / "aftercare.lock").symlink_to(target)
+    with pytest.raises(OpsError, match="is a symbolic link") as refused:
+        acquire_instance_lock(data)
+    assert "\n" not in str(refused.value) and str(data / "aftercare.lock") in str(refused.value)
+    assert not isinstance(refused.value, AlreadyRunning)
+    assert target.read_text(encoding="utf-8") == "the clinic's only copy\n"
+    (data / "aftercare.lock").unlink()
+    acquire_instance_lock(data).release()  # the folder's own lock was let go with the refusal
+
+
+@pytest.mark.process
+def test_start_up_with_a_symlinked_lock_file_is_one_clear_line(tmp_path):
+    """`python -m bot` with a symlink for aftercare.lock exits 2 with one line, before any network, and the
+    link's target is not truncated."""
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "aftercare.lock").symlink_to(target)
+    env = {"PATH": os.environ.get("PATH", ""), "TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(data),
+           "TELEGRAM_API_URL": "http://127.0.0.1:9/bot", "AFTERCARE_LOG_FORMAT": "json",
+           "AFTERCARE_DATA_KEY": DATA_KEY}
+    done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "symbolic link" in done.stderr and "Traceback" not in done.stderr
+    assert target.read_text(encoding="utf-8") == "keep me\n"
+
+
 # ---- SQLite for a service ----------------------------------------------------------------------
 def test_pragmas_read_back_from_a_file_database(store):
     """The store opens in WAL with a busy timeout of at least 5 s, foreign keys on and synchronous NORMAL."""

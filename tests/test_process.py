@@ -176,6 +176,17 @@ def test_starts_registers_commands_and_long_polls(server, folder, processes):
     assert bot.terminate() == 0
 
 
+def test_long_polling_asks_only_for_the_update_types_the_bot_handles(server, folder, processes):
+    """Every getUpdates of the running bot lists in allowed_updates only the types its handlers read (messages,
+    edits, button taps, being blocked), never Telegram's every type."""
+    bot = start(processes, folder, server)
+    polling(server, bot)
+    asked = [params.get("allowed_updates") for _, params in server.calls("getUpdates")]
+    assert asked and all(set(types or ()) == {"message", "edited_message", "callback_query", "my_chat_member"}
+                         for types in asked), asked
+    assert bot.terminate() == 0
+
+
 def test_enrolment_completes_and_sigterm_closes_the_database(server, folder, processes):
     """A patient enrols over the wire; SIGTERM then ends the process with 0 and a closed, private database."""
     bot = start(processes, folder, server)

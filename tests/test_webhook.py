@@ -136,3 +136,15 @@ async def test_webhook_server_rejects_requests_without_the_secret(tmp_path, cloc
         assert app.update_queue.qsize() == 1
     registered = [params for method, params in telegram.calls if method == "setWebhook"]
     assert registered and registered[0]["secret_token"] == SECRET and registered[0]["url"] == URL
+
+
+HANDLED_TYPES = {"message", "edited_message", "callback_query", "my_chat_member"}
+
+
+async def test_set_webhook_asks_only_for_the_update_types_the_bot_handles(tmp_path, clock):
+    """setWebhook, as bot.serve starts the webhook, lists in allowed_updates only the update types the handlers
+    read: no business messages, payments, boosts or reactions are ever sent to the bot."""
+    async with webhook_running(tmp_path, clock) as (app, telegram, port):
+        pass
+    registered = [params for method, params in telegram.calls if method == "setWebhook"]
+    assert registered and all(set(params["allowed_updates"]) == HANDLED_TYPES for params in registered)

@@ -20,6 +20,7 @@ is one alert, not two (a double-sent red flag); a new typed sign is a new key
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -210,7 +211,18 @@ def _oncall(svc: Services, alert_id: int, now: datetime) -> int:
 
 def erase_patient(svc: Services, chat_id: int, now: datetime) -> int:
     """Erase a patient everywhere: their rows, and (through the alert outbox) the details in staff's alert messages.
-    Returns the rows deleted."""
-    rows = svc.store.forget_patient_everywhere(chat_id, now)
+    Returns the rows deleted. The caller then awaits :func:`purge_erased`, which empties the WAL off the loop."""
+    rows = svc.store.forget_patient_everywhere(chat_id, now, purge=False)
     svc.wake()
     return rows
+
+
+async def purge_erased(svc: Services) -> bool:
+    """Empty the WAL of erased rows in a worker thread, never on the event loop: a backup's read snapshot can
+    keep it from emptying for a while, and every other chat is answered meanwhile. False when it was still
+    held after the store's patience (then the next erasure, or the close, empties it)."""
+    purged = await asyncio.to_thread(svc.store.purge_wal_patiently)
+    if not purged:
+        log.warning("erasure: a reader (a backup?) kept the WAL from being emptied; the next erasure or the "
+                    "close empties it")
+    return purged

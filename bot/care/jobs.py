@@ -21,7 +21,7 @@ checking every minute keeps it within a minute of that, like the dispatcher's ow
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
@@ -90,6 +90,19 @@ def install_care_jobs(application: Application) -> None:
         # run_repeating's docs say), so the start-up run is a one-off job of the same name.
         queue.run_once(callback, when=0, name=name, job_kwargs={"misfire_grace_time": None})
         queue.run_repeating(callback, interval=every, name=name, job_kwargs=options)
+
+
+def daily_due(now: datetime, at: time) -> datetime:
+    """The latest instant at or before ``now`` at which a job run daily at ``at`` (UTC) was due."""
+    due = datetime.combine(now.astimezone(timezone.utc).date(), at.replace(tzinfo=None), tzinfo=timezone.utc)
+    return due if due <= now else due - timedelta(days=1)
+
+
+def missed_daily_run(last_run: datetime | None, now: datetime, at: time) -> datetime | None:
+    """The run of a daily job at ``at`` that was due by ``now`` but not done: None when ``last_run`` (the due
+    instant the last run covered) is that one. A job that never ran is overdue."""
+    due = daily_due(now, at)
+    return due if last_run is None or last_run < due else None
 
 
 async def run_jobs(application: Application, now: datetime, **dispatch_options: Any) -> DispatchReport:

@@ -15,6 +15,13 @@ from bot.handlers import (checkin, clinic, common, control, enrol, intake, midda
 from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
 
+# The update types the handlers below read, and so the only ones asked of Telegram (getUpdates and
+# setWebhook's allowed_updates): messages and their edits (commands, the one door, photos, locations,
+# staff replies in the clinic group), button taps, and the bot being blocked or unblocked (control's
+# my_chat_member). Anything else (business messages, payments, boosts, reactions) is never read, so never
+# fetched. A handler for a new kind of update adds its type here.
+UPDATE_TYPES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
+
 # The callback data reminders carry for the check-in and enrolment handlers, for the dispatcher (bot.app).
 REMINDER_BUTTONS = Buttons(start_checkin=checkin.start_data, next_session=enrol.NEW_SESSION)
 

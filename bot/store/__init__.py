@@ -30,13 +30,21 @@ from bot.store.relays import RelayStore
 from bot.store.engagement import EngagementStore
 from bot.store.updates import UpdateStore
 
-__all__ = ["Store", "StoreError", "Patient", "Treatment", "DeliveryRow", "open_store"]
+__all__ = ["Store", "StoreError", "DamagedDatabase", "Patient", "Treatment", "DeliveryRow", "open_store"]
 
 # What a store method raises when the database fails (locked, full, gone): callers outside the store
 # catch this, so only the store knows the database is SQLite.
 StoreError = sqlite3.Error
 BUSY_WAIT_MS = 10_000  # the bot's own connection: a backup or health check never makes a write fail
 WORKER_WAIT = 5.0      # seconds a worker thread waits out another process's write lock (wait_writable)
+
+
+class DamagedDatabase(Exception):
+    """The database file is not a sound SQLite database (a zeroed header, a truncated file, bad pages)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
@@ -56,6 +64,8 @@ class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, Qu
         # Alerts the database could not take, beside it (in memory for an in-memory store): bot/store/journal.py.
         self.journal = AlertJournal(journal_path(path) if path is not None else None, self.seal_text,
                                     self.open_text)
+        # The file, for the connections of worker threads (ControlStore.purge_wal_patiently); "" in memory.
+        self.file = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
         db.execute("PRAGMA foreign_keys = ON")
         # Erased rows are overwritten with zeros, whatever this SQLite build's default is (it varies);
         # ControlStore.forget_patient then checkpoints the WAL, so they leave the -wal file too.
@@ -118,6 +128,13 @@ def open_store(path: str | Path | None, sealer: Sealer | None = None) -> Store:
         os.close(fd)
     os.chmod(path, 0o600)
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    try:
+        _check_sound(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError):  # locked, unreadable, I/O: not a verdict on the file
+            raise
+        raise DamagedDatabase(path, str(exc)) from None
     # Service settings, per connection and before the migrations run: WAL lets `aftercare backup` and
     # `aftercare healthcheck` read while the bot writes; NORMAL is durable enough in WAL mode (a power cut
     # may lose the last commits, never corrupts); the busy timeout outlasts a backup or a health check.
@@ -130,3 +147,12 @@ def open_store(path: str | Path | None, sealer: Sealer | None = None) -> Store:
     except DataKeyError:
         conn.close()
         raise
+
+
+def _check_sound(conn: sqlite3.Connection) -> None:
+    """Raise sqlite3.DatabaseError unless the file reads as a whole: a zeroed header fails at the first
+    statement, a truncated file or a damaged page in ``quick_check`` (which reads every page once, a
+    fraction of a second for a clinic's database, and never writes)."""
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+    if problems != ["ok"]:
+        raise sqlite3.DatabaseError("; ".join(problems[:3]))

@@ -7,6 +7,8 @@ without touching this file.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
@@ -19,6 +21,9 @@ from schedules.kinds import ALL_KINDS, FOLLOWUP
 # Cancelled rows with these reasons are deleted (when still in the future) on resume, so re-planning
 # can insert them again; the natural key (chat, treatment, step) would otherwise keep them out.
 RESUMABLE_REASONS = ("stopped", "paused", "unreachable")
+
+# How long an erasure keeps trying to empty the WAL while a reader (a backup) holds an old snapshot.
+WAL_PATIENCE_S = 30
 
 
 @dataclass(frozen=True)
@@ -166,8 +171,11 @@ class ControlStore:
                 row.update({column: self.open_text(row[column]) for column in columns if row.get(column)})
         return export
 
-    def forget_patient(self, chat_id: int) -> int:
-        """Erase every row about the patient in one transaction; returns the number of rows deleted."""
+    def forget_patient(self, chat_id: int, purge: bool = True) -> int:
+        """Erase every row about the patient in one transaction; returns the number of rows deleted.
+
+        ``purge=False`` leaves the WAL purge to the caller: the running bot calls :meth:`purge_wal_patiently`
+        in a worker thread, so a backup's read snapshot never holds up the event loop."""
         deleted = 0
         with self.db.atomic():
             # Counted before the cascade removes them, so the log can say how much went.
@@ -177,7 +185,8 @@ class ControlStore:
             self.db.execute("DELETE FROM patients WHERE chat_id = ?", [chat_id])  # cascades
             for table in self.patient_tables():  # any table whose foreign key does not cascade
                 self.db.execute(f"DELETE FROM {_quote(table)} WHERE chat_id = ?", [chat_id])
-        self.purge_wal()
+        if purge:
+            self.purge_wal()
         return deleted
 
     def purge_wal(self) -> None:
@@ -188,6 +197,33 @@ class ControlStore:
         A reader in the middle of a snapshot (a backup) can keep the checkpoint from finishing; the next
         erasure, or the close, finishes it."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def purge_wal_patiently(self, patience_s: float = WAL_PATIENCE_S, pause_s: float = 0.1) -> bool:
+        """:meth:`purge_wal` for a worker thread: True once the WAL is emptied, False if a reader (a backup's
+        snapshot) still held it after ``patience_s`` (the next erasure, or the close, empties it then).
+
+        It runs on a connection of its own, so the store's connection stays free for the event loop, and
+        that connection never waits inside SQLite: a TRUNCATE checkpoint waiting in SQLite's busy handler
+        holds the database's write lock, so every other write (every chat's) would wait with it. Each try
+        either finishes or gives up at once; between tries nothing is held."""
+        if not self.file:
+            return True  # in memory: no WAL
+        deadline = time.monotonic() + patience_s
+        conn = sqlite3.connect(self.file, timeout=0, isolation_level=None, check_same_thread=False)
+        try:
+            while True:
+                try:
+                    if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
+                        return True
+                except sqlite3.OperationalError:  # locked at that instant: try again like a busy reader
+                    pass
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause_s)  # in a worker thread: the event loop runs on
+        finally:
+            conn.close()
+
+    file: str  # the database's file ("" in memory), set by the Store
 
     def current_plans(self) -> set[str]:
         """The care plans of every current treatment session, by name."""

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from bot.store.records import iso
-from bot.crypto import CHECK_VALUE, DataKeyError
+from bot.store.records import SEALED, iso
+from bot.crypto import CHECK_VALUE, DataKeyError, is_sealed
 from bot.store.migrations import migrations
 
 
@@ -29,6 +29,17 @@ class HealthStore:
             "SELECT min(due_at) FROM deliveries WHERE state IN ('pending', 'claimed') AND due_at <= ?",
             [iso(now)]).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def last_job_run(self, job: str) -> datetime | None:
+        """The due instant the daily job ``job``'s last finished run covered, if it ever ran (kept in ``meta``)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", [f"last_run:{job}"]).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def record_job_run(self, job: str, covered: datetime) -> None:
+        """Remember that the daily job ``job`` finished its run due at ``covered``."""
+        with self.db.atomic():
+            self.db.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE"
+                            " SET value = excluded.value", [f"last_run:{job}", iso(covered)])
 
     def writable(self) -> bool:
         """Whether a write goes through: rewrites the header's user_version to itself, then rolls back.
@@ -128,12 +139,50 @@ def restore_problems(path: Path, sealer) -> list[str]:
     if row is None:
         return ["it holds no data key check, so it cannot be shown to open with the configured data key"]
     try:
-        if sealer.open(row[0]) == CHECK_VALUE:
-            return []
+        if sealer.open(row[0]) != CHECK_VALUE:
+            raise DataKeyError("mismatch")
     except DataKeyError:
-        pass
-    return ["it was sealed with another data key than the configured one (AFTERCARE_DATA_KEY_FILE); "
-            "its patients' answers could not be read"]
+        return ["it was sealed with another data key than the configured one (AFTERCARE_DATA_KEY_FILE); "
+                "its patients' answers could not be read"]
+    return unreadable_sealed_values(path, sealer)
+
+
+def unreadable_sealed_values(path: Path, sealer) -> list[str]:
+    """Where sealed values of the database at ``path`` do not open with ``sealer`` (damaged bytes, or
+    sealed with another key), as "N of M values in table.column"; [] when every one opens.
+
+    Every value is opened, not a sample: a backup is restored in place of the live data, so a damaged
+    answer found later could no longer be had from anywhere. A value counts as sealed when it is in a
+    column of ``records.SEALED`` (every non-empty one must open) or when it looks sealed in any other
+    column (the outbox's parked bodies)."""
+    conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+    damaged: list[str] = []
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                             " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            for column in [r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")]:
+                name = '"' + column.replace('"', '""') + '"'
+                always = column in SEALED.get(table, ())
+                seen = bad = 0
+                for (value,) in conn.execute(f"SELECT {name} FROM {quoted} WHERE typeof({name}) = 'text'"
+                                             f" AND {name} != ''"):
+                    if not (always or is_sealed(value)):
+                        continue
+                    seen += 1
+                    try:
+                        sealer.open(value)
+                    except DataKeyError:
+                        bad += 1
+                if bad:
+                    damaged.append(f"{bad} of {seen} values in {table}.{column}")
+    finally:
+        conn.close()
+    if not damaged:
+        return []
+    return [f"some of its sealed values do not open with the configured data key (damaged or written with "
+            f"another key): {', '.join(damaged)}"]
 
 
 def inspect_database(path: Path, sealer) -> tuple[list[str], list[str]]:

@@ -180,12 +180,13 @@ class OutboxStore:
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id AND o.kind = ?) ORDER BY a.id",
             [*levels, kind_before, iso(sent_before), following]).fetchall()]
 
-    def forget_patient_everywhere(self, chat_id: int, now: datetime) -> int:
+    def forget_patient_everywhere(self, chat_id: int, now: datetime, purge: bool = True) -> int:
         """Queue the edits of staff's messages about the patient, then erase every row about them; returns the
         rows deleted. Two transactions (the erasure ends with a WAL checkpoint, which no transaction may hold):
-        if the second fails, the patient's /delete fails visibly and a retry finds the edits already queued."""
+        if the second fails, the patient's /delete fails visibly and a retry finds the edits already queued.
+        ``purge=False`` leaves the WAL to the caller (bot/care/alerts.py empties it off the event loop)."""
         self.erase_from_clinic(chat_id, now)
-        return self.forget_patient(chat_id)
+        return self.forget_patient(chat_id, purge=purge)
 
     def erase_from_clinic(self, about: int, now: datetime) -> int:
         """Before a patient is erased: drop what is still to send about them and queue an edit of every

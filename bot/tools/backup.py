@@ -7,7 +7,8 @@ refuse the ordinary mistakes before they touch anything:
 - ``backup`` writes only a new file, or over an existing aftercare backup with ``--force``; never inside
   the data folder, onto a ``-wal``/``-shm``/``-journal`` or lock file, the data key or ``.env``.
 - ``restore`` replaces the database only with an aftercare database sealed with the configured data key,
-  only while the bot is stopped, and keeps a timestamped copy of what it replaced.
+  only while the bot is stopped, and keeps a timestamped copy of what it replaced (a damaged database,
+  which start-up refuses and sends here, is kept as its bytes are).
 """
 
 from __future__ import annotations
@@ -124,7 +125,14 @@ def restore(settings: Settings, path: str | Path, now: datetime | None = None) -
             if problems:
                 raise OpsError(f"{source} was not restored: {'; '.join(problems)}")
             kept = None
-            if database.exists():
+            if database.exists() and database_problems(database):
+                kept = _kept_name(database, now)  # damaged: kept byte for byte (SQLite cannot copy it)
+                os.replace(database, kept)
+                wal = database.with_name(database.name + "-wal")
+                if wal.exists():  # what it still held belongs with it, for whoever tries to salvage it
+                    os.replace(wal, kept.with_name(kept.name + "-wal"))
+                database.with_name(database.name + "-shm").unlink(missing_ok=True)
+            elif database.exists():
                 kept = _kept_name(database, now)
                 previous = private_temp(settings.data_dir, ".aftercare-previous-")
                 copy_database(database, previous)  # includes what is still in the -wal
