@@ -94,7 +94,8 @@ def _explain(exc: ConfigError) -> str:
     if text.startswith("TELEGRAM_BOT_TOKEN"):
         text += (f"; it was read from {origin('TELEGRAM_BOT_TOKEN')}: fix it there, "
                  "or run `aftercare setup` to check and save a new one")
-    return f"error: {text}"
+    more = len(exc.problems) - 1
+    return f"error: {text}" + (f" (and {more} more: `aftercare doctor` lists them all)" if more > 0 else "")
 
 
 def warn_before_going_live(settings: Settings) -> None:

@@ -8,7 +8,7 @@ from datetime import time
 from typing import Callable, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clinic_profile import ClinicProfile, parse_hhmm
+from bot.clinic_profile import ClinicProfile, out_of_hours_sentence, parse_hhmm, quiet_problems
 from bot.readiness import fictional_phone
 
 T = TypeVar("T")
@@ -79,15 +79,26 @@ def ask_profile(console, current: ClinicProfile) -> ClinicProfile:
     example = fictional_phone(current.phone)
     name = _ask(console, "Clinic name, as patients know it", None if example else current.name, _text)
     phone = _ask(console, "Phone number patients call", None if example else current.phone, _phone)
-    out_of_hours = _ask(console, "When the clinic is closed, patients should (a sentence, e.g. which line to call)",
+    out_of_hours = _ask(console, "Out-of-hours advice, one whole sentence patients read after your number "
+                                 "(e.g. If we are closed, call NHS 111 or go to A&E.)",
                         None if example else current.out_of_hours, _text)
+    if out_of_hours_sentence(out_of_hours) != out_of_hours:
+        out_of_hours = out_of_hours_sentence(out_of_hours)
+        console.say(f"   Saved as a sentence: {out_of_hours}")
     emergency = _ask(console, "Emergency number", current.emergency_number, _emergency)
     zone = _ask(console, "Time zone (IANA name)", current.timezone, _zone)
-    morning, midday, evening = _ask(console, "Reminder times: morning, midday, evening",
-                                    f"{_hhmm(current.morning)} {_hhmm(current.midday)} {_hhmm(current.evening)}",
-                                    _times)
-    quiet_start, quiet_end = _ask(console, "Quiet hours, nothing is sent (start-end)",
-                                  f"{_hhmm(current.quiet_start)}-{_hhmm(current.quiet_end)}", _quiet)
-    return replace(current, name=name, phone=phone, out_of_hours=out_of_hours, emergency_number=emergency,
-                   timezone=zone, morning=morning, midday=midday, evening=evening,
-                   quiet_start=quiet_start, quiet_end=quiet_end)
+    profile = replace(current, name=name, phone=phone, out_of_hours=out_of_hours, emergency_number=emergency,
+                      timezone=zone)
+    while True:  # the defaults and the quiet hours are checked together: neither may swallow the other
+        morning, midday, evening = _ask(console, "Reminder times: morning, midday, evening",
+                                        f"{_hhmm(profile.morning)} {_hhmm(profile.midday)} {_hhmm(profile.evening)}",
+                                        _times)
+        quiet_start, quiet_end = _ask(console, "Quiet hours, nothing is sent (start-end)",
+                                      f"{_hhmm(profile.quiet_start)}-{_hhmm(profile.quiet_end)}", _quiet)
+        profile = replace(profile, morning=morning, midday=midday, evening=evening,
+                          quiet_start=quiet_start, quiet_end=quiet_end)
+        problems = quiet_problems(profile)
+        if not problems:
+            return profile
+        for problem in problems:
+            console.say(f"   Refused: {problem}.")
