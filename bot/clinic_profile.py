@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from messages.zones import fixed_offset, summer_time_zones
 from schedules.planner import Timing, in_quiet_hours
 
 
@@ -154,6 +155,14 @@ def load_clinic(path: str | Path) -> ClinicProfile:
             problems.append(f"clinic file {path}: [clinic] timezone {zone!r} is not a known IANA zone; "
                             "run `aftercare setup` and type the clinic's city")
             zone = None
+        else:
+            offset = fixed_offset(zone)
+            if offset is not None:  # patients would be offered it with one tap, and reminders drift with summer time
+                places = " or ".join(summer_time_zones(offset)) or "Europe/London"
+                problems.append(f"clinic file {path}: [clinic] timezone {zone!r} keeps the same clock all year (no "
+                                f"summer time); use the clinic's city zone, such as {places} (`aftercare setup` "
+                                "reads the city)")
+                zone = None
     if "sunscreen" in data:  # the window belongs to the care plan now: say so rather than ignore it
         problems.append(f"clinic file {path}: [sunscreen] moved to the care plan "
                         f"(schedules/plans/<plan>.toml); remove it here")

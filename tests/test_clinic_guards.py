@@ -102,3 +102,16 @@ async def test_urgent_advice_reads_the_out_of_hours_advice_as_its_own_sentence(t
     assert len(urgent) == 2, texts  # the urgent advice to the fever, and /help
     assert "0161 496 0123. Call NHS 111 or go to A&E." in urgent[0], urgent
     assert not any("call NHS 111" in text for text in texts)
+
+
+# ---- R2: a clinic's time zone keeps summer time -----------------------------------------------------------
+
+def test_a_fixed_offset_clinic_zone_fails_doctor_with_the_city_zone_to_use(tmp_path):
+    """A profile with timezone "GMT" (patients would be offered "tap to use GMT", an hour out all summer) is a
+    doctor problem that says why and names the city zone to use instead."""
+    for fixed, suggested in (("GMT", "Europe/London"), ("EST", "America/New_York"), ("Etc/GMT-1", "Europe/Berlin")):
+        clinic = profile(tmp_path, ('timezone = "Europe/London"', f'timezone = "{fixed}"'))
+        code, problems = doctor(tmp_path, clinic)
+        assert code == 1 and len(problems) == 1, problems
+        assert f"timezone '{fixed}' keeps the same clock all year (no summer time)" in problems[0]
+        assert f"such as {suggested}" in problems[0]

@@ -207,3 +207,18 @@ def test_setup_refuses_reminder_defaults_inside_the_quiet_hours_and_saves_a_whol
     assert "Saved as a sentence: Call NHS 111 or go to A&E." in out
     clinic = load_clinic(tmp_path / "clinic.toml")
     assert (str(clinic.evening), clinic.out_of_hours) == ("21:00:00", "Call NHS 111 or go to A&E.")
+
+
+@pytest.mark.process
+def test_setup_reads_the_clinic_zone_from_a_city_and_refuses_a_fixed_offset(server, tmp_path, monkeypatch):
+    """"GMT" and "UTC+1" are refused with the reason (no summer time) and the city zones to use; "europe/london"
+    is suggested by name and "Manchester" (a city, from GeoNames) becomes Europe/London."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_setup(server, [
+        server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "",
+        "GMT", "UTC+1", "europe/londn", "Manchester", "", "", "skip", "skip"])
+    assert code == 1, out
+    assert "GMT keeps the same clock all year (no summer time)" in out and "such as Europe/London" in out
+    assert "UTC+1 keeps the same clock all year (no summer time)" in out and "Europe/Berlin" in out
+    assert "did you mean Europe/London?" in out and "Time zone: Europe/London" in out
+    assert load_clinic(tmp_path / "clinic.toml").timezone == "Europe/London"
