@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +10,7 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.care import alerts
+from bot.care import alerts, safety
 from bot.care.jobs import install_care_jobs
 from bot.clock import Clock
 from bot.config import Settings
@@ -25,6 +26,8 @@ from bot.store import Store
 from messages.catalog import load_catalog
 from schedules.care_plan import load_plan
 
+log = logging.getLogger(__name__)
+
 # The command menu, in this order; each description is the catalog's ``commands.<name>``.
 COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "resume", "stop", "clinic", "privacy",
             "mydata", "delete", "help")
@@ -38,13 +41,17 @@ def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
 
 
 def dispatcher_hooks(settings: Settings) -> Hooks:
-    """What the dispatcher calls up into: the heartbeat file, care's alert texts, the handlers' buttons."""
+    """What the dispatcher calls up into: the heartbeat file, care's alert texts, the handlers' buttons, the
+    replay of journaled alerts."""
     return Hooks(on_tick=lambda now: record_tick(settings.data_dir, now), compose_alert=alerts.compose,
-                 alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS)
+                 alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS,
+                 replay_journal=safety.replay_journal)  # the first run is at start-up
 
 
 async def _post_init(application: Application) -> None:
     svc = application.bot_data[SERVICES_KEY]
+    if pinned := svc.store.adopt_clinic_chat(svc.settings.clinic_chat_id):  # once, after migration 0014
+        log.info("%s earlier clinic chat messages pinned to the configured clinic chat", pinned)
     await application.bot.set_my_commands([BotCommand(name, svc.text(f"commands.{name}")) for name in COMMANDS])
 
 

@@ -45,6 +45,9 @@ class ClinicProfile:
     opens: time = time(9, 0)
     closes: time = time(18, 0)
     open_days: frozenset[int] = frozenset(range(7))
+    # [clinic] staff (optional): Telegram user ids of the team members who, besides the admins
+    # (AFTERCARE_ADMIN_IDS), may answer patients and acknowledge alerts in the clinic chat.
+    staff: frozenset[int] = frozenset()
 
     def is_open(self, now: datetime) -> bool:
         """Whether ``now`` (aware) falls in the clinic's opening hours, in its own time zone."""
@@ -184,6 +187,10 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         quiet_end=field("reminders", "quiet_end", time),
     )
     try:
+        values["staff"] = _staff(path, data.get("clinic", {}).get("staff", []))
+    except ClinicFileError as exc:
+        problems.append(str(exc))
+    try:
         values.update(_alerts(path, data.get("alerts", {})))
     except ClinicFileError as exc:
         problems.append(str(exc))
@@ -206,6 +213,13 @@ def quiet_problems(profile: ClinicProfile) -> list[str]:
             f"([reminders] {name}) or shorten the quiet hours ([reminders] quiet_start, quiet_end)"
             for name, at in (("morning", profile.morning), ("midday", profile.midday), ("evening", profile.evening))
             if in_quiet_hours(at, timing)]
+
+
+def _staff(path: Path, value: object) -> frozenset[int]:
+    """The optional [clinic] staff list of Telegram user ids (each member sends /myid to the bot to learn theirs)."""
+    if not isinstance(value, list) or any(not isinstance(v, int) or isinstance(v, bool) or v <= 0 for v in value):
+        raise ClinicFileError(f"clinic file {path}: [clinic] staff must list Telegram user ids, e.g. [12345, 67890]")
+    return frozenset(value)
 
 
 def _toml_string(text: str) -> str:
@@ -235,6 +249,9 @@ timezone = {_toml_string(profile.timezone)}
 plan = {_toml_string(profile.plan)}
 # Days after a patient's care plan ends before their data is erased.
 retention_days = {profile.retention_days}
+# Telegram user ids of staff who, besides the admins (AFTERCARE_ADMIN_IDS), may answer patients and
+# acknowledge alerts in the clinic chat (each sends /myid to the bot). Anyone else there is refused.
+staff = {json.dumps(sorted(profile.staff))}
 
 [reminders]
 # Defaults a patient can accept with one tap or change.

@@ -62,6 +62,17 @@ class Settings:
     catalog_dir: Path | None = None
     plans_dir: Path | None = None
 
+    @property
+    def clinic_team(self) -> frozenset[int]:
+        """Who may speak for the clinic (answer patients, acknowledge alerts): the admins and the profile's staff."""
+        return self.admin_ids | self.clinic.staff
+
+    @property
+    def relay_open(self) -> bool:
+        """Whether patients' messages go to the clinic chat: only when there is one and someone may answer there
+        (with nobody on the team, a relayed message would wait for ever; /clinic gives the phone instead)."""
+        return self.clinic_chat_id is not None and bool(self.clinic_team)
+
     def sealer(self) -> Sealer | None:
         return Sealer(self.data_key) if self.data_key else None
 

@@ -39,7 +39,12 @@ def no_clinic_chat_warning(settings: Settings) -> str | None:
 def no_admins_warning(settings: Settings) -> str | None:
     if settings.admin_ids:
         return None
-    return ("no admins are set (AFTERCARE_ADMIN_IDS): nobody can list open alerts with /flagged; "
+    if settings.clinic.staff:
+        missing = "nobody can list open alerts with /flagged"
+    else:  # nobody may answer in the clinic chat (bot/handlers/clinic.py), so nothing is relayed there
+        missing = ("nobody can list open alerts with /flagged, acknowledge them or answer patients, so patients' "
+                   "/clinic gives the clinic's phone number instead of passing their message on")
+    return (f"no admins are set (AFTERCARE_ADMIN_IDS): {missing}; "
             "each admin sends /myid to the bot, then run `aftercare setup`")
 
 

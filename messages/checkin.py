@@ -33,6 +33,7 @@ from messages.reading_lexicon import Lexicon
 from messages.triage import LEVELS, Reason, UnknownToken, Verdict, evaluate_tokens
 from messages.triage_vocab import SEVERITY_ITEMS
 from messages.words import Words
+from messages.yes_no import read_yes_no
 
 ALERT_FROM = LEVELS.index("contact_provider")  # the clinic hears of contact_provider and above
 ACT_AT_ONCE = LEVELS.index("urgent")           # P9a: advice and alert before the last question
@@ -116,14 +117,21 @@ def done(question: q.Question, selection: list[str]) -> str | None:
     return ",".join(o for o in question.options if o in selection) or None
 
 
-def read_typed(question: q.Question, text: str, words: Words) -> str | None:
-    """The option a typed answer stands for (its label, its value, a word form, a 0-4 score), else None."""
+def read_typed(question: q.Question, text: str, words: Words, sentence: bool = True) -> str | None:
+    """The option a typed answer stands for (its label, its value, a word form, a 0-4 score), else None.
+
+    At a yes / no question (the Q1 safety screen, a one-tap confirmation) with ``sentence``, the obvious sentence
+    too ("No, nothing like that", "no dear": messages.yes_no; a hedged one is Not sure). ``read_text`` passes
+    ``sentence=False`` when the text names any sign, so a sign is never answered away as a plain No."""
     if question.multi:
         picks = words.read_many(text, question.options)
         if picks and ("none" not in picks or picks == ("none",)):
             return ",".join(o for o in question.options if o in picks)
         return None
-    return words.read(text, question.options)
+    answer = words.read(text, question.options)
+    if answer is None and sentence and {"yes", "no"} <= set(question.options):
+        answer = read_yes_no(text, words)
+    return answer if answer in question.options else None
 
 
 @dataclass(frozen=True)
@@ -163,7 +171,7 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
         return TextReading("answer", answer=answer, safety=safety)
     if reading.urgent:
         return TextReading("urgent", signs=reading.urgent, asks=asks, safety=safety)
-    answer = read_typed(question, text, words) if question is not None else None
+    answer = read_typed(question, text, words, sentence=not reading.signs) if question is not None else None
     if answer is None and question is not None:
         answer = denial(question, reading)
     if answer is not None:

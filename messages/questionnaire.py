@@ -148,6 +148,8 @@ def next_question(answers: Answers, day: int, rash_onset_known: bool, still: tup
                   asks: tuple[str, ...] = ()) -> Question | None:
     """The next question to ask, or None when the check-in is complete."""
     given = dict(answers)
+    if "safety" in asks and "safety" not in given:
+        return QUESTIONS["safety"]  # P4f: an unsettled breathing, throat or faint mention is asked at once
     for ask in asks:
         if ask not in given and not ask.startswith(MARKS):
             return question(ask)

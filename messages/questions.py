@@ -3,9 +3,14 @@
 Pure and simple on purpose: the words are made plain (``plain_words``: lower case, punctuation
 and hyphens to spaces), and an answer's topic matches when one of its words
 or phrases appears whole, or, for a word written ``exercis*``, as the start
-of a word. No guessing beyond that: a question no topic names gets "I can't
-answer that here" and the way to a person. Red flags are read before any of
-this (the shell never asks for an answer to a message with a warning sign).
+of a word, and none of its ``not`` words does ("hyaluronic acid" is not one of
+the "acids"). Only a message that asks gets a topic's answer (``asks``): "I went
+running yesterday" is news, "can I go running?" a question. No guessing beyond
+that: a question no topic names gets "I can't answer that here" and the way to
+a person. Red flags are read before any of this (messages/routing.py: signs first).
+
+"Is this normal?" (``timeline_answer``) is answered from the day's healing
+timeline (the plan's ``[timeline]``), when no topic of the plan is named.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ QUESTION_OPENERS = frozenset({
     "do", "does", "did", "may", "will", "would", "must", "any", "anything", "ok", "okay", "normal",
 })
 TOMORROW = frozenset({"tomorrow", "tmrw", "tmr"})
+# Phrases that ask wherever they stand in the message ("still flaking, is that ok"), besides a question mark or
+# an opener first. English, like QUESTION_OPENERS: both belong in the catalog's words once a second language
+# answers questions.
+ASKING = ("is it", "is that", "is this", "can i", "could i", "should i", "do i", "may i", "am i", "how long",
+          "how soon", "when can", "when should", "ok to", "okay to", "allowed to", "safe to", "what about",
+          "wondering", "wondered")
+TOPIC_ALONE = 2  # words: a topic typed alone ("makeup", "gym tomorrow") asks about it
 
 
 class AnswerData(Protocol):
@@ -30,10 +42,18 @@ class AnswerData(Protocol):
     topic: str
     words: tuple[str, ...]
     by_day: tuple[tuple[int, int, str], ...]
+    not_words: tuple[str, ...]
+
+
+class TimelineData(Protocol):
+    """What the core needs of a plan's healing timeline (schedules.plan_parts.Timeline has it)."""
+
+    def key(self, day: int) -> str: ...
 
 
 class PlanWithAnswers(Protocol):
     answers: tuple[AnswerData, ...]
+    timeline: TimelineData | None
 
 
 def plain_words(text: str) -> str:
@@ -87,21 +107,42 @@ def looks_like_question(text: str) -> bool:
     return bool(words) and words[0] in QUESTION_OPENERS and len(words) >= 3
 
 
+def asks(text: str) -> bool:
+    """Whether ``text`` asks something: a question mark, a question opener first, an asking phrase anywhere
+    ("still flaking, is that ok"), or a topic typed alone (at most ``TOPIC_ALONE`` words: "makeup?")."""
+    if "?" in text[:MAX_TEXT]:
+        return True
+    words = plain_words(text)
+    return bool(words) and (words.split()[0] in QUESTION_OPENERS or mentions(words, ASKING)
+                            or len(words.split()) <= TOPIC_ALONE)
+
+
 def answer_for(text: str, day: int, plan: PlanWithAnswers) -> str | None:
     """The catalog key of the clinic's answer to ``text`` on ``day`` since treatment, or None.
 
-    The first answer of the plan whose words the text names wins, so a plan lists
-    its more specific topics first. "Tomorrow" asks about the next day's answer.
+    Only a text that ``asks`` gets one. The first answer of the plan whose words the text names, and none of its
+    ``not`` words, wins, so a plan lists its more specific topics first. "Tomorrow" asks about the next day's answer.
     """
     words = plain_words(text)
-    if not words:
+    if not words or not asks(text):
         return None
     if TOMORROW & set(words.split()):
         day += 1
     for answer in plan.answers:
-        if mentions(words, answer.words):
+        if mentions(words, answer.words) and not mentions(words, answer.not_words):
             return key_for_day(answer, day)
     return None
+
+
+def timeline_answer(text: str, day: int, plan: PlanWithAnswers, forms: Mapping[str, Iterable[str]]) -> str | None:
+    """The catalog key of the day's healing timeline when ``text`` asks whether something is normal or expected
+    ("is this normal?", "should it look like this", "is that expected"), else None (no timeline, or not asked).
+
+    ``forms["asks_normal"]`` holds the asking phrases (catalog/<lang>/words.toml), found anywhere in the text."""
+    timeline = getattr(plan, "timeline", None)
+    if timeline is None or not mentions(plain_words(text), forms.get("asks_normal", ())):
+        return None
+    return timeline.key(day)
 
 
 def key_for_day(answer: AnswerData, day: int) -> str | None:

@@ -212,7 +212,7 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
                     and any((kinds[id(p)], c) in table for c in state.classes)]
         clause = words[state.anchor].clause
         before = [p for p in pairable if p.end < state.start]
-        part = (max((p for p in before if words[p.end].clause == clause), key=lambda p: p.end, default=None)
+        part = (_placed_part(words, [p for p in before if words[p.end].clause == clause], lexicon)
                 or min((p for p in pairable if p.start > state.end and words[p.start].clause == clause),
                        key=lambda p: p.start, default=None)
                 or max(before, key=lambda p: p.end, default=None))
@@ -226,6 +226,25 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
         positions = tuple(sorted(set(part.positions) | set(state.positions)))
         found.append(Match("hedged" if key in hedged else "pair", table[key], positions, anchor=state.anchor))
     return found + _elliptic(text, parts, states, kinds, table, {i for m in found for i in m.positions}, lexicon)
+
+
+def _placed_part(words: list[Word], before: list[Match], lexicon: Lexicon) -> Match | None:
+    """The part before a state in its clause that the state is said of: the nearest, unless the nearest only
+    says where an earlier part is ("the dark mark near my mouth is getting bigger": the mark grows)."""
+    nearest = max(before, key=lambda p: p.end, default=None)
+    if nearest is None or not _placed(words, nearest, lexicon):
+        return nearest
+    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, lexicon)]
+    return max(earlier, key=lambda p: p.end, default=nearest)
+
+
+def _placed(words: list[Word], part: Match, lexicon: Lexicon) -> bool:
+    """A part named as a place: it opens with a location word ("near my mouth") or follows one ("on my cheek")."""
+    places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
+    owners = {"my", "the", "her", "his", "their", "your", "a"}
+    i = part.start
+    return (words[i].text in places or (i >= 1 and words[i - 1].text in places)
+            or (i >= 2 and words[i - 1].text in owners and words[i - 2].text in places))
 
 
 def _elliptic(text: Text, parts: list[Match], states: list[Match], kinds: dict[int, str],

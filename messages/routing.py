@@ -16,8 +16,8 @@ The safety order, for a clinician to read:
    nothing else; a text for the clinic is relayed; a caption gets the note on media; a message written before the bot's last reply
    answers nothing on screen; the consent, an enrolment question, the /settings menu, the resume choice or
    the check-in question take their answer.
-3. **Then the everyday answer**: a wish (a pause, a person, help), "is this normal?" from the day's healing
-   timeline, the clinic's approved answer, or "I can't answer that here".
+3. **Then the everyday answer**: a wish (a pause, a person, help), the clinic's approved answer for the topic
+   the question names, "is this normal?" from the day's healing timeline, or "I can't answer that here".
 4. **Then the fallback**: the hint for what is on screen (its buttons again after two messages that answer
    nothing), or M11. Every non-answer text carries the emergency line (P11, in the catalog).
 """
@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 from messages import checkin as core
 from messages import questionnaire as q
-from messages.questions import answer_for, looks_like_question, wish_of
+from messages.questions import answer_for, looks_like_question, timeline_answer, wish_of
 from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.words import Words
+from messages.yes_no import read_yes_no
 
 LONG_TEXT = 1000  # characters: no answer the bot asks for is anywhere near this long
 
@@ -134,9 +135,11 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
                            lexicon=lexicon)
     day = screen.day if screen.day is not None else 0
     wish = wish_of(text, words.forms)
-    return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=words.yes_no(text), wish=wish,
-                 everyday=answer_for(text, day, plan) if plan is not None else None,
-                 question=looks_like_question(text), long=len(text) > LONG_TEXT)
+    normal = timeline_answer(text, day, plan, words.forms) if plan is not None else None
+    yes_no = words.yes_no(text) or read_yes_no(text, words)  # "No, nothing like that": signs still first (route)
+    return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=yes_no, wish=wish,
+                 normal=normal, everyday=answer_for(text, day, plan) if plan is not None else None,
+                 question=looks_like_question(text) or normal is not None, long=len(text) > LONG_TEXT)
 
 
 def lexicon_for(language: str) -> Lexicon:
@@ -190,10 +193,10 @@ def _everyday(typed: Typed, screen: Screen) -> tuple[str, ...]:
         return ()  # "worried about dark spots": its sign is asked about; in a check-in, its question is
     if typed.wish is not None:
         return ("wish",)
+    if typed.everyday is not None:  # "is it normal to peel on day 4?": the topic's own answer, not the day's
+        return ("everyday",)
     if typed.normal is not None and typed.question:
         return ("normal",)
-    if typed.everyday is not None:
-        return ("everyday",)
     return ("unknown",) if typed.question else ()
 
 

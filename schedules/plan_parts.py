@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
-_ANSWER_FIELDS = frozenset({"topic", "words", "by_day"})
+_ANSWER_FIELDS = frozenset({"topic", "words", "not", "by_day"})
 _TIMELINE_FIELDS = frozenset({"before", "by_day", "after"})
 _SUNSCREEN_FIELDS = frozenset({"start_day", "end_day"})
 
@@ -57,13 +57,16 @@ class SunscreenWindow:
 class Answer:
     """The clinic's approved answer to one everyday question, by day (messages/questions.py finds it).
 
-    ``words`` name the topic (``word*`` matches a word's start); ``by_day`` holds
+    ``words`` name the topic (``word*`` matches a word's start); ``not_words`` (the plan's ``not``) are words
+    that mean the text is about something else ("hyaluronic acid" is a hydrator, not one of the "acids"; "run to
+    the pharmacy" is no workout): a text naming one never gets this answer. ``by_day`` holds
     (first day, last day, catalog key) ranges that cover the whole plan without overlap.
     """
 
     topic: str
     words: tuple[str, ...]
     by_day: DayRanges
+    not_words: tuple[str, ...] = ()
 
 
 def is_int(value: Any) -> bool:
@@ -147,12 +150,18 @@ def parse_answers(raw_answers: Any, length: int, known, fail: Fail) -> tuple[Ans
         extra = set(raw) - _ANSWER_FIELDS
         if extra:
             raise fail(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
-        words = raw.get("words")
-        if not isinstance(words, list) or not words or not all(
-                isinstance(w, str) and w.strip(" *") and w == w.lower() for w in words):
+        words, not_words = raw.get("words"), raw.get("not", [])
+        if not _word_list(words) or not words:
             raise fail(f"{where}: field 'words' must be a non-empty list of lower-case words or phrases")
-        answers.append(Answer(topic, tuple(words), parse_by_day(raw.get("by_day"), length, known, where, fail)))
+        if not _word_list(not_words):
+            raise fail(f"{where}: field 'not' must be a list of lower-case words or phrases")
+        answers.append(Answer(topic, tuple(words), parse_by_day(raw.get("by_day"), length, known, where, fail),
+                              tuple(not_words)))
     return tuple(answers)
+
+
+def _word_list(words: Any) -> bool:
+    return isinstance(words, list) and all(isinstance(w, str) and w.strip(" *") and w == w.lower() for w in words)
 
 
 def parse_budget(raw: Any, length: int, fail: Fail) -> tuple[tuple[int, int, int], ...]:

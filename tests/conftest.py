@@ -208,12 +208,26 @@ async def bot(settings, store, clock):
 
 
 CLINIC_CHAT, CLINIC_ADMIN = -100777, 4242  # the staff group and one admin of the clinic fixtures
+CLINIC_NURSE = 7  # on the clinic fixtures' staff list; the fake's staff replies come from user 7 by default
+
+
+def clinic_file(tmp_path: Path, staff: tuple[int, ...] = (CLINIC_NURSE,)) -> str:
+    """The example clinic profile with ``staff`` on its staff list, written into ``tmp_path``."""
+    from bot.clinic_profile import default_clinic_file
+    text = Path(default_clinic_file()).read_text(encoding="utf-8")
+    assert "\nstaff = []\n" in text
+    path = tmp_path / "clinic_with_staff.toml"
+    path.write_text(text.replace("\nstaff = []\n", f"\nstaff = {list(staff)}\n"), encoding="utf-8")
+    return str(path)
 
 
 def clinic_settings(tmp_path: Path, **overrides: str):
-    """Settings with a clinic chat and one admin, so alerts and relays have somewhere to go."""
-    return make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC_CHAT), AFTERCARE_ADMIN_IDS=str(CLINIC_ADMIN),
-                         **overrides)
+    """Settings with a clinic chat, one admin and one nurse on the staff list, so alerts and relays have somewhere
+    to go and someone to answer them."""
+    environ = {"AFTERCARE_CLINIC_CHAT_ID": str(CLINIC_CHAT), "AFTERCARE_ADMIN_IDS": str(CLINIC_ADMIN), **overrides}
+    if "AFTERCARE_CLINIC_FILE" not in environ:
+        environ["AFTERCARE_CLINIC_FILE"] = clinic_file(tmp_path)
+    return make_settings(tmp_path, **environ)
 
 
 @pytest.fixture

@@ -45,11 +45,12 @@ def kept_store(data_dir: Path):
     return open_store(data_dir / "aftercare.db", Sealer(key))
 
 
-def docs_transcript() -> str:
+def docs_transcript(name: str = "demo") -> str:
+    """The transcript between docs/demo.md's ``<name>-transcript`` markers."""
     page = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- demo-transcript:start -->\n```text\n(.*?)```\n<!-- demo-transcript:end -->", page,
+    block = re.search(rf"<!-- {name}-transcript:start -->\n```text\n(.*?)```\n<!-- {name}-transcript:end -->", page,
                       re.DOTALL)
-    assert block, "docs/demo.md lost its demo-transcript markers"
+    assert block, f"docs/demo.md lost its {name}-transcript markers"
     return block.group(1)
 
 
@@ -211,3 +212,79 @@ async def test_a_second_run_on_a_kept_folder_still_answers(tmp_path):
     assert (await transcript(enrolment(), tmp_path, data))[0] == 0
     code, text = await transcript(["/start"], tmp_path, data)
     assert code == 0 and "you> /start\nbot> " in text and shows(text, "enrol.already_enrolled")
+
+
+# ---- demo/typed.txt: every case of the typed-text issue, as a patient sends it ------------------------------
+TYPED = ROOT / "demo" / "typed.txt"
+
+
+def reply_to(text: str, line: str) -> str:
+    """What the demo printed after the patient's ``line`` (the bot and the clinic chat), up to the next line."""
+    assert f"you> {line}\n" in text, line
+    return text.split(f"you> {line}\n", 1)[1].split("\nyou> ", 1)[0]
+
+
+async def test_docs_typed_transcript_is_what_the_typed_walkthrough_prints(tmp_path):
+    """The second transcript in docs/demo.md is exactly what demo/typed.txt prints from the fixed start instant."""
+    code, text = await transcript(TYPED.read_text(encoding="utf-8").splitlines(), tmp_path)
+    assert code == 0 and text.rstrip().endswith("(demo over)")
+    assert docs_transcript("typed") == text
+
+
+def first_line(key: str, **values) -> str:
+    """The first line of a catalog text (the demo indents the lines after it)."""
+    return said(key, **values).strip().split("\n")[0]
+
+
+URGENT_ADVICE = first_line("triage.level_urgent")
+EMERGENCY_LINE = first_line("common.emergency_line")
+ZONE_QUESTION = first_line("enrol.ask_zone", clinic_zone="Europe/London")
+
+# Each quoted case of the issue: the patient's line, what the reply must hold, what it must not.
+TYPED_CASES = [
+    ("yes i agre", [ZONE_QUESTION], [first_line("enrol.consent_hint")]),
+    ("is this normal? my face is really red and hot", [first_line("timeline.day_0")],
+     [first_line("questions.unknown")]),
+    ("can I use hyaluronic acid serum?", [EMERGENCY_LINE], [first_line("questions.actives_wait")]),
+    ("I need to run to the pharmacy", [EMERGENCY_LINE], [first_line("questions.exercise_wait")]),
+    ("should I drink lots of water?", [EMERGENCY_LINE], [first_line("questions.washing_today")]),
+    ("my lips feel a bit funny", [first_line("checkin.q_safety")], []),
+    ("No I'm fine", ["Question 2"], [first_line("checkin.q_safety"), "couldn't take that"]),
+    ("no dear", ["Question 3"], ["couldn't take that"]),
+    ("I have fiver and my face is hot", [URGENT_ADVICE, "URGENT (today)", "U10 (fever)"], []),
+    (":photo my lips have swollen up massively",
+     [first_line("control.media_photo"), URGENT_ADVICE, "U10 (lip swelling)"], []),
+    (":quick thanks for the tips | also my chin has yellow crusts", ["yellow crusts on the treated skin?"], []),
+    ("my throat feels kinda odd", [first_line("checkin.q_safety")], [first_line("checkin.ask_later")]),
+    ("No nothing like that", ["yellow crusts on the treated skin?"], ["couldn't take that"]),
+    ("can I wear makeup now? my cheeks are still red though",
+     ["is the treated skin still red?", first_line("questions.makeup_ok")], []),
+    (":edit thanks, all good otherwise, but I have little bubbles of fluid on my chin",
+     [URGENT_ADVICE, "U10 (blisters)"], [first_line("control.edited")]),
+    ("/clinic my throat feels tight",
+     ["Message from Ana", first_line("clinic.relayed"), "EMERGENCY: Ana", "E4 (tongue throat swelling)"], []),
+    (":ack", [first_line("clinic.acknowledged_emergency")], []),
+    (":reply yes breathing is fine, the tightness is going",
+     ["[chat -100100] bot> ✉️ Message from Ana", "yes breathing is fine"], []),
+    ("that bill was hard to swallow, sorry for the confusion", [EMERGENCY_LINE], ["EMERGENCY", "Call 999 now"]),
+    ("I have a dark spot on my cheek", [first_line("checkin.ask_later")], [first_line("questions.pimples")]),
+    ("yes please", [first_line("control.resumed")], []),
+    ("Yes I agree to that", [ZONE_QUESTION], [first_line("enrol.consent_hint")]),
+]
+
+
+@pytest.fixture(scope="module")
+def typed_walkthrough(tmp_path_factory):
+    import asyncio
+    tmp = tmp_path_factory.mktemp("typed")
+    return asyncio.run(transcript(TYPED.read_text(encoding="utf-8").splitlines(), tmp))[1]
+
+
+@pytest.mark.parametrize("line, holds, lacks", TYPED_CASES, ids=[c[0][:40] for c in TYPED_CASES])
+def test_every_quoted_case_gets_a_fitting_reply_in_the_demo(typed_walkthrough, line, holds, lacks):
+    """Each case the typed-text issue quotes, sent as a patient would in demo/typed.txt, gets a fitting reply."""
+    reply = reply_to(typed_walkthrough, line)
+    for text in holds:
+        assert text in reply, (line, text)
+    for text in lacks:
+        assert text not in reply, (line, text)

@@ -177,5 +177,7 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
                                         reference=said("alerts.who", name="Ana", number=1)))
     await bot.phone.send(A, "Lovely team, thank you!")
     assert "Lovely team, thank you!" in bot.telegram.last(CLINIC).text  # the optional comment
+    await bot.phone.feed(bot.telegram.reply(CLINIC, "Thank you, Ana!", rating, user_id=ADMIN))  # staff answer it
+    assert bot.telegram.last(A).text == said("clinic.from_clinic", text="Thank you, Ana!")
     await bot.phone.tap(A, "Register my next session", end)
     assert shows(bot.telegram.last(A).text, "enrol.ask_new_date")

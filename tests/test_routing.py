@@ -118,6 +118,8 @@ def test_the_second_message_that_answers_nothing_brings_the_buttons_back(kind):
     ("idle", {"question": True}, ("unknown",)),
     ("idle", {"normal": "timeline.day_0", "question": True}, ("normal",)),
     ("idle", {"normal": "timeline.day_0"}, ("m11",)),                      # "normal" alone asks nothing
+    ("idle", {"normal": "timeline.day_4_7", "everyday": "questions.peeling_expected", "question": True},
+     ("everyday",)),                                        # "is it normal to peel?": the topic's own answer
     ("idle", {"wish": "want_person"}, ("wish",)),
     ("idle", {"wish": "worried"}, ("wish",)),
     ("question", {"wish": "worried"}, ("hint",)),                          # in a check-in its question answers

@@ -8,19 +8,20 @@ from datetime import timedelta
 import pytest
 
 from bot.store import open_store
-from tests.conftest import enrol, make_settings, start
+from tests.conftest import clinic_settings, enrol, make_settings, start
 from tests.texts import said, shows
 
 A, B = 1001, 1002
-CLINIC, ADMIN, NURSE, ONCALL = -100777, 4242, 7, 5151
+CLINIC, ADMIN, NURSE, ONCALL = -100777, 4242, 7, 5151  # the nurse is on the profile's staff list
+STRANGER = 6060  # a member of the clinic group on neither list
 THROAT = "My throat is swelling and I can't breathe"
 
 
 @pytest.fixture
 async def clinic(tmp_path, clock):
-    """A bot with a clinic chat, one admin and one on-call admin, its dispatcher on virtual time."""
-    settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN),
-                             AFTERCARE_ONCALL_IDS=str(ONCALL))
+    """A bot with a clinic chat, one admin, one nurse on the staff list and one on-call admin, its dispatcher on
+    virtual time."""
+    settings = clinic_settings(tmp_path, AFTERCARE_ONCALL_IDS=str(ONCALL))
     store = open_store(settings.database_path, settings.sealer())
     bot = await start(settings, store, clock)
     yield bot
@@ -156,12 +157,13 @@ async def test_flagged_with_many_open_alerts_counts_them_all_and_fits_telegram(c
 
 
 async def test_a_nurse_who_is_not_an_admin_is_told_who_may(clinic):
-    """In the clinic chat, a nurse who is not an admin is told that /flagged and Acknowledge are for admins."""
+    """In the clinic chat, a nurse who is not an admin is told that /flagged is for admins; a member who is on
+    neither list is told that Acknowledge is for the clinic team, and the alert stays open."""
     await enrol(clinic.phone, A)
     await clinic.phone.send(A, THROAT)
     [refusal] = await flagged(clinic, user_id=NURSE)
     assert shows(refusal.text, "alerts.admins_only_flagged", at_start=True)
-    answer = await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), NURSE, "Sam")
+    answer = await staff_tap(clinic, CLINIC, posted(clinic, "⚠️ EMERGENCY"), STRANGER, "Max")
     assert shows(answer["text"], "alerts.admins_only_ack", at_start=True)
     assert len(clinic.store.alerts(open_only=True)) == 1
 

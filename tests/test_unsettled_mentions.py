@@ -167,3 +167,19 @@ async def test_an_unsettled_mention_after_the_safety_screen_was_answered_asks_it
     assert "safety" not in dict(phone.store.open_checkin(CHAT).answers)
     await phone.tap(CHAT, "Yes")
     assert any(said("checkin.level_label_emergency") in m.text for m in phone.telegram.chat(CLINIC))
+
+
+async def test_an_unsettled_throat_mention_at_a_sign_question_asks_the_safety_screen_first(clinic_phone):
+    """A check-in begun by "yellow crusts" asks about the crusts; "my throat feels kinda odd" typed then gets the
+    Q1 safety screen at once, not "I'll ask you about that right after this question" behind the crusts (P4f)."""
+    phone = clinic_phone
+    await enrol(phone)
+    phone.clock.advance(timedelta(days=2))
+    first = await phone.send(CHAT, "my chin has yellow crusts")
+    assert not any(said("checkin.q_safety") in r.text for r in first)
+    replies = await phone.send(CHAT, "my throat feels kinda odd")
+    assert said("checkin.q_safety") in replies[-1].text
+    assert not any(said("checkin.ask_later") in r.text for r in replies)
+    after = await phone.send(CHAT, "No nothing like that")  # Q1 answered No in words: the crusts come next
+    assert dict(phone.store.open_checkin(CHAT).answers)["safety"] == "no"
+    assert "crusts" in after[-1].text and said("checkin.q_safety") not in after[-1].text

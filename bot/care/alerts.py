@@ -112,8 +112,9 @@ def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     return text, ack_markup(svc, alert.id)
 
 
-def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime) -> list[int]:
-    """Record an alert (unless it repeats one of the last minutes) and queue it for staff; returns alert outbox ids."""
+def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime, claimed: bool = True) -> list[int]:
+    """Record an alert (unless it repeats one of the last minutes) and queue it for staff; returns alert outbox ids
+    (``claimed`` for a first try now with ``send_now``, else pending for the dispatcher)."""
     if not core.needs_alert(outcome.verdict.level):
         return []
     level = outcome.verdict.level
@@ -131,13 +132,18 @@ def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime
         log.warning("alert %s has nowhere to go: no clinic chat and no on-call admins are set (see /flagged)",
                     alert_id)
     return [row_id for target in targets if (row_id := svc.store.enqueue(
-        kind, target, now, about=patient.chat_id, alert_id=alert_id, claimed=True)) is not None]
+        kind, target, now, about=patient.chat_id, alert_id=alert_id, claimed=claimed)) is not None]
 
 
 async def send_alert(bot: Bot, svc: Services, patient: Patient, day: int, outcome: Outcome, now: datetime) -> None:
     """Record an alert for contact_provider and above and give each of its messages one try now; what fails
     is left to the dispatcher, which retries until it is delivered. (``day`` is in the verdict already.)"""
-    for row_id in queue_alert(svc, patient, outcome, now):
+    await send_queued(bot, svc, queue_alert(svc, patient, outcome, now), now)
+
+
+async def send_queued(bot: Bot, svc: Services, row_ids: list[int], now: datetime) -> None:
+    """One try now of each alert outbox row ``queue_alert`` claimed (a failure leaves it to the dispatcher)."""
+    for row_id in row_ids:
         await send_now(bot, svc, row_id, now)
 
 
@@ -205,6 +211,6 @@ def _oncall(svc: Services, alert_id: int, now: datetime) -> int:
 def erase_patient(svc: Services, chat_id: int, now: datetime) -> int:
     """Erase a patient everywhere: their rows, and (through the alert outbox) the details in staff's alert messages.
     Returns the rows deleted."""
-    rows = svc.store.forget_patient_everywhere(chat_id, now, svc.settings.clinic_chat_id)
+    rows = svc.store.forget_patient_everywhere(chat_id, now)
     svc.wake()
     return rows

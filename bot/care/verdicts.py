@@ -9,11 +9,12 @@ keys the core chose, and alerts the clinic once per check-in and reason.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import Bot
 
-from bot.care.alerts import Outcome, send_alert
+from bot.care.alerts import Outcome, queue_alert, send_alert
 from bot.care.relay import tell_patient_surely
 from bot.logs import TRIAGE, log_event
 from bot.services import Services
@@ -61,26 +62,52 @@ def unalerted(svc: Services, patient: Patient, checkin_id: int, verdict: Verdict
     return tuple(r for r in core.alert_reasons(verdict) if r not in done)
 
 
-def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
-          state: str | None, rash_onset: int | None, now: datetime, patient_text: str | None = None,
-          extra: Verdict | None = None, partial: bool = False) -> Outcome:
-    """Evaluate one check-in with its history and store its verdict (``state`` None: it stays open).
+@dataclass(frozen=True)
+class Decided:
+    """A verdict decided but not stored yet: what the patient is advised from, and what is stored after."""
 
-    The check-in's earlier verdict (P9a, a typed sign) and ``extra`` are merged in: never lower.
-    ``patient_text`` is the message that led to it, kept only sealed with the data key."""
-    treatment = patient.treatment
+    verdict: Verdict
+    day: int
+    tokens: list[str]        # as they will be stored: free text reduced to "free_text:(redacted)"
+    reasons: list[dict]      # as they will be stored: {rule, level, answers}, redacted the same way
+    rash_onset: int | None
+    patient_text: str | None
+    partial: bool
+
+
+def decide(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
+           rash_onset: int | None, patient_text: str | None = None, extra: Verdict | None = None,
+           partial: bool = False) -> Decided:
+    """Evaluate one check-in with its history, writing nothing: the store is only read (which works while
+    another process holds the write lock, on a full disk or a read-only file), so advice never waits on a write.
+
+    The check-in's earlier verdict (P9a, a typed sign) and ``extra`` are merged in: never lower."""
     tokens = _tokens(svc, patient, day, answers, checkin_id, rash_onset)
     verdict = extra if extra is not None and not answers else evaluate_tokens(tokens, day)
     earlier = _as_verdict(svc.store.checkin_verdict(checkin_id)) if checkin_id is not None else None
     verdict = core.merge(core.merge(earlier, extra) if extra else earlier, verdict) if earlier or extra else verdict
-    stored = _redacted(tokens)
     reasons = [{"rule": r.rule, "level": r.level, "answers": _redacted(r.answers)} for r in verdict.reasons]
     log_event(log, TRIAGE, chat_id=patient.chat_id, day=day, level=verdict.level, rules_version=verdict.rules_version,
               rules=[r.rule for r in verdict.reasons])
-    verdict_id = svc.store.complete_checkin(checkin_id, patient.chat_id, treatment.id, day, state, verdict.level,
-                                            reasons, stored, verdict.rules_version, rash_onset, now, patient_text,
-                                            partial)
-    return Outcome(verdict, verdict_id, stored, reasons, patient_text)
+    return Decided(verdict, day, _redacted(tokens), reasons, rash_onset, patient_text, partial)
+
+
+def record(svc: Services, patient: Patient, decided: Decided, checkin_id: int | None, state: str | None,
+           now: datetime) -> Outcome:
+    """Store a decided verdict (``state`` None: the check-in stays open). ``patient_text`` is kept only sealed."""
+    verdict = decided.verdict
+    verdict_id = svc.store.complete_checkin(checkin_id, patient.chat_id, patient.treatment.id, decided.day, state,
+                                            verdict.level, decided.reasons, decided.tokens, verdict.rules_version,
+                                            decided.rash_onset, now, decided.patient_text, decided.partial)
+    return Outcome(verdict, verdict_id, decided.tokens, decided.reasons, decided.patient_text)
+
+
+def judge(svc: Services, patient: Patient, day: int, answers: list[str], checkin_id: int | None,
+          state: str | None, rash_onset: int | None, now: datetime, patient_text: str | None = None,
+          extra: Verdict | None = None, partial: bool = False) -> Outcome:
+    """Evaluate one check-in with its history and store its verdict (``state`` None: it stays open)."""
+    decided = decide(svc, patient, day, answers, checkin_id, rash_onset, patient_text, extra, partial)
+    return record(svc, patient, decided, checkin_id, state, now)
 
 
 def _redacted(tokens) -> list[str]:
@@ -128,6 +155,14 @@ async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcom
         return False
     await send_alert(bot, svc, patient, day, outcome, now)
     return True
+
+
+def queue_once(svc: Services, patient: Patient, outcome: Outcome, checkin_id: int, now: datetime) -> list[int]:
+    """``alert_once``'s writes alone (for a transaction that stores a check-in with its alert): the alert outbox
+    rows to try now with ``alerts.send_now``, none if every reason was alerted already."""
+    if not svc.store.claim_alert_reasons(patient.chat_id, checkin_id, core.alert_reasons(outcome.verdict), now):
+        return []
+    return queue_alert(svc, patient, outcome, now)
 
 
 async def close_unfinished(bot: Bot, svc: Services, row: CheckinRow, now: datetime) -> Outcome | None:

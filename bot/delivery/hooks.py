@@ -25,9 +25,12 @@ class Buttons:
 
 @dataclass(frozen=True)
 class Hooks:
-    """The dispatcher's calls up: the heartbeat, an alert's text, what follows a sent alert, reminder buttons."""
+    """The dispatcher's calls up: the heartbeat, an alert's text, what follows a sent alert, reminder buttons, and
+    the replay of journaled alerts."""
 
     on_tick: Callable[[datetime], None]                                  # once per run and per claim
     compose_alert: Callable[[Services, OutboxRow], tuple[str, object] | str]  # text and buttons, or why not
     alert_sent: Callable[[Services, OutboxRow, datetime], None]           # after Telegram took an alert-kind row
     buttons: Buttons
+    # Alerts the database could not take earlier (bot/care/safety.py), into the outbox before a run claims.
+    replay_journal: Callable[[Services, datetime], int] = lambda svc, now: 0

@@ -12,13 +12,14 @@ and ``messages.checkin`` (see the diagrams there); typed text is in ``checkin_te
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.care import verdicts
+from bot.care import alerts, safety, verdicts
 from bot.care.relay import message_button
 from bot.care.scheduling import patient_day, patient_timing
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
@@ -102,11 +103,16 @@ async def begin(update: Update, svc: Services, patient: Patient, now: datetime, 
         await verdicts.close_unfinished(update.get_bot(), svc, old, now)
     elif old is not None:  # nothing answered yet: its one-tap questions move to the new check-in
         asks = tuple(dict.fromkeys(old.asks + asks))
-    still = core.still_items_after(v.tokens for v in svc.store.verdicts(patient.chat_id, patient.treatment.id))
-    row = svc.store.begin_checkin(patient.chat_id, patient.treatment.id, today(patient, now), now, still, asks)
+    row = open_new(svc, patient, now, asks)
     if ask_now:
         await ask(update, svc, row)
     return row
+
+
+def open_new(svc: Services, patient: Patient, now: datetime, asks: tuple[str, ...] = ()) -> CheckinRow:
+    """Store a fresh check-in for today, re-asking by name what the last one flagged (writes only, no sends)."""
+    still = core.still_items_after(v.tokens for v in svc.store.verdicts(patient.chat_id, patient.treatment.id))
+    return svc.store.begin_checkin(patient.chat_id, patient.treatment.id, today(patient, now), now, still, asks)
 
 
 async def ask(update: Update, svc: Services, row: CheckinRow, lead: str | None = None) -> None:
@@ -189,14 +195,19 @@ async def on_checkin_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 async def advance(update: Update, svc: Services, patient: Patient, row: CheckinRow, answers: list, selection: list,
                   now: datetime, edit: bool) -> None:
-    """Save the answers so far; act at once on an urgent match (P9a); ask the next question or finish."""
-    svc.store.save_progress(row.id, answers, selection)
-    row = svc.store.checkin(row.id)
+    """Take the answers so far; act at once on an urgent match (P9a); ask the next question or finish. An answer
+    that gives advice is stored after the advice is sent, with its verdict (bot/care/safety.py)."""
+    row = replace(row, answers=list(answers), selection=list(selection))  # in memory: stored below
     question = current(svc, row)
     if question is None:
         return await finish(update, svc, patient, row, now)
-    if await act_at_once(update, svc, patient, row, now):
+    acted = await act_at_once(update, svc, patient, row, now)
+    if acted is None:
+        return  # advised, but nothing could be stored: the patient was told; no question to build on
+    if acted:
         edit = False  # the advice now sits under the check-in message: ask the next question below it
+    else:
+        svc.store.save_progress(row.id, row.answers, row.selection)
     if edit and row.message_id:
         text, markup = render(svc, row, question)
         await update.get_bot().edit_message_text(text, chat_id=row.chat_id, message_id=row.message_id,
@@ -205,31 +216,55 @@ async def advance(update: Update, svc: Services, patient: Patient, row: CheckinR
         await ask(update, svc, row)
 
 
-async def act_at_once(update: Update, svc: Services, patient: Patient, row: CheckinRow, now: datetime) -> bool:
-    """P9a: when the answers so far match an urgent rule not yet acted on, give its advice and alert now."""
+async def act_at_once(update: Update, svc: Services, patient: Patient, row: CheckinRow,
+                      now: datetime) -> bool | None:
+    """P9a: when the answers so far match an urgent rule not yet acted on, give its advice, then store the answers
+    with the verdict and alert; True if it acted, None if it advised but could not store."""
     tokens = q.to_tokens(row.answers)
     outcome_preview = verdicts.preview(svc, patient, row.day, tokens, row.id)
     if not core.acts_now(outcome_preview) or not verdicts.unalerted(svc, patient, row.id, outcome_preview):
         return False
-    outcome = verdicts.judge(svc, patient, row.day, tokens, row.id, None, q.rash_onset_day(row.answers, row.day), now)
+    decided = verdicts.decide(svc, patient, row.day, tokens, row.id, q.rash_onset_day(row.answers, row.day))
     try:
-        await update.effective_chat.send_message(verdicts.advice_text(svc, outcome.verdict, row.day) + "\n\n"
+        await update.effective_chat.send_message(verdicts.advice_text(svc, decided.verdict, row.day) + "\n\n"
                                                  + svc.text("checkin.finish_note"))
     finally:
-        await verdicts.alert_once(update.get_bot(), svc, patient, row.day, outcome, row.id, now)
+        stored = await store_answers(update, svc, patient, row, decided, None, now)
+    return True if stored else None
+
+
+async def store_answers(update: Update, svc: Services, patient: Patient, row: CheckinRow, decided, state: str | None,
+                        now: datetime, followup: bool = False) -> bool:
+    """After the advice: the answers, the verdict and its alert in one transaction, then the alert's first try;
+    when the database cannot take them, the alert goes to the journal and the patient hears so. True if stored."""
+    def write() -> list[int]:
+        svc.store.save_progress(row.id, row.answers, row.selection)
+        outcome = verdicts.record(svc, patient, decided, row.id, state, now)
+        if followup:
+            plan_followup(svc, patient, row.day, now)
+        return verdicts.queue_once(svc, patient, outcome, row.id, now)
+
+    queued = await safety.store_after_advice(svc, write)
+    if queued is None:
+        journaled = safety.journal_alert(svc, patient, decided, row.id, state, now)
+        await update.effective_chat.send_message(svc.text("checkin.not_stored" if journaled
+                                                          else "checkin.not_stored_quiet"))
+        return False
+    await alerts.send_queued(update.get_bot(), svc, queued, now)
     return True
 
 
 async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRow, now: datetime) -> None:
-    """The last answer: triage, store, close the message, give the advice, alert the clinic if called for."""
+    """The last answer: triage, give the advice, then store (and alert the clinic if called for); close the message.
+    Safety first: the advice never waits on a database write (bot/care/safety.py)."""
     bot, answers = update.get_bot(), row.answers
     state = "emergency" if q.is_emergency_stop(answers) else "done"
     typed = core.closing_verdict(answers, row.asks, load_rules().version)  # P4i: a passed emergency sign counts
-    outcome = verdicts.judge(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id, state,
-                             q.rash_onset_day(answers, row.day), now, extra=typed)
-    advice = verdicts.advice_text(svc, outcome.verdict, row.day)
-    if core.plans_followup(outcome.verdict):
-        plan_followup(svc, patient, row.day, now)
+    decided = verdicts.decide(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id,
+                              q.rash_onset_day(answers, row.day), extra=typed)
+    advice = verdicts.advice_text(svc, decided.verdict, row.day)
+    followup = core.plans_followup(decided.verdict)
+    if followup:
         advice += "\n\n" + svc.text("checkin.followup_note")
     try:
         if row.message_id:
@@ -238,25 +273,27 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
                     "checkin.answered_heading"), chat_id=row.chat_id, message_id=row.message_id)
             except TelegramError as error:  # cosmetic (the message may be gone): the advice matters
                 log.warning("check-in %s: closing edit failed: %s", row.id, type(error).__name__)
-        await update.effective_chat.send_message(advice, reply_markup=clinic_markup(svc, outcome.verdict))
+        await update.effective_chat.send_message(advice, reply_markup=clinic_markup(svc, decided.verdict))
     finally:  # whatever happened to the patient's messages, the clinic hears of a worrying result
-        await verdicts.alert_once(bot, svc, patient, row.day, outcome, row.id, now)
+        stored = await store_answers(update, svc, patient, row, decided, state, now, followup=followup)
+    if followup and stored:
+        svc.wake()
 
 
 def clinic_markup(svc: Services, verdict) -> object | None:
-    """"Message the clinic" under every result from contact_provider up (when there is a clinic chat)."""
-    if not core.needs_alert(verdict.level) or svc.settings.clinic_chat_id is None:
+    """"Message the clinic" under every result from contact_provider up (when messages can be relayed there)."""
+    if not core.needs_alert(verdict.level) or not svc.settings.relay_open:
         return None
     return keyboard([message_button(svc)])
 
 
 def plan_followup(svc: Services, patient: Patient, day: int, now: datetime) -> None:
-    """Monitor: an extra check-in prompt next morning (a follow-up is never dropped for lateness)."""
+    """Monitor: an extra check-in prompt next morning (a follow-up is never dropped for lateness); the caller
+    wakes the dispatcher once it is stored."""
     timing = patient_timing(svc, patient)
     due = next_local(now, timing.morning, timing)
     svc.store.add_followup(patient.chat_id, patient.treatment.id, day + 1, f"followup:{day + 1}",
                            "checkin.followup_prompt", due, FOLLOWUP, now)
-    svc.wake()
 
 
 def register(application: Application) -> None:

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot.care import verdicts
-from bot.handlers.checkin import CB, advance, ask, begin, clinic_markup, current, label, today
+from bot.care import alerts, safety, verdicts
+from bot.handlers.checkin import CB, advance, ask, begin, clinic_markup, current, label, open_new, today
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
@@ -70,24 +70,47 @@ async def m11(update: Update, svc: Services, patient: Patient, now: datetime) ->
 
 async def act_on_signs(update: Update, svc: Services, patient: Patient, row: CheckinRow | None,
                        reading: core.TextReading, text: str, now: datetime) -> None:
-    """E4 / U10: the advice and a clinic alert at once, then the check-in (a one-tap confirmation first)."""
-    if row is None:
-        row = await begin(update, svc, patient, now, asks=reading.asks, ask_now=False)
-    elif reading.asks:
-        svc.store.add_asks(row.id, reading.asks)
+    """E4 / U10: the advice at once, decided from memory; then the check-in, its verdict and a clinic alert are
+    stored (bot/care/safety.py), and the check-in goes on (a one-tap confirmation first)."""
+    day = row.day if row is not None else today(patient, now)
+    answers = row.answers if row is not None else []
     extra = core.free_text_verdict(reading.kind, reading.signs, load_rules().version)
-    outcome = verdicts.judge(svc, patient, row.day, q.to_tokens(row.answers), row.id, None,
-                             q.rash_onset_day(row.answers, row.day), now, patient_text=text[:PATIENT_TEXT_KEPT],
-                             extra=extra)
-    matching = evaluate_tokens(list(reading.signs), row.day)
+    decided = verdicts.decide(svc, patient, day, q.to_tokens(answers), row.id if row is not None else None,
+                              q.rash_onset_day(answers, day), patient_text=text[:PATIENT_TEXT_KEPT], extra=extra)
+    matching = evaluate_tokens(list(reading.signs), day)
     try:
-        await update.effective_chat.send_message(_advice(svc, reading, matching, row.day),
-                                                 reply_markup=clinic_markup(svc, outcome.verdict))
-    finally:
-        await verdicts.alert_once(update.get_bot(), svc, patient, row.day, outcome, row.id, now)
-    # The rules the confirmation will match (U4 for swollen lips) were just alerted as U10: not again.
-    svc.store.claim_alert_reasons(patient.chat_id, row.id, core.alert_reasons(matching), now)
-    await ask(update, svc, row)
+        await update.effective_chat.send_message(_advice(svc, reading, matching, day),
+                                                 reply_markup=clinic_markup(svc, decided.verdict))
+    finally:  # whatever became of the advice, the check-in and the clinic's alert are stored (or journaled)
+        stored = await _store_signs(update, svc, patient, row, reading, decided, matching, now)
+    if stored is not None:
+        await ask(update, svc, stored)
+
+
+async def _store_signs(update: Update, svc: Services, patient: Patient, row: CheckinRow | None,
+                       reading: core.TextReading, decided: verdicts.Decided, matching: Verdict,
+                       now: datetime) -> CheckinRow | None:
+    """After the advice: the check-in (begun if none is open), its verdict and the alert in one transaction, and the
+    alert's first try; the stored check-in, or None when the alert went to the journal and the patient was told."""
+    def write() -> tuple[CheckinRow, list[int]]:
+        stored = open_new(svc, patient, now, reading.asks) if row is None else row
+        if row is not None and reading.asks:
+            svc.store.add_asks(row.id, reading.asks)
+        outcome = verdicts.record(svc, patient, decided, stored.id, None, now)
+        queued = verdicts.queue_once(svc, patient, outcome, stored.id, now)
+        # The rules the confirmation will match (U4 for swollen lips) were just alerted as U10: not again.
+        svc.store.claim_alert_reasons(patient.chat_id, stored.id, core.alert_reasons(matching), now)
+        return stored, queued
+
+    done = await safety.store_after_advice(svc, write)
+    if done is None:
+        journaled = safety.journal_alert(svc, patient, decided, row.id if row is not None else None, None, now)
+        await update.effective_chat.send_message(svc.text("checkin.not_stored" if journaled
+                                                          else "checkin.not_stored_quiet"))
+        return None
+    stored, queued = done
+    await alerts.send_queued(update.get_bot(), svc, queued, now)
+    return stored
 
 
 def _advice(svc: Services, reading: core.TextReading, matching: Verdict, day: int) -> str:

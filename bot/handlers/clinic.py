@@ -25,11 +25,12 @@ from telegram import Bot, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.care.relay import CB, message_button, reference, tell_patient
+from bot.care.relay import CB, message_button, quoted, reference, speaks_for_clinic, tell_patient
 from bot.care.scheduling import patient_day
 from bot.services import Services, keyboard, services
 from bot.store import Patient
 from bot.logs import pseudonym
+from messages.lengths import TEXT_LIMIT, split_text, utf16_len
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
@@ -44,7 +45,7 @@ def _day_part(svc: Services, patient: Patient | None, now) -> str:
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/clinic: arm the relay (the next message or photo goes to the clinic chat), or give the number."""
     svc, chat = services(context), update.effective_chat
-    if svc.settings.clinic_chat_id is None or svc.store.patient(chat.id) is None:
+    if not svc.settings.relay_open or svc.store.patient(chat.id) is None:
         return await chat.send_message(svc.text("clinic.no_clinic_chat"))
     svc.store.arm_relay(chat.id, svc.clock.now())
     await chat.send_message(svc.text("clinic.ask_message"),
@@ -67,27 +68,32 @@ async def on_clinic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def relay_text(update: Update, svc: Services, patient: Patient | None, text: str,
                      thread: int | None = None) -> None:
     """The text the patient asked to write to the clinic (bot/handlers/typed.py): passed on with their reference,
-    as a reply to the staff message ``thread`` when the patient replied to one."""
+    their words in a quote (so none of them can pass for the header), as a reply to the staff message ``thread``
+    when the patient replied to one."""
     now = svc.clock.now()
-    body = svc.text("clinic.to_clinic", reference=reference(svc, patient, update.effective_user),
-                    day_part=_day_part(svc, patient, now), text=text)
+    who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
+    body, entities = quoted(text, lambda words: svc.text("clinic.to_clinic", reference=who, day_part=day_part,
+                                                          text=words))
     await _relay(update, svc, patient, lambda bot: bot.send_message(
-        svc.settings.clinic_chat_id, body, reply_to_message_id=thread, allow_sending_without_reply=True), text, None)
+        svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
+        allow_sending_without_reply=True), text, None)
 
 
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
                       thread: int | None = None) -> None:
     """A photo the patient asked to send to the clinic: relayed by its file id (the largest size; only this id is
-    kept, never the bytes), with the caption and their reference."""
+    kept, never the bytes), with the caption (quoted, like a text) and their reference."""
     now = svc.clock.now()
     file_id = update.effective_message.photo[-1].file_id
     caption = caption[:CAPTION_LIMIT]
-    body = svc.text("clinic.to_clinic_photo", reference=reference(svc, patient, update.effective_user),
-                    day_part=_day_part(svc, patient, now),
-                    caption=svc.text("clinic.caption_part", caption=caption) if caption else "")
+    who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
+    body, entities = quoted(caption, lambda words: svc.text(
+        "clinic.to_clinic_photo", reference=who, day_part=day_part,
+        caption=svc.text("clinic.caption_part", caption=words) if words else ""))
     await _relay(update, svc, patient,
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
-                                            reply_to_message_id=thread, allow_sending_without_reply=True),
+                                            caption_entities=entities, reply_to_message_id=thread,
+                                            allow_sending_without_reply=True),
                  caption, file_id)
 
 
@@ -100,39 +106,65 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
         log.error("relay from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
         await chat.send_message(svc.text("clinic.not_relayed"))
         return
-    svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now)
+    svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
+                           clinic_chat_id=svc.settings.clinic_chat_id)
     log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
     await chat.send_message(svc.text("clinic.relayed"))
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In the clinic chat: a text reply to a relayed message or an alert goes to that patient; anything
-    else replying to the bot is answered "not sent", so staff never think it arrived."""
-    svc, message = services(context), update.effective_message
-    if update.effective_chat.id != svc.settings.clinic_chat_id or message.reply_to_message is None:
+    """In the clinic chat: a team member's text reply to a relayed message or an alert goes to that patient (an
+    edit of one passed on goes as a correction); anyone else is refused kindly, and anything else replying to
+    the bot is answered "not sent", so staff never think it arrived."""
+    svc, message, chat = services(context), update.effective_message, update.effective_chat
+    if chat.id != svc.settings.clinic_chat_id or message.reply_to_message is None:
         return
     replied = message.reply_to_message
     if replied.from_user is None or replied.from_user.id != update.get_bot().id:
         return  # staff talking among themselves
-    text = (message.text or "").strip()
-    chat_id = svc.store.patient_of_clinic_message(replied.message_id)
+    chat_id = svc.store.patient_of_clinic_message(chat.id, replied.message_id)
+    if not speaks_for_clinic(svc, message):
+        if chat_id is not None:  # only about a patient: a bot answering the refusal is not answered again
+            log.info("clinic chat: a reply by someone not on the clinic team was not passed on")
+            await message.reply_text(svc.text("clinic.team_only"))
+        return
     if chat_id is None:
         return await message.reply_text(svc.text("clinic.reply_unknown"))
     patient = svc.store.patient(chat_id)
     who = reference(svc, patient, None)
+    text = (message.text or "").strip()
     if not text:  # a photo, sticker, voice note...: only text is passed on
         return await message.reply_text(svc.text("clinic.reply_not_text", reference=who))
-    passed_on = await tell_patient(update.get_bot(), svc, chat_id, svc.text("clinic.from_clinic", text=text))
-    if passed_on is None:
+    earlier = svc.store.passed_on(chat.id, message.message_id) if update.edited_message is not None else None
+    sent = await _pass_on(update, svc, chat_id, text, "correction" if earlier else "from_clinic",
+                          earlier[1] if earlier else None)
+    if sent is None:
         return await message.reply_text(svc.text("clinic.reply_failed", reference=who))
-    svc.store.record_relay(chat_id, "from_clinic", text, None, message.message_id, svc.clock.now(),
-                           patient_message_id=passed_on.message_id)
-    log.info("clinic answered chat %s", pseudonym(chat_id))
-    await message.reply_text(svc.text("clinic.reply_sent", reference=who))
+    log.info("clinic answered chat %s%s", pseudonym(chat_id), " (a correction)" if earlier else "")
+    await message.reply_text(svc.text("clinic.correction_sent" if earlier else "clinic.reply_sent", reference=who))
+
+
+async def _pass_on(update: Update, svc: Services, chat_id: int, text: str, key: str,
+                   reply_to: int | None) -> int | None:
+    """Send a staff text to the patient as ``clinic.<key>``, in numbered parts when it is too long for one message
+    (``clinic.<key>_part``); each part is recorded so the patient's reply to it goes back to the staff message.
+    Returns the parts sent, or None if one failed."""
+    message, now = update.effective_message, svc.clock.now()
+    room = TEXT_LIMIT - utf16_len(svc.text(f"clinic.{key}_part", part=99, parts=99, text=""))
+    parts = split_text(text, room)
+    for number, part in enumerate(parts, 1):
+        body = svc.text(f"clinic.{key}", text=part) if len(parts) == 1 else \
+            svc.text(f"clinic.{key}_part", part=number, parts=len(parts), text=part)
+        sent = await tell_patient(update.get_bot(), svc, chat_id, body, reply_to=reply_to)
+        if sent is None:
+            return None
+        svc.store.record_relay(chat_id, "from_clinic", part, None, message.message_id, now,
+                               patient_message_id=sent.message_id, clinic_chat_id=update.effective_chat.id)
+    return len(parts)
 
 
 def register(application: Application) -> None:
     """Wire the clinic buttons and staff replies in the clinic chat (/clinic and what patients send: typed.py)."""
     application.add_handler(CallbackQueryHandler(on_clinic_button, pattern=rf"^{CB}:"))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.REPLY
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGES & filters.REPLY
                                            & ~filters.COMMAND, on_staff_reply))

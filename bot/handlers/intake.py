@@ -80,7 +80,12 @@ async def note_username(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     known: OrderedDict = context.application.bot_data.setdefault(NAMES_KEY, OrderedDict())
     if known.get(chat.id, "") == (user.username or None):
         return
-    if services(context).store.note_username(chat.id, user.username):
+    try:
+        noted = services(context).store.note_username(chat.id, user.username)
+    except StoreError as error:  # noted next time: the message itself must still be read (a red flag)
+        log.error("chat %s: could not note the username (%s)", pseudonym(chat.id), type(error).__name__)
+        return
+    if noted:
         known[chat.id] = user.username or None
         if len(known) > SEEN:
             known.popitem(last=False)

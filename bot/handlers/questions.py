@@ -1,6 +1,6 @@
 """Everyday questions typed by an enrolled patient (bot/handlers/typed.py decides which): a wish (a pause,
-a person, help, fewer messages, thanks, worried), "is this normal?" from the day's healing timeline, the
-clinic's approved answer, or "I can't answer that here" and the way to a person."""
+a person, help, fewer messages, thanks, worried), the clinic's approved answer for the topic asked about,
+"is this normal?" from the day's healing timeline, or "I can't answer that here" and the way to a person."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, patient: Pa
                  now: datetime) -> None:
     """Carry out one everyday step of messages.routing: "wish", "normal", "everyday" or "unknown"."""
     svc, chat = services(context), update.effective_chat
-    relay = svc.settings.clinic_chat_id is not None
+    relay = svc.settings.relay_open
     if step == "normal":
         return await chat.send_message(svc.text(typed.normal))
     if step == "everyday":

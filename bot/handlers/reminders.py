@@ -76,7 +76,7 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return await progress(update, context)
     stars, sent_id = int(parts[2]), None
     log.info("chat %s rated their aftercare", chat.id)
-    if svc.settings.clinic_chat_id is None:
+    if not svc.settings.relay_open:
         svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, None, now)
         return await chat.send_message(svc.text("reminders_actions.rated_no_relay", stars=stars))
     text = svc.text("reminders_actions.rating_to_clinic", stars=stars,
@@ -85,7 +85,8 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         sent_id = (await update.get_bot().send_message(svc.settings.clinic_chat_id, text)).message_id
     except TelegramError as exc:
         log.warning("rating from chat %s not delivered to the clinic chat: %s", chat.id, type(exc).__name__)
-    svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, sent_id, now)
+    svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, sent_id, now,
+                           clinic_chat_id=svc.settings.clinic_chat_id)
     svc.store.arm_relay(chat.id, now)  # an optional comment: the next message goes to the clinic
     await chat.send_message(svc.text("reminders_actions.rated", stars=stars))
 

@@ -1,5 +1,8 @@
 """The clinic side: acknowledging alerts (in the clinic chat, or an on-call admin's private chat) and /flagged.
 
+In the clinic chat only the clinic team acknowledges: the admins and the profile's staff
+(``bot.care.relay.on_the_team``); with neither configured nobody can, so no alert is silenced by a stranger.
+
 Alerts themselves go through the alert outbox (bot/care/alerts.py). Callback data is
 ``al1:<alert id>``; anything else, or an alert id that does not exist, has
 expired and changes nothing.
@@ -15,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.care.alerts import CB, alert_text, send_alert, who, why
-from bot.care.relay import tell_patient
+from bot.care.relay import on_the_team, tell_patient
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
 from bot.store.checkins import AlertRow
 from bot.store.outbox import ALERT_KINDS
@@ -49,7 +52,7 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     alert = svc.store.alert(alert_id) if alert_id is not None and (in_clinic or on_call) else None
     if alert is None:
         return await query.answer(svc.text("common.expired"))
-    if in_clinic and svc.settings.admin_ids and not is_admin(svc, user.id):
+    if in_clinic and not on_the_team(svc, user):  # with no admins and no staff, nobody: the alert stays open
         return await query.answer(svc.text("alerts.admins_only_ack"), show_alert=True)
     if not svc.store.acknowledge_alert(alert.id, user.id, svc.clock.now()):
         return await query.answer(svc.text("checkin.alert_already"))

@@ -55,7 +55,7 @@ async def on_clinic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     """/clinic: arm the relay for the next message; "/clinic <text>" relays the text at once (read like any)."""
     svc, chat = services(context), update.effective_chat
     text = (update.effective_message.text or "").partition(" ")[2].strip()
-    if not text or svc.settings.clinic_chat_id is None or svc.store.patient(chat.id) is None:
+    if not text or not svc.settings.relay_open or svc.store.patient(chat.id) is None:
         return await clinic.ask(update, context)
     svc.store.arm_relay(chat.id, svc.clock.now())
     await _through_the_door(update, context, "clinic", text)
@@ -117,9 +117,10 @@ def _thread_of(update: Update, svc: Services) -> int | None:
     """The staff message in the clinic chat a patient's reply answers (a staff reply the bot passed on), if any."""
     replied = update.effective_message.reply_to_message
     if replied is None or replied.from_user is None or not replied.from_user.is_bot \
-            or svc.settings.clinic_chat_id is None:
+            or not svc.settings.relay_open:
         return None
-    return svc.store.staff_message_replied_to(update.effective_chat.id, replied.message_id)
+    return svc.store.staff_message_replied_to(update.effective_chat.id, replied.message_id,
+                                              svc.settings.clinic_chat_id)
 
 
 def _miss_key(kind: str, question) -> str:
@@ -198,7 +199,7 @@ async def _media_note(update: Update, svc: Services, patient: Patient | None) ->
     """The kind note on a photo, video or other media: not looked at and not kept, and the way to the clinic."""
     message = update.effective_message
     if message.photo or message.video or message.video_note:
-        reachable = svc.settings.clinic_chat_id is not None and patient is not None
+        reachable = svc.settings.relay_open and patient is not None
         await update.effective_chat.send_message(svc.text("control.media_photo"),
                                                  reply_markup=keyboard([message_button(svc)]) if reachable else None)
     else:

@@ -19,6 +19,7 @@ from bot.store.checkins import CheckinStore
 from bot.store.control import ControlStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore
 from bot.store.health import HealthStore
+from bot.store.journal import AlertJournal, JournalStore, journal_path
 from bot.store.migrations import migrations
 from bot.store.outbox import OutboxStore
 from bot.store.patients import PatientStore
@@ -34,10 +35,12 @@ __all__ = ["Store", "StoreError", "Patient", "Treatment", "DeliveryRow", "open_s
 # What a store method raises when the database fails (locked, full, gone): callers outside the store
 # catch this, so only the store knows the database is SQLite.
 StoreError = sqlite3.Error
+BUSY_WAIT_MS = 10_000  # the bot's own connection: a backup or health check never makes a write fail
+WORKER_WAIT = 5.0      # seconds a worker thread waits out another process's write lock (wait_writable)
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore, RelayStore, EngagementStore, UpdateStore):
+            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest
@@ -45,9 +48,14 @@ class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, Qu
     stored as given and sealed values read back as "".
     """
 
-    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
+    def __init__(self, db: Database, sealer: Sealer | None = None, path: Path | None = None) -> None:
         self.db = db
         self.sealer = sealer
+        self.path = path  # None: in memory
+        self.worker_wait = WORKER_WAIT
+        # Alerts the database could not take, beside it (in memory for an in-memory store): bot/store/journal.py.
+        self.journal = AlertJournal(journal_path(path) if path is not None else None, self.seal_text,
+                                    self.open_text)
         db.execute("PRAGMA foreign_keys = ON")
         # Erased rows are overwritten with zeros, whatever this SQLite build's default is (it varies);
         # ControlStore.forget_patient then checkpoints the WAL, so they leave the -wal file too.
@@ -67,6 +75,30 @@ class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, Qu
         """Store calls inside one transaction (the methods' own ones nest as savepoints): a bulk import
         commits once."""
         return self.db.atomic()
+
+    def writable_now(self) -> bool:
+        """Whether the database takes a write right now (no other process holds the write lock); never waits."""
+        try:
+            self._probe(0)
+        except sqlite3.Error:
+            return False
+        return True
+
+    def wait_writable(self) -> None:
+        """Block until the database takes a write, for at most ``worker_wait`` seconds; raises StoreError if it
+        still does not (locked by another process, read-only). For a worker thread (``asyncio.to_thread``): it
+        waits on a connection of its own, so the event loop's connection is never held meanwhile."""
+        self._probe(self.worker_wait)
+
+    def _probe(self, wait: float) -> None:
+        if self.path is None:
+            return  # in memory: no other process can hold it
+        conn = sqlite3.connect(str(self.path), timeout=wait, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # takes the write lock (waiting for it), writes nothing
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
 
     def applied_migrations(self) -> list[str]:
         return [m.name for m in migrations.applied(self.db)]
@@ -91,10 +123,10 @@ def open_store(path: str | Path | None, sealer: Sealer | None = None) -> Store:
     # may lose the last commits, never corrupts); the busy timeout outlasts a backup or a health check.
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA busy_timeout = 10000")  # ms: a backup or health check never makes a write fail
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_WAIT_MS}")  # on the event loop: Store.wait_writable waits first
     conn.execute("PRAGMA foreign_keys = ON")
     try:
-        return Store(Database(conn), sealer)
+        return Store(Database(conn), sealer, path)
     except DataKeyError:
         conn.close()
         raise

@@ -265,3 +265,20 @@ def m0013(db: Database) -> None:
     # that staff member's message in the clinic chat (a thread per conversation).
     db.execute("ALTER TABLE relays ADD COLUMN patient_message_id INTEGER")
     db.execute("CREATE INDEX relays_patient_message ON relays(chat_id, patient_message_id)")
+
+
+@migrations(name="0014_clinic_chat_of_messages")
+def m0014(db: Database) -> None:
+    # Message ids start again in every chat: a message the bot posted in the clinic chat is known by the chat's
+    # id AND its own, so that after the clinic moves to a new group an old id can't name another patient's
+    # message there. Alerts take the chat from the outbox row that posted them (exact). Relays never recorded
+    # it: they stay NULL, which matches no chat, until the bot's first start after this migration pins them to
+    # the clinic chat it is configured with, if nothing shows it ever posted elsewhere
+    # (bot/store/relays.py, RelayStore.adopt_clinic_chat).
+    db.execute("ALTER TABLE relays ADD COLUMN clinic_chat_id INTEGER")
+    db.execute("ALTER TABLE alerts ADD COLUMN clinic_chat_id INTEGER")
+    db.execute("UPDATE alerts SET clinic_chat_id = (SELECT o.target FROM outbox o WHERE o.alert_id = alerts.id"
+               " AND o.kind = 'alert' AND o.state = 'sent' AND o.message_id = alerts.clinic_message_id"
+               " ORDER BY o.id LIMIT 1) WHERE clinic_message_id IS NOT NULL")
+    db.execute("DROP INDEX relays_clinic_message")
+    db.execute("CREATE INDEX relays_clinic_message ON relays(clinic_chat_id, clinic_message_id)")

@@ -114,8 +114,11 @@ class OutboxStore:
         with self.db.atomic():
             self.db.execute("UPDATE outbox SET state = 'sent', message_id = ?, reason = NULL, updated_at = ?"
                             " WHERE id = ?", [message_id, iso(now), row_id])
-            self.db.execute("UPDATE alerts SET clinic_message_id = coalesce(clinic_message_id, ?) WHERE id ="
-                            " (SELECT alert_id FROM outbox WHERE id = ? AND kind = 'alert')", [message_id, row_id])
+            self.db.execute("UPDATE alerts SET clinic_chat_id = CASE WHEN clinic_message_id IS NULL THEN"
+                            " (SELECT target FROM outbox WHERE id = ?) ELSE clinic_chat_id END,"
+                            " clinic_message_id = coalesce(clinic_message_id, ?) WHERE id ="
+                            " (SELECT alert_id FROM outbox WHERE id = ? AND kind = 'alert')",
+                            [row_id, message_id, row_id])
 
     def outbox_finish(self, row_id: int, state: str, reason: str, now: datetime) -> None:
         """A claimed row skipped (with a reason) or failed for good (with the error class)."""
@@ -177,16 +180,18 @@ class OutboxStore:
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id AND o.kind = ?) ORDER BY a.id",
             [*levels, kind_before, iso(sent_before), following]).fetchall()]
 
-    def forget_patient_everywhere(self, chat_id: int, now: datetime, clinic_chat_id: int | None) -> int:
+    def forget_patient_everywhere(self, chat_id: int, now: datetime) -> int:
         """Queue the edits of staff's messages about the patient, then erase every row about them; returns the
         rows deleted. Two transactions (the erasure ends with a WAL checkpoint, which no transaction may hold):
         if the second fails, the patient's /delete fails visibly and a retry finds the edits already queued."""
-        self.erase_from_clinic(chat_id, now, clinic_chat_id)
+        self.erase_from_clinic(chat_id, now)
         return self.forget_patient(chat_id)
 
-    def erase_from_clinic(self, about: int, now: datetime, clinic_chat_id: int | None = None) -> int:
+    def erase_from_clinic(self, about: int, now: datetime) -> int:
         """Before a patient is erased: drop what is still to send about them and queue an edit of every
-        alert staff got about them and every text they relayed to ``clinic_chat_id``; returns the edits queued."""
+        alert staff got about them and every text they relayed, each in the chat it was posted to (never by its
+        message id alone: a relay recorded before the clinic chat was, migration 0014, is left as it is);
+        returns the edits queued."""
         stamp = iso(now)
         with self.db.atomic():
             self.db.execute("UPDATE outbox SET state = 'skipped', reason = 'erased', body = NULL, updated_at = ?"
@@ -197,12 +202,12 @@ class OutboxStore:
                 f" AND kind IN {ALERT_KINDS} AND message_id IS NOT NULL ORDER BY id", [about]).fetchall()
             for alert_id, target, message_id in shown:
                 self.enqueue("erased", target, now, alert_id=alert_id, edit_message_id=message_id)
-            if clinic_chat_id is not None:  # what they wrote to the clinic (/clinic); a photo keeps its caption
-                relayed = [r[0] for r in self.db.execute(
-                    "SELECT clinic_message_id FROM relays WHERE chat_id = ? AND direction = 'to_clinic'"
-                    " AND file_id IS NULL AND clinic_message_id IS NOT NULL ORDER BY id", [about]).fetchall()]
-                for message_id in relayed:
-                    self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
-                shown += relayed
+            # what they wrote to the clinic (/clinic); a photo keeps its caption
+            relayed = self.db.execute(
+                "SELECT clinic_chat_id, clinic_message_id FROM relays WHERE chat_id = ? AND direction = 'to_clinic'"
+                " AND file_id IS NULL AND clinic_message_id IS NOT NULL AND clinic_chat_id IS NOT NULL ORDER BY id",
+                [about]).fetchall()
+            for clinic_chat_id, message_id in relayed:
+                self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
             self.db.execute("UPDATE outbox SET about = NULL WHERE about = ?", [about])  # nothing points back
-        return len(shown)
+        return len(shown) + len(relayed)

@@ -34,7 +34,7 @@ from typing import Iterable, Mapping, TextIO
 # The demo's parts, importable from here as before the split (tests import PATIENT_CHAT and parse_skip).
 from bot.tools.common import INTERRUPTED, INTERRUPTED_CODE
 from bot.tools.demo_phone import (CLINIC_CHAT, DEMO_LOCATION, MAX_RUNS_PER_SKIP, PATIENT_CHAT, PATIENT_NAME,
-                                  STAFF_NAME, Phone)
+                                  STAFF_NAME, STAFF_USER, Phone)
 from bot.tools.demo_screen import INDENT, Button, button_rows, buttons_of, numbered_lines
 from bot.tools.demo_script import HELP, parse_skip, play
 
@@ -56,7 +56,8 @@ def demo_environ(data_dir: Path, temporary: bool, environ: Mapping[str, str]) ->
     from bot.crypto import new_key, write_key_file
 
     demo = {"TELEGRAM_BOT_TOKEN": DEMO_TOKEN, "AFTERCARE_DATA_DIR": str(data_dir),
-            "AFTERCARE_CLINIC_CHAT_ID": str(CLINIC_CHAT)}
+            "AFTERCARE_CLINIC_CHAT_ID": str(CLINIC_CHAT),
+            "AFTERCARE_ADMIN_IDS": str(STAFF_USER)}  # the nurse speaks for the clinic (only the team can)
     if environ.get("AFTERCARE_CLINIC_FILE", "").strip():
         demo["AFTERCARE_CLINIC_FILE"] = environ["AFTERCARE_CLINIC_FILE"].strip()
     configured = {name: environ[name] for name in ("AFTERCARE_DATA_KEY", "AFTERCARE_DATA_KEY_FILE")

@@ -117,7 +117,7 @@ class Phone:
     async def staff_reply(self, text: str) -> None:
         """A nurse replies, in the clinic chat, to the newest relayed message or alert about the patient."""
         about = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
-                      if self.store.patient_of_clinic_message(m.message_id) == PATIENT_CHAT), None)
+                      if self.store.patient_of_clinic_message(CLINIC_CHAT, m.message_id) == PATIENT_CHAT), None)
         if not text or about is None:
             self.say(f"{INDENT}(say what the nurse answers, after a message reached the clinic chat)")
             return
@@ -126,7 +126,7 @@ class Phone:
     async def staff_acknowledge(self) -> None:
         """A nurse taps the first button (Acknowledge) of the newest alert about the patient in the clinic chat."""
         alert = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
-                      if buttons_of(m) and self.store.patient_of_clinic_message(m.message_id) == PATIENT_CHAT), None)
+                      if buttons_of(m) and self.store.patient_of_clinic_message(CLINIC_CHAT, m.message_id) == PATIENT_CHAT), None)
         if alert is None:
             self.say(f"{INDENT}(no alert with a button about the patient in the clinic chat yet)")
             return

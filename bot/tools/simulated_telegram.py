@@ -25,6 +25,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.tools.flood_limits import FloodLimits
 from bot.tools.simulated_updates import Sent, SimulatedUpdates
 
+TEXT_LIMIT = 4096  # Telegram refuses a longer text (counted in UTF-16 code units)
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
@@ -76,6 +77,11 @@ class FakeTelegram(SimulatedUpdates):
         bad_request, network or timeout; ``value`` is the retry_after seconds."""
         self._failures.append(_Failure(method, chat_id, kind, value, times))
 
+    def number_from(self, message_id: int) -> None:
+        """Hand out message ids from ``message_id`` on, as a new group does (Telegram numbers each chat's
+        messages on its own, so an id seen in one chat comes again in another)."""
+        self._ids = itertools.count(message_id)
+
     def clear_failures(self) -> None:
         """Forget every scripted failure still waiting."""
         self._failures.clear()
@@ -108,6 +114,8 @@ class FakeTelegram(SimulatedUpdates):
         if self.limits is not None and method == "sendMessage":
             if (retry_after := self.limits.refuse(_int(params.get("chat_id")))) is not None:
                 return _too_many(retry_after)
+        if method in {"sendMessage", "editMessageText"} and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
         handler = getattr(self, f"_api_{method}", None)
         result = handler(params, files or {}) if handler else True
         return 200, {"ok": True, "result": result}
@@ -142,7 +150,8 @@ class FakeTelegram(SimulatedUpdates):
     def _api_sendMessage(self, params, files):
         buttons, keyboard = _markup(params.get("reply_markup"))
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params["text"]), buttons, keyboard,
-                    reply_to=_reply_to(params))
+                    reply_to=_reply_to(params), entities=_json_list(params.get("entities")),
+                    parse_mode=params.get("parse_mode"))
         return self._store(sent, "sent")
 
     def _api_sendDocument(self, params, files):
@@ -158,7 +167,9 @@ class FakeTelegram(SimulatedUpdates):
             content = content.read()
         by_id = params.get(kind) if upload is None and isinstance(params.get(kind), str) else None
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), kind=kind,
-                    file_name=name, file_bytes=content, file_id=by_id)
+                    file_name=name, file_bytes=content, file_id=by_id,
+                    entities=_json_list(params.get("caption_entities")), parse_mode=params.get("parse_mode"),
+                    reply_to=_reply_to(params))
         data = self._store(sent, "sent")
         data[kind] = ({"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
                       if kind == "document" else
@@ -191,6 +202,10 @@ class FakeTelegram(SimulatedUpdates):
     def _api_answerCallbackQuery(self, params, files):
         self.callback_answers.append(params)
         return True
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _too_many(retry_after: int) -> tuple[int, dict]:
@@ -240,6 +255,13 @@ class FakeRequest(BaseRequest):
             await asyncio.sleep(self.latency)  # the round trip (the benchmark; real time on purpose)
         status, body = self.telegram.handle(api_method, params, files)
         return status, json.dumps(body).encode()
+
+
+def _json_list(value: Any) -> list:
+    """A list parameter as python-telegram-bot sends it (a list, or its JSON)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return list(value) if isinstance(value, list) else []
 
 
 def _reply_to(params: dict) -> int | None:

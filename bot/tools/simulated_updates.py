@@ -31,6 +31,8 @@ class Sent:
     file_id: str | None = None                  # a file sent by its Telegram file id (no bytes uploaded)
     edits: int = 0
     reply_to: int | None = None                 # the message id this one replies to (reply_parameters)
+    entities: list[dict] = field(default_factory=list)  # formatting as sent: entities (or caption_entities)
+    parse_mode: str | None = None
 
     @property
     def labels(self) -> list[str]:
