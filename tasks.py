@@ -16,6 +16,7 @@ Only the standard library is used here, so it works before anything is installed
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -87,10 +88,21 @@ def first_start() -> None:
                  + DEMO_HINT)
     print("First start: the guided set-up (`aftercare setup`). " + DEMO_HINT + "\n", flush=True)
     # 0: ready; 1: saved, but the clinic chat or admins are still missing (the bot warns at start-up)
-    if subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "setup"], cwd=ROOT) not in (0, 1) or \
+    if child([str(PYTHON), "-m", "bot.tools.cli", "setup"]) not in (0, 1) or \
             not configured("TELEGRAM_BOT_TOKEN"):
         sys.exit("Not started. `python3 tasks.py run` starts the bot once the set-up has saved a token.")
     print("\nStarting the bot (Ctrl-C stops it) ...", flush=True)
+
+
+def child(command: list[str]) -> int:
+    """Run an `aftercare` command and return its exit code. Ctrl-C reaches it too and it says its own one line,
+    so here Ctrl-C only waits for it to end (a handler, not SIG_IGN: the child must not inherit an ignore)."""
+    previous = signal.signal(signal.SIGINT, lambda number, frame: None)
+    try:
+        code = subprocess.call(command)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 128 - code if code < 0 else code  # killed by signal N: the shell's 128 + N
 
 
 def hand_over(command: list[str]) -> int:
@@ -111,16 +123,20 @@ def main(argv: list[str]) -> int:
         return hand_over([str(PYTHON), "-m", "bot"])
     if command == "setup":
         ensure_venv(None)
-        return subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "setup", *argv[1:]])
+        return child([str(PYTHON), "-m", "bot.tools.cli", "setup", *argv[1:]])
     if command == "demo":
         ensure_venv(None)
-        return subprocess.call([str(PYTHON), "-m", "bot.tools.cli", "demo", *argv[1:]])
+        return child([str(PYTHON), "-m", "bot.tools.cli", "demo", *argv[1:]])
     if command == "test":
         ensure_venv("test")
-        return subprocess.call([str(PYTHON), "-m", "pytest", *argv[1:]])
+        return child([str(PYTHON), "-m", "pytest", *argv[1:]])
     print(__doc__)
     return 2
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # e.g. while pip installs: one line, no traceback
+        print("\nStopped (Ctrl-C).", file=sys.stderr)
+        raise SystemExit(130) from None

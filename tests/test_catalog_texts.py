@@ -41,12 +41,16 @@ def _profile(tmp_path: Path, name: str, text: str):
     return load_clinic(path)
 
 
-@pytest.fixture(params=["shipped", "no_out_of_hours", "out_of_hours_without_full_stop", "plain_name"])
+@pytest.fixture(params=["shipped", "no_out_of_hours", "out_of_hours_without_full_stop", "out_of_hours_in_lower_case",
+                        "plain_name"])
 def clinic(request, tmp_path):
-    """The shipped profile, one without out-of-hours advice, one whose advice lacks a full stop, another name."""
+    """The shipped profile, one without out-of-hours advice, one whose advice lacks a full stop, one written as
+    the end of a sentence ("call NHS 111 ..."), another name."""
     text = {"shipped": SHIPPED, "no_out_of_hours": SHIPPED.replace(OUT_OF_HOURS, ""),
             "out_of_hours_without_full_stop": SHIPPED.replace(
                 OUT_OF_HOURS, 'out_of_hours = "Out of hours, ring 111 for advice"\n'),
+            "out_of_hours_in_lower_case": SHIPPED.replace(
+                OUT_OF_HOURS, 'out_of_hours = "call NHS 111 or go to A&E"\n'),
             "plain_name": SHIPPED.replace('name = "Example Skin Clinic"', 'name = "Dr. Lee\'s Skin Rooms"')
             .replace('"+44 20 7946 0000"', '"0800 123 456"')}[request.param]
     return _profile(tmp_path, request.param, text)
@@ -69,6 +73,8 @@ def problems(text: str, out_of_hours: str) -> list[str]:
         before = text[:text.index(out_of_hours)]
         if before and not re.search(r"(^|\n|[.!?]\s)$", before):
             found.append("out-of-hours advice inside a sentence")
+        if not out_of_hours[0].isupper():  # "... on 0161 496 0123. call NHS 111 or go to A&E."
+            found.append("out-of-hours advice starting in lower case")
     return found
 
 

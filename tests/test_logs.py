@@ -105,3 +105,12 @@ def test_a_bad_log_format_names_the_variable():
     """An unknown format stops start-up naming AFTERCARE_LOG_FORMAT."""
     with pytest.raises(ConfigError, match="AFTERCARE_LOG_FORMAT"):
         json_wanted({"AFTERCARE_LOG_FORMAT": "xml"})
+
+
+async def test_a_quiet_dispatcher_run_logs_nothing_at_info(captured, bot):
+    """The dispatcher wakes at least every minute: with nothing due, a run writes nothing to the bot's log (its
+    summary is a developer's line, at debug level)."""
+    from tests.conftest import START
+    report = await bot.run(START)
+    assert report.claimed == 0
+    assert [r for r in lines(captured) if r["logger"].startswith("bot.delivery")] == []

@@ -351,3 +351,18 @@ def test_fake_server_long_polls_and_honours_offset(server):
     server.push(third)  # only once the long poll is waiting: it must be woken by the push
     poller.join(timeout=10)
     assert not poller.is_alive() and [u["update_id"] for u in got["result"]["result"]] == [third["update_id"]]
+
+
+def test_the_start_up_line_names_the_bot_the_clinic_the_link_and_readiness(server, folder, processes):
+    """Once Telegram accepted the token the log says, in one line, which @bot runs for which clinic, the patient
+    link and whether it is ready for patients; the dispatcher's every-minute summary stays at debug level."""
+    bot = start(processes, folder, server)
+    polling(server, bot)
+    assert bot.terminate() == 0
+    records = [json.loads(line) for line in bot.output().splitlines() if line.strip()]
+    running = [r["msg"] for r in records if r["event"] == "running"]
+    assert len(running) == 1, records
+    assert running[0] == ("Running as @aftercare_test_bot for Example Skin Clinic · patient link "
+                          "https://t.me/aftercare_test_bot?start=microneedling · NOT READY for patients "
+                          "(3 warnings: `aftercare doctor --strict`)")
+    assert not [r for r in records if "dispatch run" in r.get("msg", "")], "a developer's summary at INFO"

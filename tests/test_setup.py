@@ -188,3 +188,37 @@ def test_setup_replaces_a_malformed_saved_token(server, tmp_path, monkeypatch):
     assert code == 1 and "does not look like a bot token" in out and "oops" not in out
     assert read_dotenv(tmp_path / ".env")["TELEGRAM_BOT_TOKEN"] == server.token
     assert "no clinic chat is set" in out and "no admins are set" in out  # what is still missing is named
+
+
+@pytest.mark.process
+def test_setup_refuses_reminder_defaults_inside_the_quiet_hours_and_saves_a_whole_sentence(server, tmp_path,
+                                                                                           monkeypatch):
+    """An evening default of 22:30 inside quiet hours 22:00-07:00 is refused with the fix and both are asked
+    again; out-of-hours advice typed as the end of a sentence is saved as a whole one."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_setup(server, [
+        server.token, "Harbour Skin Clinic", "+353 1 555 0142", "call NHS 111 or go to A&E", "", "",
+        "08:00 13:00 22:30", "",          # refused: 22:30 is inside 22:00-07:00
+        "08:00 13:00 21:00", "",          # asked again, accepted
+        "skip", "skip"])
+    assert code == 1, out
+    assert ("Refused: the evening reminder default 22:30 falls inside the quiet hours 22:00-07:00: move it out "
+            "of them") in out
+    assert "Saved as a sentence: Call NHS 111 or go to A&E." in out
+    clinic = load_clinic(tmp_path / "clinic.toml")
+    assert (str(clinic.evening), clinic.out_of_hours) == ("21:00:00", "Call NHS 111 or go to A&E.")
+
+
+@pytest.mark.process
+def test_setup_reads_the_clinic_zone_from_a_city_and_refuses_a_fixed_offset(server, tmp_path, monkeypatch):
+    """"GMT" and "UTC+1" are refused with the reason (no summer time) and the city zones to use; "europe/london"
+    is suggested by name and "Manchester" (a city, from GeoNames) becomes Europe/London."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_setup(server, [
+        server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "",
+        "GMT", "UTC+1", "europe/londn", "Manchester", "", "", "skip", "skip"])
+    assert code == 1, out
+    assert "GMT keeps the same clock all year (no summer time)" in out and "such as Europe/London" in out
+    assert "UTC+1 keeps the same clock all year (no summer time)" in out and "Europe/Berlin" in out
+    assert "did you mean Europe/London?" in out and "Time zone: Europe/London" in out
+    assert load_clinic(tmp_path / "clinic.toml").timezone == "Europe/London"

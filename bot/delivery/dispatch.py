@@ -127,7 +127,7 @@ class Dispatcher:
             finally:
                 self._in_flight.clear()
             report.throttled = self.sender.throttled - throttled
-        log.info("dispatch run: %s", report)
+        log.debug("dispatch run: %s", report)  # every minute at least: a developer's line (sends log their own)
         if failed:
             raise failed[0]
         return report

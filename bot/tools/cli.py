@@ -10,6 +10,7 @@ from typing import Callable
 
 from bot.config import ConfigError, environment_with_dotenv, load_settings
 from bot.crypto import write_key_file
+from bot.tools.common import INTERRUPTED, INTERRUPTED_CODE
 
 
 def keygen_command(rest: list[str]) -> int:
@@ -154,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return COMMANDS[command].run(environ, rest)
+    try:
+        return COMMANDS[command].run(environ, rest)
+    except KeyboardInterrupt:  # a command that does not say more itself (setup and the demo do)
+        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        return INTERRUPTED_CODE
 
 
 if __name__ == "__main__":

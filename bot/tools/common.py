@@ -8,6 +8,10 @@ from typing import Callable
 from bot.config import ConfigError, Settings, load_settings
 from bot.runtime import OpsError
 
+# Ctrl-C in any command: one line and the shell's usual exit code for SIGINT (128 + 2), never a traceback.
+INTERRUPTED = "Stopped (Ctrl-C); what was already saved is kept."
+INTERRUPTED_CODE = 130
+
 
 def settings_for_tools(environ: dict[str, str]) -> Settings | None:
     """Settings for a tool (no token needed); prints the configuration error and returns None if any."""

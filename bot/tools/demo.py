@@ -22,14 +22,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import tempfile
+import threading
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping, TextIO
 
 # The demo's parts, importable from here as before the split (tests import PATIENT_CHAT and parse_skip).
+from bot.tools.common import INTERRUPTED, INTERRUPTED_CODE
 from bot.tools.demo_phone import (CLINIC_CHAT, DEMO_LOCATION, MAX_RUNS_PER_SKIP, PATIENT_CHAT, PATIENT_NAME,
                                   STAFF_NAME, STAFF_USER, Phone)
 from bot.tools.demo_screen import INDENT, Button, button_rows, buttons_of, numbered_lines
@@ -147,7 +150,8 @@ def demo_command(argv: list[str], out: TextIO | None = None, inp: TextIO | None 
     files_dir = args.files or Path(tempfile.mkdtemp(prefix="aftercare-demo-files-"))
     print(f"(files the bot sends are saved in {files_dir})", file=sys.stderr)
     try:
-        return asyncio.run(run_demo(lines, out, args.data_dir, files_dir, args.start, inp=inp, environ=environ))
+        return asyncio.run(_interruptible(run_demo(lines, out, args.data_dir, files_dir, args.start, inp=inp,
+                                                   environ=environ)))
     except DataKeyError as exc:
         print(f"error: {exc}: the database in {args.data_dir} was written with another data key",
               file=sys.stderr)
@@ -156,7 +160,16 @@ def demo_command(argv: list[str], out: TextIO | None = None, inp: TextIO | None 
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        return INTERRUPTED_CODE
+
+
+async def _interruptible(run):
+    """Await ``run`` with Python's own Ctrl-C handler: asyncio.run's only cancels the task, which the demo's
+    blocking read of the keyboard never notices (the read resumes after the signal), so Ctrl-C did nothing."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return await run
 
 
 def _instant(text: str) -> datetime:

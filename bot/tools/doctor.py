@@ -57,8 +57,9 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     report = _Report(out)
     try:
         settings = load_settings(environ, require_token=False)
-    except ConfigError as exc:
-        report.problem(f"configuration: {exc}")
+    except ConfigError as exc:  # every problem of the settings and the clinic profile, one line each
+        for problem in exc.problems:
+            report.problem(f"configuration: {problem}")
         return 1
     report.ok("configuration read")
     report.ok(f"clinic profile {settings.clinic_file}: {settings.clinic.name}, "

@@ -11,15 +11,12 @@ from pathlib import Path
 
 import segno
 
+from bot.readiness import patient_link  # noqa: F401 (the link is the poster's; start-up logs it too)
+
 A4_INCHES = (8.27, 11.69)
 DPI = 150            # the PNG is 1240 x 1754 pixels; the PDF is vector text around the same image
 QUIET_ZONE = 4       # modules of white around the code, as the QR standard asks
 ERROR_LEVEL = "m"    # 15% of the code may be smudged or folded and still read
-
-
-def patient_link(bot_username: str, plan: str) -> str:
-    """The link patients open (or scan) to start the bot; the payload names the care plan."""
-    return f"https://t.me/{bot_username}?start={plan}"
 
 
 def qr_code(link: str) -> segno.QRCode:

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
 from bot.config import TOKEN_FORMAT, ConfigError, load_settings, origin
+from bot.tools.common import INTERRUPTED_CODE
 from bot.tools.envfile import set_env_values
 from bot.tools.setup_profile import ask_profile
 from bot.tools.setup_telegram import SetupTelegram
 
 ENV_FILE = Path(".env")
+STOPPED = "Setup stopped; the steps answered so far are saved. Run `aftercare setup` to go on."
 KEY_FILE = Path(".aftercare.key")
 
 
@@ -164,7 +166,7 @@ class Setup:
 def setup_command(environ: Mapping[str, str], rest: list[str], console: Console | None = None,
                   env_file: Path = ENV_FILE) -> int:
     """Run the guide: 0 when the bot is ready for patients, 1 when something is still missing (the bot warns),
-    2 on bad settings, 3 when stopped (no token, or Ctrl-C)."""
+    2 on bad settings, 3 when stopped (no token, or the end of input), 130 on Ctrl-C (one line, no traceback)."""
     argparse.ArgumentParser(
         prog="aftercare setup",
         description="The guided set-up, run again to change anything: checks the bot token with Telegram, "
@@ -188,7 +190,10 @@ def setup_command(environ: Mapping[str, str], rest: list[str], console: Console 
         guide.admins()
         guide.data_key()
         guide.poster()
-    except (KeyboardInterrupt, EOFError):
-        console.say("\nSetup stopped; the steps answered so far are saved. Run `aftercare setup` to go on.")
+    except KeyboardInterrupt:
+        console.say(f"\n{STOPPED}")
+        return INTERRUPTED_CODE
+    except EOFError:
+        console.say(f"\n{STOPPED}")
         return 3
     return guide.finish()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import time
+from functools import lru_cache
 from typing import Callable, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clinic_profile import ClinicProfile, parse_hhmm
+from bot.clinic_profile import ClinicProfile, out_of_hours_sentence, parse_hhmm, quiet_problems
 from bot.readiness import fictional_phone
+from messages.catalog import load_catalog
+from messages.words import Words
+from messages.zones import fixed_offset, read_zone, summer_time_zones
 
 T = TypeVar("T")
 
@@ -28,12 +31,32 @@ def _emergency(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _words() -> Words:
+    return Words.from_texts(load_catalog().texts)
+
+
 def _zone(text: str) -> str:
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("not a known time zone; use an IANA name such as Europe/London") from None
-    return text
+    """The clinic's zone from a city, a country or a zone name, read as patients' answers are (messages/zones.py);
+    never a fixed offset, which has no summer time."""
+    offset = fixed_offset(text)
+    if offset is not None:
+        places = summer_time_zones(offset) or ["Europe/London"]
+        raise ValueError(f"{text} keeps the same clock all year (no summer time), so reminders would come an hour "
+                         f"early or late for half the year; type the clinic's city, or its zone, such as "
+                         f"{' or '.join(places)}")
+    zone, why = read_zone(text, _words())
+    if zone is not None and why is None:
+        return zone
+    if why == "typo":
+        raise ValueError(f"not a known time zone; did you mean {zone}? Type it to confirm")
+    if why == "several":
+        raise ValueError("that country has several time zones; type the clinic's city, such as Chicago")
+    if why == "abbreviation":
+        raise ValueError(f"{text} names no single place (and some of them keep no summer time); type the "
+                         "clinic's city, such as Manchester, or a zone such as Europe/London")
+    raise ValueError("not a known time zone; type the clinic's city (such as Manchester) or a zone name such as "
+                     "Europe/London")
 
 
 def _text(text: str) -> str:
@@ -79,15 +102,27 @@ def ask_profile(console, current: ClinicProfile) -> ClinicProfile:
     example = fictional_phone(current.phone)
     name = _ask(console, "Clinic name, as patients know it", None if example else current.name, _text)
     phone = _ask(console, "Phone number patients call", None if example else current.phone, _phone)
-    out_of_hours = _ask(console, "When the clinic is closed, patients should (a sentence, e.g. which line to call)",
+    out_of_hours = _ask(console, "Out-of-hours advice, one whole sentence patients read after your number "
+                                 "(e.g. If we are closed, call NHS 111 or go to A&E.)",
                         None if example else current.out_of_hours, _text)
+    if out_of_hours_sentence(out_of_hours) != out_of_hours:
+        out_of_hours = out_of_hours_sentence(out_of_hours)
+        console.say(f"   Saved as a sentence: {out_of_hours}")
     emergency = _ask(console, "Emergency number", current.emergency_number, _emergency)
-    zone = _ask(console, "Time zone (IANA name)", current.timezone, _zone)
-    morning, midday, evening = _ask(console, "Reminder times: morning, midday, evening",
-                                    f"{_hhmm(current.morning)} {_hhmm(current.midday)} {_hhmm(current.evening)}",
-                                    _times)
-    quiet_start, quiet_end = _ask(console, "Quiet hours, nothing is sent (start-end)",
-                                  f"{_hhmm(current.quiet_start)}-{_hhmm(current.quiet_end)}", _quiet)
-    return replace(current, name=name, phone=phone, out_of_hours=out_of_hours, emergency_number=emergency,
-                   timezone=zone, morning=morning, midday=midday, evening=evening,
-                   quiet_start=quiet_start, quiet_end=quiet_end)
+    zone = _ask(console, "Time zone: the clinic's city, or a zone such as Europe/London", current.timezone, _zone)
+    console.say(f"   Time zone: {zone}")
+    profile = replace(current, name=name, phone=phone, out_of_hours=out_of_hours, emergency_number=emergency,
+                      timezone=zone)
+    while True:  # the defaults and the quiet hours are checked together: neither may swallow the other
+        morning, midday, evening = _ask(console, "Reminder times: morning, midday, evening",
+                                        f"{_hhmm(profile.morning)} {_hhmm(profile.midday)} {_hhmm(profile.evening)}",
+                                        _times)
+        quiet_start, quiet_end = _ask(console, "Quiet hours, nothing is sent (start-end)",
+                                      f"{_hhmm(profile.quiet_start)}-{_hhmm(profile.quiet_end)}", _quiet)
+        profile = replace(profile, morning=morning, midday=midday, evening=evening,
+                          quiet_start=quiet_start, quiet_end=quiet_end)
+        problems = quiet_problems(profile)
+        if not problems:
+            return profile
+        for problem in problems:
+            console.say(f"   Refused: {problem}.")
