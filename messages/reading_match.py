@@ -232,15 +232,17 @@ def _placed_part(words: list[Word], before: list[Match], lexicon: Lexicon) -> Ma
     """The part before a state in its clause that the state is said of: the nearest, unless the nearest only
     says where an earlier part is ("the dark mark near my mouth is getting bigger": the mark grows)."""
     nearest = max(before, key=lambda p: p.end, default=None)
-    if nearest is None or not _placed(words, nearest, lexicon):
+    if nearest is None:
+        return None
+    places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
+    if not _placed(words, nearest, places):
         return nearest
-    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, lexicon)]
+    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, places)]
     return max(earlier, key=lambda p: p.end, default=nearest)
 
 
-def _placed(words: list[Word], part: Match, lexicon: Lexicon) -> bool:
+def _placed(words: list[Word], part: Match, places: set[str]) -> bool:
     """A part named as a place: it opens with a location word ("near my mouth") or follows one ("on my cheek")."""
-    places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
     owners = {"my", "the", "her", "his", "their", "your", "a"}
     i = part.start
     return (words[i].text in places or (i >= 1 and words[i - 1].text in places)
