@@ -126,8 +126,13 @@ class _Polarity:
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
         # The patient, written about by someone else, unless that someone had a treatment of their own.
-        self.linked = bool(self.cues.get("patient_links")) and not self.cues.get("others_treatment")
+        # A link the writer calls their own ("my son has a fever, can I still come to my appointment") ties
+        # only its own clause ("my son found me slumped after my treatment").
         self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
+        links = [] if self.cues.get("others_treatment") else self.cues.get("patient_links", [])
+        own = [c for c in links if c.start > 0 and self.words[c.start - 1].text in self.first_person]
+        self.linked = len(own) < len(links)
+        self.own_link_clauses = {self.words[c.start].clause for c in own}
         self.links = {w for p in lexicon.cues["thing_links"] for w in p}
         self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
         self.busy = {i for p in parts for i in p.positions} | {i for m in signs for i in m.positions}
@@ -240,7 +245,7 @@ class _Polarity:
 
     def someone_else(self, sign: Match, carried: bool) -> bool:
         """A sign said of someone the message names as not the patient."""
-        if self.linked:
+        if self.linked or self.words[sign.anchor].clause in self.own_link_clauses:
             return False
         sentence = self.words[sign.anchor].sentence
         for cue in self.cues.get("others", []):
@@ -304,11 +309,16 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     found_signs: list[tuple[str, str, int, int]] = []  # (token, action, position, sentence)
     topics: set[str] = set()  # tokens with an unsettled mention (P4f)
     denied: dict[str, bool] = {}  # token -> every mention of it denied
+    # A normal temperature settles the word for it in its sentence ("is 37.8 a fever?", "99.5F, is that a fever?").
+    measured = {(m.key, parsed.words[m.start].sentence) for m in signs if m.kind == "normal_temperature"}
     for sign in sorted(signs, key=lambda m: m.start):
         entry = lexicon.tokens[sign.key]
         if (entry.action in ALARMS or entry.safety) and polarity.about_a_thing(sign):
             continue  # P4h: said of a thing, another sense
         sentence = parsed.words[sign.anchor].sentence
+        if sign.kind in ("form", "hedged") and (sign.key, sentence) in measured:
+            found_signs.append((sign.key, "ask", sign.start, sentence))
+            continue
         elsewhere = polarity.someone_else(sign, sentence in carried)
         affirmed = not polarity.negated(sign) and not elsewhere
         if entry.action == "emergency" and sign.kind in ("form", "pair") and not elsewhere \

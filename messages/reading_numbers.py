@@ -42,7 +42,8 @@ def temperature_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
             continue
         after = words[i + 1].text if i + 1 < len(words) and words[i + 1].sentence == word.sentence else ""
         before = words[i - 1].text if i > 0 and words[i - 1].sentence == word.sentence else ""
-        if after in t["not_after"] or before in t["not_before"]:
+        unit_after = after in t["cues"] and after not in t["not_after"]  # "I'm 38 degrees" is a temperature
+        if after in t["not_after"] or (before in t["not_before"] and not unit_after):
             continue
         if any(w.text in t["not_with"] for w in words if w.sentence == word.sentence):
             continue
