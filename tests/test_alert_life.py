@@ -180,3 +180,26 @@ async def test_flagged_groups_alerts_by_state_and_leaves_out_resolved_ones(clini
     await clinic.phone.feed(clinic.telegram.message(CLINIC, "/flagged", user_id=ADMIN, chat_type="supergroup"))
     listed = clinic.telegram.last(CLINIC).text
     assert "#1 " not in listed and "#2 " in listed
+
+
+async def test_erasure_takes_the_steps_notes_and_reminders_with_the_patient(clinic):
+    """After /delete, the alert's steps and notes are gone from the store and the team's reminder message is
+    edited like the alert itself."""
+    await raised(clinic)
+    await tap(clinic, "al1:1", user_id=ADMIN)
+    await tap(clinic, "al1:1:noans")
+    await tap(clinic, "al1:1:note")
+    await clinic.phone.feed(clinic.telegram.reply(CLINIC, "left a voicemail", clinic.telegram.last(CLINIC),
+                                                  user_id=NURSE, first_name="Jo"))
+    await clinic.run(clinic.phone.clock.now() + timedelta(hours=2, minutes=1))
+    recall = clinic.telegram.last(CLINIC)
+    assert shows(recall.text, "staff.recall", id=1)
+    await clinic.phone.send(A, "/delete")
+    await clinic.phone.tap(A, "Yes, erase everything")
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=1))
+    assert clinic.store.db.execute("SELECT count(*) FROM alert_steps").fetchone()[0] == 0
+    assert recall.text == said("alerts.erased", id=1) and alert_post_or_erased(clinic)
+
+
+def alert_post_or_erased(bot) -> bool:
+    return all(not m.text.startswith("⚠️") for m in bot.telegram.chat(CLINIC))
