@@ -38,11 +38,18 @@ class Sealer:
             raise DataKeyError("the data key is not a valid key (generate one with `aftercare keygen`)") from None
         raw = key.encode("ascii") if isinstance(key, str) else key
         self._blind_key = hmac.new(raw, b"aftercare blind index", hashlib.sha256).digest()
+        # Invitation links are signed with a key derived from the data key (never the data key itself), so they
+        # need no second secret to keep, and a copy of the data alone cannot mint one (bot/care/invites.py).
+        self._invite_key = hmac.new(raw, b"aftercare invitation", hashlib.sha256).digest()
 
     def blind(self, text: str) -> str:
         """A keyed hash of ``text``: equal texts give equal values (so a UNIQUE key still works), and
         without the data key it cannot be told which text it was."""
         return BLIND_PREFIX + hmac.new(self._blind_key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def sign_invite(self, data: bytes) -> bytes:
+        """HMAC-SHA256 of an invitation's bytes under the invitation key."""
+        return hmac.new(self._invite_key, data, hashlib.sha256).digest()
 
     def seal(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")

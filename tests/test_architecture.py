@@ -435,6 +435,7 @@ NOT_THE_DOOR = {
     "clinic.on_staff_reply": "staff in the clinic chat (filters.ChatType.GROUPS), not a patient",
     "on_oncall_reply": "an on-call admin replying to an alert copy (OnCallReply), not a patient",
     "common.unknown_command": "a command the bot does not have: answered without reading it",
+    "alert_steps.on_note": "a team member's note on an alert in the clinic chat (NoteReply), not a patient",
 }
 
 

@@ -20,7 +20,7 @@ OUT_OF_HOURS = re.search(r'^out_of_hours = .*\n', SHIPPED, flags=re.M)[0]
 # Areas and keys the patient never sees whole: typed word lists (read, not shown), date formats (pieces of
 # other texts, tested in test_dates.py), the operator's set-up answers
 # and what only the clinic team's chat receives.
-NOT_PATIENT_FACING = re.compile(r"^(words\.|formats\.|setup\.|alerts\.|checkin\.(alert|flagged|admins_only|level_label)"
+NOT_PATIENT_FACING = re.compile(r"^(words\.|formats\.|setup\.|alerts\.|staff\.|checkin\.(alert|flagged|admins_only|level_label)"
                                 r"|clinic\.(to_clinic|reply_|day_part|caption_part|reference_))")
 SAMPLE = {"day": 3, "days": 2, "date": "23 Nov 2026", "morning": "08:00", "evening": "21:00", "zone": "Europe/London",
           "quiet": "22:00-07:00", "until": "Thu 26 Nov, 09:00", "when": "Thu 26 Nov 09:00", "name": "Ana",

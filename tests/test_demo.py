@@ -288,3 +288,20 @@ def test_every_quoted_case_gets_a_fitting_reply_in_the_demo(typed_walkthrough, l
         assert text in reply, (line, text)
     for text in lacks:
         assert text not in reply, (line, text)
+
+
+# ---- demo/clinic.txt: the clinic's side, an invitation to a resolved alert -----------------------------------
+CLINIC_SCRIPT = ROOT / "demo" / "clinic.txt"
+
+
+async def test_the_clinic_walkthrough_enrols_from_an_invitation_and_closes_an_alert(tmp_path):
+    """demo/clinic.txt: the nurse's /invite, Ana enrolled from it without the date question, her alert carrying
+    the clinic reference through acknowledged, no answer (a note, the reminder two hours later), reached and
+    resolved, then a staff pause she is told about."""
+    code, text = await transcript(CLINIC_SCRIPT.read_text(encoding="utf-8").splitlines(), tmp_path)
+    assert code == 0 and text.rstrip().endswith("(demo over)")
+    assert first_line("enrol.invite_found", date="23 Nov 2026", plan_title="Microneedling aftercare") in text
+    assert first_line("enrol.ask_date") not in text
+    assert "clinic ref. A-1043" in text and "⏰ Alert #1: nobody reached the patient at 18:00" in text
+    assert "✅ Resolved by Sam" in text and "Note: Left a voicemail" in text
+    assert first_line("control.clinic_paused", until="Thu 26 Nov, 20:05") in text

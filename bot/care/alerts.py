@@ -24,6 +24,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -36,6 +37,7 @@ from bot.services import Services, keyboard
 from bot.store import Patient, StoreError
 from bot.store.checkins import AlertRow
 from bot.store.outbox import OutboxRow
+from messages import alert_life as life
 from messages import checkin as core
 from messages.triage import Verdict
 
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 CB = "al1"
 REPEAT_WINDOW = timedelta(minutes=10)
 RERAISE_LEVELS = ("urgent", "emergency")
+RECALL_GAP = timedelta(hours=2)  # after a "no answer", the team is reminded this much later (outbox kind "recall")
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,15 @@ def who(svc: Services, alert: AlertRow) -> str:
     """The patient as staff see them: Telegram name, @username when there is one, patient number."""
     name, number = alert.display_name or "?", alert.number or svc.store.patient_number(alert.chat_id)
     if alert.username:
-        return svc.text("alerts.who_username", name=name, username=alert.username, number=number)
-    return svc.text("alerts.who", name=name, number=number)
+        found = svc.text("alerts.who_username", name=name, username=alert.username, number=number)
+    else:
+        found = svc.text("alerts.who", name=name, number=number)
+    return with_ref(svc, found, alert.clinic_ref)
+
+
+def with_ref(svc: Services, who_text: str, clinic_ref: str | None) -> str:
+    """The patient as staff see them, with the clinic's own reference when an invitation gave one."""
+    return svc.text("alerts.who_ref", who=who_text, ref=clinic_ref) if clinic_ref else who_text
 
 
 def why(alert: AlertRow) -> str:
@@ -94,6 +104,17 @@ def ack_markup(svc: Services, alert_id: int):
     return keyboard([[(svc.text("checkin.alert_ack_button"), f"{CB}:{alert_id}")]])
 
 
+def life_markup(svc: Services, alert_id: int, state: str):
+    """The buttons of the steps that may follow ``state`` (messages/alert_life.py), and "Add a note" once someone
+    acted; None when the alert is resolved. An open alert keeps the old data, ``al1:<id>``."""
+    if state == "open":
+        return ack_markup(svc, alert_id)
+    steps = [(svc.text(f"staff.step_button_{step}"), f"{CB}:{alert_id}:{life.CODES[step]}") for step in life.NEXT[state]]
+    rows = [steps] if steps else []
+    rows.append([(svc.text("staff.note_button"), f"{CB}:{alert_id}:note")])
+    return keyboard(rows)
+
+
 def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     """The text and buttons of an alert-kind row, or the reason it is no longer sent."""
     alert = svc.store.alert(row.alert_id) if row.alert_id is not None else None
@@ -103,6 +124,12 @@ def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
         return svc.text("alerts.erased", id=row.alert_id), None
     if alert is None:
         return "erased"
+    if row.kind == "recall":  # "no answer": the team reminded, unless someone reached the patient meanwhile
+        if alert.state != "no_answer":
+            return "moved_on"
+        when = f"{row.due_at.astimezone(ZoneInfo(svc.settings.clinic.timezone)) - RECALL_GAP:%H:%M}"
+        return svc.text("staff.recall", id=alert.id, when=when, alert=alert_text(svc, alert)), \
+            life_markup(svc, alert.id, alert.state)
     if row.kind != "alert" and alert.acknowledged_by is not None:
         return "acknowledged"
     text = alert_text(svc, alert)
@@ -110,7 +137,7 @@ def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
         text = svc.text("alerts.reraise", minutes=svc.settings.clinic.reraise_minutes, alert=text)
     elif row.kind == "oncall" and svc.settings.clinic_chat_id is not None:
         text = svc.text("alerts.oncall", alert=text)
-    return text, ack_markup(svc, alert.id)
+    return text, life_markup(svc, alert.id, alert.state)
 
 
 def queue_alert(svc: Services, patient: Patient, outcome: Outcome, now: datetime, claimed: bool = True) -> list[int]:

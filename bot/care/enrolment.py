@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from messages import parsing as parse
-from bot.services import Services, keyboard
+from bot.services import Services, keyboard, plan_for
 from bot.store import Patient
 from bot.care.scheduling import midday_label, patient_day, quiet_label
 
@@ -126,8 +126,13 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
             "zone": zone, "morning": hhmm(patient.morning), "evening": hhmm(patient.evening),
             "immune": answer_label(svc, patient.immunocompromised),
             "cold_sores": answer_label(svc, patient.cold_sore_history),
-            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": svc.plan.title,
+            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": plan_for(svc, patient_plan(svc, patient)).title,
             "quiet": quiet_label(svc, patient.quiet_start, patient.quiet_end), "midday": midday_label(svc, patient)}
+
+
+def patient_plan(svc: Services, patient: Patient) -> str:
+    """The plan the patient follows, or will: their session's, the one a link chose, else the clinic's."""
+    return patient.treatment.plan if patient.treatment else patient.draft_plan or svc.plan.name
 
 
 def next_enrolment_question(mode: str, name: str) -> str | None:

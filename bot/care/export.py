@@ -57,7 +57,8 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
     current = next((t for t in reversed(treatments) if not t.get("replaced_at")), None)
     profile = {
         "name": person.get("display_name") or None,
-        "patient_number": next((r.get("number") for r in tables.get("patient_refs", [])), None), "treatment_date": current and current["treatment_date"],
+        "patient_number": next((r.get("number") for r in tables.get("patient_refs", [])), None),
+        "clinic_reference": person.get("clinic_ref") or None, "treatment_date": current and current["treatment_date"],
         "time_zone": zone, "morning_reminder": person.get("morning"), "evening_reminder": person.get("evening"),
         "quiet_hours": quiet_label(svc, person.get("quiet_start"), person.get("quiet_end")),
         "weakened_immune_system_or_diabetes": _answer(svc, person, "immunocompromised"),
@@ -76,7 +77,10 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
     messages = [{"when": local(r["created_at"]), "from": svc.text(f"export.direction_{r['direction']}"),
                  "text": r.get("text") or None, "photo": bool(r.get("file_id"))} for r in tables.get("relays", [])]
     alerts = [{"when": local(a["created_at"]), "level": svc.text(f"checkin.level_label_{a['level']}"),
-               "seen_by_clinic": local(a.get("acknowledged_at"))} for a in tables.get("alerts", [])]
+               "seen_by_clinic": local(a.get("acknowledged_at")),
+               "state": svc.text(f"export.alert_state_{a.get('state') or 'open'}")} for a in tables.get("alerts", [])]
+    for row in tables.get("alerts", []):  # who on the team acted is theirs, not the patient's: no staff ids here
+        row.pop("acknowledged_by", None)
     document = {"about": svc.text("export.about"), "clinic": svc.settings.clinic.name, "exported": local(
         now.isoformat()), "profile": profile, "treatments": [
         {"date": t["treatment_date"], "plan": t["plan"], "registered": local(t["created_at"]),

@@ -64,8 +64,10 @@ def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
         svc.store.note_username(patient.chat_id, user.username)
     ref = svc.store.patient_ref(patient.chat_id)
     if ref is not None and ref.username:
-        return svc.text("alerts.who_username", name=name, username=ref.username, number=number)
-    return svc.text("alerts.who", name=name, number=number)
+        found = svc.text("alerts.who_username", name=name, username=ref.username, number=number)
+    else:
+        found = svc.text("alerts.who", name=name, number=number)
+    return svc.text("alerts.who_ref", who=found, ref=patient.clinic_ref) if patient.clinic_ref else found
 
 
 async def tell_patient_surely(bot: Bot, svc: Services, chat_id: int, text: str, now: datetime,

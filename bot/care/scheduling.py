@@ -40,8 +40,8 @@ def reschedule(svc: Services, patient: Patient, now: datetime) -> int:
     Called after enrolment and after any change of date, zone or times: expanding
     again is idempotent because (patient, session, step) is the natural key.
     """
-    if not patient.enrolled or patient.treatment is None:
-        return 0
+    if not patient.enrolled or patient.treatment is None or patient.treatment.ended_at is not None:
+        return 0  # an ended plan (staff ended it early) plans nothing more
     plan = plan_for(svc, patient.treatment.plan)
     timing = patient_timing(svc, patient)
     deliveries = with_reprompts(expand(plan, patient.treatment.treatment_date, timing), timing)

@@ -12,6 +12,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
 from bot.care import enrolment as flow
+from bot.care import opening
 from bot.care.enrolment import CB, Reply
 from bot.care.enrolment_answers import read_answer
 from bot.handlers import settings_menu
@@ -42,8 +43,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await offer_resume(update, context):
         return
     svc, now = services(context), services(context).clock.now()
-    if context.args and not PAYLOAD.match(context.args[0]):
+    payload = context.args[0] if context.args else None
+    if payload and not PAYLOAD.match(payload):
         log.info("ignored malformed start payload in chat %s", pseudonym(update.effective_chat.id))
+        payload = None
     patient = svc.store.patient(update.effective_chat.id)
     if patient and patient.enrolled and not patient.step:
         values = flow.profile_values(svc, patient, now)
@@ -55,6 +58,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, [Reply(svc.text("enrol.resume_enrolment")),
                             flow.enrolment_question(svc, patient, flow.split_step(patient.step)[1], now)])
     else:
+        chosen = opening.read(svc, payload, now)  # an invitation, a poster's plan, or why not: nothing stored yet
+        context.chat_data[opening.CHOSEN] = chosen.kept
+        if chosen.note:
+            await update.effective_chat.send_message(chosen.note)
         await welcome(update, context)
 
 
@@ -79,6 +86,9 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, agreed: bo
     user = update.effective_user
     patient = svc.store.give_consent(chat_id, user.id if user else None, (user.first_name if user else "") or "",
                                      f"enrol:{flow.ENROL_ORDER[0]}", now)
+    patient, note = opening.apply(svc, patient, context.chat_data.pop(opening.CHOSEN, None), now)
+    if note:  # the invitation was used by someone else meanwhile: the patient answers the date themselves
+        await update.effective_chat.send_message(note)
     if query:
         await query.edit_message_reply_markup(None)
     else:
@@ -138,6 +148,8 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
             await send(update, [read.question_back or Reply(read.refusal)])
         return
     following, confirmation = read.then or flow.next_enrolment_question(mode, name), read.confirmation
+    if following == "date" and mode == "enrol" and patient.draft_date is not None:  # set by an invitation
+        following = flow.next_enrolment_question(mode, "date")
     if confirmation and query and name != "zone":
         await query.edit_message_text(confirmation)
     elif query:
@@ -155,7 +167,7 @@ async def answer(update: Update, svc: Services, patient: Patient, raw: str, type
 async def finish(update: Update, svc: Services, patient: Patient, mode: str, now: datetime) -> None:
     """Complete enrolment, a settings change or a new session, and plan the reminders."""
     if mode in {"enrol", "new"} or patient.treatment is None:
-        svc.store.start_treatment(patient.chat_id, svc.plan.name, patient.draft_date, now)
+        svc.store.start_treatment(patient.chat_id, patient.draft_plan or svc.plan.name, patient.draft_date, now)
     elif patient.draft_date:
         svc.store.move_treatment(patient.treatment.id, patient.draft_date)
         svc.store.update_patient(patient.chat_id, now, draft_date=None)

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 SEEN = 10_000                   # update ids remembered
 SEEN_KEY, NAMES_KEY = "seen_updates", "usernames"
-STAFF_COMMANDS = ("/flagged",)
+STAFF_COMMANDS = ("/flagged", "/invite", "/patient")
 
 
 async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.handlers import (checkin, clinic, common, control, enrol, intake, midday, onboarding, privacy, progress,
-                          reminders, resuming, staff, typed)
+from bot.handlers import (alert_steps, checkin, clinic, common, control, enrol, intake, invite, midday, onboarding,
+                          patient_actions, privacy, progress, reminders, resuming, staff, typed)
 from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
 
@@ -40,6 +40,9 @@ def register_all(application: Application) -> None:
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)
     staff.register(application)
+    alert_steps.register(application)  # before clinic's staff replies: a reply to a note prompt is a note
+    invite.register(application)
+    patient_actions.register(application)
     reminders.register(application)
     midday.register(application)
     clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from bot.crypto import DataKeyError, Sealer
 
 from bot.store.checkins import CheckinStore
+from bot.store.clinic_side import ClinicSideStore
 from bot.store.control import ControlStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore
 from bot.store.health import HealthStore
@@ -48,7 +49,7 @@ class DamagedDatabase(Exception):
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore):
+            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

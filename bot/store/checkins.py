@@ -58,6 +58,8 @@ class AlertRow:
     patient_text: str = ""         # what the patient typed that raised it (opened)
     partial: bool = False          # raised by a check-in left unfinished (judged on the answers given)
     verdict_level: str = ""        # the level of its check-in's verdict now (later answers may have raised it)
+    clinic_ref: str = ""           # the clinic's own reference for the patient (an invitation's), opened
+    state: str = "open"            # open, acknowledged, reached, no_answer, resolved (bot/care/alert_life.py)
 
 
 class CheckinStore:
@@ -233,24 +235,26 @@ class CheckinStore:
 
     def acknowledge_alert(self, alert_id: int, user_id: int, now: datetime) -> bool:
         """Record who acknowledged; False if unknown or already acknowledged (a double tap)."""
-        cursor = self.db.execute("UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?"
+        cursor = self.db.execute("UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?, state = 'acknowledged'"
                                  " WHERE id = ? AND acknowledged_by IS NULL", [user_id, iso(now), alert_id])
         return cursor.rowcount == 1
 
-    def alerts(self, open_only: bool = True, limit: int = 50, alert_id: int | None = None) -> list[AlertRow]:
-        """Clinic alerts, newest first (only unacknowledged ones by default)."""
+    def alerts(self, open_only: bool = True, limit: int = 50, alert_id: int | None = None,
+               unresolved: bool = False) -> list[AlertRow]:
+        """Clinic alerts, newest first (only unacknowledged ones by default; ``unresolved``: all but resolved)."""
         rows = self.db.query(
             "SELECT a.id, a.chat_id, p.display_name, v.day, a.level, v.reasons, v.tokens, a.created_at,"
-            " a.acknowledged_by, r.number, r.username, v.patient_text, v.partial, v.level AS verdict_level"
+            " a.acknowledged_by, r.number, r.username, v.patient_text, v.partial, v.level AS verdict_level,"
+            " p.clinic_ref, a.state"
             " FROM alerts a JOIN verdicts v ON v.id = a.verdict_id"
             " JOIN patients p ON p.chat_id = a.chat_id LEFT JOIN patient_refs r ON r.chat_id = a.chat_id"
-            " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) ORDER BY a.id DESC LIMIT ?",
-            [int(open_only), alert_id, alert_id, limit])
+            " WHERE (? = 0 OR a.acknowledged_by IS NULL) AND (? IS NULL OR a.id = ?) AND (? = 0 OR a.state != 'resolved')"
+            " ORDER BY a.id DESC LIMIT ?", [int(open_only), alert_id, alert_id, int(unresolved), limit])
         return [AlertRow(r["id"], r["chat_id"], self.open_text(r["display_name"]), r["day"], r["level"],
                          self.open_json(r["reasons"], []), self.open_json(r["tokens"], []),
                          datetime.fromisoformat(r["created_at"]), r["acknowledged_by"],
                          r["number"], self.open_text(r["username"]), self.open_text(r["patient_text"]),
-                         bool(r["partial"]), r["verdict_level"])
+                         bool(r["partial"]), r["verdict_level"], self.open_text(r["clinic_ref"]), r["state"])
                 for r in rows]
 
     def alert(self, alert_id: int) -> AlertRow | None:

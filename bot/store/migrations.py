@@ -282,3 +282,46 @@ def m0014(db: Database) -> None:
                " ORDER BY o.id LIMIT 1) WHERE clinic_message_id IS NOT NULL")
     db.execute("DROP INDEX relays_clinic_message")
     db.execute("CREATE INDEX relays_clinic_message ON relays(clinic_chat_id, clinic_message_id)")
+
+
+@migrations(name="0016_clinic_side")
+def m0016(db: Database) -> None:
+    # Invitations (bot/care/invites.py): the plan a poster link or an invitation chose while the patient enrols,
+    # and the clinic's own reference for the patient (sealed), shown to staff with every alert. Invitations carry
+    # everything in their signed payload; the store only remembers which were used, so each is used once. No chat
+    # id there on purpose: a used invitation says nothing about who used it.
+    db.execute("ALTER TABLE patients ADD COLUMN draft_plan TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN clinic_ref TEXT")
+    db.execute("""
+        CREATE TABLE invites_used (
+            invite_id TEXT PRIMARY KEY,
+            used_at TEXT NOT NULL
+        )""")
+    # An alert's life (bot/care/alert_life.py): open -> acknowledged -> reached | no_answer -> resolved. The state
+    # beside the alert (acknowledged_by stays what stops re-raises), each step as a row of its own: who (the staff
+    # member's name, sealed, and the logs' pseudonym, never a raw id), when, and the staff's note (sealed), which
+    # the patient never sees. No chat_id column: /mydata exports every table that has one, and staff notes are
+    # not the patient's to read; the steps go with their alert when the patient is erased (ON DELETE CASCADE).
+    db.execute("ALTER TABLE alerts ADD COLUMN state TEXT NOT NULL DEFAULT 'open'")
+    db.execute("UPDATE alerts SET state = 'acknowledged' WHERE acknowledged_by IS NOT NULL")
+    db.execute("""
+        CREATE TABLE alert_steps (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            staff_name TEXT NOT NULL DEFAULT '',
+            staff_ref TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            note TEXT,
+            clinic_chat_id INTEGER,
+            message_id INTEGER
+        )""")
+    db.execute("CREATE INDEX alert_steps_alert ON alert_steps(alert_id)")
+    db.execute("CREATE INDEX alert_steps_message ON alert_steps(clinic_chat_id, message_id)")
+    # A "no answer" reminds staff later (outbox kind 'recall'), once per step: the outbox's one-row-per-alert
+    # rule keys on the step's row (edit_message_id holds nothing for a recall, so it is left out of that rule).
+    db.execute("DROP INDEX outbox_once")
+    db.execute("CREATE UNIQUE INDEX outbox_once ON outbox(kind, alert_id, target, coalesce(edit_message_id, 0))"
+               " WHERE alert_id IS NOT NULL AND kind != 'recall'")
+    # Staff ended the patient's plan early (``/patient N end``): nothing more of it is planned or sent.
+    db.execute("ALTER TABLE treatments ADD COLUMN ended_at TEXT")

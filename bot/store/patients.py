@@ -13,6 +13,7 @@ from bot.store.records import SEALED, Patient, Treatment, iso, parse_time
 PROFILE_COLUMNS = frozenset({
     "step", "draft_date", "zone", "morning", "evening", "immunocompromised",
     "cold_sore_history", "skin_type", "display_name", "reachable", "quiet_start", "quiet_end",
+    "draft_plan", "clinic_ref",
 })
 
 
@@ -38,17 +39,19 @@ class PatientStore:
             cold_sore_history=self.open_text(row["cold_sore_history"]) or None,
             skin_type=self.open_text(row["skin_type"]) or None, reachable=bool(row["reachable"]),
             treatment=self.current_treatment(chat_id),
-            quiet_start=row["quiet_start"], quiet_end=row["quiet_end"],
+            quiet_start=row["quiet_start"], quiet_end=row["quiet_end"], draft_plan=row["draft_plan"],
+            clinic_ref=self.open_text(row["clinic_ref"]) or None,
         )
 
     def current_treatment(self, chat_id: int) -> Treatment | None:
         rows = list(self.db.query(
-            "SELECT id, plan, treatment_date FROM treatments WHERE chat_id = ? AND replaced_at IS NULL "
+            "SELECT id, plan, treatment_date, ended_at FROM treatments WHERE chat_id = ? AND replaced_at IS NULL "
             "ORDER BY id DESC LIMIT 1", [chat_id]))
         if not rows:
             return None
         row = rows[0]
-        return Treatment(row["id"], row["plan"], date.fromisoformat(row["treatment_date"]))
+        return Treatment(row["id"], row["plan"], date.fromisoformat(row["treatment_date"]),
+                         datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None)
 
     def give_consent(self, chat_id: int, user_id: int | None, display_name: str, first_step: str,
                      now: datetime) -> Patient:
@@ -89,7 +92,7 @@ class PatientStore:
             self.db.execute(
                 "INSERT INTO treatments (chat_id, plan, treatment_date, created_at) VALUES (?, ?, ?, ?)",
                 [chat_id, plan, treatment_date.isoformat(), stamp])
-            self.db.execute("UPDATE patients SET status = 'active', step = NULL, draft_date = NULL,"
+            self.db.execute("UPDATE patients SET status = 'active', step = NULL, draft_date = NULL, draft_plan = NULL,"
                             " updated_at = ? WHERE chat_id = ?", [stamp, chat_id])
         treatment = self.current_treatment(chat_id)
         assert treatment is not None

@@ -16,12 +16,13 @@ def iso(instant: datetime) -> str:
 # Columns holding every answer a patient gives (and their names), sealed with the data key
 # (bot/store/sealing.py). Plain stay only ids, times, days, delivery state and the triage level.
 SEALED = {
-    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type"),
+    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type", "clinic_ref"),
     "checkins": ("answers", "selection", "still", "asks"),
     "verdicts": ("reasons", "tokens", "patient_text"),
     "relays": ("text", "file_id"),
     "alerted_reasons": ("sealed_reason",),  # its ``reason`` is a keyed hash (Sealer.blind)
     "patient_refs": ("username",),           # sealed from the start (0009): nothing older to seal
+    "alert_steps": ("staff_name", "note"),   # sealed from the start (0016); no chat_id: never in /mydata
 }
 
 
@@ -36,6 +37,7 @@ class Treatment:
     id: int
     plan: str
     treatment_date: date
+    ended_at: datetime | None = None  # staff ended the plan early (``/patient N end``)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Patient:
     treatment: Treatment | None
     quiet_start: str | None = None  # None: the clinic's quiet hours; "off": none; else "HH:MM"
     quiet_end: str | None = None
+    draft_plan: str | None = None   # the plan a poster link or an invitation chose, until enrolment ends
+    clinic_ref: str | None = None   # the clinic's own reference for the patient (an invitation's), opened
 
     @property
     def enrolled(self) -> bool:

@@ -98,6 +98,11 @@ def _demo(environ: dict[str, str], rest: list[str]) -> int:
     return demo_command(rest, environ=environ)
 
 
+def _invite(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.invite import invite_command
+    return invite_command(environ, rest, out=sys.stdout, err=sys.stderr)
+
+
 def _preview(environ: dict[str, str], rest: list[str]) -> int:
     from bot.tools.preview import preview_command
     try:
@@ -134,6 +139,8 @@ COMMANDS = {
     "healthcheck": Command("is the running bot healthy (for Docker and monitoring)", _healthcheck),
     "keygen": Command("create the key that encrypts what patients type", _keygen),
     "triage": Command("how the triage rules judge one check-in", _triage),
+    "invite": Command("a personal invitation link for one patient (date, plan, clinic reference), with its QR",
+                      _invite),
     "preview": Command("every reminder a patient would get", _preview),
     "demo": Command("the real bot in this terminal against a simulated Telegram: no token, no network", _demo),
 }

@@ -135,6 +135,41 @@ class Phone:
         await self.feed(self.telegram.callback(CLINIC_CHAT, button.data, message_id=alert.message_id,
                                                user_id=STAFF_USER, first_name=STAFF_NAME))
 
+    async def staff_command(self, text: str) -> None:
+        """The nurse (an admin in the demo) types a command in the clinic chat: /invite or /patient."""
+        self.say(f"{INDENT}[chat {CLINIC_CHAT}] {STAFF_NAME}> {text}")
+        await self.feed(self.telegram.message(CLINIC_CHAT, text, user_id=STAFF_USER, first_name=STAFF_NAME,
+                                              chat_type="supergroup"))
+
+    async def open_invitation(self) -> None:
+        """The patient scans the newest invitation the clinic chat got: /start with its payload."""
+        link = next((word for m in reversed(self.telegram.chat(CLINIC_CHAT)) for word in m.text.split()
+                     if word.startswith("https://t.me/") and "?start=" in word), None)
+        if link is None:
+            self.say(f"{INDENT}(no invitation in the clinic chat yet: :staffdo /invite DATE PLAN REF)")
+            return
+        await self.type_text(f"/start {link.split('?start=', 1)[1]}")
+
+    async def staff_step(self, label: str) -> None:
+        """The nurse taps the button whose label contains ``label`` on the newest alert about the patient."""
+        for sent in reversed(self.telegram.chat(CLINIC_CHAT)):
+            button = next((b for b in buttons_of(sent) if label.lower() in b.label.lower()), None)
+            if button is not None and button.data.startswith("al1:"):
+                self.say(f"{INDENT}[chat {CLINIC_CHAT}] {STAFF_NAME} taps ↳ {button.label}")
+                await self.feed(self.telegram.callback(CLINIC_CHAT, button.data, message_id=sent.message_id,
+                                                       user_id=STAFF_USER, first_name=STAFF_NAME))
+                return
+        self.say(f"{INDENT}(no alert button like {label!r} in the clinic chat)")
+
+    async def staff_note(self, text: str) -> None:
+        """The nurse replies ``text`` to the newest note prompt in the clinic chat."""
+        prompt = next((m for m in reversed(self.telegram.chat(CLINIC_CHAT))
+                       if self.store.step_of_message(CLINIC_CHAT, m.message_id) is not None), None)
+        if prompt is None or not text:
+            self.say(f"{INDENT}(tap \"Add a note\" first: :step note)")
+            return
+        await self.feed(self.telegram.reply(CLINIC_CHAT, text, prompt, user_id=STAFF_USER, first_name=STAFF_NAME))
+
     # ---- time travel ----------------------------------------------------------------------
     async def run_jobs(self, now: datetime):
         """Every job once at ``now``: unanswered check-ins triaged, alerts raised again, then a dispatcher run."""
@@ -145,7 +180,8 @@ class Phone:
         runs = 0
         stuck_at: datetime | None = None
         while runs < MAX_RUNS_PER_SKIP:
-            due = self.store.next_due_at()
+            # planned reminders, and what the outbox holds for later (a reminder to the team after "no answer")
+            due = min((d for d in (self.store.next_due_at(), self.store.next_outbox_due()) if d), default=None)
             if due is None or due > target:
                 break
             when = max(due, self.clock.now())  # never backwards: something overdue is judged late, as live

@@ -1,7 +1,8 @@
 """The demo's input: the patient's lines (a script or the keyboard) and the ``:`` commands among them.
 
 A line is text or a /command the patient sends, a number that taps a button, or a demo command:
-``:skip 1d`` (move the clock), ``:staff TEXT`` (a nurse answers), ``:ack`` (a nurse acknowledges), ``:reply``, ``:photo``, ``:edit``, ``:quick``,
+``:skip 1d`` (move the clock), ``:staff TEXT`` (a nurse answers), ``:ack`` (a nurse acknowledges), ``:step``,
+``:note``, ``:staffdo`` and ``:open`` (the clinic's side), ``:reply``, ``:photo``, ``:edit``, ``:quick``,
 ``:block`` and ``:unblock`` (what else a patient does), ``:now``, ``:help``, ``:quit``. What
 each does to the phone is :class:`~bot.tools.demo_phone.Phone`'s business.
 """
@@ -22,6 +23,10 @@ of the latest message with buttons. Demo commands:
   :skip 1d   move the clock forward (also 8h, 30m, 2d12h) and deliver what fell due
   :staff TEXT  a nurse in the clinic chat replies TEXT to the newest message there about the patient
   :ack       a nurse taps Acknowledge on the newest alert about the patient
+  :step WORD   a nurse taps the alert's button with WORD (reached, no answer, resolved, note)
+  :note TEXT   a nurse answers the note prompt with TEXT (kept for the team, never sent to the patient)
+  :staffdo /COMMAND  a nurse types /invite DATE PLAN REF or /patient N ACTION in the clinic chat
+  :open      the patient opens the newest invitation link the clinic chat got
   :reply TEXT  the patient replies TEXT to the newest message from the clinic team
   :photo [CAPTION]  the patient sends a photo, with a caption if given
   :edit TEXT   the patient edits their last typed message to read TEXT
@@ -73,6 +78,14 @@ async def handle(phone: Phone, line: str) -> bool:
             await phone.staff_reply(argument.strip())
         elif command == "ack":
             await phone.staff_acknowledge()
+        elif command == "step":
+            await phone.staff_step(argument.strip() or "acknowledge")
+        elif command == "note":
+            await phone.staff_note(argument.strip())
+        elif command == "staffdo" and argument.strip().startswith("/"):
+            await phone.staff_command(argument.strip())
+        elif command == "open":
+            await phone.open_invitation()
         elif command == "reply":
             await phone.reply_to_clinic(argument.strip())
         elif command == "photo":

@@ -1,0 +1,115 @@
+"""Store methods of the clinic's side (migration 0016): invitations used once, an alert's life step by step, the
+"no answer" reminder to staff, and a plan ended early by staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlite_utils import Database
+
+from bot.store.records import iso
+
+ALERT_STATES = ("open", "acknowledged", "reached", "no_answer", "resolved")
+
+
+@dataclass(frozen=True)
+class AlertStep:
+    """One step of an alert's life as stored: what, by whom (name and log pseudonym), when, and the note."""
+
+    id: int
+    alert_id: int
+    step: str
+    staff_name: str
+    staff_ref: str
+    at: datetime
+    note: str
+
+
+class ClinicSideStore:
+    """Invitations, alert steps and staff actions on a patient's plan."""
+
+    db: Database
+    seal_text: Callable[[str | None], str]
+    open_text: Callable[[str | None], str]
+
+    # ---- invitations ------------------------------------------------------------------------
+    def invite_used(self, invite_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM invites_used WHERE invite_id = ?", [invite_id]).fetchone() is not None
+
+    def use_invite(self, invite_id: str, now: datetime) -> bool:
+        """Record the invitation used; False if it already was (a second patient, a second tap)."""
+        cursor = self.db.execute("INSERT OR IGNORE INTO invites_used (invite_id, used_at) VALUES (?, ?)",
+                                 [invite_id, iso(now)])
+        return cursor.rowcount == 1
+
+    # ---- an alert's life --------------------------------------------------------------------
+    def alert_state(self, alert_id: int) -> str | None:
+        row = self.db.execute("SELECT state FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        return row[0] if row else None
+
+    def step_alert(self, alert_id: int, before: str, step: str, staff_id: int, staff_name: str, staff_ref: str,
+                   now: datetime) -> int | None:
+        """Move the alert from ``before`` to ``step`` and record who and when, in one transaction; None when it
+        was no longer in ``before`` (a double tap, another staff member first). Acknowledging also sets
+        ``acknowledged_by``, which is what stops re-raises."""
+        with self.db.atomic():
+            cursor = self.db.execute("UPDATE alerts SET state = ? WHERE id = ? AND state = ?", [step, alert_id, before])
+            if cursor.rowcount != 1:
+                return None
+            self.db.execute("UPDATE alerts SET acknowledged_by = coalesce(acknowledged_by, ?),"
+                            " acknowledged_at = coalesce(acknowledged_at, ?) WHERE id = ?",
+                            [staff_id, iso(now), alert_id])
+            return self.db.execute(
+                "INSERT INTO alert_steps (alert_id, step, staff_name, staff_ref, at) VALUES (?, ?, ?, ?, ?)",
+                [alert_id, step, self.seal_text(staff_name), staff_ref, iso(now)]).lastrowid
+
+    def alert_steps(self, alert_id: int) -> list[AlertStep]:
+        """The alert's steps, oldest first."""
+        return [AlertStep(r["id"], r["alert_id"], r["step"], self.open_text(r["staff_name"]), r["staff_ref"],
+                          datetime.fromisoformat(r["at"]), self.open_text(r["note"]))
+                for r in self.db.query("SELECT * FROM alert_steps WHERE alert_id = ? ORDER BY id", [alert_id])]
+
+    def step_posted(self, step_id: int, clinic_chat_id: int, message_id: int) -> None:
+        """The message in the clinic chat that announced the step: a staff reply to it is the step's note."""
+        self.db.execute("UPDATE alert_steps SET clinic_chat_id = ?, message_id = ? WHERE id = ?",
+                        [clinic_chat_id, message_id, step_id])
+
+    def step_of_message(self, clinic_chat_id: int, message_id: int) -> AlertStep | None:
+        row = self.db.execute("SELECT id, alert_id FROM alert_steps WHERE clinic_chat_id = ? AND message_id = ?",
+                              [clinic_chat_id, message_id]).fetchone()
+        return next((s for s in self.alert_steps(row[1]) if s.id == row[0]), None) if row else None
+
+    def note_step(self, step_id: int, note: str) -> None:
+        """The staff's note on a step (sealed); a later reply replaces it."""
+        self.db.execute("UPDATE alert_steps SET note = ? WHERE id = ?", [self.seal_text(note), step_id])
+
+    def alert_states(self, chat_id: int) -> list[tuple[int, str, str, datetime]]:
+        """The patient's alerts (id, level, state, raised), oldest first: what /mydata shows of them."""
+        return [(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in self.db.execute(
+            "SELECT id, level, state, created_at FROM alerts WHERE chat_id = ? ORDER BY id", [chat_id]).fetchall()]
+
+    def queue_recall(self, alert_id: int, target: int, about: int | None, due_at: datetime, now: datetime) -> int:
+        """The reminder to staff after a "no answer": one pending per alert (a newer one replaces it)."""
+        with self.db.atomic():
+            self.db.execute("UPDATE outbox SET state = 'skipped', reason = 'replaced', updated_at = ?"
+                            " WHERE kind = 'recall' AND alert_id = ? AND state = 'pending'", [iso(now), alert_id])
+            return self.db.execute(
+                "INSERT INTO outbox (kind, target, about, alert_id, due_at, state, updated_at)"
+                " VALUES ('recall', ?, ?, ?, ?, 'pending', ?)", [target, about, alert_id, iso(due_at), iso(now)]
+            ).lastrowid
+
+    # ---- staff actions on a plan --------------------------------------------------------------
+    def end_treatment(self, treatment_id: int, now: datetime) -> int:
+        """Staff end the plan early: marked ended, and everything still planned cancelled (returned)."""
+        stamp = iso(now)
+        with self.db.atomic():
+            self.db.execute("UPDATE treatments SET ended_at = ? WHERE id = ? AND ended_at IS NULL", [stamp, treatment_id])
+            return self.db.execute("UPDATE deliveries SET state = 'cancelled', reason = 'ended', updated_at = ?"
+                                   " WHERE treatment_id = ? AND state = 'pending'", [stamp, treatment_id]).rowcount
+
+    def chat_of_number(self, number: int) -> int | None:
+        """The patient behind a patient number staff typed, or None."""
+        row = self.db.execute("SELECT chat_id FROM patient_refs WHERE number = ?", [number]).fetchone()
+        return row[0] if row else None
