@@ -52,7 +52,8 @@ def dispatcher_hooks(settings: Settings, clock: Clock | None = None) -> Hooks:
 
     return Hooks(on_tick=on_tick, compose_alert=alerts.compose,
                  alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS,
-                 replay_journal=safety.replay_journal)  # the first run is at start-up
+                 replay_journal=safety.replay_journal,  # the first run is at start-up
+                 alert_refused=alerts.refused)
 
 
 async def _post_init(application: Application) -> None:

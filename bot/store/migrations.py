@@ -282,3 +282,10 @@ def m0014(db: Database) -> None:
                " ORDER BY o.id LIMIT 1) WHERE clinic_message_id IS NOT NULL")
     db.execute("DROP INDEX relays_clinic_message")
     db.execute("CREATE INDEX relays_clinic_message ON relays(clinic_chat_id, clinic_message_id)")
+
+
+@migrations(name="0017_undeliverable_alerts")
+def m0017(db: Database) -> None:
+    # When the clinic chat refused an alert for good (BadRequest or Forbidden after its retries): it then went
+    # to the on-call admins in private, and the daily worklist lists it (OutboxStore.undeliverable_alerts).
+    db.execute("ALTER TABLE alerts ADD COLUMN undeliverable_at TEXT")

@@ -51,6 +51,18 @@ class PatientRef:
     username: str
 
 
+@dataclass(frozen=True)
+class UndeliverableAlert:
+    """An alert the clinic chat refused for good (``OutboxStore.undeliverable_alerts``)."""
+
+    alert_id: int
+    number: int | None   # the patient's short number
+    level: str
+    raised_at: datetime
+    refused_at: datetime
+    open: bool           # nobody has acknowledged it yet
+
+
 class OutboxStore:
     """Store methods of the outbox, patient numbers and the alerts' way through it."""
 
@@ -163,6 +175,27 @@ class OutboxStore:
         on-call copy), erased or not."""
         return self.db.execute(f"SELECT 1 FROM outbox WHERE target = ? AND message_id = ? AND kind IN {ALERT_KINDS}"
                                " AND state = 'sent' LIMIT 1", [target, message_id]).fetchone() is not None
+
+    def mark_undeliverable(self, alert_id: int, now: datetime) -> bool:
+        """The clinic chat refused the alert for good; True the first time (the caller then tells the on-call
+        admins), False if it was marked before or no longer exists."""
+        cursor = self.db.execute("UPDATE alerts SET undeliverable_at = ? WHERE id = ? AND undeliverable_at IS NULL",
+                                 [iso(now), alert_id])
+        return cursor.rowcount == 1
+
+    def alert_undeliverable(self, alert_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM alerts WHERE id = ? AND undeliverable_at IS NOT NULL",
+                               [alert_id]).fetchone() is not None
+
+    def undeliverable_alerts(self) -> list[UndeliverableAlert]:
+        """Alerts the clinic chat refused for good, oldest first (for the daily worklist): by number and level,
+        never by name; an erased patient's are gone with their alerts."""
+        return [UndeliverableAlert(r[0], r[1], r[2], datetime.fromisoformat(r[3]), datetime.fromisoformat(r[4]),
+                                   r[5] is None)
+                for r in self.db.execute(
+                    "SELECT a.id, r.number, a.level, a.created_at, a.undeliverable_at, a.acknowledged_by"
+                    " FROM alerts a LEFT JOIN patient_refs r ON r.chat_id = a.chat_id"
+                    " WHERE a.undeliverable_at IS NOT NULL ORDER BY a.id").fetchall()]
 
     def alert_exists(self, alert_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchone() is not None
