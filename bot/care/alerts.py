@@ -97,6 +97,8 @@ def ack_markup(svc: Services, alert_id: int):
 def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     """The text and buttons of an alert-kind row, or the reason it is no longer sent."""
     alert = svc.store.alert(row.alert_id) if row.alert_id is not None else None
+    if row.kind == "erased_caption":  # a photo the patient relayed: its caption named them
+        return svc.text("alerts.erased_message"), None
     if row.kind == "erased":
         if row.alert_id is None:  # a message the patient relayed with /clinic
             return svc.text("alerts.erased_message"), None

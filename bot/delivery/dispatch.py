@@ -221,6 +221,10 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
 
     async def send(message: Outgoing) -> int:
         with no_retries():  # the sender parks a throttled chat and retries by itself
+            if message.edit is not None and message.caption:
+                await bot.edit_message_caption(chat_id=message.chat_id, message_id=message.edit, caption=message.text,
+                                               reply_markup=message.markup)
+                return message.edit
             if message.edit is not None:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
                                             reply_markup=message.markup)
