@@ -57,9 +57,16 @@ class RunningClock:
 
     def __init__(self) -> None:
         self.started = time.monotonic()
+        self.monotonic_source = None
 
     def now(self) -> datetime:
         return T0 + timedelta(seconds=time.monotonic() - self.started)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -14,7 +14,7 @@ from bot.care import alerts, safety
 from bot.care.jobs import install_care_jobs
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery.dispatch import install_dispatcher
+from bot.delivery.dispatch import dispatcher_of, install_dispatcher
 from bot.delivery.hooks import Hooks
 from bot.handlers.registry import REMINDER_BUTTONS, UPDATE_TYPES, register_all
 from bot.ordering import PerChatOrder
@@ -43,12 +43,17 @@ def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
     return Services(settings=settings, store=store, clock=clock, catalog=catalog, plan=plan)
 
 
-def dispatcher_hooks(settings: Settings) -> Hooks:
-    """What the dispatcher calls up into: the heartbeat file, care's alert texts, the handlers' buttons, the
-    replay of journaled alerts."""
-    return Hooks(on_tick=lambda now: record_tick(settings.data_dir, now), compose_alert=alerts.compose,
+def dispatcher_hooks(settings: Settings, clock: Clock | None = None) -> Hooks:
+    """What the dispatcher calls up into: the heartbeat file (with the ``clock``'s monotonic reading), care's alert
+    texts, the handlers' buttons, the replay of journaled alerts, the on-call admins for a refused alert."""
+    def on_tick(now):
+        reading = (clock.monotonic(), clock.monotonic_source) if clock is not None else (None, None)
+        record_tick(settings.data_dir, now, *reading)
+
+    return Hooks(on_tick=on_tick, compose_alert=alerts.compose,
                  alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS,
-                 replay_journal=safety.replay_journal)  # the first run is at start-up
+                 replay_journal=safety.replay_journal,  # the first run is at start-up
+                 alert_refused=alerts.refused)
 
 
 async def _post_init(application: Application) -> None:
@@ -56,6 +61,10 @@ async def _post_init(application: Application) -> None:
     if pinned := svc.store.adopt_clinic_chat(svc.settings.clinic_chat_id):  # once, after migration 0014
         log.info("%s earlier clinic chat messages pinned to the configured clinic chat", pinned)
     await application.bot.set_my_commands([BotCommand(name, svc.text(f"commands.{name}")) for name in COMMANDS])
+
+
+async def _post_stop(application: Application) -> None:
+    await dispatcher_of(application).close()  # the run in progress finishes and records what Telegram took
 
 
 def build_app(settings: Settings, store: Store, clock: Clock, request: BaseRequest | None = None, *,
@@ -67,7 +76,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     for the dispatcher's paced Sender (e.g. virtual ``monotonic`` and ``sleep``, so pacing never waits)."""
     builder = (ApplicationBuilder().token(settings.token or "0:offline")
                .base_url(settings.api_url).base_file_url(settings.file_url)
-               .post_init(_post_init))
+               .post_init(_post_init).post_stop(_post_stop))
     if request is None:  # production: replies are retried on network errors, timeouts and short 429s
         request = RetryingRequest(HTTPXRequest(connection_pool_size=256))
         builder = builder.request(request)
@@ -81,7 +90,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
         application.bot_data[SCREEN_KEY] = request.screen
 
     register_all(application)
-    dispatcher = install_dispatcher(application, dispatcher_hooks(settings), **(sender_options or {}))
+    dispatcher = install_dispatcher(application, dispatcher_hooks(settings, clock), **(sender_options or {}))
     install_care_jobs(application)  # unanswered check-ins and alert re-raises, each its own job
     if isinstance(request, RetryingRequest):  # replies and reminders share Telegram's limits
         request.limits = dispatcher.sender.limits

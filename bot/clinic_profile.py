@@ -42,6 +42,8 @@ class ClinicProfile:
     # [alerts] (optional): an unacknowledged urgent or emergency alert is raised again after this many minutes,
     # counted only while the clinic is open (local opening hours, Monday = 0).
     reraise_minutes: int = 30
+    # An urgent or emergency alert not delivered after this many minutes makes `aftercare healthcheck` fail.
+    undelivered_minutes: int = 15
     opens: time = time(9, 0)
     closes: time = time(18, 0)
     open_days: frozenset[int] = frozenset(range(7))
@@ -266,6 +268,8 @@ quiet_end = {hhmm(profile.quiet_end)}
 # An urgent or emergency alert nobody has acknowledged is posted again in the clinic chat after this many
 # minutes (while the clinic is open), then sent to the on-call admins (AFTERCARE_ONCALL_IDS).
 reraise_minutes = {profile.reraise_minutes}
+# `aftercare healthcheck` fails while an urgent or emergency alert is undelivered for longer than this.
+undelivered_minutes = {profile.undelivered_minutes}
 # Opening hours, local time, and the days the clinic is open.
 opens = {hhmm(profile.opens)}
 closes = {hhmm(profile.closes)}
@@ -277,12 +281,16 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _alerts(path: Path, section: dict) -> dict:
-    """The optional [alerts] section: reraise_minutes, opens, closes and days (e.g. ["mon", "fri"])."""
+    """The optional [alerts] section: reraise_minutes, undelivered_minutes, opens, closes and days (e.g. ["mon", "fri"])."""
     values: dict = {}
     minutes = section.get("reraise_minutes", 30)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
         raise ClinicFileError(f"clinic file {path}: [alerts] reraise_minutes must be a whole number >= 1")
     values["reraise_minutes"] = minutes
+    undelivered = section.get("undelivered_minutes", 15)
+    if not isinstance(undelivered, int) or isinstance(undelivered, bool) or undelivered < 1:
+        raise ClinicFileError(f"clinic file {path}: [alerts] undelivered_minutes must be a whole number >= 1")
+    values["undelivered_minutes"] = undelivered
     for name in ("opens", "closes"):
         if name in section:
             try:

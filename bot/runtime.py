@@ -19,10 +19,12 @@ import signal
 import stat
 import tempfile
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
+from bot.clock import Clock
 from bot.logs import WATCHDOG_EXIT, log_event
 from bot.store.records import iso
 
@@ -140,37 +142,79 @@ def private_temp(folder: Path, prefix: str) -> Path:
 
 
 # ---- heartbeat --------------------------------------------------------------------------------
-def record_tick(data_dir: Path, now: datetime) -> None:
+@dataclass(frozen=True)
+class Tick:
+    """The dispatcher's last run: the wall clock's instant and, when known, the monotonic clock's reading and
+    whose monotonic clock it was (the machine's boot id), so another process on the same machine can tell
+    how long ago it was even after the wall clock stepped."""
+
+    at: datetime
+    monotonic: float | None = None
+    source: str | None = None
+
+
+def record_tick(data_dir: Path, now: datetime, monotonic: float | None = None, source: str | None = None) -> None:
     """Record that the dispatcher ran at ``now`` (atomic replace of a tiny owner-only file)."""
     data_dir = Path(data_dir)
     temp = private_temp(data_dir, ".tick-")
+    body = iso(now) + "\n" + (f"{monotonic!r} {source}\n" if monotonic is not None and source else "")
     try:
-        temp.write_text(iso(now) + "\n", encoding="ascii")
+        temp.write_text(body, encoding="ascii")
         os.replace(temp, data_dir / TICK_NAME)
     finally:
         temp.unlink(missing_ok=True)
 
 
-def read_tick(data_dir: Path) -> datetime | None:
+def read_heartbeat(data_dir: Path) -> Tick | None:
     """The dispatcher's last recorded run, or None when there is none (or it is unreadable)."""
     try:
-        return datetime.fromisoformat((Path(data_dir) / TICK_NAME).read_text(encoding="ascii").strip())
+        lines = (Path(data_dir) / TICK_NAME).read_text(encoding="ascii").split("\n")
+        at = datetime.fromisoformat(lines[0].strip())
     except (OSError, ValueError):
         return None
+    try:
+        reading, source = lines[1].split(" ", 1)
+        return Tick(at, float(reading), source.strip())
+    except (IndexError, ValueError):
+        return Tick(at)
+
+
+def read_tick(data_dir: Path) -> datetime | None:
+    """The wall-clock instant of the dispatcher's last recorded run, or None."""
+    tick = read_heartbeat(data_dir)
+    return tick.at if tick else None
+
+
+def tick_age(tick: Tick, now: datetime, monotonic: float | None = None, source: str | None = None) -> timedelta:
+    """How long ago ``tick`` was: by the monotonic clock when it is the same one (wall-clock steps do not
+    count), else by the wall clock."""
+    if tick.monotonic is not None and source is not None and tick.source == source and monotonic is not None:
+        return timedelta(seconds=monotonic - tick.monotonic)
+    return now - tick.at
 
 
 # ---- the watchdog ----------------------------------------------------------------------------
 def watchdog_check(data_dir: Path, now: datetime, tick_interval_s: int = DEFAULT_TICK_INTERVAL_S,
-                   started_at: datetime | None = None, factor: int = WATCHDOG_FACTOR) -> bool:
+                   started_at: datetime | None = None, factor: int = WATCHDOG_FACTOR,
+                   clock: Clock | None = None, started_monotonic: float | None = None) -> bool:
     """True when the dispatcher of this process has ticked before but not for ``factor`` intervals.
 
-    A tick older than ``started_at`` belongs to an earlier process and is ignored; until the first tick
-    of this one, only the health check can complain (it reports a missing or stale tick).
+    A tick older than ``started_at`` (or, on this ``clock``'s monotonic reading, ``started_monotonic``) belongs
+    to an earlier process and is ignored; until the first tick of this one, only the health check can
+    complain (it reports a missing or stale tick).
     """
-    tick = read_tick(data_dir)
-    if tick is None or (started_at is not None and tick < started_at):
+    tick = read_heartbeat(data_dir)
+    if tick is None:
         return False
-    return now - tick > timedelta(seconds=factor * tick_interval_s)
+    source = clock.monotonic_source if clock is not None else None
+    monotonic = clock.monotonic() if clock is not None else None
+    same_clock = tick.monotonic is not None and source is not None and tick.source == source
+    if same_clock and started_monotonic is not None:
+        if tick.monotonic < started_monotonic:
+            return False
+    elif started_at is not None and tick.at < started_at:
+        return False
+    return tick_age(tick, now, monotonic, source) > timedelta(seconds=factor * tick_interval_s)
 
 
 class Watchdog:
@@ -184,9 +228,11 @@ class Watchdog:
 
     def __init__(self, data_dir: Path, now: Callable[[], datetime], tick_interval_s: int = DEFAULT_TICK_INTERVAL_S,
                  grace_s: float = 30, kill: Callable[[], None] | None = None,
-                 hard_exit: Callable[[int], None] = os._exit) -> None:
+                 hard_exit: Callable[[int], None] = os._exit, clock: Clock | None = None) -> None:
         self.data_dir, self.now, self.tick_interval_s, self.grace_s = Path(data_dir), now, tick_interval_s, grace_s
         self.started_at = now()
+        self.clock = clock  # its monotonic reading measures the tick's age, whatever the wall clock does
+        self.started_monotonic = clock.monotonic() if clock is not None else None
         self.kill = kill or (lambda: os.kill(os.getpid(), signal.SIGTERM))
         self.hard_exit = hard_exit
         self.fired = False
@@ -195,7 +241,8 @@ class Watchdog:
 
     def check(self, now: datetime) -> bool:
         """One look at the tick; on a stuck dispatcher, log it and ask the process to stop. True if it fired."""
-        if self.fired or not watchdog_check(self.data_dir, now, self.tick_interval_s, self.started_at):
+        if self.fired or not watchdog_check(self.data_dir, now, self.tick_interval_s, self.started_at,
+                                                clock=self.clock, started_monotonic=self.started_monotonic):
             return False
         self.fired = True
         log_event(log, WATCHDOG_EXIT, logging.ERROR, last_tick=read_tick(self.data_dir),

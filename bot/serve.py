@@ -206,6 +206,6 @@ def webhook_options(settings: Settings) -> dict:
 
 def _guard_dispatcher(settings: Settings, clock) -> Watchdog:
     """A watchdog over the dispatcher's heartbeat (build_app installed the dispatcher itself)."""
-    watchdog = Watchdog(settings.data_dir, clock.now)
+    watchdog = Watchdog(settings.data_dir, clock.now, clock=clock)
     watchdog.start()
     return watchdog

@@ -99,11 +99,13 @@ async def test_a_failing_alert_is_retried_until_delivered(clinic):
 
 
 async def test_flagged_and_the_export_show_the_patient_number(clinic):
-    """/flagged lists the alert with the patient's name, @username and number; /mydata carries the number."""
+    """/flagged lists the alert by the patient's number only (never a name erasure would leave behind); /mydata
+    carries the number."""
     await enrol(clinic.phone, A)
     await red_flag(clinic)
     await clinic.phone.feed(clinic.telegram.message(CLINIC, "/flagged", user_id=ADMIN, chat_type="supergroup"))
-    assert "Ana (@ana_k), patient no. 1" in clinic.telegram.last(CLINIC).text
+    listing = clinic.telegram.last(CLINIC).text
+    assert "patient no. 1 · day 0" in listing and "Ana" not in listing and "ana_k" not in listing
     await red_flag(clinic, "/mydata")
     document = next(m for m in reversed(clinic.telegram.chat(A)) if m.kind == "document")
     export = json.loads(document.file_bytes)

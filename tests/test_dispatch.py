@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.delivery.dispatch import JOB_NAME, dispatcher_of, install_dispatcher
+from bot.delivery.dispatch import JOB_NAME, SAFETY_INTERVAL, dispatcher_of, install_dispatcher
 from bot.store import open_store
 from schedules.planner import Delivery
 from tests.conftest import Bot, enrol, start
@@ -176,16 +176,23 @@ async def test_stopping_finishes_in_flight_and_releases_the_rest(bot):
     assert (await bot.run(DAY0_EVENING)).messages == 1
 
 
-async def test_one_job_is_armed_and_wakes_on_replanning(bot):
-    """The dispatcher keeps exactly one JobQueue job, re-armed when re-planning calls wake()."""
-    queue = bot.phone.app.job_queue
-    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1
+async def test_one_job_starts_the_alarm_and_wakes_on_replanning_move_it(bot):
+    """The JobQueue holds one dispatcher job, which starts the monotonic alarm; re-planning (wake) moves the
+    alarm's one wake to the earliest pending row, capped at the safety interval."""
+    queue, alarm = bot.phone.app.job_queue, bot.dispatcher.alarm
+    [job] = queue.get_jobs_by_name(JOB_NAME)
     await enrol(bot.phone, A)
-    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1
     bot.dispatcher.arm()
-    assert [job.name for job in queue.jobs()].count(JOB_NAME) == 1
+    assert alarm.deadline == bot.phone.clock.monotonic() + SAFETY_INTERVAL.total_seconds()  # evening is hours away
+    bot.phone.clock.set(DAY0_EVENING - timedelta(seconds=5))
     bot.dispatcher.wake()
-    assert len(queue.get_jobs_by_name(JOB_NAME)) == 1 and dispatcher_of(bot.phone.app) is bot.dispatcher
+    assert alarm.deadline == bot.phone.clock.monotonic() + 5
+    assert list(queue.get_jobs_by_name(JOB_NAME)) == [job] and dispatcher_of(bot.phone.app) is bot.dispatcher
+    assert not alarm.running
+    await job.run(bot.phone.app)
+    assert alarm.running
+    await bot.dispatcher.close()
+    assert not alarm.running
     with pytest.raises(RuntimeError):  # build_app installs it, once
         install_dispatcher(bot.phone.app, bot.dispatcher.hooks)
 

@@ -73,7 +73,7 @@ async def test_a_silent_patient_over_the_whole_plan(clinic_bot):
     assert reprompted == [0]  # later days' budgets leave no room for a nudge
     replies = await bot.phone.send(ADMIN, "/flagged", user_id=ADMIN)
     assert shows(replies[0].text, "clinic.silent_heading", count=1)
-    assert shows(replies[0].text, "clinic.silent_line", name=said("alerts.who", name="Ana", number=1))
+    assert shows(replies[0].text, "clinic.silent_line", name=said("alerts.who_number", number=1))
 
 
 async def test_an_engaged_patient_over_the_whole_plan(clinic_bot):

@@ -118,6 +118,8 @@ def life_markup(svc: Services, alert_id: int, state: str):
 def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     """The text and buttons of an alert-kind row, or the reason it is no longer sent."""
     alert = svc.store.alert(row.alert_id) if row.alert_id is not None else None
+    if row.kind == "erased_caption":  # a photo the patient relayed: its caption named them
+        return svc.text("alerts.erased_message"), None
     if row.kind == "erased":
         if row.alert_id is None:  # a message the patient relayed with /clinic
             return svc.text("alerts.erased_message"), None
@@ -135,6 +137,8 @@ def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     text = alert_text(svc, alert)
     if row.kind == "reraise":
         text = svc.text("alerts.reraise", minutes=svc.settings.clinic.reraise_minutes, alert=text)
+    elif row.kind == "oncall" and svc.store.alert_undeliverable(alert.id):
+        text = svc.text("alerts.undeliverable", alert=text)
     elif row.kind == "oncall" and svc.settings.clinic_chat_id is not None:
         text = svc.text("alerts.oncall", alert=text)
     return text, life_markup(svc, alert.id, alert.state)
@@ -204,6 +208,20 @@ def tell_patient_later(svc: Services, row: OutboxRow, now: datetime) -> None:
     """The alert went out from the alert outbox: the patient hears that the clinic knows, through it too."""
     if row.kind == "alert" and row.about is not None:
         svc.store.enqueue("reply", row.about, now, about=row.about, body=svc.text("clinic.alerted"))
+
+
+def refused(svc: Services, row: OutboxRow | None, now: datetime) -> None:
+    """The clinic chat refused an alert for good (its tries spent; the outbox keeps trying it there): marked for the
+    daily worklist (``undeliverable_alerts``) and sent to the on-call admins in private (AFTERCARE_ONCALL_IDS, or
+    the admins when none are on call), once."""
+    if row is None or row.alert_id is None or not svc.store.mark_undeliverable(row.alert_id, now):
+        return
+    admins = sorted(svc.settings.oncall_ids or svc.settings.admin_ids)
+    log.error("alert %s: the clinic chat refused it %d times; sent to %d on-call admin(s) in private",
+              row.alert_id, row.attempts, len(admins))
+    for admin in admins:
+        svc.store.enqueue("oncall", admin, now, alert_id=row.alert_id, about=row.about)
+    svc.wake()
 
 
 def raise_again(svc: Services, now: datetime) -> int:

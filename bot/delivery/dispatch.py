@@ -17,7 +17,8 @@ Triaging unanswered check-ins and raising unacknowledged alerts again are care's
 (``bot.care.jobs``), which wake the dispatcher when they queue something; the heartbeat, an alert's
 text and the buttons other flows own come in as :class:`~bot.delivery.hooks.Hooks`.
 
-Wire-up: ``build_app`` installs it (``install_dispatcher``); ``dispatcher_of(application)`` finds it.
+Wire-up: ``build_app`` installs it (``install_dispatcher``); ``dispatcher_of(application)`` finds it. Its wakes are
+monotonic (``bot.delivery.alarm``): the JobQueue only starts the alarm, and post_stop closes it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from telegram.ext import Application, ContextTypes, Job
+from telegram.ext import Application, ContextTypes
 
 from bot.delivery import deliveries, outbox
+from bot.delivery.alarm import Alarm
 from bot.delivery.compose import still_wanted
 from bot.delivery.deliveries import DispatchReport, InFlight
 from bot.delivery.hooks import Hooks
@@ -54,7 +56,8 @@ class Dispatcher:
         self.application, self.sender, self.hooks, self.batch = application, sender, hooks, batch
         self._lock = asyncio.Lock()
         self._stopping = False
-        self._job: Job | None = None
+        self._standalone = False  # started by hand (tests): runs while the application itself is not running
+        self.alarm = Alarm(application.bot_data[SERVICES_KEY].clock, self._fire)
         self._in_flight = InFlight()  # the deliveries being sent, by id
         self._owed = OwedWrites()  # writes owed for messages Telegram already took
 
@@ -163,18 +166,22 @@ class Dispatcher:
 
     # ---- the alarm clock -------------------------------------------------------------
     def arm(self, delay: timedelta | None = None) -> None:
-        """(Re)schedule the one job: at the earliest pending delivery, at most SAFETY_INTERVAL away."""
-        queue = self.application.job_queue
-        if queue is None or self._stopping:
+        """(Re)plan the one wake: at the earliest pending delivery, at most SAFETY_INTERVAL away, measured on the
+        monotonic clock (bot/delivery/alarm.py), so a wall clock stepped back or forward is re-planned at the
+        next wake instead of stalling."""
+        if self._stopping:
             return
         if delay is None:
             dues = [d for d in (self.services.store.next_due_at(), self.services.store.next_outbox_due()) if d]
             delay = SAFETY_INTERVAL if not dues else min(dues) - self.services.clock.now()
         delay = max(timedelta(0), min(delay, SAFETY_INTERVAL))
-        if self._job is not None:
-            self._job.schedule_removal()
-        self._job = queue.run_once(self._fire, when=delay, name=JOB_NAME,
-                                   job_kwargs={"misfire_grace_time": None, "coalesce": True})
+        self.alarm.set(delay.total_seconds())
+
+    def start(self, standalone: bool = False) -> None:
+        """Start the alarm (the JobQueue's start-up job calls this once the application runs; ``standalone``: by
+        hand, while the application is not running, as the tests do)."""
+        self._standalone = self._standalone or standalone
+        self.alarm.start()
 
     def wake(self) -> None:
         """Something was planned or queued (re-planning, a care job): re-arm for the earliest pending row (a run in
@@ -185,23 +192,24 @@ class Dispatcher:
     def stop(self) -> None:
         """Finish the requests in flight, commit, hand back the rest, and stop re-arming."""
         self._stopping = True
-        if self._job is not None:
-            self._job.schedule_removal()
-            self._job = None
+        self.alarm.stop()
 
-    async def _fire(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The job: one run at the clock's now, then re-arm."""
+    async def close(self) -> None:
+        """Stop, and wait for the run in progress (the application's post_stop)."""
+        self.stop()
+        await self.alarm.close()
+
+    async def _fire(self) -> None:
+        """The alarm: one run at the clock's now, then re-arm."""
         app = self.application
-        if context.job is self._job:
-            self._job = None  # a run_once job has left the scheduler once it fires: never remove it again
         try:
-            await self.run_once(self.services.clock.now(), should_stop=lambda: self._stopping or not app.running)
+            await self.run_once(self.services.clock.now(),
+                                should_stop=lambda: self._stopping or not (app.running or self._standalone))
         except Exception as error:  # noqa: BLE001 - log the class only; the safety interval retries
             log.error("dispatch run failed: %s", type(error).__name__)
             self.arm(SAFETY_INTERVAL)
             return
-        if app.running:
-            self.arm()
+        self.arm()
 
 
 def install_dispatcher(application: Application, hooks: Hooks, **sender_options: Any) -> Dispatcher:
@@ -213,6 +221,10 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
 
     async def send(message: Outgoing) -> int:
         with no_retries():  # the sender parks a throttled chat and retries by itself
+            if message.edit is not None and message.caption:
+                await bot.edit_message_caption(chat_id=message.chat_id, message_id=message.edit, caption=message.text,
+                                               reply_markup=message.markup)
+                return message.edit
             if message.edit is not None:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
                                             reply_markup=message.markup)
@@ -228,6 +240,12 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
     application.bot_data[SERVICES_KEY].wake = dispatcher.wake
     application.bot_data[SERVICES_KEY].defer = dispatcher.defer
     dispatcher.arm(timedelta(0))  # the first run finds whatever is pending or was left claimed
+
+    async def start_alarm(context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The JobQueue's one job for the dispatcher: start its monotonic alarm once the application runs."""
+        dispatcher.start()
+
+    application.job_queue.run_once(start_alarm, when=0, name=JOB_NAME, job_kwargs={"misfire_grace_time": None})
     return dispatcher
 
 

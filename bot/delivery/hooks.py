@@ -26,7 +26,7 @@ class Buttons:
 @dataclass(frozen=True)
 class Hooks:
     """The dispatcher's calls up: the heartbeat, an alert's text, what follows a sent alert, reminder buttons, and
-    the replay of journaled alerts."""
+    the replay of journaled alerts, and what follows an alert the clinic chat refused."""
 
     on_tick: Callable[[datetime], None]                                  # once per run and per claim
     compose_alert: Callable[[Services, OutboxRow], tuple[str, object] | str]  # text and buttons, or why not
@@ -34,3 +34,5 @@ class Hooks:
     buttons: Buttons
     # Alerts the database could not take earlier (bot/care/safety.py), into the outbox before a run claims.
     replay_journal: Callable[[Services, datetime], int] = lambda svc, now: 0
+    # An alert the clinic chat refused for good (bot/care/alerts.py: to the on-call admins, into the worklist).
+    alert_refused: Callable[[Services, OutboxRow | None, datetime], None] = lambda svc, row, now: None

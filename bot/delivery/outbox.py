@@ -7,7 +7,8 @@ wiring as :class:`~bot.delivery.hooks.Hooks`.
 Alert kinds are never dropped for lateness and retried until Telegram takes
 them (backoff capped at ``RETRY_CAP``); a Forbidden or BadRequest for the
 clinic chat (the bot removed from the group) is logged as an error and retried
-too, so the alert arrives once the chat is fixed. An on-call admin who never
+too, so the alert arrives once the chat is fixed; after ``REFUSED_AFTER`` tries the alert goes to the
+on-call admins as well (the ``alert_refused`` hook). An on-call admin who never
 started the bot, an edit of a message too old to edit, or a parked reply
 Telegram refuses are recorded failed.
 """
@@ -30,6 +31,7 @@ LEASE = timedelta(minutes=2)      # a row claimed this long ago by a handler's f
 RETRY_DELAY = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=5)
 BATCH = 50
+REFUSED_AFTER = 3                 # tries of an alert the clinic chat refuses before the on-call admins get it
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
             continue
         text, markup = composed
         messages.append(Outgoing(row.target, text, markup, tag=AlertOutboxTag(row.id, row.kind, row.attempts),
-                                 edit=row.edit_message_id))
+                                 edit=row.edit_message_id, caption=row.kind == "erased_caption"))
         report.claimed += 1
     return messages
 
@@ -132,6 +134,8 @@ def record(svc: Services, outcome: SendResult, now: datetime, report, hooks: Hoo
         if outcome.status != "retry":
             log.error("outbox %s (%s) refused by Telegram: %s; retried until delivered", tag.row_id, tag.kind,
                       outcome.error)
+            if tag.kind in ("alert", "reraise") and tag.attempts >= REFUSED_AFTER:
+                hooks.alert_refused(svc, store.outbox_row(tag.row_id), now)
         delay = min(RETRY_CAP, RETRY_DELAY * 2 ** max(0, tag.attempts - 1))
         store.outbox_release(tag.row_id, now + delay, now, outcome.error)
         report.retried += 1

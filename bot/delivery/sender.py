@@ -52,6 +52,7 @@ class Outgoing:
     markup: Any = None
     tag: Any = None
     edit: int | None = None
+    caption: bool = False  # with ``edit``: the message is a photo, its caption is edited
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.care.relay import CB, message_button, quoted, reference, speaks_for_clinic, tell_patient
 from bot.care.scheduling import patient_day
 from bot.services import Services, keyboard, services
-from bot.store import Patient
+from bot.store import Patient, StoreError
 from bot.logs import pseudonym
 from messages.lengths import TEXT_LIMIT, split_text, utf16_len
 
@@ -134,14 +134,24 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     who = reference(svc, patient, None)
     text = (message.text or "").strip()
     if not text:  # a photo, sticker, voice note...: only text is passed on
-        return await message.reply_text(svc.text("clinic.reply_not_text", reference=who))
+        return await _receipt(svc, message, chat_id, svc.text("clinic.reply_not_text", reference=who))
     earlier = svc.store.passed_on(chat.id, message.message_id) if update.edited_message is not None else None
     sent = await _pass_on(update, svc, chat_id, text, "correction" if earlier else "from_clinic",
                           earlier[1] if earlier else None)
     if sent is None:
-        return await message.reply_text(svc.text("clinic.reply_failed", reference=who))
+        return await _receipt(svc, message, chat_id, svc.text("clinic.reply_failed", reference=who))
     log.info("clinic answered chat %s%s", pseudonym(chat_id), " (a correction)" if earlier else "")
-    await message.reply_text(svc.text("clinic.correction_sent" if earlier else "clinic.reply_sent", reference=who))
+    await _receipt(svc, message, chat_id, svc.text("clinic.correction_sent" if earlier else "clinic.reply_sent",
+                                                   reference=who))
+
+
+async def _receipt(svc: Services, message, about: int, text: str) -> None:
+    """A reply in the clinic chat that names the patient, remembered so that their erasure edits it."""
+    receipt = await message.reply_text(text)
+    try:
+        svc.store.record_mention(about, message.chat.id, receipt.message_id)
+    except StoreError as error:
+        log.error("clinic chat: a receipt was not recorded for erasure (%s)", type(error).__name__)
 
 
 async def _pass_on(update: Update, svc: Services, chat_id: int, text: str, key: str,

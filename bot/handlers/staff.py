@@ -13,7 +13,7 @@ from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.care.alerts import who, why, with_ref
+from bot.care.alerts import why, with_ref
 from bot.care.relay import on_the_team, tell_patient
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
 from bot.store.checkins import AlertRow
@@ -48,15 +48,14 @@ async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             continue
         blocks.append(svc.text(f"staff.flagged_group_{state}", count=len(grouped)))
         blocks += [svc.text("checkin.flagged_line", id=a.id, level_label=svc.text(f"checkin.level_label_{a.level}"),
-                            ago=ago(svc, now - a.created_at), name=who(svc, a), day=a.day, why=why(a))
+                            ago=ago(svc, now - a.created_at), name=with_ref(svc, number_only(svc, a.chat_id), a.clinic_ref), day=a.day, why=why(a))
                    for a in grouped[:LIST_SHOWN]]
         if len(grouped) > LIST_SHOWN:
             blocks.append(svc.text("checkin.flagged_more", count=len(grouped) - LIST_SHOWN))
     if silent:  # patients who stopped answering: nobody screens them for warning signs
         lines = [svc.text("clinic.silent_heading", count=len(silent))]
-        lines += [svc.text("clinic.silent_line", day=day, name=with_ref(svc, svc.text(
-                      "alerts.who", name=name or "?", number=svc.store.patient_number(chat_id)), _ref(svc, chat_id)))
-                  for chat_id, name, day in silent]
+        lines += [svc.text("clinic.silent_line", day=day, name=with_ref(svc, number_only(svc, chat_id), _ref(svc, chat_id)))
+                  for chat_id, _name, day in silent]
         blocks.append("\n".join(lines))
     for text in pages(blocks):
         await chat.send_message(text)
@@ -65,6 +64,12 @@ async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def _ref(svc: Services, chat_id: int) -> str | None:
     patient = svc.store.patient(chat_id)
     return patient.clinic_ref if patient else None
+
+
+def number_only(svc: Services, chat_id: int) -> str:
+    """The patient in a /flagged listing: by number only, so a listing never names someone erased later (a
+    listing shows many patients, and staff find the name on the alert itself, which erasure edits)."""
+    return svc.text("alerts.who_number", number=svc.store.patient_number(chat_id))
 
 
 def ago(svc: Services, elapsed: timedelta) -> str:

@@ -30,6 +30,19 @@ class HealthStore:
             [iso(now)]).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    def oldest_undelivered_alert(self, levels: tuple[str, ...]) -> datetime | None:
+        """When the oldest open alert of ``levels`` was raised that has not reached the clinic chat yet (its first
+        message still waiting, or refused for good) or, with no clinic chat, has reached nobody."""
+        marks = ", ".join("?" for _ in levels)
+        row = self.db.execute(
+            f"SELECT min(a.created_at) FROM alerts a WHERE a.level IN ({marks}) AND a.acknowledged_by IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id AND o.kind = 'alert' AND o.state = 'sent')"
+            " AND (a.undeliverable_at IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id"
+            "      AND o.kind = 'alert' AND o.state IN ('pending', 'claimed'))"
+            "    OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id AND o.state = 'sent'))",
+            list(levels)).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def last_job_run(self, job: str) -> datetime | None:
         """The due instant the daily job ``job``'s last finished run covered, if it ever ran (kept in ``meta``)."""
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", [f"last_run:{job}"]).fetchone()

@@ -325,3 +325,21 @@ def m0016(db: Database) -> None:
                " WHERE alert_id IS NOT NULL AND kind != 'recall'")
     # Staff ended the patient's plan early (``/patient N end``): nothing more of it is planned or sent.
     db.execute("ALTER TABLE treatments ADD COLUMN ended_at TEXT")
+
+
+@migrations(name="0017_undeliverable_alerts")
+def m0017(db: Database) -> None:
+    # When the clinic chat refused an alert for good (BadRequest or Forbidden after its retries): it then went
+    # to the on-call admins in private, and the daily worklist lists it (OutboxStore.undeliverable_alerts).
+    db.execute("ALTER TABLE alerts ADD COLUMN undeliverable_at TEXT")
+    # The bot's own messages in the clinic chat that name a patient besides alerts and relays (the "✓ Sent to
+    # Ana" receipts), so /delete and retention can edit them to the erased wording. Ids only; no foreign key:
+    # the erasure reads them before the patient's rows go, then deletes them.
+    db.execute("""
+        CREATE TABLE clinic_mentions (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            clinic_chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL
+        )""")
+    db.execute("CREATE INDEX clinic_mentions_chat ON clinic_mentions(chat_id)")

@@ -51,6 +51,18 @@ class PatientRef:
     username: str
 
 
+@dataclass(frozen=True)
+class UndeliverableAlert:
+    """An alert the clinic chat refused for good (``OutboxStore.undeliverable_alerts``)."""
+
+    alert_id: int
+    number: int | None   # the patient's short number
+    level: str
+    raised_at: datetime
+    refused_at: datetime
+    open: bool           # nobody has acknowledged it yet
+
+
 class OutboxStore:
     """Store methods of the outbox, patient numbers and the alerts' way through it."""
 
@@ -164,6 +176,32 @@ class OutboxStore:
         return self.db.execute(f"SELECT 1 FROM outbox WHERE target = ? AND message_id = ? AND kind IN {ALERT_KINDS}"
                                " AND state = 'sent' LIMIT 1", [target, message_id]).fetchone() is not None
 
+    def record_mention(self, about: int, clinic_chat_id: int, message_id: int) -> None:
+        """A message the bot posted in the clinic chat names patient ``about`` (a receipt): edited on erasure."""
+        self.db.execute("INSERT INTO clinic_mentions (chat_id, clinic_chat_id, message_id) VALUES (?, ?, ?)",
+                        [about, clinic_chat_id, message_id])
+
+    def mark_undeliverable(self, alert_id: int, now: datetime) -> bool:
+        """The clinic chat refused the alert for good; True the first time (the caller then tells the on-call
+        admins), False if it was marked before or no longer exists."""
+        cursor = self.db.execute("UPDATE alerts SET undeliverable_at = ? WHERE id = ? AND undeliverable_at IS NULL",
+                                 [iso(now), alert_id])
+        return cursor.rowcount == 1
+
+    def alert_undeliverable(self, alert_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM alerts WHERE id = ? AND undeliverable_at IS NOT NULL",
+                               [alert_id]).fetchone() is not None
+
+    def undeliverable_alerts(self) -> list[UndeliverableAlert]:
+        """Alerts the clinic chat refused for good, oldest first (for the daily worklist): by number and level,
+        never by name; an erased patient's are gone with their alerts."""
+        return [UndeliverableAlert(r[0], r[1], r[2], datetime.fromisoformat(r[3]), datetime.fromisoformat(r[4]),
+                                   r[5] is None)
+                for r in self.db.execute(
+                    "SELECT a.id, r.number, a.level, a.created_at, a.undeliverable_at, a.acknowledged_by"
+                    " FROM alerts a LEFT JOIN patient_refs r ON r.chat_id = a.chat_id"
+                    " WHERE a.undeliverable_at IS NOT NULL ORDER BY a.id").fetchall()]
+
     def alert_exists(self, alert_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchone() is not None
 
@@ -190,7 +228,7 @@ class OutboxStore:
 
     def erase_from_clinic(self, about: int, now: datetime) -> int:
         """Before a patient is erased: drop what is still to send about them and queue an edit of every
-        alert staff got about them and every text they relayed, each in the chat it was posted to (never by its
+        alert staff got about them, every text they relayed and every receipt naming them, each in the chat it was posted to (never by its
         message id alone: a relay recorded before the clinic chat was, migration 0014, is left as it is);
         returns the edits queued."""
         stamp = iso(now)
@@ -203,12 +241,20 @@ class OutboxStore:
                 f" AND kind IN {(*ALERT_KINDS, 'recall')} AND message_id IS NOT NULL ORDER BY id", [about]).fetchall()
             for alert_id, target, message_id in shown:
                 self.enqueue("erased", target, now, alert_id=alert_id, edit_message_id=message_id)
-            # what they wrote to the clinic (/clinic); a photo keeps its caption
-            relayed = self.db.execute(
-                "SELECT clinic_chat_id, clinic_message_id FROM relays WHERE chat_id = ? AND direction = 'to_clinic'"
-                " AND file_id IS NULL AND clinic_message_id IS NOT NULL AND clinic_chat_id IS NOT NULL ORDER BY id",
-                [about]).fetchall()
+            # what they wrote to the clinic (/clinic); a photo's caption is edited instead of a text
+            relayed, photos = [], []
+            for clinic_chat_id, message_id, file_id in self.db.execute(
+                    "SELECT clinic_chat_id, clinic_message_id, file_id FROM relays WHERE chat_id = ? AND"
+                    " direction = 'to_clinic' AND clinic_message_id IS NOT NULL AND clinic_chat_id IS NOT NULL"
+                    " ORDER BY id", [about]).fetchall():
+                (photos if file_id else relayed).append((clinic_chat_id, message_id))
+            for clinic_chat_id, message_id in photos:
+                self.enqueue("erased_caption", clinic_chat_id, now, edit_message_id=message_id)
+            # the bot's receipts that name them ("✓ Sent to Ana (@ana_k), patient no. 1")
+            relayed += self.db.execute("SELECT clinic_chat_id, message_id FROM clinic_mentions WHERE chat_id = ?"
+                                       " ORDER BY id", [about]).fetchall()
             for clinic_chat_id, message_id in relayed:
                 self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
+            self.db.execute("DELETE FROM clinic_mentions WHERE chat_id = ?", [about])
             self.db.execute("UPDATE outbox SET about = NULL WHERE about = ?", [about])  # nothing points back
-        return len(shown) + len(relayed)
+        return len(shown) + len(relayed) + len(photos)

@@ -116,6 +116,9 @@ class FakeTelegram(SimulatedUpdates):
                 return _too_many(retry_after)
         if method in {"sendMessage", "editMessageText"} and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+        if method == "editMessageText" and (found := self._find(params)) is not None and found.kind == "photo":
+            return 400, {"ok": False, "error_code": 400,
+                         "description": "Bad Request: there is no text in the message to edit"}
         handler = getattr(self, f"_api_{method}", None)
         result = handler(params, files or {}) if handler else True
         return 200, {"ok": True, "result": result}
@@ -187,6 +190,15 @@ class FakeTelegram(SimulatedUpdates):
             return {"message_id": _int(params.get("message_id")), "date": 0,
                     "chat": {"id": _int(params.get("chat_id")), "type": "private"}, "text": params["text"]}
         sent.text = str(params["text"])
+        sent.buttons, _ = _markup(params.get("reply_markup"))
+        sent.edits += 1
+        return self._store(sent, "edited")
+
+    def _api_editMessageCaption(self, params, files):
+        sent = self._find(params)
+        if sent is None:
+            return True
+        sent.text = str(params.get("caption", ""))
         sent.buttons, _ = _markup(params.get("reply_markup"))
         sent.edits += 1
         return self._store(sent, "edited")
