@@ -32,7 +32,7 @@ def test_dockerfile_slim_base_non_root_exec_form_volume_and_healthcheck():
     users = get("USER")
     assert users and users[-1].split(":")[0] not in ("root", "0") and users[-1].split(":")[0].isdigit()
     assert json.loads(get("CMD")[-1]) == ["aftercare", "run"]
-    assert json.loads(get("VOLUME")[-1]) == ["/data"]
+    assert json.loads(get("VOLUME")[-1]) == ["/data", "/backups"]  # the database, and its nightly backups
     health = get("HEALTHCHECK")[-1]
     assert json.loads(health[health.index("CMD") + 3:].strip()) == ["aftercare", "healthcheck"]
     assert any("pip install" in args and "/src" in args for args in get("RUN"))
@@ -73,7 +73,8 @@ def test_systemd_unit_hardening():
     assert service["NoNewPrivileges"] == "yes" and service["PrivateTmp"] == "yes"
     assert service["EnvironmentFile"].startswith("/etc/")
     data_dir = service["Environment"].split("AFTERCARE_DATA_DIR=")[1].split()[0]
-    assert service["ReadWritePaths"].split() == [data_dir]
+    backup_dir = service["Environment"].split("AFTERCARE_BACKUP_DIR=")[1].split()[0]
+    assert service["ReadWritePaths"].split() == [data_dir, backup_dir]  # the data, and its nightly backups
     assert service["ExecStart"].endswith("aftercare run")
 
 

@@ -41,6 +41,10 @@ class PatientStore:
             quiet_start=row["quiet_start"], quiet_end=row["quiet_end"],
         )
 
+    def patient_count(self) -> int:
+        """How many patients the database holds (enrolled or enrolling)."""
+        return self.db.execute("SELECT count(*) FROM patients").fetchone()[0]
+
     def current_treatment(self, chat_id: int) -> Treatment | None:
         rows = list(self.db.query(
             "SELECT id, plan, treatment_date FROM treatments WHERE chat_id = ? AND replaced_at IS NULL "

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import stat
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping, TextIO
 
@@ -49,8 +50,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request: BaseRequest | None = None,
-                   argv: list[str] | None = None) -> int:
-    """Run every check; returns 0 when all pass, 1 otherwise (``request`` lets tests use the fake API)."""
+                   argv: list[str] | None = None, now: datetime | None = None) -> int:
+    """Run every check; returns 0 when all pass, 1 otherwise (``request`` lets tests use the fake API, ``now``
+    a fixed clock)."""
     from bot.readiness import go_live_warnings
 
     strict = _parse(list(argv or [])).strict
@@ -65,7 +67,8 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     report.ok(f"clinic profile {settings.clinic_file}: {settings.clinic.name}, "
               f"data kept {settings.clinic.retention_days} days after a plan ends")
     _check_plans(settings, report)
-    _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip()))
+    if _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip())):
+        _check_backups(settings, report, now or datetime.now(timezone.utc))
     if settings.token:
         _check_token(settings, report, request)
     else:
@@ -102,7 +105,8 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def _check_database(settings: Settings, report: _Report, explicit_folder: bool) -> None:
+def _check_database(settings: Settings, report: _Report, explicit_folder: bool) -> bool:
+    """The data folder and database; True when there is a sound database to look into further."""
     from bot.runtime import data_folder_problem
     from bot.store import open_store
     from bot.store.health import database_problems, inspect_database
@@ -113,11 +117,11 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         open_store(None).close()  # every migration applies cleanly to an empty database
     except Exception as exc:  # noqa: BLE001 - any failure here is a broken migration
         report.problem(f"database: the migrations fail on an empty database ({type(exc).__name__}: {exc})")
-        return
+        return False
     unusable = data_folder_problem(folder)
     if unusable:
         report.problem(f"database: {unusable}")
-        return
+        return False
     if not folder.is_dir():
         if explicit_folder:  # as `aftercare run` does: a mistyped folder must not start an empty database
             report.problem(f"database: the data folder {folder} does not exist; create it (AFTERCARE_DATA_DIR)")
@@ -127,7 +131,7 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         if settings.data_key is None:
             report.problem("database: no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): "
                            "the bot will not start; create one with `aftercare keygen PATH`")
-        return
+        return False
     if _mode(folder) & 0o077:
         report.problem(f"database: the data folder {folder} is open to others (mode {_mode(folder):o}); "
                        f"run: chmod 700 {folder}")
@@ -136,14 +140,14 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         if settings.data_key is None:
             report.problem("database: no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): "
                            "the bot will not start; create one with `aftercare keygen PATH`")
-        return
+        return False
     if _mode(path) & 0o077:
         report.problem(f"database: {path} is readable by others (mode {_mode(path):o}); run: chmod 600 {path}")
-        return  # opening it would silently fix the mode; let the owner see and decide
+        return False  # opening it would silently fix the mode; let the owner see and decide
     problems = database_problems(path)  # read-only: the doctor never changes the database
     if problems:
         report.problem(f"database: {path}: {problems[0]}")
-        return
+        return False
     _, key_problems = inspect_database(path, settings.sealer())
     for problem in key_problems:
         report.problem(f"database: {problem}")
@@ -151,6 +155,45 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         report.ok(f"database: {note}")
     if not key_problems:
         report.ok(f"database: {path} is owner-only, intact, and opens with the data key")
+    return True
+
+
+# A nightly backup older than this is missing: a day, and the job's grace of hours on top.
+BACKUP_OVERDUE = timedelta(hours=36)
+
+
+def _check_backups(settings: Settings, report: _Report, now: datetime) -> None:
+    """The nightly backups the running bot writes (bot/care/backups.py): on, recent, and the last one sound."""
+    from bot.store.backups import database_created_at, nightly_files, read_last_backup
+
+    if settings.backup_at is None:
+        report.warning("backups: nightly backups are off (AFTERCARE_BACKUP_AT=off); set a time such as 02:30 "
+                       "so the bot keeps a copy of the database every night")
+        return
+    folder, path = settings.backup_folder, settings.database_path
+    record, created = read_last_backup(path), database_created_at(path)
+    at = f"{settings.backup_at:%H:%M} UTC"
+    if record is not None and not record.ok:
+        report.warning(f"backups: the last nightly backup ({record.at:%Y-%m-%d %H:%M} UTC) failed: {record.problem}")
+        return
+    last_ok = record.last_ok_at if record else None
+    if last_ok is None:
+        if created is not None and now - created > BACKUP_OVERDUE:
+            report.warning(f"backups: no nightly backup has been written (due every night at {at} into {folder}): "
+                           "is the bot running? `aftercare run` writes them")
+        else:
+            report.ok(f"backups: the first nightly backup is written at {at} into {folder}")
+        return
+    if now - last_ok > BACKUP_OVERDUE:
+        report.warning(f"backups: the newest nightly backup is from {last_ok:%Y-%m-%d %H:%M} UTC, more than a day "
+                       f"ago (due every night at {at}): is the bot running?")
+        return
+    kept = nightly_files(folder)
+    if not kept or kept[-1].name != record.file:
+        report.warning(f"backups: the last nightly backup {record.file} is no longer in {folder}")
+        return
+    report.ok(f"backups: {record.file} verified at {last_ok:%Y-%m-%d %H:%M} UTC; {len(kept)} kept in {folder} "
+              f"(the newest {settings.backup_keep})")
 
 
 def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:
