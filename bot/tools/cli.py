@@ -79,6 +79,11 @@ def _restore(environ: dict[str, str], rest: list[str]) -> int:
     return restore_command(environ, rest)
 
 
+def _service(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.service import service_command
+    return service_command(environ, rest)
+
+
 def _healthcheck(environ: dict[str, str], rest: list[str]) -> int:
     from bot.tools.health import healthcheck_command
     return healthcheck_command(environ, rest)
@@ -131,6 +136,8 @@ COMMANDS = {
                              _upgrade_check),
     "backup": Command("copy the database safely while the bot runs", _backup),
     "restore": Command("put a backup in place (the bot must be stopped)", _restore),
+    "service": Command("install|status|logs|uninstall: the bot as a systemd service for this folder "
+                       "(--name CLINIC: one per clinic)", _service),
     "healthcheck": Command("is the running bot healthy (for Docker and monitoring)", _healthcheck),
     "keygen": Command("create the key that encrypts what patients type", _keygen),
     "triage": Command("how the triage rules judge one check-in", _triage),
