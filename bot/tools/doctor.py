@@ -72,7 +72,8 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     if settings.token:
         _check_token(settings, report, request)
     else:
-        report.ok("no TELEGRAM_BOT_TOKEN set: token not checked")
+        report.ok("no TELEGRAM_BOT_TOKEN set: token not checked"
+                  + ("; the clinic chat was not checked either" if settings.clinic_chat_id is not None else ""))
     for warning in go_live_warnings(settings):
         report.warning(warning)
     if report.warnings and not strict:
@@ -197,23 +198,65 @@ def _check_backups(settings: Settings, report: _Report, now: datetime) -> None:
 
 
 def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:
+    """getMe, then the clinic chat as the bot sees it (getChat, getChatMember): it can post there, and it is an
+    admin where topics are on."""
     from telegram import Bot
-    from telegram.error import Forbidden, InvalidToken, TelegramError
+    from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
-    async def get_me():
+    async def look():
         bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url,
                   request=request, get_updates_request=request)
-        async with bot:
-            return await bot.get_me()
+        async with bot:  # initialize() asks getMe once
+            me = bot.bot
+            if settings.clinic_chat_id is None:
+                return me, None
+            try:
+                chat = await bot.get_chat(settings.clinic_chat_id)
+                member = await bot.get_chat_member(settings.clinic_chat_id, me.id)
+            except (BadRequest, Forbidden):
+                return me, False
+            return me, (chat, member)
 
     try:
-        me = asyncio.run(get_me())
+        me, clinic = asyncio.run(look())
     except (InvalidToken, Forbidden):
         report.problem("telegram: the token was rejected; get a new one from @BotFather (TELEGRAM_BOT_TOKEN)")
     except TelegramError as exc:
-        report.problem(f"telegram: could not reach the Bot API at {_host(settings.api_url)} ({type(exc).__name__})")
+        report.problem(f"telegram: could not reach the Bot API at {_host(settings.api_url)} ({type(exc).__name__})"
+                       + ("; the clinic chat was not checked" if settings.clinic_chat_id is not None else ""))
     else:
         report.ok(f"telegram: the token is accepted (@{me.username})")
+        if clinic is not None:
+            _report_clinic_chat(settings, report, clinic)
+
+
+ADMIN = ("administrator", "creator")
+
+
+def _report_clinic_chat(settings: Settings, report: _Report, clinic) -> None:
+    where = f"the clinic chat {settings.clinic_chat_id} (AFTERCARE_CLINIC_CHAT_ID)"
+    if clinic is False:
+        report.problem(f"telegram: the bot cannot see {where}: add the bot to the staff group, or fix the id "
+                       "(send /clinicid in the group to learn it)")
+        return
+    chat, member = clinic
+    where = f"the clinic chat \"{chat.title}\""
+    status = member.status
+    if status in ("left", "kicked"):
+        report.problem(f"telegram: the bot is not a member of {where}: add it to the group again")
+        return
+    may_post = status in ADMIN or (getattr(member, "can_send_messages", True) if status == "restricted" else
+                                   not (chat.permissions and chat.permissions.can_send_messages is False))
+    if not may_post:
+        report.problem(f"telegram: the bot may not post in {where}, so alerts cannot reach the staff: make it an "
+                       "admin there, or let members send messages")
+        return
+    if chat.is_forum and status not in ADMIN:
+        report.problem(f"telegram: topics are on in {where}, and the bot is not an admin there: make it an admin "
+                       "(Manage group > Administrators), so its alerts reach the staff")
+        return
+    report.ok(f"telegram: the bot can post in {where}" + (" (an admin, topics on)" if chat.is_forum else
+                                                          f" (as {'an admin' if status in ADMIN else 'a member'})"))
 
 
 def _host(url: str) -> str:
