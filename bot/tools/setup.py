@@ -149,7 +149,8 @@ class Setup:
 
         settings = self.settings()
         link = patient_link(self.telegram.username, settings.clinic.plan)
-        png, pdf = write_poster(link, settings.clinic.name, Path("."))
+        png, pdf = write_poster(link, settings.clinic.contact_values(), Path("."), language=settings.language,
+                                catalog_dir=settings.catalog_dir)
         self.console.say(f"\n6. The patient link: {link}\n   A poster with its QR code to print: {png} and {pdf}")
 
     def finish(self) -> int:
