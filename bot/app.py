@@ -11,6 +11,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.care import alerts, safety
+from bot.care.backups import install_nightly_backup
 from bot.care.jobs import install_care_jobs
 from bot.clock import Clock
 from bot.config import Settings
@@ -92,6 +93,7 @@ def build_app(settings: Settings, store: Store, clock: Clock, request: BaseReque
     register_all(application)
     dispatcher = install_dispatcher(application, dispatcher_hooks(settings, clock), **(sender_options or {}))
     install_care_jobs(application)  # unanswered check-ins and alert re-raises, each its own job
+    install_nightly_backup(application)  # the database copied, verified and rotated every night
     if isinstance(request, RetryingRequest):  # replies and reminders share Telegram's limits
         request.limits = dispatcher.sender.limits
     return application

@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import time, timezone
 from pathlib import Path
 from typing import Mapping
 
@@ -18,6 +19,8 @@ from bot.clinic_profile import ClinicFileError, ClinicProfile, default_clinic_fi
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+DEFAULT_BACKUP_AT = time(2, 30, tzinfo=timezone.utc)  # before retention's 03:30: last night's data is kept once more
+DEFAULT_BACKUP_KEEP = 14
 
 
 # What @BotFather hands out: the bot's numeric id, a colon, and a secret of letters, digits, _ and -.
@@ -61,6 +64,16 @@ class Settings:
     language: str = "en"
     catalog_dir: Path | None = None
     plans_dir: Path | None = None
+    # Nightly backups (bot/care/backups.py): the UTC time of day (None: off), the folder, how many are kept.
+    backup_at: time | None = DEFAULT_BACKUP_AT
+    backup_dir: Path | None = None
+    backup_keep: int = DEFAULT_BACKUP_KEEP
+
+    @property
+    def backup_folder(self) -> Path:
+        """Where the nightly backups go: AFTERCARE_BACKUP_DIR, or a folder beside the data folder
+        (``data`` -> ``data-backups``), never inside it."""
+        return self.backup_dir or default_backup_dir(self.data_dir)
 
     @property
     def clinic_team(self) -> frozenset[int]:
@@ -216,6 +229,7 @@ def load_settings(environ: Mapping[str, str], require_token: bool = True) -> Set
         oncall_ids=checked(lambda: _admin_ids(environ, "AFTERCARE_ONCALL_IDS")),
         **checked(lambda: _webhook(environ), {}),
         **checked(lambda: _knowledge(environ), {}),
+        **checked(lambda: _backups(environ, data_dir), {}),
     )
     if problems:
         raise ConfigError(problems[0], problems)
@@ -243,3 +257,33 @@ def _knowledge(environ: Mapping[str, str]) -> dict:
             raise ConfigError(f"{name}: {value} is not a folder")
         folders[key] = Path(value) if value else None
     return {"language": language, **folders}
+
+
+def default_backup_dir(data_dir: Path) -> Path:
+    """The folder beside ``data_dir`` named after it: ``data`` -> ``data-backups``."""
+    base = data_dir if data_dir.name else data_dir.resolve()
+    return base.with_name(base.name + "-backups")
+
+
+def _backups(environ: Mapping[str, str], data_dir: Path) -> dict:
+    """AFTERCARE_BACKUP_AT (HH:MM UTC, or off), AFTERCARE_BACKUP_DIR (outside the data folder), AFTERCARE_BACKUP_KEEP."""
+    raw_at = environ.get("AFTERCARE_BACKUP_AT", "").strip()
+    at: time | None = DEFAULT_BACKUP_AT
+    if raw_at.lower() == "off":
+        at = None
+    elif raw_at:
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", raw_at)
+        if not match:
+            raise ConfigError("AFTERCARE_BACKUP_AT must be a time of day in UTC such as 02:30, or off")
+        at = time(int(match.group(1)), int(match.group(2)), tzinfo=timezone.utc)
+    raw_keep = environ.get("AFTERCARE_BACKUP_KEEP", "").strip() or str(DEFAULT_BACKUP_KEEP)
+    if not raw_keep.isdigit() or not 1 <= int(raw_keep) <= 1000:
+        raise ConfigError("AFTERCARE_BACKUP_KEEP must be how many nightly backups to keep, a number from 1 to 1000")
+    raw_dir = environ.get("AFTERCARE_BACKUP_DIR", "").strip()
+    folder = Path(raw_dir) if raw_dir else None
+    if folder is not None:
+        inside, data = folder.resolve(), data_dir.resolve()
+        if inside == data or data in inside.parents:
+            raise ConfigError(f"AFTERCARE_BACKUP_DIR: {folder} is inside the data folder {data_dir}; keep backups "
+                              "outside it")
+    return {"backup_at": at, "backup_dir": folder, "backup_keep": int(raw_keep)}

@@ -32,7 +32,7 @@ def test_dockerfile_slim_base_non_root_exec_form_volume_and_healthcheck():
     users = get("USER")
     assert users and users[-1].split(":")[0] not in ("root", "0") and users[-1].split(":")[0].isdigit()
     assert json.loads(get("CMD")[-1]) == ["aftercare", "run"]
-    assert json.loads(get("VOLUME")[-1]) == ["/data"]
+    assert json.loads(get("VOLUME")[-1]) == ["/data", "/backups"]  # the database, and its nightly backups
     health = get("HEALTHCHECK")[-1]
     assert json.loads(health[health.index("CMD") + 3:].strip()) == ["aftercare", "healthcheck"]
     assert any("pip install" in args and "/src" in args for args in get("RUN"))
@@ -73,7 +73,8 @@ def test_systemd_unit_hardening():
     assert service["NoNewPrivileges"] == "yes" and service["PrivateTmp"] == "yes"
     assert service["EnvironmentFile"].startswith("/etc/")
     data_dir = service["Environment"].split("AFTERCARE_DATA_DIR=")[1].split()[0]
-    assert service["ReadWritePaths"].split() == [data_dir]
+    backup_dir = service["Environment"].split("AFTERCARE_BACKUP_DIR=")[1].split()[0]
+    assert service["ReadWritePaths"].split() == [data_dir, backup_dir]  # the data, and its nightly backups
     assert service["ExecStart"].endswith("aftercare run")
 
 
@@ -162,3 +163,28 @@ def test_dockerignore_keeps_the_data_key_out_of_the_build():
                 if line.strip() and not line.startswith("#")]
     for name in (".aftercare.key", "clinic-data.key"):
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns if not pattern.startswith("!")), name
+
+
+def test_compose_mounts_what_setup_leaves_where_the_env_file_names_it():
+    """R1: the Compose file mounts the terminal's data folder (its database carries over), the nightly backups, and
+    clinic.toml and the key read-only, each at the path the .env set-up wrote resolves to in the image's working
+    folder, and runs as the operator's user so the owner-only files stay readable."""
+    yaml = pytest.importorskip("yaml")
+    from bot.tools.setup import KEY_FILE
+    import tasks
+
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["aftercare"]
+    workdir = [args for instruction, args in dockerfile() if instruction == "WORKDIR"][-1]
+    mounts = {}
+    for volume in service["volumes"]:
+        source, target, *mode = volume.split(":")
+        mounts[(DEPLOY / source).resolve()] = (target, mode)
+    root = ROOT.resolve()
+    written = {"AFTERCARE_CLINIC_FILE": "clinic.toml", "AFTERCARE_DATA_KEY_FILE": KEY_FILE.name}  # as set-up saves
+    assert tasks.KEY_FILE.name == KEY_FILE.name
+    for name, relative in written.items():
+        assert mounts[root / relative] == (str(Path(workdir) / relative), ["ro"]), name
+    assert mounts[root / "data"] == (service["environment"]["AFTERCARE_DATA_DIR"], [])
+    assert mounts[root / "data-backups"] == (service["environment"]["AFTERCARE_BACKUP_DIR"], [])
+    assert service["user"] == "${AFTERCARE_UID:-10001}:${AFTERCARE_GID:-10001}"
+    assert "volumes" not in yaml.safe_load((DEPLOY / "compose.yaml").read_text())  # no named volume hides ./data

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from bot.crypto import DataKeyError, Sealer
 
+from bot.store.backups import BackupRecord, BackupStore
 from bot.store.checkins import CheckinStore
 from bot.store.clinic_side import ClinicSideStore
 from bot.store.control import ControlStore
@@ -31,7 +32,7 @@ from bot.store.relays import RelayStore
 from bot.store.engagement import EngagementStore
 from bot.store.updates import UpdateStore
 
-__all__ = ["Store", "StoreError", "DamagedDatabase", "Patient", "Treatment", "DeliveryRow", "open_store"]
+__all__ = ["Store", "StoreError", "DamagedDatabase", "Patient", "Treatment", "DeliveryRow", "BackupRecord", "open_store"]
 
 # What a store method raises when the database fails (locked, full, gone): callers outside the store
 # catch this, so only the store knows the database is SQLite.
@@ -49,7 +50,7 @@ class DamagedDatabase(Exception):
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore):
+            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore, BackupStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

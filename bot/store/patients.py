@@ -43,6 +43,10 @@ class PatientStore:
             clinic_ref=self.open_text(row["clinic_ref"]) or None,
         )
 
+    def patient_count(self) -> int:
+        """How many patients the database holds (enrolled or enrolling)."""
+        return self.db.execute("SELECT count(*) FROM patients").fetchone()[0]
+
     def current_treatment(self, chat_id: int) -> Treatment | None:
         rows = list(self.db.query(
             "SELECT id, plan, treatment_date, ended_at FROM treatments WHERE chat_id = ? AND replaced_at IS NULL "

@@ -6,6 +6,8 @@ refuse the ordinary mistakes before they touch anything:
 
 - ``backup`` writes only a new file, or over an existing aftercare backup with ``--force``; never inside
   the data folder, onto a ``-wal``/``-shm``/``-journal`` or lock file, the data key or ``.env``.
+- ``backup --verify FILE`` checks a backup as ``restore`` would, and ``restore --dry-run`` is the restore drill:
+  the newest nightly backup (bot/store/backups.py) restored into a temporary folder and opened with the key.
 - ``restore`` replaces the database only with an aftercare database sealed with the configured data key,
   only while the bot is stopped, and keeps a timestamped copy of what it replaced (a damaged database,
   which start-up refuses and sends here, is kept as its bytes are).
@@ -15,11 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.config import Settings
 from bot.runtime import LOCK_NAME, AlreadyRunning, OpsError, acquire_instance_lock, private_temp
+from bot.store import open_store
+from bot.store.backups import backup_problems, current_schema, nightly_files, schema_of
 from bot.store.health import copy_database, database_problems, restore_problems
 from bot.tools.common import run_tool
 
@@ -147,13 +153,67 @@ def restore(settings: Settings, path: str | Path, now: datetime | None = None) -
     return kept
 
 
+def verify_backup(settings: Settings, path: str | Path) -> str:
+    """`aftercare backup --verify FILE`: the report on one backup file, or OpsError naming what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise OpsError(f"{path}: no such backup file")
+    problems = backup_problems(path, settings.sealer())
+    if problems:
+        raise OpsError(f"{path} is not a backup that can be restored: {'; '.join(problems)}")
+    schema, known = schema_of(path), current_schema()
+    if schema == known:
+        age = "this version's schema"
+    else:
+        age = f"an older schema ({len(known) - len(schema)} migrations behind: restore brings it up to date)"
+    return (f"{path}: intact, an aftercare database with {age} (last migration {schema[-1]}), "
+            "and every sealed value opens with the data key")
+
+
+def restore_drill(settings: Settings, path: str | Path | None) -> str:
+    """`aftercare restore --dry-run [FILE]`: restore a backup (default: the newest nightly one) into a temporary
+    folder and open it as the bot would; the live database is never touched, and the bot may keep running."""
+    if path is None:
+        nightly = nightly_files(settings.backup_folder)
+        if not nightly:
+            raise OpsError(f"there is no nightly backup in {settings.backup_folder} to rehearse with "
+                           "(AFTERCARE_BACKUP_DIR); name a backup file")
+        path = nightly[-1]
+    source = Path(path)
+    if not source.is_file():
+        raise OpsError(f"{source}: no such backup file")
+    with tempfile.TemporaryDirectory(prefix="aftercare-drill-") as folder:
+        drill = replace(settings, data_dir=Path(folder))
+        candidate = Path(folder) / "aftercare.db"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+        try:
+            copy_database(source, candidate, source_read_only=True)
+        except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
+            raise OpsError(f"restore drill failed: {source} cannot be read as SQLite ({exc})") from None
+        problems = database_problems(candidate) or restore_problems(candidate, drill.sealer())
+        if problems:
+            raise OpsError(f"restore drill failed: {source} would be refused: {'; '.join(problems)}")
+        store = open_store(drill.database_path, drill.sealer())  # migrations applied, the key checked
+        try:
+            patients = store.patient_count()
+        finally:
+            store.close()
+    return (f"restore drill passed: {source} was restored into a temporary folder and opened with the data key "
+            f"({patients} patients); the live database was not touched")
+
+
 def backup_command(environ: dict[str, str], argv: list[str]) -> int:
     """`aftercare backup PATH`: a consistent, verified, owner-only copy; safe (and meant) while the bot runs."""
     parser = argparse.ArgumentParser(prog="aftercare backup", description=backup_command.__doc__)
     parser.add_argument("path", help="the backup file to write (outside the data folder), or a folder for a "
-                                     "dated file")
+                                     "dated file; with --verify, the backup file to check")
     parser.add_argument("--force", action="store_true", help="replace an existing aftercare backup at PATH")
+    parser.add_argument("--verify", action="store_true",
+                        help="write nothing: check that PATH is an intact backup that opens with the data key")
     args = parser.parse_args(argv)
+    if args.verify:
+        return run_tool(environ, lambda settings: verify_backup(settings, args.path))
     return run_tool(environ, lambda settings: "backup written to {} (integrity check ok)".format(
         backup(settings, args.path, now=datetime.now(timezone.utc), force=args.force)))
 
@@ -161,8 +221,16 @@ def backup_command(environ: dict[str, str], argv: list[str]) -> int:
 def restore_command(environ: dict[str, str], argv: list[str]) -> int:
     """`aftercare restore PATH`: replace the database with a verified backup; the bot must be stopped."""
     parser = argparse.ArgumentParser(prog="aftercare restore", description=restore_command.__doc__)
-    parser.add_argument("path", help="a file written by `aftercare backup`, sealed with the configured data key")
+    parser.add_argument("path", nargs="?",
+                        help="a file written by `aftercare backup`, sealed with the configured data key "
+                             "(with --dry-run: default the newest nightly backup)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="a restore drill: restore into a temporary folder and open it; changes nothing")
     args = parser.parse_args(argv)
+    if args.dry_run:
+        return run_tool(environ, lambda settings: restore_drill(settings, args.path))
+    if args.path is None:
+        parser.error("the backup file to restore is required (or --dry-run for a drill)")
 
     def act(settings: Settings) -> str:
         kept = restore(settings, args.path, now=datetime.now(timezone.utc))

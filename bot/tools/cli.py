@@ -79,6 +79,16 @@ def _restore(environ: dict[str, str], rest: list[str]) -> int:
     return restore_command(environ, rest)
 
 
+def _admins(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.admins import admins_command
+    return admins_command(environ, rest)
+
+
+def _service(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.service import service_command
+    return service_command(environ, rest)
+
+
 def _healthcheck(environ: dict[str, str], rest: list[str]) -> int:
     from bot.tools.health import healthcheck_command
     return healthcheck_command(environ, rest)
@@ -136,6 +146,9 @@ COMMANDS = {
                              _upgrade_check),
     "backup": Command("copy the database safely while the bot runs", _backup),
     "restore": Command("put a backup in place (the bot must be stopped)", _restore),
+    "admins": Command("list|add ID|remove ID: the clinic's admins, kept in .env", _admins),
+    "service": Command("install|status|logs|uninstall: the bot as a systemd service for this folder "
+                       "(--name CLINIC: one per clinic)", _service),
     "healthcheck": Command("is the running bot healthy (for Docker and monitoring)", _healthcheck),
     "keygen": Command("create the key that encrypts what patients type", _keygen),
     "triage": Command("how the triage rules judge one check-in", _triage),

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import stat
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping, TextIO
 
@@ -49,8 +50,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request: BaseRequest | None = None,
-                   argv: list[str] | None = None) -> int:
-    """Run every check; returns 0 when all pass, 1 otherwise (``request`` lets tests use the fake API)."""
+                   argv: list[str] | None = None, now: datetime | None = None) -> int:
+    """Run every check; returns 0 when all pass, 1 otherwise (``request`` lets tests use the fake API, ``now``
+    a fixed clock)."""
     from bot.readiness import go_live_warnings
 
     strict = _parse(list(argv or [])).strict
@@ -65,11 +67,13 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     report.ok(f"clinic profile {settings.clinic_file}: {settings.clinic.name}, "
               f"data kept {settings.clinic.retention_days} days after a plan ends")
     _check_plans(settings, report)
-    _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip()))
+    if _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip())):
+        _check_backups(settings, report, now or datetime.now(timezone.utc))
     if settings.token:
         _check_token(settings, report, request)
     else:
-        report.ok("no TELEGRAM_BOT_TOKEN set: token not checked")
+        report.ok("no TELEGRAM_BOT_TOKEN set: token not checked"
+                  + ("; the clinic chat was not checked either" if settings.clinic_chat_id is not None else ""))
     for warning in go_live_warnings(settings):
         report.warning(warning)
     if report.warnings and not strict:
@@ -102,7 +106,8 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def _check_database(settings: Settings, report: _Report, explicit_folder: bool) -> None:
+def _check_database(settings: Settings, report: _Report, explicit_folder: bool) -> bool:
+    """The data folder and database; True when there is a sound database to look into further."""
     from bot.runtime import data_folder_problem
     from bot.store import open_store
     from bot.store.health import database_problems, inspect_database
@@ -113,11 +118,11 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         open_store(None).close()  # every migration applies cleanly to an empty database
     except Exception as exc:  # noqa: BLE001 - any failure here is a broken migration
         report.problem(f"database: the migrations fail on an empty database ({type(exc).__name__}: {exc})")
-        return
+        return False
     unusable = data_folder_problem(folder)
     if unusable:
         report.problem(f"database: {unusable}")
-        return
+        return False
     if not folder.is_dir():
         if explicit_folder:  # as `aftercare run` does: a mistyped folder must not start an empty database
             report.problem(f"database: the data folder {folder} does not exist; create it (AFTERCARE_DATA_DIR)")
@@ -127,7 +132,7 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         if settings.data_key is None:
             report.problem("database: no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): "
                            "the bot will not start; create one with `aftercare keygen PATH`")
-        return
+        return False
     if _mode(folder) & 0o077:
         report.problem(f"database: the data folder {folder} is open to others (mode {_mode(folder):o}); "
                        f"run: chmod 700 {folder}")
@@ -136,14 +141,14 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         if settings.data_key is None:
             report.problem("database: no data key is set (AFTERCARE_DATA_KEY_FILE or AFTERCARE_DATA_KEY): "
                            "the bot will not start; create one with `aftercare keygen PATH`")
-        return
+        return False
     if _mode(path) & 0o077:
         report.problem(f"database: {path} is readable by others (mode {_mode(path):o}); run: chmod 600 {path}")
-        return  # opening it would silently fix the mode; let the owner see and decide
+        return False  # opening it would silently fix the mode; let the owner see and decide
     problems = database_problems(path)  # read-only: the doctor never changes the database
     if problems:
         report.problem(f"database: {path}: {problems[0]}")
-        return
+        return False
     _, key_problems = inspect_database(path, settings.sealer())
     for problem in key_problems:
         report.problem(f"database: {problem}")
@@ -151,26 +156,107 @@ def _check_database(settings: Settings, report: _Report, explicit_folder: bool) 
         report.ok(f"database: {note}")
     if not key_problems:
         report.ok(f"database: {path} is owner-only, intact, and opens with the data key")
+    return True
+
+
+# A nightly backup older than this is missing: a day, and the job's grace of hours on top.
+BACKUP_OVERDUE = timedelta(hours=36)
+
+
+def _check_backups(settings: Settings, report: _Report, now: datetime) -> None:
+    """The nightly backups the running bot writes (bot/care/backups.py): on, recent, and the last one sound."""
+    from bot.store.backups import database_created_at, nightly_files, read_last_backup
+
+    if settings.backup_at is None:
+        report.warning("backups: nightly backups are off (AFTERCARE_BACKUP_AT=off); set a time such as 02:30 "
+                       "so the bot keeps a copy of the database every night")
+        return
+    folder, path = settings.backup_folder, settings.database_path
+    record, created = read_last_backup(path), database_created_at(path)
+    at = f"{settings.backup_at:%H:%M} UTC"
+    if record is not None and not record.ok:
+        report.warning(f"backups: the last nightly backup ({record.at:%Y-%m-%d %H:%M} UTC) failed: {record.problem}")
+        return
+    last_ok = record.last_ok_at if record else None
+    if last_ok is None:
+        if created is not None and now - created > BACKUP_OVERDUE:
+            report.warning(f"backups: no nightly backup has been written (due every night at {at} into {folder}): "
+                           "is the bot running? `aftercare run` writes them")
+        else:
+            report.ok(f"backups: the first nightly backup is written at {at} into {folder}")
+        return
+    if now - last_ok > BACKUP_OVERDUE:
+        report.warning(f"backups: the newest nightly backup is from {last_ok:%Y-%m-%d %H:%M} UTC, more than a day "
+                       f"ago (due every night at {at}): is the bot running?")
+        return
+    kept = nightly_files(folder)
+    if not kept or kept[-1].name != record.file:
+        report.warning(f"backups: the last nightly backup {record.file} is no longer in {folder}")
+        return
+    report.ok(f"backups: {record.file} verified at {last_ok:%Y-%m-%d %H:%M} UTC; {len(kept)} kept in {folder} "
+              f"(the newest {settings.backup_keep})")
 
 
 def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:
+    """getMe, then the clinic chat as the bot sees it (getChat, getChatMember): it can post there, and it is an
+    admin where topics are on."""
     from telegram import Bot
-    from telegram.error import Forbidden, InvalidToken, TelegramError
+    from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
-    async def get_me():
+    async def look():
         bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url,
                   request=request, get_updates_request=request)
-        async with bot:
-            return await bot.get_me()
+        async with bot:  # initialize() asks getMe once
+            me = bot.bot
+            if settings.clinic_chat_id is None:
+                return me, None
+            try:
+                chat = await bot.get_chat(settings.clinic_chat_id)
+                member = await bot.get_chat_member(settings.clinic_chat_id, me.id)
+            except (BadRequest, Forbidden):
+                return me, False
+            return me, (chat, member)
 
     try:
-        me = asyncio.run(get_me())
+        me, clinic = asyncio.run(look())
     except (InvalidToken, Forbidden):
         report.problem("telegram: the token was rejected; get a new one from @BotFather (TELEGRAM_BOT_TOKEN)")
     except TelegramError as exc:
-        report.problem(f"telegram: could not reach the Bot API at {_host(settings.api_url)} ({type(exc).__name__})")
+        report.problem(f"telegram: could not reach the Bot API at {_host(settings.api_url)} ({type(exc).__name__})"
+                       + ("; the clinic chat was not checked" if settings.clinic_chat_id is not None else ""))
     else:
         report.ok(f"telegram: the token is accepted (@{me.username})")
+        if clinic is not None:
+            _report_clinic_chat(settings, report, clinic)
+
+
+ADMIN = ("administrator", "creator")
+
+
+def _report_clinic_chat(settings: Settings, report: _Report, clinic) -> None:
+    where = f"the clinic chat {settings.clinic_chat_id} (AFTERCARE_CLINIC_CHAT_ID)"
+    if clinic is False:
+        report.problem(f"telegram: the bot cannot see {where}: add the bot to the staff group, or fix the id "
+                       "(send /clinicid in the group to learn it)")
+        return
+    chat, member = clinic
+    where = f"the clinic chat \"{chat.title}\""
+    status = member.status
+    if status in ("left", "kicked"):
+        report.problem(f"telegram: the bot is not a member of {where}: add it to the group again")
+        return
+    may_post = status in ADMIN or (getattr(member, "can_send_messages", True) if status == "restricted" else
+                                   not (chat.permissions and chat.permissions.can_send_messages is False))
+    if not may_post:
+        report.problem(f"telegram: the bot may not post in {where}, so alerts cannot reach the staff: make it an "
+                       "admin there, or let members send messages")
+        return
+    if chat.is_forum and status not in ADMIN:
+        report.problem(f"telegram: topics are on in {where}, and the bot is not an admin there: make it an admin "
+                       "(Manage group > Administrators), so its alerts reach the staff")
+        return
+    report.ok(f"telegram: the bot can post in {where}" + (" (an admin, topics on)" if chat.is_forum else
+                                                          f" (as {'an admin' if status in ADMIN else 'a member'})"))
 
 
 def _host(url: str) -> str:

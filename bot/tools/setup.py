@@ -13,10 +13,12 @@ import argparse
 import getpass
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
 from bot.config import TOKEN_FORMAT, ConfigError, load_settings, origin
+from bot.runtime import AlreadyRunning, OpsError, acquire_instance_lock
 from bot.tools.common import INTERRUPTED_CODE
 from bot.tools.envfile import set_env_values
 from bot.tools.setup_profile import ask_profile
@@ -149,7 +151,8 @@ class Setup:
 
         settings = self.settings()
         link = patient_link(self.telegram.username, settings.clinic.plan)
-        png, pdf = write_poster(link, settings.clinic.name, Path("."))
+        png, pdf = write_poster(link, settings.clinic.contact_values(), Path("."), language=settings.language,
+                                catalog_dir=settings.catalog_dir)
         self.console.say(f"\n6. The patient link: {link}\n   A poster with its QR code to print: {png} and {pdf}")
 
     def finish(self) -> int:
@@ -176,10 +179,29 @@ def setup_command(environ: Mapping[str, str], rest: list[str], console: Console 
     console = console or Console(secret=getpass.getpass if sys.stdin.isatty() else input)
     try:
         guide = Setup(console, environ, env_file)
-        guide.settings()
+        settings = guide.settings()
     except ConfigError as exc:
         print(f"error: {exc}; fix it in {env_file} (or the environment) first", file=sys.stderr)
         return 2
+    try:  # held while the guide runs: a bot started half-way would read the set-up's messages itself
+        lock = acquire_instance_lock(settings.data_dir) if settings.data_dir.is_dir() else nullcontext()
+    except AlreadyRunning:
+        print(BOT_RUNNING.format(folder=settings.data_dir), file=sys.stderr)
+        return 3
+    except OpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with lock:
+        return _guide(guide, console)
+
+
+# R6: both processes would read the bot's updates, and the bot reads new settings only when it starts.
+BOT_RUNNING = ("error: the bot is running with the data folder {folder}: stop it first (Ctrl-C in its terminal, "
+               "`systemctl stop aftercare`, or `docker compose stop`), then run the set-up again, and start the bot "
+               "afterwards; nothing was changed")
+
+
+def _guide(guide: Setup, console: Console) -> int:
     console.say("aftercare setup: a few questions to take the bot live for your clinic. Ctrl-C stops; "
                 "every answered step is already saved.\n")
     try:

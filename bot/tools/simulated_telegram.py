@@ -39,6 +39,10 @@ class _Failure:
     times: int
 
 
+class _NotFound(Exception):
+    """A Bot API call about a chat the bot cannot see."""
+
+
 class FakeTelegram(SimulatedUpdates):
     """The state of a fake Telegram: chats, messages, recorded calls and scripted failures.
 
@@ -56,6 +60,7 @@ class FakeTelegram(SimulatedUpdates):
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(first_update_id)  # Telegram never hands an update id out twice
         self.observer: Callable[[str, Sent], None] | None = None
+        self.groups: dict[int, dict[str, Any]] = {}  # what getChat and getChatMember say about a group (set_group)
 
     # ---- what the tests look at -------------------------------------------------
     def chat(self, chat_id: int) -> list[Sent]:
@@ -120,8 +125,51 @@ class FakeTelegram(SimulatedUpdates):
             return 400, {"ok": False, "error_code": 400,
                          "description": "Bad Request: there is no text in the message to edit"}
         handler = getattr(self, f"_api_{method}", None)
-        result = handler(params, files or {}) if handler else True
+        try:
+            result = handler(params, files or {}) if handler else True
+        except _NotFound:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
         return 200, {"ok": True, "result": result}
+
+    def set_group(self, chat_id: int, *, title: str = "Clinic staff", forum: bool = False, bot_status: str = "member",
+                  can_send: bool = True, exists: bool = True) -> None:
+        """How a group looks to getChat and getChatMember: topics on or off, the bot's status and whether
+        members may post; ``exists=False`` answers "chat not found", as for a wrong id or a bot never added."""
+        self.groups[chat_id] = {"title": title, "forum": forum, "status": bot_status, "can_send": can_send,
+                                "exists": exists}
+
+    def _group(self, params) -> dict[str, Any] | None:
+        return self.groups.get(_int(params.get("chat_id")), {"title": "A group", "forum": False, "status": "member",
+                                                             "can_send": True, "exists": True})
+
+    def _api_getChat(self, params, files):
+        group = self._group(params)
+        if not group["exists"]:
+            raise _NotFound()
+        chat_id = _int(params.get("chat_id"))
+        return {"id": chat_id, "type": "supergroup", "title": group["title"], "is_forum": group["forum"],
+                "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                        "premium_subscription": False, "gifts_from_channels": False},
+                "permissions": {"can_send_messages": group["can_send"]}}
+
+    def _api_getChatMember(self, params, files):
+        group = self._group(params)
+        if not group["exists"]:
+            raise _NotFound()
+        member = {"status": group["status"], "user": BOT_USER}
+        if group["status"] == "administrator":
+            member.update({key: True for key in (
+                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+                "can_post_stories", "can_edit_stories", "can_delete_stories", "can_manage_topics", "can_pin_messages")})
+        elif group["status"] == "restricted":
+            member.update({key: group["can_send"] for key in (
+                "is_member", "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+                "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+                "can_send_other_messages", "can_add_web_page_previews", "can_change_info", "can_invite_users",
+                "can_pin_messages", "can_manage_topics", "can_edit_tag", "can_react_to_messages")}, until_date=0)
+        return member
 
     def _api_getMe(self, params, files):
         return BOT_USER
