@@ -7,7 +7,10 @@ same instant as one message). While a day has more instants than its budget:
 1. a re-prompt (an "are you still there?" nudge) is dropped first, latest first:
    it repeats a prompt the patient already has;
 2. otherwise the day's latest instant is folded into the one before it, so the
-   day's reminders arrive together, never later than planned.
+   day's reminders arrive together, never later than planned; a folded reminder
+   that only repeats one of its kind already there (the midday sunscreen top-up
+   onto the morning sunscreen) is dropped instead (``schedules.rhythm``, which
+   also says how a push names the items meant for later).
 
 With ``now``, a fold never moves reminders into a moment already past (they
 would be lost): on the day a patient enrols, that day may keep one push more.
@@ -25,6 +28,7 @@ from itertools import groupby
 
 from .kinds import REPROMPT
 from .planner import Delivery
+from .rhythm import Item, item_slot, repeats
 
 Budget = tuple[tuple[int, int, int], ...]  # (first day, last day, most pushes a day)
 
@@ -66,5 +70,11 @@ def _fit_day(rows: list[Delivery], most: int | None, now: datetime | None) -> li
         latest, before = instants[-1], instants[-2]
         if now is not None and before <= now:
             break  # the day's earlier push has gone: never fold into the past
-        rows = [replace(r, due_utc=before) if r.due_utc == latest else r for r in rows]
+        onto = [_item(r) for r in rows if r.due_utc == before]
+        rows = [replace(r, due_utc=before) if r.due_utc == latest else r for r in rows
+                if r.due_utc != latest or not repeats(_item(r), onto)]
     return rows
+
+
+def _item(d: Delivery) -> Item:
+    return Item(d.message_key, d.kind, item_slot(d.kind, d.at))

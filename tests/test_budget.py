@@ -20,12 +20,13 @@ def at(hour: int, minute: int = 0, day: int = 1) -> datetime:
     return datetime(2026, 11, 23 + day, hour, minute, tzinfo=UTC)
 
 
-def row(step: str, kind: str, hour: int, minute: int = 0, day: int = 1) -> Delivery:
-    return Delivery(f"{step}:{day}", day, kind, "m", at(hour, minute, day), "x")
+def row(step: str, kind: str, hour: int, minute: int = 0, day: int = 1, slot: str = "") -> Delivery:
+    return Delivery(f"{step}:{day}", day, kind, "m", at(hour, minute, day), slot or f"{hour:02}:{minute:02}")
 
 
-DAY = [row("sun", "sunscreen", 8), row("care", "skincare", 8), row("noon", "sunscreen", 13),
-       row("pm", "skincare", 21), row("checkin", "checkin", 21), row("reprompt", "reprompt", 21, 45)]
+DAY = [row("sun", "sunscreen", 8, slot="morning"), row("care", "skincare", 8, slot="morning"),
+       row("noon", "sunscreen", 13, slot="midday"), row("pm", "skincare", 21, slot="evening"),
+       row("checkin", "checkin", 21, slot="evening"), row("reprompt", "reprompt", 21, 45, slot="evening")]
 
 
 @pytest.mark.parametrize("most, expected", [
@@ -34,7 +35,8 @@ DAY = [row("sun", "sunscreen", 8), row("care", "skincare", 8), row("noon", "suns
     (4, {"sun": "08:00", "care": "08:00", "noon": "13:00", "pm": "21:00", "checkin": "21:00", "reprompt": "21:45"}),
     (3, {"sun": "08:00", "care": "08:00", "noon": "13:00", "pm": "21:00", "checkin": "21:00"}),
     (2, {"sun": "08:00", "care": "08:00", "noon": "13:00", "pm": "13:00", "checkin": "13:00"}),
-    (1, {"sun": "08:00", "care": "08:00", "noon": "08:00", "pm": "08:00", "checkin": "08:00"}),
+    # one push: the midday top-up only repeats the morning sunscreen it would join, so it is left out
+    (1, {"sun": "08:00", "care": "08:00", "pm": "08:00", "checkin": "08:00"}),
 ])
 def test_a_day_is_bundled_to_its_budget(most, expected):
     """Over budget, the re-prompt goes first, then the latest push joins the one before it."""

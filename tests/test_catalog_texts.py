@@ -32,7 +32,7 @@ SAMPLE = {"day": 3, "days": 2, "date": "23 Nov 2026", "morning": "08:00", "eveni
           "reference": "P-1234", "day_part": "morning", "caption": "Your skin by day", "pause_line": "",
           "control": "Messages:\nSunscreen reminders: on", "immune": "no", "cold_sores": "no", "skin": "IV",
           "sunscreen": "on", "skincare": "on", "checkin": "on", "second": "11 December 2026", "time": "21:30",
-          "midday": "13:00 on days 1 to 13", "now": "13:00 on days 1 to 13"}
+          "midday": "13:00 on days 1 to 7", "now": "13:00 on days 1 to 7"}
 
 
 def _profile(tmp_path: Path, name: str, text: str):

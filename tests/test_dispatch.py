@@ -29,27 +29,31 @@ def followups(bot: Bot, chat_id: int, *dues: datetime, now: datetime) -> None:
 
 
 async def test_enrolled_patient_gets_day_0_and_day_1_reminders(bot):
-    """At each due instant the patient gets one message: the day's timeline line, then that slot's reminders."""
+    """At each due instant the patient gets one push: the day's short timeline line and that slot's headline,
+    then the check-in prompt as a short message of its own with its buttons."""
     await enrol(bot.phone, A)
     assert (await bot.run(DAY0_EVENING - timedelta(seconds=1))).claimed == 0
     report = await bot.run(DAY0_EVENING)
-    assert (report.messages, report.sent) == (1, 3)
-    evening = bot.telegram.last(A)
-    assert shows(evening.text, "timeline.day_0", at_start=True)
-    assert shows(evening.text, "reminders.skincare_evening") and said("reminders.no_actives") in evening.text
-    assert evening.text.endswith(said("reminders.checkin_prompt", day=0))
+    assert (report.messages, report.sent) == (2, 3)
+    care, evening = bot.telegram.chat(A)[-2:]
+    assert care.text.startswith(said("timeline.day_0_short"))
+    assert said("rhythm.skincare_evening") in care.text and said("rhythm.no_actives") in care.text
+    assert care.labels == [said("rhythm.more_button"), "Done ✓", said("dispatch.snooze")]
+    assert evening.text == said("reminders.checkin_prompt", day=0)
     assert evening.buttons == [[(said("checkin.start_button"), "ci1:go:0")], [(said("dispatch.snooze"), "rm1:snooze")]]
     rows = [r for r in bot.store.deliveries(A) if r.due_at == DAY0_EVENING]
-    assert {(r.state, r.message_id) for r in rows} == {("sent", evening.message_id)}
+    assert {(r.kind == "checkin", r.state, r.message_id) for r in rows} == {
+        (False, "sent", care.message_id), (True, "sent", evening.message_id)}
 
     await bot.run(DAY1_MORNING)
     morning = bot.telegram.last(A)
-    assert morning.text.startswith(said("timeline.day_1"))
-    assert shows(morning.text, "reminders.sunscreen_morning") and shows(morning.text, "reminders.skincare_morning") and said("reminders.no_makeup") in morning.text
-    assert morning.buttons == [[("Done ✓", "rm1:done"), (said("dispatch.snooze"), "rm1:snooze")]]
+    assert morning.text.startswith(said("timeline.day_1_short"))
+    assert all(said(f"rhythm.{k}") in morning.text for k in ("sunscreen_morning", "skincare_morning", "no_makeup"))
+    assert morning.buttons == [[(said("rhythm.more_button"), "rm1:more")],
+                               [("Done ✓", "rm1:done"), (said("dispatch.snooze"), "rm1:snooze")]]
     await bot.run(DAY1_MIDDAY)
-    assert said("reminders.sunscreen_midday") in bot.telegram.last(A).text
-    assert len(bot.reminders(A)) == 3
+    assert said("rhythm.sunscreen_midday") in bot.telegram.last(A).text
+    assert len(bot.reminders(A)) == 4
     assert set(bot.states(A, DAY1_MORNING).values()) == {("sent", None)}
 
 
@@ -58,8 +62,8 @@ async def test_each_patient_gets_their_own_bundle(bot):
     await enrol(bot.phone, A)
     await enrol(bot.phone, B)
     report = await bot.run(DAY0_EVENING)
-    assert (report.messages, report.sent) == (2, 6)
-    assert len(bot.reminders(A)) == len(bot.reminders(B)) == 1
+    assert (report.messages, report.sent) == (4, 6)
+    assert len(bot.reminders(A)) == len(bot.reminders(B)) == 2
 
 
 async def test_late_morning_reminders_are_skipped_but_checkin_still_sent(bot):
@@ -71,8 +75,8 @@ async def test_late_morning_reminders_are_skipped_but_checkin_still_sent(bot):
     reprompt = next(r for r in bot.store.deliveries(A) if r.step == "reprompt:0")
     assert (reprompt.state, reprompt.reason) == ("skipped", "late_next_day")  # day 0's re-prompt, found on day 1
     assert (report.skipped, report.messages) == (4, 1)
-    assert not shows(bot.telegram.last(A).text, "reminders.sunscreen_morning")
-    assert said("reminders.sunscreen_midday") in bot.telegram.last(A).text
+    assert said("rhythm.sunscreen_morning") not in bot.telegram.last(A).text
+    assert said("rhythm.sunscreen_midday") in bot.telegram.last(A).text
     await bot.run(datetime(2026, 11, 24, 23, 30, tzinfo=UTC))
     assert said("reminders.checkin_prompt", day=1) in bot.telegram.last(A).text
     assert set(bot.states(A, datetime(2026, 11, 24, 21, 0, tzinfo=UTC)).values()) == {("sent", None)}
@@ -105,8 +109,8 @@ async def test_network_errors_are_retried_with_backoff(bot):
     bot.telegram.fail_next("sendMessage", "network", chat_id=A, times=1)
     bot.telegram.fail_next("sendMessage", "timeout", chat_id=A, times=1)
     report = await bot.run(DAY0_EVENING)
-    assert (report.messages, report.sent) == (1, 3)
-    assert len(bot.reminders(A)) == 1 and bot.time.now >= 1.5
+    assert (report.messages, report.sent) == (2, 3)
+    assert len(bot.reminders(A)) == 2 and bot.time.now >= 1.5
 
 
 async def test_network_errors_past_the_bound_release_the_rows_for_later(bot):
@@ -129,9 +133,9 @@ async def test_forbidden_marks_patient_unreachable_and_cancels_pending(bot):
     await enrol(bot.phone, B)
     bot.telegram.fail_next("sendMessage", "forbidden", chat_id=A)
     report = await bot.run(DAY0_EVENING)
-    assert (report.blocked, report.messages) == (3, 1)
+    assert (report.blocked, report.messages) == (3, 2)
     assert not bot.store.patient(A).reachable and bot.store.patient(B).reachable
-    assert set(bot.states(A, DAY0_EVENING).values()) == {("failed", "Forbidden")}
+    assert set(bot.states(A, DAY0_EVENING).values()) == {("failed", "Forbidden"), ("cancelled", "unreachable")}
     assert {(r.state, r.reason) for r in bot.store.deliveries(A) if r.due_at > DAY0_EVENING} == {
         ("cancelled", "unreachable")}
     assert bot.store.next_due_at() == DAY0_EVENING + timedelta(minutes=45)  # B's re-prompt; nothing of A's
@@ -143,8 +147,8 @@ async def test_bad_request_is_recorded_failed_and_the_next_reminder_still_goes(b
     await enrol(bot.phone, A)
     bot.telegram.fail_next("sendMessage", "bad_request", chat_id=A)
     report = await bot.run(DAY0_EVENING)
-    assert report.failed == 3
-    assert set(bot.states(A, DAY0_EVENING).values()) == {("failed", "BadRequest")}
+    assert report.failed == 2  # the care message; the check-in prompt, a message of its own, still went
+    assert {s for s, _ in bot.states(A, DAY0_EVENING).values()} == {"failed", "sent"}
     assert (await bot.run(DAY1_MORNING)).messages == 1
 
 
@@ -153,7 +157,7 @@ async def test_no_duplicates_when_run_twice_at_the_same_instant(bot):
     await enrol(bot.phone, A)
     await bot.run(DAY0_EVENING)
     report = await bot.run(DAY0_EVENING)
-    assert (report.claimed, report.messages) == (0, 0) and len(bot.reminders(A)) == 1
+    assert (report.claimed, report.messages) == (0, 0) and len(bot.reminders(A)) == 2
 
 
 async def test_unreachable_patient_rows_are_skipped(bot):
@@ -170,10 +174,10 @@ async def test_stopping_finishes_in_flight_and_releases_the_rest(bot):
     await enrol(bot.phone, A)
     await enrol(bot.phone, B)
     report = await bot.run(DAY0_EVENING, should_stop=lambda: len(bot.log) >= 1)
-    assert (report.messages, report.released) == (1, 3)
+    assert (report.messages, report.released) == (1, 4)
     states = {r.state for chat in (A, B) for r in bot.store.deliveries(chat) if r.due_at == DAY0_EVENING}
     assert states == {"sent", "pending"} and bot.store.next_due_at() == DAY0_EVENING
-    assert (await bot.run(DAY0_EVENING)).messages == 1
+    assert (await bot.run(DAY0_EVENING)).messages == 3
 
 
 async def test_one_job_starts_the_alarm_and_wakes_on_replanning_move_it(bot):
@@ -207,7 +211,7 @@ async def test_restart_sends_rows_left_claimed_by_a_crash(settings, store, clock
     reopened = open_store(settings.database_path)
     second = await start(settings, reopened, clock)
     report = await second.run(DAY0_EVENING + timedelta(seconds=5))
-    assert (report.claimed, report.messages) == (3, 1)
+    assert (report.claimed, report.messages) == (3, 2)
     rows = [r for r in reopened.deliveries(A) if r.due_at == DAY0_EVENING]
     assert {(r.state, r.attempts) for r in rows} == {("sent", 2)}
     assert (await second.run(DAY0_EVENING + timedelta(seconds=5))).messages == 0
@@ -222,5 +226,6 @@ async def test_the_days_timeline_line_opens_only_its_first_message(bot):
     await bot.run(DAY1_MORNING)
     await bot.run(DAY1_MIDDAY)
     texts = bot.reminders(A)
-    assert texts[0].startswith("Day 0:") and texts[1].startswith("Day 1:")
-    assert texts[2].startswith(said("reminders.sunscreen_midday"))  # at most once a day
+    assert texts[0].startswith("Day 0:") and texts[2].startswith("Day 1:")
+    assert texts[1] == said("reminders.checkin_prompt", day=0)
+    assert texts[3] == said("rhythm.open_midday", items=said("rhythm.sunscreen_midday"))  # at most once a day

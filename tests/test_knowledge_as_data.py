@@ -58,8 +58,12 @@ async def test_a_second_plan_sends_its_own_days_texts_and_timeline(peel):
     assert steps == {"spf", "no-picking", "checkin", "reprompt"}
     assert max(row.day for row in peel.store.deliveries(CHAT)) == 14
     await peel.run(DAY1_MORNING)
-    assert peel.reminders(CHAT) == ["After a peel, skin feels tight and looks a little pink for two days.\n\n"
-                                    "Peel care, day 1: sunscreen SPF 50 before you go out."]
+    reminder = peel.telegram.last(CHAT)
+    assert peel.reminders(CHAT) == [reminder.text]
+    assert reminder.text.endswith("Peel care, day 1: sunscreen SPF 50 before you go out.")
+    await peel.phone.tap(CHAT, "More", reminder)  # the full texts, in place
+    assert reminder.text == ("After a peel, skin feels tight and looks a little pink for two days.\n\n"
+                             "Peel care, day 1: sunscreen SPF 50 before you go out.")
 
 
 async def test_retention_follows_the_second_plans_own_length(peel):
@@ -87,8 +91,10 @@ async def test_a_second_language_is_one_catalog_folder(xx):
     assert any("23. nov 2026" in text for text in xx.telegram.texts(CHAT))
     assert xx.store.patient(CHAT).treatment.treatment_date == date(2026, 11, 23)
     await xx.run(DAY1_MORNING)
-    first = xx.reminders(CHAT)[0]
-    assert first.startswith("xx: Tag 1, die Haut ist rosa.") and "xx: Sonnencreme, Tag 1." in first
+    first = next(m for m in xx.telegram.chat(CHAT) if m.text == xx.reminders(CHAT)[0])
+    assert first.text.startswith("xx: Tag 1.")  # the timeline's short line opens the day's first push
+    await xx.phone.tap(CHAT, "More", first)
+    assert first.text.startswith("xx: Tag 1, die Haut ist rosa.") and "xx: Sonnencreme, Tag 1." in first.text
     await xx.phone.send(CHAT, "HALT!")
     assert xx.store.preferences(CHAT).stopped == ALL_KINDS
 

@@ -109,7 +109,7 @@ def test_microneedling_content():
     """The default plan carries the reminders the clinical brief asks for, on the right days."""
     steps = {s.key: s for s in load_plan("microneedling").steps}
     assert steps["sunscreen-am"].days == SunscreenDays(None)
-    assert steps["sunscreen-noon"].days == SunscreenDays(13)
+    assert steps["sunscreen-noon"].days == SunscreenDays(7)
     assert steps["skincare-am"].days == steps["skincare-pm"].days == tuple(range(8))
     assert steps["no-actives"].days == tuple(range(6))
     assert steps["no-makeup"].days == (0, 1)

@@ -87,7 +87,7 @@ def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: Dispa
         chat_id = keep[0].chat_id
         ask_fewer = chat_id not in in_flight.asking and fewer_question_due(svc, keep[0])
         try:
-            message = compose(svc, keep, buttons, ask_fewer)
+            composed = compose(svc, keep, buttons, ask_fewer)
         except MissingText as error:
             log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
             store.record_failed([r.id for r in keep], "MissingText", now)
@@ -96,7 +96,7 @@ def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: Dispa
         in_flight.rows.update({row.id: row for row in keep})
         if ask_fewer:
             in_flight.asking.add(chat_id)
-        messages.append(message)
+        messages += composed
     return messages
 
 

@@ -1,7 +1,7 @@
 """The buttons under a reminder (Done, "Remind me in 1 hour") and the one "fewer messages?" question.
 
-Callback data: ``rm1:done``, ``rm1:snooze`` (the message they sit on says which
-deliveries), ``rm1:fewer:yes|no``. Anything else, or a message that carried no
+Callback data: ``rm1:done``, ``rm1:snooze``, ``rm1:more`` (the message they sit on says which
+deliveries; More opens their full texts in place), ``rm1:fewer:yes|no``. Anything else, or a message that carried no
 delivery, has expired and changes nothing.
 """
 
@@ -11,11 +11,11 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.delivery.compose import END_CB, REMINDER_CB
+from bot.delivery.compose import END_CB, MORE_CB, REMINDER_CB, details
 from bot.care.relay import reference
 from bot.handlers import checkin
 from bot.handlers.progress import progress
@@ -44,6 +44,8 @@ async def on_reminder_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer()
         return await query.edit_message_text(svc.text(f"reminders_actions.fewer_{'done' if yes else 'kept'}"))
     rows = svc.store.deliveries_of_message(chat.id, message.message_id)
+    if query.data == MORE_CB:
+        return await open_more(svc, query, rows)
     if not rows or query.data not in {f"{REMINDER_CB}:done", f"{REMINDER_CB}:snooze"}:
         return await query.answer(svc.text("common.expired"))
     prompt = next((row for row in rows if row.kind in PROMPT_KINDS), None)
@@ -60,6 +62,19 @@ async def on_reminder_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     when = due.astimezone(ZoneInfo(timing.zone)).strftime("%H:%M")
     await query.answer(svc.text("reminders_actions.snoozed", when=when))
     await query.edit_message_reply_markup(keep)
+
+
+async def open_more(svc, query, rows) -> None:
+    """More: the message's reminders in full, edited in place; its other buttons stay (a stale one: kindly no)."""
+    if not rows or all(row.kind in PROMPT_KINDS for row in rows):
+        return await query.answer(svc.text("rhythm.more_expired"))
+    markup = query.message.reply_markup
+    kept = [[b for b in line if b.callback_data != MORE_CB] for line in (markup.inline_keyboard if markup else ())]
+    text = details(svc, rows)
+    if any(b.callback_data.startswith(f"{REMINDER_CB}:fewer:") for line in kept for b in line):
+        text += "\n\n" + svc.text("reminders_actions.fewer_question")  # the question it carried stays
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup([line for line in kept if line]))
 
 
 async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
