@@ -1,6 +1,6 @@
 """Score the reader of typed messages on a table of messages (not part of the test suite).
 
-    python bench/reading_score.py FILE.tsv [--failures]
+    python bench/reading_score.py FILE.tsv [--language de] [--failures]
 
 FILE.tsv has a header ``text<TAB>day<TAB>level<TAB>safety`` (a fifth column,
 ``rule``, is allowed and ignored); ``#`` lines are comments. ``level`` is what
@@ -59,13 +59,13 @@ def read_rows(path: Path) -> list[Row]:
     return rows
 
 
-def score(rows: list[Row]) -> tuple[dict[str, int], list[str]]:
+def score(rows: list[Row], language: str = "en") -> tuple[dict[str, int], list[str]]:
     """The figures of the one-line summary, and a description of each failing row."""
     figures = dict.fromkeys(("rows", "exact", "under", "over", "over_to_emergency", "missed_emergency",
                              "non_emergency"), 0)
     failures: list[str] = []
     for row in rows:
-        result = assess(row.text, row.day)
+        result = assess(row.text, row.day, language)
         got, want = LEVELS.index(result.level), LEVELS.index(row.level)
         figures["rows"] += 1
         figures["exact"] += got == want
@@ -96,9 +96,10 @@ def summary(figures: dict[str, int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("table", type=Path, help="a TSV of text, day, level, safety")
+    parser.add_argument("--language", default="en", help="the patients' language (default en)")
     parser.add_argument("--failures", action="store_true", help="also print each failing row (with its text)")
     args = parser.parse_args(argv)
-    figures, failures = score(read_rows(args.table))
+    figures, failures = score(read_rows(args.table), args.language)
     print(summary(figures))
     if args.failures:
         for failure in failures:

@@ -31,9 +31,12 @@ class Assessment:
     verdict: Verdict | None = None  # None for a message with nothing to read (no letter, digit or known emoji)
 
 
-def assess(text: str, day: int) -> Assessment:
-    """Read ``text`` typed on ``day`` days since treatment and triage it alone (no structured answers)."""
-    reading = read_message(text, day=day)
+def assess(text: str, day: int, language: str = "en") -> Assessment:
+    """Read ``text`` typed on ``day`` days since treatment, by a patient writing in ``language``, and triage it
+    alone (no structured answers)."""
+    from messages.routing import lexicon_for  # the one place the reading's language is chosen
+
+    reading = read_message(text, lexicon_for(language), day=day)
     token = free_text_token(text)
     if token is None:
         return Assessment("monitor", reading.safety_question, reading)

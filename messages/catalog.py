@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 DEFAULT_LANGUAGE = "en"
+META = "meta.toml"  # a language's own facts (e.g. ``reviewed``), not texts
 SHARED_LINES = {"emergency_line": "common.emergency_line"}  # placeholder -> the text it stands for
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 
@@ -85,7 +86,7 @@ def _read(folder: Traversable, texts: dict[str, str]) -> bool:
     if not folder.is_dir():
         return False
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
+        if entry.name.endswith(".toml") and entry.name != META:
             area = entry.name.removesuffix(".toml")
             _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), texts)
     return True

@@ -36,10 +36,15 @@ def words_of(phrase: str, spelling: Spelling = NO_SPELLING) -> Phrase:
     return tuple(re.findall(PIECE, spelling.normalise(phrase, typos=False)))
 
 
-def variants(word: str) -> set[str]:
-    """``word`` with its plural and -s/-es/-ed/-ing/-y/-ish endings (P4a), never -ly."""
+def variants(word: str, endings: tuple[str, ...] | None = None) -> set[str]:
+    """``word`` with its plural and -s/-es/-ed/-ing/-y/-ish endings (P4a), never -ly.
+
+    ``endings`` is another language's list (the lexicon's ``endings``): plain suffixes, added as they are,
+    without the English spelling rules (doubled consonant, dropped e, y to ies)."""
     if len(word) <= 2 or not word.isalpha():
         return {word}
+    if endings is not None:
+        return {word} | {word + end for end in endings}
     out = {word} | {word + end for end in _ENDINGS}
     if word.endswith("e"):
         out |= {word[:-1] + end for end in ("ing", "y", "ish", "ed")}
@@ -221,13 +226,18 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
     max_chars = data.get("max_chars")
     if type(max_chars) is not int or max_chars < 100:
         raise _fail("max_chars", "needs a whole number >= 100")
+    endings = data.get("endings")
+    if endings is not None and not (isinstance(endings, list) and all(isinstance(e, str) and e.isalpha()
+                                                                       for e in endings)):
+        raise _fail("endings", "needs a list of word endings")
+    endings = tuple(endings) if endings is not None else None
     vocabulary = {w for entry in tokens.values()
                   for group in (entry.forms, entry.hedged, entry.topics, entry.other_senses) for p in group for w in p}
     vocabulary |= {w for group in (parts, states) for ps in group.values() for p in ps for w in p}
     vocabulary |= temperature["cues"] | pain_score["cues"]
     bases: dict[str, set[str]] = {}
     for word in vocabulary:
-        for variant in variants(word):
+        for variant in variants(word, endings):
             bases.setdefault(variant, set()).add(word)
     typo_index: dict[str, set[str]] = {}
     for variant in bases:
@@ -266,7 +276,7 @@ def load_lexicon(language: str = "en") -> Lexicon:
     """Read and validate the lexicon shipped in ``messages/lexicon/`` (cached)."""
     folder = resources.files("messages").joinpath("lexicon")
     data = tomllib.loads(folder.joinpath(f"{language}.toml").read_text(encoding="utf-8"))
-    words_file = data.get("english_words_file")
+    words_file = data.get("words_file") or data.get("english_words_file")  # the language's real words
     english = frozenset()
     if words_file:
         english = frozenset(line.strip() for line in folder.joinpath(words_file).read_text(encoding="utf-8")
