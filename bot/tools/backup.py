@@ -123,13 +123,7 @@ def restore(settings: Settings, path: str | Path, now: datetime | None = None) -
     with lock:
         candidate = private_temp(settings.data_dir, ".aftercare-restore-")
         try:
-            try:
-                copy_database(source, candidate, source_read_only=True)
-            except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
-                raise OpsError(f"{source} was not restored: cannot read it as SQLite ({exc})") from None
-            problems = database_problems(candidate) or restore_problems(candidate, settings.sealer())
-            if problems:
-                raise OpsError(f"{source} was not restored: {'; '.join(problems)}")
+            _copy_checked(source, candidate, settings, f"{source} was not restored: ", "cannot read it as SQLite")
             kept = None
             if database.exists() and database_problems(database):
                 kept = _kept_name(database, now)  # damaged: kept byte for byte (SQLite cannot copy it)
@@ -151,6 +145,19 @@ def restore(settings: Settings, path: str | Path, now: datetime | None = None) -
         finally:
             candidate.unlink(missing_ok=True)
     return kept
+
+
+def _copy_checked(source: Path, candidate: Path, settings: Settings, failed: str, unreadable: str,
+                  refused: str = "") -> None:
+    """Copy the backup ``source`` into ``candidate`` and check it as a restore would; OpsError (starting with
+    ``failed``) when it cannot be read as SQLite or would be refused."""
+    try:
+        copy_database(source, candidate, source_read_only=True)
+    except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
+        raise OpsError(f"{failed}{unreadable} ({exc})") from None
+    problems = database_problems(candidate) or restore_problems(candidate, settings.sealer())
+    if problems:
+        raise OpsError(f"{failed}{refused}{'; '.join(problems)}")
 
 
 def verify_backup(settings: Settings, path: str | Path) -> str:
@@ -187,13 +194,8 @@ def restore_drill(settings: Settings, path: str | Path | None) -> str:
         candidate = Path(folder) / "aftercare.db"
         fd = os.open(candidate, os.O_WRONLY | os.O_CREAT, 0o600)
         os.close(fd)
-        try:
-            copy_database(source, candidate, source_read_only=True)
-        except Exception as exc:  # noqa: BLE001 - sqlite3 raises several classes for "not a database"
-            raise OpsError(f"restore drill failed: {source} cannot be read as SQLite ({exc})") from None
-        problems = database_problems(candidate) or restore_problems(candidate, drill.sealer())
-        if problems:
-            raise OpsError(f"restore drill failed: {source} would be refused: {'; '.join(problems)}")
+        _copy_checked(source, candidate, drill, "restore drill failed: ", f"{source} cannot be read as SQLite",
+                      f"{source} would be refused: ")
         store = open_store(drill.database_path, drill.sealer())  # migrations applied, the key checked
         try:
             patients = store.patient_count()
