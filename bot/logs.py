@@ -55,7 +55,7 @@ REASON_UNREACHABLE = "unreachable"
 REASON_REQUEST = "request"       # /delete
 REASON_RETENTION = "retention"   # the clinic profile's retention period ended
 
-# The "level" field of TRIAGE is one of messages.triage.LEVELS (normal ... emergency).
+# The "triage_level" field of TRIAGE is one of messages.triage.LEVELS (normal ... emergency).
 
 TOKEN_PATTERN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 _CODE = re.compile(r"[A-Za-z0-9_.:/+-]{0,64}")
@@ -162,8 +162,8 @@ class JsonFormatter(logging.Formatter):
             "event": getattr(record, "event", LOG),
         }
         fields = getattr(record, "fields", None)
-        if isinstance(fields, Mapping):
-            entry.update(fields)
+        if isinstance(fields, Mapping):  # an event's field never hides the record's own ts, level, logger or event
+            entry.update({key: value for key, value in fields.items() if key not in entry})
         else:
             entry["msg"] = record.getMessage()
         if record.exc_info:

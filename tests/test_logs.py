@@ -40,12 +40,20 @@ def test_events_are_json_lines_with_ids(captured):
     log_event(log, SENT, chat_id=1001, delivery_ids=[4, 5], message_id=77)
     log_event(log, SKIPPED, chat_id=1001, delivery_id=6, reason=SKIPPED_LATE)
     log_event(log, THROTTLED, logging.WARNING, chat_id=1001, retry_after=35)
-    log_event(log, TRIAGE, chat_id=1001, level="contact_provider")
+    log_event(log, TRIAGE, chat_id=1001, triage_level="contact_provider")
     records = lines(captured)
     assert [r["event"] for r in records] == ["sent", "skipped", "throttled", "triage"]
     assert records[0]["delivery_ids"] == [4, 5] and records[0]["logger"] == "bot.delivery.dispatch"
     assert records[1]["reason"] == "skipped_late" and records[2]["retry_after"] == 35
     assert records[2]["level"] == "WARNING" and records[0]["ts"].endswith("+00:00")
+    assert records[3]["level"] == "INFO" and records[3]["triage_level"] == "contact_provider"
+
+
+def test_an_event_field_never_hides_the_records_own_level(captured):
+    """A field named like a core key (level, logger) does not overwrite it: log shippers filter on level."""
+    log_event(logging.getLogger("bot.care.verdicts"), TRIAGE, logging.WARNING, chat_id=1001, level="monitor")
+    (record,) = lines(captured)
+    assert record["level"] == "WARNING" and record["logger"] == "bot.care.verdicts"
 
 
 def test_the_token_is_redacted_from_messages_arguments_and_tracebacks(captured):

@@ -87,7 +87,7 @@ def decide(svc: Services, patient: Patient, day: int, answers: list[str], checki
     earlier = _as_verdict(svc.store.checkin_verdict(checkin_id)) if checkin_id is not None else None
     verdict = core.merge(core.merge(earlier, extra) if extra else earlier, verdict) if earlier or extra else verdict
     reasons = [{"rule": r.rule, "level": r.level, "answers": _redacted(r.answers)} for r in verdict.reasons]
-    log_event(log, TRIAGE, chat_id=patient.chat_id, day=day, level=verdict.level, rules_version=verdict.rules_version,
+    log_event(log, TRIAGE, chat_id=patient.chat_id, day=day, triage_level=verdict.level, rules_version=verdict.rules_version,
               rules=[r.rule for r in verdict.reasons])
     return Decided(verdict, day, _redacted(tokens), reasons, rash_onset, patient_text, partial)
 

@@ -14,6 +14,7 @@ from bot.care.scheduling import midday_days, midday_label, patient_timing, resch
 from bot.services import plan_for
 from bot.services import SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
+from bot.logs import pseudonym
 
 log = logging.getLogger(__name__)
 CB = "sm1"
@@ -56,7 +57,7 @@ async def on_midday_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     value = {"off": "off", "on": None}[parts[1]] if parts[1] in ("off", "on") else f"{parts[2][:2]}:{parts[2][2:]}"
     svc.store.set_midday(patient.chat_id, value)
     reschedule(svc, svc.store.patient(patient.chat_id), now)
-    log.info("chat %s set the midday sunscreen to %s", patient.chat_id, value or "the clinic's time")
+    log.info("chat %s set the midday sunscreen to %s", pseudonym(patient.chat_id), value or "the clinic's time")
     await query.edit_message_text(svc.text("midday.saved", now=midday_label(svc, patient)))
 
 

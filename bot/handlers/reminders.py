@@ -21,6 +21,7 @@ from bot.handlers import checkin
 from bot.handlers.progress import progress
 from bot.care.scheduling import patient_timing, reschedule
 from bot.services import keyboard, services
+from bot.logs import pseudonym
 from schedules.kinds import PROMPT_KINDS
 from schedules.planner import respect_quiet
 
@@ -90,7 +91,7 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not rating:
         return await progress(update, context)
     stars, sent_id = int(parts[2]), None
-    log.info("chat %s rated their aftercare", chat.id)
+    log.info("chat %s rated their aftercare", pseudonym(chat.id))
     if not svc.settings.relay_open:
         svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, None, now)
         return await chat.send_message(svc.text("reminders_actions.rated_no_relay", stars=stars))
@@ -99,7 +100,7 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:  # sent directly, like the relays (bot/handlers/clinic.py)
         sent_id = (await update.get_bot().send_message(svc.settings.clinic_chat_id, text)).message_id
     except TelegramError as exc:
-        log.warning("rating from chat %s not delivered to the clinic chat: %s", chat.id, type(exc).__name__)
+        log.warning("rating from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
     svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, sent_id, now,
                            clinic_chat_id=svc.settings.clinic_chat_id)
     svc.store.arm_relay(chat.id, now)  # an optional comment: the next message goes to the clinic

@@ -25,6 +25,7 @@ from bot.handlers.control import KIND_CHOICES, apply_resume, until_text
 from bot.care.scheduling import reschedule
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store.control import Preferences
+from bot.logs import pseudonym
 from schedules.kinds import STOP_CHOICES
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def unpause(svc: Services, chat_id: int, now: datetime) -> str:
     """End the pause now (what was stopped stays stopped) and re-plan from now."""
     svc.store.unpause(chat_id, now)
     reschedule(svc, svc.store.patient(chat_id), now)
-    log.info("chat %s ended a pause", chat_id)
+    log.info("chat %s ended a pause", pseudonym(chat_id))
     return svc.text("control.unpaused")
 
 
