@@ -130,7 +130,8 @@ class _Polarity:
         # only its own clause ("my son found me slumped after my treatment").
         self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
         links = [] if self.cues.get("others_treatment") else self.cues.get("patient_links", [])
-        own = [c for c in links if c.start > 0 and self.words[c.start - 1].text in self.first_person]
+        own = [c for c in links  # "my appointment", "my next appointment"
+               if any(self.words[j].text in self.first_person for j in range(max(0, c.start - 2), c.start))]
         self.linked = len(own) < len(links)
         self.own_link_clauses = {self.words[c.start].clause for c in own}
         self.links = {w for p in lexicon.cues["thing_links"] for w in p}
@@ -147,7 +148,7 @@ class _Polarity:
         stand between ("I don't have a fever", not "I can't sleep because of the itching"), and those
         joined to it by coordinators only ("no fever or chills"; not "no fever and my lips are swelling")."""
         in_clause: dict[int, list[Match]] = {}
-        for m in sorted(self.signs, key=lambda m: m.start):
+        for m in sorted(self.signs, key=lambda m: (m.anchor, m.start)):  # a pair's part may come first
             in_clause.setdefault(self.words[m.anchor].clause, []).append(m)
         covered: set[int] = set()
         for cue in self.cues.get("negation", []):

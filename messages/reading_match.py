@@ -212,10 +212,14 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
                     and any((kinds[id(p)], c) in table for c in state.classes)]
         clause = words[state.anchor].clause
         before = [p for p in pairable if p.end < state.start]
+        # A part of its own clause the state is said of, though not a pair ("throat fine, cheeks tight"): the
+        # state is that part's, never an earlier clause's.
+        own = any(p.end < state.start and words[p.end].clause == clause and not set(p.positions) & set(state.positions)
+                  and p not in pairable for p in parts)
         part = (_placed_part(words, [p for p in before if words[p.end].clause == clause], lexicon)
                 or min((p for p in pairable if p.start > state.end and words[p.start].clause == clause),
                        key=lambda p: p.start, default=None)
-                or max(before, key=lambda p: p.end, default=None))
+                or (None if own else max(before, key=lambda p: p.end, default=None)))
         if part is None:
             tokens = [lexicon.defaults[c] for c in sorted(state.classes) if c in lexicon.defaults]
             if tokens and not any(words[p.start].sentence == words[state.start].sentence
