@@ -27,12 +27,39 @@ class AlertStep:
     note: str
 
 
+@dataclass(frozen=True)
+class ExportRow:
+    """One verdict for the clinic export (bot/tools/clinic_export.py): who by number and reference, what was
+    answered, the level, the rules and what became of its alerts."""
+
+    verdict_id: int
+    chat_id: int
+    number: int | None
+    clinic_ref: str
+    display_name: str
+    username: str
+    plan: str
+    treatment_date: str
+    day: int
+    level: str
+    rules: list[str]
+    rules_version: str
+    recorded_at: datetime
+    checkin_id: int | None
+    checkin_state: str
+    answers: list[tuple[str, str]]
+    tokens: list[str]
+    partial: bool
+    alerts: tuple[tuple[int, str, str], ...]  # (alert id, level, state)
+
+
 class ClinicSideStore:
     """Invitations, alert steps and staff actions on a patient's plan."""
 
     db: Database
     seal_text: Callable[[str | None], str]
     open_text: Callable[[str | None], str]
+    open_json: Callable[[str | None, object], object]
 
     # ---- invitations ------------------------------------------------------------------------
     def invite_used(self, invite_id: str) -> bool:
@@ -113,3 +140,28 @@ class ClinicSideStore:
         """The patient behind a patient number staff typed, or None."""
         row = self.db.execute("SELECT chat_id FROM patient_refs WHERE number = ?", [number]).fetchone()
         return row[0] if row else None
+
+    # ---- the clinic export --------------------------------------------------------------------
+    def export_rows(self, since: datetime) -> list[ExportRow]:
+        """Every verdict recorded since ``since`` (a check-in, or a typed message judged alone), oldest first,
+        with its check-in's answers and the states of the alerts it raised; sealed values opened."""
+        rows = list(self.db.query(
+            "SELECT v.id, v.chat_id, v.day, v.level, v.reasons, v.tokens, v.rules_version, v.created_at,"
+            " v.checkin_id, v.partial, c.answers, c.state AS checkin_state, c.completed_at, r.number, r.username,"
+            " p.display_name, p.clinic_ref, t.plan, t.treatment_date"
+            " FROM verdicts v JOIN patients p ON p.chat_id = v.chat_id"
+            " LEFT JOIN checkins c ON c.id = v.checkin_id LEFT JOIN patient_refs r ON r.chat_id = v.chat_id"
+            " LEFT JOIN treatments t ON t.id = v.treatment_id"
+            " WHERE v.created_at >= ? ORDER BY v.created_at, v.id", [iso(since)]))
+        alerts: dict[int, list[tuple[int, str, str]]] = {}
+        for a in self.db.query("SELECT id, verdict_id, level, state FROM alerts WHERE verdict_id IN"
+                               " (SELECT id FROM verdicts WHERE created_at >= ?) ORDER BY id", [iso(since)]):
+            alerts.setdefault(a["verdict_id"], []).append((a["id"], a["level"], a["state"] or "open"))
+        return [ExportRow(
+            r["id"], r["chat_id"], r["number"], self.open_text(r["clinic_ref"]), self.open_text(r["display_name"]),
+            self.open_text(r["username"]), r["plan"] or "", r["treatment_date"] or "", r["day"], r["level"],
+            [x["rule"] for x in self.open_json(r["reasons"], []) if isinstance(x, dict) and x.get("rule")],
+            r["rules_version"], datetime.fromisoformat(r["created_at"]), r["checkin_id"],
+            r["checkin_state"] or "", [tuple(pair) for pair in self.open_json(r["answers"], [])],
+            [t for t in self.open_json(r["tokens"], []) if isinstance(t, str)], bool(r["partial"]),
+            tuple(alerts.get(r["id"], ()))) for r in rows]

@@ -113,6 +113,11 @@ def _invite(environ: dict[str, str], rest: list[str]) -> int:
     return invite_command(environ, rest, out=sys.stdout, err=sys.stderr)
 
 
+def _export(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.clinic_export import export_command
+    return export_command(environ, rest, out=sys.stdout, err=sys.stderr)
+
+
 def _preview(environ: dict[str, str], rest: list[str]) -> int:
     from bot.tools.preview import preview_command
     try:
@@ -154,6 +159,8 @@ COMMANDS = {
     "triage": Command("how the triage rules judge one check-in", _triage),
     "invite": Command("a personal invitation link for one patient (date, plan, clinic reference), with its QR",
                       _invite),
+    "export": Command("the clinic's export of check-ins and verdicts since a date: CSV, or a FHIR R4 Bundle "
+                      "(--format fhir)", _export),
     "preview": Command("every reminder a patient would get", _preview),
     "demo": Command("the real bot in this terminal against a simulated Telegram: no token, no network", _demo),
 }
