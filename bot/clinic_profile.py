@@ -52,6 +52,7 @@ class ClinicProfile:
     hours_set: bool = True
     # [worklist] when_empty: "line" sends one line on a working day with nothing to list, "silent" sends nothing.
     worklist_when_empty: str = "line"
+    worklist_send: bool = True  # [worklist] send = false: no daily worklist at all
     # [clinic] staff (optional): Telegram user ids of the team members who, besides the admins
     # (AFTERCARE_ADMIN_IDS), may answer patients and acknowledge alerts in the clinic chat.
     staff: frozenset[int] = frozenset()
@@ -217,6 +218,11 @@ def load_clinic(path: str | Path) -> ClinicProfile:
                         f'"silent" (nothing)')
     else:
         values["worklist_when_empty"] = when_empty
+    send = data.get("worklist", {}).get("send", True)
+    if not isinstance(send, bool):
+        problems.append(f"clinic file {path}: [worklist] send must be true or false")
+    else:
+        values["worklist_send"] = send
     if not problems:
         profile = ClinicProfile(**values)
         problems += [f"clinic file {path}: {problem}" for problem in quiet_problems(profile)]
@@ -288,6 +294,8 @@ subdivision = {_toml_string(profile.hours.subdivision)}
 [worklist]
 # On a working day with nothing to list: "line" sends one line saying so, "silent" sends nothing.
 when_empty = {_toml_string(profile.worklist_when_empty)}
+# false: no daily worklist in the clinic chat at all.
+send = {"true" if profile.worklist_send else "false"}
 
 [reminders]
 # Defaults a patient can accept with one tap or change.

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
+
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,6 +44,8 @@ DATA_KEY = "qsXcIYk2F4w3Mb1pTzDaNNV6O6Csa8bkDPcUaJ4pRw0="  # a test-only Fernet 
 def make_settings(tmp_path: Path, **overrides: str):
     environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_DATA_KEY": DATA_KEY,
                **overrides}
+    if "AFTERCARE_CLINIC_FILE" not in environ:  # the example profile, without the daily worklist (its own tests)
+        environ["AFTERCARE_CLINIC_FILE"] = _quiet_example()
     return load_settings(environ)
 
 
@@ -211,13 +218,25 @@ CLINIC_CHAT, CLINIC_ADMIN = -100777, 4242  # the staff group and one admin of th
 CLINIC_NURSE = 7  # on the clinic fixtures' staff list; the fake's staff replies come from user 7 by default
 
 
-def clinic_file(tmp_path: Path, staff: tuple[int, ...] = (CLINIC_NURSE,)) -> str:
+@functools.lru_cache(maxsize=1)
+def _quiet_example() -> str:
+    """The example profile with no daily worklist, written once outside every test's data folder."""
+    folder = tempfile.mkdtemp(prefix="aftercare-test-profile-")
+    atexit.register(shutil.rmtree, folder, True)
+    return clinic_file(Path(folder), staff=())
+
+
+def clinic_file(tmp_path: Path, staff: tuple[int, ...] = (CLINIC_NURSE,), worklist: bool = False) -> str:
     """The example clinic profile with ``staff`` on its staff list, written into ``tmp_path``."""
     from bot.clinic_profile import default_clinic_file
     text = Path(default_clinic_file()).read_text(encoding="utf-8")
     assert "\nstaff = []\n" in text
     path = tmp_path / "clinic_with_staff.toml"
-    path.write_text(text.replace("\nstaff = []\n", f"\nstaff = {list(staff)}\n"), encoding="utf-8")
+    text = text.replace("\nstaff = []\n", f"\nstaff = {list(staff)}\n")
+    if not worklist:  # the daily worklist has its own tests (tests/test_worklist.py); elsewhere it would be noise
+        assert "\nsend = true\n" in text
+        text = text.replace("\nsend = true\n", "\nsend = false\n")
+    path.write_text(text, encoding="utf-8")
     return str(path)
 
 

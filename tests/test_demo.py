@@ -113,7 +113,8 @@ async def test_skipping_three_days_delivers_each_reminder_in_order_at_its_instan
     for block, (when, phrases) in zip(blocks, EXPECTED_THREE_DAYS):
         positions = [block.find(phrase) for phrase in phrases]
         assert -1 not in positions and positions == sorted(positions), (when, phrases)
-        assert block.count("bot> ") == (2 if "check-in:" in block and "This evening" in block else 1)  # the prompt apart
+        patient = block.count("\nbot> ") + block.startswith("bot> ")  # the patient's chat; the clinic's is [chat ...]
+        assert patient == (2 if "check-in:" in block and "This evening" in block else 1)  # the prompt apart
     assert "\n     (now Thu 26 Nov 2026 09:00 Europe/London, day 3 since treatment)\n" in blocks[-1]
     store = kept_store(data)
     try:

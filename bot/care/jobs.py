@@ -7,8 +7,10 @@
 |                     |        | (P5): ``bot.care.verdicts.record_unanswered``                              |
 | ``care.reraise``    | 60 s   | urgent and emergency alerts nobody acknowledged in time queued again, or   |
 |                     |        | to the on-call admins: ``bot.care.alerts.raise_again``                     |
+| ``care.worklist``   | 5 min  | the daily worklist to the clinic chat, once per working day after opening: |
+|                     |        | ``bot.care.worklist.send_worklist``                                        |
 
-Both also run once at start-up. SQLite is the source of truth and a job only an alarm clock: a run
+All also run once at start-up. SQLite is the source of truth and a job only an alarm clock: a run
 missed while the bot was down just finds more the next time, so a late run is never skipped
 (``misfire_grace_time=None``) and missed ones coalesce into one. Each run logs one line of counts (no
 patient's words, no ids). What a job queues goes out through the dispatcher, which it wakes; the
@@ -28,6 +30,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.care.alerts import raise_again
 from bot.care.verdicts import record_unanswered
+from bot.care.worklist import EVERY as WORKLIST_EVERY, send_worklist
 from bot.delivery.deliveries import DispatchReport
 from bot.delivery.dispatch import dispatcher_of
 from bot.services import SERVICES_KEY, Services
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 
 UNANSWERED_JOB, UNANSWERED_EVERY = "care.unanswered", timedelta(minutes=5)
 RERAISE_JOB, RERAISE_EVERY = "care.reraise", timedelta(seconds=60)
+WORKLIST_JOB = "care.worklist"
 
 
 def _services(application: Application) -> Services:
@@ -78,14 +82,28 @@ async def _reraise_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("alert re-raise: run failed: %s", type(error).__name__)
 
 
+async def daily_worklist(application: Application, now: datetime) -> bool:
+    """One run of ``care.worklist`` at ``now``: the day's worklist, if it is due."""
+    return await send_worklist(application.bot, _services(application), now)
+
+
+async def _worklist_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The job: the daily worklist, at the clock's now."""
+    try:
+        await daily_worklist(context.application, _services(context.application).clock.now())
+    except Exception as error:  # noqa: BLE001 - log the class only; the next run tries again
+        log.error("daily worklist: run failed: %s", type(error).__name__)
+
+
 def install_care_jobs(application: Application) -> None:
-    """Schedule both jobs, each on its own interval and once at start-up."""
+    """Schedule the jobs, each on its own interval and once at start-up."""
     queue = application.job_queue
     if queue is None:
         raise RuntimeError("the care jobs need python-telegram-bot[job-queue]")
     options = {"misfire_grace_time": None, "coalesce": True}
     for callback, every, name in ((_unanswered_job, UNANSWERED_EVERY, UNANSWERED_JOB),
-                                  (_reraise_job, RERAISE_EVERY, RERAISE_JOB)):
+                                  (_reraise_job, RERAISE_EVERY, RERAISE_JOB),
+                                  (_worklist_job, WORKLIST_EVERY, WORKLIST_JOB)):
         # run_repeating cannot start at once (APScheduler moves a start already past to the next interval, as
         # run_repeating's docs say), so the start-up run is a one-off job of the same name.
         queue.run_once(callback, when=0, name=name, job_kwargs={"misfire_grace_time": None})
@@ -106,9 +124,11 @@ def missed_daily_run(last_run: datetime | None, now: datetime, at: time) -> date
 
 
 async def run_jobs(application: Application, now: datetime, **dispatch_options: Any) -> DispatchReport:
-    """Every job once at ``now``, in order: triage, re-raise, then a dispatcher run (its report is returned).
+    """Every job once at ``now``, in order: triage, re-raise, the worklist, then a dispatcher run (its report is
+    returned).
 
     For stepping through time (the demo's time travel, tests); the running bot runs each on its own interval."""
     await triage_unanswered(application, now)
     await raise_alerts_again(application, now)
+    await daily_worklist(application, now)
     return await dispatcher_of(application).run_once(now, **dispatch_options)

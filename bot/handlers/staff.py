@@ -7,23 +7,19 @@ go through the alert outbox (bot/care/alerts.py).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.care.alerts import why, with_ref
+from bot.care.staff_lists import alert_blocks, pages, patient_label
 from bot.care.relay import on_the_team, tell_patient
 from bot.services import PRIVATE_MESSAGE, SERVICES_KEY, Services, services
-from bot.store.checkins import AlertRow
 from bot.store.outbox import ALERT_KINDS
-from messages import alert_life as life
 
 __all__ = ["register"]
 log = logging.getLogger(__name__)
-LIST_ALL, LIST_SHOWN = 10_000, 30  # /flagged counts every open alert and shows the newest
-PAGE_LIMIT = 4000  # Telegram refuses a message over 4096 characters
+LIST_ALL = 10_000  # /flagged counts every open alert (and shows the newest: bot/care/staff_lists.py)
 MAX_ID_DIGITS = 18  # SQLite integers stop at 2**63: a longer id is forged, never looked up
 
 
@@ -41,59 +37,14 @@ async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     silent = svc.store.silent_patients()
     if not alerts and not silent:
         return await chat.send_message(svc.text("checkin.flagged_none"))
-    blocks = [svc.text("checkin.flagged_heading", count=len(alerts))]
-    for state in life.GROUPS:  # what still needs someone first; the newest first within each
-        grouped = [a for a in alerts if a.state == state]
-        if not grouped:
-            continue
-        blocks.append(svc.text(f"staff.flagged_group_{state}", count=len(grouped)))
-        blocks += [svc.text("checkin.flagged_line", id=a.id, level_label=svc.text(f"checkin.level_label_{a.level}"),
-                            ago=ago(svc, now - a.created_at), name=with_ref(svc, number_only(svc, a.chat_id), a.clinic_ref), day=a.day, why=why(a))
-                   for a in grouped[:LIST_SHOWN]]
-        if len(grouped) > LIST_SHOWN:
-            blocks.append(svc.text("checkin.flagged_more", count=len(grouped) - LIST_SHOWN))
+    blocks = [svc.text("checkin.flagged_heading", count=len(alerts)), *alert_blocks(svc, alerts, now)]
     if silent:  # patients who stopped answering: nobody screens them for warning signs
         lines = [svc.text("clinic.silent_heading", count=len(silent))]
-        lines += [svc.text("clinic.silent_line", day=day, name=with_ref(svc, number_only(svc, chat_id), _ref(svc, chat_id)))
-                  for chat_id, _name, day in silent]
+        lines += [svc.text("clinic.silent_line", day=day, name=patient_label(svc, chat_id)) for chat_id, _name, day in silent]
         blocks.append("\n".join(lines))
     for text in pages(blocks):
         await chat.send_message(text)
 
-
-def _ref(svc: Services, chat_id: int) -> str | None:
-    patient = svc.store.patient(chat_id)
-    return patient.clinic_ref if patient else None
-
-
-def number_only(svc: Services, chat_id: int) -> str:
-    """The patient in a /flagged listing: by number only, so a listing never names someone erased later (a
-    listing shows many patients, and staff find the name on the alert itself, which erasure edits)."""
-    return svc.text("alerts.who_number", number=svc.store.patient_number(chat_id))
-
-
-def ago(svc: Services, elapsed: timedelta) -> str:
-    """How long ago, for staff: "25 min ago", "2 h 5 min ago", "3 d 4 h ago"."""
-    minutes = max(0, int(elapsed.total_seconds() // 60))
-    hours, days = minutes // 60, minutes // (24 * 60)
-    if days:
-        return svc.text("alerts.ago_days", days=days, hours=hours % 24)
-    if hours:
-        return svc.text("alerts.ago_hours", hours=hours, minutes=minutes % 60)
-    return svc.text("alerts.ago_minutes", minutes=minutes)
-
-
-def pages(blocks: list[str]) -> list[str]:
-    """Blocks joined by blank lines into as few messages as fit Telegram's 4096 characters (a block is never
-    split; an overlong one is cut)."""
-    found: list[str] = []
-    for block in blocks:
-        block = block[:PAGE_LIMIT]
-        if found and len(found[-1]) + 2 + len(block) <= PAGE_LIMIT:
-            found[-1] += "\n\n" + block
-        else:
-            found.append(block)
-    return found
 
 
 async def on_oncall_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -165,3 +165,31 @@ class ClinicSideStore:
             r["checkin_state"] or "", [tuple(pair) for pair in self.open_json(r["answers"], [])],
             [t for t in self.open_json(r["tokens"], []) if isinstance(t, str)], bool(r["partial"]),
             tuple(alerts.get(r["id"], ()))) for r in rows]
+
+    # ---- the daily worklist ---------------------------------------------------------------------
+    def to_call(self, week_one_days: int = 7) -> list[tuple[int, int, int]]:
+        """(chat_id, day, unanswered in a row) of active patients to call: their last two check-ins unanswered
+        in week 1 (up to day ``week_one_days``), or their last three later; by the day of the last one."""
+        found = []
+        for row in self.db.query(
+                "SELECT p.chat_id, t.id AS treatment_id FROM patients p JOIN treatments t ON t.chat_id = p.chat_id"
+                " AND t.replaced_at IS NULL AND t.ended_at IS NULL WHERE p.status = 'active' ORDER BY p.chat_id"):
+            states = self.db.execute(
+                "SELECT state, day FROM checkins WHERE chat_id = ? AND treatment_id = ? AND state IN"
+                " ('done', 'emergency', 'no_response') ORDER BY day DESC, id DESC LIMIT 3",
+                [row["chat_id"], row["treatment_id"]]).fetchall()
+            streak = next((i for i, (state, _) in enumerate(states) if state != "no_response"), len(states))
+            if streak and (streak >= 3 or (streak >= 2 and states[0][1] <= week_one_days)):
+                found.append((row["chat_id"], states[0][1], streak))
+        return found
+
+    def enrolled_since(self, since: datetime) -> list[int]:
+        """Chats of patients who gave consent at or after ``since``, oldest first."""
+        return [r[0] for r in self.db.execute("SELECT chat_id FROM patients WHERE consent_at >= ? ORDER BY consent_at",
+                                              [iso(since)]).fetchall()]
+
+    def to_clinic_since(self, since: datetime) -> list[tuple[int, str]]:
+        """(chat_id, text opened) of what patients sent the clinic at or after ``since`` (ratings among them)."""
+        return [(r[0], self.open_text(r[1])) for r in self.db.execute(
+            "SELECT chat_id, text FROM relays WHERE direction = 'to_clinic' AND created_at >= ? ORDER BY id",
+            [iso(since)]).fetchall()]
