@@ -162,6 +162,9 @@ def parse_times(text: str, words: Words | None = None) -> list[time] | None:
     return times  # type: ignore[return-value]
 
 
+_RANGE_WORDS = ("to", "until", "till", "and")  # when a catalog has no words.time_range
+
+
 def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | str | None:
     """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none (the catalog's words, or a typed no),
     else None."""
@@ -169,7 +172,8 @@ def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | st
     s = _spelled_out(" ".join(text.strip().lower().split())[:MAX_TEXT], words)
     if words.read(s, ("quiet_off",)) is not None or words.yes_no(s) == "no":
         return "off"
-    parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b|\btill\b|\band\b)\s*", s) if p]
+    between = sorted(words.forms.get("time_range") or _RANGE_WORDS, key=len, reverse=True)  # "22 bis 7"
+    parts = [p for p in re.split(r"\s*(?:-|–|" + "|".join(rf"\b{re.escape(w)}\b" for w in between) + r")\s*", s) if p]
     if len(parts) != 2:
         return None
     start, end = parse_time(parts[0], words), parse_time(parts[1], words)  # "from 11 pm until 7 am" too

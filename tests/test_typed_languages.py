@@ -10,7 +10,7 @@ import pytest
 
 from bot.store import open_store
 from messages.catalog import load_catalog
-from messages.parsing import date_problem, date_readings, parse_times
+from messages.parsing import date_problem, date_readings, parse_quiet, parse_times
 from messages.words import Words
 from tests.conftest import make_settings, open_phone
 
@@ -78,6 +78,13 @@ YES_NO = [
     ("es", "quizás", "unsure"),
 ]
 
+QUIET = [
+    ("de", "22 bis 7", (time(22), time(7))), ("de", "von 22:30 bis 7 Uhr", (time(22, 30), time(7))),
+    ("de", "keine", "off"), ("de", "nein", "off"),
+    ("es", "de 22 a 7", (time(22), time(7))), ("es", "desde las 23 hasta las 7 y media", (time(23), time(7, 30))),
+    ("es", "ninguna", "off"), ("es", "no", "off"),
+]
+
 
 @pytest.mark.parametrize("language, typed, expected", DATES)
 def test_a_typed_date_reads_as_its_day(language, typed, expected):
@@ -97,6 +104,12 @@ def test_a_typed_time_reads_as_its_hour(language, typed, expected):
     assert parse_times(typed, words(language)) == expected
 
 
+@pytest.mark.parametrize("language, typed, expected", QUIET)
+def test_typed_quiet_hours_read_as_typed(language, typed, expected):
+    """Quiet hours "from ... to ..." in the language's words, or none."""
+    assert parse_quiet(typed, words(language)) == expected
+
+
 @pytest.mark.parametrize("language, typed, expected", YES_NO)
 def test_a_typed_yes_or_no_reads_as_it_means(language, typed, expected):
     """Yes, no and not sure as natives type them."""
@@ -106,7 +119,7 @@ def test_a_typed_yes_or_no_reads_as_it_means(language, typed, expected):
 @pytest.mark.parametrize("language", ["de", "es"])
 def test_each_language_has_forty_cases_at_least(language):
     """The table covers each language broadly."""
-    assert sum(1 for table in (DATES, NOT_A_DAY, TIMES, YES_NO) for row in table if row[0] == language) >= 40
+    assert sum(1 for table in (DATES, NOT_A_DAY, TIMES, QUIET, YES_NO) for row in table if row[0] == language) >= 40
 
 
 def test_english_still_reads_as_before():
@@ -117,6 +130,7 @@ def test_english_still_reads_as_before():
     assert date_readings("tuesday", TODAY, english) == [D(12, 8), D(12, 15)]
     assert parse_times("half past seven and quarter to nine", english) == [time(7, 30), time(8, 45)]
     assert english.yes_no("yeah sure") == "yes" and english.yes_no("nope") == "no"
+    assert parse_quiet("from 11 pm until 7 am", english) == (time(23), time(7))
 
 
 CHAT = 1001
