@@ -85,6 +85,18 @@ QUIET = [
     ("es", "ninguna", "off"), ("es", "no", "off"),
 ]
 
+SIGNS = ("rash", "pimples", "peeling", "redness", "pus", "lips")
+SEVERAL = [
+    ("de", "Ausschlag und Pickel", ("rash", "pimples")), ("de", "Rötung, Schuppung und Eiter", ("redness", "peeling", "pus")),
+    ("es", "granos y descamación", ("pimples", "peeling")), ("es", "enrojecimiento, pus y labios", ("redness", "pus", "lips")),
+]
+
+
+@pytest.mark.parametrize("language, typed, expected", SEVERAL)
+def test_several_signs_typed_in_one_message(language, typed, expected):
+    """Signs joined with the language's "and" ("und", "y") are each read."""
+    assert words(language).read_many(typed, SIGNS) == expected
+
 
 @pytest.mark.parametrize("language, typed, expected", DATES)
 def test_a_typed_date_reads_as_its_day(language, typed, expected):
@@ -119,7 +131,7 @@ def test_a_typed_yes_or_no_reads_as_it_means(language, typed, expected):
 @pytest.mark.parametrize("language", ["de", "es"])
 def test_each_language_has_forty_cases_at_least(language):
     """The table covers each language broadly."""
-    assert sum(1 for table in (DATES, NOT_A_DAY, TIMES, QUIET, YES_NO) for row in table if row[0] == language) >= 40
+    assert sum(1 for table in (DATES, NOT_A_DAY, TIMES, QUIET, SEVERAL, YES_NO) for row in table if row[0] == language) >= 40
 
 
 def test_english_still_reads_as_before():
