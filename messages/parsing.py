@@ -224,7 +224,7 @@ def settings_item(text: str, words: Words, today: date) -> str | None:
             said = said.replace(f" {phrase} ", " | ")
     if named:
         return named.pop() if len(named) == 1 else None
-    if parse_times(text) is not None:
+    if parse_times(text, words) is not None:  # "halb acht" in German
         return "times"
     if parse_zone(text) is not None:
         return "zone"

@@ -11,7 +11,7 @@ import pytest
 
 from messages.catalog import DEFAULT_LANGUAGE, META, load_catalog
 from messages.dates import names
-from tests.test_catalog_texts import SAMPLE, clinic  # noqa: F401 (the clinic profiles fixture)
+from tests.test_catalog_texts import NOT_PATIENT_FACING, SAMPLE, clinic, problems  # noqa: F401 (clinic: a fixture)
 
 FOLDER = resources.files("messages").joinpath("catalog")
 LANGUAGES = sorted(entry.name for entry in FOLDER.iterdir() if entry.is_dir() and entry.name != DEFAULT_LANGUAGE)
@@ -85,7 +85,9 @@ def test_every_text_has_the_placeholders_of_english(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_text_renders_with_the_values_the_code_passes(language, clinic):  # noqa: F811
-    """Every text of the language renders with the sample values and each clinic profile, leaving no brace."""
+    """Every text of the language renders with the sample values and each clinic profile, leaving no brace, and a
+    patient-facing one with no doubled punctuation, blank left by an empty field or out-of-hours advice inside a
+    sentence (the checks of test_catalog_texts.py)."""
     catalog = load_catalog(language)
     values = {**SAMPLE, **clinic.contact_values()}
     bad = {}
@@ -93,6 +95,8 @@ def test_every_text_renders_with_the_values_the_code_passes(language, clinic):  
         text = catalog.render(key, **{name: values.get(name, "etwas") for name in catalog.placeholders(key)})
         if "{" in text or "}" in text or "\n\n\n" in text:
             bad[key] = text[:120]
+        elif not NOT_PATIENT_FACING.match(key) and (issues := problems(text, clinic.out_of_hours)):
+            bad[key] = (issues, text[:120])
     assert bad == {}
 
 

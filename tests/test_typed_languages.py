@@ -10,7 +10,7 @@ import pytest
 
 from bot.store import open_store
 from messages.catalog import load_catalog
-from messages.parsing import date_problem, date_readings, parse_quiet, parse_times
+from messages.parsing import date_problem, date_readings, parse_quiet, parse_times, settings_item
 from messages.words import Words
 from tests.conftest import make_settings, open_phone
 
@@ -91,6 +91,18 @@ SEVERAL = [
     ("es", "granos y descamación", ("pimples", "peeling")), ("es", "enrojecimiento, pus y labios", ("redness", "pus", "lips")),
 ]
 
+SETTINGS = [
+    ("de", "halb acht", "times"), ("de", "Zeitzone ändern", "zone"), ("de", "das Behandlungsdatum", "date"),
+    ("de", "fertig", "done"), ("es", "a las siete y media", "times"), ("es", "cambiar la fecha", "date"),
+    ("es", "zona horaria", "zone"), ("es", "listo", "done"),
+]
+
+
+@pytest.mark.parametrize("language, typed, expected", SETTINGS)
+def test_the_settings_item_typed_in_the_language(language, typed, expected):
+    """At the open /settings menu, the item named (or a time typed in words) in the language."""
+    assert settings_item(typed, words(language), TODAY) == expected
+
 
 @pytest.mark.parametrize("language, typed, expected", SEVERAL)
 def test_several_signs_typed_in_one_message(language, typed, expected):
@@ -131,7 +143,7 @@ def test_a_typed_yes_or_no_reads_as_it_means(language, typed, expected):
 @pytest.mark.parametrize("language", ["de", "es"])
 def test_each_language_has_forty_cases_at_least(language):
     """The table covers each language broadly."""
-    assert sum(1 for table in (DATES, NOT_A_DAY, TIMES, QUIET, SEVERAL, YES_NO) for row in table if row[0] == language) >= 40
+    assert sum(1 for table in (DATES, NOT_A_DAY, TIMES, QUIET, SEVERAL, SETTINGS, YES_NO) for row in table if row[0] == language) >= 40
 
 
 def test_english_still_reads_as_before():
