@@ -43,10 +43,11 @@ def word_dates(text: str, today: date, words: Words) -> tuple[list[date], str | 
     is asked; a day and month without a year is the nearest such date to today."""
     if words.read(text, ("date_vague",)) is not None:
         return [], "vague"
-    if (word := words.read(text, ("date_tomorrow", "date_before_yesterday"))) is not None:
-        return [today + timedelta(days=1 if word == "date_tomorrow" else -2)], None
+    near = {"date_tomorrow": 1, "date_before_yesterday": -2, "date_after_tomorrow": 2}
+    if (word := words.read(text, tuple(near))) is not None:
+        return [today + timedelta(days=near[word])], None
     tokens = [t for t in normalise(text).replace(",", " ").split() if words.read(t, ("date_filler",)) is None]
-    offsets = {"date_today": 0, "date_yesterday": -1, "date_tomorrow": 1, "date_before_yesterday": -2}
+    offsets = {"date_today": 0, "date_yesterday": -1, **near}
     if (word := words.read(" ".join(tokens), tuple(offsets))) is not None:  # "I had it yesterday"
         return [today + timedelta(days=offsets[word])], None
     if len(tokens) == 1 and (day := _DAY.match(tokens[0])) and tokens[0] != day[1]:  # "the 20th": which month?

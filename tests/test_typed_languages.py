@@ -25,7 +25,7 @@ def words(language: str) -> Words:
 
 DATES = [
     ("de", "heute", [D(12, 10)]), ("de", "Heute", [D(12, 10)]), ("de", "gestern", [D(12, 9)]),
-    ("de", "vorgestern", [D(12, 8)]), ("de", "morgen", [D(12, 11)]), ("de", "letzten Dienstag", [D(12, 8)]),
+    ("de", "vorgestern", [D(12, 8)]), ("de", "morgen", [D(12, 11)]), ("de", "übermorgen", [D(12, 12)]), ("de", "letzten Dienstag", [D(12, 8)]),
     ("de", "letzten Donnerstag", [D(12, 3)]), ("de", "vergangenen Freitag", [D(12, 4)]),
     ("de", "nächsten Montag", [D(12, 14)]), ("de", "am Dienstag", [D(12, 8), D(12, 15)]),
     ("de", "es war am Montag", [D(12, 7), D(12, 14)]), ("de", "vor zwei Tagen", [D(12, 8)]),
@@ -34,7 +34,7 @@ DATES = [
     ("de", "1. März", [date(2027, 3, 1)]), ("de", "20.11.2026", [D(11, 20)]), ("de", "heute Morgen", [D(12, 10)]),
     ("de", "gestern Abend", [D(12, 9)]),
     ("es", "hoy", [D(12, 10)]), ("es", "ayer", [D(12, 9)]), ("es", "anteayer", [D(12, 8)]),
-    ("es", "antier", [D(12, 8)]), ("es", "mañana", [D(12, 11)]), ("es", "el martes pasado", [D(12, 8)]),
+    ("es", "antier", [D(12, 8)]), ("es", "mañana", [D(12, 11)]), ("es", "pasado mañana", [D(12, 12)]), ("es", "el martes pasado", [D(12, 8)]),
     ("es", "el jueves pasado", [D(12, 3)]), ("es", "el próximo lunes", [D(12, 14)]),
     ("es", "el lunes que viene", [D(12, 14)]), ("es", "el martes", [D(12, 8), D(12, 15)]),
     ("es", "hace dos días", [D(12, 8)]), ("es", "hace 3 dias", [D(12, 7)]), ("es", "hace una semana", [D(12, 3)]),
