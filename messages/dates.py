@@ -43,10 +43,11 @@ def word_dates(text: str, today: date, words: Words) -> tuple[list[date], str | 
     is asked; a day and month without a year is the nearest such date to today."""
     if words.read(text, ("date_vague",)) is not None:
         return [], "vague"
-    if (word := words.read(text, ("date_tomorrow", "date_before_yesterday"))) is not None:
-        return [today + timedelta(days=1 if word == "date_tomorrow" else -2)], None
+    near = {"date_tomorrow": 1, "date_before_yesterday": -2, "date_after_tomorrow": 2}
+    if (word := words.read(text, tuple(near))) is not None:
+        return [today + timedelta(days=near[word])], None
     tokens = [t for t in normalise(text).replace(",", " ").split() if words.read(t, ("date_filler",)) is None]
-    offsets = {"date_today": 0, "date_yesterday": -1, "date_tomorrow": 1, "date_before_yesterday": -2}
+    offsets = {"date_today": 0, "date_yesterday": -1, **near}
     if (word := words.read(" ".join(tokens), tuple(offsets))) is not None:  # "I had it yesterday"
         return [today + timedelta(days=offsets[word])], None
     if len(tokens) == 1 and (day := _DAY.match(tokens[0])) and tokens[0] != day[1]:  # "the 20th": which month?
@@ -55,24 +56,44 @@ def word_dates(text: str, today: date, words: Words) -> tuple[list[date], str | 
                 if d], None
     if (days := _days_off(tokens, words)) is not None:
         return [today + timedelta(days=days)], None
-    if 1 <= len(tokens) <= 2 and (weekday := words.read(tokens[-1], WEEKDAYS)) is not None:
+    if (found := _weekday(tokens, words)) is not None:
+        weekday, which = found
         back = today - timedelta(days=(today.weekday() - WEEKDAYS.index(weekday)) % 7)
         ahead = today + timedelta(days=(WEEKDAYS.index(weekday) - today.weekday() - 1) % 7 + 1)
-        which = words.read(tokens[0], ("date_last", "date_next")) if len(tokens) == 2 else "both"
         if which == "date_last":
             return [back if back != today else back - timedelta(days=7)], None
         return ([ahead], None) if which == "date_next" else ([back, ahead], None) if which == "both" else ([], None)
     return _month_date(tokens, today, words)
 
 
+def _weekday(tokens: list[str], words: Words) -> tuple[str, str | None] | None:
+    """A weekday alone ("Monday": "both"), or with a word for last or next before or after it ("last Tuesday",
+    "letzten Dienstag", "el martes pasado", "el lunes que viene"): the weekday and which, None for another word."""
+    if not 1 <= len(tokens) <= 3:
+        return None
+    for at in (len(tokens) - 1, 0):
+        if (weekday := words.read(tokens[at], WEEKDAYS)) is not None:
+            rest = " ".join(tokens[:at] + tokens[at + 1:])
+            if len(tokens) == 1:
+                return weekday, "both"
+            which = words.read(rest, ("date_last", "date_next"))
+            if which is None and not (at == 1 and len(tokens) == 2):
+                continue  # "tuesday 20 november": not a weekday phrase ("this tuesday" is one, read as none)
+            return weekday, which
+    return None
+
+
 def _days_off(tokens: list[str], words: Words) -> int | None:
-    """ "2 days ago" (-2), "a week ago" (-7), "in 3 days" (3), else None."""
+    """ "2 days ago" (-2), "a week ago" (-7), "in 3 days" (3), and "ago" before the count ("vor 2 Tagen",
+    "hace dos días"), else None."""
     if len(tokens) != 3:
         return None
     ago = words.read(tokens[2], ("date_ago",)) is not None
-    if not ago and words.read(tokens[0], ("date_in",)) is None:
+    ago_first = not ago and words.read(tokens[0], ("date_ago",)) is not None
+    if not ago and not ago_first and words.read(tokens[0], ("date_in",)) is None:
         return None
     count, unit = (tokens[0], tokens[1]) if ago else (tokens[1], tokens[2])
+    ago = ago or ago_first
     number = int(count) if count.isdigit() and len(count) <= 3 else \
         {"date_one": 1, "date_two": 2, "date_three": 3}.get(words.read(count, ("date_one", "date_two", "date_three")))
     size = {"date_unit_day": 1, "date_unit_week": 7}.get(words.read(unit, ("date_unit_day", "date_unit_week")))

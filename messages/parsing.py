@@ -32,6 +32,7 @@ def parse_date(text: str, today: date, words: Words | None = None) -> date | Non
     word = (words or _words()).read(s, ("date_today", "date_yesterday"))
     if word is not None:
         return today - timedelta(days=0 if word == "date_today" else 1)
+    s = _unfilled(s, words or _words())  # "am 3.12.", "el 3/12"
     if m := _ISO.match(s):
         return safe_date(int(m[1]), int(m[2]), int(m[3]))
     if m := _DMY.match(s):
@@ -48,13 +49,24 @@ def parse_date(text: str, today: date, words: Words | None = None) -> date | Non
     return readings[0] if readings else None
 
 
+def _unfilled(text: str, words: Words) -> str:
+    """A typed date without the words before it that say nothing ("am 3.12." is "3.12."), when the rest is one
+    date written in numbers; else the text as it was."""
+    tokens = text.split()
+    while len(tokens) > 1 and words.read(tokens[0], ("date_filler",)) is not None:
+        tokens = tokens[1:]
+    rest = " ".join(tokens)
+    return rest if len(tokens) == 1 and (_ISO.match(rest) or _DMY.match(rest)) else text
+
+
 def date_readings(text: str, today: date, words: Words | None = None) -> list[date]:
     """Every date a typed date can mean: none, one, or two when day and month could be swapped ("12/11")."""
     first = parse_date(text, today, words)
     if first is None:
         return []
-    m = _DMY.match(text.strip().lower()[:MAX_TEXT])
-    if not m and not _ISO.match(text.strip().lower()[:MAX_TEXT]):
+    typed = _unfilled(text.strip().lower()[:MAX_TEXT], words or _words())
+    m = _DMY.match(typed)
+    if not m and not _ISO.match(typed):
         return word_dates(text.strip().lower()[:MAX_TEXT], today, words or _words())[0] or [first]  # "Monday": two
     if not m or int(m[1]) == int(m[2]) or int(m[1]) > 12 or int(m[2]) > 12:
         return [first]
@@ -67,7 +79,7 @@ def date_problem(text: str, today: date, words: Words | None = None) -> str | No
     s = text.strip().lower()[:MAX_TEXT]
     if parse_date(s, today, words) is not None:
         return None
-    if _ISO.match(s) or _DMY.match(s):
+    if _ISO.match(_unfilled(s, words or _words())) or _DMY.match(_unfilled(s, words or _words())):
         return "impossible"
     return word_dates(s, today, words or _words())[1]
 
@@ -90,7 +102,12 @@ def parse_time(text: str, words: Words | None = None) -> time | None:
     return time(hour, minute)
 
 
-_SPELLED = (("time_half_past", 30, 0), ("time_quarter_past", 15, 0), ("time_quarter_to", 45, -1))
+# Words for a time said in words: (catalog key, minutes, hours to add). Before the hour: "half past seven" (7:30),
+# "quarter to nine" (8:45), German "halb acht" (7:30); after it: Spanish "siete y media" (7:30), "ocho menos cuarto"
+# (7:45).
+_SPELLED = (("time_half_past", 30, 0), ("time_quarter_past", 15, 0), ("time_quarter_to", 45, -1),
+            ("time_half_to", 30, -1))
+_SPELLED_AFTER = (("time_after_half", 30, 0), ("time_after_quarter_past", 15, 0), ("time_after_quarter_to", 45, -1))
 
 
 def _spelled_out(text: str, words: Words | None) -> str:
@@ -103,10 +120,17 @@ def _spelled_out(text: str, words: Words | None) -> str:
 
     tokens, out = text.split(), []
     while tokens:
-        found = next(((n, spelled) for n in (2, 3) for spelled in _SPELLED if len(tokens) > n
+        found = next(((n, spelled) for n in (1, 2, 3) for spelled in _SPELLED if len(tokens) > n
                       and words.read(" ".join(tokens[:n]), spelled[:1]) and hour(tokens[n])), None)
+        after = None if found or not hour(tokens[0]) else next(
+            ((n, spelled) for n in (1, 2, 3) for spelled in _SPELLED_AFTER if len(tokens) > n
+             and words.read(" ".join(tokens[1:n + 1]), spelled[:1])), None)
         if found:
             (n, (_, minutes, shift)), (number, suffix) = found, hour(tokens[found[0]])
+            out.append(f"{(number + shift - 1) % 12 + 1}:{minutes:02d}{suffix}")
+            tokens = tokens[n + 1:]
+        elif after:
+            (n, (_, minutes, shift)), (number, suffix) = after, hour(tokens[0])
             out.append(f"{(number + shift - 1) % 12 + 1}:{minutes:02d}{suffix}")
             tokens = tokens[n + 1:]
         else:
@@ -138,6 +162,9 @@ def parse_times(text: str, words: Words | None = None) -> list[time] | None:
     return times  # type: ignore[return-value]
 
 
+_RANGE_WORDS = ("to", "until", "till", "and")  # when a catalog has no words.time_range
+
+
 def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | str | None:
     """Quiet hours typed as "22:30-07:00" (or "22 to 7"), "off" for none (the catalog's words, or a typed no),
     else None."""
@@ -145,7 +172,8 @@ def parse_quiet(text: str, words: Words | None = None) -> tuple[time, time] | st
     s = _spelled_out(" ".join(text.strip().lower().split())[:MAX_TEXT], words)
     if words.read(s, ("quiet_off",)) is not None or words.yes_no(s) == "no":
         return "off"
-    parts = [p for p in re.split(r"\s*(?:-|–|\bto\b|\buntil\b|\btill\b|\band\b)\s*", s) if p]
+    between = sorted(words.forms.get("time_range") or _RANGE_WORDS, key=len, reverse=True)  # "22 bis 7"
+    parts = [p for p in re.split(r"\s*(?:-|–|" + "|".join(rf"\b{re.escape(w)}\b" for w in between) + r")\s*", s) if p]
     if len(parts) != 2:
         return None
     start, end = parse_time(parts[0], words), parse_time(parts[1], words)  # "from 11 pm until 7 am" too
@@ -196,7 +224,7 @@ def settings_item(text: str, words: Words, today: date) -> str | None:
             said = said.replace(f" {phrase} ", " | ")
     if named:
         return named.pop() if len(named) == 1 else None
-    if parse_times(text) is not None:
+    if parse_times(text, words) is not None:  # "halb acht" in German
         return "times"
     if parse_zone(text) is not None:
         return "zone"

@@ -81,7 +81,10 @@ class Words:
     def read_many(self, text: str, options: Iterable[str]) -> tuple[str, ...] | None:
         """Several options typed in one message ("rash, pimples and peeling"); None if any part is unknown."""
         options = tuple(options)
-        parts = [p for p in re.split(r"\s*(?:,|;|\+|&|\band\b|\bplus\b)\s*", text[:MAX_TEXT].lower()) if p.strip()]
+        joins = sorted(self.forms.get("list_and") or ("and", "plus"), key=len, reverse=True)  # "und", "y"
+        pattern = r"\s*(?:,|;|\+|&|" + "|".join(rf"\b{re.escape(w)}\b" for w in joins) + r")\s*"
+        plain = "".join(c for c in unicodedata.normalize("NFD", text[:MAX_TEXT].lower()) if not unicodedata.combining(c))
+        parts = [p for p in re.split(pattern, plain) if p.strip()]
         picked = [self.read(part, options) for part in parts]
         if not picked or any(p is None for p in picked):
             return None
