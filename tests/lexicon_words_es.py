@@ -37,7 +37,10 @@ vamos van doy das da dan estoy estas esta estan soy eres es somos son tengo tien
 hacen pongo pones pone ponen salgo sale salen digo dices dice dicen vengo viene vienen traigo oigo oye veo ves ve
 ven vi vio se sabes sabe quiero quieres quiere quieren puedo puedes puede pueden duermo duerme siento sientes
 siente sienten sentí sintió pido pide sigo sigue siguen vuelvo vuelve vuelven muevo mueve cuesta cuestan costo
-duele duelen huele huelen muero muere murió caigo cae cayó cayeron leo lee leyó creo cree creyó oí oyó""".split()
+duele duelen huele huelen muero muere murió caigo cae cayó cayeron leo lee leyó creo cree creyó oí oyó tenga tengan tengas suele suelen sueles viste visten
+vistes habrá habrán habrás pierda pierdan pierdas quepa quepan cuele vuele vuelen tiende tienden tiente dire iré
+oiré recen cuece cuecen pidan pidas hazla maratón mojito macro tempo rebeca etnia genia estrés buses subís
+tarado tarada radón rayón mario frece tapala ojeras""".split()
 
 
 def plain(word: str) -> str:
