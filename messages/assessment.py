@@ -36,9 +36,10 @@ def assess(text: str, day: int, language: str = "en") -> Assessment:
     alone (no structured answers)."""
     from messages.routing import lexicon_for  # the one place the reading's language is chosen
 
-    reading = read_message(text, lexicon_for(language), day=day)
+    lexicon = lexicon_for(language)
+    reading = read_message(text, lexicon, day=day)
     token = free_text_token(text)
     if token is None:
         return Assessment("monitor", reading.safety_question, reading)
-    verdict = evaluate_tokens([token], day)
+    verdict = evaluate_tokens([token], day, lexicon=lexicon)
     return Assessment(verdict.level, reading.safety_question or verdict.level == "emergency", reading, verdict)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from messages.reading import Reading, read_message
+from messages.reading_lexicon import Lexicon
 from messages.triage_rules import Clause, Rule, Rules, load_rules, parse_rules
 from messages.triage_vocab import (
     LEVELS,
@@ -210,15 +211,16 @@ def _reasons(facts: _Facts, rules: Rules) -> list[Reason]:
     return [reason for reason in found.values() if reason]
 
 
-def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None) -> Verdict:
-    """Triage one check-in on ``day`` days since treatment (day 0 = treatment day)."""
+def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None, lexicon: Lexicon | None = None) -> Verdict:
+    """Triage one check-in on ``day`` days since treatment (day 0 = treatment day); its typed text is read with
+    ``lexicon`` (the English one when None)."""
     if type(day) is not int or day < 0:
         raise ValueError(f"day must be a whole number of days since treatment, >= 0 (got {day!r})")
     onset = checkin.rash_first_reported_day
     if onset is not None and onset > day:
         raise UnknownToken(f"rash_first_reported_day:{onset}", f"the rash cannot start after today (day {day})")
     rules = rules or load_rules()
-    readings = tuple(read_message(text.replace("_", " "), day=day) for text in checkin.free_text)
+    readings = tuple(read_message(text.replace("_", " "), lexicon, day=day) for text in checkin.free_text)
     confirmed = _confirmed(readings)
     full = parse_tokens(checkin.tokens() + confirmed, day=day) if confirmed else checkin
     facts = _Facts(full, day, rules, readings, confirmed, checkin.has_answers)
@@ -244,6 +246,7 @@ def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None) -> Verdict:
     return Verdict(_highest(reasons) or "normal", tuple(reasons), rules.version, asks)
 
 
-def evaluate_tokens(tokens: Iterable[str] | str, day: int, rules: Rules | None = None) -> Verdict:
+def evaluate_tokens(tokens: Iterable[str] | str, day: int, rules: Rules | None = None,
+                    lexicon: Lexicon | None = None) -> Verdict:
     """Parse §0 tokens (a list, or one ``;``-separated string) and triage them on ``day``."""
-    return evaluate(parse_tokens(tokens, day=day), day, rules)
+    return evaluate(parse_tokens(tokens, day=day), day, rules, lexicon)

@@ -1,0 +1,132 @@
+"""The Spanish typed-message table (tests/data/typed_es.tsv) and the Spanish lexicon (messages/lexicon/es.toml).
+
+Like tests/test_reading_table.py for English: every row is assessed with the
+same pure function as the chat (``messages.assessment.assess``), for a patient
+writing in Spanish, and gets exactly its level; every safety row gets the
+emergency advice or Q1 at once. The table is written in Spanish as patients in
+Spain and Latin America write, by family of meaning, not translated.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from messages.assessment import assess
+from messages.reading import read_message
+from messages.reading_lexicon import load_lexicon
+
+TABLE = Path(__file__).parent / "data" / "typed_es.tsv"
+_SPEC = importlib.util.spec_from_file_location("reading_score_es", Path(__file__).parent.parent / "bench" / "reading_score.py")
+reading_score = importlib.util.module_from_spec(_SPEC)
+sys.modules["reading_score_es"] = reading_score  # its dataclass needs its module registered
+_SPEC.loader.exec_module(reading_score)
+ROWS = reading_score.read_rows(TABLE)
+ES = load_lexicon("es")
+
+
+def _signs(text: str, day: int = 2) -> dict[str, str]:
+    return {sign.token: sign.action for sign in read_message(text, ES, day=day).signs}
+
+
+def test_the_spanish_table_is_large_and_covers_every_outcome() -> None:
+    """At least 210 distinct messages, with emergency, urgent, contact and monitor rows, and safety rows of each kind."""
+    assert len(ROWS) >= 210
+    assert len({(row.text, row.day) for row in ROWS}) == len(ROWS)
+    assert {row.level for row in ROWS} >= {"emergency", "urgent", "contact_provider", "monitor"}
+    assert {row.level for row in ROWS if row.safety} >= {"emergency", "contact_provider", "monitor"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"line{row.line}")
+def test_each_spanish_message_gets_its_level_and_safety_question(row) -> None:
+    """The message alone gets exactly the table's level; a safety row gets the emergency advice or Q1 at once."""
+    result = assess(row.text, row.day, "es")
+    assert result.level == row.level, row.text
+    if row.safety:
+        assert result.safety_question or result.level == "emergency", row.text
+
+
+def test_the_scorer_reads_the_spanish_table_with_no_miss(capsys) -> None:
+    """bench/reading_score.py --language es: no under-triage, no emergency missed, at most 2% over to emergency."""
+    assert reading_score.main([str(TABLE), "--language", "es"]) == 0
+    line = capsys.readouterr().out.strip()
+    figures = dict(part.split("=") for part in line.split() if "=" in part)
+    assert figures["under"] == "0" and figures["missed_emergency"] == "0"
+    non_emergency = sum(row.level != "emergency" for row in ROWS)
+    assert int(figures["over_to_emergency"]) <= 0.02 * non_emergency
+
+
+def test_the_spanish_lexicon_is_marked_unreviewed_and_spanish() -> None:
+    """es.toml carries reviewed = false until the clinic's clinician has read it, and its own endings and words."""
+    import tomllib
+
+    data = tomllib.loads((Path(__file__).parent.parent / "messages" / "lexicon" / "es.toml").read_text("utf-8"))
+    assert data["reviewed"] is False and data["language"] == "es" and ES.language == "es"
+    assert data["words_file"] == "es_words.txt" and "es" in data["endings"]
+    assert ES.version == data["version"]
+
+
+@pytest.mark.parametrize("text", ["respiración rara", "respiracion rara", "RESPIRACIÓN RARA"])
+def test_accents_and_case_do_not_matter(text: str) -> None:
+    """Accents are removed and case folded before comparing: with or without the tilde is the same word."""
+    assert _signs(text) == {"breathing_difficulty": "ask"}
+
+
+def test_n_for_ntilde_and_chat_spellings() -> None:
+    """ñ typed as n and "q" for "que" read the same ("me cuesta respirar q me ahogo")."""
+    assert _signs("la lengua no me cabe en la boca q me ahogo")["breathing_difficulty"] == "emergency"
+    assert _signs("la luz me hace daño")["eye_problem"] == _signs("la luz me hace dano")["eye_problem"] == "urgent"
+    assert _signs("me castanetean los dientes")["chills"] == "urgent"
+    signs = _signs("el dolor es insoportable, no pego ojo en toda la noche")
+    assert signs["pain:very_severe"] == "urgent" and "eye_problem" not in signs
+
+
+@pytest.mark.parametrize("text, token", [("tengo 38,5 de fiebre", "fever"), ("el termómetro marca 39,2", "fever"),
+                                         ("38 y medio de temperatura", "fever")])
+def test_a_decimal_comma_is_a_temperature(text: str, token: str) -> None:
+    """ "38,5" is 38.5 °C: a fever (P4a), like "38 y medio"."""
+    assert _signs(text)[token] == "urgent"
+
+
+@pytest.mark.parametrize("text", ["tengo 38 años", "pagué 38,50 euros por la crema", "temperatura 36,8"])
+def test_ages_prices_and_normal_temperatures_are_not_a_fever(text: str) -> None:
+    assert _signs(text).get("fever") in (None, "ask")
+
+
+def test_negation_scope_ends_at_pero() -> None:
+    """ "no tengo fiebre pero ..." negates the fever only: the clause breaker ends the negation's scope."""
+    assert _signs("no tengo fiebre pero se me hinchan los labios") == {"fever": "ask", "lip_swelling": "urgent"}
+    assert _signs("sin fiebre ni escalofríos") == {"fever": "ask", "chills": "ask"}
+
+
+def test_a_relative_writing_about_the_patient_is_the_patient() -> None:
+    """ "mi madre ... tratamiento" is the patient, written about; "mi hijo tiene fiebre" is someone else."""
+    assert _signs("mi madre está desorientada después del tratamiento")["confusion"] == "emergency"
+    assert _signs("mi hijo tiene fiebre") == {"fever": "ask"}
+
+
+def test_passed_and_hypothetical() -> None:
+    """ "ya se me pasó" after a past emergency sign is passed (P4i); "y si" makes it a possibility (asked)."""
+    assert _signs("anoche me costaba respirar, ya se me pasó")["breathing_difficulty"] == "passed"
+    assert _signs("¿y si me cuesta respirar esta noche?") == {"breathing_difficulty": "ask"}
+
+
+def test_persistence_affirms() -> None:
+    """ "sigue" affirms: "la rojez no se va, sigue igual" on day 10 is redness to confirm."""
+    assert _signs("sigo con la cara roja", day=10)["redness"] == "confirm"
+
+
+def test_a_real_spanish_word_is_not_a_typo_but_a_typo_is_read() -> None:
+    """ "puse" is not "pus" (es_words.txt); "respirr" is "respirar" and "lenga" is "lengua"."""
+    assert "pus" not in _signs("ya me puse la crema")
+    assert _signs("no puedo respirr")["breathing_difficulty"] == "emergency"
+    assert _signs("tengo la lenga hinchada")["tongue_throat_swelling"] == "emergency"
+
+
+def test_english_reading_is_unchanged_by_the_spanish_lexicon() -> None:
+    """The English reader still reads English as before (the default lexicon)."""
+    assert assess("I can't breathe", 0).level == "emergency"
+    assert assess("no puedo respirar", 0, "es").level == "emergency"
