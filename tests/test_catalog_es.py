@@ -85,7 +85,7 @@ def test_only_words_that_are_the_same_in_both_languages_stay_as_in_english():
     same = {key for key in ES.texts if not key.startswith(("words.", "formats.")) and ES.texts[key] == EN.texts[key]}
     assert same <= {"answers.sign_pus", "checkin.level_label_normal", "checkin.opt_no", "checkin.opt_none_new",
                     "common.answer_no", "enrol.no", "clinic.caption_part", "clinic.reference_name",
-                    "enrol.answer_set", "rhythm.joiner"}
+                    "enrol.answer_set", "rhythm.joiner", "worklist.enrolled_line", "worklist.refused_line"}
 
 
 def test_the_emergency_line_is_spanish_and_names_the_number():
