@@ -24,7 +24,7 @@ from bot.delivery.retrying import RetryingRequest
 from bot.runtime import record_tick
 from bot.services import SCREEN_KEY, SERVICES_KEY, Services
 from bot.store import Store
-from messages.catalog import load_catalog
+from messages.catalog import catalog_languages, load_catalog
 from schedules.care_plan import load_plan
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,17 @@ __all__ = ["COMMANDS", "UPDATE_TYPES", "build_app", "build_services", "dispatche
 
 
 def build_services(settings: Settings, store: Store, clock: Clock) -> Services:
-    """Load texts and the clinic's plan, validated against each other (a bad plan stops start-up)."""
-    catalog = load_catalog(settings.language, settings.catalog_dir)
-    plan = load_plan(settings.clinic.plan, catalog.texts.keys(), settings.plans_dir)
-    return Services(settings=settings, store=store, clock=clock, catalog=catalog, plan=plan)
+    """Load texts (every offered language that has a catalog, and the clinic chat's) and the clinic's plan,
+    validated against each other (a bad plan stops start-up)."""
+    clinic = settings.clinic
+    default = settings.language
+    present = set(catalog_languages(settings.catalog_dir))
+    offered = tuple(code for code in clinic.offered_languages(default) if code in present) or (default,)
+    staff = clinic.staff_language(default)
+    catalogs = {code: load_catalog(code, settings.catalog_dir) for code in dict.fromkeys([*offered, default, staff])}
+    plan = load_plan(clinic.plan, catalogs[default].texts.keys(), settings.plans_dir)
+    return Services(settings=settings, store=store, clock=clock, catalogs=catalogs, plan=plan,
+                    language=default, clinic_language=staff, offered=offered)
 
 
 def dispatcher_hooks(settings: Settings, clock: Clock | None = None) -> Hooks:
@@ -61,7 +68,18 @@ async def _post_init(application: Application) -> None:
     svc = application.bot_data[SERVICES_KEY]
     if pinned := svc.store.adopt_clinic_chat(svc.settings.clinic_chat_id):  # once, after migration 0014
         log.info("%s earlier clinic chat messages pinned to the configured clinic chat", pinned)
-    await application.bot.set_my_commands([BotCommand(name, svc.text(f"commands.{name}")) for name in COMMANDS])
+    await set_menus(application.bot, svc)
+
+
+async def set_menus(bot, svc: Services) -> None:
+    """The command menu and the bot's descriptions, for every offered language's ``language_code`` and (in the
+    default language) for everyone else: Telegram shows each user the one of their app's language."""
+    for code in (None, *svc.offered):
+        with svc.speaking(code):
+            commands = [BotCommand(name, svc.text(f"commands.{name}")) for name in COMMANDS]
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(svc.text("language.bot_description"), language_code=code)
+            await bot.set_my_short_description(svc.text("language.bot_short_description"), language_code=code)
 
 
 async def _post_stop(application: Application) -> None:

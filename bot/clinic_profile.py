@@ -56,6 +56,18 @@ class ClinicProfile:
     # [clinic] staff (optional): Telegram user ids of the team members who, besides the admins
     # (AFTERCARE_ADMIN_IDS), may answer patients and acknowledge alerts in the clinic chat.
     staff: frozenset[int] = frozenset()
+    # [clinic] languages (optional): the languages offered to patients, the first the default for a patient whose
+    # Telegram language is not offered; clinic_language: the staff chat's own. Empty / None: AFTERCARE_LANGUAGE.
+    languages: tuple[str, ...] = ()
+    clinic_language: str | None = None
+
+    def offered_languages(self, default: str) -> tuple[str, ...]:
+        """The languages offered to patients (``default``, AFTERCARE_LANGUAGE, when the profile names none)."""
+        return self.languages or (default,)
+
+    def staff_language(self, default: str) -> str:
+        """The clinic chat's language (``default``, AFTERCARE_LANGUAGE, when the profile names none)."""
+        return self.clinic_language or default
 
     def is_open(self, now: datetime) -> bool:
         """Whether ``now`` (aware) falls in the clinic's opening hours, in its own time zone (holidays closed)."""
@@ -206,6 +218,10 @@ def load_clinic(path: str | Path) -> ClinicProfile:
     except ClinicFileError as exc:
         problems.append(str(exc))
     try:
+        values.update(_languages(path, data.get("clinic", {})))
+    except ClinicFileError as exc:
+        problems.append(str(exc))
+    try:
         values.update(_alerts(path, data.get("alerts", {})))
     except ClinicFileError as exc:
         problems.append(str(exc))
@@ -251,6 +267,44 @@ def _staff(path: Path, value: object) -> frozenset[int]:
     return frozenset(value)
 
 
+def _languages(path: Path, section: dict) -> dict:
+    """The optional [clinic] languages (offered to patients) and clinic_language (the staff chat's), checked: known
+    language codes, and the clinic's language has a catalog (messages/catalog/<code>/)."""
+    from messages.catalog import catalog_languages
+    from messages.formatting import is_known_language
+
+    out: dict = {}
+    languages = section.get("languages", [])
+    if not isinstance(languages, list) or not all(isinstance(code, str) for code in languages):
+        raise ClinicFileError(f'clinic file {path}: [clinic] languages must list language codes, e.g. ["en", "de", "es"]')
+    unknown = [code for code in languages if not re.fullmatch(r"[a-z]{2,3}", code) or not is_known_language(code)]
+    if unknown:
+        raise ClinicFileError(f"clinic file {path}: [clinic] languages: {', '.join(map(repr, unknown))} is not a "
+                              f'language code; use two letters such as "en", "de" or "es"')
+    out["languages"] = tuple(dict.fromkeys(languages))
+    clinic_language = section.get("clinic_language")
+    if clinic_language is not None:
+        if not isinstance(clinic_language, str) or not is_known_language(clinic_language):
+            raise ClinicFileError(f'clinic file {path}: [clinic] clinic_language must be a language code such as "en"')
+        if clinic_language not in catalog_languages():
+            raise ClinicFileError(f"clinic file {path}: [clinic] clinic_language {clinic_language!r} has no catalog "
+                                  f"(messages/catalog/{clinic_language}/); the staff chat needs one, e.g. \"en\"")
+        out["clinic_language"] = clinic_language
+    return out
+
+
+def _language_lines(profile: ClinicProfile) -> str:
+    """The [clinic] languages lines of a rendered profile ("" when it names none: AFTERCARE_LANGUAGE then)."""
+    lines = []
+    if profile.languages:
+        lines += ["# The languages offered to patients (each needs messages/catalog/<code>/), the first the default.",
+                  f"languages = {json.dumps(list(profile.languages))}"]
+    if profile.clinic_language:
+        lines += ["# The language of the clinic chat (alerts and staff messages).",
+                  f"clinic_language = {_toml_string(profile.clinic_language)}"]
+    return "".join(line + "\n" for line in lines)
+
+
 def _toml_string(text: str) -> str:
     """A TOML basic string (JSON's escapes are TOML's, for the characters a clinic's details contain)."""
     return json.dumps(text, ensure_ascii=False)
@@ -285,7 +339,7 @@ staff = {json.dumps(sorted(profile.staff))}
 # region ("ENG", "SCT", "BY"); "" for none.
 country = {_toml_string(profile.hours.country)}
 subdivision = {_toml_string(profile.hours.subdivision)}
-
+{_language_lines(profile)}
 [hours]
 # Opening hours, local time, per weekday ("09:00-18:00" or "closed"). Urgent alerts are posted again in the
 # clinic chat only while it is open, and the daily worklist comes at the opening of each working day.

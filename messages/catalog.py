@@ -9,6 +9,14 @@ A text may end with a line shared by many texts: ``{emergency_line}`` is the
 catalog's own ``common.emergency_line`` rendered with the same values (rules v3
 P11: every reply that does not answer carries the way out), so a translator
 words it once.
+
+A text with a ``{count}`` may be a plural table, ``{one = "1 day", other = "{count} days"}``: the entry
+is chosen by the language's plural rules (messages/formatting.py, CLDR through Babel), "other" being the
+text every check of keys and placeholders reads.
+
+A language folder's ``meta.toml`` holds the language's facts, not texts: its ``name`` in itself
+("Deutsch", shown on the language buttons) and ``reviewed`` (false until the clinic's clinician has read
+the translation; ``aftercare doctor`` warns).
 """
 
 from __future__ import annotations
@@ -16,11 +24,13 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Mapping
+
+from messages.formatting import PLURAL_FORMS, choose_plural, language_name
 
 DEFAULT_LANGUAGE = "en"
 META = "meta.toml"  # a language's own facts (e.g. ``reviewed``), not texts
@@ -38,6 +48,18 @@ class Catalog:
 
     language: str
     texts: Mapping[str, str]
+    plurals: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # key -> plural table
+    meta: Mapping[str, Any] = field(default_factory=dict)  # the language folder's meta.toml
+
+    @property
+    def name(self) -> str:
+        """The language's name in itself ("Deutsch"): meta.toml's ``name``, else CLDR's."""
+        return str(self.meta.get("name") or language_name(self.language))
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the clinic's clinician has read this language's texts (meta.toml ``reviewed``)."""
+        return self.meta.get("reviewed") is True
 
     def has(self, key: str) -> bool:
         return key in self.texts
@@ -48,6 +70,8 @@ class Catalog:
             template = self.texts[key]
         except KeyError:
             raise MissingText(key) from None
+        if key in self.plurals and isinstance(values.get("count"), int):
+            template = choose_plural(self.language, self.plurals[key], values["count"])
         for name, shared in SHARED_LINES.items():
             if name not in values and "{" + name + "}" in template and shared != key:
                 values = {**values, name: self.render(shared, **values)}
@@ -70,26 +94,72 @@ class Catalog:
         }
 
 
-def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
+def _is_plural(value: Mapping[str, Any]) -> bool:
+    return "other" in value and set(value) <= set(PLURAL_FORMS) and all(isinstance(v, str) for v in value.values())
+
+
+def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str],
+             plurals: dict[str, dict[str, str]] | None = None) -> None:
     for name, value in table.items():
         key = f"{prefix}.{name}"
-        if isinstance(value, Mapping):
-            _flatten(key, value, out)
+        if isinstance(value, Mapping) and _is_plural(value):
+            forms = {form: text.strip("\n") for form, text in value.items()}
+            out[key] = forms["other"]
+            if plurals is not None:
+                plurals[key] = forms
+        elif isinstance(value, Mapping):
+            _flatten(key, value, out, plurals)
         elif isinstance(value, str):
             out[key] = value.strip("\n")
         else:
             raise ValueError(f"catalog entry {key} must be text, not {type(value).__name__}")
 
 
-def _read(folder: Traversable, texts: dict[str, str]) -> bool:
-    """Add every ``<area>.toml`` of ``folder`` to ``texts``; False when there is no such folder."""
+def _read(folder: Traversable, texts: dict[str, str], plurals: dict[str, dict[str, str]] | None = None,
+          meta: dict[str, Any] | None = None) -> bool:
+    """Add every ``<area>.toml`` of ``folder`` to ``texts`` (and ``meta.toml`` to ``meta``); False when there
+    is no such folder."""
     if not folder.is_dir():
         return False
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml") and entry.name != META:
+        if entry.name == META:
+            if meta is not None:
+                meta.update(tomllib.loads(entry.read_text(encoding="utf-8")))
+        elif entry.name.endswith(".toml"):
             area = entry.name.removesuffix(".toml")
-            _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), texts)
+            found: dict[str, str] = {}
+            _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), found, plurals)
+            if plurals is not None:  # a plain text here replaces a plural table read before it, and so on
+                for key in found:
+                    if key in plurals and found[key] != plurals[key].get("other"):
+                        del plurals[key]
+            texts.update(found)
     return True
+
+
+def catalog_languages(folder: str | Path | None = None) -> list[str]:
+    """The languages that have a catalog: shipped ones and those in ``folder`` (AFTERCARE_CATALOG_DIR). A folder is a
+    language's catalog once it has its ``meta.toml`` (a folder of a few texts being written is not yet one); the
+    default language always is."""
+    places = [resources.files("messages").joinpath("catalog"), *([Path(folder)] if folder else [])]
+    return sorted({entry.name for place in places if place.is_dir() for entry in place.iterdir()
+                   if entry.is_dir() and _LANGUAGE.match(entry.name)
+                   and (entry.name == DEFAULT_LANGUAGE or entry.joinpath(META).is_file())})
+
+
+def own_texts(language: str, folder: str | Path | None = None) -> tuple[dict[str, str], dict[str, Any]] | None:
+    """A language's own texts and meta.toml, without the English fallback (``aftercare doctor`` compares them);
+    None when neither the shipped catalog nor ``folder`` has the language."""
+    texts: dict[str, str] = {}
+    meta: dict[str, Any] = {}
+    places = [resources.files("messages").joinpath("catalog"), *([Path(folder)] if folder else [])]
+    found = [_read(place.joinpath(language), texts, {}, meta) for place in places]
+    return (texts, meta) if any(found) else None
+
+
+def fields(template: str) -> set[str]:
+    """The placeholder names of a template ("{count} days" -> {"count"})."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def load_catalog(language: str = DEFAULT_LANGUAGE, folder: str | Path | None = None) -> Catalog:
@@ -102,9 +172,12 @@ def load_catalog(language: str = DEFAULT_LANGUAGE, folder: str | Path | None = N
         raise ValueError(f"language {language!r} is not a code like 'en' or 'de'")
     shipped = resources.files("messages").joinpath("catalog")
     texts: dict[str, str] = {}
+    plurals: dict[str, dict[str, str]] = {}
+    meta: dict[str, Any] = {}
     if language != DEFAULT_LANGUAGE:
-        _read(shipped.joinpath(DEFAULT_LANGUAGE), texts)  # the fallback for keys the language lacks
-    found = [_read(place.joinpath(language), texts) for place in [shipped, *([Path(folder)] if folder else [])]]
+        _read(shipped.joinpath(DEFAULT_LANGUAGE), texts, plurals)  # the fallback for keys the language lacks
+    found = [_read(place.joinpath(language), texts, plurals, meta)
+             for place in [shipped, *([Path(folder)] if folder else [])]]
     if not any(found) or not texts:
         raise ValueError(f"no catalog texts found for language {language!r}")
-    return Catalog(language, texts)
+    return Catalog(language, texts, plurals, meta)

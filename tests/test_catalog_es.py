@@ -55,7 +55,8 @@ def test_every_english_file_and_key_has_its_spanish_text():
 def _keys(table: dict, prefix: str = "") -> set[str]:
     out = set()
     for name, value in table.items():
-        out |= _keys(value, f"{prefix}{name}.") if isinstance(value, dict) else {prefix + name}
+        plural = isinstance(value, dict) and "other" in value and all(isinstance(v, str) for v in value.values())
+        out |= _keys(value, f"{prefix}{name}.") if isinstance(value, dict) and not plural else {prefix + name}
     return out
 
 

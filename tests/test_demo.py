@@ -306,3 +306,18 @@ async def test_the_clinic_walkthrough_enrols_from_an_invitation_and_closes_an_al
     assert "clinic ref. A-1043" in text and "⏰ Alert #1: nobody reached the patient at 18:00" in text
     assert "✅ Resolved by Sam" in text and "Note: Left a voicemail" in text
     assert first_line("control.clinic_paused", until="Thu 26 Nov, 20:05") in text
+
+
+async def test_lang_switches_the_demo_patients_language(tmp_path):
+    """`:lang CODE` makes the demo patient speak a language with a catalog (here a small test one); an unknown code
+    is refused with the codes there are."""
+    catalog = tmp_path / "catalog" / "it"
+    catalog.mkdir(parents=True)
+    (catalog / "meta.toml").write_text('name = "Italiano"\nreviewed = false\n', encoding="utf-8")
+    (catalog / "control.toml").write_text('ask_pause = "Per quanto tempo?"\n', encoding="utf-8")
+    out = io.StringIO()
+    code = await run_demo([*enrolment(), ":lang zz", ":lang it", "/pause"], out, None, tmp_path / "files", START,
+                          environ={"AFTERCARE_CATALOG_DIR": str(tmp_path / "catalog")})
+    printed = out.getvalue()
+    assert code == 0 and "(no catalog for 'zz'; there are: de, en, es, it)" in printed
+    assert "(the patient's language is now Italiano)" in printed and "Per quanto tempo?" in printed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 from bot.tools.doctor import doctor_command
 from bot.tools.simulated_telegram import FakeRequest, FakeTelegram
@@ -132,3 +133,30 @@ def test_an_older_database_lists_the_migrations_to_come(tmp_path):
     os.chmod(path, 0o600)
     code, lines = run({"AFTERCARE_DATA_DIR": str(tmp_path)})
     assert code == 0 and any("will be applied at the next start: 0005_patient_quiet_hours" in l for l in lines)
+
+
+def test_catalog_gaps_of_an_offered_language_are_warnings(tmp_path):
+    """An offered language without a folder, with keys missing, other placeholders or not reviewed is warned about,
+    and --strict fails on it; English alone passes."""
+    from bot.clinic_profile import default_clinic_file
+
+    os.chmod(tmp_path, 0o700)
+    catalogs = tmp_path / "catalog"
+    (catalogs / "it").mkdir(parents=True)
+    (catalogs / "it" / "meta.toml").write_text('name = "Italiano"\nreviewed = false\n', encoding="utf-8")
+    (catalogs / "it" / "commands.toml").write_text('help = "Cosa posso fare {oops}"\n', encoding="utf-8")
+    text = Path(default_clinic_file()).read_text(encoding="utf-8").replace(
+        'subdivision = "ENG"\n', 'subdivision = "ENG"\nlanguages = ["en", "it", "pt"]\n')
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(text, encoding="utf-8")
+    environ = {"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(clinic),
+               "AFTERCARE_CATALOG_DIR": str(catalogs)}
+    code, lines = run(environ)
+    warned = [line for line in lines if line.startswith("warning:") and "language" in line]
+    assert code == 0 and any("language pt: offered, but there is no catalog folder" in line for line in warned)
+    assert any("language it:" in line and "missing versus English" in line for line in warned)
+    assert any("language it: placeholders differ from English in commands.help" in line for line in warned)
+    assert any("language it: meta.toml says reviewed = false" in line for line in warned)
+    assert not any("language en" in line for line in warned)
+    out = io.StringIO()
+    assert doctor_command({**environ, "AFTERCARE_DATA_KEY": DATA_KEY}, out=out, argv=["--strict"]) == 1

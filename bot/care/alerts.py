@@ -95,6 +95,8 @@ def alert_text(svc: Services, alert: AlertRow) -> str:
                     answers=", ".join(plain(t) for t in alert.tokens))
     if alert.patient_text:  # staff see the patient's own words; the clinic chat is staff only
         text += "\n" + svc.text("checkin.alert_wrote", text=alert.patient_text)
+    if (language := svc.store.patient_language(alert.chat_id)) and language != svc.voice:  # words as written
+        text += "\n" + svc.text("language.alert_language", language=svc.language_name(language))
     if alert.partial:  # P5a: what was not answered is unknown, not "no"
         text += "\n" + svc.text("checkin.alert_partial")
     return text
@@ -116,7 +118,13 @@ def life_markup(svc: Services, alert_id: int, state: str):
 
 
 def compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
-    """The text and buttons of an alert-kind row, or the reason it is no longer sent."""
+    """The text and buttons of an alert-kind row, or the reason it is no longer sent: in the clinic's language
+    (staff read it, in the clinic chat or in private on call), whoever's update or job composes it."""
+    with svc.clinic_voice():
+        return _compose(svc, row)
+
+
+def _compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     alert = svc.store.alert(row.alert_id) if row.alert_id is not None else None
     if row.kind == "erased_caption":  # a photo the patient relayed: its caption named them
         return svc.text("alerts.erased_message"), None
@@ -201,13 +209,17 @@ async def send_now(bot: Bot, svc: Services, row_id: int, now: datetime) -> None:
         log.error("alert %s sent but not recorded (%s): kept in memory", row.alert_id, type(error).__name__)
         svc.defer(lambda: svc.store.outbox_sent(row_id, sent.message_id, now))
     if row.kind == "alert" and row.about is not None:
-        await tell_patient(bot, svc, row.about, svc.text("clinic.alerted"))
+        with svc.speaking_to(row.about):
+            told = svc.text("clinic.alerted")
+        await tell_patient(bot, svc, row.about, told)
 
 
 def tell_patient_later(svc: Services, row: OutboxRow, now: datetime) -> None:
     """The alert went out from the alert outbox: the patient hears that the clinic knows, through it too."""
     if row.kind == "alert" and row.about is not None:
-        svc.store.enqueue("reply", row.about, now, about=row.about, body=svc.text("clinic.alerted"))
+        with svc.speaking_to(row.about):
+            told = svc.text("clinic.alerted")
+        svc.store.enqueue("reply", row.about, now, about=row.about, body=told)
 
 
 def refused(svc: Services, row: OutboxRow | None, now: datetime) -> None:

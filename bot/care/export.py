@@ -66,6 +66,7 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
         "consent_given": local(person.get("consent_at")), "messages_switched_off": sorted(
             k for k in (person.get("stopped_kinds") or "").split(",") if k),
         "paused_until": local(person.get("paused_until")), "can_reach_you": bool(person.get("reachable", 1)),
+        "language": svc.language_name(person.get("language")),
     }
     reminders = [svc.text("export.reminder", when=local(d["due_at"]), day=d["day"], what=_kind(svc, d["kind"]),
                           state=_word(svc, "state", d["state"]) + (
@@ -88,7 +89,8 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
         "reminders": reminders, "checkins": checkins, "messages_with_the_clinic": messages,
         "alerts_to_the_clinic": alerts, "stored_rows": tables}
     states = Counter(d["state"] for d in tables.get("deliveries", []))
-    return document, _summary(svc, profile, states, checkins, messages, alerts)
+    summary = _summary(svc, profile, states, checkins, messages, alerts)
+    return document, summary + "\n" + svc.text("language.mydata", language=profile["language"])
 
 
 def _answer(svc: Services, person: dict, column: str) -> str | None:

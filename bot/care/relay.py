@@ -76,7 +76,8 @@ async def tell_patient_surely(bot: Bot, svc: Services, chat_id: int, text: str, 
     outbox and tried once at once; what fails is left to the dispatcher, which retries it (STYLE section 2)."""
     if svc.store.patient(chat_id) is None:
         return
-    markup = keyboard([message_button(svc)]) if with_button and svc.settings.relay_open else None
+    with svc.speaking_to(chat_id):
+        markup = keyboard([message_button(svc)]) if with_button and svc.settings.relay_open else None
     row_id = svc.store.enqueue("reply", chat_id, now, about=chat_id, body=text,
                                markup=markup.to_dict() if markup else None, claimed=True)
     try:
@@ -97,7 +98,8 @@ async def tell_patient(bot: Bot, svc: Services, chat_id: int, text: str, with_bu
     ``reply_to``, if it is still there): the message sent, or None if it failed."""
     if svc.store.patient(chat_id) is None:
         return None
-    markup = keyboard([message_button(svc)]) if with_button and svc.settings.relay_open else None
+    with svc.speaking_to(chat_id):
+        markup = keyboard([message_button(svc)]) if with_button and svc.settings.relay_open else None
     try:
         return await bot.send_message(chat_id, text, reply_markup=markup, reply_to_message_id=reply_to,
                                       allow_sending_without_reply=True)

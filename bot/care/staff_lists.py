@@ -10,6 +10,7 @@ from bot.care.alerts import why, with_ref
 from bot.services import Services
 from bot.store.checkins import AlertRow
 from messages import alert_life as life
+from messages.formatting import ago as ago_in_words
 
 LIST_SHOWN = 30  # a listing shows the newest of each state
 PAGE_LIMIT = 4000  # Telegram refuses a message over 4096 characters
@@ -50,14 +51,15 @@ def number_only(svc: Services, chat_id: int) -> str:
 
 
 def ago(svc: Services, elapsed: timedelta) -> str:
-    """How long ago, for staff: "25 min ago", "2 h 5 min ago", "3 d 4 h ago"."""
+    """How long ago, for staff: "25 minutes ago" (Babel: "vor 25 Minuten"), "2 h 5 min ago", "3 d 4 h ago" (the
+    catalog's: CLDR has no two-unit spans)."""
     minutes = max(0, int(elapsed.total_seconds() // 60))
     hours, days = minutes // 60, minutes // (24 * 60)
     if days:
         return svc.text("alerts.ago_days", days=days, hours=hours % 24)
     if hours:
         return svc.text("alerts.ago_hours", hours=hours, minutes=minutes % 60)
-    return svc.text("alerts.ago_minutes", minutes=minutes)
+    return ago_in_words(svc.voice, timedelta(minutes=minutes))
 
 
 def pages(blocks: list[str]) -> list[str]:

@@ -198,12 +198,14 @@ async def record_unanswered(bot: Bot, svc: Services, now: datetime) -> int:
     become no_response check-ins (M10, monitor); returns how many were closed."""
     count = 0
     for row in svc.store.stale_checkins(now - core.NO_RESPONSE_AFTER):
-        await close_unfinished(bot, svc, row, now)
+        with svc.speaking_to(row.chat_id):  # what the patient is told, in their language (alerts: the clinic's)
+            await close_unfinished(bot, svc, row, now)
         count += 1
     for chat_id, treatment_id, day in svc.store.unanswered_prompts(now - core.NO_RESPONSE_AFTER):
         checkin_id = svc.store.record_no_response(chat_id, treatment_id, day, now)
         patient = svc.store.patient(chat_id)
         if patient is not None and patient.treatment is not None and patient.treatment.id == treatment_id:
-            judge(svc, patient, day, ["no_response"], checkin_id, "no_response", None, now)
+            with svc.speaking_to(chat_id):
+                judge(svc, patient, day, ["no_response"], checkin_id, "no_response", None, now)
         count += 1
     return count

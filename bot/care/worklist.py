@@ -114,7 +114,9 @@ async def send_worklist(bot: Bot, svc: Services, now: datetime) -> bool:
     opening = due(svc, now)
     if opening is None:
         return False
-    for text in compose(svc, now, opening):
+    with svc.clinic_voice():  # the staff chat's language, whatever ran before
+        texts = compose(svc, now, opening)
+    for text in texts:
         try:
             await bot.send_message(svc.settings.clinic_chat_id, text)
         except TelegramError as error:  # the next run (five minutes on) tries again

@@ -87,7 +87,8 @@ def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: Dispa
         chat_id = keep[0].chat_id
         ask_fewer = chat_id not in in_flight.asking and fewer_question_due(svc, keep[0])
         try:
-            composed = compose(svc, keep, buttons, ask_fewer)
+            with svc.speaking_to(chat_id):  # the patient's language, whatever the dispatcher spoke before
+                composed = compose(svc, keep, buttons, ask_fewer)
         except MissingText as error:
             log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
             store.record_failed([r.id for r in keep], "MissingText", now)

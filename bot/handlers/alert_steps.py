@@ -86,7 +86,8 @@ async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if parsed[1] == "acknowledged":
         # the patient hears that a person has seen it, first: an edit that fails below must not keep it from them;
         # after an urgent or emergency alert it repeats what to do now (P10)
-        told = svc.text(core.acknowledgement_key((alert.level, alert.verdict_level or alert.level)))
+        with svc.speaking_to(alert.chat_id):  # the patient's language, not the clinic chat's
+            told = svc.text(core.acknowledgement_key((alert.level, alert.verdict_level or alert.level)))
         await tell_patient(update.get_bot(), svc, alert.chat_id, told)
     elif parsed[1] == "no_answer":
         svc.store.queue_recall(alert.id, chat.id, alert.chat_id, now + RECALL_GAP, now)

@@ -72,8 +72,10 @@ async def relay_text(update: Update, svc: Services, patient: Patient | None, tex
     when the patient replied to one."""
     now = svc.clock.now()
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
-    body, entities = quoted(text, lambda words: svc.text("clinic.to_clinic", reference=who, day_part=day_part,
-                                                          text=words))
+    with svc.clinic_voice():  # the staff's language; the patient's words as written
+        body, entities = quoted(text, lambda words: svc.text("clinic.to_clinic", reference=who, day_part=day_part,
+                                                              text=words))
+    body += _language_line(svc, patient)  # after the quote: its entities' offsets stay true
     await _relay(update, svc, patient, lambda bot: bot.send_message(
         svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
         allow_sending_without_reply=True), text, None)
@@ -87,14 +89,24 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
     file_id = update.effective_message.photo[-1].file_id
     caption = caption[:CAPTION_LIMIT]
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
-    body, entities = quoted(caption, lambda words: svc.text(
-        "clinic.to_clinic_photo", reference=who, day_part=day_part,
-        caption=svc.text("clinic.caption_part", caption=words) if words else ""))
+    with svc.clinic_voice():
+        body, entities = quoted(caption, lambda words: svc.text(
+            "clinic.to_clinic_photo", reference=who, day_part=day_part,
+            caption=svc.text("clinic.caption_part", caption=words) if words else ""))
     await _relay(update, svc, patient,
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
                                             caption_entities=entities, reply_to_message_id=thread,
                                             allow_sending_without_reply=True),
                  caption, file_id)
+
+
+def _language_line(svc: Services, patient: Patient | None) -> str:
+    """"Patient's language: Deutsch" for staff, when the patient's language is not the clinic chat's ("" else)."""
+    language = patient.language if patient else None
+    if not language or language == svc.clinic_language:
+        return ""
+    with svc.clinic_voice():
+        return "\n" + svc.text("language.alert_language", language=svc.language_name(language))
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:
@@ -160,11 +172,13 @@ async def _pass_on(update: Update, svc: Services, chat_id: int, text: str, key: 
     (``clinic.<key>_part``); each part is recorded so the patient's reply to it goes back to the staff message.
     Returns the parts sent, or None if one failed."""
     message, now = update.effective_message, svc.clock.now()
-    room = TEXT_LIMIT - utf16_len(svc.text(f"clinic.{key}_part", part=99, parts=99, text=""))
-    parts = split_text(text, room)
-    for number, part in enumerate(parts, 1):
-        body = svc.text(f"clinic.{key}", text=part) if len(parts) == 1 else \
-            svc.text(f"clinic.{key}_part", part=number, parts=len(parts), text=part)
+    with svc.speaking_to(chat_id):  # staff's words, in the patient's language's frame
+        room = TEXT_LIMIT - utf16_len(svc.text(f"clinic.{key}_part", part=99, parts=99, text=""))
+        parts = split_text(text, room)
+        bodies = [svc.text(f"clinic.{key}", text=part) if len(parts) == 1 else
+                  svc.text(f"clinic.{key}_part", part=number, parts=len(parts), text=part)
+                  for number, part in enumerate(parts, 1)]
+    for part, body in zip(parts, bodies):
         sent = await tell_patient(update.get_bot(), svc, chat_id, body, reply_to=reply_to)
         if sent is None:
             return None

@@ -164,7 +164,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if prefs.paused(now):
         return await chat.send_message(svc.text("control.already_paused",
                                                 until=until_text(svc, chat.id, prefs.paused_until)))
-    buttons = [(svc.text("control.pause_one_day") if d == 1 else svc.text("control.pause_days", days=d),
+    buttons = [(svc.text("control.pause_days", days=d, count=d),  # a plural table: "1 day", "3 days"
                 f"{CB}:pause:{d}") for d in PAUSE_BUTTONS]
     await chat.send_message(svc.text("control.ask_pause"), reply_markup=keyboard([buttons]))
 

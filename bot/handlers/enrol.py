@@ -15,7 +15,7 @@ from bot.care import enrolment as flow
 from bot.care import opening
 from bot.care.enrolment import CB, Reply
 from bot.care.enrolment_answers import read_answer
-from bot.handlers import settings_menu
+from bot.handlers import language, settings_menu
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
 from bot.care.scheduling import reschedule
@@ -62,6 +62,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context.chat_data[opening.CHOSEN] = chosen.kept
         if chosen.note:
             await update.effective_chat.send_message(chosen.note)
+        if len(svc.offered) > 1 and language.CHOSEN not in context.chat_data:  # before consent: which language
+            return await language.ask(update, context)
         await welcome(update, context)
 
 
@@ -86,6 +88,7 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, agreed: bo
     user = update.effective_user
     patient = svc.store.give_consent(chat_id, user.id if user else None, (user.first_name if user else "") or "",
                                      f"enrol:{flow.ENROL_ORDER[0]}", now)
+    patient = svc.store.update_patient(chat_id, now, language=context.chat_data.pop(language.CHOSEN, None) or svc.voice)
     patient, note = opening.apply(svc, patient, context.chat_data.pop(opening.CHOSEN, None), now)
     if note:  # the invitation was used by someone else meanwhile: the patient answers the date themselves
         await update.effective_chat.send_message(note)
@@ -125,6 +128,25 @@ async def on_enrolment_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if patient is None or not name or flow.split_step(patient.step)[1] != name:  # "e1::" is forged
         return await expired(update, svc)
     await answer(update, svc, patient, value, typed=False, now=now)
+
+
+async def on_language_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A language button: before consent it is kept for the welcome (nothing stored yet); later it is stored."""
+    svc, now, query = services(context), services(context).clock.now(), update.callback_query
+    code = language.tapped(svc, query.data)
+    if code is None or update.effective_chat is None:
+        return await query.answer(svc.text("common.expired"))
+    await query.answer()
+    chat_id = update.effective_chat.id
+    patient = svc.store.patient(chat_id)
+    svc.speak(code)  # from this tap on, everything is said in the chosen language
+    if patient is not None:
+        svc.store.update_patient(chat_id, now, language=code)
+    else:
+        context.chat_data[language.CHOSEN] = code
+    await query.edit_message_text(svc.text("language.chosen", language=svc.language_name(code)))
+    if patient is None:
+        await welcome(update, context)
 
 
 async def expired(update: Update, svc: Services) -> None:
@@ -241,11 +263,13 @@ async def settings_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
                           now: datetime) -> None:
     """A /settings button: ask the chosen question in edit mode (or close the menu)."""
     svc, query = services(context), update.callback_query
-    if value not in {*settings_menu.ITEMS, "done"}:
+    if value not in {*settings_menu.ITEMS, "done", "language"}:
         return await expired(update, svc)
     await query.answer()
     settings_menu.close(context)
     await query.edit_message_reply_markup(None)
+    if value == "language":
+        return await language.ask(update, context, current=svc.voice)
     if value != "done":
         await settings_menu.open_item(update, svc, patient, value, now)
 

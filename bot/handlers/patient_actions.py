@@ -76,18 +76,19 @@ def _act(svc: Services, patient: Patient, action: str, argument: str) -> tuple[s
         until = now + timedelta(days=days)
         svc.store.pause(patient.chat_id, until, now)
         reschedule(svc, svc.store.patient(patient.chat_id), now)
-        shown = until_text(svc, patient.chat_id, until)
-        return svc.text("control.clinic_paused", until=shown), svc.text("staff.patient_done_pause", patient=who,
-                                                                          until=shown)
+        with svc.speaking_to(patient.chat_id):  # the patient is told in their language, staff in the clinic's
+            told = svc.text("control.clinic_paused", until=until_text(svc, patient.chat_id, until))
+        return told, svc.text("staff.patient_done_pause", patient=who, until=until_text(svc, patient.chat_id, until))
     if argument and action in ("resume", "end"):
         return None
     if action == "resume":
         svc.store.unpause(patient.chat_id, now)
         reschedule(svc, svc.store.patient(patient.chat_id), now)
-        return svc.text("control.clinic_resumed"), svc.text("staff.patient_done_resume", patient=who)
+        return _told(svc, patient, "control.clinic_resumed"), svc.text("staff.patient_done_resume", patient=who)
     if action == "end":
         cancelled = svc.store.end_treatment(patient.treatment.id, now)
-        return svc.text("control.clinic_ended"), svc.text("staff.patient_done_end", patient=who, cancelled=cancelled)
+        return _told(svc, patient, "control.clinic_ended"), svc.text("staff.patient_done_end", patient=who,
+                                                                    cancelled=cancelled)
     try:
         moved = date.fromisoformat(argument)
     except ValueError:
@@ -99,8 +100,15 @@ def _act(svc: Services, patient: Patient, action: str, argument: str) -> tuple[s
             svc.text("staff.patient_date_ahead", days=MAX_AHEAD.days))
     svc.store.move_treatment(patient.treatment.id, moved)
     reschedule(svc, svc.store.patient(patient.chat_id), now)
-    shown = svc.date("date", moved)
-    return svc.text("control.clinic_moved", date=shown), svc.text("staff.patient_done_move", patient=who, date=shown)
+    with svc.speaking_to(patient.chat_id):
+        told = svc.text("control.clinic_moved", date=svc.date("date", moved))
+    return told, svc.text("staff.patient_done_move", patient=who, date=svc.date("date", moved))
+
+
+def _told(svc: Services, patient: Patient, key: str) -> str:
+    """What the patient is told, in their language (the clinic chat's update speaks the clinic's)."""
+    with svc.speaking_to(patient.chat_id):
+        return svc.text(key)
 
 
 def register(application: Application) -> None:

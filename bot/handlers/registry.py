@@ -10,8 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.handlers import (alert_steps, checkin, clinic, common, control, enrol, intake, invite, midday, onboarding,
-                          patient_actions, privacy, progress, reminders, resuming, staff, typed)
+from bot.handlers import (alert_steps, checkin, clinic, common, control, enrol, intake, invite, language, midday,
+                          onboarding, patient_actions, privacy, progress, reminders, resuming, staff, typed)
 from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
 
@@ -29,6 +29,7 @@ REMINDER_BUTTONS = Buttons(start_checkin=checkin.start_data, next_session=enrol.
 def register_all(application: Application) -> None:
     """Add every handler to ``application`` in the order that decides which one answers an update."""
     private = PRIVATE_MESSAGE
+    application.add_handler(TypeHandler(Update, language.door), group=language.DOOR_GROUP)  # the voice, first
     onboarding.register(application)  # /clinicid and /myid, before the guard, while no clinic chat is set
     intake.register(application)  # duplicates dropped, the clinic chat kept to staff actions
     application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
@@ -36,6 +37,7 @@ def register_all(application: Application) -> None:
     application.add_handler(CommandHandler("help", common.help_command, filters=private))
     application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
     application.add_handler(CallbackQueryHandler(enrol.on_enrolment_tap, pattern=r"^e1:"))
+    application.add_handler(CallbackQueryHandler(enrol.on_language_tap, pattern=rf"^{language.CB}:"))
     application.add_handler(MessageHandler(private & filters.LOCATION, enrol.on_location))
     # Flows register their own commands and buttons here, before the catch-alls below.
     checkin.register(application)

@@ -26,6 +26,7 @@ from bot.care.scheduling import reschedule
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store.control import Preferences
 from bot.logs import pseudonym
+from messages.formatting import join_list
 from schedules.kinds import STOP_CHOICES
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,7 @@ def stopped_words(svc: Services, prefs: Preferences) -> str:
     if STOP_CHOICES["all"] <= prefs.stopped:
         return svc.text("control.off_everything")
     kinds = [svc.text(f"control.kind_{k}") for k in KIND_CHOICES if STOP_CHOICES[k] & prefs.stopped]
-    return svc.text("control.and_join", first=", ".join(kinds[:-1]), last=kinds[-1]) if len(kinds) > 1 \
-        else "".join(kinds)
+    return join_list(svc.voice, kinds)  # "A, B and C" / "A, B und C" / "A, B y C" (CLDR, through Babel)
 
 
 def turn_on_question(svc: Services, chat_id: int, now: datetime) -> tuple[str, InlineKeyboardMarkup] | None:

@@ -45,6 +45,8 @@ def menu_markup(svc: Services) -> InlineKeyboardMarkup:
                       (svc.text("common.settings_quiet"), f"{flow.CB}:settings:quiet")],
                      [(svc.text("common.settings_health"), f"{flow.CB}:settings:immune"),
                       midday.settings_row(svc)[0]],
+                     *([[(svc.text("language.settings_item"), f"{flow.CB}:settings:language")]]
+                       if len(svc.offered) > 1 else []),
                      [(svc.text("common.settings_done"), f"{flow.CB}:settings:done")]])
 
 

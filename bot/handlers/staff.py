@@ -46,7 +46,6 @@ async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send_message(text)
 
 
-
 async def on_oncall_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An on-call admin answers the alert copy in private: not passed on (nor read as their own check-in)."""
     await update.effective_message.reply_text(services(context).text("alerts.oncall_reply_not_sent"))

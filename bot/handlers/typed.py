@@ -67,7 +67,7 @@ async def _through_the_door(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     row = svc.store.open_checkin(patient.chat_id) if _enrolled(patient) else None
     screen = screen_of(update, context, svc, patient, row, via, now)
     plan = plan_for(svc, patient.treatment.plan) if _enrolled(patient) else None
-    typed = routing.read(text, screen, svc.words, plan, lexicon=routing.lexicon_for(svc.settings.language))
+    typed = routing.read(text, screen, svc.words, plan, lexicon=routing.lexicon_for(svc.voice))
     action = routing.route(typed, screen)
     _count_misses(context, screen, action)
     log.info("chat %s: typed text at %s (%s) -> %s", pseudonym(update.effective_chat.id), screen.kind, via,

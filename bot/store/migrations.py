@@ -343,3 +343,10 @@ def m0017(db: Database) -> None:
             message_id INTEGER NOT NULL
         )""")
     db.execute("CREATE INDEX clinic_mentions_chat ON clinic_mentions(chat_id)")
+
+
+@migrations(name="0018_patient_language")
+def m0018(db: Database) -> None:
+    # The language the patient chose at /start or in /settings (a catalog code such as "de"); NULL: the clinic's
+    # default (AFTERCARE_LANGUAGE), as every patient enrolled before languages were chosen per patient.
+    db.execute("ALTER TABLE patients ADD COLUMN language TEXT")

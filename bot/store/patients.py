@@ -13,7 +13,7 @@ from bot.store.records import SEALED, Patient, Treatment, iso, parse_time
 PROFILE_COLUMNS = frozenset({
     "step", "draft_date", "zone", "morning", "evening", "immunocompromised",
     "cold_sore_history", "skin_type", "display_name", "reachable", "quiet_start", "quiet_end",
-    "draft_plan", "clinic_ref",
+    "draft_plan", "clinic_ref", "language",
 })
 
 
@@ -40,8 +40,13 @@ class PatientStore:
             skin_type=self.open_text(row["skin_type"]) or None, reachable=bool(row["reachable"]),
             treatment=self.current_treatment(chat_id),
             quiet_start=row["quiet_start"], quiet_end=row["quiet_end"], draft_plan=row["draft_plan"],
-            clinic_ref=self.open_text(row["clinic_ref"]) or None,
+            clinic_ref=self.open_text(row["clinic_ref"]) or None, language=row["language"],
         )
+
+    def patient_language(self, chat_id: int) -> str | None:
+        """The language a patient chose (None: none chosen, or no such patient), read at the door of each update."""
+        row = self.db.execute("SELECT language FROM patients WHERE chat_id = ?", [chat_id]).fetchone()
+        return row[0] if row else None
 
     def patient_count(self) -> int:
         """How many patients the database holds (enrolled or enrolling)."""

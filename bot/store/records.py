@@ -62,6 +62,7 @@ class Patient:
     quiet_end: str | None = None
     draft_plan: str | None = None   # the plan a poster link or an invitation chose, until enrolment ends
     clinic_ref: str | None = None   # the clinic's own reference for the patient (an invitation's), opened
+    language: str | None = None     # the language the patient chose (a catalog code); None: the clinic's default
 
     @property
     def enrolled(self) -> bool:

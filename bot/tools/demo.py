@@ -58,8 +58,9 @@ def demo_environ(data_dir: Path, temporary: bool, environ: Mapping[str, str]) ->
     demo = {"TELEGRAM_BOT_TOKEN": DEMO_TOKEN, "AFTERCARE_DATA_DIR": str(data_dir),
             "AFTERCARE_CLINIC_CHAT_ID": str(CLINIC_CHAT),
             "AFTERCARE_ADMIN_IDS": str(STAFF_USER)}  # the nurse speaks for the clinic (only the team can)
-    if environ.get("AFTERCARE_CLINIC_FILE", "").strip():
-        demo["AFTERCARE_CLINIC_FILE"] = environ["AFTERCARE_CLINIC_FILE"].strip()
+    for name in ("AFTERCARE_CLINIC_FILE", "AFTERCARE_CATALOG_DIR"):  # the clinic's profile and own texts
+        if environ.get(name, "").strip():
+            demo[name] = environ[name].strip()
     configured = {name: environ[name] for name in ("AFTERCARE_DATA_KEY", "AFTERCARE_DATA_KEY_FILE")
                   if environ.get(name, "").strip()}
     if temporary:
@@ -79,7 +80,8 @@ async def run_demo(lines: Iterable[str] | None, out: TextIO, data_dir: Path | No
                    environ: Mapping[str, str] | None = None) -> int:
     """Run the demo: the patient's ``lines`` (a script, echoed as a transcript), or the keyboard when None.
 
-    ``environ`` is read for AFTERCARE_CLINIC_FILE and, with a kept ``data_dir``, the data key only."""
+    ``environ`` is read for AFTERCARE_CLINIC_FILE, AFTERCARE_CATALOG_DIR and, with a kept ``data_dir``, the data
+    key only."""
     from bot.app import build_app
     from bot.clock import ManualClock, VirtualTime
     from bot.config import load_settings

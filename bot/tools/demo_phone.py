@@ -79,6 +79,27 @@ class Phone:
         else:
             await self.type_text(button.label)
 
+    def switch_language(self, code: str) -> None:
+        """``:lang CODE``: the demo patient's language from now on, any with a catalog (offered to them for the demo's
+        sake if the clinic profile does not); before consent it is the language tapped at /start."""
+        from bot.services import LANGUAGE_CHOSEN_KEY as CHOSEN
+        from messages.catalog import catalog_languages, load_catalog
+        from messages.words import Words
+
+        svc, known = self.app.bot_data[SERVICES_KEY], catalog_languages(self.settings.catalog_dir)
+        if code not in known:
+            return self.say(f"{INDENT}(no catalog for {code!r}; there are: {', '.join(known)})")
+        if code not in svc.catalogs:
+            svc.catalogs[code] = load_catalog(code, self.settings.catalog_dir)
+            svc.all_words[code] = Words.from_texts(svc.catalogs[code].texts)
+        if code not in svc.offered:
+            svc.offered = (*svc.offered, code)
+        if self.store.patient(PATIENT_CHAT) is not None:
+            self.store.update_patient(PATIENT_CHAT, self.clock.now(), language=code)
+        else:
+            self.app.chat_data[PATIENT_CHAT][CHOSEN] = code
+        self.say(f"{INDENT}(the patient's language is now {svc.language_name(code)})")
+
     async def type_quickly(self, first: str, second: str) -> None:
         """Two messages, the second written before the bot's answer to the first appeared."""
         written = [self.telegram.message(PATIENT_CHAT, text, first_name=PATIENT_NAME) for text in (first, second)]

@@ -3,7 +3,7 @@
 A line is text or a /command the patient sends, a number that taps a button, or a demo command:
 ``:skip 1d`` (move the clock), ``:staff TEXT`` (a nurse answers), ``:ack`` (a nurse acknowledges), ``:step``,
 ``:note``, ``:staffdo`` and ``:open`` (the clinic's side), ``:reply``, ``:photo``, ``:edit``, ``:quick``,
-``:block`` and ``:unblock`` (what else a patient does), ``:now``, ``:help``, ``:quit``. What
+``:block`` and ``:unblock`` (what else a patient does), ``:lang de`` (the patient's language), ``:now``, ``:help``, ``:quit``. What
 each does to the phone is :class:`~bot.tools.demo_phone.Phone`'s business.
 """
 
@@ -32,6 +32,7 @@ of the latest message with buttons. Demo commands:
   :edit TEXT   the patient edits their last typed message to read TEXT
   :quick A | B  two messages, B written before the bot answered A
   :block, :unblock  the patient blocks (or unblocks) the bot
+  :lang CODE  the patient's language from now on (a catalog's code: en, de, es)
   :now       the patient's local time and the day since treatment
   :help      this text
   :quit      stop the demo (end of input does too)"""
@@ -95,6 +96,8 @@ async def handle(phone: Phone, line: str) -> bool:
         elif command == "quick" and "|" in argument:
             first, _, second = argument.partition("|")
             await phone.type_quickly(first.strip(), second.strip())
+        elif command == "lang":
+            phone.switch_language(argument.strip().lower())
         elif command in {"block", "unblock"}:
             await phone.block(command == "block")
         elif command == "now":

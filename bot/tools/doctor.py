@@ -67,6 +67,7 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     report.ok(f"clinic profile {settings.clinic_file}: {settings.clinic.name}, "
               f"data kept {settings.clinic.retention_days} days after a plan ends")
     _check_plans(settings, report)
+    _check_catalogs(settings, report)
     if _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip())):
         _check_backups(settings, report, now or datetime.now(timezone.utc))
     if settings.token:
@@ -100,6 +101,42 @@ def _check_plans(settings: Settings, report: _Report) -> None:
             report.problem(f"care plan {name}: {exc}")
         else:
             report.ok(f"care plan {name}: {len(plan.steps)} steps over {plan.length_days} days")
+
+
+def _check_catalogs(settings: Settings, report: _Report) -> None:
+    """Each language the profile offers (and the clinic chat's): a catalog folder with its meta.toml, every English
+    key, the same placeholders, and reviewed by the clinic's clinician; a warning for each gap (--strict fails)."""
+    from messages.catalog import DEFAULT_LANGUAGE, fields, own_texts
+
+    english = own_texts(DEFAULT_LANGUAGE, settings.catalog_dir)
+    languages = dict.fromkeys([*settings.clinic.offered_languages(settings.language),
+                               settings.clinic.staff_language(settings.language)])
+    for code in languages:
+        own = own_texts(code, settings.catalog_dir)
+        if own is None:
+            report.warning(f"language {code}: offered, but there is no catalog folder messages/catalog/{code}/ "
+                           f"(patients who choose it would get English); add one or take {code} off [clinic] languages")
+            continue
+        texts, meta = own
+        gaps = []
+        if not meta:
+            gaps.append("no meta.toml (its name and reviewed = true once checked), so it is not offered yet")
+        if english is not None and code != DEFAULT_LANGUAGE:
+            missing = sorted(set(english[0]) - set(texts))
+            if missing:
+                gaps.append(f"{len(missing)} key(s) missing versus English (said in English), e.g. "
+                            f"{', '.join(missing[:5])}")
+            differ = sorted(key for key in set(english[0]) & set(texts)
+                            if fields(english[0][key]) != fields(texts[key]))
+            if differ:
+                gaps.append(f"placeholders differ from English in {', '.join(differ[:5])}"
+                            + (f" and {len(differ) - 5} more" if len(differ) > 5 else ""))
+        if meta and meta.get("reviewed") is not True:
+            gaps.append("meta.toml says reviewed = false: the clinic's clinician has not read it yet")
+        for gap in gaps:
+            report.warning(f"language {code}: {gap}")
+        if not gaps:
+            report.ok(f"language {code}: {len(texts)} texts, reviewed")
 
 
 def _mode(path: Path) -> int:

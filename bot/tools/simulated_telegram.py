@@ -55,6 +55,7 @@ class FakeTelegram(SimulatedUpdates):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[int, list[Sent]] = {}
         self.commands: list[dict] = []
+        self.menus: dict[str | None, dict] = {}  # language_code (None: the default) -> commands and descriptions
         self.callback_answers: list[dict] = []
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
@@ -175,7 +176,19 @@ class FakeTelegram(SimulatedUpdates):
         return BOT_USER
 
     def _api_setMyCommands(self, params, files):
-        self.commands = params.get("commands", [])
+        code = params.get("language_code")
+        self.menus.setdefault(code, {})["commands"] = params.get("commands", [])
+        if not code:  # the default menu, for every user whose language has none of its own
+            self.commands = params.get("commands", [])
+        return True
+
+    def _api_setMyDescription(self, params, files):
+        self.menus.setdefault(params.get("language_code"), {})["description"] = params.get("description", "")
+        return True
+
+    def _api_setMyShortDescription(self, params, files):
+        self.menus.setdefault(params.get("language_code"), {})["short_description"] = params.get(
+            "short_description", "")
         return True
 
     def _api_getUpdates(self, params, files):
