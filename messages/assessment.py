@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from messages.reading import Reading, free_text_token, read_message
+from messages.reading import Reading, free_text_token, read_all
 from messages.triage import Verdict, evaluate_tokens
 
 __all__ = ["Assessment", "assess"]
@@ -37,9 +37,10 @@ def assess(text: str, day: int, language: str = "en") -> Assessment:
     from messages.routing import lexicon_for  # the one place the reading's language is chosen
 
     lexicon = lexicon_for(language)
-    reading = read_message(text, lexicon, day=day)
+    reading = read_all(text, lexicon, day=day)
     token = free_text_token(text)
     if token is None:
-        return Assessment("monitor", reading.safety_question, reading)
+        return Assessment("monitor", reading.safety_question or reading.unread, reading)
     verdict = evaluate_tokens([token], day, lexicon=lexicon)
-    return Assessment(verdict.level, reading.safety_question or verdict.level == "emergency", reading, verdict)
+    return Assessment(verdict.level, reading.safety_question or reading.unread or verdict.level == "emergency",
+                      reading, verdict)

@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from messages import questionnaire as q
-from messages.reading import Reading, read_message
+from messages.reading import Reading, read_all
 from messages.reading_lexicon import Lexicon
 from messages.triage import LEVELS, Reason, UnknownToken, Verdict, evaluate_tokens
 from messages.triage_vocab import SEVERITY_ITEMS
@@ -147,6 +147,8 @@ class TextReading:
     # patient must be asked about, or a sign that, confirmed, calls for the clinic on this day ("my cheeks are
     # still red" on day 10 is C8), unlike "is it normal to peel on day 4?" (N6), which only the everyday answer needs.
     worrying: bool = False
+    # P4g: in a language no installed lexicon reads: Q1 in one tap, and a person reads it (the clinic chat).
+    unread: bool = False
 
 
 def read_text(text: str, question: q.Question | None, words: Words, day: int | None = None,
@@ -157,7 +159,7 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
     answer to the question on screen; then signs to confirm and negated or hedged mentions to ask about.
     ``day`` (days since treatment) lets day-bound signs read as the rules do: blisters are urgent only to day 14,
     redness "still there" is confirmed only from day 8; without it the safer reading is used."""
-    reading = read_message(text, lexicon, day=day)
+    reading = read_all(text, lexicon, day=day)
     asks = tuple(dict.fromkeys([q.sign_question("confirm", token).id for token in reading.urgent]
                                + [q.sign_question("confirm", token).id for token in reading.confirm]
                                + [q.sign_question("ask", token).id for token in reading.passed + reading.ask]))
@@ -176,6 +178,9 @@ def read_text(text: str, question: q.Question | None, words: Words, day: int | N
         answer = denial(question, reading)
     if answer is not None:
         return TextReading("answer", answer=answer, safety=safety)
+    if reading.unread:  # P4g: not "nothing found": the Q1 safety screen in one tap first, and the clinic reads it
+        return TextReading("asks", asks=asks if "safety" in asks else ("safety",) + asks, safety=True,
+                           worrying=True, unread=True)
     if asks:
         worrying = safety or day is None or _calls_for_the_clinic(reading.confirm + reading.ask + reading.passed, day)
         return TextReading("asks", asks=asks, safety=safety, worrying=worrying)

@@ -18,13 +18,18 @@ this module decides what each occurrence means:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
 
 from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split
 from messages.reading_numbers import score_matches, temperature_matches
 
-__all__ = ["ACTIONS", "Reading", "Sign", "free_text_token", "read_message"]
+__all__ = ["ACTIONS", "Reading", "Sign", "free_text_token", "installed_languages", "read_all", "read_message"]
 
 ALARMS = ("emergency", "urgent")
 #: What the bot does about a sign, weakest first. "passed" is an emergency sign said to have passed (P4i).
@@ -58,6 +63,12 @@ class Reading:
     # settle (P4f: "my lips feel a bit funny"), not because they were negated, hedged or someone else's: left
     # unanswered for 12 h, such a question is contact_provider, so a person looks at it.
     unsettled: tuple[str, ...] = field(default=(), compare=False)
+    # The lexicon's language, and every token the message names in it, whatever it says of it (negated, someone
+    # else's, said of a thing): another language's lexicon does not read those again (read_all, P4g).
+    language: str = field(default="", compare=False)
+    mentioned: tuple[str, ...] = field(default=(), compare=False)
+    # P4g: no installed lexicon found anything, and the text is in a language none of them reads.
+    unread: bool = field(default=False, compare=False)
 
     def _tokens(self, action: str) -> tuple[str, ...]:
         return tuple(sign.token for sign in self.signs if sign.action == action)
@@ -312,6 +323,9 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     denied: dict[str, bool] = {}  # token -> every mention of it denied
     # A normal temperature settles the word for it in its sentence ("is 37.8 a fever?", "99.5F, is that a fever?").
     measured = {(m.key, parsed.words[m.start].sentence) for m in signs if m.kind == "normal_temperature"}
+    # Every token the message names in this language, in another sense too ("sorry for the confusion").
+    mentioned = tuple(dict.fromkeys(m.key for m in sorted(found + signs, key=lambda m: m.start)
+                                    if m.kind not in ("part", "state")))
     for sign in sorted(signs, key=lambda m: m.start):
         entry = lexicon.tokens[sign.key]
         if (entry.action in ALARMS or entry.safety) and polarity.about_a_thing(sign):
@@ -338,7 +352,8 @@ def read_message(text: str, lexicon: Lexicon | None = None, *, day: int | None =
     safety = tuple(t for t, entry in lexicon.tokens.items() if entry.safety)
     merged = _merged(found_signs, lexicon)
     unsettled = tuple(s.token for s in merged if s.action == "ask" and s.token in topics)  # nothing else settled it
-    return Reading(merged, lexicon.version, tuple(t for t, all_of in denied.items() if all_of), safety, unsettled)
+    return Reading(merged, lexicon.version, tuple(t for t, all_of in denied.items() if all_of), safety, unsettled,
+                   lexicon.language, mentioned)
 
 
 def _settled_topic(topic: Match, signs: list[Match], parts: list[Match], words: list[Word], lexicon: Lexicon) -> bool:
@@ -388,3 +403,118 @@ def _merged(found: list[tuple[str, str, int, int]], lexicon: Lexicon) -> tuple[S
         best[token] = (max(rank, _RANK[action]), min(first, position))
     names = {rank: action for action, rank in _RANK.items()}
     return tuple(Sign(token, names[rank]) for token, (rank, _) in sorted(best.items(), key=lambda item: item[1][1]))
+
+
+def installed_languages() -> tuple[str, ...]:
+    """The languages with a lexicon shipped in ``messages/lexicon/`` (``<code>.toml``): each reads every message."""
+    folder = resources.files("messages").joinpath("lexicon")
+    return tuple(sorted(entry.name.removesuffix(".toml") for entry in folder.iterdir()
+                        if entry.name.endswith(".toml") and len(entry.name) == len("xx.toml")))
+
+
+def read_all(text: str, lexicon: Lexicon | None = None, *, day: int | None = None) -> Reading:
+    """P4g: ``text`` read in the patient's language (``lexicon``), and by every other installed lexicon for
+    emergency and urgent signs and red-flag mentions to ask about, whatever language the patient chose.
+
+    The text is read first in the installed language it is written in (the patient's unless the commonest words
+    of another installed language are clearly more), and that language decides everything it names: a token it reads (affirmed, negated, someone
+    else's, said of a thing) is not read again in another language ("my daughter has a temperature of 39" stays
+    her daughter's). A text in which no lexicon finds anything and that is confidently in a language none of
+    them reads is ``unread``: the bot asks Q1 and a person reads it (``messages.checkin.read_text``)."""
+    lexicon = _written_in(text, lexicon or load_lexicon())
+    main = read_message(text, lexicon, day=day)
+    found = list(main.signs)
+    named = set(main.mentioned)
+    safety, unsettled = set(main.safety_tokens), list(main.unsettled)
+    for language in installed_languages():
+        if language == main.language:
+            continue
+        other = read_message(text, _exact(language), day=day)
+        safety |= set(other.safety_tokens)
+        for sign in other.signs:
+            if sign.token in named:
+                continue
+            if sign.action in ALARMS or (sign.action in _SAFETY_ACTIONS and sign.token in other.safety_tokens):
+                found.append(sign)
+                unsettled += [sign.token] if sign.token in other.unsettled else []
+    best: dict[str, Sign] = {}
+    for sign in found:
+        if sign.token not in best or _RANK[sign.action] > _RANK[best[sign.token].action]:
+            best[sign.token] = sign
+    # Unread: no alarm found, and the words are those of a language with no lexicon (a sign word one letter
+    # from an installed language's, "lippen", is no reading of the message: its questions are asked too).
+    unread = not any(sign.action in ALARMS for sign in best.values()) and _in_another_language(text)
+    if len(found) == len(main.signs):
+        return replace(main, unread=unread)
+    return replace(main, signs=tuple(best.values()), safety_tokens=tuple(sorted(safety)),
+                   unsettled=tuple(dict.fromkeys(t for t in unsettled if best[t].action == "ask")), unread=unread)
+
+
+def _written_in(text: str, lexicon: Lexicon) -> Lexicon:
+    """The installed lexicon of the language ``text`` is written in: the patient's (``lexicon``), unless another
+    installed language has at least two more of its commonest words in it ("my daughter has a temperature" from a
+    patient who chose Spanish is read in English first)."""
+    words = _plain_words(text)
+    common = _known_words()
+    hits = {language: sum(len(word) > 1 and word in common.get(language, ()) for word in words)
+            for language in installed_languages()}
+    best = max(hits, key=lambda language: (hits[language], language == lexicon.language))
+    return load_lexicon(best) if hits[best] >= hits.get(lexicon.language, 0) + 2 else lexicon
+
+
+@lru_cache(maxsize=8)
+def _exact(language: str) -> Lexicon:
+    """``language``'s lexicon without its typo tolerance, for reading a text the patient wrote in another language:
+    one letter away from one of its sign words is, in another language, mostly another word ("fièvre" is not a
+    Spanish "fiebre" with a typo). Its exact words and word forms still read."""
+    return replace(load_lexicon(language), typo_index=MappingProxyType({}))
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[a-z]+")
+
+
+def _in_another_language(text: str) -> bool:
+    """P4g: whether ``text`` (two words or more) is in a language with no installed lexicon: mostly in a script
+    none of them writes ("Мне трудно дышать"), or holding at least two of the commonest words of another
+    language and more of them than of any installed one ("ik kan niet goed ademen"); words of one letter count
+    only when no word is ours. Ties read as installed."""
+    words = _plain_words(text)
+    if len(words) < 2 and not (words and len(words[0]) >= 3 and not _LATIN.fullmatch(words[0])):
+        return False
+    if sum(not _LATIN.fullmatch(word) for word in words) * 2 >= len(words):
+        return True
+    common, installed = _known_words(), set(installed_languages())
+    hits = {language: sum(len(word) > 1 and word in known for word in words) for language, known in common.items()}
+    ours = max((n for language, n in hits.items() if language in installed), default=0)
+    theirs = max((n for language, n in hits.items() if language not in installed), default=0)
+    if ours == 0:  # not one word of ours: a one-letter word of theirs counts too ("mam gorączkę i ...")
+        theirs = max((sum(word in known for word in words) for language, known in common.items()
+                      if language not in installed), default=0)
+    return theirs >= 2 and theirs > ours
+
+
+def _plain_words(text: str) -> list[str]:
+    """The words of ``text`` as languages.txt spells them: lower case, accents off, ß as ss (no lexicon's
+    spelling table: "8/10" is no English "out of" here)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return _LETTERS.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> dict[str, frozenset[str]]:
+    """The commonest words of each language, and for an installed one every word its lexicon reads too."""
+    known = dict(_common_words())
+    for language in installed_languages():
+        lexicon = load_lexicon(language)
+        words = {word for phrases in lexicon.cues.values() for phrase in phrases for word in phrase}
+        known[language] = known.get(language, frozenset()) | set(lexicon.bases) | words
+    return known
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> dict[str, frozenset[str]]:
+    """messages/lexicon/languages.txt: the commonest words of each language, as the reader spells them."""
+    text = resources.files("messages").joinpath("lexicon", "languages.txt").read_text(encoding="utf-8")
+    return {language: frozenset(words.split()) for language, _, words in
+            (line.partition(": ") for line in text.splitlines() if line and not line.startswith("#"))}

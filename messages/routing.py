@@ -57,6 +57,7 @@ STEPS = {
     "act": "E4 / U10: the advice and a clinic alert at once, then the check-in's one-tap confirmation",
     "advise": "the safety advice for someone not enrolled (nothing is stored)",
     "ask": "the one-tap questions about the signs (a check-in begun if none is open)",
+    "unread": "P4g: a text in a language the bot cannot read goes to the clinic chat marked \"not read by the bot\"",
     "stop": "a typed STOP: everything stops",
     "relay": "the text (or the photo with it) goes to the clinic chat",
     "media_note": "the note on photos and other media",
@@ -144,7 +145,8 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
 
 def lexicon_for(language: str) -> Lexicon:
     """The warning-sign reader's lexicon for ``language``: the one place the reading's language is chosen. A
-    language with no lexicon installed is read with the English one (never unread: rules v3 P4g)."""
+    language with no lexicon installed is read with the English one first; every other installed lexicon reads
+    the text too, and a text none of them can read is marked unread (``messages.reading.read_all``, rules P4g)."""
     try:
         return load_lexicon(language)
     except FileNotFoundError:
@@ -159,10 +161,14 @@ def is_stop_word(words: Words, text: str) -> bool:
 def signs_step(typed: Typed, screen: Screen) -> tuple[str, ...]:
     """Step 1 of the safety order: what the signs in the text call for, whatever is on screen."""
     reading = typed.signs
-    if not screen.enrolled:  # nothing to judge or store, but the safety advice is for anyone
-        return ("advise",) if typed.acts or reading.safety else ()
+    if not screen.enrolled:  # nothing to judge or store, but the safety advice is for anyone; a text no lexicon
+        # reads is left to the enrolment flow, which reads its answers in the patient's language (its hints and
+        # the welcome carry the emergency line)
+        return ("advise",) if typed.acts or (reading.safety and not reading.unread) else ()
     if typed.acts:
         return ("act",)
+    if reading.unread:  # P4g: a person reads it (unless it is going to one anyway), and Q1 in one tap
+        return ("ask",) if screen.kind in {"relay", "thread"} else ("unread", "ask")
     if reading.kind == "asks" and (reading.worrying or _asks_alone(typed, screen)):
         return ("ask",)
     return ()

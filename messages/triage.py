@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from messages.reading import Reading, read_message
+from messages.reading import Reading, read_all
 from messages.reading_lexicon import Lexicon
 from messages.triage_rules import Clause, Rule, Rules, load_rules, parse_rules
 from messages.triage_vocab import (
@@ -220,7 +220,7 @@ def evaluate(checkin: CheckIn, day: int, rules: Rules | None = None, lexicon: Le
     if onset is not None and onset > day:
         raise UnknownToken(f"rash_first_reported_day:{onset}", f"the rash cannot start after today (day {day})")
     rules = rules or load_rules()
-    readings = tuple(read_message(text.replace("_", " "), lexicon, day=day) for text in checkin.free_text)
+    readings = tuple(read_all(text.replace("_", " "), lexicon, day=day) for text in checkin.free_text)
     confirmed = _confirmed(readings)
     full = parse_tokens(checkin.tokens() + confirmed, day=day) if confirmed else checkin
     facts = _Facts(full, day, rules, readings, confirmed, checkin.has_answers)

@@ -23,41 +23,42 @@ READINGS = {
     "mild": TextReading("asks", asks=("confirm_peeling",)),                           # N6 once confirmed
     "answer": TextReading("answer", answer="none"),                                   # the check-in question's
     "nothing": TextReading("nothing"),
+    "unread": TextReading("asks", asks=("safety",), safety=True, worrying=True, unread=True),  # P4g: "ik kan niet ademen"
 }
 
-# via     screen     emergency          urgent             unsettled          worrying           mild               answer             nothing
+# via    screen     emergency          urgent             unsettled          worrying        mild        answer          nothing     unread
 GRID = """
-message  stale      act                act                ask                ask                ask                ignore             ignore
-message  relay      relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
-message  thread     relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
-message  welcome    advise             advise             advise+welcome     welcome            welcome            welcome            welcome
-message  consent    advise             advise             advise             hint               hint               hint               hint
-message  enrolment  act                act                ask                ask                enrolment          enrolment          enrolment
-message  settings   act                act                ask                ask                settings           settings           settings
-message  resume     act                act                ask                ask                hint               hint               hint
-message  question   act                act                ask                ask                ask                checkin_answer     hint
-message  idle       act                act                ask                ask                ask                m11                m11
-caption  stale      media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
-caption  relay      relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
-caption  thread     relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
-caption  welcome    media_note+advise  media_note+advise  media_note+advise  media_note         media_note         media_note         media_note
-caption  consent    media_note+advise  media_note+advise  media_note+advise  media_note         media_note         media_note         media_note
-caption  enrolment  media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
-caption  settings   media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
-caption  resume     media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
-caption  question   media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
-caption  idle       media_note+act     media_note+act     media_note+ask     media_note+ask     media_note         media_note         media_note
-edit     stale      act                act                ask                ask                edit_note          edit_note          edit_note
-edit     relay      act                act                ask                ask                edit_note          edit_note          edit_note
-edit     thread     act                act                ask                ask                edit_note          edit_note          edit_note
-edit     welcome    advise             advise             advise             edit_note          edit_note          edit_note          edit_note
-edit     consent    advise             advise             advise             edit_note          edit_note          edit_note          edit_note
-edit     enrolment  act                act                ask                ask                edit_note          edit_note          edit_note
-edit     settings   act                act                ask                ask                edit_note          edit_note          edit_note
-edit     resume     act                act                ask                ask                edit_note          edit_note          edit_note
-edit     question   act                act                ask                ask                edit_note          edit_note          edit_note
-edit     idle       act                act                ask                ask                edit_note          edit_note          edit_note
-clinic   relay      relay+act          relay+act          relay+ask          relay+ask          relay              relay              relay
+message  stale      act                act                ask                ask             ask         ignore          ignore      unread+ask
+message  relay      relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
+message  thread     relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
+message  welcome    advise             advise             advise+welcome     welcome         welcome     welcome         welcome     welcome
+message  consent    advise             advise             advise             hint            hint        hint            hint        hint
+message  enrolment  act                act                ask                ask             enrolment   enrolment       enrolment   unread+ask
+message  settings   act                act                ask                ask             settings    settings        settings    unread+ask
+message  resume     act                act                ask                ask             hint        hint            hint        unread+ask
+message  question   act                act                ask                ask             ask         checkin_answer  hint        unread+ask
+message  idle       act                act                ask                ask             ask         m11             m11         unread+ask
+caption  stale      media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+caption  relay      relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
+caption  thread     relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
+caption  welcome    media_note+advise  media_note+advise  media_note+advise  media_note      media_note  media_note      media_note  media_note
+caption  consent    media_note+advise  media_note+advise  media_note+advise  media_note      media_note  media_note      media_note  media_note
+caption  enrolment  media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+caption  settings   media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+caption  resume     media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+caption  question   media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+caption  idle       media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+edit     stale      act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+edit     relay      act                act                ask                ask             edit_note   edit_note       edit_note   ask
+edit     thread     act                act                ask                ask             edit_note   edit_note       edit_note   ask
+edit     welcome    advise             advise             advise             edit_note       edit_note   edit_note       edit_note   edit_note
+edit     consent    advise             advise             advise             edit_note       edit_note   edit_note       edit_note   edit_note
+edit     enrolment  act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+edit     settings   act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+edit     resume     act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+edit     question   act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+edit     idle       act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+clinic   relay      relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
 """
 
 CELLS = [(via, screen, reading, tuple(steps.split("+")))

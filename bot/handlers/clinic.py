@@ -100,6 +100,22 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
                  caption, file_id)
 
 
+async def relay_unread(update: Update, svc: Services, patient: Patient | None, text: str) -> None:
+    """Rules v3 P4g: a text in a language no installed lexicon reads goes to the clinic chat marked "not read by
+    the bot", quoted as written with the patient's language, so that a person reads it; a staff reply to it goes
+    back to the patient like any relayed message. The patient is told so (the Q1 safety screen follows)."""
+    if not svc.settings.relay_open:
+        return await update.effective_chat.send_message(svc.text("clinic.unread_kept"))
+    now = svc.clock.now()
+    who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
+    with svc.clinic_voice():
+        body, entities = quoted(text, lambda words: svc.text("clinic.unread_to_clinic", reference=who,
+                                                              day_part=day_part, text=words))
+    body += _language_line(svc, patient)
+    await _relay(update, svc, patient, lambda bot: bot.send_message(
+        svc.settings.clinic_chat_id, body, entities=entities), text, None, receipt="clinic.unread_relayed")
+
+
 def _language_line(svc: Services, patient: Patient | None) -> str:
     """"Patient's language: Deutsch" for staff, when the patient's language is not the clinic chat's ("" else)."""
     language = patient.language if patient else None
@@ -109,7 +125,8 @@ def _language_line(svc: Services, patient: Patient | None) -> str:
         return "\n" + svc.text("language.alert_language", language=svc.language_name(language))
 
 
-async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None) -> None:
+async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None,
+                 receipt: str = "clinic.relayed") -> None:
     chat, now = update.effective_chat, svc.clock.now()
     svc.store.arm_relay(chat.id, None)
     try:
@@ -121,7 +138,7 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
                            clinic_chat_id=svc.settings.clinic_chat_id)
     log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
-    await chat.send_message(svc.text("clinic.relayed"))
+    await chat.send_message(svc.text(receipt))
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

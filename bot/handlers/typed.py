@@ -152,6 +152,8 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
         await control.typed_stop(update, svc, patient)
     elif step == "relay":
         await _relay(update, svc, patient, typed)
+    elif step == "unread":
+        await clinic.relay_unread(update, svc, patient, typed.text)
     elif step == "media_note":
         await _media_note(update, svc, patient)
     elif step == "edit_note":

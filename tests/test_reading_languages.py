@@ -1,0 +1,96 @@
+"""Every installed lexicon reads every message (rules v3 P4g), from the table tests/data/typed_mixed.tsv.
+
+A sign told in another installed language than the patient's is read like one in their own; what the patient's
+own language names (someone else's, another sense, negated) is decided by it alone; a text in a language no
+lexicon reads is "unread": Q1 in one tap, and (through the real Application) the clinic chat gets it marked
+"not read by the bot", while the patient is told so with the emergency line.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from messages.assessment import assess
+from messages.catalog import catalog_languages
+from messages.reading import installed_languages, read_all
+from messages.reading_lexicon import load_lexicon
+from tests.conftest import CLINIC_CHAT
+from tests.test_languages_e2e import CHAT, enrol_in, phone, said  # noqa: F401 (phone is a fixture)
+
+TABLE = Path(__file__).parent / "data" / "typed_mixed.tsv"
+
+
+def rows() -> list[dict[str, str]]:
+    with TABLE.open(encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+ROWS = rows()
+
+
+def test_the_mixed_table_covers_both_directions_and_unread_texts():
+    assert len(ROWS) >= 45 and len({(r["text"], r["language"]) for r in ROWS}) == len(ROWS)
+    assert {r["language"] for r in ROWS} >= {"en", "es"} and sum(r["unread"] == "yes" for r in ROWS) >= 15
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r["text"][:30])
+def test_each_mixed_message(row):
+    """The level, the safety question and "unread" the message gets for a patient writing in ``language``."""
+    result = assess(row["text"], int(row["day"]), row["language"])
+    assert result.level == row["level"], row["text"]
+    assert result.safety_question == (row["safety"] == "yes"), row["text"]
+    assert result.reading.unread == (row["unread"] == "yes"), row["text"]
+
+
+def test_every_installed_lexicon_is_read():
+    """Each shipped lexicon (messages/lexicon/<code>.toml) takes part, and each names its own language."""
+    assert set(installed_languages()) >= {"en", "es"}
+    for language in installed_languages():
+        assert load_lexicon(language).language == language
+
+
+def test_a_sign_read_in_another_language_keeps_its_reading():
+    reading = read_all("me cuesta respirar", load_lexicon("en"), day=1)
+    assert reading.emergency == ("breathing_difficulty",) and reading.safety_question and not reading.unread
+
+
+async def test_a_french_emergency_is_relayed_marked_unread_and_asked_q1(phone):  # noqa: F811
+    """A patient whose Telegram says "fr" gets English; their French emergency gets the P4g reply (the emergency
+    line), the Q1 screen in one tap, and reaches the clinic chat quoted as written, marked "not read by the bot"."""
+    await enrol_in(phone, "en")
+    before = len(phone.telegram.chat(CLINIC_CHAT))
+    sent = await phone.send(CHAT, "je n'arrive plus à respirer et mes lèvres gonflent")
+    texts = [m.text for m in sent]
+    assert said(phone, "en", "clinic.unread_relayed") in texts
+    assert any("call 999" in text.lower() for text in texts)
+    assert any(m.buttons and any(":safety:" in d for row in m.buttons for _, d in row) for m in sent)  # Q1
+    relayed = phone.telegram.chat(CLINIC_CHAT)[before:]
+    assert len(relayed) == 1 and relayed[0].text.startswith("❓ NOT READ BY THE BOT")
+    assert "je n'arrive plus à respirer et mes lèvres gonflent" in relayed[0].text
+
+
+async def test_an_english_emergency_from_a_spanish_patient_alerts(phone):  # noqa: F811
+    """A patient who chose Spanish writes in English: still read, the emergency advice in Spanish, an alert."""
+    await enrol_in(phone, "es")
+    before = len(phone.telegram.chat(CLINIC_CHAT))
+    await phone.send(CHAT, "my lips are swelling and I can't breathe")
+    alerts = phone.telegram.chat(CLINIC_CHAT)[before:]
+    assert alerts and "EMERGENCY" in alerts[0].text
+    assert "my lips are swelling and I can't breathe" in alerts[0].text
+
+
+async def test_an_everyday_english_message_is_not_unread(phone):  # noqa: F811
+    await enrol_in(phone, "en")
+    before = len(phone.telegram.chat(CLINIC_CHAT))
+    await phone.send(CHAT, "see you on Monday, thanks a lot")
+    assert phone.telegram.chat(CLINIC_CHAT)[before:] == []
+
+
+def test_languages_with_a_catalog_but_no_lexicon_are_known():
+    """The shipped catalogs and lexicons: a catalog with no lexicon is read by the others, and its patients'
+    texts that none can read are unread (aftercare doctor warns of it)."""
+    assert set(catalog_languages()) >= set(installed_languages())
