@@ -228,7 +228,8 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         ("a fever blister on my lip", [Sign("cold_sores", "urgent")]),
         ("dark spots on my cheeks", [Sign("spots", "confirm")]),
         ("spots on my chin", [Sign("pimples", "confirm")]),
-        ("swelling round my eyes", [Sign("swelling", "ask")]),
+        # swelling, not an eye problem (P4a); it confirms from day 8 (C9), so without a day it is confirmed
+        ("swelling round my eyes", [Sign("swelling", "confirm")]),
         ("my eye is red and sore", [Sign("eye_problem", "urgent")]),
         ("my lips are red and swollen", [Sign("lip_swelling", "urgent"), Sign("redness", "confirm")]),
         ("the dark patches are getting bigger", [Sign("spots:darkening", "confirm")]),
