@@ -558,6 +558,26 @@ def test_day_and_score_readings_of_p4i(message: str, day: int, token: str, actio
     assert Sign(token, action) in read_message(message, day=day).signs
 
 
+@pytest.mark.parametrize(("message", "action"), [
+    ("my daughter fainted at school so I need to move my appointment", "ask"),
+    ("my son collapsed at football, can I still come to my appointment?", "ask"),
+    ("my husband found me collapsed after my treatment, need to cancel my next session", "emergency"),
+    ("my wife collapsed after her treatment so I need to cancel my appointment", "emergency"),
+    ("I fainted so I need to move my appointment", "emergency"),
+])
+def test_moving_an_appointment_does_not_make_someone_else_the_patient(message: str, action: str) -> None:
+    """P4a: "my appointment" said only to move or cancel it ties no one else's sign to the treatment (cues.rebooking);
+    a link of its own ("after her treatment", "after my treatment") still does."""
+    assert read_message(message).signs[0] == Sign("faint", action)
+
+
+def test_a_lexicon_without_the_rebooking_cues_still_loads() -> None:
+    """cues.rebooking is optional: a lexicon written before it (another language's) loads with it empty."""
+    data = tomllib.loads(resources.files("messages").joinpath("lexicon/en.toml").read_text(encoding="utf-8"))
+    del data["cues"]["rebooking"]
+    assert parse_lexicon(data).cues["rebooking"] == ()
+
+
 def test_words_are_unicode_letters() -> None:
     """Words are runs of Unicode letters: accents and ß do not split a word (P4a, STYLE §10)."""
     assert load_lexicon().normalise("Straße café") == "straße cafe"
