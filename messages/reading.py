@@ -141,6 +141,9 @@ class _Polarity:
         # only its own clause ("my son found me slumped after my treatment").
         self.first_person = {w for p in lexicon.cues["first_person"] for w in p}
         links = [] if self.cues.get("others_treatment") else self.cues.get("patient_links", [])
+        # "... so I need to move my appointment": the writer's own diary ties no one's sign to the treatment.
+        rebooking = {i for c in self.cues.get("rebooking", []) for i in c.positions}
+        links = [c for c in links if not set(c.positions) & rebooking]
         own = [c for c in links  # "my appointment", "my next appointment"
                if any(self.words[j].text in self.first_person for j in range(max(0, c.start - 2), c.start))]
         self.linked = len(own) < len(links)

@@ -228,7 +228,8 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         ("a fever blister on my lip", [Sign("cold_sores", "urgent")]),
         ("dark spots on my cheeks", [Sign("spots", "confirm")]),
         ("spots on my chin", [Sign("pimples", "confirm")]),
-        ("swelling round my eyes", [Sign("swelling", "ask")]),
+        # swelling, not an eye problem (P4a); it confirms from day 8 (C9), so without a day it is confirmed
+        ("swelling round my eyes", [Sign("swelling", "confirm")]),
         ("my eye is red and sore", [Sign("eye_problem", "urgent")]),
         ("my lips are red and swollen", [Sign("lip_swelling", "urgent"), Sign("redness", "confirm")]),
         ("the dark patches are getting bigger", [Sign("spots:darkening", "confirm")]),
@@ -555,6 +556,26 @@ def test_hyperbole_about_the_body_stays_a_sign() -> None:
 def test_day_and_score_readings_of_p4i(message: str, day: int, token: str, action: str) -> None:
     """P4i: typed rash confirms from day 8, dark spots confirm (C13 from day 61), lip tingling asks, scores read."""
     assert Sign(token, action) in read_message(message, day=day).signs
+
+
+@pytest.mark.parametrize(("message", "action"), [
+    ("my daughter fainted at school so I need to move my appointment", "ask"),
+    ("my son collapsed at football, can I still come to my appointment?", "ask"),
+    ("my husband found me collapsed after my treatment, need to cancel my next session", "emergency"),
+    ("my wife collapsed after her treatment so I need to cancel my appointment", "emergency"),
+    ("I fainted so I need to move my appointment", "emergency"),
+])
+def test_moving_an_appointment_does_not_make_someone_else_the_patient(message: str, action: str) -> None:
+    """P4a: "my appointment" said only to move or cancel it ties no one else's sign to the treatment (cues.rebooking);
+    a link of its own ("after her treatment", "after my treatment") still does."""
+    assert read_message(message).signs[0] == Sign("faint", action)
+
+
+def test_a_lexicon_without_the_rebooking_cues_still_loads() -> None:
+    """cues.rebooking is optional: a lexicon written before it (another language's) loads with it empty."""
+    data = tomllib.loads(resources.files("messages").joinpath("lexicon/en.toml").read_text(encoding="utf-8"))
+    del data["cues"]["rebooking"]
+    assert parse_lexicon(data).cues["rebooking"] == ()
 
 
 def test_words_are_unicode_letters() -> None:
