@@ -232,7 +232,10 @@ class _Polarity:
         clause, sentence = self.words[sign.anchor].clause, self.words[sign.anchor].sentence
         if self._in_clause("persistence", clause) or not self._in_clause("past", clause) or self._medicine(sentence):
             return False
-        return any(c.start > sign.end and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
+        # A cue that is both past and passed ("as a child", "als Kind", "vor Jahren") may also stand before the sign.
+        long_ago = {c.positions for c in self._in_clause("past", clause)}
+        return any((c.start > sign.end or (c.positions in long_ago and c.end < sign.start))
+                   and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
 
     def about_a_thing(self, sign: Match) -> bool:
         """P4h: a red-flag phrase said of a thing, not the body ("that bill was hard to swallow", "my phone
