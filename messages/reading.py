@@ -125,6 +125,10 @@ class _Polarity:
             if cue.kind in _CONSUMING or not set(cue.positions) & taken:
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
+                end = self.words[cue.end].clause
+                if cue.kind == "hypothetical" and end != self.words[cue.start].clause:
+                    # German sets a comma before "wenn"/"dass": "ist es normal, wenn ..." asks about the clause after it.
+                    self.by_clause.setdefault((cue.kind, end), []).append(cue)
         # The patient, written about by someone else, unless that someone had a treatment of their own.
         # A link the writer calls their own ("my son has a fever, can I still come to my appointment") ties
         # only its own clause ("my son found me slumped after my treatment").

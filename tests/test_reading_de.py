@@ -135,6 +135,13 @@ def test_passed_and_hypothetical() -> None:
     assert _signs("falls meine Lippen anschwellen") == {"lip_swelling": "ask"}
 
 
+def test_a_hypothetical_reaches_over_the_comma_german_sets_before_wenn() -> None:
+    """ "ist es normal, wenn die Lippen anschwellen?" asks (P4f); "..., dass meine Lippen geschwollen sind?" says
+    they are, so it is urgent (U10)."""
+    assert _signs("ist es normal, wenn die Lippen anschwellen?") == {"lip_swelling": "ask"}
+    assert _signs("ist es normal, dass meine Lippen geschwollen sind?") == {"lip_swelling": "urgent"}
+
+
 def test_persistence_affirms() -> None:
     """ "immer noch" affirms: the face still red on day 10 is redness to confirm."""
     assert _signs("mein Gesicht ist immer noch rot", day=10)["redness"] == "confirm"
