@@ -136,6 +136,10 @@ class _Polarity:
             if cue.kind in _CONSUMING or not set(cue.positions) & taken:
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
+                end = self.words[cue.end].clause
+                if cue.kind == "hypothetical" and end != self.words[cue.start].clause:
+                    # German sets a comma before "wenn"/"dass": "ist es normal, wenn ..." asks about the clause after it.
+                    self.by_clause.setdefault((cue.kind, end), []).append(cue)
         # The patient, written about by someone else, unless that someone had a treatment of their own.
         # A link the writer calls their own ("my son has a fever, can I still come to my appointment") ties
         # only its own clause ("my son found me slumped after my treatment").
@@ -246,7 +250,10 @@ class _Polarity:
         clause, sentence = self.words[sign.anchor].clause, self.words[sign.anchor].sentence
         if self._in_clause("persistence", clause) or not self._in_clause("past", clause) or self._medicine(sentence):
             return False
-        return any(c.start > sign.end and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
+        # A cue that is both past and passed ("as a child", "als Kind", "vor Jahren") may also stand before the sign.
+        long_ago = {c.positions for c in self._in_clause("past", clause)}
+        return any((c.start > sign.end or (c.positions in long_ago and c.end < sign.start))
+                   and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
 
     def about_a_thing(self, sign: Match) -> bool:
         """P4h: a red-flag phrase said of a thing, not the body ("that bill was hard to swallow", "my phone

@@ -23,9 +23,11 @@ ACTIONS = ("emergency", "urgent", "confirm", "ask")
 _CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after", "passed", "past", "persistence", "uncertainty",
              "hypothetical", "others", "patient_links", "first_person", "third_person", "coordinators", "hedges",
              "ellipsis", "medicine", "unwell", "things", "thing_links", "passing_after",
-             "locations", "examples", "others_treatment", "rebooking")
-# Cue lists a lexicon may leave out (added after other languages' lexicons were written): empty when absent.
-_OPTIONAL_CUES = ("rebooking",)
+             "locations", "examples", "others_treatment")
+# Cue lists a lexicon may leave out (added after other languages' lexicons were written), with their default:
+# the small words between a location word and the body part it places ("on my cheek", "an der Wange"), and
+# ways of moving one's own appointment (none unless the language lists them).
+_OPTIONAL_CUES = {"owners": ("my", "the", "her", "his", "their", "your", "a"), "rebooking": ()}
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
                "confirm_with", "safety", "unsettled"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")
@@ -190,8 +192,9 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
         for other in entry.confirm_with:
             if other not in tokens:
                 raise _fail(f"token.{entry.token}.confirm_with", f"unknown token {other!r}")
-    cues = {key: _phrases(f"cues.{key}", data.get("cues", {}).get(key, [] if key in _OPTIONAL_CUES else None))
-            for key in _CUE_KEYS}
+    cues = {key: _phrases(f"cues.{key}", data.get("cues", {}).get(key)) for key in _CUE_KEYS}
+    for key, default in _OPTIONAL_CUES.items():  # a language that needs its own list names it
+        cues[key] = _phrases(f"cues.{key}", data.get("cues", {}).get(key, list(default)))
     parts = {name: _phrases(f"parts.{name}", value) for name, value in data.get("parts", {}).items()}
     states = {name: _phrases(f"states.{name}", value) for name, value in data.get("states", {}).items()}
     pairs = []

@@ -239,15 +239,15 @@ def _placed_part(words: list[Word], before: list[Match], lexicon: Lexicon) -> Ma
     if nearest is None:
         return None
     places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
-    if not _placed(words, nearest, places):
+    if not _placed(words, nearest, places, lexicon):
         return nearest
-    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, places)]
+    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, places, lexicon)]
     return max(earlier, key=lambda p: p.end, default=nearest)
 
 
-def _placed(words: list[Word], part: Match, places: set[str]) -> bool:
+def _placed(words: list[Word], part: Match, places: set[str], lexicon: Lexicon) -> bool:
     """A part named as a place: it opens with a location word ("near my mouth") or follows one ("on my cheek")."""
-    owners = {"my", "the", "her", "his", "their", "your", "a"}
+    owners = {p[0] for p in lexicon.cues["owners"] if len(p) == 1}
     i = part.start
     return (words[i].text in places or (i >= 1 and words[i - 1].text in places)
             or (i >= 2 and words[i - 1].text in owners and words[i - 2].text in places))

@@ -80,6 +80,9 @@ def score_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     for i, word in enumerate(words):
         if not word.text.isdigit() or int(word.text) > p["out_of"]:
             continue
+        if int(word.text) == p["out_of"] and any(w.text.isdigit() and w.sentence == word.sentence
+                                                 for w in words[max(0, i - 3): i - 1]):
+            continue  # the scale of a score before it ("7 von 10", "7 out of 10"), not a score itself
         rest = [w.text for w in words[i + 1: i + 4] if w.sentence == word.sentence]
         out_of = rest[:2] == ["out", "of"] and len(rest) == 3 and rest[2] in (str(p["out_of"]), "ten")
         before = [w for w in words[max(0, i - 3): i] if w.sentence == word.sentence]

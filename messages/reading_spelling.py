@@ -4,8 +4,10 @@ The language-neutral part is code: lower case, accents off, curly quotes
 straightened, hyphens between letters as spaces, words made of Unicode letters
 (so "Straße" or "piel" with an accent stay one word). What is English is data
 in the lexicon's ``[spelling]`` table: contractions ("can't" -> "can not"),
-emoji read as words ("👄" -> "lips") and numbers written in words ("thirty eight
-point five" -> "38.5"). A negative contraction typed with one typo ("cnat") is
+emoji read as words ("👄" -> "lips"), numbers written in words ("thirty eight
+point five" -> "38.5") and a language's other spellings of its letters (German
+"ue" for "ü" and "ss" for "ß": ``letters``, applied after the accents are off, so
+"Übelkeit", "Uebelkeit" and "Ubelkeit" are one word). A negative contraction typed with one typo ("cnat") is
 still read, unless the typed word is an English word itself ("want" is not
 "wont"). Pure: standard library only.
 """
@@ -49,6 +51,7 @@ class Spelling:
     point: frozenset[str] = frozenset()                                # "point"
     half: tuple[str, ...] = ()                                         # ("and", "a", "half")
     hundred: frozenset[str] = frozenset()                              # "hundred"
+    letters: tuple[tuple[str, str], ...] = ()                          # ("ß", "ss"), ("ue", "u")
 
     def _contraction(self, match: re.Match[str]) -> str:
         word = match[0]
@@ -71,9 +74,11 @@ class Spelling:
                 text = text.replace(emoji, f" {word} ")
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+        for spelled, letter in self.letters:  # after the accents: "ü" is already "u", so "ue" -> "u" joins them
+            text = text.replace(spelled, letter)
         text = text.replace("’", "'").replace("‘", "'").replace("`", "'").replace("º", "°").replace("_", " ")
         text = re.sub(rf"(?<={LETTERS})-(?={LETTERS})", " ", text)
-        speller = self if typos else Spelling(self.words, self.endings)
+        speller = self if typos else Spelling(self.words, self.endings, letters=self.letters)
         text = WORD.sub(speller._contraction, text).replace("'", "")
         text = re.sub(r"\b(\d{1,2})\s*/\s*10\b", r"\1 out of 10", text)  # a pain score, not a date
         text = re.sub(rf"(\d)({LETTERS}|°|%)", r"\1 \2", text)
@@ -157,6 +162,10 @@ def parse_spelling(where: str, data: Any, english: frozenset[str], fail) -> Spel
     forgiven = data.get("typo_forgiven", [])
     if not set(forgiven) <= set(words):
         raise fail(f"{where}.typo_forgiven", "must name contractions of the table")
+    letters = data.get("letters", {})
+    if not isinstance(letters, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and k == k.lower()
+                                                and k not in v for k, v in letters.items()):
+        raise fail(f"{where}.letters", "needs a table of lower-case letters = letters")
     numbers = {}
     for key, start, step in (("units", 0, 1), ("teens", 10, 1), ("tens", 20, 10)):
         for n, word in enumerate(data.get(f"number_{key}", [])):
@@ -167,5 +176,5 @@ def parse_spelling(where: str, data: Any, english: frozenset[str], fail) -> Spel
         MappingProxyType(dict(emoji)),
         frozenset(forgiven), english, MappingProxyType(numbers),
         frozenset(data.get("number_point", [])), tuple(str(data.get("number_half", "")).split()),
-        frozenset(data.get("number_hundred", [])),
+        frozenset(data.get("number_hundred", [])), tuple(letters.items()),
     )

@@ -357,6 +357,8 @@ def _data() -> dict:
         (lambda d: d["pair"].append({"token": "fever", "parts": ["elbow"], "states": ["swell"]}), "pair"),
         (lambda d: d["token"]["rash"].update(confirm_with=["nope"]), "confirm_with"),
         (lambda d: d.update(version=""), "version"),
+        (lambda d: d["spelling"].update(letters={"Ue": "u"}), "spelling.letters"),
+        (lambda d: d["cues"].update(owners="my"), "cues.owners"),
     ],
 )
 def test_lexicon_validation_names_the_problem(change, message: str) -> None:
@@ -582,3 +584,28 @@ def test_words_are_unicode_letters() -> None:
     """Words are runs of Unicode letters: accents and ß do not split a word (P4a, STYLE §10)."""
     assert load_lexicon().normalise("Straße café") == "straße cafe"
     assert [w.text for w in split("Straße, café", load_lexicon()).words] == ["straße", "cafe"]
+
+
+def test_a_lexicon_spells_its_own_letters_after_the_accents() -> None:
+    """[spelling.letters] joins a language's other spellings of a letter ("ue" for "ü", "ss" for "ß") after the
+    accents are off, in messages and phrases alike; a lexicon without the table is unchanged ("Straße" above)."""
+    data = _data()
+    data["spelling"]["letters"] = {"ß": "ss", "ue": "u"}
+    data["token"]["fever"]["forms"].append("Schüttelfrost")
+    lexicon = parse_lexicon(data)
+    assert lexicon.normalise("Straße, Schuettelfrost") == "strasse, schuttelfrost"
+    assert read_message("Schuettelfrost", lexicon).urgent == ("fever",)
+
+
+@pytest.mark.parametrize(("message", "token"), [("pain 7 out of 10", "pain:severe"), ("pain 7/10", "pain:severe"),
+                                                ("pain 10 out of 10", "pain:very_severe")])
+def test_the_scale_of_a_pain_score_is_not_a_score(message: str, token: str) -> None:
+    """In "pain 7 out of 10" the 10 is the scale: the score is 7 (C10), never 10 (U7)."""
+    signs = {sign.token for sign in read_message(message, day=1).signs}
+    assert token in signs and (token == "pain:very_severe" or "pain:very_severe" not in signs)
+
+
+def test_a_sign_placed_long_ago_before_it_has_passed() -> None:
+    """P4i: "as a child I fainted once" is a passed emergency sign, like "I fainted once as a child"."""
+    assert read_message("as a child I fainted once").passed == ("faint",)
+    assert read_message("I fainted once as a child").passed == ("faint",)

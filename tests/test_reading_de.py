@@ -1,0 +1,176 @@
+"""The German typed-message table (tests/data/typed_de.tsv) and the German lexicon (messages/lexicon/de.toml).
+
+Like tests/test_reading_es.py for Spanish: every row is assessed with the same
+pure function as the chat (``messages.assessment.assess``), for a patient
+writing in German, and gets exactly its level; every safety row gets the
+emergency advice or Q1 at once. The table is written in German as patients in
+Germany, Austria and Switzerland write, by family of meaning, not translated.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from messages.assessment import assess
+from messages.reading import read_message
+from messages.reading_lexicon import load_lexicon
+from messages.reading_match import split
+
+TABLE = Path(__file__).parent / "data" / "typed_de.tsv"
+_SPEC = importlib.util.spec_from_file_location("reading_score_de", Path(__file__).parent.parent / "bench" / "reading_score.py")
+reading_score = importlib.util.module_from_spec(_SPEC)
+sys.modules["reading_score_de"] = reading_score  # its dataclass needs its module registered
+_SPEC.loader.exec_module(reading_score)
+ROWS = reading_score.read_rows(TABLE)
+DE = load_lexicon("de")
+
+
+def _signs(text: str, day: int = 2) -> dict[str, str]:
+    return {sign.token: sign.action for sign in read_message(text, DE, day=day).signs}
+
+
+def test_the_german_table_is_large_and_covers_every_outcome() -> None:
+    """At least 210 distinct messages, with emergency, urgent, contact and monitor rows, and safety rows of each kind."""
+    assert len(ROWS) >= 210
+    assert len({(row.text, row.day) for row in ROWS}) == len(ROWS)
+    assert {row.level for row in ROWS} >= {"emergency", "urgent", "contact_provider", "monitor"}
+    assert {row.level for row in ROWS if row.safety} >= {"emergency", "contact_provider", "monitor"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"line{row.line}")
+def test_each_german_message_gets_its_level_and_safety_question(row) -> None:
+    """The message alone gets exactly the table's level; a safety row gets the emergency advice or Q1 at once."""
+    result = assess(row.text, row.day, "de")
+    assert result.level == row.level, row.text
+    if row.safety:
+        assert result.safety_question or result.level == "emergency", row.text
+
+
+def test_the_scorer_reads_the_german_table_with_no_miss(capsys) -> None:
+    """bench/reading_score.py --language de: no under-triage, no emergency missed, at most 2% over to emergency."""
+    assert reading_score.main([str(TABLE), "--language", "de"]) == 0
+    line = capsys.readouterr().out.strip()
+    figures = dict(part.split("=") for part in line.split() if "=" in part)
+    assert figures["under"] == "0" and figures["missed_emergency"] == "0"
+    non_emergency = sum(row.level != "emergency" for row in ROWS)
+    assert int(figures["over_to_emergency"]) <= 0.02 * non_emergency
+
+
+def test_the_german_lexicon_is_marked_unreviewed_and_german() -> None:
+    """de.toml carries reviewed = false until the clinic's clinician has read it, and its own endings and words."""
+    import tomllib
+
+    data = tomllib.loads((Path(__file__).parent.parent / "messages" / "lexicon" / "de.toml").read_text("utf-8"))
+    assert data["reviewed"] is False and data["language"] == "de" and DE.language == "de"
+    assert data["words_file"] == "de_words.txt" and "en" in data["endings"]
+    assert DE.version == data["version"]
+
+
+def test_swelling_lips_and_breathing_badly_on_day_1_is_an_emergency() -> None:
+    """ "meine Lippen schwellen an und ich bekomme schlecht Luft": the lips are urgent, the breathing an emergency."""
+    result = assess("meine Lippen schwellen an und ich bekomme schlecht Luft", 1, "de")
+    assert result.level == "emergency" and result.safety_question
+    assert _signs("meine Lippen schwellen an und ich bekomme schlecht Luft", 1) == {
+        "lip_swelling": "urgent", "breathing_difficulty": "emergency"}
+
+
+@pytest.mark.parametrize("text", ["heiß", "heiss", "HEISS"])
+def test_sharp_s_is_one_word_and_reads_as_ss(text: str) -> None:
+    """ "heiß" is one word, spelled like "heiss" (a Swiss keyboard has no ß)."""
+    assert [w.text for w in split(text, DE).words] == ["heiss"]
+    assert _signs(f"mir ist {text} und kalt") == {"fever": "urgent"}
+
+
+@pytest.mark.parametrize("text", ["Schüttelfrost", "Schuettelfrost", "Schuttelfrost", "SCHÜTTELFROST"])
+def test_umlauts_typed_as_ue_or_plain_read_the_same(text: str) -> None:
+    """ü, ue and u are one letter to the reader: "Schuettelfrost" is "Schüttelfrost"."""
+    assert _signs(text) == {"chills": "urgent"}
+    assert DE.normalise("Übelkeit Uebelkeit Ubelkeit") == "ubelkeit ubelkeit ubelkeit"
+
+
+@pytest.mark.parametrize("text", ["38,9 Fieber", "Fieber 38,9", "das Thermometer zeigt 38,9", "39 Grad",
+                                  "achtunddreißig Komma neun Fieber", "neununddreißig Fieber", "38 einhalb Fieber"])
+def test_a_decimal_comma_or_a_number_in_words_is_a_fever(text: str) -> None:
+    """ "38,9 Fieber" is urgent (U10), like a temperature in words."""
+    assert _signs(text)["fever"] == "urgent"
+    assert assess(text, 2, "de").level == "urgent"
+
+
+@pytest.mark.parametrize("text", ["ich bin 38 Jahre alt", "die Creme hat 38,50 Euro gekostet", "Temperatur 36,8",
+                                  "ich bin 39 und habe Schmerzen"])
+def test_ages_prices_and_normal_temperatures_are_not_a_fever(text: str) -> None:
+    assert _signs(text).get("fever") in (None, "ask")
+
+
+def test_a_pain_score_out_of_ten_reads_its_score_not_the_scale() -> None:
+    """ "Schmerzen 7 von 10" is severe pain (C10), not very severe: the 10 is the scale."""
+    assert _signs("Schmerzen 7 von 10") == {"pain": "ask", "pain:severe": "confirm"}
+    assert _signs("Schmerzen 10 von 10")["pain:very_severe"] == "urgent"
+
+
+def test_negation_before_or_after_its_sign_and_its_scope() -> None:
+    """ "kein Fieber, aber ..." negates the fever only; a German negation may follow its sign."""
+    assert _signs("kein Fieber, aber meine Lippen schwellen an") == {"fever": "ask", "lip_swelling": "urgent"}
+    assert _signs("weder Fieber noch Schüttelfrost") == {"fever": "ask", "chills": "ask"}
+    assert _signs("Fieber habe ich keins") == {"fever": "ask"}
+    assert _signs("die Lippen schwellen nicht an") == {"lip_swelling": "ask"}
+
+
+def test_a_relative_writing_about_the_patient_is_the_patient() -> None:
+    """ "meine Mutter ... nach der Behandlung" is the patient; "mein Sohn hat Fieber" is someone else."""
+    assert _signs("meine Mutter ist nach der Behandlung total verwirrt")["confusion"] == "emergency"
+    assert _signs("mein Sohn hat Fieber") == {"fever": "ask"}
+
+
+def test_passed_and_hypothetical() -> None:
+    """ "jetzt geht es wieder" after a past emergency sign is passed (P4i), also when "als Kind" comes first;
+    "was wenn" and "falls" make a sign a possibility (asked)."""
+    assert _signs("ich bin gestern umgekippt, jetzt geht es wieder")["faint"] == "passed"
+    assert _signs("als Kind bin ich mal umgekippt")["faint"] == "passed"
+    assert _signs("was wenn ich heute Nacht keine Luft bekomme?") == {"breathing_difficulty": "ask"}
+    assert _signs("falls meine Lippen anschwellen") == {"lip_swelling": "ask"}
+
+
+def test_a_hypothetical_reaches_over_the_comma_german_sets_before_wenn() -> None:
+    """ "ist es normal, wenn die Lippen anschwellen?" asks (P4f); "..., dass meine Lippen geschwollen sind?" says
+    they are, so it is urgent (U10)."""
+    assert _signs("ist es normal, wenn die Lippen anschwellen?") == {"lip_swelling": "ask"}
+    assert _signs("ist es normal, dass meine Lippen geschwollen sind?") == {"lip_swelling": "urgent"}
+
+
+def test_persistence_affirms() -> None:
+    """ "immer noch" affirms: the face still red on day 10 is redness to confirm."""
+    assert _signs("mein Gesicht ist immer noch rot", day=10)["redness"] == "confirm"
+
+
+def test_idioms_are_other_senses() -> None:
+    """A bill hard to swallow, a breathtaking result, an apology for the confusion and nearly fainting at the
+    bill raise nothing (P4h)."""
+    for text in ("die Rechnung war schwer zu schlucken", "das Ergebnis ist atemberaubend",
+                 "Entschuldigung für die Verwirrung", "ich bin fast in Ohnmacht gefallen als ich die Rechnung sah"):
+        assert not assess(text, 2, "de").reading.signs, text
+
+
+def test_a_part_placed_with_an_article_is_where_another_sign_is() -> None:
+    """ "der dunkle Fleck an der Wange wird größer": the spot grows (C13); the cheek is only where it is."""
+    assert _signs("der dunkle Fleck an der Wange wird größer", day=30) == {"spots": "confirm",
+                                                                          "spots:darkening": "confirm"}
+
+
+def test_a_real_german_word_is_not_a_typo_but_a_typo_is_read() -> None:
+    """ "rennt" is not "brennt" and "heißer" is not "heiser" (de_words.txt); "bekome" is "bekomme"."""
+    assert "pain" not in _signs("meine Tochter rennt herum")
+    assert "breathing_difficulty" not in _signs("heute ist es heißer als gestern")
+    assert _signs("ich bekome keine luft")["breathing_difficulty"] == "emergency"
+    assert _signs("meine zunhe ist geschwolen")["tongue_throat_swelling"] == "emergency"
+
+
+def test_other_languages_read_as_before() -> None:
+    """English and Spanish still read as before beside the German lexicon."""
+    assert assess("I can't breathe", 0).level == "emergency"
+    assert assess("no puedo respirar", 0, "es").level == "emergency"
+    assert assess("ich kann nicht atmen", 0, "de").level == "emergency"
