@@ -115,6 +115,7 @@ class Lexicon:
     typo_index: Mapping[str, frozenset[str]]  # deletion key -> variants of 5+ letters and short typo words
     by_first_word: Mapping[str, tuple[tuple[str, str, Phrase], ...]]  # word -> (kind, token or class, phrase)
     cues_by_first_word: Mapping[str, tuple[tuple[str, Phrase], ...]]  # word -> (cue list name, phrase)
+    reviewed: bool = False  # read by the clinic's clinician (``reviewed = true``); aftercare doctor --strict needs it
 
     def normalise(self, text: str) -> str:
         """``text`` spelled the way this lexicon's phrases are (see ``messages.reading_spelling``)."""
@@ -266,6 +267,7 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
             cues_by_first.setdefault(phrase[0], []).append((name, phrase))
     return Lexicon(
         version=data["version"], language=str(data.get("language", "")), max_chars=max_chars,
+        reviewed=data.get("reviewed") is True,
         tokens=MappingProxyType(tokens), cues=MappingProxyType(cues), parts=MappingProxyType(parts),
         states=MappingProxyType(states), pairs=tuple(pairs), defaults=MappingProxyType(defaults),
         temperature=MappingProxyType(temperature), pain_score=MappingProxyType(pain_score),

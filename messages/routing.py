@@ -161,10 +161,11 @@ def is_stop_word(words: Words, text: str) -> bool:
 def signs_step(typed: Typed, screen: Screen) -> tuple[str, ...]:
     """Step 1 of the safety order: what the signs in the text call for, whatever is on screen."""
     reading = typed.signs
-    if not screen.enrolled:  # nothing to judge or store, but the safety advice is for anyone; a text no lexicon
-        # reads is left to the enrolment flow, which reads its answers in the patient's language (its hints and
-        # the welcome carry the emergency line)
-        return ("advise",) if typed.acts or (reading.safety and not reading.unread) else ()
+    if not screen.enrolled:  # nothing to judge or store, but the safety advice is for anyone; at an enrolment
+        # question a text no lexicon reads is the flow's to read, in the patient's language (its hints carry the
+        # emergency line)
+        unread_answer = reading.unread and screen.kind == "enrolment"
+        return ("advise",) if typed.acts or (reading.safety and not unread_answer) else ()
     if typed.acts:
         return ("act",)
     if reading.unread:  # P4g: a person reads it (unless it is going to one anyway), and Q1 in one tap

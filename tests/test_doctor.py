@@ -160,3 +160,30 @@ def test_catalog_gaps_of_an_offered_language_are_warnings(tmp_path):
     assert not any("language en" in line for line in warned)
     out = io.StringIO()
     assert doctor_command({**environ, "AFTERCARE_DATA_KEY": DATA_KEY}, out=out, argv=["--strict"]) == 1
+
+
+def test_an_offered_language_needs_a_reviewed_warning_sign_lexicon(tmp_path):
+    """Rules P4g: an offered language without a lexicon, or with one not marked reviewed, is warned about (so
+    --strict fails); English, the source lexicon, passes."""
+    from bot.clinic_profile import default_clinic_file
+
+    os.chmod(tmp_path, 0o700)
+    catalogs = tmp_path / "catalog"
+    (catalogs / "it").mkdir(parents=True)
+    (catalogs / "it" / "meta.toml").write_text('name = "Italiano"\nreviewed = true\n', encoding="utf-8")
+    text = Path(default_clinic_file()).read_text(encoding="utf-8").replace(
+        'subdivision = "ENG"\n', 'subdivision = "ENG"\nlanguages = ["en", "de", "es", "it"]\n')
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(text, encoding="utf-8")
+    environ = {"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(clinic),
+               "AFTERCARE_CATALOG_DIR": str(catalogs)}
+    code, lines = run(environ)
+    warned = [line for line in lines if line.startswith("warning:") and "lexicon" in line]
+    assert code == 0
+    assert any("language it: offered, but there is no warning-sign lexicon messages/lexicon/it.toml" in line
+               for line in warned)
+    for code_ in ("de", "es"):
+        assert any(f"language {code_}: its warning-sign lexicon" in line and "reviewed = false" in line
+                   for line in warned)
+    assert not any("language en" in line for line in warned)
+    assert any("language en: warning-sign lexicon" in line and "reviewed" in line for line in lines)

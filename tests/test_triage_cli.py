@@ -148,3 +148,18 @@ def test_help_lists_the_whole_vocabulary() -> None:
     for word in [*SEVERITY_ITEMS, *PRESENCE_ITEMS, *RISKS, *TRENDS, "very_severe", "rash_first_reported_day",
                  "previous_outcome", "free_text:", "no_response", "--text"]:
         assert word in out, word
+
+
+def test_language_reads_like_the_chat_for_that_patient() -> None:
+    """--language de reads a German message as the chat would for a German-speaking patient; a French one, which
+    no installed lexicon reads, is reported as going to the clinic chat unread (rules P4g)."""
+    code, out, _ = _run("--day", "1", "--language", "de", "--text",
+                        "meine Lippen schwellen an und ich bekomme schlecht Luft")
+    assert code == 0 and out.splitlines()[0] == "emergency"
+    code, out, _ = _run("--day", "1", "--language", "es", "--text", "je n'arrive plus à respirer")
+    assert code == 0 and "does unread+ask" in out and "not read in any installed language" in out
+
+
+def test_an_unknown_language_is_refused() -> None:
+    code, _, err = _run("--day", "1", "--language", "zz", "--text", "hello")
+    assert code == 2 and "no language 'zz'" in err

@@ -68,6 +68,7 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
               f"data kept {settings.clinic.retention_days} days after a plan ends")
     _check_plans(settings, report)
     _check_catalogs(settings, report)
+    _check_lexicons(settings, report)
     if _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip())):
         _check_backups(settings, report, now or datetime.now(timezone.utc))
     if settings.token:
@@ -137,6 +138,27 @@ def _check_catalogs(settings: Settings, report: _Report) -> None:
             report.warning(f"language {code}: {gap}")
         if not gaps:
             report.ok(f"language {code}: {len(texts)} texts, reviewed")
+
+
+def _check_lexicons(settings: Settings, report: _Report) -> None:
+    """Rules v3 P4g: each language the profile offers has a warning-sign lexicon (messages/lexicon/<code>.toml),
+    read by a clinician (``reviewed = true``); without one its patients' warning signs are read only by the other
+    languages' lexicons, and their texts that none reads go to the clinic chat marked "not read by the bot"."""
+    from messages.reading import installed_languages
+    from messages.reading_lexicon import load_lexicon
+
+    installed = installed_languages()
+    for code in dict.fromkeys(settings.clinic.offered_languages(settings.language)):
+        if code not in installed:
+            report.warning(f"language {code}: offered, but there is no warning-sign lexicon messages/lexicon/"
+                           f"{code}.toml, so warning signs typed in it are not read (only relayed as unread)")
+            continue
+        lexicon = load_lexicon(code)
+        if not lexicon.reviewed:
+            report.warning(f"language {code}: its warning-sign lexicon (version {lexicon.version}) says "
+                           f"reviewed = false: the clinic's clinician has not read it yet")
+        else:
+            report.ok(f"language {code}: warning-sign lexicon {lexicon.version}, reviewed")
 
 
 def _mode(path: Path) -> int:

@@ -84,7 +84,8 @@ def _parser(out: TextIO) -> _Parser:
         out,
         prog="aftercare triage",
         description="Triage one check-in with the rules in messages/triage.toml; typed messages are read "
-                    "with the lexicon in messages/lexicon/en.toml.",
+                    "as the chat reads them: in the patient's language (--language) and by every other "
+                    "installed lexicon in messages/lexicon/ (rules P4g).",
         epilog=vocabulary(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -92,17 +93,28 @@ def _parser(out: TextIO) -> _Parser:
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     parser.add_argument("--text", action="append", default=[], metavar="MESSAGE",
                         help="a typed message, read exactly as the chat reads it (may be repeated)")
+    parser.add_argument("--language", type=_language, default="en",
+                        help="the patient's language, a catalog code such as de or es (default en)")
     parser.add_argument("tokens", nargs="*", metavar="TOKEN", help="check-in tokens, e.g. redness:severe")
     return parser
 
 
-def in_the_chat(text: str, day: int) -> dict:
-    """What the chat does with ``text`` typed at idle on ``day``: the door's reading and route (typed.py)."""
+def _language(code: str) -> str:
+    from messages.catalog import catalog_languages
+    if code not in catalog_languages():
+        raise argparse.ArgumentTypeError(f"no language {code!r}: there are {', '.join(catalog_languages())}")
+    return code
+
+
+def in_the_chat(text: str, day: int, language: str = "en") -> dict:
+    """What the chat does with ``text`` typed at idle on ``day`` by a patient writing in ``language``: the door's
+    reading and route (typed.py)."""
     screen = routing.Screen("idle", enrolled=True, day=day)
-    typed = routing.read(text, screen, Words.from_texts(load_catalog().texts), None)
+    typed = routing.read(text, screen, Words.from_texts(load_catalog(language).texts), None,
+                         lexicon=routing.lexicon_for(language))
     action = routing.route(typed, screen)
     return {"reads_as": typed.signs.kind, "signs": list(typed.signs.signs), "asks": list(typed.signs.asks),
-            "safety_question": typed.signs.safety, "steps": list(action.steps)}
+            "safety_question": typed.signs.safety, "unread": typed.signs.unread, "steps": list(action.steps)}
 
 
 def _as_text(verdict: Verdict, chats: list[dict]) -> str:
@@ -113,7 +125,8 @@ def _as_text(verdict: Verdict, chats: list[dict]) -> str:
     for n, chat in enumerate(chats, 1):
         asks = ", ".join(chat["asks"]) or "nothing"
         lines.append(f"text {n} in the chat: {chat['reads_as']}; does {'+'.join(chat['steps'])}; asks {asks}"
-                     + ("; the safety screen or emergency advice at once" if chat["safety_question"] else ""))
+                     + ("; the safety screen or emergency advice at once" if chat["safety_question"] else "")
+                     + ("; not read in any installed language: goes to the clinic chat" if chat["unread"] else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -138,10 +151,10 @@ def triage_command(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.
         return exc.status
     try:
         texts = [token for token in map(free_text_token, args.text) if token]
-        verdict = evaluate_tokens(list(args.tokens) + texts, args.day)
+        verdict = evaluate_tokens(list(args.tokens) + texts, args.day, lexicon=routing.lexicon_for(args.language))
     except UnknownToken as exc:
         err.write(f"aftercare triage: {exc}\n")
         return 2
-    chats = [in_the_chat(text, args.day) for text in args.text]
+    chats = [in_the_chat(text, args.day, args.language) for text in args.text]
     out.write(_as_json(verdict, chats) if args.json else _as_text(verdict, chats))
     return 0
