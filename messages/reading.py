@@ -439,7 +439,10 @@ def read_all(text: str, lexicon: Lexicon | None = None, *, day: int | None = Non
     for language in installed_languages():
         if language == main.language:
             continue
-        other = read_message(text, _exact(language), day=day)
+        exact = _exact(language)
+        if not _may_hold_signs(text, exact):
+            continue
+        other = read_message(text, exact, day=day)
         safety |= set(other.safety_tokens)
         for sign in other.signs:
             if sign.token in named:
@@ -470,6 +473,16 @@ def _written_in(text: str, lexicon: Lexicon) -> Lexicon:
             for language in installed_languages()}
     best = max(hits, key=lambda language: (hits[language], language == lexicon.language))
     return load_lexicon(best) if hits[best] >= hits.get(lexicon.language, 0) + 2 else lexicon
+
+
+def _may_hold_signs(text: str, lexicon: Lexicon) -> bool:
+    """Whether ``lexicon`` (typos off) could find anything in ``text``: a digit (temperatures, scores), an emoji it
+    reads, or a word that begins one of its phrases or is a form of one of its sign words. Most texts in another
+    language have none, and skip a whole reading."""
+    if any(ch.isdigit() for ch in text) or any(emoji in text for emoji in lexicon.spelling.emoji):
+        return True
+    return any(word in lexicon.by_first_word or word in lexicon.bases
+               for word in _LETTERS.findall(lexicon.normalise(text)))
 
 
 @lru_cache(maxsize=8)
