@@ -25,6 +25,7 @@ from bot.runtime import record_tick
 from bot.services import SCREEN_KEY, SERVICES_KEY, Services
 from bot.store import Store
 from messages.catalog import catalog_languages, load_catalog
+from messages.reading import warm_up
 from schedules.care_plan import load_plan
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def dispatcher_hooks(settings: Settings, clock: Clock | None = None) -> Hooks:
 
 async def _post_init(application: Application) -> None:
     svc = application.bot_data[SERVICES_KEY]
+    warm_up()  # every installed lexicon, before the first patient's text waits for it (rules P4g)
     if pinned := svc.store.adopt_clinic_chat(svc.settings.clinic_chat_id):  # once, after migration 0014
         log.info("%s earlier clinic chat messages pinned to the configured clinic chat", pinned)
     await set_menus(application.bot, svc)

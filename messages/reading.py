@@ -29,7 +29,8 @@ from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split
 from messages.reading_numbers import score_matches, temperature_matches
 
-__all__ = ["ACTIONS", "Reading", "Sign", "free_text_token", "installed_languages", "read_all", "read_message"]
+__all__ = ["ACTIONS", "Reading", "Sign", "free_text_token", "installed_languages", "read_all", "read_message",
+           "warm_up"]
 
 ALARMS = ("emergency", "urgent")
 #: What the bot does about a sign, weakest first. "passed" is an emergency sign said to have passed (P4i).
@@ -413,6 +414,13 @@ def _merged(found: list[tuple[str, str, int, int]], lexicon: Lexicon) -> tuple[S
         best[token] = (max(rank, _RANK[action]), min(first, position))
     names = {rank: action for action, rank in _RANK.items()}
     return tuple(Sign(token, names[rank]) for token, (rank, _) in sorted(best.items(), key=lambda item: item[1][1]))
+
+
+def warm_up() -> None:
+    """Load every installed lexicon and the language lists now (about a second), not on a patient's first text."""
+    for language in installed_languages():
+        _exact(language)
+    _known_words()
 
 
 def installed_languages() -> tuple[str, ...]:

@@ -321,3 +321,47 @@ async def test_lang_switches_the_demo_patients_language(tmp_path):
     printed = out.getvalue()
     assert code == 0 and "(no catalog for 'zz'; there are: de, en, es, it)" in printed
     assert "(the patient's language is now Italiano)" in printed and "Per quanto tempo?" in printed
+
+
+# ---- demo/deutsch.txt and demo/espanol.txt: a whole plan in German and in Spanish ------------------------------
+def patient_side(text: str) -> str:
+    """The lines the patient saw (the bot's messages to them and their continuation lines), not the clinic chat's."""
+    mine, lines = False, []
+    for line in text.splitlines():
+        if line.startswith("bot> "):
+            mine = True
+        elif line.startswith(("[chat ", "you> ", "#", "  ⏰", "     (now")):
+            mine = False
+        if mine:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def english_fragments() -> set[str]:
+    """The start of every English catalog text long enough to be recognised (before any placeholder)."""
+    from messages.catalog import load_catalog
+    found = set()
+    for key, value in load_catalog("en").texts.items():
+        if key.startswith(("words.", "formats.", "language.")):
+            continue
+        for line in value.split("\n"):
+            head = line.split("{")[0].strip()
+            if len(head) >= 24 and len(head.split()) >= 4:
+                found.add(head)
+    return found
+
+
+@pytest.mark.parametrize("script, language, name", [("deutsch.txt", "de", "Deutsch"), ("espanol.txt", "es", "Español")])
+async def test_a_whole_plan_in_german_and_in_spanish(tmp_path, script, language, name):
+    """The patient enrols, checks in, types a warning sign (alerted), one in another language (read and alerted),
+    pauses, sees their data, gets every reminder to day 90 and erases everything, all in their language: not one
+    English catalog text reaches them; the clinic's alerts are in English and name the patient's language."""
+    code, text = await transcript((ROOT / "demo" / script).read_text(encoding="utf-8").splitlines(), tmp_path)
+    assert code == 0 and text.rstrip().endswith("(demo over)")
+    seen = patient_side(text)
+    assert not [fragment for fragment in english_fragments() if fragment in seen]
+    assert "day 90 since treatment" in text and "⚠️ EMERGENCY" in text and "⚠️ URGENT" in text
+    assert text.count(f"Patient's language: {name}") >= 2
+    from messages.catalog import load_catalog
+    catalog = load_catalog(language)
+    assert catalog.render("control.deleted").split("\n")[0] in seen
