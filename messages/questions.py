@@ -16,6 +16,7 @@ timeline (the plan's ``[timeline]``), when no topic of the plan is named.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
@@ -28,8 +29,8 @@ QUESTION_OPENERS = frozenset({
 })
 TOMORROW = frozenset({"tomorrow", "tmrw", "tmr"})
 # Phrases that ask wherever they stand in the message ("still flaking, is that ok"), besides a question mark or
-# an opener first. English, like QUESTION_OPENERS: both belong in the catalog's words once a second language
-# answers questions.
+# an opener first. English; another language adds its own in its catalog's words.toml (``question_openers``,
+# ``asking``, ``tomorrow``, and ``topic_<topic>`` / ``topic_<topic>_not`` beside the plan's English topic words).
 ASKING = ("is it", "is that", "is this", "can i", "could i", "should i", "do i", "may i", "am i", "how long",
           "how soon", "when can", "when should", "ok to", "okay to", "allowed to", "safe to", "what about",
           "wondering", "wondered")
@@ -59,9 +60,11 @@ class PlanWithAnswers(Protocol):
 def plain_words(text: str) -> str:
     """Lower case, curly quotes straightened, everything but letters and digits to single spaces.
 
-    Plainer than ``messages.words.normalise`` (the typed-answer reader's, which strips accents and keeps
-    ' ? / -): only ASCII letters and digits stay, so a topic word matches whole or not at all."""
-    text = text[:MAX_TEXT].lower().replace("’", "'").replace("'", "")
+    Plainer than ``messages.words.normalise`` (the typed-answer reader's, which keeps ' ? / -): accents off
+    ("maquíllate" is "maquillate"), then only ASCII letters and digits stay, so a topic word matches whole or not
+    at all."""
+    text = unicodedata.normalize("NFKD", text[:MAX_TEXT].lower().replace("ß", "ss"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'").replace("'", "")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -99,37 +102,47 @@ def wish_of(text: str, forms: Mapping[str, Iterable[str]]) -> str | None:
                  if said and said in {plain_words(f) for f in forms.get(key, ())}), None)
 
 
-def looks_like_question(text: str) -> bool:
-    """A question mark, or a sentence opening the way questions do ("can I ...", "is it normal ...")."""
+def _openers(forms: Mapping[str, Iterable[str]] | None) -> frozenset[str]:
+    return QUESTION_OPENERS | frozenset(plain_words(w) for w in (forms or {}).get("question_openers", ()))
+
+
+def looks_like_question(text: str, forms: Mapping[str, Iterable[str]] | None = None) -> bool:
+    """A question mark, or a sentence opening the way questions do ("can I ...", "is it normal ...", and the
+    patient's language's ``question_openers``: "darf ich ...", "puedo ...")."""
     if "?" in text[:MAX_TEXT]:
         return True
     words = plain_words(text).split()
-    return bool(words) and words[0] in QUESTION_OPENERS and len(words) >= 3
+    return bool(words) and words[0] in _openers(forms) and len(words) >= 3
 
 
-def asks(text: str) -> bool:
+def asks(text: str, forms: Mapping[str, Iterable[str]] | None = None) -> bool:
     """Whether ``text`` asks something: a question mark, a question opener first, an asking phrase anywhere
     ("still flaking, is that ok"), or a topic typed alone (at most ``TOPIC_ALONE`` words: "makeup?")."""
     if "?" in text[:MAX_TEXT]:
         return True
     words = plain_words(text)
-    return bool(words) and (words.split()[0] in QUESTION_OPENERS or mentions(words, ASKING)
+    asking = (*ASKING, *(forms or {}).get("asking", ()))
+    return bool(words) and (words.split()[0] in _openers(forms) or mentions(words, asking)
                             or len(words.split()) <= TOPIC_ALONE)
 
 
-def answer_for(text: str, day: int, plan: PlanWithAnswers) -> str | None:
+def answer_for(text: str, day: int, plan: PlanWithAnswers,
+               forms: Mapping[str, Iterable[str]] | None = None) -> str | None:
     """The catalog key of the clinic's answer to ``text`` on ``day`` since treatment, or None.
 
-    Only a text that ``asks`` gets one. The first answer of the plan whose words the text names, and none of its
-    ``not`` words, wins, so a plan lists its more specific topics first. "Tomorrow" asks about the next day's answer.
+    Only a text that ``asks`` gets one. The first answer of the plan whose words (or the patient's language's
+    ``topic_<topic>`` words in ``forms``) the text names, and none of its ``not`` words, wins, so a plan lists its more specific topics first. "Tomorrow" asks about the next day's answer.
     """
+    forms = forms or {}
     words = plain_words(text)
-    if not words or not asks(text):
+    if not words or not asks(text, forms):
         return None
-    if TOMORROW & set(words.split()):
+    if (TOMORROW | {plain_words(w) for w in forms.get("tomorrow", ())}) & set(words.split()):
         day += 1
     for answer in plan.answers:
-        if mentions(words, answer.words) and not mentions(words, answer.not_words):
+        own = answer.topic.replace("-", "_")
+        if mentions(words, (*answer.words, *forms.get(f"topic_{own}", ()))) \
+                and not mentions(words, (*answer.not_words, *forms.get(f"topic_{own}_not", ()))):
             return key_for_day(answer, day)
     return None
 

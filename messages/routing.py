@@ -139,8 +139,8 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
     normal = timeline_answer(text, day, plan, words.forms) if plan is not None else None
     yes_no = words.yes_no(text) or read_yes_no(text, words)  # "No, nothing like that": signs still first (route)
     return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=yes_no, wish=wish,
-                 normal=normal, everyday=answer_for(text, day, plan) if plan is not None else None,
-                 question=looks_like_question(text) or normal is not None, long=len(text) > LONG_TEXT)
+                 normal=normal, everyday=answer_for(text, day, plan, words.forms) if plan is not None else None,
+                 question=looks_like_question(text, words.forms) or normal is not None, long=len(text) > LONG_TEXT)
 
 
 def lexicon_for(language: str) -> Lexicon:

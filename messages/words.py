@@ -42,7 +42,9 @@ class Words:
                 continue
             value = key[len(prefix):]
             found = text.split("|") if prefix == "words." else [text]
-            forms.setdefault(value, set()).update(f for f in map(normalise, found) if f)
+            # everyday-question topics keep their "word*" prefixes (messages.questions.mentions reads them)
+            spell = (lambda f: f.strip().lower()) if value.startswith("topic_") else normalise
+            forms.setdefault(value, set()).update(f for f in map(spell, found) if f)
         return cls({value: frozenset(found) for value, found in forms.items()})
 
     def read(self, text: str, options: Iterable[str]) -> str | None:

@@ -94,3 +94,36 @@ def test_languages_with_a_catalog_but_no_lexicon_are_known():
     """The shipped catalogs and lexicons: a catalog with no lexicon is read by the others, and its patients'
     texts that none can read are unread (aftercare doctor warns of it)."""
     assert set(catalog_languages()) >= set(installed_languages())
+
+
+# (language, a typed No to Q1, an everyday question on day 4 and its approved answer, a typed emergency)
+TYPED_CARE = [
+    ("en", "no, nothing like that", "can I wear makeup now?", "questions.makeup_ok",
+     "my lips are swelling and I can hardly breathe"),
+    ("de", "nein, nichts davon", "darf ich jetzt Make-up tragen?", "questions.makeup_ok",
+     "meine Lippen schwellen an und ich bekomme schlecht Luft"),
+    ("es", "no, nada de eso", "¿puedo maquillarme ya?", "questions.makeup_ok",
+     "tengo los labios hinchados y me cuesta respirar"),
+]
+
+
+@pytest.mark.parametrize("language, no, question, answer_key, emergency", TYPED_CARE, ids=[c[0] for c in TYPED_CARE])
+async def test_typed_care_in_each_language(phone, language, no, question, answer_key, emergency):  # noqa: F811
+    """Through the real Application, in each shipped language: a check-in answered by typing (Q1's No), an everyday
+    question answered with the clinic's approved text in the patient's language, and a typed emergency alerted to
+    the clinic (in its language, the patient's words as written, their language named)."""
+    from datetime import timedelta
+
+    await enrol_in(phone, language)
+    phone.clock.advance(timedelta(days=4))
+    await phone.send(CHAT, "/checkin")
+    await phone.send(CHAT, no)
+    row = phone.store.open_checkin(CHAT)
+    assert row is not None and ("safety", "no") in row.answers
+    sent = await phone.send(CHAT, question)
+    assert any(said(phone, language, answer_key) in m.text for m in sent)
+    before = len(phone.telegram.chat(CLINIC_CHAT))
+    await phone.send(CHAT, emergency)
+    alerts = [m.text for m in phone.telegram.chat(CLINIC_CHAT)[before:]]
+    assert alerts and alerts[0].startswith("⚠️ EMERGENCY") and emergency in alerts[0]
+    assert ("Patient's language:" in alerts[0]) == (language != "en")
