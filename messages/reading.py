@@ -37,6 +37,9 @@ ALARMS = ("emergency", "urgent")
 ACTIONS = ("ask", "passed", "confirm", "urgent", "emergency")
 _RANK = {action: rank for rank, action in enumerate(ACTIONS)}
 _CONSUMING = ("persistence", "uncertainty")
+# Cues kept where a sign's words overlap them: "her face is swollen" both ties the daughter to the treatment
+# (patient_links) and is a sign.
+_BESIDE_SIGNS = ("patient_links",)
 _SAFETY_ACTIONS = ("emergency", "ask", "passed")
 
 
@@ -134,7 +137,7 @@ class _Polarity:
         self.by_clause: dict[tuple[str, int], list[Match]] = {}
         self.cues: dict[str, list[Match]] = {}
         for cue in cues:
-            if cue.kind in _CONSUMING or not set(cue.positions) & taken:
+            if cue.kind in _CONSUMING + _BESIDE_SIGNS or not set(cue.positions) & taken:
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
                 end = self.words[cue.end].clause

@@ -222,7 +222,9 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
                 or (None if own else max(before, key=lambda p: p.end, default=None)))
         if part is None:
             tokens = [lexicon.defaults[c] for c in sorted(state.classes) if c in lexicon.defaults]
-            if tokens and not any(words[p.start].sentence == words[state.start].sentence
+            # Said of the treated skin unless a part it does not pair with is named in its clause ("the rash is
+            # puffy"); a part of another clause is another subject ("breathing is fine, just a bit puffy").
+            if tokens and not any(words[p.start].clause == words[state.start].clause
                                   and not set(p.positions) & set(state.positions) for p in parts):
                 found.append(Match("pair", tokens[0], state.positions, anchor=state.anchor))
             continue

@@ -241,6 +241,13 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         # v3 P4i: a typed rash confirms from day 8, so without a day (the safer reading) it is confirmed
         ("allergic reaction I think, my throat feels weird", [Sign("rash", "confirm"), Sign("tongue_throat_swelling", "ask")]),
         ("my lips are not swollen but my tongue is", [Sign("lip_swelling", "ask"), Sign("tongue_throat_swelling", "emergency")]),
+        # a patient link that is also part of a sign still ties the relative to the treatment (her face is swollen)
+        ("my daughter can't swallow and her face is swollen", [Sign("breathing_difficulty", "emergency"),
+                                                                 Sign("swelling", "confirm")]),
+        ("my daughter can't swallow", [Sign("breathing_difficulty", "ask")]),
+        # a state with no part in its own clause is the treated skin's, whatever another clause names
+        ("my breathing is ok, the rest is puffy", [Sign("breathing_difficulty", "ask"), Sign("swelling", "confirm")]),
+        ("the rash is puffy", [Sign("rash", "confirm")]),
     ],
 )
 def test_signs_and_actions(message: str, signs: list[Sign]) -> None:
