@@ -130,3 +130,17 @@ def test_english_reading_is_unchanged_by_the_spanish_lexicon() -> None:
     """The English reader still reads English as before (the default lexicon)."""
     assert assess("I can't breathe", 0).level == "emergency"
     assert assess("no puedo respirar", 0, "es").level == "emergency"
+
+
+def test_severity_of_swelling_in_words() -> None:
+    """ "muy hinchada" is swelling:severe and "hinchadísima" swelling:very_severe, each confirmed in one tap:
+    §2 decides by the day (C9 from day 4, C17 on days 0-3, M4 for severe on days 0-3)."""
+    assert assess("sigo muy hinchada", 5, "es").level == "contact_provider"
+    assert assess("estoy muy hinchada", 1, "es").level == "monitor"
+    assert assess("tengo la cara hinchadísima", 1, "es").level == "contact_provider"
+
+
+def test_a_weakened_immune_system_named_in_spanish() -> None:
+    """ "tomo inmunosupresores" is risk:immunocompromised, confirmed: alone no alarm, beside crusts U8 (urgent)."""
+    assert _signs("tomo inmunosupresores") == {"risk:immunocompromised": "confirm"}
+    assert assess("tomo inmunosupresores y tengo costras amarillas", 5, "es").level == "urgent"
