@@ -144,3 +144,17 @@ def test_a_weakened_immune_system_named_in_spanish() -> None:
     """ "tomo inmunosupresores" is risk:immunocompromised, confirmed: alone no alarm, beside crusts U8 (urgent)."""
     assert _signs("tomo inmunosupresores") == {"risk:immunocompromised": "confirm"}
     assert assess("tomo inmunosupresores y tengo costras amarillas", 5, "es").level == "urgent"
+
+
+def test_going_anyway_to_ones_own_session_does_not_make_a_child_the_patient() -> None:
+    """ "¿puedo ir igual a la sesión?" is the writer's own diary (cues.rebooking), though "igual" alone is an
+    uncertainty word: the son's fever stays his, asked about, not an urgent sign of the patient."""
+    assert _signs("mi hijo tiene fiebre, ¿puedo ir igual a la sesión?") == {"fever": "ask"}
+    assert _signs("mi hijo tiene fiebre desde la sesión") == {"fever": "urgent"}
+
+
+def test_a_past_tense_inside_the_sign_words_places_the_sign_in_the_past() -> None:
+    """ "me faltaba el aire" holds its own past tense: with "ahora normal" after it the sign has passed (P4i),
+    alone it is still an emergency."""
+    assert _signs("me faltaba el aire al subir, ahora normal") == {"breathing_difficulty": "passed"}
+    assert _signs("me faltaba el aire al subir") == {"breathing_difficulty": "emergency"}
