@@ -133,11 +133,17 @@ class _Polarity:
         self.words, self.signs, self.lexicon = text.words, signs, lexicon
         self.questions = text.questions
         taken = {i for m in signs if m.kind in ("form", "hedged") for i in m.positions}
-        taken |= {i for c in cues if c.kind in _CONSUMING for i in c.positions}
+        consuming = [set(c.positions) for c in cues if c.kind in _CONSUMING]
         self.by_clause: dict[tuple[str, int], list[Match]] = {}
         self.cues: dict[str, list[Match]] = {}
         for cue in cues:
-            if cue.kind in _CONSUMING + _BESIDE_SIGNS or not set(cue.positions) & taken:
+            # A cue that wholly holds a persistence or uncertainty cue is the longer, exacter phrase and stays
+            # ("still come to my appointment", "ir igual a la sesión": go anyway); one partly inside it does not
+            # ("not" in "not sure"). A past tense inside a sign's own words still places it in the past
+            # ("me faltaba el aire, ahora normal": passed, P4i).
+            spots = set(cue.positions)
+            inside_sign = bool(spots & taken) and cue.kind != "past"
+            if cue.kind in _CONSUMING + _BESIDE_SIGNS or not (inside_sign or any(c & spots and not c < spots for c in consuming)):
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
                 end = self.words[cue.end].clause

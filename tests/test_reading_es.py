@@ -130,3 +130,31 @@ def test_english_reading_is_unchanged_by_the_spanish_lexicon() -> None:
     """The English reader still reads English as before (the default lexicon)."""
     assert assess("I can't breathe", 0).level == "emergency"
     assert assess("no puedo respirar", 0, "es").level == "emergency"
+
+
+def test_severity_of_swelling_in_words() -> None:
+    """ "muy hinchada" is swelling:severe and "hinchadísima" swelling:very_severe, each confirmed in one tap:
+    §2 decides by the day (C9 from day 4, C17 on days 0-3, M4 for severe on days 0-3)."""
+    assert assess("sigo muy hinchada", 5, "es").level == "contact_provider"
+    assert assess("estoy muy hinchada", 1, "es").level == "monitor"
+    assert assess("tengo la cara hinchadísima", 1, "es").level == "contact_provider"
+
+
+def test_a_weakened_immune_system_named_in_spanish() -> None:
+    """ "tomo inmunosupresores" is risk:immunocompromised, confirmed: alone no alarm, beside crusts U8 (urgent)."""
+    assert _signs("tomo inmunosupresores") == {"risk:immunocompromised": "confirm"}
+    assert assess("tomo inmunosupresores y tengo costras amarillas", 5, "es").level == "urgent"
+
+
+def test_going_anyway_to_ones_own_session_does_not_make_a_child_the_patient() -> None:
+    """ "¿puedo ir igual a la sesión?" is the writer's own diary (cues.rebooking), though "igual" alone is an
+    uncertainty word: the son's fever stays his, asked about, not an urgent sign of the patient."""
+    assert _signs("mi hijo tiene fiebre, ¿puedo ir igual a la sesión?") == {"fever": "ask"}
+    assert _signs("mi hijo tiene fiebre desde la sesión") == {"fever": "urgent"}
+
+
+def test_a_past_tense_inside_the_sign_words_places_the_sign_in_the_past() -> None:
+    """ "me faltaba el aire" holds its own past tense: with "ahora normal" after it the sign has passed (P4i),
+    alone it is still an emergency."""
+    assert _signs("me faltaba el aire al subir, ahora normal") == {"breathing_difficulty": "passed"}
+    assert _signs("me faltaba el aire al subir") == {"breathing_difficulty": "emergency"}
