@@ -41,6 +41,7 @@ _CONSUMING = ("persistence", "uncertainty")
 # (patient_links) and is a sign.
 _BESIDE_SIGNS = ("patient_links",)
 _SAFETY_ACTIONS = ("emergency", "ask", "passed")
+_ECHO_WORDS = 3  # a question this short, answered "No" in the next sentence, denies its sign ("Eiter? Nein, ...")
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,14 @@ class _Polarity:
         # "... so I need to move my appointment": the writer's own diary ties no one's sign to the treatment.
         rebooking = {i for c in self.cues.get("rebooking", []) for i in c.positions}
         links = [c for c in links if not set(c.positions) & rebooking]
-        own = [c for c in links  # "my appointment", "my next appointment"
-               if any(self.words[j].text in self.first_person for j in range(max(0, c.start - 2), c.start))]
+        own = [c for c in links  # "my appointment", "my next appointment"; not "my son (treatment this morning)"
+               if any(self.words[j].text in self.first_person and self.words[j].clause == self.words[c.start].clause
+                      for j in range(max(0, c.start - 2), c.start))]
         self.linked = len(own) < len(links)
         self.own_link_clauses = {self.words[c.start].clause for c in own}
         self.links = {w for p in lexicon.cues["thing_links"] for w in p}
+        self.places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
+        self.owners = {p[0] for p in lexicon.cues["owners"] if len(p) == 1}
         self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
         self.busy = {i for p in parts for i in p.positions} | {i for m in signs for i in m.positions}
         self.covered = self._covered({w for p in lexicon.cues["coordinators"] for w in p},
@@ -220,9 +224,18 @@ class _Polarity:
         clause = self.words[sign.anchor].clause
         if self._in_clause("uncertainty", clause):
             return False  # P2: "not sure" means it may be there
-        if id(sign) in self.covered:
+        if id(sign) in self.covered or self._answered_no(sign):
             return True
         return self._said_after(sign, ("negation_after", "passing_after")) or self._passed(sign)
+
+    def _answered_no(self, sign: Match) -> bool:
+        """ "Eiter? Nein, das sind nur Schüppchen": a sign asked in a question of a few words, and the next
+        sentence opens with the answer No (the lexicon's ``answer_no``)."""
+        sentence = self.words[sign.anchor].sentence
+        if sentence not in self.questions or sum(w.sentence == sentence for w in self.words) > _ECHO_WORDS:
+            return False
+        after = next((i for i, w in enumerate(self.words) if w.sentence > sentence), None)
+        return after is not None and any(c.start == after for c in self.cues.get("answer_no", []))
 
     def has_passed(self, sign: Match) -> bool:
         """Said to have passed ("I fainted this morning, feel ok now", "tongue swelling has gone down"), P4i."""
@@ -271,9 +284,19 @@ class _Polarity:
         clause = self.words[sign.anchor].clause
         for cue in self._in_clause("things", clause):
             between = self.words[cue.end + 1: sign.start]
-            if cue.end < sign.start and len(between) <= 4 and all(w.text in self.links for w in between):
+            if cue.end < sign.start and len(between) <= 4 and all(w.text in self.links for w in between) \
+                    and not self._placed_thing(cue):
                 return True
         return False
+
+    def _placed_thing(self, cue: Match) -> bool:
+        """A thing named as where or from what, not as what the phrase is said of ("im Auto weggetreten", "von dem
+        Serum ohnmächtig", "in the car"): a location word just before it, an owner word ("dem", "my") between."""
+        i = cue.start
+        before = [self.words[j].text for j in range(max(0, i - 2), i) if self.words[j].clause == self.words[i].clause]
+        if before and before[-1] in self.owners:
+            before = before[:-1]
+        return bool(before) and before[-1] in self.places
 
     def someone_else(self, sign: Match, carried: bool) -> bool:
         """A sign said of someone the message names as not the patient."""

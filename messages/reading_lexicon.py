@@ -26,8 +26,13 @@ _CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after"
              "locations", "examples", "others_treatment")
 # Cue lists a lexicon may leave out (added after other languages' lexicons were written), with their default:
 # the small words between a location word and the body part it places ("on my cheek", "an der Wange"), and
-# ways of moving one's own appointment (none unless the language lists them).
-_OPTIONAL_CUES = {"owners": ("my", "the", "her", "his", "their", "your", "a"), "rebooking": ()}
+# ways of moving one's own appointment (none unless the language lists them), phrases that open with a clause
+# breaker but break no clause (German "außer Atem" is out of breath, not "except breath"), and the words a
+# language sets after a comma to open a subordinate clause ("gefallen, als ich die Rechnung sah"), over which
+# an other-sense phrase may reach.
+# "answer_no" opens a sentence that answers No to a short question before it ("Eiter? Nein, nur Schüppchen").
+_OPTIONAL_CUES = {"owners": ("my", "the", "her", "his", "their", "your", "a"), "rebooking": (), "unbroken": (),
+                  "subordinators": (), "answer_no": ()}
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
                "confirm_with", "safety", "unsettled"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")

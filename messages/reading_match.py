@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from messages.reading_lexicon import Lexicon, Phrase
-from messages.reading_spelling import LETTERS
+from messages.reading_spelling import LETTERS, one_edit
 
 _PIECES = re.compile(
     rf"(?P<num>\d+(?:[.,]\d+)?)|(?P<word>{LETTERS}+|°|%)|(?P<sent>[.!?\n]+)|(?P<clause>[,;:()\[\]/&*+=\-–—~|<>\"]+)"
 )
 MAX_GAP = 2  # extra words allowed between the words of a sign form
+_LONG_LINK = 8  # a treatment word this long forgives one typo (cue_matches)
 
 
 @dataclass
@@ -84,7 +85,8 @@ def split(text: str, lexicon: Lexicon) -> Text:
         if cl != last:
             cid, last = cid + 1, cl
         found = next((p for p in breakers if tuple(w for w, _, c in raw[i:i + len(p)] if c == cl) == p), None)
-        if found:  # "but", "however", ...: the words after it start a new clause
+        kept = next((p for p in lexicon.cues["unbroken"] if tuple(w for w, _, _ in raw[i:i + len(p)]) == p), None)
+        if found and not kept:  # "but", "however", ...: the words after it start a new clause
             cid += 1
             i += len(found)
             continue
@@ -109,12 +111,19 @@ def _numbers_spelled(raw: list[tuple[str, int, int]], lexicon: Lexicon) -> list[
     return out
 
 
-def _follow(words: list[Word], i: int, phrase: Phrase, gaps: int, stop: frozenset[str]) -> tuple[int, ...] | None:
-    """Positions of ``phrase`` matched from word ``i`` (same clause, up to ``gaps`` words between)."""
+def _follow(words: list[Word], i: int, phrase: Phrase, gaps: int, stop: frozenset[str],
+            opening: frozenset[str] = frozenset()) -> tuple[int, ...] | None:
+    """Positions of ``phrase`` matched from word ``i`` (same clause, up to ``gaps`` words between). A phrase word
+    in ``opening`` (a subordinator) may stand right after a clause break of the same sentence ("in Ohnmacht
+    gefallen, als ich die Rechnung sah")."""
     positions = [i]
+    clause = words[i].clause
     for part in phrase[1:]:
         j, skipped = positions[-1] + 1, 0
-        while j < len(words) and words[j].clause == words[i].clause:
+        if part in opening and j < len(words) and words[j].text == part and words[j].clause != clause \
+                and words[j].sentence == words[i].sentence:
+            clause = words[j].clause
+        while j < len(words) and words[j].clause == clause:
             if part in words[j].bases or words[j].text == part:
                 break
             if skipped >= gaps or words[j].text in stop:
@@ -129,13 +138,14 @@ def _follow(words: list[Word], i: int, phrase: Phrase, gaps: int, stop: frozense
 def sign_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     """Every occurrence of a sign form, hedged form, topic, other sense, part or state."""
     stop = frozenset(w for p in lexicon.cues["negation"] for w in p)
+    opening = frozenset(p[0] for p in lexicon.cues["subordinators"] if len(p) == 1)
     found: list[Match] = []
     for i, word in enumerate(words):
         keys = word.bases | {word.text}
         for first in keys:
             for kind, key, phrase in lexicon.by_first_word.get(first, ()):
                 gaps = MAX_GAP if kind in ("form", "hedged") else 0
-                positions = _follow(words, i, phrase, gaps, stop)
+                positions = _follow(words, i, phrase, gaps, stop, opening if kind == "other" else frozenset())
                 if positions:
                     classes = {key} if kind == "state" else \
                         {"unsettled"} if kind == "hedged" and phrase in lexicon.tokens[key].unsettled else set()
@@ -148,14 +158,20 @@ def sign_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
 
 
 def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
-    """Every exact occurrence of a cue phrase (negation, persistence, ...), kind = the cue list's name."""
+    """Every exact occurrence of a cue phrase (negation, persistence, ...), kind = the cue list's name. A one-word
+    link to the treatment of eight letters or more also matches with one typo ("Behandlugn"), unless the typed word
+    is a word of the language: it only ties a sign to the patient, so a typo there never drops one."""
     found = []
+    long_links = [p[0] for p in lexicon.cues["patient_links"] if len(p) == 1 and len(p[0]) >= _LONG_LINK]
     for i, word in enumerate(words):
         for name, phrase in lexicon.cues_by_first_word.get(word.text, ()):
             end = i + len(phrase)
             if name != "clause_breakers" and end <= len(words) and words[end - 1].sentence == word.sentence \
                     and all(words[i + k].text == phrase[k] for k in range(1, len(phrase))):
                 found.append(Match(name, name, tuple(range(i, end))))
+        if len(word.text) >= _LONG_LINK and word.text not in lexicon.english_words \
+                and word.text not in lexicon.cues_by_first_word and any(one_edit(word.text, w) for w in long_links):
+            found.append(Match("patient_links", "patient_links", (i,)))
     return found
 
 

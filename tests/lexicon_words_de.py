@@ -28,7 +28,7 @@ from messages.reading_spelling import PIECE, one_edit
 # Common forms the dictionary leaves out or that patients type (dialect, chat).
 _EXTRA = """heisser heisse heissen heisst rennt kennt nennt brennen renne hatten hatte hallo halt hals halls
 luft lust laut lauft last list mund hund rund wund bund kund auge augen aufe lippe lippen tippe tippen kippe
-kippen zunge junge lunge""".split()
+kippen zunge junge lunge abgeschwollen abgeschwollene abgeschwollenen abgeheilt verheilt nach mach""".split()
 
 
 def _dictionary_words() -> list[str]:

@@ -174,3 +174,48 @@ def test_other_languages_read_as_before() -> None:
     assert assess("I can't breathe", 0).level == "emergency"
     assert assess("no puedo respirar", 0, "es").level == "emergency"
     assert assess("ich kann nicht atmen", 0, "de").level == "emergency"
+
+
+def test_a_breaker_word_in_an_idiom_breaks_no_clause() -> None:
+    """ "außer Atem" is out of breath (``cues.unbroken``); "außer" before anything else still ends a clause."""
+    assert _signs("ich bin völlig außer Atem")["breathing_difficulty"] == "emergency"
+    words = split("alles gut außer die Lippen schwellen", DE).words
+    assert words[0].clause != words[-1].clause
+
+
+def test_an_idiom_reaches_over_the_comma_german_sets_before_als() -> None:
+    """ "fast in Ohnmacht gefallen, als ich die Rechnung sah" is about the bill (P4h); a faint with another
+    "als" clause stays a faint."""
+    assert "faint" not in _signs("bin fast in Ohnmacht gefallen, als ich die Rechnung gesehen habe")
+    assert _signs("bin umgekippt, als ich aufgestanden bin")["faint"] == "emergency"
+
+
+def test_a_thing_named_as_a_place_or_cause_is_not_what_the_sign_is_said_of() -> None:
+    """ "im Auto weggetreten" and "von dem Serum ohnmächtig" are about the body; "das Auto ist zusammengebrochen"
+    is about the car (P4h)."""
+    assert _signs("ich bin im Auto einfach weggetreten")["faint"] == "emergency"
+    assert _signs("kann man von dem Serum ohnmächtig werden?")["faint"] == "ask"
+    assert "faint" not in _signs("mein Auto ist zusammengebrochen")
+
+
+def test_a_link_to_the_treatment_ties_the_relative_in_brackets_or_with_a_typo() -> None:
+    """ "Mein Freund (Behandlung heute früh) lallt" and "seit der Behandlugn verwirrt" are the patient's signs;
+    "my own appointment" still ties no one else's sign to the treatment."""
+    assert _signs("Mein Freund (Behandlung heute früh) lallt")["confusion"] == "emergency"
+    assert _signs("meine Mutter ist seit der Behandlugn verwirrt")["confusion"] == "emergency"
+    assert _signs("mein Sohn hat Fieber, kann ich trotzdem zu meinem Termin kommen?")["fever"] == "ask"
+
+
+def test_a_short_question_answered_no_denies_its_sign() -> None:
+    """ "Eiter? Nein, nur Schüppchen" asks, no alarm (``cues.answer_no``); "Eiter? Ja" is pus."""
+    assert _signs("Eiter? Nein, das sind nur Schüppchen")["pus"] == "ask"
+    assert _signs("Eiter? Ja, leider")["pus"] == "urgent"
+    assert _signs("Ist das hier an der Stirn wirklich Eiter? Nein, oder?")["pus"] == "urgent"
+
+
+def test_severity_in_words_is_confirmed_and_the_day_decides() -> None:
+    """ "knallrot" on day 6 is C8, on day 0 expected (M11); "extrem geschwollen" on day 1 is C17."""
+    assert assess("die Wangen sind noch knallrot", 6, "de").level == "contact_provider"
+    assert assess("die Wangen sind noch knallrot", 0, "de").level == "monitor"
+    assert assess("das Gesicht ist extrem geschwollen", 1, "de").level == "contact_provider"
+    assert _signs("unerträglicher Juckreiz")["itching:severe"] == "confirm"
