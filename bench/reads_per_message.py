@@ -4,8 +4,10 @@
 
 Not part of the test suite. The real Application over the simulated Telegram (the tests' harness), an
 enrolled patient with a clinic chat, and one typed message per case below. While the bot handles that one
-update, a profiler counts the calls of ``messages.reading.read_message`` (the warning-sign reader: every read
-of the text for signs goes through it) and of ``Store.patient`` (a load of the patient row). Prints one line
+update, a profiler counts the calls of ``messages.reading.read_all`` (a reading of the text for signs: every
+read goes through it), of ``read_message`` (one lexicon's pass within it: the text's language, then each
+other installed lexicon that holds one of the text's words, rules P4g) and of ``Store.patient`` (a load of the
+patient row). Prints one line
 per case and the totals. Run it on two commits to compare them (the counts do not depend on the machine).
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.store import Store, open_store  # noqa: E402
-from messages.reading import read_message  # noqa: E402
+from messages.reading import read_all, read_message  # noqa: E402
 from tests.conftest import START, clinic_settings, enrol, open_phone  # noqa: E402
 
 CHAT = 1001  # the patient of tests.conftest.enrol
@@ -43,8 +45,9 @@ class Counter:
     """Counts calls of two functions while on (sys.setprofile sees every Python call in this thread)."""
 
     def __init__(self) -> None:
-        self.codes = {read_message.__code__: "reads", Store.patient.__code__: "patient_loads"}
-        self.counts = {"reads": 0, "patient_loads": 0}
+        self.codes = {read_all.__code__: "reads", read_message.__code__: "lexicon_passes",
+                      Store.patient.__code__: "patient_loads"}
+        self.counts = {"reads": 0, "lexicon_passes": 0, "patient_loads": 0}
 
     def __call__(self, frame, event, arg) -> None:
         if event == "call" and (name := self.codes.get(frame.f_code)):
@@ -86,14 +89,15 @@ async def main(argv: list[str] | None = None) -> int:
     for case in CASES:
         with tempfile.TemporaryDirectory() as folder:
             rows.append(await measure(case, Path(folder)))
-    totals = {"reads": sum(r["reads"] for r in rows), "patient_loads": sum(r["patient_loads"] for r in rows)}
+    totals = {name: sum(r[name] for r in rows) for name in ("reads", "lexicon_passes", "patient_loads")}
     if args.json:
         print(json.dumps({"cases": rows, "totals": totals}, indent=2))
     else:
         for row in rows:
-            print(f"{row['case']:36} reads {row['reads']}  patient_loads {row['patient_loads']}")
+            print(f"{row['case']:36} reads {row['reads']}  lexicon_passes {row['lexicon_passes']}  "
+                  f"patient_loads {row['patient_loads']}")
         print(f"{'total (' + str(len(rows)) + ' messages)':36} reads {totals['reads']}  "
-              f"patient_loads {totals['patient_loads']}")
+              f"lexicon_passes {totals['lexicon_passes']}  patient_loads {totals['patient_loads']}")
     return 0
 
 
