@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -135,22 +136,29 @@ def test_an_older_database_lists_the_migrations_to_come(tmp_path):
     assert code == 0 and any("will be applied at the next start: 0005_patient_quiet_hours" in l for l in lines)
 
 
-def test_catalog_gaps_of_an_offered_language_are_warnings(tmp_path):
-    """An offered language without a folder, with keys missing, other placeholders or not reviewed is warned about,
-    and --strict fails on it; English alone passes."""
+def offering(tmp_path: Path, languages: list[str], reviewed: bool) -> dict[str, str]:
+    """The environment of a clinic whose profile offers ``languages``, with an Italian catalog folder (its
+    meta.toml ``reviewed`` as given) in AFTERCARE_CATALOG_DIR."""
     from bot.clinic_profile import default_clinic_file
 
     os.chmod(tmp_path, 0o700)
     catalogs = tmp_path / "catalog"
     (catalogs / "it").mkdir(parents=True)
-    (catalogs / "it" / "meta.toml").write_text('name = "Italiano"\nreviewed = false\n', encoding="utf-8")
-    (catalogs / "it" / "commands.toml").write_text('help = "Cosa posso fare {oops}"\n', encoding="utf-8")
+    (catalogs / "it" / "meta.toml").write_text(f'name = "Italiano"\nreviewed = {str(reviewed).lower()}\n',
+                                               encoding="utf-8")
     text = Path(default_clinic_file()).read_text(encoding="utf-8").replace(
-        'subdivision = "ENG"\n', 'subdivision = "ENG"\nlanguages = ["en", "it", "pt"]\n')
+        'subdivision = "ENG"\n', f'subdivision = "ENG"\nlanguages = {json.dumps(languages)}\n')
     clinic = tmp_path / "clinic.toml"
     clinic.write_text(text, encoding="utf-8")
-    environ = {"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(clinic),
-               "AFTERCARE_CATALOG_DIR": str(catalogs)}
+    return {"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(clinic),
+            "AFTERCARE_CATALOG_DIR": str(catalogs)}
+
+
+def test_catalog_gaps_of_an_offered_language_are_warnings(tmp_path):
+    """An offered language without a folder, with keys missing, other placeholders or not reviewed is warned about,
+    and --strict fails on it; English alone passes."""
+    environ = offering(tmp_path, ["en", "it", "pt"], reviewed=False)
+    (tmp_path / "catalog" / "it" / "commands.toml").write_text('help = "Cosa posso fare {oops}"\n', encoding="utf-8")
     code, lines = run(environ)
     warned = [line for line in lines if line.startswith("warning:") and "language" in line]
     assert code == 0 and any("language pt: offered, but there is no catalog folder" in line for line in warned)
@@ -165,19 +173,7 @@ def test_catalog_gaps_of_an_offered_language_are_warnings(tmp_path):
 def test_an_offered_language_needs_a_reviewed_warning_sign_lexicon(tmp_path):
     """Rules P4g: an offered language without a lexicon, or with one not marked reviewed, is warned about (so
     --strict fails); English, the source lexicon, passes."""
-    from bot.clinic_profile import default_clinic_file
-
-    os.chmod(tmp_path, 0o700)
-    catalogs = tmp_path / "catalog"
-    (catalogs / "it").mkdir(parents=True)
-    (catalogs / "it" / "meta.toml").write_text('name = "Italiano"\nreviewed = true\n', encoding="utf-8")
-    text = Path(default_clinic_file()).read_text(encoding="utf-8").replace(
-        'subdivision = "ENG"\n', 'subdivision = "ENG"\nlanguages = ["en", "de", "es", "it"]\n')
-    clinic = tmp_path / "clinic.toml"
-    clinic.write_text(text, encoding="utf-8")
-    environ = {"AFTERCARE_DATA_DIR": str(tmp_path), "AFTERCARE_CLINIC_FILE": str(clinic),
-               "AFTERCARE_CATALOG_DIR": str(catalogs)}
-    code, lines = run(environ)
+    code, lines = run(offering(tmp_path, ["en", "de", "es", "it"], reviewed=True))
     warned = [line for line in lines if line.startswith("warning:") and "lexicon" in line]
     assert code == 0
     assert any("language it: offered, but there is no warning-sign lexicon messages/lexicon/it.toml" in line
