@@ -275,8 +275,16 @@ class _Polarity:
             return False
         # A cue that is both past and passed ("as a child", "als Kind", "vor Jahren") may also stand before the sign.
         long_ago = {c.positions for c in self._in_clause("past", clause)}
+        after = sentence + 1 if self._says_only_passed(sentence + 1) else sentence
         return any((c.start > sign.end or (c.positions in long_ago and c.end < sign.start))
-                   and self.words[c.start].sentence == sentence for c in self.cues.get("passed", []))
+                   and sentence <= self.words[c.start].sentence <= after for c in self.cues.get("passed", []))
+
+    def _says_only_passed(self, sentence: int) -> bool:
+        """ "I was confused last night. Feel normal today.": the sentence after a past sign may say it passed, when
+        it names no sign, no one else, no persistence and no medicine of its own."""
+        return not any(self.words[m.anchor].sentence == sentence for m in self.signs) and not any(
+            self.words[c.start].sentence == sentence for kind in ("others", "persistence", "uncertainty", "medicine")
+            for c in self.cues.get(kind, []))
 
     def about_a_thing(self, sign: Match) -> bool:
         """P4h: a red-flag phrase said of a thing, not the body ("that bill was hard to swallow", "my phone

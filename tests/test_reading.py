@@ -493,6 +493,22 @@ def test_a_passed_emergency_sign_is_kept_as_passed(message: str, token: str) -> 
     assert verdict.level == "contact_provider" and verdict.reasons[0].rule == "P4i"
 
 
+@pytest.mark.parametrize(
+    ("message", "passed"),
+    [("I fainted last night. Feel fine now.", True), ("I was wheezing yesterday. All good now", True),
+     ("I passed out this morning. Fine now but my lips are swelling", False),  # a sign of its own
+     ("I was confused yesterday. My husband is fine now.", False),  # someone else is fine
+     ("I fainted last night. Still not fine", False),  # persistence
+     ("I fainted last night. Fine now after paracetamol", False)],  # a medicine (P4i)
+)
+def test_the_sentence_after_a_past_emergency_sign_may_say_it_passed(message: str, passed: bool) -> None:
+    """P4i: "I fainted last night. Feel fine now." has passed like "..., fine now", unless the next sentence names a
+    sign, someone else, persistence or a medicine of its own."""
+    reading = read_message(message, day=2)
+    assert bool(reading.passed) is passed and reading.safety_question
+    assert (reading.level == "contact_provider") is passed
+
+
 def test_passed_still_negates_signs_that_are_not_emergencies() -> None:
     """P4i: "gone" and "passed" still negate the other signs (a fever last night, fine now, is asked about)."""
     assert read_message("fever last night, fine now").signs == (Sign("fever", "ask"),)
