@@ -159,9 +159,11 @@ class _Polarity:
         # "... so I need to move my appointment": the writer's own diary ties no one's sign to the treatment.
         rebooking = {i for c in self.cues.get("rebooking", []) for i in c.positions}
         links = [c for c in links if not set(c.positions) & rebooking]
+        # The "my" of "my grandma" names someone else, not the writer ("mi abuela es la paciente").
+        naming = {i for c in self.cues.get("others", []) for i in c.positions}
         own = [c for c in links  # "my appointment", "my next appointment"; not "my son (treatment this morning)"
                if any(self.words[j].text in self.first_person and self.words[j].clause == self.words[c.start].clause
-                      for j in range(max(0, c.start - 2), c.start))]
+                      and j not in naming for j in range(max(0, c.start - 2), c.start))]
         self.linked = len(own) < len(links)
         self.own_link_clauses = {self.words[c.start].clause for c in own}
         self.links = {w for p in lexicon.cues["thing_links"] for w in p}

@@ -108,6 +108,14 @@ def test_a_relative_writing_about_the_patient_is_the_patient() -> None:
     assert _signs("mi hijo tiene fiebre") == {"fever": "ask"}
 
 
+def test_the_my_of_a_relative_does_not_make_the_patient_link_the_writers_own() -> None:
+    """ "mi abuela es la paciente": the "mi" names the grandmother, so the link ties her signs to the treatment;
+    "mi" of the writer's own session ("mi sesión") still keeps a child's fever the child's."""
+    assert _signs("mi abuela es la paciente, dice cosas sin sentido")["confusion"] == "emergency"
+    assert _signs("mi madre es la paciente y tiene fiebre") == {"fever": "urgent"}
+    assert _signs("mi hijo tiene fiebre, mañana tengo mi sesión") == {"fever": "ask"}
+
+
 def test_passed_and_hypothetical() -> None:
     """ "ya se me pasó" after a past emergency sign is passed (P4i); "y si" makes it a possibility (asked)."""
     assert _signs("anoche me costaba respirar, ya se me pasó")["breathing_difficulty"] == "passed"
