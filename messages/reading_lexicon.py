@@ -64,6 +64,15 @@ def variants(word: str, endings: tuple[str, ...] | None = None) -> set[str]:
     return out
 
 
+def _doubled(word: str) -> str | None:
+    """``word`` with the consonant before its -ing/-ed/-y/-ish ending doubled ("spining" -> "spinning")."""
+    for end in ("ing", "ed", "y", "ish"):
+        stem = word[: -len(end)]
+        if word.endswith(end) and len(stem) >= 3 and stem[-1] not in "aeiouwxy" and stem[-2] in "aeiou":
+            return stem + stem[-1] + end
+    return None
+
+
 def _deletions(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -131,7 +140,10 @@ class Lexicon:
         (in a word of five letters or more, or in one of the short sign words: "lios", "eyse")."""
         found = self.bases.get(word)
         if found is not None:
-            return found
+            # A doubled letter typed once before an ending ("spining", "slured") can look like an ending of
+            # another word ("spin", "slur"): it is still the one typo of the doubled form ("spinning").
+            doubled = None if word in found or word in self.english_words else _doubled(word)
+            return frozenset(found) | self.bases.get(doubled, frozenset()) if doubled else found
         if len(word) < 3 or not word.isalpha() or word in self.english_words:
             return frozenset()
         hits: set[str] = set()

@@ -160,19 +160,25 @@ def sign_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
 def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     """Every exact occurrence of a cue phrase (negation, persistence, ...), kind = the cue list's name. A one-word
     link to the treatment of eight letters or more also matches with one typo ("Behandlugn"), unless the typed word
-    is a word of the language: it only ties a sign to the patient, so a typo there never drops one."""
+    is a word of the language: it only ties a sign to the patient, so a typo there never drops one. The typo stands
+    for the link inside longer cues too ("miss my appointmnet" is the writer's own diary)."""
     found = []
     long_links = [p[0] for p in lexicon.cues["patient_links"] if len(p) == 1 and len(p[0]) >= _LONG_LINK]
+    texts = [_meant_link(word.text, long_links, lexicon) for word in words]
     for i, word in enumerate(words):
-        for name, phrase in lexicon.cues_by_first_word.get(word.text, ()):
+        for name, phrase in lexicon.cues_by_first_word.get(texts[i], ()):
             end = i + len(phrase)
             if name != "clause_breakers" and end <= len(words) and words[end - 1].sentence == word.sentence \
-                    and all(words[i + k].text == phrase[k] for k in range(1, len(phrase))):
+                    and all(texts[i + k] == phrase[k] for k in range(1, len(phrase))):
                 found.append(Match(name, name, tuple(range(i, end))))
-        if len(word.text) >= _LONG_LINK and word.text not in lexicon.english_words \
-                and word.text not in lexicon.cues_by_first_word and any(one_edit(word.text, w) for w in long_links):
-            found.append(Match("patient_links", "patient_links", (i,)))
     return found
+
+
+def _meant_link(text: str, long_links: list[str], lexicon: Lexicon) -> str:
+    """The treatment link a long typed word stands for with one typo, else the word itself."""
+    if len(text) >= _LONG_LINK and text not in lexicon.english_words and text not in lexicon.cues_by_first_word:
+        return next((w for w in long_links if one_edit(text, w)), text)
+    return text
 
 
 def _near(match: Match, matches: list[Match]) -> list[Match]:

@@ -632,3 +632,24 @@ def test_a_sign_placed_long_ago_before_it_has_passed() -> None:
     """P4i: "as a child I fainted once" is a passed emergency sign, like "I fainted once as a child"."""
     assert read_message("as a child I fainted once").passed == ("faint",)
     assert read_message("I fainted once as a child").passed == ("faint",)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("the room is spining", "the room is spinning"),
+                                              ("the room is spinnig", "the room is spinning")])
+def test_a_made_up_inflection_may_still_be_a_typo(typed: str, meant: str) -> None:
+    """P4a: "spining" is not a word, so it is a typo of "spinning" even though it looks like an ending of "spin"; a
+    real plural ("fevers") stays itself."""
+    assert read_message(typed).signs == read_message(meant).signs != ()
+
+
+@pytest.mark.parametrize("message", ["can I go back to washing my face with warm water?", "washing my face tonight"])
+def test_a_real_inflection_is_not_a_typo_of_another(message: str) -> None:
+    """ "washing" is an ending of "wash", not a typo of "rashing": it raises no rash question."""
+    assert read_message(message).signs == ()
+
+
+def test_a_typo_in_the_writers_own_appointment_still_frees_someone_elses_sign() -> None:
+    """A one-typo treatment link inside the writer's diary ("miss my apointment") does not make the daughter the patient."""
+    typed = read_message("my daughter collapsed at football so I will miss my apointment")
+    plain = read_message("my daughter collapsed at football so I will miss my appointment")
+    assert typed.signs == plain.signs == (Sign("faint", "ask"),)
