@@ -21,6 +21,22 @@ from messages.reading_lexicon import _deletions, parse_lexicon
 from messages.reading_spelling import one_edit
 
 
+def one_typo_from_a_sign_word(word: str, lexicon) -> bool:
+    """Whether the reader would take ``word`` for a one-letter typo of one of ``lexicon``'s sign words (in a word
+    of five letters or more, or in a short sign word); every language's generator asks this of its words."""
+    return any(one_edit(word, variant) and (len(word) >= 5 and len(variant) >= 5
+                                            or variant in lexicon.short_typo_words)
+               for key in _deletions(word) for variant in lexicon.typo_index.get(key, ()))
+
+
+def write_words(name: str, header: str, words: list[str]) -> None:
+    """``messages/lexicon/<name>``: the header line, then one word a line."""
+    target = resources.files("messages").joinpath("lexicon", name)
+    with open(str(target), "w", encoding="utf-8") as handle:
+        handle.write(header + "\n".join(words) + "\n")
+    print(f"{len(words)} words")
+
+
 def near_words(dictionary: list[str]) -> list[str]:
     """Dictionary words one edit away from a word the reader forgives a typo in, and not lexicon words themselves."""
     data = tomllib.loads(resources.files("messages").joinpath("lexicon/en.toml").read_text(encoding="utf-8"))
@@ -35,11 +51,8 @@ def near_words(dictionary: list[str]) -> list[str]:
             continue
         if word in lexicon.bases:
             continue
-        for key in _deletions(word):
-            if any(one_edit(word, v) and (len(word) >= 5 and len(v) >= 5 or v in lexicon.short_typo_words)
-                   for v in lexicon.typo_index.get(key, ())):
-                out.add(word)
-                break
+        if one_typo_from_a_sign_word(word, lexicon):
+            out.add(word)
     return sorted(out)
 
 
@@ -49,11 +62,8 @@ def main(*paths: str) -> None:
         with open(path, encoding="utf-8") as handle:
             dictionary += handle.read().splitlines()
     words = near_words(dictionary)
-    target = resources.files("messages").joinpath("lexicon/en_words.txt")
-    header = "# English words one typo away from a lexicon word: never read as a typo (tests/lexicon_words.py)\n"
-    with open(str(target), "w", encoding="utf-8") as handle:
-        handle.write(header + "\n".join(words) + "\n")
-    print(f"{len(words)} words")
+    write_words("en_words.txt", "# English words one typo away from a lexicon word: never read as a typo "
+                                "(tests/lexicon_words.py)\n", words)
 
 
 if __name__ == "__main__":

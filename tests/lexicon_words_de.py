@@ -22,7 +22,8 @@ import sys
 import tomllib
 from importlib import resources
 
-from messages.reading_lexicon import _deletions, parse_lexicon
+from messages.reading_lexicon import parse_lexicon
+from tests.lexicon_words import one_typo_from_a_sign_word, write_words
 from messages.reading_spelling import PIECE, one_edit
 
 # Common forms the dictionary leaves out or that patients type (dialect, chat).
@@ -50,11 +51,8 @@ def near_words(dictionary: list[str]) -> list[str]:
     for word in words:
         if len(word) < 3 or not word.isalpha() or word in lexicon.bases:
             continue
-        for key in _deletions(word):
-            if any(one_edit(word, v) and (len(word) >= 5 and len(v) >= 5 or v in lexicon.short_typo_words)
-                   for v in lexicon.typo_index.get(key, ())):
-                out.add(word)
-                break
+        if one_typo_from_a_sign_word(word, lexicon):
+            out.add(word)
     return sorted(out)
 
 
@@ -64,12 +62,8 @@ def main(*paths: str) -> None:
         with open(path, encoding="utf-8") as handle:
             dictionary += handle.read().splitlines()
     words = near_words(dictionary or _dictionary_words())
-    target = resources.files("messages").joinpath("lexicon/de_words.txt")
-    header = ("# German words one typo away from a lexicon word: never read as a typo (tests/lexicon_words_de.py,"
-              " from pyspellchecker's German dictionary, MIT licence, word frequencies from OpenSubtitles)\n")
-    with open(str(target), "w", encoding="utf-8") as handle:
-        handle.write(header + "\n".join(words) + "\n")
-    print(f"{len(words)} words")
+    write_words("de_words.txt", ("# German words one typo away from a lexicon word: never read as a typo (tests/lexicon_words_de.py,"
+              " from pyspellchecker's German dictionary, MIT licence, word frequencies from OpenSubtitles)\n"), words)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ import tomllib
 import unicodedata
 from importlib import resources
 
-from messages.reading_lexicon import _deletions, parse_lexicon
+from messages.reading_lexicon import parse_lexicon
+from tests.lexicon_words import one_typo_from_a_sign_word, write_words
 from messages.reading_spelling import one_edit
 
 _AR = ["o", "as", "a", "amos", "ais", "an", "e", "aste", "o", "aron", "aba", "abas", "abamos", "aban", "ado",
@@ -75,11 +76,8 @@ def near_words(dictionary: list[str]) -> list[str]:
     for word in words:
         if len(word) < 3 or not word.isalpha() or word in lexicon.bases:
             continue
-        for key in _deletions(word):
-            if any(one_edit(word, v) and (len(word) >= 5 and len(v) >= 5 or v in lexicon.short_typo_words)
-                   for v in lexicon.typo_index.get(key, ())):
-                out.add(word)
-                break
+        if one_typo_from_a_sign_word(word, lexicon):
+            out.add(word)
     return sorted(out)
 
 
@@ -89,12 +87,8 @@ def main(*paths: str) -> None:
         with open(path, encoding="utf-8") as handle:
             dictionary += handle.read().splitlines()
     words = near_words(dictionary)
-    target = resources.files("messages").joinpath("lexicon/es_words.txt")
-    header = ("# Spanish words one typo away from a lexicon word: never read as a typo (tests/lexicon_words_es.py,"
-              " from Debian's wspanish list, public domain)\n")
-    with open(str(target), "w", encoding="utf-8") as handle:
-        handle.write(header + "\n".join(words) + "\n")
-    print(f"{len(words)} words")
+    write_words("es_words.txt", ("# Spanish words one typo away from a lexicon word: never read as a typo (tests/lexicon_words_es.py,"
+              " from Debian's wspanish list, public domain)\n"), words)
 
 
 if __name__ == "__main__":
