@@ -244,6 +244,8 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
     for key in ("severe_from", "very_severe_from", "out_of"):
         if type(pain_score.get(key)) is not int:
             raise _fail(f"pain_score.{key}", "needs a whole number")
+    if "moderate_from" in pain_score and type(pain_score["moderate_from"]) is not int:
+        raise _fail("pain_score.moderate_from", "needs a whole number")
     short = data.get("short_typo_words", [])
     if not isinstance(short, list) or not all(isinstance(w, str) and w.isalpha() for w in short):
         raise _fail("short_typo_words", "needs a list of words")

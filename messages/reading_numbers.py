@@ -74,7 +74,8 @@ def _bare(value: float, t) -> bool:
 
 def score_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     """Pain scores: "pain 9/10", "it hurts, 8 out of ten", "pain is a 9". From ``very_severe_from`` the
-    score is ``pain:very_severe``, from ``severe_from`` ``pain:severe``, below that ``pain`` (asked)."""
+    score is ``pain:very_severe``, from ``severe_from`` ``pain:severe``, from the optional ``moderate_from``
+    ``pain:moderate`` (C10 from day 8), below that ``pain`` (asked)."""
     p, not_after = lexicon.pain_score, lexicon.temperature["not_after"]
     found = []
     for i, word in enumerate(words):
@@ -93,6 +94,7 @@ def score_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
             continue
         score = int(word.text)
         token = "pain:very_severe" if score >= p["very_severe_from"] else "pain:severe" \
-            if score >= p["severe_from"] else "pain"
+            if score >= p["severe_from"] else "pain:moderate" if score >= p.get("moderate_from", p["severe_from"]) \
+            else "pain"
         found.append(Match("form", token, (i,)))
     return found

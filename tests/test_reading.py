@@ -166,7 +166,7 @@ MESSAGES = [
     ("on 12/10 I had treatment, all fine", 3, 'monitor', False),
     # a negation of something else does not negate the sign
     ("I can't sleep because my throat is swelling", 1, 'emergency', True),
-    ("can't sleep because of the itching", 2, 'monitor', False),
+    ("can't sleep because of the itching", 2, 'contact_provider', True),  # counted, and severe (C11)
     ("I didn't notice any blisters", 3, 'monitor', False),
     ("there is no sign of pus", 4, 'monitor', False),
     ("no idea why my lips are swelling", 1, 'urgent', True),
@@ -626,6 +626,22 @@ def test_the_scale_of_a_pain_score_is_not_a_score(message: str, token: str) -> N
     """In "pain 7 out of 10" the 10 is the scale: the score is 7 (C10), never 10 (U7)."""
     signs = {sign.token for sign in read_message(message, day=1).signs}
     assert token in signs and (token == "pain:very_severe" or "pain:very_severe" not in signs)
+
+
+@pytest.mark.parametrize(("message", "token"), [("pain 5/10", "pain:moderate"), ("it hurts, 4 out of 10", "pain:moderate"),
+                                                ("pain is 6 out of 10", "pain:moderate"), ("pain 3/10", "pain")])
+def test_a_middling_pain_score_is_moderate_pain(message: str, token: str) -> None:
+    """C10: a score from [pain_score] moderate_from (4) to below severe_from is pain:moderate, below it plain pain."""
+    signs = {sign.token for sign in read_message(message, day=1).signs}
+    assert token in signs and not signs & {"pain:severe", "pain:very_severe"}
+    assert token == "pain:moderate" or "pain:moderate" not in signs
+
+
+def test_a_lexicon_without_moderate_from_asks_a_middling_score() -> None:
+    """Without [pain_score] moderate_from, a score below severe_from stays plain pain (its severity asked)."""
+    data = _data()
+    del data["pain_score"]["moderate_from"]
+    assert {sign.token for sign in read_message("it hurts, 5/10", parse_lexicon(data), day=1).signs} == {"pain"}
 
 
 def test_a_sign_placed_long_ago_before_it_has_passed() -> None:
