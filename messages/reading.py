@@ -465,6 +465,7 @@ def warm_up() -> None:
     _known_words()
 
 
+@lru_cache(maxsize=1)
 def installed_languages() -> tuple[str, ...]:
     """The languages with a lexicon shipped in ``messages/lexicon/`` (``<code>.toml``): each reads every message."""
     folder = resources.files("messages").joinpath("lexicon")

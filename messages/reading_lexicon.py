@@ -126,7 +126,7 @@ class Lexicon:
     spelling: Spelling
     short_typo_words: frozenset[str]          # sign words under 5 letters that still forgive one typo (P4i)
     bases: Mapping[str, frozenset[str]]       # inflected variant -> lexicon words it stands for
-    typo_index: Mapping[str, frozenset[str]]  # deletion key -> variants of 5+ letters and short typo words
+    typo_index: Mapping[str, tuple[str, ...]]  # deletion key -> variants of 5+ letters and short typo words
     by_first_word: Mapping[str, tuple[tuple[str, str, Phrase], ...]]  # word -> (kind, token or class, phrase)
     cues_by_first_word: Mapping[str, tuple[tuple[str, Phrase], ...]]  # word -> (cue list name, phrase)
     reviewed: bool = False  # read by the clinic's clinician (``reviewed = true``); aftercare doctor --strict needs it
@@ -292,7 +292,7 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
         temperature=MappingProxyType(temperature), pain_score=MappingProxyType(pain_score),
         english_words=english_words, spelling=spelling, short_typo_words=frozenset(short),
         bases=MappingProxyType({k: frozenset(v) for k, v in bases.items()}),
-        typo_index=MappingProxyType({k: frozenset(v) for k, v in typo_index.items()}),
+        typo_index=MappingProxyType({k: tuple(sorted(v)) for k, v in typo_index.items()}),
         by_first_word=MappingProxyType({k: tuple(v) for k, v in by_first.items()}),
         cues_by_first_word=MappingProxyType({k: tuple(v) for k, v in cues_by_first.items()}),
     )

@@ -33,6 +33,8 @@ def temperature_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     ``bare_temperature`` (a decimal with no temperature word in a message about feeling unwell: ask)."""
     t = lexicon.temperature
     found = []
+    if not any(word.text[:1].isdigit() for word in words):
+        return found  # no number, no temperature (most messages: the cue scans below are not free)
     alone = [w.text for w in words if w.text not in ("°",) and w.text not in t["celsius_units"] | t["fahrenheit_units"]]
     unwell = _said(words, "unwell", lexicon)
     medicine = _said(words, "medicine", lexicon)
