@@ -29,6 +29,13 @@ def one_typo_from_a_sign_word(word: str, lexicon) -> bool:
                for key in _deletions(word) for variant in lexicon.typo_index.get(key, ()))
 
 
+def lookalikes(words: set[str], lexicon) -> list[str]:
+    """The ``words`` (a language's own, as the reader spells them) that the reader would take for a typo of a
+    sign word and that are no lexicon word themselves: the list shipped beside that language's lexicon."""
+    return sorted(word for word in words if len(word) >= 3 and word.isalpha() and word not in lexicon.bases
+                  and one_typo_from_a_sign_word(word, lexicon))
+
+
 def write_words(name: str, header: str, words: list[str]) -> None:
     """``messages/lexicon/<name>``: the header line, then one word a line."""
     target = resources.files("messages").joinpath("lexicon", name)

@@ -23,7 +23,7 @@ import tomllib
 from importlib import resources
 
 from messages.reading_lexicon import parse_lexicon
-from tests.lexicon_words import one_typo_from_a_sign_word, write_words
+from tests.lexicon_words import lookalikes, write_words
 from messages.reading_spelling import PIECE, one_edit
 
 # Common forms the dictionary leaves out or that patients type (dialect, chat).
@@ -47,13 +47,7 @@ def near_words(dictionary: list[str]) -> list[str]:
     for entry in dictionary + _EXTRA:
         for piece in re.findall(PIECE, lexicon.spelling.normalise(entry.strip(), typos=False)):
             words.add(piece)
-    out = set()
-    for word in words:
-        if len(word) < 3 or not word.isalpha() or word in lexicon.bases:
-            continue
-        if one_typo_from_a_sign_word(word, lexicon):
-            out.add(word)
-    return sorted(out)
+    return lookalikes(words, lexicon)
 
 
 def main(*paths: str) -> None:

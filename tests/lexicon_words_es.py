@@ -19,7 +19,7 @@ import unicodedata
 from importlib import resources
 
 from messages.reading_lexicon import parse_lexicon
-from tests.lexicon_words import one_typo_from_a_sign_word, write_words
+from tests.lexicon_words import lookalikes, write_words
 from messages.reading_spelling import one_edit
 
 _AR = ["o", "as", "a", "amos", "ais", "an", "e", "aste", "o", "aron", "aba", "abas", "abamos", "aban", "ado",
@@ -72,13 +72,7 @@ def near_words(dictionary: list[str]) -> list[str]:
         if entry.strip():
             words |= forms(entry.strip())
     words |= {plain(w) for w in _IRREGULAR}
-    out = set()
-    for word in words:
-        if len(word) < 3 or not word.isalpha() or word in lexicon.bases:
-            continue
-        if one_typo_from_a_sign_word(word, lexicon):
-            out.add(word)
-    return sorted(out)
+    return lookalikes(words, lexicon)
 
 
 def main(*paths: str) -> None:
