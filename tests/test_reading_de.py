@@ -1,6 +1,6 @@
 """The German typed-message table (tests/data/typed_de.tsv) and the German lexicon (messages/lexicon/de.toml).
 
-Like tests/test_reading_es.py for Spanish: every row is assessed with the same
+The table's rows are tested with the others' in tests/test_reading_table.py: every row is assessed with the same
 pure function as the chat (``messages.assessment.assess``), for a patient
 writing in German, and gets exactly its level; every safety row gets the
 emergency advice or Q1 at once. The table is written in German as patients in
@@ -9,9 +9,6 @@ Germany, Austria and Switzerland write, by family of meaning, not translated.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,54 +17,11 @@ from messages.reading import read_message
 from messages.reading_lexicon import load_lexicon
 from messages.reading_match import split
 
-TABLE = Path(__file__).parent / "data" / "typed_de.tsv"
-_SPEC = importlib.util.spec_from_file_location("reading_score_de", Path(__file__).parent.parent / "bench" / "reading_score.py")
-reading_score = importlib.util.module_from_spec(_SPEC)
-sys.modules["reading_score_de"] = reading_score  # its dataclass needs its module registered
-_SPEC.loader.exec_module(reading_score)
-ROWS = reading_score.read_rows(TABLE)
 DE = load_lexicon("de")
 
 
 def _signs(text: str, day: int = 2) -> dict[str, str]:
     return {sign.token: sign.action for sign in read_message(text, DE, day=day).signs}
-
-
-def test_the_german_table_is_large_and_covers_every_outcome() -> None:
-    """At least 210 distinct messages, with emergency, urgent, contact and monitor rows, and safety rows of each kind."""
-    assert len(ROWS) >= 210
-    assert len({(row.text, row.day) for row in ROWS}) == len(ROWS)
-    assert {row.level for row in ROWS} >= {"emergency", "urgent", "contact_provider", "monitor"}
-    assert {row.level for row in ROWS if row.safety} >= {"emergency", "contact_provider", "monitor"}
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"line{row.line}")
-def test_each_german_message_gets_its_level_and_safety_question(row) -> None:
-    """The message alone gets exactly the table's level; a safety row gets the emergency advice or Q1 at once."""
-    result = assess(row.text, row.day, "de")
-    assert result.level == row.level, row.text
-    if row.safety:
-        assert result.safety_question or result.level == "emergency", row.text
-
-
-def test_the_scorer_reads_the_german_table_with_no_miss(capsys) -> None:
-    """bench/reading_score.py --language de: no under-triage, no emergency missed, at most 2% over to emergency."""
-    assert reading_score.main([str(TABLE), "--language", "de"]) == 0
-    line = capsys.readouterr().out.strip()
-    figures = dict(part.split("=") for part in line.split() if "=" in part)
-    assert figures["under"] == "0" and figures["missed_emergency"] == "0"
-    non_emergency = sum(row.level != "emergency" for row in ROWS)
-    assert int(figures["over_to_emergency"]) <= 0.02 * non_emergency
-
-
-def test_the_german_lexicon_is_marked_unreviewed_and_german() -> None:
-    """de.toml carries reviewed = false until the clinic's clinician has read it, and its own endings and words."""
-    import tomllib
-
-    data = tomllib.loads((Path(__file__).parent.parent / "messages" / "lexicon" / "de.toml").read_text("utf-8"))
-    assert data["reviewed"] is False and data["language"] == "de" and DE.language == "de"
-    assert data["words_file"] == "de_words.txt" and "en" in data["endings"]
-    assert DE.version == data["version"]
 
 
 def test_swelling_lips_and_breathing_badly_on_day_1_is_an_emergency() -> None:

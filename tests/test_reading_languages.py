@@ -53,6 +53,19 @@ def test_every_installed_lexicon_is_read():
         assert load_lexicon(language).language == language
 
 
+@pytest.mark.parametrize("language", [code for code in installed_languages() if code != "en"])
+def test_each_translated_lexicon_is_marked_unreviewed_with_its_own_words(language):
+    """A lexicon other than the English source carries reviewed = false until the clinic's clinician has read it
+    (aftercare doctor --strict fails on it), names its language, and has its own words file and version."""
+    import tomllib
+
+    data = tomllib.loads((Path(__file__).parent.parent / "messages" / "lexicon" / f"{language}.toml").read_text("utf-8"))
+    lexicon = load_lexicon(language)
+    assert data["reviewed"] is False and not lexicon.reviewed and data["language"] == lexicon.language == language
+    assert data["words_file"] == f"{language}_words.txt" and data["endings"]
+    assert lexicon.version == data["version"]
+
+
 def test_a_sign_read_in_another_language_keeps_its_reading():
     reading = read_all("me cuesta respirar", load_lexicon("en"), day=1)
     assert reading.emergency == ("breathing_difficulty",) and reading.safety_question and not reading.unread

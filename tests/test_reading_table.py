@@ -1,9 +1,12 @@
-"""The typed-message table (tests/data/typed_en.tsv): every row gets its level, and every safety row its Q1.
+"""The typed-message tables (tests/data/typed_<lang>.tsv, one per installed lexicon): every row gets its level,
+and every safety row its Q1.
 
-The table is built by family of meaning (a ``# family`` line above each group,
-the rule id in the fifth column), not by the lexicon's own phrases. It is read
-with the scorer's reader and assessed with the same pure function as the chat
-(``messages.assessment.assess``), so the test, the benchmark and the bot agree.
+Each table is built by family of meaning (a ``# family`` line above each group, the rule id in the fifth
+column), not by the lexicon's own phrases, and written in its language as patients write it, not translated.
+It is read with the scorer's reader and assessed with the same pure function as the chat
+(``messages.assessment.assess``) for a patient writing in that language, so the test, the benchmark and the
+bot agree. Rules v3 asks 300 messages for English and 200 for each other language (0 under-triage, at most 2%
+over to emergency); these tables hold more.
 """
 
 from __future__ import annotations
@@ -15,30 +18,47 @@ from pathlib import Path
 import pytest
 
 from messages.assessment import assess
+from messages.reading import installed_languages
 
-TABLE = Path(__file__).parent / "data" / "typed_en.tsv"
+DATA = Path(__file__).parent / "data"
+TABLE = DATA / "typed_en.tsv"
 _SPEC = importlib.util.spec_from_file_location("reading_score", Path(__file__).parent.parent / "bench" / "reading_score.py")
 reading_score = importlib.util.module_from_spec(_SPEC)
 sys.modules["reading_score"] = reading_score  # its dataclass needs its module registered
 _SPEC.loader.exec_module(reading_score)
-ROWS = reading_score.read_rows(TABLE)
+TABLES = {language: reading_score.read_rows(DATA / f"typed_{language}.tsv") for language in installed_languages()}
+ROWS = TABLES["en"]
+LEAST = {"en": 300}  # messages; 210 for every other language
+CASES = [(language, row) for language, rows in TABLES.items() for row in rows]
 
 
-def test_the_table_is_large_and_covers_every_outcome() -> None:
-    """At least 300 distinct messages, with emergency, urgent, contact and monitor rows, and safety rows of each kind."""
-    assert len(ROWS) >= 300
-    assert len({(row.text, row.day) for row in ROWS}) == len(ROWS)
-    assert {row.level for row in ROWS} >= {"emergency", "urgent", "contact_provider", "monitor"}
-    assert {row.level for row in ROWS if row.safety} >= {"emergency", "contact_provider", "monitor"}
+@pytest.mark.parametrize("language", sorted(TABLES))
+def test_each_table_is_large_and_covers_every_outcome(language) -> None:
+    """Enough distinct messages, with emergency, urgent, contact and monitor rows, and safety rows of each kind."""
+    rows = TABLES[language]
+    assert len(rows) >= LEAST.get(language, 210)
+    assert len({(row.text, row.day) for row in rows}) == len(rows)
+    assert {row.level for row in rows} >= {"emergency", "urgent", "contact_provider", "monitor"}
+    assert {row.level for row in rows if row.safety} >= {"emergency", "contact_provider", "monitor"}
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"line{row.line}")
-def test_each_typed_message_gets_its_level_and_safety_question(row) -> None:
+@pytest.mark.parametrize("language, row", CASES, ids=[f"{language}-line{row.line}" for language, row in CASES])
+def test_each_typed_message_gets_its_level_and_safety_question(language, row) -> None:
     """The message alone gets exactly the table's level; a safety row gets the emergency advice or Q1 at once."""
-    result = assess(row.text, row.day)
+    result = assess(row.text, row.day, language)
     assert result.level == row.level, row.text
     if row.safety:
         assert result.safety_question or result.level == "emergency", row.text
+
+
+@pytest.mark.parametrize("language", sorted(TABLES))
+def test_the_scorer_reads_each_table_with_no_miss(language, capsys) -> None:
+    """bench/reading_score.py --language L: no under-triage, no emergency missed, at most 2% over to emergency."""
+    assert reading_score.main([str(DATA / f"typed_{language}.tsv"), "--language", language]) == 0
+    figures = dict(part.split("=") for part in capsys.readouterr().out.split() if "=" in part)
+    assert figures["under"] == "0" and figures["missed_emergency"] == "0"
+    non_emergency = sum(row.level != "emergency" for row in TABLES[language])
+    assert int(figures["over_to_emergency"]) <= 0.02 * non_emergency
 
 
 def test_the_scorer_prints_one_line_of_figures_and_no_message(capsys) -> None:
