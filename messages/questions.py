@@ -16,9 +16,10 @@ timeline (the plan's ``[timeline]``), when no topic of the plan is named.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Protocol
+
+from messages.words import unaccented
 
 MAX_TEXT = 500  # an everyday question is short; never scan a long message word by word
 
@@ -63,8 +64,7 @@ def plain_words(text: str) -> str:
     Plainer than ``messages.words.normalise`` (the typed-answer reader's, which keeps ' ? / -): accents off
     ("maquíllate" is "maquillate"), then only ASCII letters and digits stay, so a topic word matches whole or not
     at all."""
-    text = unicodedata.normalize("NFKD", text[:MAX_TEXT].lower().replace("ß", "ss"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'").replace("'", "")
+    text = unaccented(text[:MAX_TEXT]).replace("’", "'").replace("'", "")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

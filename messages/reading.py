@@ -19,7 +19,6 @@ this module decides what each occurrence means:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -28,6 +27,7 @@ from types import MappingProxyType
 from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.reading_match import Match, Text, Word, cue_matches, pairs, resolve, sign_matches, split
 from messages.reading_numbers import score_matches, temperature_matches
+from messages.words import unaccented
 
 __all__ = ["ACTIONS", "Reading", "Sign", "free_text_token", "installed_languages", "read_all", "read_message",
            "warm_up"]
@@ -144,7 +144,8 @@ class _Polarity:
             # ("me faltaba el aire, ahora normal": passed, P4i).
             spots = set(cue.positions)
             inside_sign = bool(spots & taken) and cue.kind != "past"
-            if cue.kind in _CONSUMING + _BESIDE_SIGNS or not (inside_sign or any(c & spots and not c < spots for c in consuming)):
+            inside_cue = any(c & spots and not c < spots for c in consuming)
+            if cue.kind in _CONSUMING + _BESIDE_SIGNS or not (inside_sign or inside_cue):
                 self.cues.setdefault(cue.kind, []).append(cue)
                 self.by_clause.setdefault((cue.kind, self.words[cue.start].clause), []).append(cue)
                 end = self.words[cue.end].clause
@@ -167,8 +168,7 @@ class _Polarity:
         self.linked = len(own) < len(links)
         self.own_link_clauses = {self.words[c.start].clause for c in own}
         self.links = {w for p in lexicon.cues["thing_links"] for w in p}
-        self.places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
-        self.owners = {p[0] for p in lexicon.cues["owners"] if len(p) == 1}
+        self.places, self.owners = lexicon.cue_words["locations"], lexicon.cue_words["owners"]
         self.third_person = {w for p in lexicon.cues["third_person"] for w in p}
         self.busy = {i for p in parts for i in p.positions} | {i for m in signs for i in m.positions}
         self.covered = self._covered({w for p in lexicon.cues["coordinators"] for w in p},
@@ -478,11 +478,12 @@ def read_all(text: str, lexicon: Lexicon | None = None, *, day: int | None = Non
     emergency and urgent signs and red-flag mentions to ask about, whatever language the patient chose.
 
     The text is read first in the installed language it is written in (the patient's unless the commonest words
-    of another installed language are clearly more), and that language decides everything it names: a token it reads (affirmed, negated, someone
-    else's, said of a thing) is not read again in another language ("my daughter has a temperature of 39" stays
+    of another installed language are clearly more), and that language decides everything it names: a token it
+    reads (affirmed, negated, someone else's, said of a thing) is not read again in another language ("my daughter has a temperature of 39" stays
     her daughter's). A text in which no lexicon finds anything and that is confidently in a language none of
     them reads is ``unread``: the bot asks Q1 and a person reads it (``messages.checkin.read_text``)."""
-    lexicon = _written_in(text, lexicon or load_lexicon())
+    words = _plain_words(text)
+    lexicon = _written_in(words, lexicon or load_lexicon())
     main = read_message(text, lexicon, day=day)
     found = list(main.signs)
     named = set(main.mentioned)
@@ -507,21 +508,25 @@ def read_all(text: str, lexicon: Lexicon | None = None, *, day: int | None = Non
             best[sign.token] = sign
     # Unread: no alarm found, and the words are those of a language with no lexicon (a sign word one letter
     # from an installed language's, "lippen", is no reading of the message: its questions are asked too).
-    unread = not any(sign.action in ALARMS for sign in best.values()) and _in_another_language(text)
+    unread = not any(sign.action in ALARMS for sign in best.values()) and _in_another_language(words)
     if len(found) == len(main.signs):
         return replace(main, unread=unread)
     return replace(main, signs=tuple(best.values()), safety_tokens=tuple(sorted(safety)),
                    unsettled=tuple(dict.fromkeys(t for t in unsettled if best[t].action == "ask")), unread=unread)
 
 
-def _written_in(text: str, lexicon: Lexicon) -> Lexicon:
-    """The installed lexicon of the language ``text`` is written in: the patient's (``lexicon``), unless another
-    installed language has at least two more of its commonest words in it ("my daughter has a temperature" from a
-    patient who chose Spanish is read in English first)."""
-    words = _plain_words(text)
-    common = _known_words()
-    hits = {language: sum(len(word) > 1 and word in common.get(language, ()) for word in words)
-            for language in installed_languages()}
+def _hits(words: list[str], languages) -> dict[str, int]:
+    """How many of ``words`` (of two letters or more) each language's known words hold."""
+    known = _known_words()
+    return {language: sum(len(word) > 1 and word in known.get(language, ()) for word in words)
+            for language in languages}
+
+
+def _written_in(words: list[str], lexicon: Lexicon) -> Lexicon:
+    """The installed lexicon of the language the text (its ``_plain_words``) is written in: the patient's
+    (``lexicon``), unless another installed language has at least two more of its commonest words in it ("my
+    daughter has a temperature" from a patient who chose Spanish is read in English first)."""
+    hits = _hits(words, installed_languages())
     best = max(hits, key=lambda language: (hits[language], language == lexicon.language))
     return load_lexicon(best) if hits[best] >= hits.get(lexicon.language, 0) + 2 else lexicon
 
@@ -548,18 +553,17 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _LATIN = re.compile(r"[a-z]+")
 
 
-def _in_another_language(text: str) -> bool:
-    """P4g: whether ``text`` (two words or more) is in a language with no installed lexicon: mostly in a script
-    none of them writes ("Мне трудно дышать"), or holding at least two of the commonest words of another
+def _in_another_language(words: list[str]) -> bool:
+    """P4g: whether a text (its ``_plain_words``, two or more) is in a language with no installed lexicon: mostly
+    in a script none of them writes ("Мне трудно дышать"), or holding at least two of the commonest words of another
     language and more of them than of any installed one ("ik kan niet goed ademen"); words of one letter count
     only when no word is ours. Ties read as installed."""
-    words = _plain_words(text)
     if len(words) < 2 and not (words and len(words[0]) >= 3 and not _LATIN.fullmatch(words[0])):
         return False
     if sum(not _LATIN.fullmatch(word) for word in words) * 2 >= len(words):
         return True
     common, installed = _known_words(), set(installed_languages())
-    hits = {language: sum(len(word) > 1 and word in known for word in words) for language, known in common.items()}
+    hits = _hits(words, common)
     ours = max((n for language, n in hits.items() if language in installed), default=0)
     theirs = max((n for language, n in hits.items() if language not in installed), default=0)
     if ours == 0:  # not one word of ours: a one-letter word of theirs counts too ("mam gorączkę i ...")
@@ -569,10 +573,9 @@ def _in_another_language(text: str) -> bool:
 
 
 def _plain_words(text: str) -> list[str]:
-    """The words of ``text`` as languages.txt spells them: lower case, accents off, ß as ss (no lexicon's
-    spelling table: "8/10" is no English "out of" here)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
-    return _LETTERS.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+    """The words of ``text`` as languages.txt spells them (no lexicon's spelling table: "8/10" is no English
+    "out of" here)."""
+    return _LETTERS.findall(unaccented(text))
 
 
 @lru_cache(maxsize=1)

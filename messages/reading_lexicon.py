@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources
 from types import MappingProxyType
@@ -130,6 +130,8 @@ class Lexicon:
     by_first_word: Mapping[str, tuple[tuple[str, str, Phrase], ...]]  # word -> (kind, token or class, phrase)
     cues_by_first_word: Mapping[str, tuple[tuple[str, Phrase], ...]]  # word -> (cue list name, phrase)
     reviewed: bool = False  # read by the clinic's clinician (``reviewed = true``); aftercare doctor --strict needs it
+    # cue list name -> its one-word phrases ("locations": {"on", "near", ...}), derived once at load
+    cue_words: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def normalise(self, text: str) -> str:
         """``text`` spelled the way this lexicon's phrases are (see ``messages.reading_spelling``)."""
@@ -295,6 +297,8 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
         typo_index=MappingProxyType({k: tuple(sorted(v)) for k, v in typo_index.items()}),
         by_first_word=MappingProxyType({k: tuple(v) for k, v in by_first.items()}),
         cues_by_first_word=MappingProxyType({k: tuple(v) for k, v in cues_by_first.items()}),
+        cue_words=MappingProxyType({name: frozenset(p[0] for p in phrases if len(p) == 1)
+                                    for name, phrases in cues.items()}),
     )
 
 

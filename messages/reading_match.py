@@ -138,7 +138,7 @@ def _follow(words: list[Word], i: int, phrase: Phrase, gaps: int, stop: frozense
 def sign_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     """Every occurrence of a sign form, hedged form, topic, other sense, part or state."""
     stop = frozenset(w for p in lexicon.cues["negation"] for w in p)
-    opening = frozenset(p[0] for p in lexicon.cues["subordinators"] if len(p) == 1)
+    opening = lexicon.cue_words["subordinators"]
     found: list[Match] = []
     for i, word in enumerate(words):
         keys = word.bases | {word.text}
@@ -163,7 +163,7 @@ def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     is a word of the language: it only ties a sign to the patient, so a typo there never drops one. The typo stands
     for the link inside longer cues too ("miss my appointmnet" is the writer's own diary)."""
     found = []
-    long_links = [p[0] for p in lexicon.cues["patient_links"] if len(p) == 1 and len(p[0]) >= _LONG_LINK]
+    long_links = sorted(w for w in lexicon.cue_words["patient_links"] if len(w) >= _LONG_LINK)
     texts = [_meant_link(word.text, long_links, lexicon) for word in words]
     for i, word in enumerate(words):
         for name, phrase in lexicon.cues_by_first_word.get(texts[i], ()):
@@ -262,16 +262,15 @@ def _placed_part(words: list[Word], before: list[Match], lexicon: Lexicon) -> Ma
     nearest = max(before, key=lambda p: p.end, default=None)
     if nearest is None:
         return None
-    places = {p[0] for p in lexicon.cues["locations"] if len(p) == 1}
-    if not _placed(words, nearest, places, lexicon):
+    if not _placed(words, nearest, lexicon):
         return nearest
-    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, places, lexicon)]
+    earlier = [p for p in before if p.end < nearest.start and not _placed(words, p, lexicon)]
     return max(earlier, key=lambda p: p.end, default=nearest)
 
 
-def _placed(words: list[Word], part: Match, places: set[str], lexicon: Lexicon) -> bool:
+def _placed(words: list[Word], part: Match, lexicon: Lexicon) -> bool:
     """A part named as a place: it opens with a location word ("near my mouth") or follows one ("on my cheek")."""
-    owners = {p[0] for p in lexicon.cues["owners"] if len(p) == 1}
+    places, owners = lexicon.cue_words["locations"], lexicon.cue_words["owners"]
     i = part.start
     return (words[i].text in places or (i >= 1 and words[i - 1].text in places)
             or (i >= 2 and words[i - 1].text in owners and words[i - 2].text in places))

@@ -18,6 +18,13 @@ YES_NO_UNSURE = ("yes", "no", "unsure")
 _LABEL_PREFIXES = ("checkin.opt_", "checkin.sign_", "words.")
 
 
+def unaccented(text: str) -> str:
+    """Lower case, accents off ("á" is "a"), "ß" as "ss": how the everyday-question topics and the language lists
+    (messages/lexicon/languages.txt) spell words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, curly quotes straightened, edge punctuation and emoji dropped, one space."""
     s = unicodedata.normalize("NFD", text[:MAX_TEXT].lower())
