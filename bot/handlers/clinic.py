@@ -66,19 +66,20 @@ async def on_clinic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def relay_text(update: Update, svc: Services, patient: Patient | None, text: str,
-                     thread: int | None = None) -> None:
+                     thread: int | None = None, header: str = "clinic.to_clinic",
+                     receipt: str = "clinic.relayed") -> None:
     """The text the patient asked to write to the clinic (bot/handlers/typed.py): passed on with their reference,
     their words in a quote (so none of them can pass for the header), as a reply to the staff message ``thread``
-    when the patient replied to one."""
+    when the patient replied to one. ``header`` and ``receipt`` are the catalog keys of the clinic's heading and
+    the patient's receipt (``relay_unread`` has its own)."""
     now = svc.clock.now()
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
     with svc.clinic_voice():  # the staff's language; the patient's words as written
-        body, entities = quoted(text, lambda words: svc.text("clinic.to_clinic", reference=who, day_part=day_part,
-                                                              text=words))
+        body, entities = quoted(text, lambda words: svc.text(header, reference=who, day_part=day_part, text=words))
     body += _language_line(svc, patient)  # after the quote: its entities' offsets stay true
     await _relay(update, svc, patient, lambda bot: bot.send_message(
         svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
-        allow_sending_without_reply=True), text, None)
+        allow_sending_without_reply=True), text, None, receipt=receipt)
 
 
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
@@ -106,14 +107,7 @@ async def relay_unread(update: Update, svc: Services, patient: Patient | None, t
     back to the patient like any relayed message. The patient is told so (the Q1 safety screen follows)."""
     if not svc.settings.relay_open:
         return await update.effective_chat.send_message(svc.text("clinic.unread_kept"))
-    now = svc.clock.now()
-    who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
-    with svc.clinic_voice():
-        body, entities = quoted(text, lambda words: svc.text("clinic.unread_to_clinic", reference=who,
-                                                              day_part=day_part, text=words))
-    body += _language_line(svc, patient)
-    await _relay(update, svc, patient, lambda bot: bot.send_message(
-        svc.settings.clinic_chat_id, body, entities=entities), text, None, receipt="clinic.unread_relayed")
+    await relay_text(update, svc, patient, text, header="clinic.unread_to_clinic", receipt="clinic.unread_relayed")
 
 
 def _language_line(svc: Services, patient: Patient | None) -> str:
