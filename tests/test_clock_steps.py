@@ -106,3 +106,49 @@ async def test_the_manual_clock_steps_its_wall_reading_without_moving_the_monoto
     clock.advance(timedelta(seconds=10))
     await settle()
     assert sleeping.done() and clock.monotonic() == 10.0
+
+
+async def test_an_alarm_re_armed_at_once_after_every_run_still_lets_other_tasks_run(clock):
+    """An alarm whose every run asks for the next one at once gives the event loop back between runs, so other
+    chats and the application's own stop are never starved by a dispatcher with nothing it may claim."""
+    from bot.delivery.alarm import Alarm
+    fired: list[int] = []
+    done = asyncio.Event()
+
+    async def fire() -> None:
+        fired.append(1)
+        if len(fired) >= 200:
+            alarm.stop()
+            done.set()
+        alarm.set(0)
+
+    alarm = Alarm(clock, fire)
+    alarm.set(0)
+    alarm.start()
+    seen: list[int] = []
+
+    async def other_chat() -> None:
+        seen.append(len(fired))
+
+    other = asyncio.ensure_future(other_chat())
+    await done.wait()
+    await alarm.close()
+    await other
+    assert seen[0] < 200
+
+
+async def test_a_run_while_the_application_stops_leaves_due_reminders_pending_and_plans_no_wake(settings, store,
+                                                                                               clock):
+    """A dispatcher run that finds the application no longer running (it is stopping) sends nothing more,
+    keeps what is due pending for the next start, and does not plan an immediate wake (which spun at 100% CPU
+    and held up the stop for ever)."""
+    phone = await open_phone(settings, store, clock)
+    await enrol(phone, A)
+    plan_followups(phone, 1)
+    phone.clock.advance(timedelta(seconds=2))
+    phone.dispatcher.alarm.deadline = None  # as the alarm's loop clears it before each run
+    await phone.dispatcher._fire()
+    assert phone.dispatcher.alarm.deadline is None
+    assert sent_followups(phone) == 0
+    assert [row.state for row in phone.store.deliveries(A) if row.step.startswith("followup:")] == ["pending"]
+    await phone.app.shutdown()

@@ -70,6 +70,9 @@ class Alarm:
                 await self.fire()
             except Exception as error:  # noqa: BLE001 - the dispatcher logs its own; the loop must live on
                 log.error("dispatcher alarm: a run failed: %s", type(error).__name__)
+            # A run that never waited on anything (nothing to claim) and re-armed at once would otherwise loop
+            # without ever giving the event loop back: every chat, and the application's own stop, would starve.
+            await asyncio.sleep(0)
 
     async def _wait(self, seconds: float) -> None:
         """Until ``seconds`` of the monotonic clock have passed or the wake was re-planned, whichever is first."""

@@ -209,6 +209,8 @@ class Dispatcher:
             log.error("dispatch run failed: %s", type(error).__name__)
             self.arm(SAFETY_INTERVAL)
             return
+        if not (app.running or self._standalone):
+            return  # the application is stopping: what is still due stays pending for the next start
         self.arm()
 
 
