@@ -1,4 +1,4 @@
-"""Dates written the catalog's way (``formats.<style>`` templates and the language's short names), and dates
+"""Dates written the catalog's way (``formats.<style>``: CLDR patterns written by Babel), and dates
 typed in words ("tomorrow", "last Tuesday", "20th of November").
 
 Pure: the caller passes the local date or instant (already in the patient's zone), or today's local date.
@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from messages.catalog import Catalog
+from messages.formatting import written_date
 from messages.words import Words, normalise
 
 
@@ -19,13 +20,9 @@ def names(catalog: Catalog, key: str) -> list[str]:
 
 
 def format_date(catalog: Catalog, style: str, when: date | datetime) -> str:
-    """``when`` in the catalog's ``formats.<style>`` (e.g. ``date``: "20 Nov 2026")."""
-    values = {"weekday": names(catalog, "formats.weekdays")[when.weekday()],
-              "month": names(catalog, "formats.months")[when.month - 1],
-              "month_long": names(catalog, "formats.months_long")[when.month - 1],
-              "day": when.day, "day2": f"{when.day:02d}", "year": when.year,
-              "time": f"{when:%H:%M}" if isinstance(when, datetime) else ""}
-    return catalog.render(f"formats.{style}", **values)
+    """``when`` in the catalog's ``formats.<style>``, a CLDR pattern Babel writes in the catalog's language
+    (e.g. ``date``: "20 Nov 2026", "20. Nov. 2026", "20 nov 2026"). An instant is written in its own zone."""
+    return written_date(catalog.language, catalog.render(f"formats.{style}"), when)
 
 
 # Typed dates in words (the word lists are catalog data: words.date_*). Pure: ``today`` is passed in.

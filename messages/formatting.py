@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 
 from babel import Locale
 from babel.dates import format_date as babel_date
+from babel.dates import format_datetime
 from babel.dates import format_timedelta
 from babel.lists import format_list
 
@@ -72,6 +73,14 @@ def ago(language: str, elapsed: timedelta) -> str:
     elapsed = max(elapsed, timedelta(minutes=1))
     return format_timedelta(-elapsed, granularity="minute", threshold=1.5, add_direction=True,
                             locale=locale(language))
+
+
+def written_date(language: str, pattern: str, when: date | datetime) -> str:
+    """``when`` written with the CLDR ``pattern`` in ``language`` ("EEE dd MMM" -> "Fri 20 Nov"); an aware
+    instant in its own zone."""
+    if isinstance(when, datetime):
+        return format_datetime(when, pattern, tzinfo=when.tzinfo, locale=locale(language))
+    return babel_date(when, format=pattern, locale=locale(language))
 
 
 def long_date(language: str, when: date | datetime, pattern: str = "long") -> str:

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import string
 import tomllib
+from datetime import datetime, timezone
 from importlib import resources
 
 import pytest
 
 from messages.catalog import DEFAULT_LANGUAGE, META, load_catalog
-from messages.dates import names
+from messages.formatting import written_date
 from tests.test_catalog_texts import NOT_PATIENT_FACING, SAMPLE, clinic, problems  # noqa: F401 (clinic: a fixture)
 
 FOLDER = resources.files("messages").joinpath("catalog")
 LANGUAGES = sorted(entry.name for entry in FOLDER.iterdir() if entry.is_dir() and entry.name != DEFAULT_LANGUAGE)
 TYPED_ONLY = {"words.toml", "formats.toml"}
-# A date format picks its pieces from these (messages/dates.py format_date): "3. Dez." takes {day}, "03 Dec" {day2}.
-FORMAT_FIELDS = {"weekday", "month", "month_long", "day", "day2", "year", "time"}  # a language whose texts are still being written has only these
 
 
 def _areas(language: str) -> dict[str, dict[str, str]]:
@@ -73,8 +72,8 @@ def test_every_text_has_the_placeholders_of_english(language):
     own = _areas(language)
     def fits(area: str, key: str, text: str) -> bool:
         english = _placeholders(ENGLISH[area][key])
-        if area == "formats":  # the same facts, in the language's own pieces (a time where English has one)
-            return _placeholders(text) <= FORMAT_FIELDS and ("time" in english) == ("time" in _placeholders(text))
+        if area == "formats":  # CLDR patterns (no placeholders), with a time where English has one
+            return not _placeholders(text) and ("HH" in ENGLISH[area][key]) == ("HH" in text)
         return _placeholders(text) == english
 
     wrong = {f"{area}.{key}": (_placeholders(text), _placeholders(ENGLISH[area][key]))
@@ -110,8 +109,9 @@ def test_meta_names_the_language_and_whether_it_was_reviewed(language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_weekday_and_month_has_a_name(language):
-    """The language names seven weekdays and twelve months, short and long."""
+def test_every_date_format_is_a_pattern_babel_writes(language):
+    """Each date style of the language is a CLDR pattern that Babel writes with that language's own names."""
     catalog = load_catalog(language)
-    assert len(names(catalog, "formats.weekdays")) == 7
-    assert len(names(catalog, "formats.months")) == len(names(catalog, "formats.months_long")) == 12
+    for key in (k for k in catalog.texts if k.startswith("formats.")):
+        written = written_date(language, catalog.render(key), datetime(2026, 11, 20, 9, 5, tzinfo=timezone.utc))
+        assert "20" in written and "{" not in written, (key, written)
