@@ -350,3 +350,28 @@ def m0018(db: Database) -> None:
     # The language the patient chose at /start or in /settings (a catalog code such as "de"); NULL: the clinic's
     # default (AFTERCARE_LANGUAGE), as every patient enrolled before languages were chosen per patient.
     db.execute("ALTER TABLE patients ADD COLUMN language TEXT")
+
+
+@migrations(name="0022_photo_checkins")
+def m0022(db: Database) -> None:
+    # Photo check-ins (bot/handlers/photos.py): whether the patient said yes to being asked for a photo on the plan's
+    # photo days ('yes' / 'no'; NULL: never answered, which asks nothing), and one row per photo asked for, so a
+    # day is asked once, its Skip button is checked against it, and /mydata counts the photos sent. The photo
+    # itself is a relay (its Telegram file id sealed there, erased with the patient like every relayed photo);
+    # ``relay_id`` points at it. A photo missed or skipped is no check-in: nothing here counts as one.
+    db.execute("ALTER TABLE patients ADD COLUMN photo_consent TEXT")
+    db.execute("""
+        CREATE TABLE photo_asks (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
+            treatment_id INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            checkin_id INTEGER,
+            level TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('asked', 'sent', 'skipped')),
+            relay_id INTEGER,
+            asked_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (treatment_id, day)
+        )""")
+    db.execute("CREATE INDEX photo_asks_chat ON photo_asks(chat_id)")
