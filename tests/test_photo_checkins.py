@@ -102,7 +102,7 @@ async def test_skip_is_one_tap_and_a_skipped_photo_is_not_asked_again(clinic_pho
     assert phone.telegram.chat(CLINIC) == []
     await checkin(phone, answers=NORMAL_LATER)  # the same day once more: asked once a day only
     assert asks(phone) == []
-    assert phone.store.db.execute("SELECT count(*) FROM photo_asks").fetchone()[0] == 1
+    assert phone.store.db.execute("SELECT count(*) FROM checkins WHERE photo IS NOT NULL").fetchone()[0] == 1
 
 
 async def test_a_photo_sent_after_the_ask_reaches_the_clinic_with_the_days_result(clinic_phone):
@@ -160,7 +160,7 @@ async def test_a_photo_day_without_a_yes_asks_for_no_photo(clinic_phone, answer)
     phone.clock.advance(timedelta(days=1))
     await checkin(phone)
     assert asks(phone) == []
-    assert phone.store.db.execute("SELECT count(*) FROM photo_asks").fetchone()[0] == 0
+    assert phone.store.db.execute("SELECT count(*) FROM checkins WHERE photo IS NOT NULL").fetchone()[0] == 0
 
 
 async def test_delete_edits_the_clinics_copy_of_a_checkin_photo(clinic_bot):
@@ -177,7 +177,7 @@ async def test_delete_edits_the_clinics_copy_of_a_checkin_photo(clinic_bot):
     await phone.tap(CHAT, "Yes, erase everything")
     await clinic_bot.run(phone.clock.now() + timedelta(minutes=1))
     assert photo.text == said("alerts.erased_message")
-    assert phone.store.db.execute("SELECT count(*) FROM photo_asks").fetchone()[0] == 0
+    assert phone.store.db.execute("SELECT count(*) FROM checkins WHERE photo IS NOT NULL").fetchone()[0] == 0
     assert phone.store.db.execute("SELECT count(*) FROM relays").fetchone()[0] == 0
 
 
@@ -192,14 +192,16 @@ async def test_a_stale_or_forged_skip_button_changes_nothing(clinic_phone):
     await checkin(phone, chat_id=2002)
     mine = phone.last(CHAT).data_for(said("photos.skip_button"))
     theirs = phone.last(2002).data_for(said("photos.skip_button"))
-    for data in (theirs, "ph1:skip:999", "ph1:skip:x", "ph1:skip", "ph1:consent:maybe", "ph1:", "ph1:skip:1:2"):
+    for data in (theirs, "ph1:skip:999", "ph1:skip:x", "ph1:skip", "ph1:consent:maybe", "ph1:",
+                 "ph1:skip:1:2"):
         await phone.press(CHAT, data)
         assert phone.telegram.callback_answers[-1].get("text") == said("common.expired"), data
-    assert [a.state for a in map(phone.store.photo_ask, (1, 2))] == ["asked", "asked"]
+    ids = [int(data.rsplit(":", 1)[1]) for data in (mine, theirs)]
+    assert [phone.store.photo_ask(i).state for i in ids] == ["asked", "asked"]
     await phone.press(CHAT, mine)
     await phone.press(CHAT, mine)
     assert phone.telegram.callback_answers[-1].get("text") == said("common.expired")
-    assert [a.state for a in map(phone.store.photo_ask, (1, 2))] == ["skipped", "asked"]
+    assert [phone.store.photo_ask(i).state for i in ids] == ["skipped", "asked"]
 
 
 def test_a_photo_day_must_be_a_checkin_day():

@@ -106,7 +106,7 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
                                                        allow_sending_without_reply=True),
                             caption, file_id, receipt="photos.received" if asked else "clinic.relayed")
     if asked is not None and relay_id is not None:
-        svc.store.finish_photo_ask(asked.id, "sent", now, relay_id)
+        svc.store.finish_photo_ask(asked.id, "sent", relay_id)
 
 
 async def relay_unread(update: Update, svc: Services, patient: Patient | None, text: str) -> None:

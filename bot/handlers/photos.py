@@ -76,7 +76,7 @@ async def ask_after_result(update: Update, svc: Services, patient: Patient, row:
     if level == "emergency" or row.day not in photo_days(svc, patient) \
             or svc.store.photo_consent(patient.chat_id) != "yes":
         return
-    ask = svc.store.ask_photo(patient.chat_id, row.treatment_id, row.day, row.id, level, now)
+    ask = svc.store.ask_photo(row.id, now)
     if ask is None:
         return  # this day's photo was asked for already
     await update.effective_chat.send_message(svc.text("photos.ask"), reply_markup=keyboard(
@@ -101,7 +101,7 @@ async def on_photo_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return await _settings_item(update, context, svc, patient)
     if len(parts) == 3 and parts[1] == "skip" and parts[2].isdigit():
         ask = svc.store.photo_ask(int(parts[2]))
-        if ask is not None and ask.chat_id == chat.id and svc.store.finish_photo_ask(ask.id, "skipped", now):
+        if ask is not None and ask.chat_id == chat.id and svc.store.finish_photo_ask(ask.id, "skipped"):
             await query.answer()
             return await query.edit_message_text(svc.text("photos.skipped"))
     await query.answer(svc.text("common.expired"))

@@ -355,23 +355,12 @@ def m0018(db: Database) -> None:
 @migrations(name="0022_photo_checkins")
 def m0022(db: Database) -> None:
     # Photo check-ins (bot/handlers/photos.py): whether the patient said yes to being asked for a photo on the plan's
-    # photo days ('yes' / 'no'; NULL: never answered, which asks nothing), and one row per photo asked for, so a
-    # day is asked once, its Skip button is checked against it, and /mydata counts the photos sent. The photo
-    # itself is a relay (its Telegram file id sealed there, erased with the patient like every relayed photo);
-    # ``relay_id`` points at it. A photo missed or skipped is no check-in: nothing here counts as one.
+    # photo days ('yes' / 'no'; NULL: never answered, which asks nothing), and on the check-in after whose result a
+    # photo was asked for: 'asked', then 'sent' (``photo_relay_id``: the relay that carried it, whose sealed file
+    # id is the only trace of the picture, erased with the patient like every relayed photo) or 'skipped'. NULL on
+    # every other check-in, and on every row before this migration. The check-in's own state is never touched, so
+    # a photo skipped or never sent counts nowhere as a missed check-in.
     db.execute("ALTER TABLE patients ADD COLUMN photo_consent TEXT")
-    db.execute("""
-        CREATE TABLE photo_asks (
-            id INTEGER PRIMARY KEY,
-            chat_id INTEGER NOT NULL REFERENCES patients(chat_id) ON DELETE CASCADE,
-            treatment_id INTEGER NOT NULL,
-            day INTEGER NOT NULL,
-            checkin_id INTEGER,
-            level TEXT NOT NULL,
-            state TEXT NOT NULL CHECK (state IN ('asked', 'sent', 'skipped')),
-            relay_id INTEGER,
-            asked_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE (treatment_id, day)
-        )""")
-    db.execute("CREATE INDEX photo_asks_chat ON photo_asks(chat_id)")
+    db.execute("ALTER TABLE checkins ADD COLUMN photo TEXT CHECK (photo IN ('asked', 'sent', 'skipped'))")
+    db.execute("ALTER TABLE checkins ADD COLUMN photo_asked_at TEXT")
+    db.execute("ALTER TABLE checkins ADD COLUMN photo_relay_id INTEGER")
