@@ -163,9 +163,10 @@ async def test_a_photo_day_without_a_yes_asks_for_no_photo(clinic_phone, answer)
     assert phone.store.db.execute("SELECT count(*) FROM checkins WHERE photo IS NOT NULL").fetchone()[0] == 0
 
 
-async def test_delete_edits_the_clinics_copy_of_a_checkin_photo(clinic_bot):
-    """/delete edits the caption of the check-in photo in the clinic chat to the erased wording and erases the
-    photo rows with the patient."""
+@pytest.mark.parametrize("erased_by", ["/delete", "retention"])
+async def test_erasure_edits_the_clinics_copy_of_a_checkin_photo(clinic_bot, erased_by):
+    """/delete, or retention after the plan, edits the caption of the check-in photo in the clinic chat to the
+    erased wording and erases the photo's file id and its check-in with the patient."""
     phone = clinic_bot.phone
     await enrol_with_photos(phone)
     phone.clock.advance(timedelta(days=1))
@@ -173,8 +174,14 @@ async def test_delete_edits_the_clinics_copy_of_a_checkin_photo(clinic_bot):
     await phone.feed(phone.telegram.photo(CHAT, "AgADcheckin1"))
     photo = phone.telegram.last(CLINIC)
     assert photo.kind == "photo" and "Ana" in photo.text
-    await phone.send(CHAT, "/delete")
-    await phone.tap(CHAT, "Yes, erase everything")
+    if erased_by == "/delete":
+        await phone.send(CHAT, "/delete")
+        await phone.tap(CHAT, "Yes, erase everything")
+    else:  # past the 90-day plan and the 90-day retention period; 09:00 UTC, so today's 03:30 run is due
+        phone.clock.advance(timedelta(days=200))
+        [daily] = phone.app.job_queue.get_jobs_by_name("retention")
+        await daily.run(phone.app)
+    assert phone.store.patient(CHAT) is None
     await clinic_bot.run(phone.clock.now() + timedelta(minutes=1))
     assert photo.text == said("alerts.erased_message")
     assert phone.store.db.execute("SELECT count(*) FROM checkins WHERE photo IS NOT NULL").fetchone()[0] == 0
