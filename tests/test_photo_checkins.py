@@ -9,6 +9,7 @@ import pytest
 
 from bot.care import export
 from schedules.care_plan import PlanError, parse_plan
+from schedules.photos import asks_for_photo
 from tests.conftest import CLINIC_CHAT as CLINIC, enrol
 from tests.texts import said, services_of, shows
 
@@ -218,3 +219,16 @@ def test_a_photo_day_must_be_a_checkin_day():
     with pytest.raises(PlanError, match="photo_days.*day 4"):
         parse_plan(text)
     assert parse_plan(text.replace("[1, 4]", "[1]")).photo_days == (1,)
+
+
+@pytest.mark.parametrize("day, consent, level, asked", [
+    (1, "yes", "normal", True),
+    (7, "yes", "urgent", True),
+    (2, "yes", "normal", False),      # no photo day
+    (1, "no", "normal", False),       # said no
+    (1, None, "normal", False),       # never answered: no
+    (3, "yes", "emergency", False),   # the emergency advice stands alone
+])
+def test_which_checkins_are_followed_by_a_photo_ask(day, consent, level, asked):
+    """A photo is asked for only on a photo day, only after a yes, and never after an emergency result."""
+    assert asks_for_photo((1, 3, 7), day, consent, level) is asked

@@ -21,8 +21,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.care import alerts, safety, verdicts
 from bot.care.relay import message_button
-from bot.handlers import photos
 from bot.care.scheduling import patient_day, patient_timing
+from bot.handlers import photos
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow

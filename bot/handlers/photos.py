@@ -34,6 +34,7 @@ from bot.services import SETTINGS_MENU_KEY, Services, keyboard, plan_for, servic
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
 from messages.formatting import join_list
+from schedules.photos import asks_for_photo
 
 log = logging.getLogger(__name__)
 CB = "ph1"
@@ -72,9 +73,8 @@ async def offer(update: Update, svc: Services, patient: Patient) -> None:
 async def ask_after_result(update: Update, svc: Services, patient: Patient, row: CheckinRow, level: str,
                            now: datetime) -> None:
     """After a finished check-in's result on a photo day, with the patient's yes: the ask and its Skip, once a day
-    (never after an emergency: that advice stands alone)."""
-    if level == "emergency" or row.day not in photo_days(svc, patient) \
-            or svc.store.photo_consent(patient.chat_id) != "yes":
+    (schedules/photos.py decides)."""
+    if not asks_for_photo(photo_days(svc, patient), row.day, svc.store.photo_consent(patient.chat_id), level):
         return
     ask = svc.store.ask_photo(row.id, now)
     if ask is None:
