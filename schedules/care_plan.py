@@ -21,7 +21,7 @@ from pathlib import Path
 from itertools import combinations
 from typing import Any
 
-from .kinds import PLAN_KINDS, SUNSCREEN
+from .kinds import CHECKIN, PLAN_KINDS, SUNSCREEN
 from .plan_parts import (Answer, SunscreenWindow, Timeline, is_int as _is_int, parse_answers, parse_budget,
                          parse_sunscreen,
                          parse_timeline)
@@ -41,7 +41,7 @@ _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
 _STEP_FIELDS = frozenset({"key", "kind", "days", "until_day", "at", "message"})
 _PLAN_FIELDS = frozenset({"name", "title", "length_days", "sunscreen", "timeline", "steps", "answers",
-                          "daily_budget"})
+                          "daily_budget", "photo_days"})
 
 
 class PlanError(ValueError):
@@ -87,6 +87,8 @@ class Plan:
         return plan_days(step, self.length_days, *((window.start_day, window.end_day) if window else ()))
     # (first day, last day, most messages a day): the planner bundles a day's reminders to fit. Empty: no limit.
     daily_budget: tuple[tuple[int, int, int], ...] = ()
+    # The check-in days after which a patient who said yes to photo check-ins is asked for one photo. Empty: never.
+    photo_days: tuple[int, ...] = ()
 
 
 def _folders(extra: str | Path | None) -> list[Traversable]:
@@ -160,7 +162,19 @@ def parse_plan(
     answers = parse_answers(data.get("answers", []), length, known, fail)
     timeline = parse_timeline(data.get("timeline"), length, known, fail)
     daily_budget = parse_budget(data.get("daily_budget"), length, fail)
-    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget)
+    photo_days = _parse_photo_days(data.get("photo_days", []), steps, length, fail)
+    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget, photo_days)
+
+
+def _parse_photo_days(spec: Any, steps: list[Step], length: int, fail) -> tuple[int, ...]:
+    """The photo days: like a step's days, and each must be a check-in day (the photo follows its result)."""
+    if spec == []:
+        return ()
+    days = _parse_days(spec, None, "photo", length, "field", fail)
+    checkin_days = {day for step in steps if step.kind == CHECKIN for day in plan_days(step, length)}
+    if missing := sorted(set(days) - checkin_days):
+        raise fail(f"field 'photo_days': day {missing[0]} has no check-in (a photo follows a check-in's result)")
+    return days
 
 
 def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:

@@ -67,6 +67,7 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
             k for k in (person.get("stopped_kinds") or "").split(",") if k),
         "paused_until": local(person.get("paused_until")), "can_reach_you": bool(person.get("reachable", 1)),
         "language": svc.language_name(person.get("language")),
+        "photo_checkins": _photo_consent(svc, person), "photos_sent": svc.store.photos_sent(chat_id),
     }
     reminders = [svc.text("export.reminder", when=local(d["due_at"]), day=d["day"], what=_kind(svc, d["kind"]),
                           state=_word(svc, "state", d["state"]) + (
@@ -82,6 +83,8 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
                "state": svc.text(f"export.alert_state_{a.get('state') or 'open'}")} for a in tables.get("alerts", [])]
     for row in tables.get("alerts", []):  # who on the team acted is theirs, not the patient's: no staff ids here
         row.pop("acknowledged_by", None)
+    for row in tables.get("relays", []):  # a photo's Telegram file id is a key to the picture, not a fact about them
+        row["file_id"] = bool(row.get("file_id"))
     document = {"about": svc.text("export.about"), "clinic": svc.settings.clinic.name, "exported": local(
         now.isoformat()), "profile": profile, "treatments": [
         {"date": t["treatment_date"], "plan": t["plan"], "registered": local(t["created_at"]),
@@ -90,12 +93,19 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
         "alerts_to_the_clinic": alerts, "stored_rows": tables}
     states = Counter(d["state"] for d in tables.get("deliveries", []))
     summary = _summary(svc, profile, states, checkins, messages, alerts)
-    return document, summary + "\n" + svc.text("language.mydata", language=profile["language"])
+    photos = svc.text("photos.mydata", consent=profile["photo_checkins"], count=profile["photos_sent"])
+    return document, summary + "\n" + svc.text("language.mydata", language=profile["language"]) + "\n" + photos
 
 
 def _answer(svc: Services, person: dict, column: str) -> str | None:
     value = person.get(column)
     return svc.text(f"common.answer_{value}") if value in {"yes", "no", "unsure"} else None
+
+
+def _photo_consent(svc: Services, person: dict) -> str:
+    """The patient's yes or no to photo check-ins, in words."""
+    value = person.get("photo_consent")
+    return svc.text(f"photos.consent_label_{value if value in {'yes', 'no'} else 'none'}")
 
 
 def _word(svc: Services, group: str, value: str) -> str:

@@ -22,6 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.care import alerts, safety, verdicts
 from bot.care.relay import message_button
 from bot.care.scheduling import patient_day, patient_timing
+from bot.handlers import photos
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store import Patient
 from bot.store.checkins import CheckinRow
@@ -278,6 +279,8 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
         stored = await store_answers(update, svc, patient, row, decided, state, now, followup=followup)
     if followup and stored:
         svc.wake()
+    if stored and state == "done":
+        await photos.ask_after_result(update, svc, patient, row, decided.verdict.level, now)
 
 
 def clinic_markup(svc: Services, verdict) -> object | None:

@@ -85,20 +85,28 @@ async def relay_text(update: Update, svc: Services, patient: Patient | None, tex
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
                       thread: int | None = None) -> None:
     """A photo the patient asked to send to the clinic: relayed by its file id (the largest size; only this id is
-    kept, never the bytes), with the caption (quoted, like a text) and their reference."""
+    kept, never the bytes), with the caption (quoted, like a text) and their reference. The photo a photo
+    check-in awaits (bot/handlers/photos.py) goes the same way, headed with that day's check-in result."""
     now = svc.clock.now()
     file_id = update.effective_message.photo[-1].file_id
     caption = caption[:CAPTION_LIMIT]
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
+    asked = svc.store.open_photo_ask(update.effective_chat.id, now)
     with svc.clinic_voice():
-        body, entities = quoted(caption, lambda words: svc.text(
-            "clinic.to_clinic_photo", reference=who, day_part=day_part,
-            caption=svc.text("clinic.caption_part", caption=words) if words else ""))
-    await _relay(update, svc, patient,
-                 lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
-                                            caption_entities=entities, reply_to_message_id=thread,
-                                            allow_sending_without_reply=True),
-                 caption, file_id)
+        def render(words: str) -> str:
+            part = svc.text("clinic.caption_part", caption=words) if caption else ""
+            if asked is not None:
+                return svc.text("photos.to_clinic", reference=who, day=asked.day, caption=part,
+                                level=svc.text(f"checkin.level_label_{asked.level}"))
+            return svc.text("clinic.to_clinic_photo", reference=who, day_part=day_part, caption=part)
+        body, entities = quoted(caption, render)
+    relay_id = await _relay(update, svc, patient,
+                            lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
+                                                       caption_entities=entities, reply_to_message_id=thread,
+                                                       allow_sending_without_reply=True),
+                            caption, file_id, receipt="photos.received" if asked else "clinic.relayed")
+    if asked is not None and relay_id is not None:
+        svc.store.finish_photo_ask(asked.id, "sent", relay_id)
 
 
 async def relay_unread(update: Update, svc: Services, patient: Patient | None, text: str) -> None:
@@ -120,7 +128,9 @@ def _language_line(svc: Services, patient: Patient | None) -> str:
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None,
-                 receipt: str = "clinic.relayed") -> None:
+                 receipt: str = "clinic.relayed") -> int | None:
+    """Send to the clinic chat, record the relay and give the patient ``receipt``; the relay's id, None if it
+    could not go."""
     chat, now = update.effective_chat, svc.clock.now()
     svc.store.arm_relay(chat.id, None)
     try:
@@ -128,11 +138,12 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     except TelegramError as exc:
         log.error("relay from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
         await chat.send_message(svc.text("clinic.not_relayed"))
-        return
-    svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
-                           clinic_chat_id=svc.settings.clinic_chat_id)
+        return None
+    relay_id = svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
+                                      clinic_chat_id=svc.settings.clinic_chat_id)
     log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
     await chat.send_message(svc.text(receipt))
+    return relay_id
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

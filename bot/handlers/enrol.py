@@ -15,7 +15,7 @@ from bot.care import enrolment as flow
 from bot.care import opening
 from bot.care.enrolment import CB, Reply
 from bot.care.enrolment_answers import read_answer
-from bot.handlers import language, settings_menu
+from bot.handlers import language, photos, settings_menu
 from bot.handlers.control import control_summary, offer_resume
 from bot.handlers.resuming import turn_on_question
 from bot.care.scheduling import reschedule
@@ -204,6 +204,8 @@ async def finish(update: Update, svc: Services, patient: Patient, mode: str, now
         settings_text = svc.text("common.settings", **values, control=control_summary(svc, patient.chat_id, now))
         text = svc.text("enrol.summary_updated") + "\n\n" + settings_text.rsplit("\n\n", 1)[0]
     await update.effective_chat.send_message(text)
+    if mode in {"enrol", "new"}:
+        await photos.offer(update, svc, patient)  # one tap after the existing questions, skippable
 
 
 def consent_on_screen(context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.handlers import (alert_steps, checkin, clinic, common, control, enrol, intake, invite, language, midday,
-                          onboarding, patient_actions, privacy, progress, reminders, resuming, staff, typed)
+                          onboarding, patient_actions, photos, privacy, progress, reminders, resuming, staff, typed)
 from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
 
@@ -47,6 +47,7 @@ def register_all(application: Application) -> None:
     patient_actions.register(application)
     reminders.register(application)
     midday.register(application)
+    photos.register(application)
     clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
     progress.register(application)
     privacy.register(application)

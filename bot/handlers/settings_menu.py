@@ -27,7 +27,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.care import enrolment as flow
-from bot.handlers import midday
+from bot.handlers import midday, photos
 from bot.services import SCREEN_KEY, SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
 from messages.parsing import settings_item
@@ -38,7 +38,8 @@ TYPED = {"health": "immune"}  # an item named in words (messages/parsing.py) to 
 
 
 def menu_markup(svc: Services) -> InlineKeyboardMarkup:
-    """The menu's buttons: each item, the midday sunscreen, and Done."""
+    """The menu's buttons: each item, the midday sunscreen, the language and photo check-ins (when offered), and
+    Done."""
     return keyboard([[(svc.text("common.settings_date"), f"{flow.CB}:settings:date"),
                       (svc.text("common.settings_zone"), f"{flow.CB}:settings:zone")],
                      [(svc.text("common.settings_times"), f"{flow.CB}:settings:times"),
@@ -47,6 +48,7 @@ def menu_markup(svc: Services) -> InlineKeyboardMarkup:
                       midday.settings_row(svc)[0]],
                      *([[(svc.text("language.settings_item"), f"{flow.CB}:settings:language")]]
                        if len(svc.offered) > 1 else []),
+                     *([row] if (row := photos.settings_row(svc)) else []),
                      [(svc.text("common.settings_done"), f"{flow.CB}:settings:done")]])
 
 

@@ -94,6 +94,8 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
         kind = "stale"
     elif via in {"message", "caption", "clinic"} and svc.store.relay_armed(chat.id, now):
         kind = "relay"
+    elif via == "caption" and message.photo and svc.store.open_photo_ask(chat.id, now) is not None:
+        kind = "relay"  # the photo a photo check-in asked for goes to the clinic like one sent with /clinic
     elif via in {"message", "caption"} and _thread_of(update, svc) is not None:
         kind = "thread"
     elif patient is None or not (patient.enrolled or patient.step):

@@ -25,6 +25,7 @@ from bot.store.journal import AlertJournal, JournalStore, journal_path
 from bot.store.migrations import migrations
 from bot.store.outbox import OutboxStore
 from bot.store.patients import PatientStore
+from bot.store.photos import PhotoStore
 from bot.store.queue import QueueStore
 from bot.store.sealing import Sealing, check_key, sealing_with
 from bot.store.records import Patient, Treatment
@@ -50,7 +51,8 @@ class DamagedDatabase(Exception):
 
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
-            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore, BackupStore):
+            HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore, BackupStore,
+            PhotoStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

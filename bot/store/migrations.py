@@ -350,3 +350,17 @@ def m0018(db: Database) -> None:
     # The language the patient chose at /start or in /settings (a catalog code such as "de"); NULL: the clinic's
     # default (AFTERCARE_LANGUAGE), as every patient enrolled before languages were chosen per patient.
     db.execute("ALTER TABLE patients ADD COLUMN language TEXT")
+
+
+@migrations(name="0022_photo_checkins")
+def m0022(db: Database) -> None:
+    # Photo check-ins (bot/handlers/photos.py): whether the patient said yes to being asked for a photo on the plan's
+    # photo days ('yes' / 'no'; NULL: never answered, which asks nothing), and on the check-in after whose result a
+    # photo was asked for: 'asked', then 'sent' (``photo_relay_id``: the relay that carried it, whose sealed file
+    # id is the only trace of the picture, erased with the patient like every relayed photo) or 'skipped'. NULL on
+    # every other check-in, and on every row before this migration. The check-in's own state is never touched, so
+    # a photo skipped or never sent counts nowhere as a missed check-in.
+    db.execute("ALTER TABLE patients ADD COLUMN photo_consent TEXT")
+    db.execute("ALTER TABLE checkins ADD COLUMN photo TEXT CHECK (photo IN ('asked', 'sent', 'skipped'))")
+    db.execute("ALTER TABLE checkins ADD COLUMN photo_asked_at TEXT")
+    db.execute("ALTER TABLE checkins ADD COLUMN photo_relay_id INTEGER")
