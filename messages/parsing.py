@@ -201,8 +201,15 @@ def looks_off_topic(words: Words, text: str) -> bool:
     return words.read(text, ["thanks"]) is not None or "?" in text or len(text.split()) >= 5
 
 
-SETTINGS_ITEMS = ("date", "zone", "times", "quiet", "health", "midday")  # word lists: words.setting_<item>
+SETTINGS_ITEMS = ("date", "zone", "times", "quiet", "health", "midday", "language", "photos")  # words.setting_<item>
 _NO_WORDS = Words({})
+
+
+def is_settings_item_name(text: str, words: Words) -> bool:
+    """Whether the whole text is just the name of a /settings item ("Sprache", "idioma", "photos"), as a patient
+    types a button's label at the open menu: that names the item, not a sign (German "Sprache" is also speech)."""
+    said = normalise(text).strip(" .!?")
+    return any(said == normalise(form) for item in SETTINGS_ITEMS for form in words.forms.get(f"setting_{item}", ()))
 
 
 def settings_item(text: str, words: Words, today: date) -> str | None:

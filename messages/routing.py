@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from messages import checkin as core
 from messages import questionnaire as q
 from messages.questions import answer_for, looks_like_question, timeline_answer, wish_of
+from messages.parsing import is_settings_item_name
 from messages.reading_lexicon import Lexicon, load_lexicon
 from messages.words import Words
 from messages.yes_no import read_yes_no
@@ -107,6 +108,7 @@ class Typed:
     everyday: str | None = None     # the key of the clinic's approved answer
     question: bool = False          # it reads as a question
     long: bool = False
+    item_name: bool = False         # at the /settings menu, the whole text is an item's name
 
     @property
     def acts(self) -> bool:
@@ -140,7 +142,8 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
     yes_no = words.yes_no(text) or read_yes_no(text, words)  # "No, nothing like that": signs still first (route)
     return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=yes_no, wish=wish,
                  normal=normal, everyday=answer_for(text, day, plan, words.forms) if plan is not None else None,
-                 question=looks_like_question(text, words.forms) or normal is not None, long=len(text) > LONG_TEXT)
+                 question=looks_like_question(text, words.forms) or normal is not None, long=len(text) > LONG_TEXT,
+                 item_name=screen.kind == "settings" and is_settings_item_name(text, words))
 
 
 def lexicon_for(language: str) -> Lexicon:
@@ -170,6 +173,8 @@ def signs_step(typed: Typed, screen: Screen) -> tuple[str, ...]:
         return ("act",)
     if reading.unread:  # P4g: a person reads it (unless it is going to one anyway), and Q1 in one tap
         return ("ask",) if screen.kind in {"relay", "thread"} else ("unread", "ask")
+    if reading.kind == "asks" and typed.item_name:  # "Sprache" typed at the menu names its Language item
+        return ()
     if reading.kind == "asks" and (reading.worrying or _asks_alone(typed, screen)):
         return ("ask",)
     return ()

@@ -18,6 +18,7 @@ import pytest
 
 from bot.services import SERVICES_KEY
 from messages.catalog import catalog_languages
+from messages.formatting import join_list
 from tests.conftest import CLINIC_ADMIN, CLINIC_CHAT, make_settings, open_phone
 
 CHAT = 1001
@@ -190,6 +191,25 @@ async def test_settings_changes_the_language(phone, language):
                                                   language=name_of(phone, language))
     await phone.send(CHAT, "/pause")
     assert phone.telegram.last(CHAT).text == said(phone, language, "control.ask_pause")
+
+
+TYPED_ITEMS = [("en", "change language please", "language"), ("de", "Sprache", "language"),
+               ("es", "quiero cambiar el idioma", "language"), ("en", "photos", "photos"), ("de", "Fotos", "photos"),
+               ("es", "fotos", "photos")]
+
+
+@pytest.mark.parametrize("language, typed, item", TYPED_ITEMS)
+async def test_the_language_and_photo_items_typed_at_the_settings_menu(phone, language, typed, item):
+    """At the open /settings menu, "Sprache", "idioma" or "photos" typed opens that item's question, as its button
+    does, in the patient's language."""
+    await enrol_in(phone, language)
+    await phone.send(CHAT, "/settings")
+    await phone.send(CHAT, typed)
+    if item == "language":
+        expected = said(phone, language, "language.current", language=name_of(phone, language))
+    else:
+        expected = said(phone, language, "photos.settings_off", days=join_list(language, ["1", "3", "7"]))
+    assert phone.telegram.last(CHAT).text == expected
 
 
 async def test_commands_and_descriptions_per_language(phone):

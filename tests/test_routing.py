@@ -172,3 +172,10 @@ def test_an_unknown_screen_is_refused():
 def test_the_order_reads_as_sentences():
     """A clinician reads the order as its rows' sentences (messages/routing.py ORDER)."""
     assert all(row.when[0].islower() and len(row.when.split()) >= 4 for row in ORDER)
+
+
+@pytest.mark.parametrize("kind, steps", [("settings", ("settings",)), ("idle", ("ask",)), ("question", ("ask",))])
+def test_an_item_name_typed_alone_at_the_settings_menu_names_the_item(kind, steps):
+    """A whole text that is just a /settings item's name ("Sprache", also German for speech) names the item at
+    the open menu; the same unsettled mention anywhere else still gets the safety question."""
+    assert route(typed("unsettled", item_name=kind == "settings"), screen(kind)).steps == steps

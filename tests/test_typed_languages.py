@@ -94,7 +94,8 @@ SEVERAL = [
 SETTINGS = [
     ("de", "halb acht", "times"), ("de", "Zeitzone ändern", "zone"), ("de", "das Behandlungsdatum", "date"),
     ("de", "fertig", "done"), ("es", "a las siete y media", "times"), ("es", "cambiar la fecha", "date"),
-    ("es", "zona horaria", "zone"), ("es", "listo", "done"),
+    ("es", "zona horaria", "zone"), ("es", "listo", "done"), ("de", "Sprache", "language"), ("de", "Fotos", "photos"),
+    ("es", "idioma", "language"), ("es", "cambiar el idioma", "language"), ("es", "fotos", "photos"),
 ]
 
 

@@ -114,6 +114,11 @@ async def _settings_item(update: Update, context: ContextTypes.DEFAULT_TYPE, svc
     await query.answer()
     context.chat_data.pop(SETTINGS_MENU_KEY, None)  # a tap on the menu closes it (bot/handlers/settings_menu.py)
     await query.edit_message_reply_markup(None)
+    await settings_question(update, svc, patient)
+
+
+async def settings_question(update: Update, svc: Services, patient: Patient) -> None:
+    """The Photos question of /settings (tapped or typed at the menu): whether photo check-ins are on now."""
     days = photo_days(svc, patient)
     if not days:
         return await update.effective_chat.send_message(svc.text("photos.not_in_plan"))

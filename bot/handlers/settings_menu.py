@@ -27,7 +27,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.care import enrolment as flow
-from bot.handlers import midday, photos
+from bot.handlers import language, midday, photos
 from bot.services import SCREEN_KEY, SETTINGS_MENU_KEY, Services, keyboard, services
 from bot.store import Patient
 from messages.parsing import settings_item
@@ -96,5 +96,9 @@ async def typed_item(update: Update, context: ContextTypes.DEFAULT_TYPE, patient
     elif item == "midday" and midday.midday_days(svc, patient):
         choices, markup = midday.choices(svc, patient)
         await chat.send_message(choices, reply_markup=markup)
+    elif item == "language" and len(svc.offered) > 1:
+        await language.ask(update, context, current=svc.voice)
+    elif item == "photos" and photos.settings_row(svc):
+        await photos.settings_question(update, svc, patient)
     else:
         shown(context, await chat.send_message(svc.text("common.settings_hint"), reply_markup=menu_markup(svc)), now)
