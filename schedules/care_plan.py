@@ -40,7 +40,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
 _STEP_FIELDS = frozenset({"key", "kind", "days", "until_day", "at", "message"})
-_PLAN_FIELDS = frozenset({"name", "title", "length_days", "sunscreen", "timeline", "steps", "answers",
+_PLAN_FIELDS = frozenset({"name", "title", "titles", "length_days", "sunscreen", "timeline", "steps", "answers",
                           "daily_budget", "photo_days"})
 
 
@@ -89,6 +89,11 @@ class Plan:
     daily_budget: tuple[tuple[int, int, int], ...] = ()
     # The check-in days after which a patient who said yes to photo check-ins is asked for one photo. Empty: never.
     photo_days: tuple[int, ...] = ()
+    titles: tuple[tuple[str, str], ...] = ()  # (language, title) in other languages than the plan's own
+
+    def title_in(self, language: str | None) -> str:
+        """The plan's title in ``language`` ("Nachsorge nach Microneedling"), else its own."""
+        return dict(self.titles).get(language or "", self.title)
 
 
 def _folders(extra: str | Path | None) -> list[Traversable]:
@@ -163,7 +168,11 @@ def parse_plan(
     timeline = parse_timeline(data.get("timeline"), length, known, fail)
     daily_budget = parse_budget(data.get("daily_budget"), length, fail)
     photo_days = _parse_photo_days(data.get("photo_days", []), steps, length, fail)
-    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget, photo_days)
+    titles = data.get("titles", {})
+    if not isinstance(titles, dict) or not all(isinstance(t, str) and t.strip() for t in titles.values()):
+        raise fail("field 'titles' must be a table of language = \"title\"")
+    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget, photo_days,
+                tuple(sorted(titles.items())))
 
 
 def _parse_photo_days(spec: Any, steps: list[Step], length: int, fail) -> tuple[int, ...]:

@@ -212,6 +212,15 @@ async def test_the_language_and_photo_items_typed_at_the_settings_menu(phone, la
     assert phone.telegram.last(CHAT).text == expected
 
 
+@pytest.mark.parametrize("language, title", [("de", "Nachsorge nach Microneedling"),
+                                             ("es", "Cuidados tras el microneedling")])
+async def test_the_enrolment_summary_names_the_plan_in_the_patients_language(phone, language, title):
+    """The summary after enrolment names the plan in the patient's language, not in the plan file's English."""
+    await enrol_in(phone, language)
+    summary = [text for text in phone.telegram.texts(CHAT) if title in text]
+    assert summary and not any("Microneedling aftercare" in text for text in phone.telegram.texts(CHAT))
+
+
 async def test_commands_and_descriptions_per_language(phone):
     """Start-up sets the command menu and both descriptions for each offered language, and a default in English."""
     await phone.app.post_init(phone.app)

@@ -158,6 +158,7 @@ def _edit(old: str, new: str) -> str:
          ["'care'", "mesage"]),
         (_edit('length_days = 10', 'length_days = 0'), KNOWN, ["'length_days'"]),
         (_edit('name = "tiny"', 'name = "Tiny Plan"'), KNOWN, ["'name'"]),
+        (_edit('name = "tiny"', 'name = "tiny"\ntitles = { de = "" }'), KNOWN, ["'titles'"]),
         ("name = ", KNOWN, ["TOML"]),
         (_edit("end_day = 8", "end_day = 0"), KNOWN, ["sunscreen", "start_day <= end_day"]),
         (_edit("end_day = 8", "end_day = 11"), KNOWN, ["sunscreen", "end_day <= 10"]),
@@ -236,3 +237,11 @@ def test_schedules_stay_pure(module):
         elif isinstance(node, ast.Attribute):
             assert node.attr not in {"now", "utcnow", "today", "time_ns", "monotonic"}, module.name
     assert not imported & {"telegram", "sqlite_utils", "bot", "time", "sqlite3"}
+
+
+@pytest.mark.parametrize("language, title", [("de", "Nachsorge nach Microneedling"),
+                                             ("es", "Cuidados tras el microneedling"),
+                                             ("en", "Microneedling aftercare"), ("fr", "Microneedling aftercare")])
+def test_the_plan_title_is_in_the_patients_language(language, title):
+    """The plan names itself in the patient's language where it has a title for it, else in its own."""
+    assert load_plan("microneedling").title_in(language) == title

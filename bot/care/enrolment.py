@@ -126,7 +126,7 @@ def profile_values(svc: Services, patient: Patient, now: datetime) -> dict[str, 
             "zone": zone, "morning": hhmm(patient.morning), "evening": hhmm(patient.evening),
             "immune": answer_label(svc, patient.immunocompromised),
             "cold_sores": answer_label(svc, patient.cold_sore_history),
-            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": plan_for(svc, patient_plan(svc, patient)).title,
+            "skin": patient.skin_type or svc.text("enrol.not_given"), "plan_title": plan_for(svc, patient_plan(svc, patient)).title_in(svc.voice),
             "quiet": quiet_label(svc, patient.quiet_start, patient.quiet_end), "midday": midday_label(svc, patient)}
 
 

@@ -61,7 +61,7 @@ def read(svc: Services, payload: str | None, now: datetime) -> Opening:
         log.info("invitation refused (%s)", found)
         return Opening(None, svc.text(f"enrol.invite_{found}"))
     return Opening(payload, svc.text("enrol.invite_found", date=svc.date("date", found.treatment_date),
-                                     plan_title=plan_for(svc, found.plan).title))
+                                     plan_title=plan_for(svc, found.plan).title_in(svc.voice)))
 
 
 def apply(svc: Services, patient: Patient, kept: str | None, now: datetime) -> tuple[Patient, str | None]:
