@@ -43,6 +43,10 @@ class _NotFound(Exception):
     """A Bot API call about a chat the bot cannot see."""
 
 
+class _Refused(Exception):
+    """A Bot API call Telegram answers 400 with this description (after "Bad Request: ")."""
+
+
 class FakeTelegram(SimulatedUpdates):
     """The state of a fake Telegram: chats, messages, recorded calls and scripted failures.
 
@@ -62,6 +66,7 @@ class FakeTelegram(SimulatedUpdates):
         self._update_ids = itertools.count(first_update_id)  # Telegram never hands an update id out twice
         self.observer: Callable[[str, Sent], None] | None = None
         self.groups: dict[int, dict[str, Any]] = {}  # what getChat and getChatMember say about a group (set_group)
+        self.topics: dict[int, dict[int, dict[str, Any]]] = {}  # forum topics by chat, then thread id (name, state)
 
     # ---- what the tests look at -------------------------------------------------
     def chat(self, chat_id: int) -> list[Sent]:
@@ -122,6 +127,8 @@ class FakeTelegram(SimulatedUpdates):
                 return _too_many(retry_after)
         if method in {"sendMessage", "editMessageText"} and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+        if method in {"sendMessage", "sendPhoto", "sendDocument"} and (refused := self._thread_refusal(params)):
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refused}"}
         if method == "editMessageText" and (found := self._find(params)) is not None and found.kind == "photo":
             return 400, {"ok": False, "error_code": 400,
                          "description": "Bad Request: there is no text in the message to edit"}
@@ -130,14 +137,100 @@ class FakeTelegram(SimulatedUpdates):
             result = handler(params, files or {}) if handler else True
         except _NotFound:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        except _Refused as refusal:
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
         return 200, {"ok": True, "result": result}
 
     def set_group(self, chat_id: int, *, title: str = "Clinic staff", forum: bool = False, bot_status: str = "member",
-                  can_send: bool = True, exists: bool = True) -> None:
+                  can_send: bool = True, exists: bool = True, can_manage_topics: bool = True) -> None:
         """How a group looks to getChat and getChatMember: topics on or off, the bot's status and whether
-        members may post; ``exists=False`` answers "chat not found", as for a wrong id or a bot never added."""
+        members may post (and, as an admin, manage topics); ``exists=False`` answers "chat not found", as for a
+        wrong id or a bot never added."""
         self.groups[chat_id] = {"title": title, "forum": forum, "status": bot_status, "can_send": can_send,
-                                "exists": exists}
+                                "exists": exists, "can_manage_topics": can_manage_topics}
+
+    # ---- forum topics (Bot API: createForumTopic, message_thread_id, deleteForumTopic...) ----------------
+    def _is_forum(self, chat_id: int | None) -> bool:
+        return bool(self.groups.get(chat_id, {}).get("forum"))
+
+    def _group_chat(self, chat_id: int) -> dict:
+        group = self.groups.get(chat_id)
+        return {"title": group["title"] if group else "A group", **({"is_forum": True} if self._is_forum(chat_id)
+                                                                      else {})}
+
+    def _manages_topics(self, chat_id: int | None) -> bool:
+        group = self.groups.get(chat_id, {})
+        return group.get("status") in ("administrator", "creator") and group.get("can_manage_topics", True)
+
+    def _thread_refusal(self, params) -> str | None:
+        """Why Telegram would refuse a message for its ``message_thread_id`` (None: it may be sent)."""
+        thread = _int(params.get("message_thread_id"))
+        if thread is None:
+            return None
+        topic = self.topics.get(_int(params.get("chat_id")), {}).get(thread)
+        if topic is None or topic["deleted"]:
+            return "message thread not found"
+        return "TOPIC_CLOSED" if topic["closed"] else None
+
+    def topic(self, chat_id: int, thread: int) -> dict[str, Any]:
+        """A topic as the group shows it: its name, whether it is closed or deleted."""
+        return self.topics[chat_id][thread]
+
+    def open_topics(self, chat_id: int) -> dict[int, str]:
+        """The topics of the group not deleted: thread id -> name."""
+        return {thread: t["name"] for thread, t in self.topics.get(chat_id, {}).items() if not t["deleted"]}
+
+    def in_topic(self, chat_id: int, thread: int) -> list[Sent]:
+        """The messages of one topic, its first (the "topic created" line) included, as staff scroll through it."""
+        return [m for m in self.chat(chat_id) if m.thread == thread]
+
+    def delete_topic(self, chat_id: int, thread: int) -> None:
+        """A staff member deletes the topic, and with it every message in it (no update reaches the bot)."""
+        self.topics[chat_id][thread]["deleted"] = True
+        self.messages[chat_id] = [m for m in self.chat(chat_id) if m.thread != thread]
+
+    def close_topic(self, chat_id: int, thread: int) -> None:
+        """A staff member closes the topic: nobody may post in it until it is reopened."""
+        self.topics[chat_id][thread]["closed"] = True
+
+    def _api_createForumTopic(self, params, files):
+        chat_id = _int(params.get("chat_id"))
+        if not self._is_forum(chat_id):
+            raise _Refused("the chat is not a forum")
+        if not self._manages_topics(chat_id):
+            raise _Refused("not enough rights to create a topic")
+        name = str(params.get("name", ""))
+        if not 1 <= len(name) <= 128:
+            raise _Refused("TOPIC_NAME_INVALID")
+        root = Sent(chat_id, next(self._ids), name, kind="topic")
+        root.thread = root.message_id  # a topic's id is the id of its first message, "topic created"
+        self.topics.setdefault(chat_id, {})[root.thread] = {"name": name, "closed": False, "deleted": False}
+        self._store(root, "sent")
+        return {"message_thread_id": root.thread, "name": name, "icon_color": 7322096}
+
+    def _existing_topic(self, params) -> dict[str, Any]:
+        chat_id, thread = _int(params.get("chat_id")), _int(params.get("message_thread_id"))
+        if not self._manages_topics(chat_id):
+            raise _Refused("CHAT_ADMIN_REQUIRED")
+        topic = self.topics.get(chat_id, {}).get(thread)
+        if topic is None or topic["deleted"]:
+            raise _Refused("message thread not found")
+        return topic
+
+    def _api_deleteForumTopic(self, params, files):
+        self._existing_topic(params)
+        self.delete_topic(_int(params.get("chat_id")), _int(params.get("message_thread_id")))
+        return True
+
+    def _api_editForumTopic(self, params, files):
+        topic = self._existing_topic(params)
+        if params.get("name") is not None:
+            topic["name"] = str(params["name"])
+        return True
+
+    def _api_closeForumTopic(self, params, files):
+        self._existing_topic(params)["closed"] = True
+        return True
 
     def _group(self, params) -> dict[str, Any] | None:
         return self.groups.get(_int(params.get("chat_id")), {"title": "A group", "forum": False, "status": "member",
@@ -164,6 +257,7 @@ class FakeTelegram(SimulatedUpdates):
                 "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
                 "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
                 "can_post_stories", "can_edit_stories", "can_delete_stories", "can_manage_topics", "can_pin_messages")})
+            member["can_manage_topics"] = group.get("can_manage_topics", True)
         elif group["status"] == "restricted":
             member.update({key: group["can_send"] for key in (
                 "is_member", "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
@@ -197,8 +291,13 @@ class FakeTelegram(SimulatedUpdates):
     def _message_json(self, sent: Sent) -> dict:
         chat = {"id": sent.chat_id, "type": "private"} if sent.chat_id > 0 else {  # negative ids are groups
             "id": sent.chat_id, "type": "supergroup" if str(sent.chat_id).startswith("-100") else "group",
-            "title": "A group"}
+            **self._group_chat(sent.chat_id)}
         data = {"message_id": sent.message_id, "date": 0, "chat": chat, "from": BOT_USER, "text": sent.text}
+        if sent.thread is not None:  # in a forum topic
+            data.update(message_thread_id=sent.thread, is_topic_message=True)
+        if sent.kind == "topic":  # the topic's first message: a service message, no text
+            del data["text"]
+            data["forum_topic_created"] = {"name": sent.text, "icon_color": 7322096}
         if sent.buttons:
             data["reply_markup"] = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row]
                                                         for row in sent.buttons]}
@@ -215,7 +314,7 @@ class FakeTelegram(SimulatedUpdates):
         buttons, keyboard = _markup(params.get("reply_markup"))
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params["text"]), buttons, keyboard,
                     reply_to=_reply_to(params), entities=_json_list(params.get("entities")),
-                    parse_mode=params.get("parse_mode"))
+                    parse_mode=params.get("parse_mode"), thread=self._thread(params))
         return self._store(sent, "sent")
 
     def _api_sendDocument(self, params, files):
@@ -233,13 +332,18 @@ class FakeTelegram(SimulatedUpdates):
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), kind=kind,
                     file_name=name, file_bytes=content, file_id=by_id,
                     entities=_json_list(params.get("caption_entities")), parse_mode=params.get("parse_mode"),
-                    reply_to=_reply_to(params))
+                    reply_to=_reply_to(params), thread=self._thread(params))
         data = self._store(sent, "sent")
         data[kind] = ({"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
                       if kind == "document" else
                       [{"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}",
                         "width": 1, "height": 1}])
         return data
+
+    def _thread(self, params) -> int | None:
+        """The forum topic a message goes into: its ``message_thread_id`` in a forum (elsewhere Telegram has none)."""
+        thread = _int(params.get("message_thread_id"))
+        return thread if thread is not None and self._is_forum(_int(params.get("chat_id"))) else None
 
     def _find(self, params) -> Sent | None:
         chat_id, message_id = _int(params.get("chat_id")), _int(params.get("message_id"))
