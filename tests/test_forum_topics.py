@@ -11,7 +11,7 @@ import pytest
 from bot.store import open_store
 from tests.conftest import CLINIC_CHAT as CLINIC, CLINIC_NURSE as NURSE, clinic_settings, enrol, start
 from tests.test_invitations import enrol_invited, payload_of
-from tests.texts import said
+from tests.texts import said, shows
 
 A, B, STRANGER = 1001, 1002, 6060
 THROAT = "My throat is swelling and I can't breathe"
@@ -182,3 +182,34 @@ async def test_erasure_deletes_the_topic_or_leaves_it_with_the_erased_wording(fo
     assert telegram.topic(CLINIC, other) == {"name": said("forum.erased_topic"), "closed": False, "deleted": False}
     assert telegram.in_topic(CLINIC, other)[1].text == said("alerts.erased_message")
     assert forum.store.topic_of(CLINIC, B) is None
+
+
+async def test_a_relay_parked_by_a_long_429_is_sent_into_the_topic_later(forum):
+    """Telegram asks the clinic chat to wait 30 s: the patient's relay is parked in the outbox, and the dispatcher
+    sends it into the patient's topic once Telegram allows, not into the General topic."""
+    telegram, phone = forum.telegram, forum.phone
+    await enrol(phone, A)
+    await relay(phone, A, "First question")
+    thread = forum.store.topic_of(CLINIC, A)
+    telegram.fail_next("sendMessage", "retry_after", chat_id=CLINIC, value=30)
+    await relay(phone, A, "Second question")
+    assert not any("Second question" in m.text for m in telegram.chat(CLINIC))
+    await forum.run(phone.clock.now() + timedelta(seconds=31))
+    later = next(m for m in telegram.chat(CLINIC) if "Second question" in m.text)
+    assert later.thread == thread
+
+
+async def test_a_staff_action_typed_in_the_topic_needs_no_patient_number(forum):
+    """`/patient pause 3` typed in the patient's topic pauses that patient, who is told, and staff are answered in
+    the topic; outside a topic the number is still needed."""
+    telegram, phone = forum.telegram, forum.phone
+    await enrol(phone, A)
+    await relay(phone, A, "Can I pause the reminders?")
+    thread = forum.store.topic_of(CLINIC, A)
+    before = len(telegram.chat(A))
+    await phone.feed(telegram.topic_message(CLINIC, thread, "/patient pause 3", user_id=NURSE))
+    assert len(telegram.chat(A)) == before + 1 and shows(telegram.last(A).text, "control.clinic_paused")
+    answer = telegram.last(CLINIC)
+    assert answer.thread == thread and shows(answer.text, "staff.patient_done_pause")
+    await phone.feed(telegram.message(CLINIC, "/patient resume", user_id=NURSE, chat_type="supergroup"))
+    assert telegram.last(CLINIC).text == said("staff.patient_usage") and telegram.last(CLINIC).thread is None

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from typing import Awaitable, Callable, TypeVar
 
-from telegram import Bot, Chat
+from telegram import Bot, Chat, Message
 from telegram.error import BadRequest, Forbidden
 
 from bot.logs import pseudonym
@@ -53,6 +53,17 @@ def saw_clinic_chat(svc: Services, chat: Chat | None) -> None:
     """An update came from the clinic chat: remember whether it is a forum (topics may be turned on or off)."""
     if chat is not None and chat.id == svc.settings.clinic_chat_id and chat.type == Chat.SUPERGROUP:
         svc.forum[chat.id] = bool(chat.is_forum)
+
+
+def thread_of(message: Message) -> int | None:
+    """The forum topic a message is in (None outside one, and for a plain group's reply threads)."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def patient_of_message(svc: Services, message: Message) -> int | None:
+    """The patient whose topic a clinic chat message is in, or None."""
+    thread = thread_of(message)
+    return svc.store.patient_of_topic(message.chat.id, thread) if thread is not None else None
 
 
 async def is_forum(bot: Bot, svc: Services) -> bool:

@@ -109,8 +109,9 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
     if row.kind == "reply":
         if row.about is None:
             return None
-        patient = svc.store.patient(row.about)
-        return "erased" if patient is None else None if patient.reachable else "unreachable"
+        patient = svc.store.patient(row.about)  # a relay into their topic does not need them reachable
+        return "erased" if patient is None else None if patient.reachable or row.target != row.about \
+            else "unreachable"
     if row.kind in ALERT_KINDS:
         if not svc.store.alert_exists(row.alert_id):
             return "erased"

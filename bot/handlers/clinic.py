@@ -178,9 +178,9 @@ def _patient_addressed(update: Update, svc: Services) -> int | None | bool:
     message, bot_id = update.effective_message, update.get_bot().id
     replied = message.reply_to_message
     # In a forum, a message in a topic "replies" to the topic's first message (Telegram's forum_topic_created).
-    topic = message.message_thread_id if message.is_topic_message else None
+    topic = topics.thread_of(message)
     to_topic = replied is None or replied.message_id == topic or replied.forum_topic_created is not None
-    in_topic = svc.store.patient_of_topic(message.chat.id, topic) if topic is not None else None
+    in_topic = topics.patient_of_message(svc, message)
     if in_topic is not None and (to_topic or (replied.from_user is not None and replied.from_user.id == bot_id)):
         return in_topic
     if replied is None or to_topic or replied.from_user is None or replied.from_user.id != bot_id:
