@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.store import open_store
-from tests.conftest import CLINIC_CHAT as CLINIC, CLINIC_NURSE as NURSE, clinic_settings, enrol, start
+from bot.tools.simulated_telegram import FakeTelegram
+from tests.conftest import CLINIC_CHAT as CLINIC, CLINIC_NURSE as NURSE, clinic_settings, enrol, open_phone, start
 from tests.test_invitations import enrol_invited, payload_of
 from tests.texts import said, shows
 
@@ -213,3 +214,26 @@ async def test_a_staff_action_typed_in_the_topic_needs_no_patient_number(forum):
     assert answer.thread == thread and shows(answer.text, "staff.patient_done_pause")
     await phone.feed(telegram.message(CLINIC, "/patient resume", user_id=NURSE, chat_type="supergroup"))
     assert telegram.last(CLINIC).text == said("staff.patient_usage") and telegram.last(CLINIC).thread is None
+
+
+async def test_a_new_clinic_chat_starts_a_new_mapping(tmp_path, clock):
+    """The clinic moves to a new forum group (a new AFTERCARE_CLINIC_CHAT_ID): the patient's next relay opens a
+    topic there, and the old group's topic row is kept for the old group only."""
+    settings = clinic_settings(tmp_path)
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    bot.telegram.set_group(CLINIC, forum=True, bot_status="administrator")
+    await enrol(bot.phone, A)
+    await relay(bot.phone, A, "Hello old group")
+    old = store.topic_of(CLINIC, A)
+    await bot.phone.app.shutdown()
+    moved, new_chat = clinic_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID="-100888"), -100888
+    phone = await open_phone(moved, store, clock, FakeTelegram(first_update_id=store.newest_update_id() + 1))
+    try:
+        phone.telegram.set_group(new_chat, forum=True, bot_status="administrator")
+        await relay(phone, A, "Hello new group")
+        assert phone.telegram.last(new_chat).thread == store.topic_of(new_chat, A) is not None
+        assert store.topic_of(CLINIC, A) == old
+    finally:
+        await phone.app.shutdown()
+        store.close()

@@ -1,8 +1,8 @@
 """Staff actions on one patient, from the clinic chat: ``/patient N pause [DAYS] | resume | end | move DATE``.
 
 ``N`` is the patient number staff see in alerts and /flagged; in a patient's forum topic (bot/care/topics.py)
-``/patient pause`` and the others need no number, and are answered in the topic. Only the clinic team (``speaks_for_clinic``, as for
-replies and an alert's buttons) may act. Each action is carried out in the store, the plan re-planned, and the
+``/patient pause`` and the others need no number, and are answered in the topic. Only the clinic team
+(``speaks_for_clinic``, as for replies and an alert's buttons) may act. Each action is carried out in the store, the plan re-planned, and the
 patient told in plain words through the outbox (``tell_patient_surely``: it reaches them however Telegram is).
 A pause by staff is lifted by staff's ``resume`` (what the patient stopped themselves stays stopped).
 """

@@ -179,7 +179,8 @@ class Phone:
         for sent in reversed(self.telegram.chat(CLINIC_CHAT)):
             button = next((b for b in buttons_of(sent) if label.lower() in b.label.lower()), None)
             if button is not None and button.data.startswith("al1:"):
-                self.say(f"{INDENT}[{self.screen.where(CLINIC_CHAT, sent.thread)}] {STAFF_NAME} taps ↳ {button.label}")
+                where = self.screen.where(CLINIC_CHAT, sent.thread)
+                self.say(f"{INDENT}[{where}] {STAFF_NAME} taps ↳ {button.label}")
                 await self.feed(self.telegram.callback(CLINIC_CHAT, button.data, message_id=sent.message_id,
                                                        user_id=STAFF_USER, first_name=STAFF_NAME))
                 return

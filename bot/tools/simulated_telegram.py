@@ -23,6 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.tools.flood_limits import FloodLimits
+from bot.tools.simulated_forum import Refused, SimulatedForum
 from bot.tools.simulated_updates import Sent, SimulatedUpdates
 
 TEXT_LIMIT = 4096  # Telegram refuses a longer text (counted in UTF-16 code units)
@@ -43,11 +44,7 @@ class _NotFound(Exception):
     """A Bot API call about a chat the bot cannot see."""
 
 
-class _Refused(Exception):
-    """A Bot API call Telegram answers 400 with this description (after "Bad Request: ")."""
-
-
-class FakeTelegram(SimulatedUpdates):
+class FakeTelegram(SimulatedForum, SimulatedUpdates):
     """The state of a fake Telegram: chats, messages, recorded calls and scripted failures.
 
     The updates it delivers to the bot (``message``, ``callback``...) come from ``SimulatedUpdates``."""
@@ -137,7 +134,7 @@ class FakeTelegram(SimulatedUpdates):
             result = handler(params, files or {}) if handler else True
         except _NotFound:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-        except _Refused as refusal:
+        except Refused as refusal:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
         return 200, {"ok": True, "result": result}
 
@@ -148,93 +145,6 @@ class FakeTelegram(SimulatedUpdates):
         wrong id or a bot never added."""
         self.groups[chat_id] = {"title": title, "forum": forum, "status": bot_status, "can_send": can_send,
                                 "exists": exists, "can_manage_topics": can_manage_topics}
-
-    # ---- forum topics (Bot API: createForumTopic, message_thread_id, deleteForumTopic...) ----------------
-    def _is_forum(self, chat_id: int | None) -> bool:
-        return bool(self.groups.get(chat_id, {}).get("forum"))
-
-    def _group_chat(self, chat_id: int) -> dict:
-        group = self.groups.get(chat_id)
-        return {"title": group["title"] if group else "A group", **({"is_forum": True} if self._is_forum(chat_id)
-                                                                      else {})}
-
-    def _manages_topics(self, chat_id: int | None) -> bool:
-        group = self.groups.get(chat_id, {})
-        return group.get("status") in ("administrator", "creator") and group.get("can_manage_topics", True)
-
-    def _thread_refusal(self, params) -> str | None:
-        """Why Telegram would refuse a message for its ``message_thread_id`` (None: it may be sent)."""
-        thread = _int(params.get("message_thread_id"))
-        if thread is None:
-            return None
-        topic = self.topics.get(_int(params.get("chat_id")), {}).get(thread)
-        if topic is None or topic["deleted"]:
-            return "message thread not found"
-        return "TOPIC_CLOSED" if topic["closed"] else None
-
-    def topic(self, chat_id: int, thread: int) -> dict[str, Any]:
-        """A topic as the group shows it: its name, whether it is closed or deleted."""
-        return self.topics[chat_id][thread]
-
-    def open_topics(self, chat_id: int) -> dict[int, str]:
-        """The topics of the group not deleted: thread id -> name."""
-        return {thread: t["name"] for thread, t in self.topics.get(chat_id, {}).items() if not t["deleted"]}
-
-    def in_topic(self, chat_id: int, thread: int) -> list[Sent]:
-        """The messages of one topic, its first (the "topic created" line) included, as staff scroll through it."""
-        return [m for m in self.chat(chat_id) if m.thread == thread]
-
-    def delete_topic(self, chat_id: int, thread: int) -> None:
-        """A staff member deletes the topic, and with it every message in it (no update reaches the bot)."""
-        self.topics[chat_id][thread]["deleted"] = True
-        self.messages[chat_id] = [m for m in self.chat(chat_id) if m.thread != thread]
-
-    def close_topic(self, chat_id: int, thread: int) -> None:
-        """A staff member closes the topic: nobody may post in it until it is reopened."""
-        self.topics[chat_id][thread]["closed"] = True
-
-    def _api_createForumTopic(self, params, files):
-        chat_id = _int(params.get("chat_id"))
-        if not self._is_forum(chat_id):
-            raise _Refused("the chat is not a forum")
-        if not self._manages_topics(chat_id):
-            raise _Refused("not enough rights to create a topic")
-        name = str(params.get("name", ""))
-        if not 1 <= len(name) <= 128:
-            raise _Refused("TOPIC_NAME_INVALID")
-        root = Sent(chat_id, next(self._ids), name, kind="topic")
-        root.thread = root.message_id  # a topic's id is the id of its first message, "topic created"
-        self.topics.setdefault(chat_id, {})[root.thread] = {"name": name, "closed": False, "deleted": False}
-        self._store(root, "sent")
-        return {"message_thread_id": root.thread, "name": name, "icon_color": 7322096}
-
-    def _existing_topic(self, params) -> dict[str, Any]:
-        chat_id, thread = _int(params.get("chat_id")), _int(params.get("message_thread_id"))
-        if not self._manages_topics(chat_id):
-            raise _Refused("CHAT_ADMIN_REQUIRED")
-        topic = self.topics.get(chat_id, {}).get(thread)
-        if topic is None or topic["deleted"]:
-            raise _Refused("message thread not found")
-        return topic
-
-    def _api_deleteForumTopic(self, params, files):
-        self._existing_topic(params)
-        self.delete_topic(_int(params.get("chat_id")), _int(params.get("message_thread_id")))
-        return True
-
-    def _api_editForumTopic(self, params, files):
-        topic = self._existing_topic(params)
-        if params.get("name") is not None:
-            topic["name"] = str(params["name"])
-        return True
-
-    def _api_closeForumTopic(self, params, files):
-        self._existing_topic(params)["closed"] = True
-        return True
-
-    def _group(self, params) -> dict[str, Any] | None:
-        return self.groups.get(_int(params.get("chat_id")), {"title": "A group", "forum": False, "status": "member",
-                                                             "can_send": True, "exists": True})
 
     def _api_getChat(self, params, files):
         group = self._group(params)
