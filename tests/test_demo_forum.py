@@ -6,6 +6,7 @@ from tests.test_demo import ROOT, first_line, transcript
 from tests.texts import said
 
 FORUM_SCRIPT = ROOT / "demo" / "forum.txt"
+FORUM_DOC = ROOT / "docs" / "forum.md"
 TOPIC = "[chat -100100 › A-1043 · patient no. 1]"
 
 
@@ -31,3 +32,10 @@ async def test_the_forum_walkthrough_keeps_one_patients_whole_story_in_her_topic
              "✓ Sent to Ana", "✉️ Message from Ana", "I called, we spoke."]
     assert all(part in view for part in order)
     assert view.index(f"Sam> {nurse}") < view.index("✓ Sent to Ana") < view.index("I called, we spoke.")
+
+
+async def test_docs_forum_shows_the_thread_the_walkthrough_prints(tmp_path):
+    """The thread in docs/forum.md is exactly what ``:thread`` prints at the end of demo/forum.txt."""
+    code, text = await transcript(FORUM_SCRIPT.read_text(encoding="utf-8").splitlines(), tmp_path)
+    documented = FORUM_DOC.read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
+    assert code == 0 and documented == thread_view(text) + "── end of the topic ──\n"
