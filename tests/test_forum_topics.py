@@ -172,7 +172,7 @@ async def test_erasure_deletes_the_topic_or_leaves_it_with_the_erased_wording(fo
     await phone.tap(A, "Yes, erase")
     await forum.run(phone.clock.now())
     assert telegram.topic(CLINIC, thread)["deleted"] and telegram.in_topic(CLINIC, thread) == []
-    assert forum.store.db.execute("SELECT count(*) FROM forum_topics").fetchone()[0] == 0
+    assert forum.store.patient_of_topic(CLINIC, thread) is None
     await enrol(phone, B)
     await relay(phone, B, "Please call me too")
     other = forum.store.topic_of(CLINIC, B)
@@ -217,8 +217,8 @@ async def test_a_staff_action_typed_in_the_topic_needs_no_patient_number(forum):
 
 
 async def test_a_new_clinic_chat_starts_a_new_mapping(tmp_path, clock):
-    """The clinic moves to a new forum group (a new AFTERCARE_CLINIC_CHAT_ID): the patient's next relay opens a
-    topic there, and the old group's topic row is kept for the old group only."""
+    """The clinic moves to a new forum group (a new AFTERCARE_CLINIC_CHAT_ID): the old group's topic is never
+    used there, and the patient's next relay opens a topic in the new group."""
     settings = clinic_settings(tmp_path)
     store = open_store(settings.database_path, settings.sealer())
     bot = await start(settings, store, clock)
@@ -232,8 +232,9 @@ async def test_a_new_clinic_chat_starts_a_new_mapping(tmp_path, clock):
     try:
         phone.telegram.set_group(new_chat, forum=True, bot_status="administrator")
         await relay(phone, A, "Hello new group")
-        assert phone.telegram.last(new_chat).thread == store.topic_of(new_chat, A) is not None
-        assert store.topic_of(CLINIC, A) == old
+        assert old is not None and store.topic_of(new_chat, A) is not None
+        assert phone.telegram.last(new_chat).thread == store.topic_of(new_chat, A)
+        assert [m for m, _ in phone.telegram.calls].count("createForumTopic") == 1
     finally:
         await phone.app.shutdown()
         store.close()

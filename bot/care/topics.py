@@ -9,7 +9,8 @@ reminder, what the patient relays with /clinic, a photo, a rating) goes into tha
   name (the topic list is seen by everyone in the group). ``forum.topic_*`` in the catalog.
 * Whether the clinic chat is a forum is asked once (getChat) and then kept per clinic chat; every update from
   the clinic chat refreshes it (``saw_clinic_chat``: Telegram marks a forum's chat ``is_forum``).
-* The mapping is stored per clinic chat id (``forum_topics``, migration 0019): a new clinic chat starts afresh.
+* The mapping is stored with the clinic chat's id (beside the patient number, migration 0019): a new clinic chat
+  starts afresh.
 * A topic staff deleted or closed answers "message thread not found", TOPIC_DELETED or TOPIC_CLOSED: the
   mapping is forgotten, a new topic is opened and the message sent again there, so nothing is lost.
 * A topic that cannot be opened (the bot lacks "Manage topics": ``aftercare doctor`` says so) leaves the
@@ -110,7 +111,7 @@ async def thread_for(bot: Bot, svc: Services, patient: int | None) -> int | None
                   pseudonym(patient), type(error).__name__)
         svc.forum.pop(chat_id, None)  # topics may have been turned off: asked again next time
         return None
-    svc.store.remember_topic(chat_id, patient, topic.message_thread_id, svc.clock.now())
+    svc.store.remember_topic(chat_id, patient, topic.message_thread_id)
     log.info("clinic chat: chat %s has a topic of its own now (%s)", pseudonym(patient), topic.message_thread_id)
     return topic.message_thread_id
 

@@ -355,16 +355,9 @@ def m0018(db: Database) -> None:
 @migrations(name="0019_forum_topics")
 def m0019(db: Database) -> None:
     # A topic per patient when the clinic chat is a forum (bot/care/topics.py): which topic of which clinic chat
-    # is the patient's, so their alerts, relays and the staff's answers meet there. Per clinic chat id: a new clinic
-    # chat starts a new mapping. The patient's column is not called chat_id on purpose: the topic is the clinic's
-    # room, not the patient's data (/mydata exports the tables with a chat_id); the erasure deletes the row itself
-    # (OutboxStore.erase_from_clinic), after queueing the topic's deletion.
-    db.execute("""
-        CREATE TABLE forum_topics (
-            clinic_chat_id INTEGER NOT NULL,
-            patient INTEGER NOT NULL,
-            thread_id INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (clinic_chat_id, patient)
-        )""")
-    db.execute("CREATE UNIQUE INDEX forum_topics_thread ON forum_topics(clinic_chat_id, thread_id)")
+    # is the patient's, kept beside their patient number (how staff find them; erased with it). The clinic chat id
+    # is kept with the topic's id: a topic belongs to one clinic chat, and a new clinic chat starts a new topic.
+    # NULL for every patient of an older database: their next post about them opens their topic.
+    db.execute("ALTER TABLE patient_refs ADD COLUMN topic_chat_id INTEGER")
+    db.execute("ALTER TABLE patient_refs ADD COLUMN topic_id INTEGER")
+    db.execute("CREATE INDEX patient_refs_topic ON patient_refs(topic_chat_id, topic_id)")
