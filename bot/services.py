@@ -66,6 +66,8 @@ class Services:
         self.all_words = {code: Words.from_texts(catalog.texts) for code, catalog in self.catalogs.items()}
     # Set by the dispatcher: a store write that failed after Telegram took the message, done before it claims.
     defer: Callable[[Callable[[], None]], None] = field(default=lambda write: write())
+    # Whether the clinic chat has topics on, by clinic chat id, as last seen (bot/care/topics.py).
+    forum: dict[int, bool] = field(default_factory=dict)
 
     @property
     def voice(self) -> str:

@@ -28,6 +28,8 @@ def telegram_lines(tmp_path, telegram: FakeTelegram | None, **more: str) -> tupl
     (dict(bot_status="member"), 'ok: telegram: the bot can post in the clinic chat "Clinic staff" (as a member)'),
     (dict(bot_status="administrator", forum=True),
      'ok: telegram: the bot can post in the clinic chat "Clinic staff" (an admin, topics on)'),
+    (dict(bot_status="administrator", forum=True, can_manage_topics=False),
+     'problem: telegram: topics are on in the clinic chat "Clinic staff", and the bot may not manage topics there'),
     (dict(bot_status="member", forum=True),
      'problem: telegram: topics are on in the clinic chat "Clinic staff", and the bot is not an admin there'),
     (dict(bot_status="restricted", can_send=False),

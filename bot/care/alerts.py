@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.care import topics
 from bot.care.relay import tell_patient
 from bot.logs import pseudonym
 from bot.delivery.retrying import no_retries
@@ -128,6 +129,8 @@ def _compose(svc: Services, row: OutboxRow) -> tuple[str, object] | str:
     alert = svc.store.alert(row.alert_id) if row.alert_id is not None else None
     if row.kind == "erased_caption":  # a photo the patient relayed: its caption named them
         return svc.text("alerts.erased_message"), None
+    if row.kind == "drop_topic":  # an erased patient's forum topic: the name it keeps if it cannot be deleted
+        return svc.text("forum.erased_topic"), None
     if row.kind == "erased":
         if row.alert_id is None:  # a message the patient relayed with /clinic
             return svc.text("alerts.erased_message"), None
@@ -196,7 +199,9 @@ async def send_now(bot: Bot, svc: Services, row_id: int, now: datetime) -> None:
     text, markup = composed
     try:
         with no_retries():  # a handler never waits on a slow Telegram: the alert outbox retries instead
-            sent = await bot.send_message(row.target, text, reply_markup=markup)
+            about = row.about if row.target == svc.settings.clinic_chat_id else None
+            sent = await topics.post(bot, svc, about, lambda thread: bot.send_message(
+                row.target, text, reply_markup=markup, message_thread_id=thread))
     except TelegramError as error:
         log.warning("alert %s not delivered yet (%s): the dispatcher retries it", row.alert_id,
                     type(error).__name__)

@@ -223,6 +223,10 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
 
     async def send(message: Outgoing) -> int:
         with no_retries():  # the sender parks a throttled chat and retries by itself
+            if isinstance(message.tag, AlertOutboxTag) and message.tag.kind == "drop_topic":
+                # an erased patient's forum topic (its thread id rides in ``edit``; the text is the erased name)
+                await hooks.drop_topic(bot, dispatcher.services, message.chat_id, message.edit, message.text)
+                return message.edit
             if message.edit is not None and message.caption:
                 await bot.edit_message_caption(chat_id=message.chat_id, message_id=message.edit, caption=message.text,
                                                reply_markup=message.markup)
@@ -231,7 +235,11 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
                                             reply_markup=message.markup)
                 return message.edit
-            sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
+            if message.topic_of is not None:
+                sent = await hooks.in_topic(bot, dispatcher.services, message.topic_of, lambda thread: bot.send_message(
+                    message.chat_id, message.text, reply_markup=message.markup, message_thread_id=thread))
+            else:
+                sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
         return sent.message_id
 
     if DISPATCHER_KEY in application.bot_data:

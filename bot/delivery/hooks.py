@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Awaitable, Callable
 
 from bot.services import Services
 from bot.store.outbox import OutboxRow
@@ -36,3 +36,10 @@ class Hooks:
     replay_journal: Callable[[Services, datetime], int] = lambda svc, now: 0
     # An alert the clinic chat refused for good (bot/care/alerts.py: to the on-call admins, into the worklist).
     alert_refused: Callable[[Services, OutboxRow | None, datetime], None] = lambda svc, row, now: None
+    # A post about a patient in the clinic chat, in their forum topic when it has topics (bot/care/topics.py):
+    # ``in_topic(bot, svc, patient, send)`` awaits ``send(thread_id or None)``.
+    in_topic: Callable[[Any, Services, int | None, Callable[[int | None], Awaitable[Any]]], Awaitable[Any]] = \
+        lambda bot, svc, patient, send: send(None)
+    # An erased patient's topic (outbox kind ``drop_topic``): ``drop_topic(bot, svc, chat_id, thread_id, name)``.
+    drop_topic: Callable[[Any, Services, int, int, str], Awaitable[None]] = \
+        lambda bot, svc, chat_id, thread_id, name: bot.delete_forum_topic(chat_id, thread_id)

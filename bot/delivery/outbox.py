@@ -84,8 +84,11 @@ def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
             report.skipped += 1
             continue
         text, markup = composed
+        about_in_clinic = row.about if row.target == svc.settings.clinic_chat_id and row.edit_message_id is None \
+            else None  # a new post about a patient in the clinic chat: in their topic (bot/care/topics.py)
         messages.append(Outgoing(row.target, text, markup, tag=AlertOutboxTag(row.id, row.kind, row.attempts),
-                                 edit=row.edit_message_id, caption=row.kind == "erased_caption"))
+                                 edit=row.edit_message_id, caption=row.kind == "erased_caption",
+                                 topic_of=about_in_clinic))
         report.claimed += 1
     return messages
 
@@ -106,8 +109,9 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
     if row.kind == "reply":
         if row.about is None:
             return None
-        patient = svc.store.patient(row.about)
-        return "erased" if patient is None else None if patient.reachable else "unreachable"
+        patient = svc.store.patient(row.about)  # a relay into their topic does not need them reachable
+        return "erased" if patient is None else None if patient.reachable or row.target != row.about \
+            else "unreachable"
     if row.kind in ALERT_KINDS:
         if not svc.store.alert_exists(row.alert_id):
             return "erased"

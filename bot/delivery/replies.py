@@ -68,7 +68,11 @@ class Parking:
         now = self.svc.clock.now()
         due = max(now + timedelta(seconds=wait), self._until.get(chat_id, now))
         markup = params.get("reply_markup")
-        self.svc.store.enqueue("reply", chat_id, now, due_at=due, about=chat_id if chat_id > 0 else None,
+        # A relay to the clinic chat in a patient's forum topic stays about that patient: the dispatcher sends it
+        # into their topic then (bot/care/topics.py), and not at all once they are erased.
+        thread = _chat_id({"chat_id": params.get("message_thread_id")})
+        about = chat_id if chat_id > 0 else self.svc.store.patient_of_topic(chat_id, thread) if thread else None
+        self.svc.store.enqueue("reply", chat_id, now, due_at=due, about=about,
                                body=params["text"], markup=json.loads(markup) if isinstance(markup, str) else markup,
                                edit_message_id=_chat_id({"chat_id": params.get("message_id")})
                                if method == "editMessageText" else None)

@@ -53,6 +53,7 @@ class Outgoing:
     tag: Any = None
     edit: int | None = None
     caption: bool = False  # with ``edit``: the message is a photo, its caption is edited
+    topic_of: int | None = None  # to the clinic chat about this patient: in their topic when it is a forum
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,9 @@ async def _ask_note(update: Update, svc: Services, alert: AlertRow) -> None:
     prompt = await update.effective_chat.send_message(
         svc.text("staff.note_prompt", id=alert.id, patient=who(svc, alert)),
         reply_to_message_id=query.message.message_id if query.message else None, allow_sending_without_reply=True,
-        reply_markup=ForceReply(selective=True))
+        reply_markup=ForceReply(selective=True),  # in the alert's forum topic, if it is in one
+        message_thread_id=query.message.message_thread_id if getattr(query.message, "is_topic_message", False)
+        else None)
     svc.store.step_posted(steps[-1].id, update.effective_chat.id, prompt.message_id)
 
 

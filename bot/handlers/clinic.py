@@ -25,6 +25,7 @@ from telegram import Bot, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.care import topics
 from bot.care.relay import CB, message_button, quoted, reference, speaks_for_clinic, tell_patient
 from bot.care.scheduling import patient_day
 from bot.services import Services, keyboard, services
@@ -77,9 +78,9 @@ async def relay_text(update: Update, svc: Services, patient: Patient | None, tex
     with svc.clinic_voice():  # the staff's language; the patient's words as written
         body, entities = quoted(text, lambda words: svc.text(header, reference=who, day_part=day_part, text=words))
     body += _language_line(svc, patient)  # after the quote: its entities' offsets stay true
-    await _relay(update, svc, patient, lambda bot: bot.send_message(
+    await _relay(update, svc, patient, lambda bot, topic: bot.send_message(
         svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
-        allow_sending_without_reply=True), text, None, receipt=receipt)
+        allow_sending_without_reply=True, message_thread_id=topic), text, None, receipt=receipt)
 
 
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
@@ -101,9 +102,10 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
             return svc.text("clinic.to_clinic_photo", reference=who, day_part=day_part, caption=part)
         body, entities = quoted(caption, render)
     relay_id = await _relay(update, svc, patient,
-                            lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
-                                                       caption_entities=entities, reply_to_message_id=thread,
-                                                       allow_sending_without_reply=True),
+                            lambda bot, topic: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
+                                                              caption_entities=entities, reply_to_message_id=thread,
+                                                              allow_sending_without_reply=True,
+                                                              message_thread_id=topic),
                             caption, file_id, receipt="photos.received" if asked else "clinic.relayed")
     if asked is not None and relay_id is not None:
         svc.store.finish_photo_ask(asked.id, "sent", relay_id)
@@ -134,7 +136,9 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     chat, now = update.effective_chat, svc.clock.now()
     svc.store.arm_relay(chat.id, None)
     try:
-        sent: Message = await send(update.get_bot())
+        bot = update.get_bot()  # in the patient's topic when the clinic chat is a forum (bot/care/topics.py)
+        sent: Message = await topics.post(bot, svc, patient.chat_id if patient else None,
+                                          lambda topic: send(bot, topic))
     except TelegramError as exc:
         log.error("relay from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
         await chat.send_message(svc.text("clinic.not_relayed"))
@@ -147,19 +151,19 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In the clinic chat: a team member's text reply to a relayed message or an alert goes to that patient (an
-    edit of one passed on goes as a correction); anyone else is refused kindly, and anything else replying to
-    the bot is answered "not sent", so staff never think it arrived."""
+    """In the clinic chat: a team member's text reply to a relayed message or an alert, or their message in a
+    patient's forum topic, goes to that patient (an edit of one passed on goes as a correction); anyone else is
+    refused kindly, and anything else replying to the bot is answered "not sent", so staff never think it
+    arrived."""
     svc, message, chat = services(context), update.effective_message, update.effective_chat
-    if chat.id != svc.settings.clinic_chat_id or message.reply_to_message is None:
+    if chat.id != svc.settings.clinic_chat_id:
         return
-    replied = message.reply_to_message
-    if replied.from_user is None or replied.from_user.id != update.get_bot().id:
+    chat_id = _patient_addressed(update, svc)
+    if chat_id is False:
         return  # staff talking among themselves
-    chat_id = svc.store.patient_of_clinic_message(chat.id, replied.message_id)
     if not speaks_for_clinic(svc, message):
         if chat_id is not None:  # only about a patient: a bot answering the refusal is not answered again
-            log.info("clinic chat: a reply by someone not on the clinic team was not passed on")
+            log.info("clinic chat: a message by someone not on the clinic team was not passed on")
             await message.reply_text(svc.text("clinic.team_only"))
         return
     if chat_id is None:
@@ -177,6 +181,23 @@ async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     log.info("clinic answered chat %s%s", pseudonym(chat_id), " (a correction)" if earlier else "")
     await _receipt(svc, message, chat_id, svc.text("clinic.correction_sent" if earlier else "clinic.reply_sent",
                                                    reference=who))
+
+
+def _patient_addressed(update: Update, svc: Services) -> int | None | bool:
+    """The patient a clinic chat message speaks to: the one of the bot's message it replies to, or (in a forum)
+    the one whose topic it is in, unless it replies to a colleague there; None for a reply to a bot message about
+    nobody known (an erased patient); False when it is not for a patient at all (staff among themselves)."""
+    message, bot_id = update.effective_message, update.get_bot().id
+    replied = message.reply_to_message
+    # In a forum, a message in a topic "replies" to the topic's first message (Telegram's forum_topic_created).
+    topic = topics.thread_of(message)
+    to_topic = replied is None or replied.message_id == topic or replied.forum_topic_created is not None
+    in_topic = topics.patient_of_message(svc, message)
+    if in_topic is not None and (to_topic or (replied.from_user is not None and replied.from_user.id == bot_id)):
+        return in_topic
+    if replied is None or to_topic or replied.from_user is None or replied.from_user.id != bot_id:
+        return False
+    return svc.store.patient_of_clinic_message(message.chat.id, replied.message_id)
 
 
 async def _receipt(svc: Services, message, about: int, text: str) -> None:
@@ -212,5 +233,6 @@ async def _pass_on(update: Update, svc: Services, chat_id: int, text: str, key: 
 def register(application: Application) -> None:
     """Wire the clinic buttons and staff replies in the clinic chat (/clinic and what patients send: typed.py)."""
     application.add_handler(CallbackQueryHandler(on_clinic_button, pattern=rf"^{CB}:"))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGES & filters.REPLY
-                                           & ~filters.COMMAND, on_staff_reply))
+    application.add_handler(MessageHandler(
+        filters.ChatType.GROUPS & filters.UpdateType.MESSAGES & (filters.REPLY | filters.IS_TOPIC_MESSAGE)
+        & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_staff_reply))

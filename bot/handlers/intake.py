@@ -22,6 +22,7 @@ from collections import OrderedDict
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from bot.care import topics
 from bot.care.alerts import CB as ALERT_CB
 from bot.logs import pseudonym
 from bot.delivery.replies import CURRENT_CHAT
@@ -58,6 +59,7 @@ async def clinic_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc, chat = services(context), update.effective_chat
     if chat is None or chat.id != svc.settings.clinic_chat_id or chat.id is None:
         return
+    topics.saw_clinic_chat(svc, chat)  # topics on or off, as this update shows the chat
     query = update.callback_query
     if query is not None:
         if (query.data or "").startswith(f"{ALERT_CB}:"):

@@ -1,7 +1,8 @@
 """Staff actions on one patient, from the clinic chat: ``/patient N pause [DAYS] | resume | end | move DATE``.
 
-``N`` is the patient number staff see in alerts and /flagged. Only the clinic team (``speaks_for_clinic``, as for
-replies and an alert's buttons) may act. Each action is carried out in the store, the plan re-planned, and the
+``N`` is the patient number staff see in alerts and /flagged; in a patient's forum topic (bot/care/topics.py)
+``/patient pause`` and the others need no number, and are answered in the topic. Only the clinic team
+(``speaks_for_clinic``, as for replies and an alert's buttons) may act. Each action is carried out in the store, the plan re-planned, and the
 patient told in plain words through the outbox (``tell_patient_surely``: it reaches them however Telegram is).
 A pause by staff is lifted by staff's ``resume`` (what the patient stopped themselves stays stopped).
 """
@@ -14,6 +15,7 @@ from datetime import date, timedelta
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot.care import topics
 from bot.care.invites import MAX_AHEAD
 from bot.care.relay import reference, speaks_for_clinic, tell_patient_surely
 from bot.care.scheduling import reschedule
@@ -38,30 +40,40 @@ def _read(args: list[str]) -> tuple[int, str, str] | None:
 async def on_patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/patient N ACTION: pause, resume, end or move one patient's plan, for the clinic team in the clinic chat."""
     svc, chat, message = services(context), update.effective_chat, update.effective_message
+    thread = topics.thread_of(message)  # typed in a forum topic: answered there (in a plain group: as before)
+
+    async def say(text: str):
+        """Answer in the chat (in the topic the command was typed in, if any)."""
+        return await chat.send_message(text, message_thread_id=thread)
+
     if chat.id != svc.settings.clinic_chat_id or not speaks_for_clinic(svc, message):
         log.info("a /patient command from outside the clinic team was refused")
-        return await chat.send_message(svc.text("staff.patient_team_only"))
-    read = _read(context.args or [])
+        return await say(svc.text("staff.patient_team_only"))
+    args = context.args or []
+    in_topic = topics.patient_of_message(svc, message)
+    if in_topic is not None and args and args[0].lower() in ACTIONS:  # in the patient's topic: no number needed
+        args = [str(svc.store.patient_number(in_topic)), *args]
+    read = _read(args)
     if read is None:
-        return await chat.send_message(svc.text("staff.patient_usage"))
+        return await say(svc.text("staff.patient_usage"))
     number, action, argument = read
     chat_id = svc.store.chat_of_number(number)
     patient = svc.store.patient(chat_id) if chat_id is not None else None
     if patient is None:
-        return await chat.send_message(svc.text("staff.patient_unknown", number=number))
+        return await say(svc.text("staff.patient_unknown", number=number))
     if not patient.enrolled or patient.treatment is None:
-        return await chat.send_message(svc.text("staff.patient_not_enrolled", number=number))
+        return await say(svc.text("staff.patient_not_enrolled", number=number))
     if patient.treatment.ended_at is not None:
-        return await chat.send_message(svc.text("staff.patient_ended_already", number=number))
+        return await say(svc.text("staff.patient_ended_already", number=number))
     done = _act(svc, patient, action, argument)
     if done is None:
-        return await chat.send_message(svc.text("staff.patient_usage"))
+        return await say(svc.text("staff.patient_usage"))
     told, staff_text = done
     if told is None:  # refused with a reason (a date out of range)
-        return await chat.send_message(staff_text)
+        return await say(staff_text)
     log.info("clinic chat: %s for chat %s by %s", action, pseudonym(patient.chat_id), pseudonym(message.from_user.id))
     await tell_patient_surely(update.get_bot(), svc, patient.chat_id, told, svc.clock.now())
-    await chat.send_message(staff_text)
+    await say(staff_text)
 
 
 def _act(svc: Services, patient: Patient, action: str, argument: str) -> tuple[str | None, str] | None:

@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.delivery.compose import END_CB, MORE_CB, REMINDER_CB, details
+from bot.care import topics
 from bot.care.relay import reference
 from bot.handlers import checkin
 from bot.handlers.progress import progress
@@ -98,7 +99,9 @@ async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text = svc.text("reminders_actions.rating_to_clinic", stars=stars,
                     reference=reference(svc, patient, update.effective_user))
     try:  # sent directly, like the relays (bot/handlers/clinic.py)
-        sent_id = (await update.get_bot().send_message(svc.settings.clinic_chat_id, text)).message_id
+        bot = update.get_bot()  # in the patient's topic when the clinic chat is a forum
+        sent_id = (await topics.post(bot, svc, chat.id, lambda thread: bot.send_message(
+            svc.settings.clinic_chat_id, text, message_thread_id=thread))).message_id
     except TelegramError as exc:
         log.warning("rating from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
     svc.store.record_relay(chat.id, "to_clinic", f"rating {stars}/5", None, sent_id, now,

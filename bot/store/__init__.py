@@ -30,6 +30,7 @@ from bot.store.queue import QueueStore
 from bot.store.sealing import Sealing, check_key, sealing_with
 from bot.store.records import Patient, Treatment
 from bot.store.relays import RelayStore
+from bot.store.topics import TopicStore
 from bot.store.engagement import EngagementStore
 from bot.store.updates import UpdateStore
 
@@ -52,7 +53,7 @@ class DamagedDatabase(Exception):
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
             HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore, BackupStore,
-            PhotoStore):
+            PhotoStore, TopicStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

@@ -352,6 +352,17 @@ def m0018(db: Database) -> None:
     db.execute("ALTER TABLE patients ADD COLUMN language TEXT")
 
 
+@migrations(name="0019_forum_topics")
+def m0019(db: Database) -> None:
+    # A topic per patient when the clinic chat is a forum (bot/care/topics.py): which topic of which clinic chat
+    # is the patient's, kept beside their patient number (how staff find them; erased with it). The clinic chat id
+    # is kept with the topic's id: a topic belongs to one clinic chat, and a new clinic chat starts a new topic.
+    # NULL for every patient of an older database: their next post about them opens their topic.
+    db.execute("ALTER TABLE patient_refs ADD COLUMN topic_chat_id INTEGER")
+    db.execute("ALTER TABLE patient_refs ADD COLUMN topic_id INTEGER")
+    db.execute("CREATE INDEX patient_refs_topic ON patient_refs(topic_chat_id, topic_id)")
+
+
 @migrations(name="0022_photo_checkins")
 def m0022(db: Database) -> None:
     # Photo check-ins (bot/handlers/photos.py): whether the patient said yes to being asked for a photo on the plan's

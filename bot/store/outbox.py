@@ -69,6 +69,7 @@ class OutboxStore:
     db: Database
     seal_text: Callable[[str | None], str]
     open_text: Callable[[str | None], str]
+    drop_topics: Callable[[int], list[tuple[int, int]]]  # bot/store/topics.py
 
     def _outbox_row(self, row: dict) -> OutboxRow:
         return OutboxRow(row["id"], row["kind"], row["target"], row["about"], row["alert_id"],
@@ -228,7 +229,8 @@ class OutboxStore:
 
     def erase_from_clinic(self, about: int, now: datetime) -> int:
         """Before a patient is erased: drop what is still to send about them and queue an edit of every
-        alert staff got about them, every text they relayed and every receipt naming them, each in the chat it was posted to (never by its
+        alert staff got about them, every text they relayed and every receipt naming them (and the deletion of
+        their forum topics), each in the chat it was posted to (never by its
         message id alone: a relay recorded before the clinic chat was, migration 0014, is left as it is);
         returns the edits queued."""
         stamp = iso(now)
@@ -256,5 +258,10 @@ class OutboxStore:
             for clinic_chat_id, message_id in relayed:
                 self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
             self.db.execute("DELETE FROM clinic_mentions WHERE chat_id = ?", [about])
+            # their topics in a forum clinic chat: deleted after the edits (or, if Telegram refuses, renamed to the
+            # erased wording: bot/care/topics.py), and the mapping row erased now
+            topics = self.drop_topics(about)
+            for clinic_chat_id, thread_id in topics:
+                self.enqueue("drop_topic", clinic_chat_id, now, edit_message_id=thread_id)
             self.db.execute("UPDATE outbox SET about = NULL WHERE about = ?", [about])  # nothing points back
-        return len(shown) + len(relayed) + len(photos)
+        return len(shown) + len(relayed) + len(photos) + len(topics)

@@ -36,6 +36,8 @@ class Phone:
         self.screen = Screen(out, files_dir, own_chat=PATIENT_CHAT)
         telegram.observer = self.screen.observe
         self._photos, self._last_typed = 0, None
+        self.screen.topic_name = lambda chat_id, thread: telegram.topics.get(chat_id, {}).get(thread, {}).get("name")
+        self._staff_lines: dict[int, tuple[int, str]] = {}  # what staff wrote in a topic: message id -> (thread, text)
         # How a staff reply passed on to the patient begins ("From <clinic>:"), to find the one to reply to.
         self.clinic_prefix = app.bot_data[SERVICES_KEY].text("clinic.from_clinic", text="").strip()[:12]
 
@@ -142,7 +144,8 @@ class Phone:
         if not text or about is None:
             self.say(f"{INDENT}(say what the nurse answers, after a message reached the clinic chat)")
             return
-        await self.feed(self.telegram.reply(CLINIC_CHAT, text, about, first_name=STAFF_NAME))
+        await self._staff_writes(self.telegram.reply(CLINIC_CHAT, text, about, user_id=STAFF_USER,
+                                                     first_name=STAFF_NAME))
 
     async def staff_acknowledge(self) -> None:
         """A nurse taps the first button (Acknowledge) of the newest alert about the patient in the clinic chat."""
@@ -176,7 +179,8 @@ class Phone:
         for sent in reversed(self.telegram.chat(CLINIC_CHAT)):
             button = next((b for b in buttons_of(sent) if label.lower() in b.label.lower()), None)
             if button is not None and button.data.startswith("al1:"):
-                self.say(f"{INDENT}[chat {CLINIC_CHAT}] {STAFF_NAME} taps ↳ {button.label}")
+                where = self.screen.where(CLINIC_CHAT, sent.thread)
+                self.say(f"{INDENT}[{where}] {STAFF_NAME} taps ↳ {button.label}")
                 await self.feed(self.telegram.callback(CLINIC_CHAT, button.data, message_id=sent.message_id,
                                                        user_id=STAFF_USER, first_name=STAFF_NAME))
                 return
@@ -189,7 +193,59 @@ class Phone:
         if prompt is None or not text:
             self.say(f"{INDENT}(tap \"Add a note\" first: :step note)")
             return
-        await self.feed(self.telegram.reply(CLINIC_CHAT, text, prompt, user_id=STAFF_USER, first_name=STAFF_NAME))
+        await self._staff_writes(self.telegram.reply(CLINIC_CHAT, text, prompt, user_id=STAFF_USER,
+                                                     first_name=STAFF_NAME))
+
+    # ---- a forum clinic chat: a topic per patient ----------------------------------------------------
+    def make_forum(self) -> None:
+        """``:forum``: the clinic chat has topics on from now on (the bot an admin who may manage topics)."""
+        self.telegram.set_group(CLINIC_CHAT, title="Clinic staff", forum=True, bot_status="administrator")
+        self.app.bot_data[SERVICES_KEY].forum.pop(CLINIC_CHAT, None)  # the bot sees it at its next post there
+        self.say(f"{INDENT}(the clinic chat has topics on now: each patient gets a topic of their own)")
+
+    def _patient_topic(self) -> int | None:
+        return self.store.topic_of(CLINIC_CHAT, PATIENT_CHAT)
+
+    async def staff_in_topic(self, text: str) -> None:
+        """``:topic TEXT``: the nurse writes TEXT in the patient's topic (a message of its own, not a reply)."""
+        thread = self._patient_topic()
+        if thread is None or not text:
+            self.say(f"{INDENT}(the patient has no topic yet: :forum, then something must reach the clinic chat)")
+            return
+        await self._staff_writes(self.telegram.topic_message(CLINIC_CHAT, thread, text, user_id=STAFF_USER,
+                                                             first_name=STAFF_NAME))
+
+    async def _staff_writes(self, update: dict) -> None:
+        """The nurse's message in the clinic chat: shown as typed (in its topic, if any), kept for ``:thread``."""
+        message = update["message"]
+        thread = message.get("message_thread_id") if message.get("is_topic_message") else None
+        if thread is not None:
+            self._staff_lines[message["message_id"]] = (thread, message.get("text", ""))
+            self.say(f"{INDENT}[{self.screen.where(CLINIC_CHAT, thread)}] {STAFF_NAME}> {message.get('text', '')}")
+        await self.feed(update)
+
+    def show_thread(self) -> None:
+        """``:thread``: the patient's topic as staff scroll through it now, oldest first (edits as they stand)."""
+        thread = self._patient_topic()
+        if thread is None:
+            self.say(f"{INDENT}(the patient has no topic in the clinic chat)")
+            return
+        self.say(f"── [{self.screen.where(CLINIC_CHAT, thread)}], as the staff see it ──")
+        posts = [(m.message_id, "bot", m) for m in self.telegram.in_topic(CLINIC_CHAT, thread)]
+        posts += [(mid, STAFF_NAME, text) for mid, (t, text) in self._staff_lines.items() if t == thread]
+        for _, who, post in sorted(posts, key=lambda p: p[0]):
+            if who != "bot":
+                lines = [f"{who}> {post}"]
+            elif post.kind == "topic":
+                lines = [f"(topic created: {post.text})"]
+            else:
+                lines = (f"[{post.kind}] " if post.kind != "text" else "") + post.text
+                lines = [f"bot> {line}" if i == 0 else f"{INDENT}{line}" for i, line in enumerate(lines.split("\n"))]
+                if post.labels:
+                    lines.append(INDENT + " ".join(f"[{label}]" for label in post.labels))
+            for line in lines:
+                self.say(line.rstrip())
+        self.say("── end of the topic ──")
 
     # ---- time travel ----------------------------------------------------------------------
     async def run_jobs(self, now: datetime):

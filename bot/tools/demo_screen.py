@@ -53,6 +53,8 @@ class Screen:
         self.header: str | None = None  # printed before the next message (the instant a delivery ran)
         self.saved = 0
         self.shown: dict[int, str] = {}  # the text last printed for each message id
+        # A forum topic's name by (chat, thread id), when the clinic chat has topics on (the demo's ``:forum``).
+        self.topic_name: Callable[[int, int], str | None] = lambda chat_id, thread: None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -62,7 +64,7 @@ class Screen:
         if self.header is not None:
             self.say(self.header)
             self.header = None
-        prefix = "" if sent.chat_id == self.own_chat else f"[chat {sent.chat_id}] "
+        prefix = "" if sent.chat_id == self.own_chat else f"[{self.where(sent.chat_id, sent.thread)}] "
         marker = "(edited) " if event == "edited" else ""
         numbered = buttons_of(sent)
         if event == "edited" and self.shown.get(sent.message_id) == sent.text:  # only the buttons changed
@@ -71,7 +73,9 @@ class Screen:
                 self.say(INDENT + line)
             return
         self.shown[sent.message_id] = sent.text
-        if sent.kind != "text":
+        if sent.kind == "topic":  # a forum topic's first message, as Telegram shows it
+            lines = [f"(topic created: {sent.text})"]
+        elif sent.kind != "text":
             lines = [f"[{sent.kind}] {sent.text}".rstrip()]
             if event == "sent" and sent.file_bytes is not None:
                 lines.append(f"saved {self.save(sent)}")
@@ -82,6 +86,11 @@ class Screen:
         self.say(f"{prefix}bot> {marker}{first}".rstrip())
         for line in rest:
             self.say(f"{INDENT}{line}".rstrip())
+
+    def where(self, chat_id: int, thread: int | None) -> str:
+        """How a group message is labelled: ``chat -100100``, with ``› <topic>`` inside a forum topic."""
+        name = self.topic_name(chat_id, thread) if thread is not None else None
+        return f"chat {chat_id}" + (f" › {name}" if name else "")
 
     def save(self, sent: Any) -> str:
         """Write a document or photo to the files folder; returns its name relative to that folder."""

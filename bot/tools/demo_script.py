@@ -2,7 +2,7 @@
 
 A line is text or a /command the patient sends, a number that taps a button, or a demo command:
 ``:skip 1d`` (move the clock), ``:staff TEXT`` (a nurse answers), ``:ack`` (a nurse acknowledges), ``:step``,
-``:note``, ``:staffdo`` and ``:open`` (the clinic's side), ``:reply``, ``:photo``, ``:edit``, ``:quick``,
+``:note``, ``:staffdo``, ``:open``, ``:forum``, ``:topic`` and ``:thread`` (the clinic's side), ``:reply``, ``:photo``, ``:edit``, ``:quick``,
 ``:block`` and ``:unblock`` (what else a patient does), ``:lang de`` (the patient's language), ``:now``, ``:help``, ``:quit``. What
 each does to the phone is :class:`~bot.tools.demo_phone.Phone`'s business.
 """
@@ -27,6 +27,9 @@ of the latest message with buttons. Demo commands:
   :note TEXT   a nurse answers the note prompt with TEXT (kept for the team, never sent to the patient)
   :staffdo /COMMAND  a nurse types /invite DATE PLAN REF or /patient N ACTION in the clinic chat
   :open      the patient opens the newest invitation link the clinic chat got
+  :forum     the clinic chat has topics on from now on: each patient gets a topic of their own
+  :topic TEXT  a nurse writes TEXT in the patient's topic (a message of its own, not a reply)
+  :thread    print the patient's topic as the staff see it
   :reply TEXT  the patient replies TEXT to the newest message from the clinic team
   :photo [CAPTION]  the patient sends a photo, with a caption if given
   :edit TEXT   the patient edits their last typed message to read TEXT
@@ -85,6 +88,12 @@ async def handle(phone: Phone, line: str) -> bool:
             await phone.staff_note(argument.strip())
         elif command == "staffdo" and argument.strip().startswith("/"):
             await phone.staff_command(argument.strip())
+        elif command == "forum":
+            phone.make_forum()
+        elif command == "topic":
+            await phone.staff_in_topic(argument.strip())
+        elif command == "thread":
+            phone.show_thread()
         elif command == "open":
             await phone.open_invitation()
         elif command == "reply":

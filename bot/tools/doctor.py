@@ -258,7 +258,7 @@ def _check_backups(settings: Settings, report: _Report, now: datetime) -> None:
 
 def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:
     """getMe, then the clinic chat as the bot sees it (getChat, getChatMember): it can post there, and it is an
-    admin where topics are on."""
+    admin who may manage topics where topics are on (a topic per patient: bot/care/topics.py)."""
     from telegram import Bot
     from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
@@ -313,6 +313,11 @@ def _report_clinic_chat(settings: Settings, report: _Report, clinic) -> None:
     if chat.is_forum and status not in ADMIN:
         report.problem(f"telegram: topics are on in {where}, and the bot is not an admin there: make it an admin "
                        "(Manage group > Administrators), so its alerts reach the staff")
+        return
+    if chat.is_forum and status == "administrator" and not getattr(member, "can_manage_topics", False):
+        report.problem(f"telegram: topics are on in {where}, and the bot may not manage topics there: give it the "
+                       "\"Manage topics\" right (Manage group > Administrators > the bot), so each patient gets a "
+                       "topic of their own (without it, everything goes to the General topic)")
         return
     report.ok(f"telegram: the bot can post in {where}" + (" (an admin, topics on)" if chat.is_forum else
                                                           f" (as {'an admin' if status in ADMIN else 'a member'})"))

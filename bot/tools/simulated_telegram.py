@@ -23,6 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.tools.flood_limits import FloodLimits
+from bot.tools.simulated_forum import Refused, SimulatedForum
 from bot.tools.simulated_updates import Sent, SimulatedUpdates
 
 TEXT_LIMIT = 4096  # Telegram refuses a longer text (counted in UTF-16 code units)
@@ -43,7 +44,7 @@ class _NotFound(Exception):
     """A Bot API call about a chat the bot cannot see."""
 
 
-class FakeTelegram(SimulatedUpdates):
+class FakeTelegram(SimulatedForum, SimulatedUpdates):
     """The state of a fake Telegram: chats, messages, recorded calls and scripted failures.
 
     The updates it delivers to the bot (``message``, ``callback``...) come from ``SimulatedUpdates``."""
@@ -62,6 +63,7 @@ class FakeTelegram(SimulatedUpdates):
         self._update_ids = itertools.count(first_update_id)  # Telegram never hands an update id out twice
         self.observer: Callable[[str, Sent], None] | None = None
         self.groups: dict[int, dict[str, Any]] = {}  # what getChat and getChatMember say about a group (set_group)
+        self.topics: dict[int, dict[int, dict[str, Any]]] = {}  # forum topics by chat, then thread id (name, state)
 
     # ---- what the tests look at -------------------------------------------------
     def chat(self, chat_id: int) -> list[Sent]:
@@ -122,6 +124,8 @@ class FakeTelegram(SimulatedUpdates):
                 return _too_many(retry_after)
         if method in {"sendMessage", "editMessageText"} and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+        if method in {"sendMessage", "sendPhoto", "sendDocument"} and (refused := self._thread_refusal(params)):
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refused}"}
         if method == "editMessageText" and (found := self._find(params)) is not None and found.kind == "photo":
             return 400, {"ok": False, "error_code": 400,
                          "description": "Bad Request: there is no text in the message to edit"}
@@ -130,18 +134,17 @@ class FakeTelegram(SimulatedUpdates):
             result = handler(params, files or {}) if handler else True
         except _NotFound:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        except Refused as refusal:
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
         return 200, {"ok": True, "result": result}
 
     def set_group(self, chat_id: int, *, title: str = "Clinic staff", forum: bool = False, bot_status: str = "member",
-                  can_send: bool = True, exists: bool = True) -> None:
+                  can_send: bool = True, exists: bool = True, can_manage_topics: bool = True) -> None:
         """How a group looks to getChat and getChatMember: topics on or off, the bot's status and whether
-        members may post; ``exists=False`` answers "chat not found", as for a wrong id or a bot never added."""
+        members may post (and, as an admin, manage topics); ``exists=False`` answers "chat not found", as for a
+        wrong id or a bot never added."""
         self.groups[chat_id] = {"title": title, "forum": forum, "status": bot_status, "can_send": can_send,
-                                "exists": exists}
-
-    def _group(self, params) -> dict[str, Any] | None:
-        return self.groups.get(_int(params.get("chat_id")), {"title": "A group", "forum": False, "status": "member",
-                                                             "can_send": True, "exists": True})
+                                "exists": exists, "can_manage_topics": can_manage_topics}
 
     def _api_getChat(self, params, files):
         group = self._group(params)
@@ -164,6 +167,7 @@ class FakeTelegram(SimulatedUpdates):
                 "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
                 "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
                 "can_post_stories", "can_edit_stories", "can_delete_stories", "can_manage_topics", "can_pin_messages")})
+            member["can_manage_topics"] = group.get("can_manage_topics", True)
         elif group["status"] == "restricted":
             member.update({key: group["can_send"] for key in (
                 "is_member", "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
@@ -197,8 +201,13 @@ class FakeTelegram(SimulatedUpdates):
     def _message_json(self, sent: Sent) -> dict:
         chat = {"id": sent.chat_id, "type": "private"} if sent.chat_id > 0 else {  # negative ids are groups
             "id": sent.chat_id, "type": "supergroup" if str(sent.chat_id).startswith("-100") else "group",
-            "title": "A group"}
+            **self._group_chat(sent.chat_id)}
         data = {"message_id": sent.message_id, "date": 0, "chat": chat, "from": BOT_USER, "text": sent.text}
+        if sent.thread is not None:  # in a forum topic
+            data.update(message_thread_id=sent.thread, is_topic_message=True)
+        if sent.kind == "topic":  # the topic's first message: a service message, no text
+            del data["text"]
+            data["forum_topic_created"] = {"name": sent.text, "icon_color": 7322096}
         if sent.buttons:
             data["reply_markup"] = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row]
                                                         for row in sent.buttons]}
@@ -215,7 +224,7 @@ class FakeTelegram(SimulatedUpdates):
         buttons, keyboard = _markup(params.get("reply_markup"))
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params["text"]), buttons, keyboard,
                     reply_to=_reply_to(params), entities=_json_list(params.get("entities")),
-                    parse_mode=params.get("parse_mode"))
+                    parse_mode=params.get("parse_mode"), thread=self._thread(params))
         return self._store(sent, "sent")
 
     def _api_sendDocument(self, params, files):
@@ -233,13 +242,18 @@ class FakeTelegram(SimulatedUpdates):
         sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), kind=kind,
                     file_name=name, file_bytes=content, file_id=by_id,
                     entities=_json_list(params.get("caption_entities")), parse_mode=params.get("parse_mode"),
-                    reply_to=_reply_to(params))
+                    reply_to=_reply_to(params), thread=self._thread(params))
         data = self._store(sent, "sent")
         data[kind] = ({"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
                       if kind == "document" else
                       [{"file_id": f"f{sent.message_id}", "file_unique_id": f"u{sent.message_id}",
                         "width": 1, "height": 1}])
         return data
+
+    def _thread(self, params) -> int | None:
+        """The forum topic a message goes into: its ``message_thread_id`` in a forum (elsewhere Telegram has none)."""
+        thread = _int(params.get("message_thread_id"))
+        return thread if thread is not None and self._is_forum(_int(params.get("chat_id"))) else None
 
     def _find(self, params) -> Sent | None:
         chat_id, message_id = _int(params.get("chat_id")), _int(params.get("message_id"))

@@ -33,6 +33,7 @@ class Sent:
     reply_to: int | None = None                 # the message id this one replies to (reply_parameters)
     entities: list[dict] = field(default_factory=list)  # formatting as sent: entities (or caption_entities)
     parse_mode: str | None = None
+    thread: int | None = None                   # the forum topic it is in (message_thread_id), if any
 
     @property
     def labels(self) -> list[str]:
@@ -56,6 +57,10 @@ class SimulatedUpdates:
     _ids: Iterator[int]
     _update_ids: Iterator[int]
 
+    def _group_chat(self, chat_id: int) -> dict:
+        """What a group's chat object says besides its id and type (a forum says ``is_forum``)."""
+        return {"title": "A group"}
+
     def _user(self, user_id: int, first_name: str, username: str | None = None) -> dict:
         user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
         return {**user, "username": username} if username else user
@@ -68,7 +73,7 @@ class SimulatedUpdates:
         if chat_type == "private":
             chat["first_name"] = first_name
         else:
-            chat["title"] = "A group"
+            chat.update(self._group_chat(chat_id))
         msg = {"message_id": next(self._ids), "date": 0, "chat": chat,
                "from": self._user(user_id or abs(chat_id), first_name, username), **extra}
         if text is not None:
@@ -90,6 +95,25 @@ class SimulatedUpdates:
         original = self._message_json(to)
         original["chat"] = update["message"]["chat"]
         update["message"]["reply_to_message"] = original
+        if to.thread is not None:  # a reply inside a forum topic is in that topic too
+            update["message"].update(message_thread_id=to.thread, is_topic_message=True)
+        return update
+
+    def topic_message(self, chat_id: int, thread: int, text: str | None, *, user_id: int = 7,
+                      first_name: str = "Sam", is_bot: bool = False, **extra: Any) -> dict:
+        """An update for a message a member writes in the forum topic ``thread`` (not a reply to anything): as
+        Telegram sends it, it carries the topic's id and "replies" to the topic's first message (the
+        forum_topic_created service message)."""
+        update = self.message(chat_id, text, user_id=user_id, first_name=first_name, chat_type="supergroup",
+                              **extra)
+        message = update["message"]
+        message.update(message_thread_id=thread, is_topic_message=True)
+        message["from"]["is_bot"] = is_bot
+        root = next((m for m in self.chat(chat_id) if m.message_id == thread and m.kind == "topic"), None)
+        if root is not None:
+            original = self._message_json(root)
+            original["chat"] = message["chat"]
+            message["reply_to_message"] = original
         return update
 
     def photo(self, chat_id: int, file_id: str, caption: str | None = None, **kwargs: Any) -> dict:
