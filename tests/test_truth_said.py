@@ -77,3 +77,47 @@ def test_switch_states_by_kind(stopped, paused, midday_off, midday_ahead, expect
     """Each kind the patient can name is on, paused or stopped as their choices say; "-" is a kind they no longer have."""
     states = dict(switch_states(frozenset(stopped), paused, midday_off, midday_ahead))
     assert " ".join(states.get(kind, "-") for kind in ORDER) == expected
+
+
+async def test_a_time_refused_mid_enrolment_points_to_nothing_the_patient_cannot_open(phone):
+    """A reminder time inside the quiet hours, typed while enrolling, is refused without pointing to /settings,
+    which does not work until enrolment is done."""
+    await phone.send(CHAT, "/start")
+    for typed in ("I agree", "London", "today"):
+        await phone.send(CHAT, typed)
+    for typed in ("8:00 23:30", "8:00", "23:30"):
+        reply = (await phone.send(CHAT, typed))[0].text
+        assert "/settings" not in reply
+    assert reply == said("rhythm_truth.time_in_quiet_enrol", time="23:30", quiet="22:00-07:00")
+    await phone.send(CHAT, "21:30")
+    assert phone.store.patient(CHAT).step == "enrol:immune"
+
+
+async def test_settings_never_offers_the_clinic_times_inside_the_patients_own_quiet_hours(phone):
+    """With their own quiet hours 20:00-07:00, the patient is not offered the clinic's 08:00 and 21:00 as one tap
+    (the bot would refuse it): they are asked to type times outside their quiet hours, and a typed pair is taken."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Quiet hours")
+    await phone.send(CHAT, "20:00-07:00")
+    assert phone.store.patient(CHAT).quiet_start == "20:00"
+    await phone.send(CHAT, "/settings")
+    question = (await phone.tap(CHAT, "Reminder times"))[-1]
+    assert not any("21:00" in label for label in question.labels)
+    assert question.text == said("rhythm_truth.ask_times_own", quiet="20:00-07:00")
+    await phone.send(CHAT, "8:00 19:30")
+    assert phone.store.patient(CHAT).evening.strftime("%H:%M") == "19:30"
+
+
+async def test_the_evening_question_never_offers_the_clinic_time_inside_the_patients_quiet_hours(phone):
+    """After a single typed morning time, the evening question offers the clinic's 21:00 only outside the patient's
+    own quiet hours."""
+    await enrol(phone)
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Quiet hours")
+    await phone.send(CHAT, "20:00-07:00")
+    await phone.send(CHAT, "/settings")
+    await phone.tap(CHAT, "Reminder times")
+    question = (await phone.send(CHAT, "8:30"))[-1]
+    assert question.text == said("rhythm_truth.ask_evening_own", morning="08:30", quiet="20:00-07:00")
+    assert not question.buttons
