@@ -36,3 +36,5 @@ class Hooks:
     replay_journal: Callable[[Services, datetime], int] = lambda svc, now: 0
     # An alert the clinic chat refused for good (bot/care/alerts.py: to the on-call admins, into the worklist).
     alert_refused: Callable[[Services, OutboxRow | None, datetime], None] = lambda svc, row, now: None
+    # The session's progress chart, drawn when sent (bot/care/chart.py), for the end-of-plan summary; None: none.
+    chart: Callable[[Services, int, int], Callable[[], bytes] | None] = lambda svc, chat_id, treatment_id: None

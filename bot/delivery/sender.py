@@ -53,6 +53,7 @@ class Outgoing:
     tag: Any = None
     edit: int | None = None
     caption: bool = False  # with ``edit``: the message is a photo, its caption is edited
+    photo: Any = None  # a callable drawing PNG bytes: the message is that photo with ``text`` as its caption
 
 
 @dataclass(frozen=True)
