@@ -184,3 +184,16 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
     assert bot.telegram.last(A).text == said("clinic.from_clinic", text="Thank you, Ana!")
     await bot.phone.tap(A, "Register my next session", end)
     assert shows(bot.telegram.last(A).text, "enrol.ask_new_date")
+
+
+async def test_end_of_plan_without_an_answered_check_in_is_a_text_with_the_chart_a_tap_away(clinic_bot):
+    """A patient who never answered a check-in (every prompt recorded as no response) gets the last day's summary
+    as a text, not a chart of unanswered prompts, still with the chart button and the rating."""
+    bot = clinic_bot
+    await enrol(bot.phone, A)
+    while (due := bot.store.next_due_at()) is not None:  # the whole plan, tapping nothing
+        await bot.run(max(due, bot.phone.clock.now()))
+    assert bot.store.verdicts(A, bot.store.patient(A).treatment.id)  # the unanswered days are on record
+    end = next(m for m in reversed(bot.telegram.chat(A)) if said("rhythm.end_of_plan") in m.text)
+    assert end.kind == "text"
+    assert said("rhythm_truth.end_chart") not in end.text and said("reminders_actions.chart_button") in end.labels
