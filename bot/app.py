@@ -12,6 +12,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.care import alerts, safety, topics
 from bot.care.backups import install_nightly_backup
+from bot.care.chart import session_chart
 from bot.care.jobs import install_care_jobs
 from bot.clock import Clock
 from bot.config import Settings
@@ -62,7 +63,8 @@ def dispatcher_hooks(settings: Settings, clock: Clock | None = None) -> Hooks:
     return Hooks(on_tick=on_tick, compose_alert=alerts.compose,
                  alert_sent=alerts.tell_patient_later, buttons=REMINDER_BUTTONS,
                  replay_journal=safety.replay_journal,  # the first run is at start-up
-                 alert_refused=alerts.refused, in_topic=topics.post, drop_topic=topics.drop)
+                 alert_refused=alerts.refused, in_topic=topics.post, drop_topic=topics.drop,
+                 chart=session_chart)
 
 
 async def _post_init(application: Application) -> None:

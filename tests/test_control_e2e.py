@@ -155,7 +155,7 @@ async def test_pause_with_days_and_resume_without_flood(enrolled):
     rows = pending(enrolled)
     assert rows and all(d.due_at > now for d in rows)
     assert any(d.due_at < until for d in rows)  # the rest of the pause window is planned again
-    assert shows((await enrolled.send(CHAT, "/resume"))[0].text, "control.nothing_to_resume")
+    assert shows((await enrolled.send(CHAT, "/resume"))[0].text, "rhythm_truth.resume_all_on")
 
 
 async def test_pause_buttons(enrolled):

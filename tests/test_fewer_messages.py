@@ -154,8 +154,8 @@ async def test_re_prompts_stop_for_a_silent_patient(bot):
 
 
 async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
-    """On the plan's last day: one message with the summary, the chart a tap away, a 1-5 rating that reaches the
-    clinic with an optional comment, and the offer to register the next session."""
+    """On the plan's last day: one message, the progress chart with the summary as its caption, a 1-5 rating that
+    reaches the clinic with an optional comment, and the offer to register the next session."""
     bot = clinic_bot
     await enrol(bot.phone, A)
     plan = bot.phone.app.bot_data["services"].plan
@@ -165,13 +165,14 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
     bot.phone.clock.set(last_evening - timedelta(hours=1))
     await bot.run(last_evening)
     end, prompt = bot.telegram.chat(A)[-2:]
-    assert said("rhythm.end_of_plan") in end.text and prompt.text == said("reminders.checkin_prompt", day=90)
+    assert end.kind == "photo" and end.file_bytes.startswith(b"\x89PNG")  # the chart itself, not a tap away
+    assert said("rhythm.end_of_plan") in end.text and said("rhythm_truth.end_chart") in end.text
+    assert prompt.text == said("reminders.checkin_prompt", day=90)
     assert prompt.labels == [said("checkin.start_button"), said("dispatch.snooze")]
-    assert end.labels == [said("rhythm.more_button"), "Done ✓", said("dispatch.snooze"),
-                          said("reminders_actions.chart_button"), "1 ★", "2 ★", "3 ★",
+    assert end.labels == [said("rhythm.more_button"), "Done ✓", said("dispatch.snooze"), "1 ★", "2 ★", "3 ★",
                           "4 ★", "5 ★", said("reminders_actions.next_session_button")]
-    replies = await bot.phone.tap(A, "My progress chart", end)
-    assert replies[0].kind == "photo"
+    await bot.phone.tap(A, said("rhythm.more_button"), end)  # More edits the photo's caption in place
+    assert shows(end.text, "reminders.end_of_plan") and end.kind == "photo"
     await bot.phone.tap(A, "5 ★", end)
     assert bot.telegram.last(A).text == said("reminders_actions.rated", stars=5)
     rating = bot.telegram.last(CLINIC)
@@ -183,3 +184,16 @@ async def test_end_of_plan_summary_rating_and_next_session(clinic_bot):
     assert bot.telegram.last(A).text == said("clinic.from_clinic", text="Thank you, Ana!")
     await bot.phone.tap(A, "Register my next session", end)
     assert shows(bot.telegram.last(A).text, "enrol.ask_new_date")
+
+
+async def test_end_of_plan_without_an_answered_check_in_is_a_text_with_the_chart_a_tap_away(clinic_bot):
+    """A patient who never answered a check-in (every prompt recorded as no response) gets the last day's summary
+    as a text, not a chart of unanswered prompts, still with the chart button and the rating."""
+    bot = clinic_bot
+    await enrol(bot.phone, A)
+    while (due := bot.store.next_due_at()) is not None:  # the whole plan, tapping nothing
+        await bot.run(max(due, bot.phone.clock.now()))
+    assert bot.store.verdicts(A, bot.store.patient(A).treatment.id)  # the unanswered days are on record
+    end = next(m for m in reversed(bot.telegram.chat(A)) if said("rhythm.end_of_plan") in m.text)
+    assert end.kind == "text"
+    assert said("rhythm_truth.end_chart") not in end.text and said("reminders_actions.chart_button") in end.labels

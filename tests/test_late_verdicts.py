@@ -116,4 +116,5 @@ async def test_a_half_answered_check_in_that_looks_normal_is_not_reassured(bot):
     [verdict] = bot.store.verdicts(CHAT, bot.store.patient(CHAT).treatment.id)
     assert verdict.partial and verdict.level == "normal"
     assert not any(shows(t, "checkin.late_verdict", day=4) or shows(t, "triage.level_normal")
+                   or shows(t, "rhythm_truth.result_normal", day=4) or shows(t, "rhythm_truth.result_normal_nothing", day=4)
                    for t in texts(bot, before))

@@ -59,7 +59,8 @@ async def test_reminder_times_inside_quiet_hours_are_refused_naming_them(phone):
     assert "23:30" in reply and "22:00-07:00" in reply and phone.store.patient(CHAT).step == "enrol:times"
     await phone.send(CHAT, "8:00")
     reply = (await phone.send(CHAT, "23:30"))[0].text
-    assert said("enrol.time_in_quiet", time="23:30", quiet="22:00-07:00") in reply and phone.store.patient(CHAT).step == "enrol:evening"
+    assert said("rhythm_truth.time_in_quiet_enrol", time="23:30", quiet="22:00-07:00") in reply \
+        and phone.store.patient(CHAT).step == "enrol:evening"
     await phone.send(CHAT, "21:30")
     assert phone.store.patient(CHAT).step == "enrol:immune"
 

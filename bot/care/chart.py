@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Callable
+
+from bot.services import Services
+from messages.dates import names
 
 ITEMS = ("redness", "swelling", "pain", "itching")
 SCORES = {"none": 0, "mild": 1, "moderate": 2, "severe": 3, "very_severe": 4, "unsure": 3}
+NO_RESPONSE = "M10"  # the rule of a check-in prompt nobody answered (messages/triage.toml)
 LEVEL_COLOURS = {"normal": "#2e7d32", "monitor": "#f9a825", "contact_provider": "#ef6c00",
                  "urgent": "#c62828", "emergency": "#6a1b9a"}
 
@@ -97,3 +102,20 @@ def render_png(points: list[DayPoint], labels: ChartLabels) -> bytes:
     buffer = io.BytesIO()
     build_figure(points, labels).savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def chart_labels(svc: Services) -> ChartLabels:
+    """The chart's words in the current voice (the patient's language)."""
+    return ChartLabels(svc.text("progress.chart_title"), {item: svc.text(f"progress.chart_item_{item}") for item in ITEMS},
+                       names(svc.catalog, "progress.chart_scores"), svc.text("progress.chart_days"))
+
+
+def session_chart(svc: Services, chat_id: int, treatment_id: int) -> Callable[[], bytes] | None:
+    """The progress chart of a session's check-ins, read now and drawn later (in a worker thread, by the caller),
+    or None before any answered check-in (prompts nobody answered, rule M10, draw nothing worth sending): the end
+    of the plan sends it with its summary."""
+    history = svc.store.verdicts(chat_id, treatment_id)
+    if not any(reason["rule"] != NO_RESPONSE for v in history for reason in v.reasons):
+        return None
+    points, labels = [DayPoint(v.day, v.level, scores_from_tokens(v.tokens)) for v in history], chart_labels(svc)
+    return lambda: render_png(points, labels)

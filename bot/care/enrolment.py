@@ -27,7 +27,8 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from messages import parsing as parse
 from bot.services import Services, keyboard, plan_for
 from bot.store import Patient
-from bot.care.scheduling import midday_label, patient_day, quiet_label
+from bot.care.scheduling import midday_label, patient_day, patient_timing, quiet_label
+from schedules.planner import in_quiet_hours
 
 CB = "e1"  # callback-data version for this flow: bump it when the meaning of a button changes
 SKIN_TYPES = parse.SKIN_TYPES
@@ -77,10 +78,16 @@ def enrolment_question(svc: Services, patient: Patient | None, name: str, now: d
             one_time_keyboard=True, resize_keyboard=True))
     if name == "times":
         values = {"morning": f"{clinic.morning:%H:%M}", "evening": f"{clinic.evening:%H:%M}"}
+        if refused_default(svc, patient, [clinic.morning, clinic.evening]):  # never offer what would be refused
+            return Reply(svc.text("rhythm_truth.ask_times_own", quiet=quiet_label(svc, patient.quiet_start,
+                                                                                   patient.quiet_end)))
         return Reply(svc.text("enrol.ask_times", **values),
                      keyboard([[(svc.text("enrol.times_default", **values), f"{CB}:times:default")]]))
     if name == "evening":
         values = {"morning": hhmm(patient.morning if patient else None), "evening": f"{clinic.evening:%H:%M}"}
+        if refused_default(svc, patient, [clinic.evening]):
+            return Reply(svc.text("rhythm_truth.ask_evening_own", morning=values["morning"],
+                                  quiet=quiet_label(svc, patient.quiet_start, patient.quiet_end)))
         return Reply(svc.text("enrol.ask_evening", **values),
                      keyboard([[(svc.text("enrol.evening_default", **values), f"{CB}:evening:default")]]))
     if name == "quiet":
@@ -98,6 +105,12 @@ def enrolment_question(svc: Services, patient: Patient | None, name: str, now: d
                 [(svc.text("enrol.skin_skip"), f"{CB}:skin:skip")]]
         return Reply(svc.text("enrol.ask_skin"), keyboard(rows))
     raise ValueError(f"unknown question {name!r}")
+
+
+def refused_default(svc: Services, patient: Patient | None, times: list[time]) -> bool:
+    """Whether the clinic's default times fall inside the patient's own quiet hours (the bot would refuse them;
+    the clinic's own quiet hours are checked against them when the profile loads)."""
+    return patient is not None and any(in_quiet_hours(t, patient_timing(svc, patient)) for t in times)
 
 
 def hhmm(value: time | None) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from messages import parsing as parse
 from bot.services import Services, keyboard
 from bot.store import Patient
-from bot.care.enrolment import CB, SKIN_TYPES, Reply, answer_label, hhmm, local_today
+from bot.care.enrolment import CB, SKIN_TYPES, Reply, answer_label, hhmm, local_today, split_step
 from bot.care.scheduling import patient_timing, quiet_label
 from schedules.planner import in_quiet_hours
 
@@ -122,7 +122,9 @@ def quiet_refusal(svc: Services, patient: Patient, times: list[time]) -> Enrolme
     inside = [t for t in times if in_quiet_hours(t, timing)]
     if not inside:
         return None
-    return EnrolmentAnswer(refusal=svc.text("enrol.time_in_quiet", time=hhmm(inside[0]),
+    enrolling = split_step(patient.step)[0] == "enrol"  # /settings is not open mid-enrolment
+    return EnrolmentAnswer(refusal=svc.text("rhythm_truth.time_in_quiet_enrol" if enrolling else "enrol.time_in_quiet",
+                                            time=hhmm(inside[0]),
                                             quiet=quiet_label(svc, patient.quiet_start, patient.quiet_end)))
 
 

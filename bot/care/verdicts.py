@@ -130,22 +130,17 @@ def advice_text(svc: Services, verdict: Verdict, day: int) -> str:
 
 
 
-NORMAL_REASONS = 2  # reason lines kept in a normal result
-
-
 def normal_advice(svc: Services, chosen, day: int) -> str:
-    """A normal result in at most 3 short paragraphs: what it means (with up to two reasons), the answers
-    behind it, and one tip. The day's timeline line is left to the day's first reminder (once a day)."""
-    keys = [key for key in chosen.keys if not key.startswith("timeline:")]
-    *meaning, tip = keys
-    parts = [" ".join(svc.text(key, day=day) for key in meaning[:1 + NORMAL_REASONS])]
+    """A normal result in two short sentences: the day looks like normal healing, from the answers behind it, and
+    one tip. The day's timeline line is left to the day's first reminder (once a day); the longer reason texts
+    stay with the worrying levels."""
+    tip = next(key for key in reversed(chosen.keys) if key.startswith("checkin.tip_"))
     answers = describe_all(svc.catalog, list(chosen.answers))
     if chosen.mentions_message and svc.text("checkin.your_message") not in answers:
         answers.append(svc.text("checkin.your_message"))
-    if answers:
-        parts.append(svc.text("checkin.because", answers=", ".join(answers)))
-    parts.append(svc.text("checkin.tip_heading", tip=svc.text(tip, day=day)))
-    return "\n\n".join(parts)
+    head = svc.text("rhythm_truth.result_normal", day=day, answers=", ".join(answers)) if answers \
+        else svc.text("rhythm_truth.result_normal_nothing", day=day)
+    return head + "\n\n" + svc.text("checkin.tip_heading", tip=svc.text(tip, day=day))
 
 
 async def alert_once(bot: Bot, svc: Services, patient: Patient, day: int, outcome: Outcome, checkin_id: int,

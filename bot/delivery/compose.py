@@ -34,9 +34,10 @@ class DeliveryTag:
     asks_fewer: bool = False
 
 
-def end_of_plan_buttons(svc: Services, buttons: Buttons) -> list[list[tuple[str, str]]]:
-    """The progress chart, a one-tap rating 1-5 for the clinic, and the next session of a series."""
-    return [[(svc.text("reminders_actions.chart_button"), f"{END_CB}:chart")],
+def end_of_plan_buttons(svc: Services, buttons: Buttons, chart_sent: bool = False) -> list[list[tuple[str, str]]]:
+    """The progress chart (unless the message is the chart), a one-tap rating 1-5 for the clinic, and the next
+    session of a series."""
+    return [*([] if chart_sent else [[(svc.text("reminders_actions.chart_button"), f"{END_CB}:chart")]]),
             [(f"{n} ★", f"{END_CB}:rate:{n}") for n in range(1, 6)],
             [(svc.text("reminders_actions.next_session_button"), buttons.next_session)]]
 
@@ -53,11 +54,13 @@ def bundles(rows: list[DeliveryRow]) -> list[list[DeliveryRow]]:
     return [list(group) for _, group in groupby(ordered, key=lambda r: (r.chat_id, r.due_at))]
 
 
-def compose(svc: Services, bundle: list[DeliveryRow], buttons: Buttons, ask_fewer: bool = False) -> list[Outgoing]:
+def compose(svc: Services, bundle: list[DeliveryRow], buttons: Buttons, ask_fewer: bool = False,
+            chart=None) -> list[Outgoing]:
     """One push: a care message (the day's short timeline line in its first push, one headline sentence,
     the items of later slots said as for later; More, Done and "Remind me in 1 hour"), then the check-in
     prompt as a short message of its own with Start check-in (``schedules.rhythm``). With ``ask_fewer``, the
-    fewer-messages question rides on the first of them (``fewer_question_due``).
+    fewer-messages question rides on the first of them (``fewer_question_due``). On the plan's last day the care
+    message is the progress chart (``chart``, the hook's), with the summary as its caption, once there are check-ins.
 
     After a worrying check-in (anything but normal) the cheerful "this is expected"
     line is replaced by a reminder of the advice given, until a later check-in is normal.
@@ -72,12 +75,16 @@ def compose(svc: Services, bundle: list[DeliveryRow], buttons: Buttons, ask_fewe
         parts.append(opening)
     snooze = (svc.text("dispatch.snooze"), f"{REMINDER_CB}:snooze")
     out: list[tuple[list[str], list, list[DeliveryRow]]] = []
+    photo = None
     if care:
         parts += _headline(svc, push, {row.message_key: row.day for row in care})
         rows_of_buttons = [[(svc.text("rhythm.more_button"), MORE_CB)],
                            [(svc.text("dispatch.done"), f"{REMINDER_CB}:done"), snooze]]
         if any(row.message_key == END_OF_PLAN for row in care):  # the plan's last day: chart, rating, next session
-            rows_of_buttons += end_of_plan_buttons(svc, buttons)
+            photo = chart(svc, care[0].chat_id, care[0].treatment_id) if chart else None
+            if photo is not None:
+                parts.append(svc.text("rhythm_truth.end_chart"))
+            rows_of_buttons += end_of_plan_buttons(svc, buttons, chart_sent=photo is not None)
         out.append((parts, rows_of_buttons, care))
         parts = []
     if prompts:
@@ -90,7 +97,8 @@ def compose(svc: Services, bundle: list[DeliveryRow], buttons: Buttons, ask_fewe
         out[0][1].extend([[(svc.text("reminders_actions.fewer_yes"), f"{REMINDER_CB}:fewer:yes")],
                           [(svc.text("reminders_actions.fewer_no"), f"{REMINDER_CB}:fewer:no")]])
     return [Outgoing(bundle[0].chat_id, "\n\n".join(texts), keyboard(markup),
-                     tag=DeliveryTag(tuple(row.id for row in part), ask_fewer and n == 0))
+                     tag=DeliveryTag(tuple(row.id for row in part), ask_fewer and n == 0),
+                     photo=photo if n == 0 and care else None)
             for n, (texts, markup, part) in enumerate(out)]
 
 

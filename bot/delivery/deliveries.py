@@ -60,7 +60,7 @@ class InFlight:
 
 
 def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: DispatchReport,
-            in_flight: InFlight, buttons: Buttons) -> list[Outgoing]:
+            in_flight: InFlight, buttons: Buttons, chart=None) -> list[Outgoing]:
     """Apply the lateness policy and reachability, and compose what is still worth sending."""
     store = svc.store
     messages: list[Outgoing] = []
@@ -88,7 +88,7 @@ def prepare(svc: Services, rows: list[DeliveryRow], now: datetime, report: Dispa
         ask_fewer = chat_id not in in_flight.asking and fewer_question_due(svc, keep[0])
         try:
             with svc.speaking_to(chat_id):  # the patient's language, whatever the dispatcher spoke before
-                composed = compose(svc, keep, buttons, ask_fewer)
+                composed = compose(svc, keep, buttons, ask_fewer, chart)
         except MissingText as error:
             log.error("deliveries %s: missing text %s", [r.id for r in keep], error.args[0])
             store.record_failed([r.id for r in keep], "MissingText", now)

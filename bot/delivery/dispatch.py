@@ -102,7 +102,8 @@ class Dispatcher:
                     if not rows:
                         break
                     report.claimed += len(rows)
-                    messages += deliveries.prepare(svc, rows, now, report, self._in_flight, hooks.buttons)
+                    messages += deliveries.prepare(svc, rows, now, report, self._in_flight, hooks.buttons,
+                                                   hooks.chart)
                     if messages:
                         break
                 return messages
@@ -235,7 +236,10 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
                                             reply_markup=message.markup)
                 return message.edit
-            if message.topic_of is not None:
+            png = await asyncio.to_thread(message.photo) if message.photo is not None else None
+            if png:  # drawn off the event loop; the caption is the message's text (under 1,024 characters)
+                sent = await bot.send_photo(message.chat_id, png, caption=message.text, reply_markup=message.markup)
+            elif message.topic_of is not None:
                 sent = await hooks.in_topic(bot, dispatcher.services, message.topic_of, lambda thread: bot.send_message(
                     message.chat_id, message.text, reply_markup=message.markup, message_thread_id=thread))
             else:

@@ -43,3 +43,5 @@ class Hooks:
     # An erased patient's topic (outbox kind ``drop_topic``): ``drop_topic(bot, svc, chat_id, thread_id, name)``.
     drop_topic: Callable[[Any, Services, int, int, str], Awaitable[None]] = \
         lambda bot, svc, chat_id, thread_id, name: bot.delete_forum_topic(chat_id, thread_id)
+    # The session's progress chart, drawn when sent (bot/care/chart.py), for the end-of-plan summary; None: none.
+    chart: Callable[[Services, int, int], Callable[[], bytes] | None] = lambda svc, chat_id, treatment_id: None

@@ -54,6 +54,7 @@ class Outgoing:
     edit: int | None = None
     caption: bool = False  # with ``edit``: the message is a photo, its caption is edited
     topic_of: int | None = None  # to the clinic chat about this patient: in their topic when it is a forum
+    photo: Any = None  # a callable drawing PNG bytes: the message is that photo with ``text`` as its caption
 
 
 @dataclass(frozen=True)

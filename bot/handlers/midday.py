@@ -28,6 +28,11 @@ def stop_row(svc: Services, patient: Patient) -> list[tuple[str, str]] | None:
     return [(svc.text("midday.stop_only"), f"{CB}:off")]
 
 
+def on_row(svc: Services) -> list[tuple[str, str]]:
+    """The button that turns the midday sunscreen back on (its answer says when it comes)."""
+    return [(svc.text("midday.on_button"), f"{CB}:on")]
+
+
 def settings_row(svc: Services) -> list[tuple[str, str]]:
     return [(svc.text("midday.settings_button"), f"{CB}:menu")]
 

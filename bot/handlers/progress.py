@@ -8,9 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 from zoneinfo import ZoneInfo
 
-from bot.care.chart import ITEMS, ChartLabels, DayPoint, render_png, scores_from_tokens
+from bot.care.chart import DayPoint, chart_labels, render_png, scores_from_tokens
 from bot.services import PRIVATE_MESSAGE, services
-from messages.dates import names
 from messages.answer_words import describe_all
 from messages.checkin import shown_answers
 
@@ -32,10 +31,7 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                       + (svc.text("progress.unfinished") if v.partial else ""))
              for v in history[-15:]]
     points = [DayPoint(v.day, v.level, scores_from_tokens(v.tokens)) for v in history]
-    labels = ChartLabels(svc.text("progress.chart_title"),
-                         {item: svc.text(f"progress.chart_item_{item}") for item in ITEMS},
-                         names(svc.catalog, "progress.chart_scores"), svc.text("progress.chart_days"))
-    png = await asyncio.to_thread(render_png, points, labels)
+    png = await asyncio.to_thread(render_png, points, chart_labels(svc))
     await update.effective_chat.send_photo(png, caption=svc.text("progress.caption"))
     await update.effective_chat.send_message(svc.text("progress.heading") + "\n" + "\n".join(lines))
 

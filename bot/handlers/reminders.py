@@ -44,7 +44,7 @@ async def on_reminder_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if yes:
             reschedule(svc, patient, now)
         await query.answer()
-        return await query.edit_message_text(svc.text(f"reminders_actions.fewer_{'done' if yes else 'kept'}"))
+        return await edit_in_place(query, svc.text(f"reminders_actions.fewer_{'done' if yes else 'kept'}"))
     rows = svc.store.deliveries_of_message(chat.id, message.message_id)
     if query.data == MORE_CB:
         return await open_more(svc, query, rows)
@@ -75,8 +75,18 @@ async def open_more(svc, query, rows) -> None:
     text = details(svc, rows)
     if any(b.callback_data.startswith(f"{REMINDER_CB}:fewer:") for line in kept for b in line):
         text += "\n\n" + svc.text("reminders_actions.fewer_question")  # the question it carried stays
+    if query.message.photo:  # the end-of-plan chart: its caption says what the picture is
+        text += "\n\n" + svc.text("rhythm_truth.end_chart")
     await query.answer()
-    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup([line for line in kept if line]))
+    await edit_in_place(query, text, InlineKeyboardMarkup([line for line in kept if line]))
+
+
+async def edit_in_place(query, text: str, markup=None) -> None:
+    """Edit the tapped message: its caption when it is a photo (the end-of-plan chart), else its text."""
+    if query.message.photo:
+        await query.edit_message_caption(text, reply_markup=markup)
+    else:
+        await query.edit_message_text(text, reply_markup=markup)
 
 
 async def on_end_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,8 +7,10 @@ has expired and changes nothing.
 
 ```mermaid
 flowchart LR
-  resume[/resume/] -->|paused| unpaused[pause ended, stops kept] -->|something stopped| ask
-  resume -->|only stopped| ask{turn back on?} -- yes --> on[everything on, re-planned from now]
+  resume[/resume/] -->|paused| unpaused[pause ended, stops kept] --> state
+  resume --> state[what is on, what is stopped, by kind] -->|something stopped| ask
+  ask{turn back on?} -- yes --> on[everything on, re-planned from now]
+  state -->|midday top-up stopped| midday[sm1:on turns it back on]
   keep[/start: keep current/] -->|something off| ask
 ```
 """
@@ -21,13 +23,15 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.handlers import midday
 from bot.handlers.control import KIND_CHOICES, apply_resume, until_text
-from bot.care.scheduling import reschedule
+from bot.care.scheduling import midday_days, patient_day, reschedule
 from bot.services import PRIVATE_MESSAGE, Services, keyboard, services
 from bot.store.control import Preferences
 from bot.logs import pseudonym
 from messages.formatting import join_list
-from schedules.kinds import STOP_CHOICES
+from schedules.kinds import STOP_CHOICES, SUNSCREEN
+from schedules.switches import MIDDAY, ON, STOPPED, kinds_in, switch_states
 
 log = logging.getLogger(__name__)
 CB = "r1"
@@ -68,8 +72,36 @@ def unpause(svc: Services, chat_id: int, now: datetime) -> str:
     return svc.text("control.unpaused")
 
 
+def kind_words(svc: Services, kinds: list[str]) -> str:
+    """Kinds of message in words, as one list ("sunscreen reminders, the midday sunscreen top-up and check-ins")."""
+    return join_list(svc.voice, [svc.text("rhythm_truth.kind_midday" if k == MIDDAY else f"control.kind_{k}")
+                                 for k in kinds])
+
+
+def what_is_on(svc: Services, chat_id: int, prefs: Preferences, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/resume's answer once no pause is left: what is on and what is stopped, by kind (``schedules.switches``),
+    and a button to turn back on each thing stopped."""
+    patient = svc.store.patient(chat_id)
+    days, today = midday_days(svc, patient), patient_day(patient, now, svc.settings.clinic.timezone)
+    states = switch_states(prefs.stopped, False, svc.store.midday(chat_id) == "off",
+                           bool(days) and today is not None and today <= days[-1])
+    on, stopped = kinds_in(states, ON), kinds_in(states, STOPPED)
+    if not stopped:
+        return svc.text("rhythm_truth.resume_all_on", on=kind_words(svc, on)), None
+    lines = [svc.text("rhythm_truth.resume_on", kinds=kind_words(svc, on))] if on else []
+    lines.append(svc.text("rhythm_truth.resume_stopped", kinds=kind_words(svc, stopped)))
+    rows = []
+    if prefs.stopped:
+        lines.append(svc.text("rhythm_truth.resume_ask_undo", what=stopped_words(svc, prefs)))
+        rows += [[(svc.text("control.undo_yes"), f"{CB}:undo:yes")], [(svc.text("control.undo_no"), f"{CB}:undo:no")]]
+    if MIDDAY in stopped and not STOP_CHOICES[SUNSCREEN] <= prefs.stopped:
+        lines.append(svc.text("rhythm_truth.resume_ask_midday"))
+        rows.append(midday.on_row(svc))
+    return "\n".join(lines), keyboard(rows)
+
+
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/resume: end a pause at once; ask before turning back on anything the patient stopped."""
+    """/resume: end a pause at once; say what is on and what is stopped, and offer to turn the stopped back on."""
     svc, chat, now = services(context), update.effective_chat, services(context).clock.now()
     prefs = svc.store.preferences(chat.id)
     patient = svc.store.patient(chat.id)
@@ -77,10 +109,8 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return await chat.send_message(svc.text("common.not_enrolled"))
     if prefs.paused(now) or not prefs.reachable:
         await chat.send_message(unpause(svc, chat.id, now))
-    elif not prefs.stopped:
-        return await chat.send_message(svc.text("control.nothing_to_resume"))
-    if question := turn_on_question(svc, chat.id, now):
-        await chat.send_message(question[0], reply_markup=question[1])
+    text, markup = what_is_on(svc, chat.id, svc.store.preferences(chat.id), now)
+    await chat.send_message(text, reply_markup=markup)
 
 
 async def on_resume_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -208,6 +208,10 @@ class FakeTelegram(SimulatedForum, SimulatedUpdates):
         if sent.kind == "topic":  # the topic's first message: a service message, no text
             del data["text"]
             data["forum_topic_created"] = {"name": sent.text, "icon_color": 7322096}
+        if sent.kind == "photo":  # as Telegram shows a photo: its caption, no text (an edit must edit the caption)
+            data.pop("text")
+            data.update(caption=sent.text, photo=[{"file_id": f"f{sent.message_id}",
+                                                   "file_unique_id": f"u{sent.message_id}", "width": 1, "height": 1}])
         if sent.buttons:
             data["reply_markup"] = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row]
                                                         for row in sent.buttons]}
@@ -239,7 +243,8 @@ class FakeTelegram(SimulatedForum, SimulatedUpdates):
         if content is not None and hasattr(content, "read"):
             content = content.read()
         by_id = params.get(kind) if upload is None and isinstance(params.get(kind), str) else None
-        sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), kind=kind,
+        buttons, _ = _markup(params.get("reply_markup"))
+        sent = Sent(_int(params["chat_id"]), next(self._ids), str(params.get("caption", "")), buttons, kind=kind,
                     file_name=name, file_bytes=content, file_id=by_id,
                     entities=_json_list(params.get("caption_entities")), parse_mode=params.get("parse_mode"),
                     reply_to=_reply_to(params), thread=self._thread(params))
