@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
+_SIGNED_RANGE = re.compile(r"(-?\d+)\s*-\s*(-?\d+)\Z")  # a budget may cover the preparation days: "-7--1"
+_SIGNED_DAY = re.compile(r"-?\d+\Z")
 _ANSWER_FIELDS = frozenset({"topic", "words", "not", "by_day"})
 _TIMELINE_FIELDS = frozenset({"before", "by_day", "after"})
 _SUNSCREEN_FIELDS = frozenset({"start_day", "end_day"})
@@ -164,8 +166,9 @@ def _word_list(words: Any) -> bool:
     return isinstance(words, list) and all(isinstance(w, str) and w.strip(" *") and w == w.lower() for w in words)
 
 
-def parse_budget(raw: Any, length: int, fail: Fail) -> tuple[tuple[int, int, int], ...]:
-    """``daily_budget``: day ranges to the most messages a day, covering days 0..length once each (or absent)."""
+def parse_budget(raw: Any, length: int, fail: Fail, first_day: int = 0) -> tuple[tuple[int, int, int], ...]:
+    """``daily_budget``: day ranges to the most messages a day, covering days 0..length once each (or absent);
+    a plan with preparation days (``first_day`` < 0) may cover them too ("-7--1"), and then covers them all."""
     if raw is None:
         return ()
     where = "field 'daily_budget'"
@@ -173,16 +176,18 @@ def parse_budget(raw: Any, length: int, fail: Fail) -> tuple[tuple[int, int, int
         raise fail(f"{where} must be a table of \"a-b\" day ranges to message counts")
     ranges = []
     for span, most in raw.items():
-        m = _RANGE.match(span.strip())
-        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if span.strip().isdigit() \
+        m = _SIGNED_RANGE.match(span.strip())
+        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if _SIGNED_DAY.match(span.strip()) \
             else (None, None)
-        if first is None or first > last or last > length:
-            raise fail(f"{where} has {span!r}, not a day range within 0..{length}")
+        if first is None or first > last or last > length or first < first_day:
+            raise fail(f"{where} has {span!r}, not a day range within {first_day}..{length}")
         if not is_int(most) or most < 1:
             raise fail(f"{where} gives {span!r} {most!r}; expected a whole number of messages, at least 1")
         ranges.append((first, last, most))
     ranges.sort()
-    expected = 0
+    expected = ranges[0][0] if ranges[0][0] < 0 else 0
+    if expected not in (0, first_day):
+        raise fail(f"{where} must cover the preparation days {first_day}..-1 once each; day {first_day} is missing")
     for first, last, _ in ranges:
         if first != expected:
             raise fail(f"{where} must cover days 0..{length} once each; day "
