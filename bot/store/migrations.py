@@ -350,3 +350,13 @@ def m0018(db: Database) -> None:
     # The language the patient chose at /start or in /settings (a catalog code such as "de"); NULL: the clinic's
     # default (AFTERCARE_LANGUAGE), as every patient enrolled before languages were chosen per patient.
     db.execute("ALTER TABLE patients ADD COLUMN language TEXT")
+
+
+
+@migrations(name="0021_preparation_notes")
+def m0021(db: Database) -> None:
+    # Before the session, a sign that means it should wait (a cold sore, a fever...) typed by the patient gets a
+    # note to the clinic (outbox kind 'prep_note'), once per session and sign: a second "my cold sore is still
+    # there" tells the patient again but not the team. The signs already noted, as space-separated tokens (never
+    # the patient's words); NULL: none, as for every session before this column.
+    db.execute("ALTER TABLE treatments ADD COLUMN prep_noted TEXT")
