@@ -164,7 +164,7 @@ def parse_plan(
     sunscreen = parse_sunscreen(data.get("sunscreen"), length, fail)
     if sunscreen is None and any(isinstance(step.days, SunscreenDays) for step in steps):
         raise fail("a step has days = \"sunscreen\" but the plan has no [sunscreen] window")
-    answers = parse_answers(data.get("answers", []), length, known, fail)
+    answers = parse_answers(data.get("answers", []), length, known, fail, first)
     timeline = parse_timeline(data.get("timeline"), length, known, fail)
     daily_budget = parse_budget(data.get("daily_budget"), length, fail, first)
     return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget, first)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.conftest import CLINIC_CHAT as CLINIC, enrol_typing
 from tests.test_preparation import A, at, clinic  # noqa: F401  (the clinic fixture)
 from tests.texts import said, shows
@@ -64,3 +66,20 @@ async def test_erasure_removes_the_clinic_note_and_the_record_of_it(clinic):
     await clinic.run(at(date(2026, 11, 23), 7, 31))
     assert note.text == said("alerts.erased_message")
     assert clinic.store.db.execute("SELECT count(*) FROM treatments WHERE prep_noted IS NOT NULL").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("text, key", [
+    ("can I use my retinol serum?", "preparation.answer_actives"),
+    ("can I wear make-up this week?", "preparation.answer_makeup"),
+    ("is the sunbed ok?", "preparation.answer_sun"),
+    ("are pimples normal?", None),
+])
+async def test_an_everyday_question_before_the_session_gets_the_answer_for_before_it(clinic, text, key):
+    """Three days before the session the clinic's answers are those for before it ("no retinoids in the week
+    before"), never an aftercare one about skin not yet treated; a topic without one points to the clinic."""
+    await enrol_typing(clinic.phone, A, zone="London", treated="26.11.2026")
+    replies = await clinic.phone.send(A, text)
+    if key is None:
+        assert shows(replies[-1].text, "questions.unknown") and not any("day" in r.text.lower() for r in replies)
+    else:
+        assert said(key) in replies[-1].text
