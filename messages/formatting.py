@@ -77,10 +77,11 @@ def ago(language: str, elapsed: timedelta) -> str:
 
 def written_date(language: str, pattern: str, when: date | datetime) -> str:
     """``when`` written with the CLDR ``pattern`` in ``language`` ("EEE dd MMM" -> "Fri 20 Nov"); an aware
-    instant in its own zone."""
+    instant in its own zone. A language CLDR does not know takes English names in its own pattern."""
+    names = locale(language if is_known_language(language) else "en")  # a clinic's own code CLDR lacks
     if isinstance(when, datetime):
-        return format_datetime(when, pattern, tzinfo=when.tzinfo, locale=locale(language))
-    return babel_date(when, format=pattern, locale=locale(language))
+        return format_datetime(when, pattern, tzinfo=when.tzinfo, locale=names)
+    return babel_date(when, format=pattern, locale=names)
 
 
 def long_date(language: str, when: date | datetime, pattern: str = "long") -> str:

@@ -159,10 +159,12 @@ def timeline_answer(text: str, day: int, plan: PlanWithAnswers, forms: Mapping[s
 
 
 def key_for_day(answer: AnswerData, day: int) -> str | None:
-    """The answer's catalog key for ``day`` (the first range before treatment, the last after the plan)."""
+    """The answer's catalog key for ``day`` (the last range after the plan). Before the session only a range of
+    the preparation days answers (None otherwise): an aftercare answer ("not yet, for the first 5 days") would be
+    wrong about skin not yet treated."""
     if not answer.by_day:
         return None
     for first, last, key in answer.by_day:
         if first <= day <= last:
             return key
-    return answer.by_day[0][2] if day < answer.by_day[0][0] else answer.by_day[-1][2]
+    return None if day < 0 else answer.by_day[0][2] if day < answer.by_day[0][0] else answer.by_day[-1][2]

@@ -11,7 +11,9 @@ The safety order, for a clinician to read:
 
 1. **Signs first** (``SIGNS``): an affirmed emergency or urgent sign gets its advice and a clinic alert at once
    (E4, U10; the safety advice alone for someone not enrolled); a sign to confirm or an unsettled red-flag
-   mention gets its one-tap question (P4c, P4f). Whatever is on screen.
+   mention gets its one-tap question (P4c, P4f). Whatever is on screen. Before the session ("preparing"), a
+   cold sore, an infection, a rash, a sunburn or a fever gets the advice to call to reschedule and a note to
+   the clinic instead of the aftercare triage (``messages.preparation``); an emergency acts as after it.
 2. **Then the answer to what is on screen** (``ORDER``, top row first): a typed STOP stops; an edit changes
    nothing else; a text for the clinic is relayed; a caption gets the note on media; a message written before the bot's last reply
    answers nothing on screen; the consent, an enrolment question, the /settings menu, the resume choice or
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from messages import checkin as core
+from messages import preparation
 from messages import questionnaire as q
 from messages.questions import answer_for, looks_like_question, timeline_answer, wish_of
 from messages.parsing import is_settings_item_name
@@ -49,6 +52,7 @@ SCREENS = {
     "resume": "back after blocking the bot: the resume choice",
     "question": "a check-in question",
     "idle": "enrolled, nothing asked",
+    "preparing": "enrolled, nothing asked, before the session (days before day 0)",
 }
 # How the text came.
 VIAS = ("message", "edit", "caption", "clinic")
@@ -58,6 +62,7 @@ STEPS = {
     "act": "E4 / U10: the advice and a clinic alert at once, then the check-in's one-tap confirmation",
     "advise": "the safety advice for someone not enrolled (nothing is stored)",
     "ask": "the one-tap questions about the signs (a check-in begun if none is open)",
+    "reschedule": "before the session: the advice to call to reschedule, and a note to the clinic",
     "unread": "P4g: a text in a language the bot cannot read goes to the clinic chat marked \"not read by the bot\"",
     "stop": "a typed STOP: everything stops",
     "relay": "the text (or the photo with it) goes to the clinic chat",
@@ -91,7 +96,7 @@ class Screen:
     via: str = "message"               # one of VIAS
     enrolled: bool = False
     question: q.Question | None = None  # the check-in question on screen, when kind == "question"
-    day: int | None = None             # days since treatment, when known
+    day: int | None = None             # days since treatment, when known (negative before the session)
     misses: int = 0                    # messages in a row that answered nothing at this screen
 
 
@@ -109,10 +114,16 @@ class Typed:
     question: bool = False          # it reads as a question
     long: bool = False
     item_name: bool = False         # at the /settings menu, the whole text is an item's name
+    sunburn: bool = False           # before the session: "I got sunburnt" (messages.preparation.mentions_sunburn)
 
     @property
     def acts(self) -> bool:
         return self.signs.kind in {"emergency", "urgent"}
+
+    @property
+    def reschedule(self) -> tuple[str, ...]:
+        """The signs that, before the session, mean it should wait (messages.preparation)."""
+        return preparation.reschedule_signs(self.signs, self.sunburn)
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,10 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
     ``plan`` holds the clinic's approved answers (``messages.questions.PlanWithAnswers``), or None before
     enrolment; ``lexicon`` is the warning-sign reader's (the patient's language; English by default)."""
     text = text.strip()
-    signs = core.read_text(text, screen.question if screen.kind == "question" else None, words, day=screen.day,
+    # Before the session (a negative day) signs read as on day 0, the safer reading of day-bound rules (blisters
+    # urgent to day 14); the everyday answers and "is this normal?" answer for the day it is.
+    sign_day = None if screen.day is None else max(0, screen.day)
+    signs = core.read_text(text, screen.question if screen.kind == "question" else None, words, day=sign_day,
                            lexicon=lexicon)
     day = screen.day if screen.day is not None else 0
     wish = wish_of(text, words.forms)
@@ -143,7 +157,8 @@ def read(text: str, screen: Screen, words: Words, plan, *, lexicon=None) -> Type
     return Typed(text=text, signs=signs, stop=is_stop_word(words, text), yes_no=yes_no, wish=wish,
                  normal=normal, everyday=answer_for(text, day, plan, words.forms) if plan is not None else None,
                  question=looks_like_question(text, words.forms) or normal is not None, long=len(text) > LONG_TEXT,
-                 item_name=screen.kind == "settings" and is_settings_item_name(text, words))
+                 item_name=screen.kind == "settings" and is_settings_item_name(text, words),
+                 sunburn=screen.kind == "preparing" and preparation.mentions_sunburn(text, words))
 
 
 def lexicon_for(language: str) -> Lexicon:
@@ -169,6 +184,8 @@ def signs_step(typed: Typed, screen: Screen) -> tuple[str, ...]:
         # emergency line)
         unread_answer = reading.unread and screen.kind == "enrolment"
         return ("advise",) if typed.acts or (reading.safety and not unread_answer) else ()
+    if screen.kind == "preparing" and reading.kind != "emergency" and typed.reschedule:
+        return ("reschedule",)  # before the session: a cold sore or fever means it waits (an emergency acts)
     if typed.acts:
         return ("act",)
     if reading.unread:  # P4g: a person reads it (unless it is going to one anyway), and Q1 in one tap
@@ -269,7 +286,7 @@ ORDER: tuple[Row, ...] = (
         lambda t, s: s.kind == "resume", _at_choice),
     Row("the check-in question on screen: its answer, else the everyday answer, else the hint",
         lambda t, s: s.kind == "question", _at_question),
-    Row("nothing asked: the everyday answer, else M11",
+    Row("nothing asked: the everyday answer, else M11 (before the session as after it)",
         lambda t, s: True, _at_idle),
 )
 

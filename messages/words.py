@@ -15,7 +15,8 @@ from typing import Iterable, Mapping
 MAX_TEXT = 200  # longer messages are never a one-word answer
 MAX_PHRASE = 6  # words in the longest typed form
 YES_NO_UNSURE = ("yes", "no", "unsure")
-_LABEL_PREFIXES = ("checkin.opt_", "checkin.sign_", "words.")
+_LABEL_PREFIXES = ("checkin.opt_", "checkin.sign_", "words.", "preparation.words_")
+_LISTS = ("words.", "preparation.words_")  # "form | form" lists (the second: signs read before the session)
 
 
 def unaccented(text: str) -> str:
@@ -48,7 +49,7 @@ class Words:
             if prefix is None:
                 continue
             value = key[len(prefix):]
-            found = text.split("|") if prefix == "words." else [text]
+            found = text.split("|") if prefix in _LISTS else [text]
             # everyday-question topics keep their "word*" prefixes (messages.questions.mentions reads them)
             spell = (lambda f: f.strip().lower()) if value.startswith("topic_") else normalise
             forms.setdefault(value, set()).update(f for f in map(spell, found) if f)

@@ -21,7 +21,7 @@ from pathlib import Path
 from itertools import combinations
 from typing import Any
 
-from .kinds import CHECKIN, PLAN_KINDS, SUNSCREEN
+from .kinds import CHECKIN, NOTE, PLAN_KINDS, SUNSCREEN
 from .plan_parts import (Answer, SunscreenWindow, Timeline, is_int as _is_int, parse_answers, parse_budget,
                          parse_sunscreen,
                          parse_timeline)
@@ -38,10 +38,12 @@ REMINDER_PLACEHOLDERS = frozenset({"day", "clinic_name"})
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*\Z")  # no ":" - it separates key and day
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
-_RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
+_RANGE = re.compile(r"(-?\d+)\s*-\s*(-?\d+)\Z")  # "0-7", and before the session "-7--1"
 _STEP_FIELDS = frozenset({"key", "kind", "days", "until_day", "at", "message"})
 _PLAN_FIELDS = frozenset({"name", "title", "titles", "length_days", "sunscreen", "timeline", "steps", "answers",
-                          "daily_budget", "photo_days"})
+                          "daily_budget", "photo_days", "first_day"})
+# How early a plan may start: its preparation days before the session (day 0) hold only notes.
+EARLIEST_DAY = -14
 
 
 class PlanError(ValueError):
@@ -71,7 +73,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated care plan: days run 0..length_days inclusive."""
+    """A validated care plan: days run first_day..length_days inclusive (first_day < 0: preparation days
+    before the session, which hold only notes)."""
 
     name: str
     title: str
@@ -94,6 +97,7 @@ class Plan:
     def title_in(self, language: str | None) -> str:
         """The plan's title in ``language`` ("Nachsorge nach Microneedling"), else its own."""
         return dict(self.titles).get(language or "", self.title)
+    first_day: int = 0  # negative: the plan starts that many days before the session with its preparation notes
 
 
 def _folders(extra: str | Path | None) -> list[Traversable]:
@@ -147,6 +151,9 @@ def parse_plan(
         raise fail("field 'title' must be non-empty text")
     if not _is_int(length) or length < 1:
         raise fail(f"field 'length_days' must be a positive integer, got {length!r}")
+    first = data.get("first_day", 0)
+    if not _is_int(first) or not EARLIEST_DAY <= first <= 0:
+        raise fail(f"field 'first_day' must be a day {EARLIEST_DAY}..0 (days before the session), got {first!r}")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise fail("field 'steps' must be a non-empty list of [[steps]] tables")
@@ -155,7 +162,7 @@ def parse_plan(
     steps: list[Step] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_steps):
-        step = _parse_step(raw, index, length, known, fail)
+        step = _parse_step(raw, index, length, known, fail, first)
         if step.key in seen:
             raise fail(f"step {step.key!r}: field 'key' is a duplicate; step keys must be unique")
         seen.add(step.key)
@@ -164,15 +171,15 @@ def parse_plan(
     sunscreen = parse_sunscreen(data.get("sunscreen"), length, fail)
     if sunscreen is None and any(isinstance(step.days, SunscreenDays) for step in steps):
         raise fail("a step has days = \"sunscreen\" but the plan has no [sunscreen] window")
-    answers = parse_answers(data.get("answers", []), length, known, fail)
+    answers = parse_answers(data.get("answers", []), length, known, fail, first)
     timeline = parse_timeline(data.get("timeline"), length, known, fail)
-    daily_budget = parse_budget(data.get("daily_budget"), length, fail)
+    daily_budget = parse_budget(data.get("daily_budget"), length, fail, first)
     photo_days = _parse_photo_days(data.get("photo_days", []), steps, length, fail)
     titles = data.get("titles", {})
     if not isinstance(titles, dict) or not all(isinstance(t, str) and t.strip() for t in titles.values()):
         raise fail("field 'titles' must be a table of language = \"title\"")
-    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget, photo_days,
-                tuple(sorted(titles.items())))
+    return Plan(name, title, length, tuple(steps), answers, sunscreen, timeline, daily_budget,
+                photo_days=photo_days, titles=tuple(sorted(titles.items())), first_day=first)
 
 
 def _parse_photo_days(spec: Any, steps: list[Step], length: int, fail) -> tuple[int, ...]:
@@ -186,7 +193,7 @@ def _parse_photo_days(spec: Any, steps: list[Step], length: int, fail) -> tuple[
     return days
 
 
-def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:
+def _parse_step(raw: Any, index: int, length: int, known, fail, first: int = 0) -> Step:
     if not isinstance(raw, Mapping):
         raise fail(f"step #{index + 1}: must be a [[steps]] table")
     key = raw.get("key")
@@ -218,11 +225,14 @@ def _parse_step(raw: Any, index: int, length: int, known, fail) -> Step:
     if known is not None and message not in known:
         raise fail(f"{where}: field 'message' names unknown catalog key {message!r}")
 
-    days = _parse_days(raw["days"], raw.get("until_day"), kind, length, f"{where}: field", fail)
+    days = _parse_days(raw["days"], raw.get("until_day"), kind, length, f"{where}: field", fail, first)
+    if isinstance(days, tuple) and days and days[0] < 0 and kind != NOTE:
+        # Before the session there is nothing to check in on and no treated skin to care for.
+        raise fail(f"{where}: field 'days' has day {days[0]}: only notes may come before the session (day 0)")
     return Step(key, kind, days, at, message)
 
 
-def _parse_days(spec: Any, until: Any, kind: str, length: int, where: str, fail):
+def _parse_days(spec: Any, until: Any, kind: str, length: int, where: str, fail, earliest: int = 0):
     if spec == "sunscreen":
         if kind != SUNSCREEN:
             raise fail(f"{where} 'days': \"sunscreen\" is only for steps of kind sunscreen")
@@ -237,18 +247,18 @@ def _parse_days(spec: Any, until: Any, kind: str, length: int, where: str, fail)
     days: set[int] = set()
     for item in items:
         if _is_int(item):
-            first = last = item
+            low = last = item
         elif isinstance(item, str) and (m := _RANGE.match(item.strip())):
-            first, last = int(m[1]), int(m[2])
-            if first > last:
+            low, last = int(m[1]), int(m[2])
+            if low > last:
                 raise fail(f"{where} 'days': range {item!r} runs backwards")
         elif isinstance(item, str) and item.strip().lstrip("-").isdigit():
-            first = last = int(item)
+            low = last = int(item)
         else:
             raise fail(f"{where} 'days': {item!r} is not a day or an \"a-b\" range")
-        if first < 0 or last > length:
-            raise fail(f"{where} 'days': {item!r} is outside days 0..{length} (length_days)")
-        days.update(range(first, last + 1))
+        if low < earliest or last > length:
+            raise fail(f"{where} 'days': {item!r} is outside days {earliest}..{length} (first_day, length_days)")
+        days.update(range(low, last + 1))
     return tuple(sorted(days))
 
 

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)\Z")
+_SIGNED_RANGE = re.compile(r"(-?\d+)\s*-\s*(-?\d+)\Z")  # a budget may cover the preparation days: "-7--1"
+_SIGNED_DAY = re.compile(r"-?\d+\Z")
 _ANSWER_FIELDS = frozenset({"topic", "words", "not", "by_day"})
 _TIMELINE_FIELDS = frozenset({"before", "by_day", "after"})
 _SUNSCREEN_FIELDS = frozenset({"start_day", "end_day"})
@@ -73,25 +75,26 @@ def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_by_day(by_day: Any, length: int, known, where: str, fail: Fail) -> DayRanges:
-    """A ``by_day`` table: day ranges to catalog keys, covering days 0..length once each."""
+def parse_by_day(by_day: Any, length: int, known, where: str, fail: Fail, first_day: int = 0) -> DayRanges:
+    """A ``by_day`` table: day ranges to catalog keys, covering days 0..length once each; a plan with preparation
+    days (``first_day`` < 0) may also cover them ("-7--1"), all of them once each."""
     if not isinstance(by_day, Mapping) or not by_day:
         raise fail(f"{where}: field 'by_day' must be a table of \"a-b\" day ranges to catalog keys")
     ranges = []
     for span, key in by_day.items():
-        m = _RANGE.match(span.strip())
-        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if span.strip().isdigit() \
+        m = _SIGNED_RANGE.match(span.strip())
+        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if _SIGNED_DAY.match(span.strip()) \
             else (None, None)
-        if first is None or first > last or last > length:
-            raise fail(f"{where}: field 'by_day' has {span!r}, not a day range within 0..{length}")
+        if first is None or first > last or last > length or first < first_day:
+            raise fail(f"{where}: field 'by_day' has {span!r}, not a day range within {first_day}..{length}")
         if not isinstance(key, str) or (known is not None and key not in known):
             raise fail(f"{where}: field 'by_day' names unknown catalog key {key!r}")
         ranges.append((first, last, key))
     ranges.sort()
-    expected = 0
+    expected = first_day if ranges[0][0] < 0 else 0
     for first, last, _ in ranges:
         if first != expected:
-            raise fail(f"{where}: field 'by_day' must cover days 0..{length} once each; day "
+            raise fail(f"{where}: field 'by_day' must cover days {min(expected, 0)}..{length} once each; day "
                        f"{min(first, expected)} is {'missing' if first > expected else 'covered twice'}")
         expected = last + 1
     if expected != length + 1:
@@ -133,7 +136,7 @@ def parse_sunscreen(raw: Any, length: int, fail: Fail) -> SunscreenWindow | None
     return SunscreenWindow(start, end)
 
 
-def parse_answers(raw_answers: Any, length: int, known, fail: Fail) -> tuple[Answer, ...]:
+def parse_answers(raw_answers: Any, length: int, known, fail: Fail, first_day: int = 0) -> tuple[Answer, ...]:
     """The plan's ``[[answers]]`` tables."""
     if not isinstance(raw_answers, list):
         raise fail("field 'answers' must be a list of [[answers]] tables")
@@ -155,7 +158,8 @@ def parse_answers(raw_answers: Any, length: int, known, fail: Fail) -> tuple[Ans
             raise fail(f"{where}: field 'words' must be a non-empty list of lower-case words or phrases")
         if not _word_list(not_words):
             raise fail(f"{where}: field 'not' must be a list of lower-case words or phrases")
-        answers.append(Answer(topic, tuple(words), parse_by_day(raw.get("by_day"), length, known, where, fail),
+        answers.append(Answer(topic, tuple(words), parse_by_day(raw.get("by_day"), length, known, where, fail,
+                                                                first_day),
                               tuple(not_words)))
     return tuple(answers)
 
@@ -164,8 +168,9 @@ def _word_list(words: Any) -> bool:
     return isinstance(words, list) and all(isinstance(w, str) and w.strip(" *") and w == w.lower() for w in words)
 
 
-def parse_budget(raw: Any, length: int, fail: Fail) -> tuple[tuple[int, int, int], ...]:
-    """``daily_budget``: day ranges to the most messages a day, covering days 0..length once each (or absent)."""
+def parse_budget(raw: Any, length: int, fail: Fail, first_day: int = 0) -> tuple[tuple[int, int, int], ...]:
+    """``daily_budget``: day ranges to the most messages a day, covering days 0..length once each (or absent);
+    a plan with preparation days (``first_day`` < 0) may cover them too ("-7--1"), and then covers them all."""
     if raw is None:
         return ()
     where = "field 'daily_budget'"
@@ -173,16 +178,18 @@ def parse_budget(raw: Any, length: int, fail: Fail) -> tuple[tuple[int, int, int
         raise fail(f"{where} must be a table of \"a-b\" day ranges to message counts")
     ranges = []
     for span, most in raw.items():
-        m = _RANGE.match(span.strip())
-        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if span.strip().isdigit() \
+        m = _SIGNED_RANGE.match(span.strip())
+        first, last = (int(m[1]), int(m[2])) if m else (int(span), int(span)) if _SIGNED_DAY.match(span.strip()) \
             else (None, None)
-        if first is None or first > last or last > length:
-            raise fail(f"{where} has {span!r}, not a day range within 0..{length}")
+        if first is None or first > last or last > length or first < first_day:
+            raise fail(f"{where} has {span!r}, not a day range within {first_day}..{length}")
         if not is_int(most) or most < 1:
             raise fail(f"{where} gives {span!r} {most!r}; expected a whole number of messages, at least 1")
         ranges.append((first, last, most))
     ranges.sort()
-    expected = 0
+    expected = ranges[0][0] if ranges[0][0] < 0 else 0
+    if expected not in (0, first_day):
+        raise fail(f"{where} must cover the preparation days {first_day}..-1 once each; day {first_day} is missing")
     for first, last, _ in ranges:
         if first != expected:
             raise fail(f"{where} must cover days 0..{length} once each; day "

@@ -38,7 +38,7 @@ SLOT_TIMES = {"morning": time(8, 0), "midday": time(13, 0), "evening": time(21, 
 # "2026-10-23 Fri 08:00 CEST   2026-10-23T06:00Z  day  0  note       Please skip make-up today ..."
 PREVIEW_LINE = re.compile(
     r"^(?P<local_date>\d{4}-\d{2}-\d{2}) \w{3} (?P<local_time>\d{2}:\d{2}) (?P<abbr>\S+)\s+"
-    r"(?P<utc>\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z\s+day\s+(?P<day>\d+)\s+(?P<kind>\S+)\s+(?P<first_line>.+)$")
+    r"(?P<utc>\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z\s+day\s+(?P<day>-?\d+)\s+(?P<kind>\S+)\s+(?P<first_line>.+)$")
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def test_expand_counts_and_order(plan):
     assert per_step == {
         "sunscreen-am": 31, "sunscreen-noon": 8, "skincare-am": 8, "skincare-pm": 8,
         "no-makeup": 2, "no-actives": 6, "checkin": 16, "end-of-plan": 1,
+        "prep-actives": 2, "prep-sun": 2, "prep-antiviral": 1, "prep-reschedule": 1, "prep-session": 1,
     }
     assert out == sorted(out, key=lambda d: (d.due_utc, d.step))
     assert len({d.step for d in out}) == len(out)

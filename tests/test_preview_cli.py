@@ -33,9 +33,10 @@ def test_prints_one_line_per_delivery():
                           plan.daily_budget)  # bundled to the plan's daily budget, as patients get them
     assert len(lines) == len(expected)
     assert sum("reprompt" in line for line in lines) == sum(d.kind == "reprompt" for d in expected)
-    first = lines[0]
+    assert lines[0].startswith("2026-11-13 Fri 08:00 CET") and "day -7" in lines[0]  # the preparation week first
+    first = next(line for line in lines if "day  0" in line)
     assert first.startswith("2026-11-20 Fri 08:00 CET")
-    assert "2026-11-20T07:00Z" in first and "day  0" in first
+    assert "2026-11-20T07:00Z" in first
     assert any("checkin" in l and shows(l, "reminders.checkin_prompt", day=7, clinic_name="your clinic") for l in lines)
     assert lines[-2].startswith("2027-02-18 Thu 21:00 CET")
     assert shows(lines[-2], "reminders.checkin_prompt", day=90, clinic_name="your clinic")
@@ -49,7 +50,8 @@ def test_times_and_zone_override_defaults():
     )
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("2026-11-20 Fri 07:30 AEDT") and "2026-11-19T20:30Z" in lines[0]
+    first = next(line for line in lines if "day  0" in line)
+    assert first.startswith("2026-11-20 Fri 07:30 AEDT") and "2026-11-19T20:30Z" in first
     assert any(l.startswith("2026-11-20 Fri 20:00 AEDT") and "checkin" in l for l in lines)
 
 

@@ -35,7 +35,8 @@ CHAT = 1001
     ("thanks!", 2, None),
     ("can I drink alcohol?", 2, None),
     ("", 2, None),
-    ("makeup", -3, "questions.makeup_wait"),  # before treatment: the first range
+    ("makeup", -3, "preparation.answer_makeup"),  # before the session: the answer for before it
+    ("I have a few pimples, is that normal?", -3, None),  # no answer for before it: never an aftercare one
     ("makeup", 90, "questions.makeup_ok"),    # after the plan: the last range
 ])
 def test_answer_for(text, day, key):

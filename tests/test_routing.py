@@ -38,6 +38,7 @@ message  settings   act                act                ask                ask
 message  resume     act                act                ask                ask             hint        hint            hint        unread+ask
 message  question   act                act                ask                ask             ask         checkin_answer  hint        unread+ask
 message  idle       act                act                ask                ask             ask         m11             m11         unread+ask
+message  preparing  act                reschedule         ask                ask             m11         m11             m11         unread+ask
 caption  stale      media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
 caption  relay      relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
 caption  thread     relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
@@ -48,6 +49,7 @@ caption  settings   media_note+act     media_note+act     media_note+ask     med
 caption  resume     media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
 caption  question   media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
 caption  idle       media_note+act     media_note+act     media_note+ask     media_note+ask  media_note  media_note      media_note  media_note+unread+ask
+caption  preparing  media_note+act     media_note+reschedule  media_note+ask  media_note+ask  media_note  media_note      media_note  media_note+unread+ask
 edit     stale      act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
 edit     relay      act                act                ask                ask             edit_note   edit_note       edit_note   ask
 edit     thread     act                act                ask                ask             edit_note   edit_note       edit_note   ask
@@ -58,6 +60,7 @@ edit     settings   act                act                ask                ask
 edit     resume     act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
 edit     question   act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
 edit     idle       act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
+edit     preparing  act                reschedule         ask                ask             edit_note   edit_note       edit_note   unread+ask
 clinic   relay      relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
 """
 
@@ -162,6 +165,20 @@ def test_every_step_is_produced_and_carried_out():
     assert produced == set(STEPS)
     door = Path(__file__).resolve().parent.parent.joinpath("bot", "handlers", "typed.py").read_text()
     assert all(f'"{step}"' in door for step in STEPS)
+
+
+@pytest.mark.parametrize("reading, values, steps", [
+    (TextReading("urgent", signs=("cold_sores",), asks=("confirm_cold_sores",)), {}, ("reschedule",)),
+    (TextReading("asks", asks=("ask_rash",)), {}, ("reschedule",)),
+    (TextReading("nothing"), {"sunburn": True}, ("reschedule",)),
+    (TextReading("urgent", signs=("eye_problem",), asks=("confirm_eye_problem",)), {}, ("act",)),
+    (TextReading("emergency", signs=("breathing_difficulty", "cold_sores"), safety=True), {}, ("act",)),
+])
+def test_before_the_session_a_sign_that_means_waiting_gets_the_reschedule_advice(reading, values, steps):
+    """Before the session a cold sore, a rash or a sunburn means calling to reschedule; an emergency, or an urgent
+    sign that is not about the session waiting (an eye problem), still acts as after it."""
+    assert route(Typed("words", reading, **values), screen("preparing")).steps == steps
+    assert route(Typed("words", reading, **values), screen("idle")).steps != ("reschedule",)
 
 
 def test_an_unknown_screen_is_refused():

@@ -22,7 +22,9 @@ from bot.care.enrolment import CB, SKIN_TYPES, Reply, answer_label, hhmm, local_
 from bot.care.scheduling import patient_timing, quiet_label
 from schedules.planner import in_quiet_hours
 
-MAX_DAYS_AHEAD = 30  # a treatment date this far ahead is still taken (booked, not yet had)
+# A treatment date this far ahead is still taken (booked, not yet had; the preparation days come before it): as
+# far as an invitation made at booking may be (bot/care/invites.py MAX_AHEAD).
+MAX_DAYS_AHEAD = 60
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,10 @@ def _opening(svc: Services, rows: list[DeliveryRow], short: bool) -> str | None:
 
 
 def _phrase(svc: Services, item: Item, day: int) -> str:
-    """An item's short phrase for a headline (``rhythm.<name>``), or its full text where it has none."""
+    """An item's short phrase for a headline (``rhythm.<name>``, or ``<key>_phrase`` beside a text of another
+    area, as the preparation notes keep theirs), or its full text where it has none."""
     key = "rhythm." + item.key.split(".", 1)[-1]
+    key = key if svc.catalog.has(key) else f"{item.key}_phrase"
     return svc.text(key, day=day) if svc.catalog.has(key) else svc.text(item.key, day=day).rstrip(".")
 
 

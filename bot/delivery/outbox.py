@@ -94,7 +94,7 @@ def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
 
 
 def _compose(svc: Services, row: OutboxRow, hooks: Hooks) -> tuple[str, object] | str:
-    if row.kind == "reply":  # to a patient (``about``), or a parked message to the clinic chat
+    if row.kind in ("reply", "prep_note"):  # to a patient (``about``), a parked message or a note to the clinic
         if row.about is not None and svc.store.patient(row.about) is None:
             return "erased"
         return row.body, row.markup
@@ -106,6 +106,8 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
     row = svc.store.outbox_row(tag.row_id)
     if row is None or row.state != "claimed":
         return "gone"
+    if row.kind == "prep_note":  # to the clinic about a patient: only their erasure stops it
+        return "erased" if row.about is not None and svc.store.patient(row.about) is None else None
     if row.kind == "reply":
         if row.about is None:
             return None

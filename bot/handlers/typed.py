@@ -22,6 +22,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.care.preparation import advise_reschedule
 from bot.care.relay import message_button
 from bot.care.scheduling import patient_day
 from bot.handlers import checkin_text, clinic, control, enrol, questions, settings_menu
@@ -85,7 +86,8 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
     """What the patient has in front of them (messages.routing.SCREENS), from the store and the chat's scratch."""
     chat, message = update.effective_chat, update.effective_message
     enrolled = _enrolled(patient)
-    day = max(0, patient_day(patient, now, svc.settings.clinic.timezone)) if enrolled else None
+    real_day = patient_day(patient, now, svc.settings.clinic.timezone) if enrolled else None
+    day = max(0, real_day) if real_day is not None else None  # before the session, signs read as on day 0
     shown = context.application.bot_data.get(SCREEN_KEY)
     question = current(svc, row) if row is not None else None
     if row is not None:
@@ -109,8 +111,10 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
     elif question is not None:
         kind = "question"
     else:
-        kind = "idle"
+        kind = "preparing" if real_day is not None and real_day < 0 else "idle"
     misses = context.chat_data.get(MISSES_KEY, (None, 0))
+    if kind == "preparing":
+        day = real_day  # its everyday answers are for the day before the session it is (routing.read)
     return routing.Screen(kind, via, enrolled, question if kind == "question" else None, day,
                           misses[1] if misses[0] == _miss_key(kind, question) else 0)
 
@@ -150,6 +154,8 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
         return svc.store.open_checkin(chat.id)
     if step == "advise":
         await chat.send_message(svc.text("checkin.safety_advice_not_enrolled"))
+    elif step == "reschedule":
+        await advise_reschedule(update, svc, patient, typed.reschedule, now)
     elif step == "stop":
         await control.typed_stop(update, svc, patient)
     elif step == "relay":

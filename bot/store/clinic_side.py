@@ -71,6 +71,27 @@ class ClinicSideStore:
                                  [invite_id, iso(now)])
         return cursor.rowcount == 1
 
+    # ---- before the session (migration 0021: treatments.prep_noted) ------------------------------------
+    def note_preparation_signs(self, chat_id: int, treatment_id: int, signs: tuple[str, ...], target: int,
+                               body: Callable[[tuple[str, ...]], str], now: datetime) -> tuple[str, ...]:
+        """Queue the clinic's note about the signs typed before the session that were not noted before in this
+        session (returned; empty: nothing queued), its text ``body(new signs)``; the note and its record in one
+        transaction."""
+        with self.db.atomic():
+            found = self.db.execute("SELECT prep_noted FROM treatments WHERE id = ? AND chat_id = ?",
+                                    [treatment_id, chat_id]).fetchone()
+            if found is None:
+                return ()
+            before = (found[0] or "").split()
+            new = tuple(sign for sign in signs if sign not in before)
+            if new:
+                self.db.execute("UPDATE treatments SET prep_noted = ? WHERE id = ?",
+                                [" ".join([*before, *new]), treatment_id])
+                self.db.execute("INSERT INTO outbox (kind, target, about, body, due_at, state, attempts, updated_at)"
+                                " VALUES ('prep_note', ?, ?, ?, ?, 'pending', 0, ?)",
+                                [target, chat_id, self.seal_text(body(new)), iso(now), iso(now)])
+        return new
+
     # ---- an alert's life --------------------------------------------------------------------
     def alert_state(self, alert_id: int) -> str | None:
         row = self.db.execute("SELECT state FROM alerts WHERE id = ?", [alert_id]).fetchone()

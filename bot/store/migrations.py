@@ -363,6 +363,15 @@ def m0019(db: Database) -> None:
     db.execute("CREATE INDEX patient_refs_topic ON patient_refs(topic_chat_id, topic_id)")
 
 
+@migrations(name="0021_preparation_notes")
+def m0021(db: Database) -> None:
+    # Before the session, a sign that means it should wait (a cold sore, a fever...) typed by the patient gets a
+    # note to the clinic (outbox kind 'prep_note'), once per session and sign: a second "my cold sore is still
+    # there" tells the patient again but not the team. The signs already noted, as space-separated tokens (never
+    # the patient's words); NULL: none, as for every session before this column.
+    db.execute("ALTER TABLE treatments ADD COLUMN prep_noted TEXT")
+
+
 @migrations(name="0022_photo_checkins")
 def m0022(db: Database) -> None:
     # Photo check-ins (bot/handlers/photos.py): whether the patient said yes to being asked for a photo on the plan's

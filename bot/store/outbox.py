@@ -240,7 +240,8 @@ class OutboxStore:
             self.db.execute("UPDATE outbox SET body = NULL WHERE about = ?", [about])
             shown = self.db.execute(
                 "SELECT alert_id, target, message_id FROM outbox WHERE about = ? AND state = 'sent'"
-                f" AND kind IN {(*ALERT_KINDS, 'recall')} AND message_id IS NOT NULL ORDER BY id", [about]).fetchall()
+                f" AND kind IN {(*ALERT_KINDS, 'recall', 'prep_note')} AND message_id IS NOT NULL ORDER BY id",
+                [about]).fetchall()
             for alert_id, target, message_id in shown:
                 self.enqueue("erased", target, now, alert_id=alert_id, edit_message_id=message_id)
             # what they wrote to the clinic (/clinic); a photo's caption is edited instead of a text
