@@ -107,7 +107,9 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
         if row.about is None:
             return None
         patient = svc.store.patient(row.about)
-        return "erased" if patient is None else None if patient.reachable else "unreachable"
+        if patient is None:
+            return "erased"
+        return None if patient.reachable or row.target != row.about else "unreachable"  # the clinic still reads it
     if row.kind in ALERT_KINDS:
         if not svc.store.alert_exists(row.alert_id):
             return "erased"

@@ -4,8 +4,13 @@
 a minute. A handler never sleeps that long (it would hold the chat's queue and
 a concurrency slot): the retry layer (bot/delivery/retrying.py) hands the reply to
 ``park``, which queues it in the alert outbox due when Telegram allows, and answers
-the handler as if it had been sent (message id 0). Until then, that chat's
-later replies are parked behind it, so they keep their order.
+the handler as if it had been sent, with minus the outbox row's id as the message id
+(Telegram's ids are positive). What the handler records under that id (a relay, a
+receipt) gets the real id when the row is sent (``Store.outbox_sent``), so a staff
+reply to a parked relay still finds its patient. A parked message to the clinic chat
+is about the patient whose update is being handled, so their erasure drops it (body
+and all). Until then, that chat's later replies are parked behind it, so they keep
+their order.
 
 ``Screen``: the id of the last message the bot sent into a chat while
 handling that chat's own update. A typed message with a lower id was written
@@ -68,16 +73,18 @@ class Parking:
         now = self.svc.clock.now()
         due = max(now + timedelta(seconds=wait), self._until.get(chat_id, now))
         markup = params.get("reply_markup")
-        self.svc.store.enqueue("reply", chat_id, now, due_at=due, about=chat_id if chat_id > 0 else None,
-                               body=params["text"], markup=json.loads(markup) if isinstance(markup, str) else markup,
-                               edit_message_id=_chat_id({"chat_id": params.get("message_id")})
-                               if method == "editMessageText" else None)
+        patient = chat_id if chat_id > 0 else CURRENT_CHAT.get()  # a relay to the clinic: whose update it is
+        row_id = self.svc.store.enqueue(
+            "reply", chat_id, now, due_at=due, about=patient if patient is not None and patient > 0 else None,
+            body=params["text"], markup=json.loads(markup) if isinstance(markup, str) else markup,
+            edit_message_id=_chat_id({"chat_id": params.get("message_id")}) if method == "editMessageText" else None)
         self._until[chat_id] = due
         self._until.move_to_end(chat_id)
         if len(self._until) > REMEMBERED:
             self._until.popitem(last=False)
         self.svc.wake()
-        return {"message_id": 0, "date": int(now.timestamp()), "chat": {"id": chat_id, "type": "private"},
+        return {"message_id": -(row_id or 0), "date": int(now.timestamp()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "text": params["text"]}
 
 

@@ -122,10 +122,15 @@ class OutboxStore:
                 f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY due_at, id", ids)]
 
     def outbox_sent(self, row_id: int, message_id: int, now: datetime) -> None:
-        """Telegram accepted the row; an alert's first message becomes the alert's clinic message."""
+        """Telegram accepted the row; an alert's first message becomes the alert's clinic message, and a parked
+        message (a relay, a receipt: recorded under minus the row's id, bot/delivery/replies.py) gets its real id."""
         with self.db.atomic():
             self.db.execute("UPDATE outbox SET state = 'sent', message_id = ?, reason = NULL, updated_at = ?"
                             " WHERE id = ?", [message_id, iso(now), row_id])
+            for table, column in (("relays", "clinic_message_id"), ("clinic_mentions", "message_id")):
+                self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND clinic_chat_id ="
+                                " (SELECT target FROM outbox WHERE id = ? AND kind = 'reply')",
+                                [message_id, -row_id, row_id])
             self.db.execute("UPDATE alerts SET clinic_chat_id = CASE WHEN clinic_message_id IS NULL THEN"
                             " (SELECT target FROM outbox WHERE id = ?) ELSE clinic_chat_id END,"
                             " clinic_message_id = coalesce(clinic_message_id, ?) WHERE id ="
@@ -245,14 +250,14 @@ class OutboxStore:
             relayed, photos = [], []
             for clinic_chat_id, message_id, file_id in self.db.execute(
                     "SELECT clinic_chat_id, clinic_message_id, file_id FROM relays WHERE chat_id = ? AND"
-                    " direction = 'to_clinic' AND clinic_message_id IS NOT NULL AND clinic_chat_id IS NOT NULL"
+                    " direction = 'to_clinic' AND clinic_message_id > 0 AND clinic_chat_id IS NOT NULL"
                     " ORDER BY id", [about]).fetchall():
                 (photos if file_id else relayed).append((clinic_chat_id, message_id))
             for clinic_chat_id, message_id in photos:
                 self.enqueue("erased_caption", clinic_chat_id, now, edit_message_id=message_id)
             # the bot's receipts that name them ("✓ Sent to Ana (@ana_k), patient no. 1")
             relayed += self.db.execute("SELECT clinic_chat_id, message_id FROM clinic_mentions WHERE chat_id = ?"
-                                       " ORDER BY id", [about]).fetchall()
+                                       " AND message_id > 0 ORDER BY id", [about]).fetchall()  # parked: skipped
             for clinic_chat_id, message_id in relayed:
                 self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
             self.db.execute("DELETE FROM clinic_mentions WHERE chat_id = ?", [about])

@@ -1,0 +1,46 @@
+"""Faults and attacks (issue 26) that earlier work left open: a relay parked by a 429, captions, albums and other
+media after /clinic, a display name made to look like a header."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import CLINIC_CHAT as CLINIC, enrol
+from tests.texts import said, shows
+
+ANA = 1001
+WORDS = "Is the swelling normal?"
+
+
+async def parked_relay(phone, text: str = WORDS):
+    """The patient writes to the clinic while Telegram makes the clinic chat wait 30 s: the relay is parked."""
+    await enrol(phone, ANA)
+    await phone.send(ANA, "/clinic", username="ana_k")
+    phone.telegram.fail_next("sendMessage", "retry_after", chat_id=CLINIC, value=30)
+    await phone.send(ANA, text, username="ana_k")
+    assert phone.telegram.chat(CLINIC) == []
+
+
+async def test_a_staff_reply_to_a_relay_parked_by_a_429_reaches_the_patient(clinic_phone):
+    """A relay Telegram throttled is sent later from the outbox; a staff reply to it still reaches the patient,
+    because the clinic message id is recorded when it is finally sent."""
+    phone = clinic_phone
+    await parked_relay(phone)
+    await phone.run_jobs(phone.clock.advance(timedelta(seconds=31)))
+    relayed = phone.telegram.last(CLINIC)
+    assert shows(relayed.text, "clinic.to_clinic", text=WORDS)
+    await phone.feed(phone.telegram.reply(CLINIC, "Yes, for two days.", relayed))
+    assert phone.telegram.last(ANA).text == said("clinic.from_clinic", text="Yes, for two days.")
+    assert shows(phone.telegram.last(CLINIC).text, "clinic.reply_sent")
+
+
+async def test_erasing_a_patient_removes_the_body_of_a_relay_parked_by_a_429(clinic_phone):
+    """/delete while a relay waits in the outbox: its body (the patient's name and words) is gone from the
+    outbox, and nothing of it reaches the clinic chat afterwards."""
+    phone = clinic_phone
+    await parked_relay(phone, "My name is Ana Kowalski and the swelling is worse")
+    await phone.send(ANA, "/delete")
+    await phone.tap(ANA, "Yes, erase everything")
+    assert all(not row.body for row in phone.store.outbox() if row.target == CLINIC)
+    await phone.run_jobs(phone.clock.advance(timedelta(minutes=1)))
+    assert not any("Ana" in (m.text or "") or "Kowalski" in (m.text or "") for m in phone.telegram.chat(CLINIC))
