@@ -44,3 +44,21 @@ async def test_erasing_a_patient_removes_the_body_of_a_relay_parked_by_a_429(cli
     assert all(not row.body for row in phone.store.outbox() if row.target == CLINIC)
     await phone.run_jobs(phone.clock.advance(timedelta(minutes=1)))
     assert not any("Ana" in (m.text or "") or "Kowalski" in (m.text or "") for m in phone.telegram.chat(CLINIC))
+
+
+PHOTO = {"photo": [{"file_id": "small", "file_unique_id": "s1", "width": 90, "height": 90},
+                   {"file_id": "large", "file_unique_id": "l1", "width": 1280, "height": 1280}]}
+
+
+async def test_a_caption_of_600_emoji_is_relayed_within_telegrams_utf16_count(clinic_phone):
+    """600 emoji (1,200 UTF-16 units, under 1,024 characters) as a photo's caption after /clinic: the photo
+    reaches the clinic chat with as much of the caption as Telegram's own count allows, and the patient gets
+    the receipt, not "not sent"."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    await phone.send(ANA, "/clinic")
+    answer = await phone.send(ANA, None, caption="😟" * 600, **PHOTO)
+    relayed = phone.telegram.last(CLINIC)
+    assert relayed.kind == "photo" and relayed.file_id == "large"
+    assert "😟" * 100 in relayed.text and len(relayed.text.encode("utf-16-le")) // 2 <= 1024
+    assert [m.text for m in answer] == [said("clinic.relayed")]

@@ -33,7 +33,7 @@ from bot.logs import pseudonym
 from messages.lengths import TEXT_LIMIT, split_text, utf16_len
 
 log = logging.getLogger(__name__)
-CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
+CAPTION_LIMIT = 1024  # Telegram's limit for a caption, in UTF-16 code units (the reference goes in front)
 
 
 def _day_part(svc: Services, patient: Patient | None, now) -> str:
@@ -88,12 +88,16 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
     kept, never the bytes), with the caption (quoted, like a text) and their reference."""
     now = svc.clock.now()
     file_id = update.effective_message.photo[-1].file_id
-    caption = caption[:CAPTION_LIMIT]
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
     with svc.clinic_voice():
-        body, entities = quoted(caption, lambda words: svc.text(
-            "clinic.to_clinic_photo", reference=who, day_part=day_part,
-            caption=svc.text("clinic.caption_part", caption=words) if words else ""))
+        def framed(words: str) -> tuple[str, list]:
+            return quoted(words, lambda placeholder: svc.text(
+                "clinic.to_clinic_photo", reference=who, day_part=day_part,
+                caption=svc.text("clinic.caption_part", caption=placeholder) if words else ""))
+        room = CAPTION_LIMIT - (utf16_len(framed("x")[0]) - 1)  # Telegram counts a caption in UTF-16 units
+        if utf16_len(caption) > room:
+            caption = split_text(caption, max(2, room))[0]
+        body, entities = framed(caption)
     await _relay(update, svc, patient,
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
                                             caption_entities=entities, reply_to_message_id=thread,

@@ -26,6 +26,7 @@ from bot.tools.flood_limits import FloodLimits
 from bot.tools.simulated_updates import Sent, SimulatedUpdates
 
 TEXT_LIMIT = 4096  # Telegram refuses a longer text (counted in UTF-16 code units)
+CAPTION_LIMIT = 1024  # and a longer caption (the same count)
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
@@ -122,6 +123,9 @@ class FakeTelegram(SimulatedUpdates):
                 return _too_many(retry_after)
         if method in {"sendMessage", "editMessageText"} and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+        if method in {"sendPhoto", "sendDocument", "editMessageCaption"} \
+                and _utf16_len(str(params.get("caption", ""))) > CAPTION_LIMIT:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message caption is too long"}
         if method == "editMessageText" and (found := self._find(params)) is not None and found.kind == "photo":
             return 400, {"ok": False, "error_code": 400,
                          "description": "Bad Request: there is no text in the message to edit"}
