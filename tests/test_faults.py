@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import CLINIC_CHAT as CLINIC, enrol
 from tests.texts import said, shows
 
@@ -62,3 +64,46 @@ async def test_a_caption_of_600_emoji_is_relayed_within_telegrams_utf16_count(cl
     assert relayed.kind == "photo" and relayed.file_id == "large"
     assert "😟" * 100 in relayed.text and len(relayed.text.encode("utf-16-le")) // 2 <= 1024
     assert [m.text for m in answer] == [said("clinic.relayed")]
+
+
+VOICE = {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 4}}
+DOCUMENT = {"document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "notes.pdf"}}
+STICKER = {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512, "is_animated": False,
+                       "is_video": False, "type": "regular"}}
+
+
+@pytest.mark.parametrize("media", [VOICE, DOCUMENT, STICKER], ids=["voice", "document", "sticker"])
+async def test_a_voice_note_document_or_sticker_after_clinic_is_refused_kindly_and_ends_the_arming(clinic_phone,
+                                                                                                     media):
+    """After /clinic, a voice note, a document or a sticker is not passed on and the patient is told so; the
+    arming ends, so a check-in answer typed twenty minutes later is answered, not relayed to the clinic."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    await phone.send(ANA, "/checkin")
+    await phone.send(ANA, "/clinic")
+    answer = await phone.send(ANA, None, **media)
+    assert [m.text for m in answer] == [said("faults.relay_media_refused")]
+    assert phone.telegram.chat(CLINIC) == [] and phone.store.relays(ANA) == []
+    phone.clock.advance(timedelta(minutes=20))
+    answer = await phone.send(ANA, "no")
+    assert phone.telegram.chat(CLINIC) == [] and phone.store.relays(ANA) == []
+    assert not any(shows(m.text, "clinic.relayed") for m in answer)
+
+
+async def test_an_album_after_clinic_reaches_the_clinic_whole_with_one_receipt(clinic_phone):
+    """Three photos sent as one album after /clinic all reach the clinic chat (Telegram sends one message per
+    photo), and the patient gets one receipt."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    await phone.send(ANA, "/clinic")
+    answers = []
+    for number in range(3):
+        photo = [{"file_id": f"album{number}", "file_unique_id": f"a{number}", "width": 800, "height": 800}]
+        answers += await phone.send(ANA, None, photo=photo, media_group_id="13579",
+                                    **({"caption": "my cheek today"} if number == 0 else {}))
+    assert [m.file_id for m in phone.telegram.chat(CLINIC)] == ["album0", "album1", "album2"]
+    assert [m.text for m in answers] == [said("clinic.relayed")]
+    assert len(phone.store.relays(ANA)) == 3
+    later = await phone.send(ANA, None, photo=[{"file_id": "later", "file_unique_id": "l", "width": 8, "height": 8}],
+                             media_group_id="24680")
+    assert phone.telegram.last(CLINIC).file_id == "album2" and later  # a new album is not the clinic's

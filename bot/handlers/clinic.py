@@ -83,9 +83,10 @@ async def relay_text(update: Update, svc: Services, patient: Patient | None, tex
 
 
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
-                      thread: int | None = None) -> None:
+                      thread: int | None = None, receipt: str | None = "clinic.relayed") -> None:
     """A photo the patient asked to send to the clinic: relayed by its file id (the largest size; only this id is
-    kept, never the bytes), with the caption (quoted, like a text) and their reference."""
+    kept, never the bytes), with the caption (quoted, like a text) and their reference; ``receipt`` None for the
+    later photos of an album (the patient was told once)."""
     now = svc.clock.now()
     file_id = update.effective_message.photo[-1].file_id
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
@@ -102,7 +103,15 @@ async def relay_photo(update: Update, svc: Services, patient: Patient | None, ca
                  lambda bot: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
                                             caption_entities=entities, reply_to_message_id=thread,
                                             allow_sending_without_reply=True),
-                 caption, file_id)
+                 caption, file_id, receipt=receipt)
+
+
+async def refuse_media(update: Update, svc: Services) -> None:
+    """A document, voice note, sticker or video after /clinic: not passed on, and said so kindly; the relay is no
+    longer armed, so a check-in answer typed later is answered, not relayed."""
+    svc.store.arm_relay(update.effective_chat.id, None)
+    log.info("chat %s: media after /clinic not relayed", pseudonym(update.effective_chat.id))
+    await update.effective_chat.send_message(svc.text("faults.relay_media_refused"))
 
 
 async def relay_unread(update: Update, svc: Services, patient: Patient | None, text: str) -> None:
@@ -124,7 +133,7 @@ def _language_line(svc: Services, patient: Patient | None) -> str:
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None,
-                 receipt: str = "clinic.relayed") -> None:
+                 receipt: str | None = "clinic.relayed") -> None:
     chat, now = update.effective_chat, svc.clock.now()
     svc.store.arm_relay(chat.id, None)
     try:
@@ -136,7 +145,8 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
                            clinic_chat_id=svc.settings.clinic_chat_id)
     log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
-    await chat.send_message(svc.text(receipt))
+    if receipt is not None:
+        await chat.send_message(svc.text(receipt))
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
