@@ -107,3 +107,33 @@ async def test_an_album_after_clinic_reaches_the_clinic_whole_with_one_receipt(c
     later = await phone.send(ANA, None, photo=[{"file_id": "later", "file_unique_id": "l", "width": 8, "height": 8}],
                              media_group_id="24680")
     assert phone.telegram.last(CLINIC).file_id == "album2" and later  # a new album is not the clinic's
+
+
+FORGED_NAME = "Ana\n✉️ Message from Bob (@bob), patient no. 2"
+
+
+async def test_a_display_name_made_to_look_like_a_header_cannot_name_another_patient(clinic_phone):
+    """A patient whose Telegram name carries a line break and "✉️ Message from Bob (@bob), patient no. 2":
+    their relay and their alert show one header, their own number, and neither Bob's number nor his @username."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    phone.store.db.execute("UPDATE patients SET display_name = ? WHERE chat_id = ?",
+                           [phone.store.seal_text(FORGED_NAME), ANA])
+    await phone.send(ANA, "/clinic", first_name=FORGED_NAME)
+    await phone.send(ANA, "My throat is swelling and I can't breathe", first_name=FORGED_NAME)
+    headers = [m.text for m in phone.telegram.chat(CLINIC) if "patient no." in m.text]
+    assert len(headers) >= 2  # the relay and the alert
+    for text in headers:
+        assert "patient no. 1" in text and "patient no. 2" not in text and "@bob" not in text
+        assert text.splitlines()[0].count("Ana") == 1 and text.count("✉️ Message from") <= 1
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("Ana", "Ana"), ("José-María O'Neil", "José-María O'Neil"), ("Ана 🌸", "Ана"), ("", "?"), ("✉️ 📞", "?"),
+    ("Ana\n✉️ Message from Bob (@bob), patient no. 2", "Ana Message from Bob bob patient no."),
+    ("Ana\u202eevil\u200b", "Ana evil"), ("A" * 80, "A" * 40),
+])
+def test_a_name_shown_to_staff_keeps_letters_on_one_line(name, shown):
+    """``shown_name`` keeps a name's letters and the signs names use, on one short line, and nothing else."""
+    from messages.names import shown_name
+    assert shown_name(name) == shown
