@@ -137,3 +137,33 @@ def test_a_name_shown_to_staff_keeps_letters_on_one_line(name, shown):
     """``shown_name`` keeps a name's letters and the signs names use, on one short line, and nothing else."""
     from messages.names import shown_name
     assert shown_name(name) == shown
+
+
+async def test_an_undecodable_webhook_update_is_refused_without_logging_its_body(tmp_path, clock):
+    """A webhook update Telegram's library cannot decode is answered 400, and the log says so in one line
+    without the body: no chat id, no name, no word of the message."""
+    import io
+    import json
+    import logging
+
+    import httpx
+
+    from bot.logs import configure_logging
+    from tests.test_webhook import SECRET, webhook_running
+
+    stream = io.StringIO()
+    handler = configure_logging(True, stream=stream)
+    try:
+        async with webhook_running(tmp_path, clock) as (app, telegram, port):
+            body = {"update_id": 5, "message": {"message_id": 1, "date": 0, "chat": "880011223",
+                                                "text": "Ana Kowalski: my throat is swelling"}}
+            async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+                answer = await client.post(f"http://127.0.0.1:{port}/aftercare/hook", content=json.dumps(body),
+                                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
+                                                    "Content-Type": "application/json"})
+            assert answer.status_code == 400 and app.update_queue.qsize() == 0
+    finally:
+        logging.getLogger().removeHandler(handler)
+    logged = stream.getvalue()
+    assert "could not be decoded" in logged
+    assert not any(word in logged for word in ("880011223", "Kowalski", "throat", "Ana"))
