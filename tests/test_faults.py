@@ -167,3 +167,20 @@ async def test_an_undecodable_webhook_update_is_refused_without_logging_its_body
     logged = stream.getvalue()
     assert "could not be decoded" in logged
     assert not any(word in logged for word in ("880011223", "Kowalski", "throat", "Ana"))
+
+
+@pytest.mark.parametrize("data", ["al1:1", "al1:1:reach", "cl1:write", "p1:del:yes", "ci:3:redness:2", "e1:consent:yes",
+                                  "", "x" * 64])
+async def test_forged_callback_data_from_another_group_is_answered_and_changes_nothing(clinic_phone, data):
+    """A button tap from a group that is not the clinic chat, with any callback data, gets its one answer (the
+    tapper's spinner stops) and changes nothing: the alert stays open and the patient stays."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    await phone.send(ANA, "My throat is swelling and I can't breathe")
+    other = -100999
+    update = phone.telegram.callback(other, data, user_id=4242)
+    update["callback_query"]["message"]["chat"] = {"id": other, "type": "supergroup", "title": "Another group"}
+    answers = len(phone.telegram.callback_answers)
+    await phone.feed(update)
+    assert len(phone.telegram.callback_answers) == answers + 1
+    assert [a.state for a in phone.store.alerts(open_only=False)] == ["open"] and phone.store.patient(ANA)
