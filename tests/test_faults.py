@@ -184,3 +184,35 @@ async def test_forged_callback_data_from_another_group_is_answered_and_changes_n
     await phone.feed(update)
     assert len(phone.telegram.callback_answers) == answers + 1
     assert [a.state for a in phone.store.alerts(open_only=False)] == ["open"] and phone.store.patient(ANA)
+
+
+async def test_an_on_call_admin_acknowledges_only_an_alert_that_reached_them(oncall_clinic):
+    """An on-call admin's private tap on an alert that was never sent to them is refused (it stays open, the
+    patient hears nothing); once the alert's on-call copy reaches them, the tap on that copy acknowledges it."""
+    from tests.test_staff_side import ONCALL
+    clinic = oncall_clinic
+    await enrol(clinic.phone, ANA)
+    await clinic.phone.send(ANA, "My throat is swelling and I can't breathe")
+    told = len(clinic.telegram.chat(ANA))
+    answer = await clinic.phone.press(ONCALL, "al1:1")
+    assert clinic.telegram.callback_answers[-1].get("text") == said("common.expired") and answer == []
+    assert [a.state for a in clinic.store.alerts(open_only=False)] == ["open"] and len(clinic.telegram.chat(ANA)) == told
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=31))
+    await clinic.run(clinic.phone.clock.now() + timedelta(minutes=62))
+    copy = clinic.telegram.last(ONCALL)
+    await clinic.phone.tap(ONCALL, "Acknowledge", copy)
+    assert [a.state for a in clinic.store.alerts(open_only=False)] == ["acknowledged"]
+
+
+@pytest.fixture
+async def oncall_clinic(tmp_path, clock):
+    """The clinic of tests/test_staff_side.py: a clinic chat, an admin, a nurse and one on-call admin."""
+    from bot.store import open_store
+    from tests.conftest import clinic_settings, start
+    from tests.test_staff_side import ONCALL
+    settings = clinic_settings(tmp_path, AFTERCARE_ONCALL_IDS=str(ONCALL))
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    yield bot
+    await bot.phone.app.shutdown()
+    store.close()

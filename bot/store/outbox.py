@@ -181,6 +181,13 @@ class OutboxStore:
         return self.db.execute(f"SELECT 1 FROM outbox WHERE target = ? AND message_id = ? AND kind IN {ALERT_KINDS}"
                                " AND state = 'sent' LIMIT 1", [target, message_id]).fetchone() is not None
 
+    def alert_sent_to(self, alert_id: int, target: int, message_id: int) -> bool:
+        """Whether the message ``message_id`` in chat ``target`` is a copy of alert ``alert_id`` the bot sent there
+        (an on-call admin may act only on an alert that reached them, and on that very message)."""
+        return self.db.execute(f"SELECT 1 FROM outbox WHERE alert_id = ? AND target = ? AND message_id = ?"
+                               f" AND kind IN {ALERT_KINDS} AND state = 'sent' LIMIT 1",
+                               [alert_id, target, message_id]).fetchone() is not None
+
     def record_mention(self, about: int, clinic_chat_id: int, message_id: int) -> None:
         """A message the bot posted in the clinic chat names patient ``about`` (a receipt): edited on erasure."""
         self.db.execute("INSERT INTO clinic_mentions (chat_id, clinic_chat_id, message_id) VALUES (?, ?, ?)",
