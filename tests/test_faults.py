@@ -216,3 +216,28 @@ async def oncall_clinic(tmp_path, clock):
     yield bot
     await bot.phone.app.shutdown()
     store.close()
+
+
+async def test_a_clinic_text_up_to_4096_characters_is_relayed_whole(clinic_phone):
+    """"/clinic <text>" of 3,000 characters and a 4,096-character message after /clinic (the most Telegram lets a patient send) both reach the clinic
+    chat whole (in parts Telegram accepts), never refused as "I can only read short answers"."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    inline = ("Day three and the redness is patchy. " * 90)[:3000].strip()
+    answer = await phone.send(ANA, "/clinic " + inline)
+    assert [m.text for m in answer] == [said("clinic.relayed")]
+    armed = ("I have a question about the cream. " * 120)[:4096]
+    await phone.send(ANA, "/clinic")
+    answer = await phone.send(ANA, armed)
+    assert [m.text for m in answer] == [said("clinic.relayed")]
+    posted = phone.telegram.chat(CLINIC)
+    assert inline in posted[0].text and len(posted) == 3
+    assert shows(posted[2].text, "faults.to_clinic_continued", part=2, parts=2, at_start=True)
+    assert all(len(m.text.encode("utf-16-le")) // 2 <= 4096 for m in posted)
+    quoted = ["".join(m.text.encode("utf-16-le")[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
+                      for e in m.entities if e["type"] == "blockquote") for m in posted]
+    assert quoted[0] == inline and quoted[1] + quoted[2] == armed
+    texts = [r.text for r in phone.store.relays(ANA)]
+    assert texts[0] == inline and "".join(texts[1:]) == armed
+    await phone.feed(phone.telegram.reply(CLINIC, "Use it twice a day.", posted[2]))
+    assert phone.telegram.last(ANA).text == said("clinic.from_clinic", text="Use it twice a day.")

@@ -74,12 +74,23 @@ async def relay_text(update: Update, svc: Services, patient: Patient | None, tex
     the patient's receipt (``relay_unread`` has its own)."""
     now = svc.clock.now()
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
+    language = _language_line(svc, patient)
     with svc.clinic_voice():  # the staff's language; the patient's words as written
-        body, entities = quoted(text, lambda words: svc.text(header, reference=who, day_part=day_part, text=words))
-    body += _language_line(svc, patient)  # after the quote: its entities' offsets stay true
-    await _relay(update, svc, patient, lambda bot: bot.send_message(
-        svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
-        allow_sending_without_reply=True), text, None, receipt=receipt)
+        def frame(words: str, part: int, parts: int) -> tuple[str, list]:
+            return quoted(words, lambda placeholder: svc.text(header, reference=who, day_part=day_part,
+                                                              text=placeholder) if part == 1 else
+                          svc.text("faults.to_clinic_continued", reference=who, part=part, parts=parts,
+                                   text=placeholder))
+        # a text near Telegram's 4,096 (all a patient may send) does not fit beside the header: in parts
+        room = TEXT_LIMIT - utf16_len(language) - max(utf16_len(frame("", 1, 1)[0]), utf16_len(frame("", 9, 9)[0]))
+        pieces = split_text(text, room) if utf16_len(text) > room else [text]
+        bodies = [frame(piece, number, len(pieces)) for number, piece in enumerate(pieces, 1)]
+    for number, (piece, (body, entities)) in enumerate(zip(pieces, bodies), 1):
+        body += language  # after the quote: its entities' offsets stay true
+        if not await _relay(update, svc, patient, lambda bot, body=body, entities=entities: bot.send_message(
+                svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
+                allow_sending_without_reply=True), piece, None, receipt=receipt if number == len(pieces) else None):
+            return
 
 
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
@@ -133,7 +144,9 @@ def _language_line(svc: Services, patient: Patient | None) -> str:
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None,
-                 receipt: str | None = "clinic.relayed") -> None:
+                 receipt: str | None = "clinic.relayed") -> bool:
+    """Send one relay to the clinic chat and record it; the patient gets ``receipt`` (None: nothing yet), or
+    "not sent" when Telegram refused (then False)."""
     chat, now = update.effective_chat, svc.clock.now()
     svc.store.arm_relay(chat.id, None)
     try:
@@ -141,12 +154,13 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     except TelegramError as exc:
         log.error("relay from chat %s not delivered to the clinic chat: %s", pseudonym(chat.id), type(exc).__name__)
         await chat.send_message(svc.text("clinic.not_relayed"))
-        return
+        return False
     svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
                            clinic_chat_id=svc.settings.clinic_chat_id)
     log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
     if receipt is not None:
         await chat.send_message(svc.text(receipt))
+    return True
 
 
 async def on_staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
