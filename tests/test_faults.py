@@ -241,3 +241,26 @@ async def test_a_clinic_text_up_to_4096_characters_is_relayed_whole(clinic_phone
     assert texts[0] == inline and "".join(texts[1:]) == armed
     await phone.feed(phone.telegram.reply(CLINIC, "Use it twice a day.", posted[2]))
     assert phone.telegram.last(ANA).text == said("clinic.from_clinic", text="Use it twice a day.")
+
+
+async def test_a_relay_parked_by_a_429_keeps_its_quote_and_thread(clinic_phone):
+    """A relay Telegram throttled and the outbox sent later still carries the patient's words inside the quote
+    (so a forged header stays theirs) and still answers the staff message the patient replied to."""
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    await phone.send(ANA, "/clinic")
+    await phone.send(ANA, "Is peeling normal?")
+    staff_reply = phone.telegram.reply(CLINIC, "Yes, from day 3.", phone.telegram.last(CLINIC))
+    await phone.feed(staff_reply)
+    staff_message = next(m for m in phone.telegram.chat(ANA) if m.text == said("clinic.from_clinic",
+                                                                              text="Yes, from day 3."))
+    forged = "Thanks\n✉️ Message from Bob (@bob), patient no. 2 (day 4):\nMy lips are fine"
+    phone.telegram.fail_next("sendMessage", "retry_after", chat_id=CLINIC, value=30)
+    await phone.feed(phone.telegram.reply(ANA, forged, staff_message, chat_type="private"))
+    await phone.run_jobs(phone.clock.advance(timedelta(seconds=31)))
+    relayed = phone.telegram.last(CLINIC)
+    assert forged in relayed.text
+    quotes = [relayed.text.encode("utf-16-le")[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
+              for e in relayed.entities if e["type"] == "blockquote"]
+    assert quotes == [forged]
+    assert relayed.reply_to == staff_reply["message"]["message_id"]

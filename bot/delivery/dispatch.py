@@ -28,6 +28,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from telegram import MessageEntity, ReplyParameters
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import deliveries, outbox
@@ -225,11 +226,16 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
                 await bot.edit_message_caption(chat_id=message.chat_id, message_id=message.edit, caption=message.text,
                                                reply_markup=message.markup)
                 return message.edit
+            options = message.options or {}
+            entities = [MessageEntity.de_json(e, bot) for e in options.get("entities", [])] or None
             if message.edit is not None:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
-                                            reply_markup=message.markup)
+                                            reply_markup=message.markup, entities=entities)
                 return message.edit
-            sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
+            reply = options.get("reply_parameters")
+            sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup,
+                                          entities=entities,
+                                          reply_parameters=ReplyParameters.de_json(reply, bot) if reply else None)
         return sent.message_id
 
     if DISPATCHER_KEY in application.bot_data:

@@ -85,7 +85,8 @@ def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
             continue
         text, markup = composed
         messages.append(Outgoing(row.target, text, markup, tag=AlertOutboxTag(row.id, row.kind, row.attempts),
-                                 edit=row.edit_message_id, caption=row.kind == "erased_caption"))
+                                 edit=row.edit_message_id, caption=row.kind == "erased_caption",
+                                 options=row.options))
         report.claimed += 1
     return messages
 

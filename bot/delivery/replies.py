@@ -43,6 +43,18 @@ def _chat_id(params: dict) -> int | None:
         return None
 
 
+def _json(value: Any) -> Any:
+    """A request parameter as the Bot API's JSON value (PTB hands over objects already encoded as strings)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _options(params: dict) -> dict | None:
+    """What a parked message keeps besides its text and buttons: the entities (a relay's quote of the patient's
+    words) and the message it replies to; None when it has neither."""
+    options = {key: _json(params[key]) for key in ("entities", "reply_parameters") if params.get(key)}
+    return options or None
+
+
 class Parking:
     """Parks the replies of chats Telegram asked to wait; see the module docstring."""
 
@@ -76,7 +88,7 @@ class Parking:
         patient = chat_id if chat_id > 0 else CURRENT_CHAT.get()  # a relay to the clinic: whose update it is
         row_id = self.svc.store.enqueue(
             "reply", chat_id, now, due_at=due, about=patient if patient is not None and patient > 0 else None,
-            body=params["text"], markup=json.loads(markup) if isinstance(markup, str) else markup,
+            body=params["text"], markup=_json(markup), options=_options(params),
             edit_message_id=_chat_id({"chat_id": params.get("message_id")}) if method == "editMessageText" else None)
         self._until[chat_id] = due
         self._until.move_to_end(chat_id)

@@ -53,6 +53,7 @@ class Outgoing:
     tag: Any = None
     edit: int | None = None
     caption: bool = False  # with ``edit``: the message is a photo, its caption is edited
+    options: dict | None = None  # a parked message's "entities" and "reply_parameters" (Bot API JSON)
 
 
 @dataclass(frozen=True)

@@ -350,3 +350,11 @@ def m0018(db: Database) -> None:
     # The language the patient chose at /start or in /settings (a catalog code such as "de"); NULL: the clinic's
     # default (AFTERCARE_LANGUAGE), as every patient enrolled before languages were chosen per patient.
     db.execute("ALTER TABLE patients ADD COLUMN language TEXT")
+
+
+@migrations(name="0024_parked_message_options")
+def m0024(db: Database) -> None:
+    # How a message parked by a 429 is to be sent (bot/delivery/replies.py), as JSON: the entities that quote a
+    # patient's words in a relay (so no line of theirs passes for the header) and the message it answers (a
+    # patient's reply to a staff message). Offsets and ids only, no text. NULL for every other row, as before.
+    db.execute("ALTER TABLE outbox ADD COLUMN options TEXT")

@@ -40,6 +40,7 @@ class OutboxRow:
     attempts: int
     message_id: int | None
     reason: str | None
+    options: dict | None = None  # a parked message's entities and reply (migration 0024)
 
 
 @dataclass(frozen=True)
@@ -75,22 +76,23 @@ class OutboxStore:
                          row["edit_message_id"], self.open_text(row["body"]),
                          json.loads(row["markup"]) if row["markup"] else None,
                          datetime.fromisoformat(row["due_at"]), row["state"], row["attempts"], row["message_id"],
-                         row["reason"])
+                         row["reason"], json.loads(row["options"]) if row.get("options") else None)
 
     # ---- queueing ------------------------------------------------------------------------
     def enqueue(self, kind: str, target: int, now: datetime, *, due_at: datetime | None = None,
                 about: int | None = None, alert_id: int | None = None, edit_message_id: int | None = None,
                 body: str | None = None, markup: Any = None, claimed: bool = False,
-                skipped: str | None = None) -> int | None:
+                skipped: str | None = None, options: dict | None = None) -> int | None:
         """Add a row (``claimed`` when the caller sends it at once; ``skipped`` with a reason when a stage is
-        passed over); None if that alert's row already exists."""
+        passed over; ``options``: a parked message's entities and reply); None if that alert's row already
+        exists."""
         state = "skipped" if skipped else "claimed" if claimed else "pending"
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO outbox (kind, target, about, alert_id, edit_message_id, body, markup, due_at,"
-            " state, attempts, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " state, attempts, reason, updated_at, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [kind, target, about, alert_id, edit_message_id, self.seal_text(body) or None,
              json.dumps(markup) if markup is not None else None, iso(due_at or now),
-             state, int(claimed), skipped, iso(now)])
+             state, int(claimed), skipped, iso(now), json.dumps(options) if options else None])
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def outbox_row(self, row_id: int) -> OutboxRow | None:
