@@ -264,3 +264,19 @@ async def test_a_relay_parked_by_a_429_keeps_its_quote_and_thread(clinic_phone):
               for e in relayed.entities if e["type"] == "blockquote"]
     assert quotes == [forged]
     assert relayed.reply_to == staff_reply["message"]["message_id"]
+
+
+async def test_a_flagged_command_corrected_by_an_edit_is_run(clinic_phone):
+    """An admin who mistyped "/flaged" and edits it to "/flagged" gets the listing of open alerts."""
+    from tests.conftest import CLINIC_ADMIN
+    phone = clinic_phone
+    await enrol(phone, ANA)
+    await phone.send(ANA, "My throat is swelling and I can't breathe")
+    typo = phone.telegram.message(CLINIC, "/flaged", user_id=CLINIC_ADMIN, chat_type="supergroup")
+    await phone.feed(typo)
+    before = len(phone.telegram.chat(CLINIC))
+    edited = dict(typo["message"], text="/flagged", entities=[{"type": "bot_command", "offset": 0, "length": 8}],
+                  edit_date=1)
+    await phone.feed({"update_id": typo["update_id"] + 1000, "edited_message": edited})
+    listing = phone.telegram.chat(CLINIC)[before:]
+    assert len(listing) == 1 and "patient no. 1" in listing[0].text and "#1" in listing[0].text
