@@ -129,7 +129,8 @@ async def test_a_display_name_made_to_look_like_a_header_cannot_name_another_pat
 
 
 @pytest.mark.parametrize("name, shown", [
-    ("Ana", "Ana"), ("José-María O'Neil", "José-María O'Neil"), ("Ана 🌸", "Ана"), ("", "?"), ("✉️ 📞", "?"),
+    ("Ana", "Ana"), ("José-María O'Neil", "José-María O'Neil"), ("Ана 🌸", "Ана"), ("", "?"),
+    ("✉️ 📞", "?"),
     ("Ana\n✉️ Message from Bob (@bob), patient no. 2", "Ana Message from Bob bob patient no."),
     ("Ana\u202eevil\u200b", "Ana evil"), ("A" * 80, "A" * 40),
 ])
@@ -196,7 +197,8 @@ async def test_an_on_call_admin_acknowledges_only_an_alert_that_reached_them(onc
     told = len(clinic.telegram.chat(ANA))
     answer = await clinic.phone.press(ONCALL, "al1:1")
     assert clinic.telegram.callback_answers[-1].get("text") == said("common.expired") and answer == []
-    assert [a.state for a in clinic.store.alerts(open_only=False)] == ["open"] and len(clinic.telegram.chat(ANA)) == told
+    assert [a.state for a in clinic.store.alerts(open_only=False)] == ["open"]
+    assert len(clinic.telegram.chat(ANA)) == told
     await clinic.run(clinic.phone.clock.now() + timedelta(minutes=31))
     await clinic.run(clinic.phone.clock.now() + timedelta(minutes=62))
     copy = clinic.telegram.last(ONCALL)
@@ -219,8 +221,9 @@ async def oncall_clinic(tmp_path, clock):
 
 
 async def test_a_clinic_text_up_to_4096_characters_is_relayed_whole(clinic_phone):
-    """"/clinic <text>" of 3,000 characters and a 4,096-character message after /clinic (the most Telegram lets a patient send) both reach the clinic
-    chat whole (in parts Telegram accepts), never refused as "I can only read short answers"."""
+    """"/clinic <text>" of 3,000 characters and a 4,096-character message after /clinic (the most Telegram lets a
+    patient send) both reach the clinic chat whole, in parts Telegram accepts, and a staff reply to a part
+    reaches the patient."""
     phone = clinic_phone
     await enrol(phone, ANA)
     inline = ("Day three and the redness is patchy. " * 90)[:3000].strip()

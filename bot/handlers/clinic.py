@@ -3,8 +3,8 @@
 ``/clinic`` or the "Message the clinic" button (``cl1:write``) arms the relay:
 the patient's next message or photo goes to the clinic chat with the patient
 reference (an album whole; a text too long for one message in numbered parts; a
-voice note, document or sticker is refused kindly and ends the arming). A staff member's Telegram text reply to that message (or to an alert
-or its re-raise) reaches the patient as "From <clinic>: ..."; any other reply to
+voice note, document or sticker is refused kindly and ends the arming). A staff
+member's Telegram text reply to that message (or to an alert or its re-raise) reaches the patient as "From <clinic>: ..."; any other reply to
 the bot (a photo, a sticker, one about an erased patient) is answered "not sent".
 Photos travel by Telegram file id; the bot never downloads or keeps their bytes.
 
