@@ -61,6 +61,7 @@ TOKEN_PATTERN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 _CODE = re.compile(r"[A-Za-z0-9_.:/+-]{0,64}")
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "event", "fields"}
 QUIET_ERRORS = frozenset({"InvalidToken", "NetworkError", "TimedOut"})  # logged by PTB without traceback
+UNDECODED = "Received data was"  # PTB's webhook handler, before it logs an undecodable update's body
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")  # httpx logs each request URL, token included, at INFO
 
 
@@ -143,6 +144,13 @@ class RedactTokenFilter(logging.Filter):
             message = str(record.msg)
         record.msg, record.args = redact(message), None
         kind = record.exc_info[0] if record.exc_info else None
+        if record.name.startswith("telegram") and UNDECODED in message:
+            # PTB's webhook logs the whole body of an update it cannot decode (a patient's words and ids), and
+            # a traceback whose message may quote it: one line with the error class instead.
+            record.msg = f"an update from Telegram could not be decoded and was not processed (its body is not" \
+                         f" logged){f' ({kind.__name__})' if kind else ''}"
+            record.exc_info, record.exc_text = None, None
+            return True
         if kind is not None and record.name.startswith("telegram") and kind.__name__ in QUIET_ERRORS:
             # PTB logs a rejected token or an unreachable API with a traceback, then raises it to bot.serve,
             # which prints one clear line: the traceback adds nothing (and quotes the token, redacted or not).

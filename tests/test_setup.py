@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -23,13 +24,28 @@ from tests.texts import said, shows
 GROUP, ADMIN, OTHER_ADMIN, PATIENT = -1005550001, 4242, 4343, 1001
 WRONG_TOKEN = "123456:WRONG-token_abcdefghijklmnopqrstu"
 OUT_OF_HOURS = "If we are closed, call the Harbour out-of-hours line on +353 1 555 0199."
+OPERATOR: list = [None]  # the operator of the set-up now running (its callables read the printed codes)
+
+
+def printed_code(command: str) -> str:
+    """The one-time code the running set-up printed for ``command``."""
+    return OPERATOR[0].code(command)
 
 
 class Operator:
-    """The person at the terminal: answers in order; a callable answer first does something in Telegram."""
+    """The person at the terminal: answers in order; a callable answer first does something in Telegram (it may
+    read what set-up printed so far, ``operator.printed``)."""
 
-    def __init__(self, answers: list) -> None:
-        self.answers, self.prompts = list(answers), []
+    def __init__(self, answers: list, out: io.StringIO) -> None:
+        self.answers, self.prompts, self.out = list(answers), [], out
+
+    @property
+    def printed(self) -> str:
+        return self.out.getvalue()
+
+    def code(self, command: str) -> str:
+        """The one-time code set-up printed last for ``command`` ("send /myid 4821")."""
+        return re.findall(rf"{command} (\d{{4}})", self.printed)[-1]
 
     def __call__(self, prompt: str) -> str:
         self.prompts.append(prompt)
@@ -39,7 +55,9 @@ class Operator:
 
 
 def run_setup(server: FakeBotServer, answers: list) -> tuple[int, str, Operator]:
-    operator, out = Operator(answers), io.StringIO()
+    out = io.StringIO()
+    operator = Operator(answers, out)
+    OPERATOR[0] = operator
     environ = environment_with_dotenv({"TELEGRAM_API_URL": server.url})  # as `aftercare` reads it: .env below
     code = setup_command(environ, [], Console(ask=operator, out=out))
     assert operator.answers == [], f"questions not asked: {operator.answers}"
@@ -81,13 +99,14 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def clinicid_sent():
-        server.send(GROUP, "/clinicid@aftercare_test_bot", chat_type="group", user_id=ADMIN, first_name="Mo")
+        server.send(GROUP, f"/clinicid@aftercare_test_bot {printed_code('/clinicid')}", chat_type="group",
+                    user_id=ADMIN, first_name="Mo")
         server.send(PATIENT, "/start")  # a patient who found the bot early: left for the bot to answer
         return ""
 
     def myid_sent():
-        server.send(ADMIN, "/myid", first_name="Mo")
-        server.send(GROUP, "/myid", chat_type="group", user_id=OTHER_ADMIN, first_name="Lu")
+        server.send(ADMIN, f"/myid {printed_code('/myid')}", first_name="Mo")
+        server.send(GROUP, f"/myid {printed_code('/myid')}", chat_type="group", user_id=OTHER_ADMIN, first_name="Lu")
         return ""
 
     def good_token():
@@ -149,6 +168,41 @@ def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     assert code == 0, out
     assert ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text()) == before
     assert not any("Paste the token" in prompt for prompt in operator.prompts)
+
+
+@pytest.mark.process
+def test_a_strangers_clinicid_and_myid_without_the_code_are_named_and_skipped(server, tmp_path, monkeypatch):
+    """While set-up waits, a stranger's group sends /clinicid and a stranger sends /myid (bare, with a guessed
+    code, and one sent before set-up printed its code): none is offered or saved, each is named as skipped
+    and left unanswered; the clinic's own group and admin, with the printed codes, are taken."""
+    monkeypatch.chdir(tmp_path)
+    stranger_group, stranger = -1009990001, 6666
+    server.send(stranger, "/myid 1234", first_name="Eve")  # before set-up printed any code
+
+    def clinicid_sent():
+        server.send(stranger_group, "/clinicid", chat_type="group", user_id=stranger, first_name="Eve")
+        wrong = "0000" if printed_code("/clinicid") != "0000" else "1111"
+        server.send(stranger_group, f"/clinicid {wrong}", chat_type="group", user_id=stranger, first_name="Eve")
+        server.send(GROUP, f"/clinicid {printed_code('/clinicid')}", chat_type="group", user_id=ADMIN,
+                    first_name="Mo")
+        server.send(stranger_group, "/clinicid", chat_type="group", user_id=stranger, first_name="Eve")
+        return ""
+
+    def myid_sent():
+        server.send(ADMIN, f"/myid {printed_code('/myid')}", first_name="Mo")
+        server.send(stranger, "/myid", first_name="Eve")
+        return ""
+
+    code, out, operator = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS,
+                                             "", "", "", "", "", "", "", "Germany", clinicid_sent, "y", myid_sent, "y"])
+    assert code == 0, out
+    env = read_dotenv(tmp_path / ".env")
+    assert env["AFTERCARE_CLINIC_CHAT_ID"] == str(GROUP) and env["AFTERCARE_ADMIN_IDS"] == str(ADMIN)
+    assert out.count(f"Skipped: /clinicid from Eve ({stranger}) in the group") == 3
+    assert out.count(f"Skipped: /myid from Eve ({stranger}) in a private chat") == 2
+    offers = [prompt for prompt in operator.prompts if "Use it as" in prompt or "Make them" in prompt]
+    assert len(offers) == 2 and not any(str(stranger_group) in p or "Eve" in p for p in offers)
+    assert server.texts(stranger_group) == [] and server.texts(stranger) == []
 
 
 @pytest.mark.process

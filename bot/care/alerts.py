@@ -40,6 +40,7 @@ from bot.store.checkins import AlertRow
 from bot.store.outbox import OutboxRow
 from messages import alert_life as life
 from messages import checkin as core
+from messages.names import shown_name
 from messages.triage import Verdict
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ def plain(token: str) -> str:
 
 
 def who(svc: Services, alert: AlertRow) -> str:
-    """The patient as staff see them: Telegram name, @username when there is one, patient number."""
-    name, number = alert.display_name or "?", alert.number or svc.store.patient_number(alert.chat_id)
+    """The patient as staff see them: Telegram name (cleaned: ``messages.names``), @username when there is one,
+    patient number."""
+    name, number = shown_name(alert.display_name), alert.number or svc.store.patient_number(alert.chat_id)
     if alert.username:
         found = svc.text("alerts.who_username", name=name, username=alert.username, number=number)
     else:

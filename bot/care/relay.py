@@ -21,6 +21,7 @@ from bot.logs import pseudonym
 from bot.services import Services, keyboard
 from bot.store import Patient
 from messages.lengths import utf16_len
+from messages.names import shown_name
 
 log = logging.getLogger(__name__)
 CB = "cl1"
@@ -54,9 +55,10 @@ def quoted(words: str, render: Callable[[str], str]) -> tuple[str, list[MessageE
 
 
 def reference(svc: Services, patient: Patient | None, user: User | None) -> str:
-    """Who the patient is, for staff, as alerts name them: the name, the @username Telegram gives (remembered
-    for later) and the patient's stable short number."""
-    name = (patient.display_name if patient else "") or (user.first_name if user else "") or "?"
+    """Who the patient is, for staff, as alerts name them: the name (cleaned, so it cannot pass for a header:
+    ``messages.names``), the @username Telegram gives (remembered for later) and the patient's stable short
+    number."""
+    name = shown_name((patient.display_name if patient else "") or (user.first_name if user else ""))
     number = svc.store.patient_number(patient.chat_id) if patient else None
     if number is None:
         return svc.text("clinic.reference_name", name=name)

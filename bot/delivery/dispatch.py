@@ -28,6 +28,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from telegram import MessageEntity, ReplyParameters
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import deliveries, outbox
@@ -232,18 +233,24 @@ def install_dispatcher(application: Application, hooks: Hooks, **sender_options:
                 await bot.edit_message_caption(chat_id=message.chat_id, message_id=message.edit, caption=message.text,
                                                reply_markup=message.markup)
                 return message.edit
+            options = message.options or {}
+            entities = [MessageEntity.de_json(e, bot) for e in options.get("entities", [])] or None
             if message.edit is not None:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id, message_id=message.edit,
-                                            reply_markup=message.markup)
+                                            reply_markup=message.markup, entities=entities)
                 return message.edit
             png = await asyncio.to_thread(message.photo) if message.photo is not None else None
+            reply = options.get("reply_parameters")
+            replying = ReplyParameters.de_json(reply, bot) if reply else None
             if png:  # drawn off the event loop; the caption is the message's text (under 1,024 characters)
                 sent = await bot.send_photo(message.chat_id, png, caption=message.text, reply_markup=message.markup)
             elif message.topic_of is not None:
                 sent = await hooks.in_topic(bot, dispatcher.services, message.topic_of, lambda thread: bot.send_message(
-                    message.chat_id, message.text, reply_markup=message.markup, message_thread_id=thread))
+                    message.chat_id, message.text, reply_markup=message.markup, entities=entities,
+                    reply_parameters=replying, message_thread_id=thread))
             else:
-                sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup)
+                sent = await bot.send_message(message.chat_id, message.text, reply_markup=message.markup,
+                                              entities=entities, reply_parameters=replying)
         return sent.message_id
 
     if DISPATCHER_KEY in application.bot_data:

@@ -88,7 +88,7 @@ def claim(svc: Services, now: datetime, report, hooks: Hooks) -> list[Outgoing]:
             else None  # a new post about a patient in the clinic chat: in their topic (bot/care/topics.py)
         messages.append(Outgoing(row.target, text, markup, tag=AlertOutboxTag(row.id, row.kind, row.attempts),
                                  edit=row.edit_message_id, caption=row.kind == "erased_caption",
-                                 topic_of=about_in_clinic))
+                                 topic_of=about_in_clinic, options=row.options))
         report.claimed += 1
     return messages
 
@@ -112,8 +112,9 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
         if row.about is None:
             return None
         patient = svc.store.patient(row.about)  # a relay into their topic does not need them reachable
-        return "erased" if patient is None else None if patient.reachable or row.target != row.about \
-            else "unreachable"
+        if patient is None:
+            return "erased"
+        return None if patient.reachable or row.target != row.about else "unreachable"  # the clinic still reads it
     if row.kind in ALERT_KINDS:
         if not svc.store.alert_exists(row.alert_id):
             return "erased"

@@ -4,8 +4,13 @@
 a minute. A handler never sleeps that long (it would hold the chat's queue and
 a concurrency slot): the retry layer (bot/delivery/retrying.py) hands the reply to
 ``park``, which queues it in the alert outbox due when Telegram allows, and answers
-the handler as if it had been sent (message id 0). Until then, that chat's
-later replies are parked behind it, so they keep their order.
+the handler as if it had been sent, with minus the outbox row's id as the message id
+(Telegram's ids are positive). What the handler records under that id (a relay, a
+receipt) gets the real id when the row is sent (``Store.outbox_sent``), so a staff
+reply to a parked relay still finds its patient. A parked message to the clinic chat
+is about the patient whose update is being handled, so their erasure drops it (body
+and all). Until then, that chat's later replies are parked behind it, so they keep
+their order.
 
 ``Screen``: the id of the last message the bot sent into a chat while
 handling that chat's own update. A typed message with a lower id was written
@@ -38,6 +43,18 @@ def _chat_id(params: dict) -> int | None:
         return None
 
 
+def _json(value: Any) -> Any:
+    """A request parameter as the Bot API's JSON value (PTB hands over objects already encoded as strings)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _options(params: dict) -> dict | None:
+    """What a parked message keeps besides its text and buttons: the entities (a relay's quote of the patient's
+    words) and the message it replies to; None when it has neither."""
+    options = {key: _json(params[key]) for key in ("entities", "reply_parameters") if params.get(key)}
+    return options or None
+
+
 class Parking:
     """Parks the replies of chats Telegram asked to wait; see the module docstring."""
 
@@ -68,20 +85,22 @@ class Parking:
         now = self.svc.clock.now()
         due = max(now + timedelta(seconds=wait), self._until.get(chat_id, now))
         markup = params.get("reply_markup")
-        # A relay to the clinic chat in a patient's forum topic stays about that patient: the dispatcher sends it
-        # into their topic then (bot/care/topics.py), and not at all once they are erased.
+        # A relay to the clinic chat stays about its patient (whose update it is, or whose forum topic it goes to):
+        # the dispatcher sends it into their topic then (bot/care/topics.py), and not at all once they are erased.
         thread = _chat_id({"chat_id": params.get("message_thread_id")})
-        about = chat_id if chat_id > 0 else self.svc.store.patient_of_topic(chat_id, thread) if thread else None
-        self.svc.store.enqueue("reply", chat_id, now, due_at=due, about=about,
-                               body=params["text"], markup=json.loads(markup) if isinstance(markup, str) else markup,
-                               edit_message_id=_chat_id({"chat_id": params.get("message_id")})
-                               if method == "editMessageText" else None)
+        patient = chat_id if chat_id > 0 else \
+            (self.svc.store.patient_of_topic(chat_id, thread) if thread else None) or CURRENT_CHAT.get()
+        row_id = self.svc.store.enqueue(
+            "reply", chat_id, now, due_at=due, about=patient if patient is not None and patient > 0 else None,
+            body=params["text"], markup=_json(markup), options=_options(params),
+            edit_message_id=_chat_id({"chat_id": params.get("message_id")}) if method == "editMessageText" else None)
         self._until[chat_id] = due
         self._until.move_to_end(chat_id)
         if len(self._until) > REMEMBERED:
             self._until.popitem(last=False)
         self.svc.wake()
-        return {"message_id": 0, "date": int(now.timestamp()), "chat": {"id": chat_id, "type": "private"},
+        return {"message_id": -(row_id or 0), "date": int(now.timestamp()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "text": params["text"]}
 
 

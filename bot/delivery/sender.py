@@ -55,6 +55,7 @@ class Outgoing:
     caption: bool = False  # with ``edit``: the message is a photo, its caption is edited
     topic_of: int | None = None  # to the clinic chat about this patient: in their topic when it is a forum
     photo: Any = None  # a callable drawing PNG bytes: the message is that photo with ``text`` as its caption
+    options: dict | None = None  # a parked message's "entities" and "reply_parameters" (Bot API JSON)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     in_clinic = chat is not None and chat.id == svc.settings.clinic_chat_id
     on_call = chat is not None and chat.type == chat.PRIVATE and user is not None and chat.id == user.id \
         and user.id in svc.settings.oncall_ids
+    if on_call and parsed is not None:  # only on a copy that reached them, never on an alert id typed in
+        on_call = query.message is not None and svc.store.alert_sent_to(parsed[0], chat.id, query.message.message_id)
     alert = svc.store.alert(parsed[0]) if parsed is not None and (in_clinic or on_call) else None
     if alert is None:
         return await query.answer(svc.text("common.expired"))

@@ -2,8 +2,9 @@
 
 ``/clinic`` or the "Message the clinic" button (``cl1:write``) arms the relay:
 the patient's next message or photo goes to the clinic chat with the patient
-reference. A staff member's Telegram text reply to that message (or to an alert
-or its re-raise) reaches the patient as "From <clinic>: ..."; any other reply to
+reference (an album whole; a text too long for one message in numbered parts; a
+voice note, document or sticker is refused kindly and ends the arming). A staff
+member's Telegram text reply to that message (or to an alert or its re-raise) reaches the patient as "From <clinic>: ..."; any other reply to
 the bot (a photo, a sticker, one about an erased patient) is answered "not sent".
 Photos travel by Telegram file id; the bot never downloads or keeps their bytes.
 
@@ -34,7 +35,7 @@ from bot.logs import pseudonym
 from messages.lengths import TEXT_LIMIT, split_text, utf16_len
 
 log = logging.getLogger(__name__)
-CAPTION_LIMIT = 900  # Telegram captions stop at 1024 characters; the reference goes in front
+CAPTION_LIMIT = 1024  # Telegram's limit for a caption, in UTF-16 code units (the reference goes in front)
 
 
 def _day_part(svc: Services, patient: Patient | None, now) -> str:
@@ -75,40 +76,65 @@ async def relay_text(update: Update, svc: Services, patient: Patient | None, tex
     the patient's receipt (``relay_unread`` has its own)."""
     now = svc.clock.now()
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
+    language = _language_line(svc, patient)
     with svc.clinic_voice():  # the staff's language; the patient's words as written
-        body, entities = quoted(text, lambda words: svc.text(header, reference=who, day_part=day_part, text=words))
-    body += _language_line(svc, patient)  # after the quote: its entities' offsets stay true
-    await _relay(update, svc, patient, lambda bot, topic: bot.send_message(
-        svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
-        allow_sending_without_reply=True, message_thread_id=topic), text, None, receipt=receipt)
+        def frame(words: str, part: int, parts: int) -> tuple[str, list]:
+            return quoted(words, lambda placeholder: svc.text(header, reference=who, day_part=day_part,
+                                                              text=placeholder) if part == 1 else
+                          svc.text("faults.to_clinic_continued", reference=who, part=part, parts=parts,
+                                   text=placeholder))
+        # a text near Telegram's 4,096 (all a patient may send) does not fit beside the header: in parts
+        room = TEXT_LIMIT - utf16_len(language) - max(utf16_len(frame("", 1, 1)[0]), utf16_len(frame("", 9, 9)[0]))
+        pieces = split_text(text, room) if utf16_len(text) > room else [text]
+        bodies = [frame(piece, number, len(pieces)) for number, piece in enumerate(pieces, 1)]
+    for number, (piece, (body, entities)) in enumerate(zip(pieces, bodies), 1):
+        body += language  # after the quote: its entities' offsets stay true
+        if not await _relay(update, svc, patient, lambda bot, topic, body=body, entities=entities: bot.send_message(
+                svc.settings.clinic_chat_id, body, entities=entities, reply_to_message_id=thread,
+                allow_sending_without_reply=True, message_thread_id=topic), piece, None,
+                receipt=receipt if number == len(pieces) else None):
+            return
 
 
 async def relay_photo(update: Update, svc: Services, patient: Patient | None, caption: str,
-                      thread: int | None = None) -> None:
+                      thread: int | None = None, receipt: str | None = "clinic.relayed") -> None:
     """A photo the patient asked to send to the clinic: relayed by its file id (the largest size; only this id is
-    kept, never the bytes), with the caption (quoted, like a text) and their reference. The photo a photo
-    check-in awaits (bot/handlers/photos.py) goes the same way, headed with that day's check-in result."""
+    kept, never the bytes), with the caption (quoted, like a text) and their reference; ``receipt`` None for the
+    later photos of an album (the patient was told once). The photo a photo check-in awaits
+    (bot/handlers/photos.py) goes the same way, headed with that day's check-in result."""
     now = svc.clock.now()
     file_id = update.effective_message.photo[-1].file_id
-    caption = caption[:CAPTION_LIMIT]
     who, day_part = reference(svc, patient, update.effective_user), _day_part(svc, patient, now)
     asked = svc.store.open_photo_ask(update.effective_chat.id, now)
     with svc.clinic_voice():
-        def render(words: str) -> str:
-            part = svc.text("clinic.caption_part", caption=words) if caption else ""
-            if asked is not None:
-                return svc.text("photos.to_clinic", reference=who, day=asked.day, caption=part,
-                                level=svc.text(f"checkin.level_label_{asked.level}"))
-            return svc.text("clinic.to_clinic_photo", reference=who, day_part=day_part, caption=part)
-        body, entities = quoted(caption, render)
+        def framed(words: str) -> tuple[str, list]:
+            def render(placeholder: str) -> str:
+                part = svc.text("clinic.caption_part", caption=placeholder) if words else ""
+                if asked is not None:
+                    return svc.text("photos.to_clinic", reference=who, day=asked.day, caption=part,
+                                    level=svc.text(f"checkin.level_label_{asked.level}"))
+                return svc.text("clinic.to_clinic_photo", reference=who, day_part=day_part, caption=part)
+            return quoted(words, render)
+        room = CAPTION_LIMIT - (utf16_len(framed("x")[0]) - 1)  # Telegram counts a caption in UTF-16 units
+        if utf16_len(caption) > room:
+            caption = split_text(caption, max(2, room))[0]
+        body, entities = framed(caption)
     relay_id = await _relay(update, svc, patient,
                             lambda bot, topic: bot.send_photo(svc.settings.clinic_chat_id, file_id, caption=body,
                                                               caption_entities=entities, reply_to_message_id=thread,
                                                               allow_sending_without_reply=True,
                                                               message_thread_id=topic),
-                            caption, file_id, receipt="photos.received" if asked else "clinic.relayed")
+                            caption, file_id, receipt="photos.received" if asked and receipt else receipt)
     if asked is not None and relay_id is not None:
         svc.store.finish_photo_ask(asked.id, "sent", relay_id)
+
+
+async def refuse_media(update: Update, svc: Services) -> None:
+    """A document, voice note, sticker or video after /clinic: not passed on, and said so kindly; the relay is no
+    longer armed, so a check-in answer typed later is answered, not relayed."""
+    svc.store.arm_relay(update.effective_chat.id, None)
+    log.info("chat %s: media after /clinic not relayed", pseudonym(update.effective_chat.id))
+    await update.effective_chat.send_message(svc.text("faults.relay_media_refused"))
 
 
 async def relay_unread(update: Update, svc: Services, patient: Patient | None, text: str) -> None:
@@ -130,9 +156,9 @@ def _language_line(svc: Services, patient: Patient | None) -> str:
 
 
 async def _relay(update: Update, svc: Services, patient: Patient, send, text: str | None, file_id: str | None,
-                 receipt: str = "clinic.relayed") -> int | None:
-    """Send to the clinic chat, record the relay and give the patient ``receipt``; the relay's id, None if it
-    could not go."""
+                 receipt: str | None = "clinic.relayed") -> int | None:
+    """Send one relay to the clinic chat and record it; the patient gets ``receipt`` (None: nothing yet), or
+    "not sent" when Telegram refused. The relay's id, None if it could not go."""
     chat, now = update.effective_chat, svc.clock.now()
     svc.store.arm_relay(chat.id, None)
     try:
@@ -146,7 +172,8 @@ async def _relay(update: Update, svc: Services, patient: Patient, send, text: st
     relay_id = svc.store.record_relay(chat.id, "to_clinic", text, file_id, sent.message_id, now,
                                       clinic_chat_id=svc.settings.clinic_chat_id)
     log.info("chat %s wrote to the clinic (clinic message %s)", pseudonym(chat.id), sent.message_id)
-    await chat.send_message(svc.text(receipt))
+    if receipt is not None:
+        await chat.send_message(svc.text(receipt))
     return relay_id
 
 

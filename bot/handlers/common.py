@@ -29,7 +29,9 @@ async def guard_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if chat.id == svc.settings.clinic_chat_id:
         return  # the clinic chat receives alerts and admin commands only
     message = update.effective_message
-    if chat.type != chat.CHANNEL and message and message.text and message.text.startswith("/"):
+    if update.callback_query is not None:  # forged data from another group: answered, or its spinner never stops
+        await update.callback_query.answer(svc.text("common.expired"))
+    elif chat.type != chat.CHANNEL and message and message.text and message.text.startswith("/"):
         await chat.send_message(svc.text("common.group_refusal"))
     raise ApplicationHandlerStop
 

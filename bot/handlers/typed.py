@@ -35,6 +35,7 @@ from messages import routing
 
 log = logging.getLogger(__name__)
 MISSES_KEY = "typed_misses"  # chat_data: (screen, messages in a row that answered nothing there)
+ALBUM_KEY = "relay_album"  # chat_data: the album (media group) being relayed: its later photos follow the first
 
 
 def typed_text(update: Update) -> str:
@@ -94,7 +95,8 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
         day = row.day
     if via == "message" and shown is not None and shown.written_before_last_reply(chat.id, message.message_id):
         kind = "stale"
-    elif via in {"message", "caption", "clinic"} and svc.store.relay_armed(chat.id, now):
+    elif via in {"message", "caption", "clinic"} and (svc.store.relay_armed(chat.id, now)
+                                                       or _album_follows(update, context)):
         kind = "relay"
     elif via == "caption" and message.photo and svc.store.open_photo_ask(chat.id, now) is not None:
         kind = "relay"  # the photo a photo check-in asked for goes to the clinic like one sent with /clinic
@@ -129,6 +131,13 @@ def _thread_of(update: Update, svc: Services) -> int | None:
                                               svc.settings.clinic_chat_id)
 
 
+def _album_follows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this photo belongs to the album whose first photo went to the clinic (Telegram sends an album as
+    one message per photo, sharing a ``media_group_id``; the first one ends the arming)."""
+    group = update.effective_message.media_group_id
+    return group is not None and context.chat_data.get(ALBUM_KEY) == group
+
+
 def _miss_key(kind: str, question) -> str:
     return f"{kind}:{question.id}" if question is not None and kind == "question" else kind
 
@@ -159,7 +168,7 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
     elif step == "stop":
         await control.typed_stop(update, svc, patient)
     elif step == "relay":
-        await _relay(update, svc, patient, typed)
+        await _relay(update, context, svc, patient, typed)
     elif step == "unread":
         await clinic.relay_unread(update, svc, patient, typed.text)
     elif step == "media_note":
@@ -194,15 +203,21 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
     return row
 
 
-async def _relay(update: Update, svc: Services, patient: Patient | None, typed: routing.Typed) -> None:
-    """To the clinic chat: a photo by its file id with its caption, a text as it is; other media cannot go."""
+async def _relay(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services, patient: Patient | None,
+                 typed: routing.Typed) -> None:
+    """To the clinic chat: a photo by its file id with its caption (an album whole, the patient told once), a text
+    as it is; other media cannot go, and the patient is told so (the arming ends)."""
     message = update.effective_message
     if message.photo:
-        await clinic.relay_photo(update, svc, patient, typed.text, thread=_thread_of(update, svc))
+        following = _album_follows(update, context)
+        if message.media_group_id is not None:
+            context.chat_data[ALBUM_KEY] = message.media_group_id
+        await clinic.relay_photo(update, svc, patient, typed.text, thread=_thread_of(update, svc),
+                                 receipt=None if following else "clinic.relayed")
     elif message.text is not None:  # a message, "/clinic <text>", or a reply to a staff message
         await clinic.relay_text(update, svc, patient, typed.text, thread=_thread_of(update, svc))
     else:
-        await _media_note(update, svc, patient)
+        await clinic.refuse_media(update, svc)
 
 
 async def _media_note(update: Update, svc: Services, patient: Patient | None) -> None:

@@ -384,3 +384,11 @@ def m0022(db: Database) -> None:
     db.execute("ALTER TABLE checkins ADD COLUMN photo TEXT CHECK (photo IN ('asked', 'sent', 'skipped'))")
     db.execute("ALTER TABLE checkins ADD COLUMN photo_asked_at TEXT")
     db.execute("ALTER TABLE checkins ADD COLUMN photo_relay_id INTEGER")
+
+
+@migrations(name="0024_parked_message_options")
+def m0024(db: Database) -> None:
+    # How a message parked by a 429 is to be sent (bot/delivery/replies.py), as JSON: the entities that quote a
+    # patient's words in a relay (so no line of theirs passes for the header) and the message it answers (a
+    # patient's reply to a staff message). Offsets and ids only, no text. NULL for every other row, as before.
+    db.execute("ALTER TABLE outbox ADD COLUMN options TEXT")

@@ -40,6 +40,7 @@ class OutboxRow:
     attempts: int
     message_id: int | None
     reason: str | None
+    options: dict | None = None  # a parked message's entities and reply (migration 0024)
 
 
 @dataclass(frozen=True)
@@ -76,22 +77,23 @@ class OutboxStore:
                          row["edit_message_id"], self.open_text(row["body"]),
                          json.loads(row["markup"]) if row["markup"] else None,
                          datetime.fromisoformat(row["due_at"]), row["state"], row["attempts"], row["message_id"],
-                         row["reason"])
+                         row["reason"], json.loads(row["options"]) if row.get("options") else None)
 
     # ---- queueing ------------------------------------------------------------------------
     def enqueue(self, kind: str, target: int, now: datetime, *, due_at: datetime | None = None,
                 about: int | None = None, alert_id: int | None = None, edit_message_id: int | None = None,
                 body: str | None = None, markup: Any = None, claimed: bool = False,
-                skipped: str | None = None) -> int | None:
+                skipped: str | None = None, options: dict | None = None) -> int | None:
         """Add a row (``claimed`` when the caller sends it at once; ``skipped`` with a reason when a stage is
-        passed over); None if that alert's row already exists."""
+        passed over; ``options``: a parked message's entities and reply); None if that alert's row already
+        exists."""
         state = "skipped" if skipped else "claimed" if claimed else "pending"
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO outbox (kind, target, about, alert_id, edit_message_id, body, markup, due_at,"
-            " state, attempts, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " state, attempts, reason, updated_at, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [kind, target, about, alert_id, edit_message_id, self.seal_text(body) or None,
              json.dumps(markup) if markup is not None else None, iso(due_at or now),
-             state, int(claimed), skipped, iso(now)])
+             state, int(claimed), skipped, iso(now), json.dumps(options) if options else None])
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def outbox_row(self, row_id: int) -> OutboxRow | None:
@@ -123,10 +125,15 @@ class OutboxStore:
                 f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY due_at, id", ids)]
 
     def outbox_sent(self, row_id: int, message_id: int, now: datetime) -> None:
-        """Telegram accepted the row; an alert's first message becomes the alert's clinic message."""
+        """Telegram accepted the row; an alert's first message becomes the alert's clinic message, and a parked
+        message (a relay, a receipt: recorded under minus the row's id, bot/delivery/replies.py) gets its real id."""
         with self.db.atomic():
             self.db.execute("UPDATE outbox SET state = 'sent', message_id = ?, reason = NULL, updated_at = ?"
                             " WHERE id = ?", [message_id, iso(now), row_id])
+            for table, column in (("relays", "clinic_message_id"), ("clinic_mentions", "message_id")):
+                self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND clinic_chat_id ="
+                                " (SELECT target FROM outbox WHERE id = ? AND kind = 'reply')",
+                                [message_id, -row_id, row_id])
             self.db.execute("UPDATE alerts SET clinic_chat_id = CASE WHEN clinic_message_id IS NULL THEN"
                             " (SELECT target FROM outbox WHERE id = ?) ELSE clinic_chat_id END,"
                             " clinic_message_id = coalesce(clinic_message_id, ?) WHERE id ="
@@ -176,6 +183,13 @@ class OutboxStore:
         on-call copy), erased or not."""
         return self.db.execute(f"SELECT 1 FROM outbox WHERE target = ? AND message_id = ? AND kind IN {ALERT_KINDS}"
                                " AND state = 'sent' LIMIT 1", [target, message_id]).fetchone() is not None
+
+    def alert_sent_to(self, alert_id: int, target: int, message_id: int) -> bool:
+        """Whether the message ``message_id`` in chat ``target`` is a copy of alert ``alert_id`` the bot sent there
+        (an on-call admin may act only on an alert that reached them, and on that very message)."""
+        return self.db.execute(f"SELECT 1 FROM outbox WHERE alert_id = ? AND target = ? AND message_id = ?"
+                               f" AND kind IN {ALERT_KINDS} AND state = 'sent' LIMIT 1",
+                               [alert_id, target, message_id]).fetchone() is not None
 
     def record_mention(self, about: int, clinic_chat_id: int, message_id: int) -> None:
         """A message the bot posted in the clinic chat names patient ``about`` (a receipt): edited on erasure."""
@@ -248,14 +262,14 @@ class OutboxStore:
             relayed, photos = [], []
             for clinic_chat_id, message_id, file_id in self.db.execute(
                     "SELECT clinic_chat_id, clinic_message_id, file_id FROM relays WHERE chat_id = ? AND"
-                    " direction = 'to_clinic' AND clinic_message_id IS NOT NULL AND clinic_chat_id IS NOT NULL"
+                    " direction = 'to_clinic' AND clinic_message_id > 0 AND clinic_chat_id IS NOT NULL"
                     " ORDER BY id", [about]).fetchall():
                 (photos if file_id else relayed).append((clinic_chat_id, message_id))
             for clinic_chat_id, message_id in photos:
                 self.enqueue("erased_caption", clinic_chat_id, now, edit_message_id=message_id)
             # the bot's receipts that name them ("✓ Sent to Ana (@ana_k), patient no. 1")
             relayed += self.db.execute("SELECT clinic_chat_id, message_id FROM clinic_mentions WHERE chat_id = ?"
-                                       " ORDER BY id", [about]).fetchall()
+                                       " AND message_id > 0 ORDER BY id", [about]).fetchall()  # parked: skipped
             for clinic_chat_id, message_id in relayed:
                 self.enqueue("erased", clinic_chat_id, now, edit_message_id=message_id)
             self.db.execute("DELETE FROM clinic_mentions WHERE chat_id = ?", [about])

@@ -58,6 +58,7 @@ class Setup:
         self.console, self.environ, self.env_file = console, dict(environ), env_file
         self.telegram: SetupTelegram | None = None
         self.answered: set[int] = set()  # update ids of /clinicid and /myid already answered in their chats
+        self.skipped: set[int] = set()  # update ids of those without set-up's code, already named and skipped
         token = self.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
         if token and not TOKEN_FORMAT.fullmatch(token):  # setup is the way to fix it: ask for a new one
             console.say(f"The saved token ({origin('TELEGRAM_BOT_TOKEN')}) does not look like a bot token; "

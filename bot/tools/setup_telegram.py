@@ -1,7 +1,8 @@
 """What `aftercare setup` asks Telegram: is the token good (getMe), and who sent /clinicid or /myid.
 
 Setup reads the bot's updates itself (getUpdates, while the bot is not running), answers /clinicid
-and /myid with the same texts the running bot uses (bot/handlers/onboarding.py), and at the end
+and /myid that carry its one-time code with the same texts the running bot uses (bot/handlers/onboarding.py;
+others are named to the operator and skipped, bot/tools/setup_ids.py), and at the end
 confirms only the leading updates that were these commands, so a patient's message that came in
 meanwhile still reaches the bot when it starts.
 """
@@ -28,6 +29,7 @@ class Seen:
     chat_title: str
     user_id: int | None
     user_name: str
+    code: str = ""  # the word after the command: set-up's one-time code when it is the operator's
 
 
 class SetupTelegram:
@@ -65,12 +67,14 @@ class SetupTelegram:
         message = update.message
         if message is None or not message.text:
             return None
-        word, _, bot_name = message.text.split()[0].partition("@")
+        words = message.text.split()
+        word, _, bot_name = words[0].partition("@")
         if word not in SETUP_COMMANDS or (bot_name and self.username and bot_name.lower() != self.username.lower()):
             return None
         chat, user = message.chat, message.from_user
         return Seen(update.update_id, word, chat.id, chat.type, chat.title or chat.first_name or "",
-                    user.id if user else None, (user.full_name if user else "") or "")
+                    user.id if user else None, (user.full_name if user else "") or "",
+                    words[1] if len(words) > 1 else "")
 
     def reply(self, chat_id: int, text: str) -> None:
         self._call(lambda bot: bot.send_message(chat_id, text))

@@ -27,6 +27,7 @@ from bot.tools.simulated_forum import Refused, SimulatedForum
 from bot.tools.simulated_updates import Sent, SimulatedUpdates
 
 TEXT_LIMIT = 4096  # Telegram refuses a longer text (counted in UTF-16 code units)
+CAPTION_LIMIT = 1024  # and a longer caption (the same count)
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Aftercare", "username": "aftercare_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
@@ -126,6 +127,9 @@ class FakeTelegram(SimulatedForum, SimulatedUpdates):
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
         if method in {"sendMessage", "sendPhoto", "sendDocument"} and (refused := self._thread_refusal(params)):
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refused}"}
+        if method in {"sendPhoto", "sendDocument", "editMessageCaption"} \
+                and _utf16_len(str(params.get("caption", ""))) > CAPTION_LIMIT:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message caption is too long"}
         if method == "editMessageText" and (found := self._find(params)) is not None and found.kind == "photo":
             return 400, {"ok": False, "error_code": 400,
                          "description": "Bad Request: there is no text in the message to edit"}
