@@ -12,6 +12,8 @@ import pytest
 
 from messages.catalog import DEFAULT_LANGUAGE, META, load_catalog
 from messages.formatting import written_date
+from messages.reading import installed_languages
+from messages.reading_lexicon import load_lexicon
 from tests.test_catalog_texts import NOT_PATIENT_FACING, SAMPLE, clinic, problems  # noqa: F401 (clinic: a fixture)
 
 FOLDER = resources.files("messages").joinpath("catalog")
@@ -115,3 +117,11 @@ def test_every_date_format_is_a_pattern_babel_writes(language):
     for key in (k for k in catalog.texts if k.startswith("formats.")):
         written = written_date(language, catalog.render(key), datetime(2026, 11, 20, 9, 5, tzinfo=timezone.utc))
         assert "20" in written and "{" not in written, (key, written)
+
+@pytest.mark.parametrize("language", [DEFAULT_LANGUAGE, *LANGUAGES])
+def test_every_sign_a_lexicon_reads_has_its_own_question_in_the_language(language):
+    """Every sign token any installed lexicon reads has its own one-tap question ("is the treated skin very
+    swollen right now?") in the language, so no sign is asked with the generic "is this happening right now?"."""
+    catalog = load_catalog(language)
+    tokens = {token for code in installed_languages() for token in load_lexicon(code).tokens}
+    assert sorted(t for t in tokens if not catalog.has("checkin.now_" + t.replace(":", "_"))) == []

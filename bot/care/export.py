@@ -33,16 +33,16 @@ def _json(value: Any, default: Any) -> Any:
 
 
 class _Local:
-    """ISO instants from the store shown in the patient's zone ("Mon 23 Nov 2026 09:00")."""
+    """ISO instants from the store shown in the patient's zone and language ("Mon 23 Nov 2026 09:00")."""
 
-    def __init__(self, zone: str) -> None:
-        self.zone = ZoneInfo(zone)
+    def __init__(self, zone: str, write) -> None:
+        self.zone, self.write = ZoneInfo(zone), write  # write: an instant in the catalog's "moment" format
 
     def __call__(self, stamp: str | None) -> str | None:
         if not stamp:
             return None
         try:
-            return datetime.fromisoformat(stamp).astimezone(self.zone).strftime("%a %d %b %Y %H:%M")
+            return self.write(datetime.fromisoformat(stamp).astimezone(self.zone))
         except ValueError:
             return stamp
 
@@ -52,7 +52,7 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
     tables = svc.store.export_patient(chat_id)
     person = (tables.get("patients") or [{}])[0]
     zone = person.get("zone") or svc.settings.clinic.timezone
-    local = _Local(zone)
+    local = _Local(zone, lambda when: svc.date("moment", when))
     treatments = tables.get("treatments", [])
     current = next((t for t in reversed(treatments) if not t.get("replaced_at")), None)
     profile = {

@@ -135,7 +135,7 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if (ahead := -patient_day(patient, now, svc.settings.clinic.timezone)) > 0:  # nothing treated yet
         await update.effective_chat.send_message(svc.text(
-            "checkin.not_started", date=f"{patient.treatment.treatment_date:%A %d %B}",
+            "checkin.not_started", date=svc.date("date_weekday", patient.treatment.treatment_date),
             days=svc.text("enrol.days_ahead_one" if ahead == 1 else "enrol.days_ahead", days=ahead)))
         return
     row = svc.store.open_checkin(patient.chat_id)
