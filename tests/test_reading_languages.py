@@ -86,6 +86,27 @@ async def test_a_french_emergency_is_relayed_marked_unread_and_asked_q1(phone): 
     assert "je n'arrive plus à respirer et mes lèvres gonflent" in relayed[0].text
 
 
+async def test_a_french_emergency_with_no_clinic_chat_is_kept_said_so_and_asked_q1(tmp_path, clock):
+    """With no clinic chat to read it, an unread emergency gets the P4g reply that it was kept for the team
+    (never "sent"), the emergency line and Q1 in one tap."""
+    from bot.store import open_store
+    from tests.conftest import enrol, make_settings, open_phone
+    settings = make_settings(tmp_path)  # the example profile: no clinic chat
+    store = open_store(settings.database_path, settings.sealer())
+    bare = await open_phone(settings, store, clock)
+    try:
+        await enrol(bare, CHAT)
+        sent = await bare.send(CHAT, "je n'arrive plus à respirer et mes lèvres gonflent")
+        texts = [m.text for m in sent]
+        assert said(bare, "en", "clinic.unread_kept") in texts
+        assert said(bare, "en", "clinic.unread_relayed") not in texts
+        assert any("call 999" in text.lower() for text in texts)
+        assert any(m.buttons and any(":safety:" in d for row in m.buttons for _, d in row) for m in sent)
+    finally:
+        await bare.app.shutdown()
+        store.close()
+
+
 async def test_an_english_emergency_from_a_spanish_patient_alerts(phone):  # noqa: F811
     """A patient who chose Spanish writes in English: still read, the emergency advice in Spanish, an alert."""
     await enrol_in(phone, "es")
