@@ -365,3 +365,23 @@ async def test_a_whole_plan_in_german_and_in_spanish(tmp_path, script, language,
     from messages.catalog import load_catalog
     catalog = load_catalog(language)
     assert catalog.render("control.deleted").split("\n")[0] in seen
+
+
+# ---- demo/rhythm.txt: the day's rhythm, before the session to the end of the plan --------------------------------
+async def test_the_rhythm_walkthrough_keeps_each_message_in_its_hour(tmp_path):
+    """demo/rhythm.txt: preparation notes from the first morning after registering (none sent late), the check-in
+    prompt as its own message, a two-sentence normal result, the midday top-up alone at midday, /resume naming
+    what is stopped, and the end of the plan with its chart."""
+    code, text = await transcript((ROOT / "demo" / "rhythm.txt").read_text(encoding="utf-8").splitlines(), tmp_path)
+    assert code == 0 and text.rstrip().endswith("(demo over)")
+    assert "day -6 since treatment\nbot>" not in text and "08:00 Europe/London, day -5 since treatment" in text
+    assert "ask your clinic about an antiviral" in text
+    assert "\nbot> Day 0 check-in: how is your skin today? It takes about a minute.\n" in text
+    result = next(line for line in text.splitlines() if "looks like normal healing" in line)
+    assert result.startswith("bot> Day 1 looks like normal healing")
+    midday = text.split("13:00 Europe/London, day 1 since treatment\n", 1)[1].split("  ⏰", 1)[0]
+    assert "\nbot> Midday:" in midday and "Good morning" not in midday and "evening" not in midday.lower()
+    mornings = [block.split("  ⏰", 1)[0] for block in text.split("08:00 Europe/London, day ")[1:]]
+    assert mornings and not [m for m in mornings if " now." in m or "tonight" in m.lower()]
+    assert "Stopped: the midday sunscreen top-up." in text
+    assert "bot> [photo] After day 60: healing is complete." in text and "your aftercare plan ends today" in text

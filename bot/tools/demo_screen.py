@@ -76,7 +76,7 @@ class Screen:
         if sent.kind == "topic":  # a forum topic's first message, as Telegram shows it
             lines = [f"(topic created: {sent.text})"]
         elif sent.kind != "text":
-            lines = [f"[{sent.kind}] {sent.text}".rstrip()]
+            lines = f"[{sent.kind}] {sent.text}".rstrip().split("\n")  # a caption of several lines, indented
             if event == "sent" and sent.file_bytes is not None:
                 lines.append(f"saved {self.save(sent)}")
         else:
