@@ -6,6 +6,7 @@ import atexit
 import functools
 import shutil
 import tempfile
+from contextlib import asynccontextmanager
 
 import os
 from datetime import datetime, timedelta, timezone
@@ -206,6 +207,18 @@ async def start(settings, store, clock) -> Bot:
     return Bot(phone, phone.dispatcher, phone.time)
 
 
+@asynccontextmanager
+async def bot_of(settings, clock):
+    """A bot on ``settings`` with a store of its own, shut down and closed when the block ends (a fixture's body)."""
+    store = open_store(settings.database_path, settings.sealer())
+    bot = await start(settings, store, clock)
+    try:
+        yield bot
+    finally:
+        await bot.phone.app.shutdown()
+        store.close()
+
+
 @pytest.fixture
 async def bot(settings, store, clock):
     """An app with its dispatcher on virtual sender time (pacing never really waits)."""
@@ -264,8 +277,5 @@ async def clinic_phone(tmp_path, clock):
 async def clinic_bot(tmp_path, clock):
     """The app with a clinic chat and one admin, and its dispatcher on virtual sender time."""
     settings = clinic_settings(tmp_path)
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot

@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 
 from bot.logs import pseudonym
-from bot.store import open_store
 from messages import alert_life as life
-from tests.conftest import (CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, CLINIC_NURSE as NURSE, clinic_settings,
-                            enrol, start)
+from tests.conftest import (CLINIC_ADMIN as ADMIN, CLINIC_CHAT as CLINIC, CLINIC_NURSE as NURSE, bot_of,
+                            clinic_settings, enrol)
 from tests.texts import said, shows
 
 A, MEMBER = 1001, 6060
@@ -23,11 +22,8 @@ THROAT = "My throat is swelling and I can't breathe"
 @pytest.fixture
 async def clinic(tmp_path, clock):
     settings = clinic_settings(tmp_path)
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 async def tap(bot, data: str, user_id: int = NURSE, first_name: str = "Jo", is_bot: bool = False,

@@ -12,7 +12,7 @@ import pytest
 
 from bot.store import open_store
 from bot.tools.health import healthcheck_command
-from tests.conftest import START, enrol, make_settings, start
+from tests.conftest import START, bot_of, enrol, make_settings, start
 from tests.test_doctor import run as run_doctor
 from tests.texts import said, shows
 
@@ -31,11 +31,8 @@ def clinic_settings(tmp_path, **extra):
 async def clinic(tmp_path, clock):
     """A bot with a clinic chat, one admin and one on-call admin, its dispatcher on virtual time."""
     settings = clinic_settings(tmp_path, AFTERCARE_ONCALL_IDS=str(ONCALL))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 async def red_flag(bot, text: str = THROAT, username: str | None = "ana_k") -> None:

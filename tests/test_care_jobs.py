@@ -13,8 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.care.jobs import RERAISE_EVERY, RERAISE_JOB, UNANSWERED_EVERY, UNANSWERED_JOB, triage_unanswered
 from bot.logs import pseudonym
 from bot.runtime import read_tick
-from bot.store import open_store
-from tests.conftest import enrol, start
+from tests.conftest import bot_of, enrol
 from tests.test_alerts import ADMIN, CLINIC, clinic_settings, red_flag
 
 A = 1001
@@ -27,11 +26,8 @@ JOBS_LOGGER = "bot.care.jobs"
 async def clinic(tmp_path, clock):
     """A bot with a clinic chat and one admin, on the hand-moved clock."""
     settings = clinic_settings(tmp_path)
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 def repeating(bot, name: str):

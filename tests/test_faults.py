@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import CLINIC_CHAT as CLINIC, enrol
+from tests.conftest import CLINIC_CHAT as CLINIC, bot_of, enrol
 from tests.texts import said, shows
 
 ANA = 1001
@@ -209,15 +209,11 @@ async def test_an_on_call_admin_acknowledges_only_an_alert_that_reached_them(onc
 @pytest.fixture
 async def oncall_clinic(tmp_path, clock):
     """The clinic of tests/test_staff_side.py: a clinic chat, an admin, a nurse and one on-call admin."""
-    from bot.store import open_store
-    from tests.conftest import clinic_settings, start
+    from tests.conftest import clinic_settings
     from tests.test_staff_side import ONCALL
     settings = clinic_settings(tmp_path, AFTERCARE_ONCALL_IDS=str(ONCALL))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 async def test_a_clinic_text_up_to_4096_characters_is_relayed_whole(clinic_phone):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import START, enrol, make_settings, start
+from tests.conftest import START, bot_of, enrol, make_settings
 from tests.texts import said, shows
 
 A = 1001
@@ -19,13 +19,9 @@ PREFERRED = ["None of these", "Nothing new", "Not at all", "None", "Same", "No"]
 
 @pytest.fixture
 async def clinic_bot(tmp_path, clock):
-    from bot.store import open_store
     settings = make_settings(tmp_path, AFTERCARE_CLINIC_CHAT_ID=str(CLINIC), AFTERCARE_ADMIN_IDS=str(ADMIN))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 def local_day(bot, when) -> int:

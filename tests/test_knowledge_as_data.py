@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.clinic_profile import default_clinic_file
-from bot.store import open_store
 from schedules.kinds import ALL_KINDS
-from tests.conftest import START, enrol_typing, make_settings, start
+from tests.conftest import START, bot_of, enrol_typing, make_settings
 
 DATA = Path(__file__).resolve().parent / "data"
 CHAT = 1001
@@ -31,22 +30,16 @@ async def peel(tmp_path, clock):
     """The bot of a clinic whose patients follow the test-only chemical peel plan."""
     settings = make_settings(tmp_path, AFTERCARE_CLINIC_FILE=clinic_on(tmp_path, "chemical-peel"),
                              AFTERCARE_PLANS_DIR=str(DATA / "plans"), AFTERCARE_CATALOG_DIR=str(DATA / "catalog"))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 @pytest.fixture
 async def xx(tmp_path, clock):
     """The bot speaking the test-only language "xx" (a few keys; the rest falls back to English)."""
     settings = make_settings(tmp_path, AFTERCARE_LANGUAGE="xx", AFTERCARE_CATALOG_DIR=str(DATA / "catalog"))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 async def test_a_second_plan_sends_its_own_days_texts_and_timeline(peel):

@@ -12,7 +12,7 @@ import pytest
 from bot.care.invites import invite_for
 from bot.store import open_store
 from schedules.care_plan import PlanError, load_plan, parse_plan
-from tests.conftest import CLINIC_CHAT as CLINIC, clinic_settings, enrol_typing, open_phone, start
+from tests.conftest import CLINIC_CHAT as CLINIC, bot_of, clinic_settings, enrol_typing, open_phone, start
 from tests.texts import said, shows
 
 A = 1001
@@ -39,11 +39,8 @@ async def clinic(tmp_path, clock):
     """A clinic with its staff chat, the clock at 07:00 on a Monday."""
     clock.set(EARLY)
     settings = clinic_settings(tmp_path)
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 async def days_of_pushes(bot, first: date, last: date) -> dict[int, list[str]]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
-from bot.store import open_store
-from tests.conftest import clinic_settings, enrol, make_settings, start
+from tests.conftest import bot_of, clinic_settings, enrol, make_settings
 from tests.texts import said, shows
 
 A, B = 1001, 1002
@@ -22,11 +20,8 @@ async def clinic(tmp_path, clock):
     """A bot with a clinic chat, one admin, one nurse on the staff list and one on-call admin, its dispatcher on
     virtual time."""
     settings = clinic_settings(tmp_path, AFTERCARE_ONCALL_IDS=str(ONCALL))
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    async with bot_of(settings, clock) as bot:
+        yield bot
 
 
 def posted(bot, start: str):
