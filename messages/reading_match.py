@@ -238,10 +238,13 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
         # state is that part's, never an earlier clause's.
         own = any(p.end < state.start and words[p.end].clause == clause and not set(p.positions) & set(state.positions)
                   and p not in pairable for p in parts)
+        # A part of an earlier clause said there to be fine ("throat is fine, just pink and tight") is settled:
+        # a state in a later clause is not said of it.
+        earlier = [p for p in before if words[p.end].clause == clause or not _said_fine(words, p, lexicon)]
         part = (_placed_part(words, [p for p in before if words[p.end].clause == clause], lexicon)
                 or min((p for p in pairable if p.start > state.end and words[p.start].clause == clause),
                        key=lambda p: p.start, default=None)
-                or (None if own else max(before, key=lambda p: p.end, default=None)))
+                or (None if own else max(earlier, key=lambda p: p.end, default=None)))
         if part is None:
             tokens = [lexicon.defaults[c] for c in sorted(state.classes) if c in lexicon.defaults]
             # Said of the treated skin unless a part it does not pair with is named in its clause ("the rash is
@@ -254,6 +257,12 @@ def pairs(text: Text, parts: list[Match], states: list[Match], lexicon: Lexicon)
         positions = tuple(sorted(set(part.positions) | set(state.positions)))
         found.append(Match("hedged" if key in hedged else "pair", table[key], positions, anchor=state.anchor))
     return found + _elliptic(text, parts, states, kinds, table, {i for m in found for i in m.positions}, lexicon)
+
+
+def _said_fine(words: list[Word], part: Match, lexicon: Lexicon) -> bool:
+    """Whether the rest of the part's own clause says it is fine ("throat is fine", "lips look normal")."""
+    rest = [w.text for w in words[part.end + 1:] if w.clause == words[part.end].clause]
+    return any(tuple(rest[i:i + len(p)]) == p for p in lexicon.cues["negation_after"] for i in range(len(rest)))
 
 
 def _placed_part(words: list[Word], before: list[Match], lexicon: Lexicon) -> Match | None:

@@ -248,6 +248,10 @@ def test_typed_messages_get_their_level_and_alert(message: str, day: int, level:
         # a state with no part in its own clause is the treated skin's, whatever another clause names
         ("my breathing is ok, the rest is puffy", [Sign("breathing_difficulty", "ask"), Sign("swelling", "confirm")]),
         ("the rash is puffy", [Sign("rash", "confirm")]),
+        # a part said to be fine in an earlier clause is settled: a later clause's state is not said of it
+        ("breathing is fine, throat is fine, just a bit tight", [Sign("breathing_difficulty", "ask"),
+                                                                 Sign("tongue_throat_swelling", "ask")]),
+        ("my throat, it feels tight", [Sign("tongue_throat_swelling", "emergency")]),
     ],
 )
 def test_signs_and_actions(message: str, signs: list[Sign]) -> None:
