@@ -273,13 +273,24 @@ class _Polarity:
         """ "fever last night, fine now": the sign's clause speaks of the past and a later cue says it passed;
         a sign treated away by a medicine has not passed (P4i)."""
         clause, sentence = self.words[sign.anchor].clause, self.words[sign.anchor].sentence
-        if self._in_clause("persistence", clause) or not self._in_clause("past", clause) or self._medicine(sentence):
+        if self._in_clause("persistence", clause) or self._medicine(sentence) or not (
+                self._in_clause("past", clause) or self._framed_in_past(clause, sentence)):
             return False
         # A cue that is both past and passed ("as a child", "als Kind", "vor Jahren") may also stand before the sign.
         long_ago = {c.positions for c in self._in_clause("past", clause)}
         after = sentence + 1 if self._says_only_passed(sentence + 1) else sentence
         return any((c.start > sign.end or (c.positions in long_ago and c.end < sign.start))
                    and sentence <= self.words[c.start].sentence <= after for c in self.cues.get("passed", []))
+
+    def _framed_in_past(self, clause: int, sentence: int) -> bool:
+        """ "Hatte nachts kurz das Gefühl, der Hals macht zu": the clause just before, in the same sentence, frames
+        this one as a feeling or thought (the lexicon's ``framing``), speaks of the past and names no sign of its
+        own, so the sign told after its comma is past too."""
+        before = clause - 1
+        if not any(w.clause == before and w.sentence == sentence for w in self.words):
+            return False
+        return bool(self._in_clause("past", before)) and bool(self._in_clause("framing", before)) and not any(
+            self.words[m.anchor].clause == before for m in self.signs)
 
     def _says_only_passed(self, sentence: int) -> bool:
         """ "I was confused last night. Feel normal today.": the sentence after a past sign may say it passed, when

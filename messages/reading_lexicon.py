@@ -31,8 +31,10 @@ _CUE_KEYS = ("clause_breakers", "negation", "negation_fillers", "negation_after"
 # language sets after a comma to open a subordinate clause ("gefallen, als ich die Rechnung sah"), over which
 # an other-sense phrase may reach.
 # "answer_no" opens a sentence that answers No to a short question before it ("Eiter? Nein, nur Schüppchen").
+# "framing" words open a clause that frames the next one as a feeling or thought ("hatte das Gefühl, der Hals macht
+# zu"): a past frame makes the sign after its comma past too (P4i).
 _OPTIONAL_CUES = {"owners": ("my", "the", "her", "his", "their", "your", "a"), "rebooking": (), "unbroken": (),
-                  "subordinators": (), "answer_no": ()}
+                  "subordinators": (), "answer_no": (), "framing": ()}
 _TOKEN_KEYS = {"action", "forms", "hedged", "topics", "other_senses", "confirm_from_day", "urgent_until_day",
                "confirm_with", "safety", "unsettled"}
 _ENDINGS = ("s", "es", "ed", "d", "ing", "y", "ish", "ies", "ied")

@@ -173,3 +173,18 @@ def test_severity_in_words_is_confirmed_and_the_day_decides() -> None:
     assert assess("die Wangen sind noch knallrot", 0, "de").level == "monitor"
     assert assess("das Gesicht ist extrem geschwollen", 1, "de").level == "contact_provider"
     assert _signs("unerträglicher Juckreiz")["itching:severe"] == "confirm"
+
+
+def test_a_past_frame_before_the_comma_puts_the_sign_after_it_in_the_past() -> None:
+    """ "Hatte nachts das Gefühl, der Hals macht zu. Jetzt alles normal" has passed (P4i, ``cues.framing``);
+    without the frame, or without a word of its passing, the throat is still an emergency."""
+    assert _signs("Hatte nachts kurz das Gefühl, der Hals macht zu. Jetzt ist alles wieder normal.", 1) == {
+        "tongue_throat_swelling": "passed"}
+    assert _signs("Hatte nachts kurz das Gefühl, der Hals macht zu", 1) == {"tongue_throat_swelling": "emergency"}
+    assert _signs("Gestern hatte ich Microneedling, jetzt kann ich nicht atmen. Alles gut sonst", 1) == {
+        "breathing_difficulty": "emergency"}
+
+
+def test_a_lexicon_without_framing_words_frames_nothing() -> None:
+    """``cues.framing`` is optional: a lexicon that leaves it out parses with no framing words."""
+    assert load_lexicon("en").cues["framing"] == ()
