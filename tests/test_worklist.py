@@ -114,3 +114,16 @@ async def test_switched_off_it_never_comes(tmp_path, clock):
     finally:
         await phone.app.shutdown()
         store.close()
+
+
+async def test_a_patient_who_enrolled_before_a_late_worklist_is_new_only_once(desk):
+    """A patient enrolled after opening but before a worklist sent late is listed as new in it, and not again in
+    the next day's (the list covers what came since the last one was sent, not since its opening time)."""
+    desk.clock.set(MONDAY_OPEN + timedelta(hours=1))
+    await enrol(desk, CHAT)
+    await desk.run_jobs(MONDAY_OPEN + timedelta(hours=3))  # the bot was down at opening: sent late
+    (monday,) = [t for t in worklists(desk) if "30 Nov" in t]
+    assert said("worklist.late") in monday and "patient no. 1" in monday
+    await desk.run_jobs(MONDAY_OPEN + timedelta(days=1, minutes=2))
+    (tuesday,) = [t for t in worklists(desk) if "01 Dec" in t]
+    assert said("worklist.enrolled_heading", count=1) not in tuesday

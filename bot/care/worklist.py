@@ -32,7 +32,7 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-JOB = "worklist"  # the meta record: last_run:worklist, the opening instant the last worklist covered
+JOB = "worklist"  # the meta record: last_run:worklist, when the last worklist was sent (at or after its opening)
 EVERY = timedelta(minutes=5)
 LATE_AFTER = timedelta(hours=1)  # sent more than this after opening: it says so
 _RATING = re.compile(r"rating ([1-5])/5\Z")
@@ -122,6 +122,6 @@ async def send_worklist(bot: Bot, svc: Services, now: datetime) -> bool:
         except TelegramError as error:  # the next run (five minutes on) tries again
             log.warning("daily worklist not delivered to the clinic chat: %s", type(error).__name__)
             return False
-    svc.store.record_job_run(JOB, opening)
+    svc.store.record_job_run(JOB, now)  # since this send: what the next worklist counts as new
     log.info("daily worklist sent")
     return True
