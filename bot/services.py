@@ -68,6 +68,9 @@ class Services:
     defer: Callable[[Callable[[], None]], None] = field(default=lambda write: write())
     # Whether the clinic chat has topics on, by clinic chat id, as last seen (bot/care/topics.py).
     forum: dict[int, bool] = field(default_factory=dict)
+    # One lock per patient while their forum topic is looked up or opened (bot/care/topics.py): two posts at once
+    # (a handler's and the dispatcher's) must not open two topics.
+    topic_locks: dict[int, Any] = field(default_factory=dict)
 
     @property
     def voice(self) -> str:

@@ -238,3 +238,22 @@ async def test_a_new_clinic_chat_starts_a_new_mapping(tmp_path, clock):
     finally:
         await phone.app.shutdown()
         store.close()
+
+
+async def test_two_posts_at_once_about_a_new_patient_open_one_topic(forum):
+    """Two posts about a patient with no topic yet, at the same moment (a handler's and the dispatcher's), open
+    one topic between them, and both go into it."""
+    import asyncio
+
+    from bot.care import topics
+    from bot.services import SERVICES_KEY
+    await enrol(forum.phone, A)
+    svc, bot = forum.phone.app.bot_data[SERVICES_KEY], forum.phone.app.bot
+    gate = forum.telegram.gates["createForumTopic"] = asyncio.Event()  # Telegram slow to answer the first
+    both = asyncio.gather(topics.thread_for(bot, svc, A), topics.thread_for(bot, svc, A))
+    for _ in range(50):  # let both run as far as they can
+        await asyncio.sleep(0)
+    gate.set()
+    threads = await both
+    assert threads[0] == threads[1] is not None
+    assert [m for m, _ in forum.telegram.calls].count("createForumTopic") == 1

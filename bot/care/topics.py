@@ -28,6 +28,7 @@ flowchart LR
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Awaitable, Callable, TypeVar
 
@@ -99,6 +100,12 @@ async def thread_for(bot: Bot, svc: Services, patient: int | None) -> int | None
     chat_id = svc.settings.clinic_chat_id
     if patient is None or chat_id is None or not await is_forum(bot, svc):
         return None
+    lock = svc.topic_locks.setdefault(patient, asyncio.Lock())
+    async with lock:  # a second post meanwhile waits, then finds the topic the first one opened
+        return await _topic(bot, svc, chat_id, patient)
+
+
+async def _topic(bot: Bot, svc: Services, chat_id: int, patient: int) -> int | None:
     thread = svc.store.topic_of(chat_id, patient)
     if thread is not None:
         return thread

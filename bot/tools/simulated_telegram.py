@@ -65,6 +65,8 @@ class FakeTelegram(SimulatedForum, SimulatedUpdates):
         self.observer: Callable[[str, Sent], None] | None = None
         self.groups: dict[int, dict[str, Any]] = {}  # what getChat and getChatMember say about a group (set_group)
         self.topics: dict[int, dict[int, dict[str, Any]]] = {}  # forum topics by chat, then thread id (name, state)
+        # Methods whose answers wait until the test opens the gate (``gates[method].set()``): two requests in flight
+        self.gates: dict[str, asyncio.Event] = {}
 
     # ---- what the tests look at -------------------------------------------------
     def chat(self, chat_id: int) -> list[Sent]:
@@ -349,6 +351,8 @@ class FakeRequest(BaseRequest):
         files = request_data.multipart_data if request_data and request_data.contains_files else {}
         if self.latency:
             await asyncio.sleep(self.latency)  # the round trip (the benchmark; real time on purpose)
+        if (gate := self.telegram.gates.get(api_method)) is not None:
+            await gate.wait()
         status, body = self.telegram.handle(api_method, params, files)
         return status, json.dumps(body).encode()
 
