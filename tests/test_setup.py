@@ -206,6 +206,40 @@ def test_a_strangers_clinicid_and_myid_without_the_code_are_named_and_skipped(se
 
 
 @pytest.mark.process
+def test_a_backlog_of_120_messages_does_not_hide_the_operators_fresh_commands(server, tmp_path, monkeypatch):
+    """With 120 messages waiting for a bot that has no database yet, set-up reads the newest ones, says it dropped
+    the older, and finds the admin's fresh /clinicid and /myid; with a database (patients may be waiting), it drops
+    nothing and says to type the id."""
+    monkeypatch.chdir(tmp_path)
+    for sender in range(120):
+        server.send(7000 + sender, "hello?")
+
+    def clinicid_sent():
+        server.send(GROUP, f"/clinicid {printed_code('/clinicid')}", chat_type="group", user_id=ADMIN, first_name="Mo")
+        return ""
+
+    def myid_sent():
+        server.send(ADMIN, f"/myid {printed_code('/myid')}", first_name="Mo")
+        return ""
+
+    code, out, _ = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS,
+                                      "", "", "", "", "", "", "", "Germany", clinicid_sent, "y", myid_sent, "y"])
+    assert code == 0, out
+    env = read_dotenv(tmp_path / ".env")
+    assert env["AFTERCARE_CLINIC_CHAT_ID"] == str(GROUP) and env["AFTERCARE_ADMIN_IDS"] == str(ADMIN)
+    assert out.count("set-up read the newest 100 and dropped the older ones") == 1
+
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "aftercare.db").write_bytes(b"")  # a bot that has run: patients may be waiting
+    for sender in range(120):
+        server.send(8000 + sender, "hello again?")
+    waiting = server.pending_updates()
+    code, out, _ = run_setup(server, [""] * 11 + ["n", "", str(GROUP), "n", "", str(ADMIN)])
+    assert code == 0, out
+    assert "Telegram shows only the oldest 100 without dropping any" in out and server.pending_updates() == waiting
+
+
+@pytest.mark.process
 def test_setup_without_a_token_saves_nothing(server, tmp_path, monkeypatch):
     """No token given: setup stops, writes no .env, and says how to come back."""
     monkeypatch.chdir(tmp_path)

@@ -92,7 +92,10 @@ class Setup:
                 say("   That does not look like a bot token (digits, a colon, then letters, digits, _ and -); "
                     "nothing was saved.")
                 continue
-            telegram = SetupTelegram(token, settings.api_url, settings.file_url)
+            # No database yet: no patient can be waiting for an answer, so a backlog past Telegram's 100 may be
+            # read from its newest end (the older updates are then dropped) to find the operator's fresh commands.
+            telegram = SetupTelegram(token, settings.api_url, settings.file_url,
+                                     newest_first=not settings.database_path.exists())
             try:
                 username = telegram.check_token()
             except (InvalidToken, Forbidden):

@@ -51,6 +51,14 @@ def _look(guide, command: str):
     except TelegramError as exc:
         guide.console.say(f"   Could not read the bot's messages ({type(exc).__name__}); try again, or type the id.")
         return None
+    backlog, guide.telegram.backlog = guide.telegram.backlog, None
+    if backlog == "dropped":
+        guide.console.say("   More than 100 messages were waiting for the bot; set-up read the newest 100 and dropped "
+                          "the older ones (nobody is enrolled yet, so no patient was waiting for them).")
+    elif backlog == "full":
+        guide.console.say("   More than 100 messages are waiting for the bot, some perhaps from patients, and Telegram "
+                          "shows only the oldest 100 without dropping any: if your command is not found, type the "
+                          "id instead.")
     return found
 
 

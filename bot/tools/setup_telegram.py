@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 from telegram import Bot, Update
 
 SETUP_COMMANDS = ("/clinicid", "/myid")
+BATCH = 100  # the most updates getUpdates returns at once
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,12 @@ class Seen:
 class SetupTelegram:
     """Short-lived Bot API calls for the set-up guide (each call opens and closes its own client)."""
 
-    def __init__(self, token: str, api_url: str, file_url: str) -> None:
+    def __init__(self, token: str, api_url: str, file_url: str, newest_first: bool = False) -> None:
         self._token, self._api_url, self._file_url = token, api_url, file_url
+        self.newest_first = newest_first
         self.username: str | None = None
+        self.backlog: str | None = None  # "dropped" or "full": a backlog past one batch, for the operator to hear
+        self._told = False  # the operator heard of the backlog once
         self._seen: dict[int, Seen] = {}
         self._others: set[int] = set()  # ids of updates that are not setup commands: never confirmed
 
@@ -53,8 +57,20 @@ class SetupTelegram:
         return self.username
 
     def commands(self, command: str, wait_s: int = 2) -> list[Seen]:
-        """Every ``command`` (/clinicid or /myid) sent so far, oldest first; reads without confirming."""
+        """Every ``command`` (/clinicid or /myid) sent so far, oldest first; reads without confirming.
+
+        Telegram hands out the oldest 100 waiting updates, and shows later ones only once earlier ones are confirmed
+        (dropped). With a full batch, set-up before any database exists (``newest_first``: nobody enrolled, no
+        patient waits) reads the newest 100 instead, dropping the older ones (offset -100), so a backlog of
+        strangers' messages cannot hide the operator's fresh command; with a database it never drops a patient's
+        message, and ``backlog`` says the operator should type the id."""
         updates: list[Update] = self._call(lambda bot: bot.get_updates(timeout=wait_s))
+        if len(updates) >= BATCH:
+            if self.newest_first:
+                updates = self._call(lambda bot: bot.get_updates(offset=-BATCH, timeout=0))
+                self._others.clear()  # the dropped ones can no longer be confirmed, nor be answered
+            if not self._told:
+                self.backlog, self._told = "dropped" if self.newest_first else "full", True
         for update in updates:
             seen = self._parse(update)
             if seen is None:
