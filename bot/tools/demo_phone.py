@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.care import worklist
 from bot.care.jobs import run_jobs
 from bot.care.scheduling import patient_day
 from bot.services import SERVICES_KEY
@@ -258,7 +259,8 @@ class Phone:
         stuck_at: datetime | None = None
         while runs < MAX_RUNS_PER_SKIP:
             # planned reminders, and what the outbox holds for later (a reminder to the team after "no answer")
-            due = min((d for d in (self.store.next_due_at(), self.store.next_outbox_due()) if d), default=None)
+            due = min((d for d in (self.store.next_due_at(), self.store.next_outbox_due(),
+                                   self.next_worklist(self.clock.now())) if d), default=None)
             if due is None or due > target:
                 break
             when = max(due, self.clock.now())  # never backwards: something overdue is judged late, as live
@@ -273,6 +275,20 @@ class Phone:
                 stuck_at = due
         self.screen.header = None
         return runs
+
+    def next_worklist(self, now: datetime) -> datetime | None:
+        """The next clinic opening whose daily worklist is not sent yet: the live bot's jobs run every few minutes,
+        so time travel stops there too, and the worklist goes out at opening time rather than with the next
+        reminder (and marked late)."""
+        svc = self.app.bot_data[SERVICES_KEY]
+        if svc.settings.clinic_chat_id is None or not svc.settings.clinic.worklist_send:
+            return None
+        last = self.store.last_job_run(worklist.JOB)
+        for days in range(8):
+            opening = svc.settings.clinic.opening_today(now + timedelta(days=days))
+            if opening is not None and (last is None or last < opening) and opening >= now - timedelta(minutes=5):
+                return opening
+        return None
 
     async def skip(self, delta: timedelta) -> None:
         target = self.clock.now() + delta
