@@ -384,3 +384,21 @@ def m0022(db: Database) -> None:
     db.execute("ALTER TABLE checkins ADD COLUMN photo TEXT CHECK (photo IN ('asked', 'sent', 'skipped'))")
     db.execute("ALTER TABLE checkins ADD COLUMN photo_asked_at TEXT")
     db.execute("ALTER TABLE checkins ADD COLUMN photo_relay_id INTEGER")
+
+
+@migrations(name="0023_companions")
+def m0023(db: Database) -> None:
+    # A companion (bot/handlers/companion.py): one relative or friend per patient, who gets copies of urgent and
+    # emergency advice only. ``chat_id`` is the patient's (so the patient's /mydata and erasure find the row, and
+    # the foreign key erases it with them); the companion's chat id is unique (one patient at a time), their first
+    # name sealed, their language for the heading of the copies, and whether the patient chose to have their "I'm
+    # not OK" passed on. A new table only: an older database simply has no companions.
+    db.execute("""
+        CREATE TABLE companions (
+            chat_id INTEGER PRIMARY KEY REFERENCES patients(chat_id) ON DELETE CASCADE,
+            companion_chat_id INTEGER NOT NULL UNIQUE,
+            companion_name TEXT,
+            language TEXT,
+            not_ok INTEGER NOT NULL DEFAULT 0,
+            since TEXT NOT NULL
+        )""")

@@ -23,6 +23,7 @@ SEALED = {
     "alerted_reasons": ("sealed_reason",),  # its ``reason`` is a keyed hash (Sealer.blind)
     "patient_refs": ("username",),           # sealed from the start (0009): nothing older to seal
     "alert_steps": ("staff_name", "note"),   # sealed from the start (0016); no chat_id: never in /mydata
+    "companions": ("companion_name",),       # sealed from the start (0023)
 }
 
 
