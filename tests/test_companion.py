@@ -172,12 +172,12 @@ async def test_the_patients_mydata_names_the_companion_and_erasure_ends_it(phone
     assert said("companion.mydata", companion="Ben", since=services_of(phone.app).date("date", phone.clock.now())) \
         in texts(phone, PATIENT)[-1]
     data = json.loads(phone.telegram.chat(PATIENT)[-2].file_bytes)
-    assert data["profile"]["companion"] == "Ben" and data["stored_rows"]["companions"][0]["companion_name"] == "Ben"
+    assert data["profile"]["companion"] == "Ben" and data["stored_rows"]["patients"][0]["companion_name"] == "Ben"
     assert str(FRIEND) not in json.dumps(data)
     await phone.send(PATIENT, "/delete")
     await phone.tap(PATIENT, said("control.delete_yes"))
     assert phone.store.companion_of(PATIENT) is None and phone.store.accompanied_by(FRIEND) is None
-    assert phone.store.db.execute("SELECT count(*) FROM companions").fetchone()[0] == 0
+    assert phone.store.db.execute("SELECT count(*) FROM patients WHERE companion_chat_id IS NOT NULL").fetchone()[0] == 0
     await phone.run_jobs(phone.clock.now())
     assert texts(phone, FRIEND)[-1] == said("companion.ended_erased")
 
@@ -234,3 +234,24 @@ async def test_forged_button_data_gets_a_kind_answer(phone):
         answer = phone.telegram.callback_answers[-1]
         assert answer.get("text") in {said("common.expired"), said("companion.refused_forged")}
     assert phone.store.companion_of(PATIENT) is None
+
+
+async def test_a_typed_stop_from_the_companion_ends_their_link(phone):
+    """A companion's typed STOP ends the link, as /companion stop does, and the patient is told."""
+    await linked(phone)
+    reply = await phone.send(FRIEND, "STOP", first_name="Ben")
+    assert [m.text for m in reply] == [said("companion.stopped_companion", name="Ana")]
+    assert phone.store.companion_of(PATIENT) is None
+    await phone.run_jobs(phone.clock.now())
+    assert phone.last(PATIENT).text == said("companion.ended_by_companion", companion="Ben")
+
+
+async def test_a_companion_who_is_a_patient_too_is_unlinked_when_erased(phone):
+    """A companion who enrolled as a patient too and deletes their data leaves no trace in the other's record."""
+    await linked(phone)
+    await enrol(phone, FRIEND)
+    await phone.send(FRIEND, "/delete")
+    await phone.tap(FRIEND, said("control.delete_yes"))
+    assert phone.store.companion_of(PATIENT) is None and phone.store.patient(FRIEND) is None
+    await phone.run_jobs(phone.clock.now())
+    assert phone.last(PATIENT).text == said("companion.ended_by_companion", companion="Ben")

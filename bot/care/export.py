@@ -85,9 +85,9 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
         row.pop("acknowledged_by", None)
     companion = svc.store.companion_of(chat_id)
     profile["companion"] = companion.name if companion is not None else None
-    for row in tables.get("companions", []):  # the companion's Telegram id and language are theirs, not the patient's
+    for row in tables.get("patients", []):  # the companion's Telegram id and language are theirs, not the patient's
         row.pop("companion_chat_id", None)
-        row.pop("language", None)
+        row.pop("companion_language", None)
     for row in tables.get("relays", []):  # a photo's Telegram file id is a key to the picture, not a fact about them
         row["file_id"] = bool(row.get("file_id"))
     document = {"about": svc.text("export.about"), "clinic": svc.settings.clinic.name, "exported": local(

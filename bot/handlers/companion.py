@@ -181,11 +181,18 @@ async def _end(svc: Services, link: Companion, now, by_patient: bool) -> None:
 
 
 def tell_of_erasure(svc: Services, patient_chat_id: int, now) -> None:
-    """Before a patient is erased: their companion is told the link ended (without the name, which goes too)."""
+    """Before a patient is erased: their companion is told the link ended (without the name, which goes too); and
+    if they were someone's companion themselves, that link ends and that patient is told."""
     link = svc.store.companion_of(patient_chat_id)
     if link is not None:
         with svc.speaking(link.language):
             svc.store.enqueue("reply", link.chat_id, now, body=svc.text("companion.ended_erased"))
+    theirs = svc.store.accompanied_by(patient_chat_id)
+    if theirs is not None:
+        svc.store.end_companion(theirs.patient_chat_id)
+        with svc.speaking_to(theirs.patient_chat_id):
+            companions.tell(svc, theirs, svc.text("companion.ended_by_companion", companion=theirs.name), now,
+                            to_patient=True)
 
 
 async def reply(update: Update, svc: Services) -> None:

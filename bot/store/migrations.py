@@ -389,16 +389,14 @@ def m0022(db: Database) -> None:
 @migrations(name="0023_companions")
 def m0023(db: Database) -> None:
     # A companion (bot/handlers/companion.py): one relative or friend per patient, who gets copies of urgent and
-    # emergency advice only. ``chat_id`` is the patient's (so the patient's /mydata and erasure find the row, and
-    # the foreign key erases it with them); the companion's chat id is unique (one patient at a time), their first
-    # name sealed, their language for the heading of the copies, and whether the patient chose to have their "I'm
-    # not OK" passed on. A new table only: an older database simply has no companions.
-    db.execute("""
-        CREATE TABLE companions (
-            chat_id INTEGER PRIMARY KEY REFERENCES patients(chat_id) ON DELETE CASCADE,
-            companion_chat_id INTEGER NOT NULL UNIQUE,
-            companion_name TEXT,
-            language TEXT,
-            not_ok INTEGER NOT NULL DEFAULT 0,
-            since TEXT NOT NULL
-        )""")
+    # emergency advice only. Kept on the patient's own row, so the patient's /mydata shows it and their erasure
+    # takes it: the companion's chat id (unique: a companion accompanies one patient at a time), their first name
+    # (sealed), their language for the heading of the copies, whether the patient chose to have their "I'm not OK"
+    # passed on, and since when. NULL on every row before this migration: no companion.
+    db.execute("ALTER TABLE patients ADD COLUMN companion_chat_id INTEGER")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_name TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_language TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_not_ok INTEGER")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_since TEXT")
+    db.execute("CREATE UNIQUE INDEX patients_companion ON patients(companion_chat_id)"
+               " WHERE companion_chat_id IS NOT NULL")

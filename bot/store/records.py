@@ -16,14 +16,14 @@ def iso(instant: datetime) -> str:
 # Columns holding every answer a patient gives (and their names), sealed with the data key
 # (bot/store/sealing.py). Plain stay only ids, times, days, delivery state and the triage level.
 SEALED = {
-    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type", "clinic_ref"),
+    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type", "clinic_ref",
+                 "companion_name"),  # the companion's first name (0023), sealed from the start
     "checkins": ("answers", "selection", "still", "asks"),
     "verdicts": ("reasons", "tokens", "patient_text"),
     "relays": ("text", "file_id"),
     "alerted_reasons": ("sealed_reason",),  # its ``reason`` is a keyed hash (Sealer.blind)
     "patient_refs": ("username",),           # sealed from the start (0009): nothing older to seal
     "alert_steps": ("staff_name", "note"),   # sealed from the start (0016); no chat_id: never in /mydata
-    "companions": ("companion_name",),       # sealed from the start (0023)
 }
 
 
