@@ -53,6 +53,7 @@ SCREENS = {
     "question": "a check-in question",
     "idle": "enrolled, nothing asked",
     "preparing": "enrolled, nothing asked, before the session (days before day 0)",
+    "companion": "not a patient: someone's companion (their words are never the patient's)",
 }
 # How the text came.
 VIAS = ("message", "edit", "caption", "clinic")
@@ -83,6 +84,7 @@ STEPS = {
     "hint": "the hint for what is on screen",
     "again": "what is on screen again, with its buttons and one line on what they mean",
     "m11": "M11: an answer, the clinic's contact and the check-in button",
+    "companion": "the short kind reply to a companion, with the emergency line; their words go nowhere",
 }
 ANSWERS_SCREEN = {"consent": "consent", "enrolment": "enrolment", "settings": "settings", "resume": "resume"}
 MISSES_BEFORE_AGAIN = 1  # the second message in a row that answers nothing brings the buttons back
@@ -261,8 +263,10 @@ def _at_idle(typed: Typed, screen: Screen, signs: tuple[str, ...]) -> tuple[str,
 
 # The order (step 2 onwards), top row first; the first row that holds decides.
 ORDER: tuple[Row, ...] = (
-    Row("a typed STOP stops everything, whatever is on screen",
+    Row("a typed STOP stops everything, whatever is on screen (a companion's: their link)",
         lambda t, s: t.stop and s.via == "message", lambda t, s, signs: ("stop",)),
+    Row("a companion is not the patient: a kind reply and the emergency line (the safety advice alone for a sign)",
+        lambda t, s: s.kind == "companion", lambda t, s, signs: () if "advise" in signs else ("companion",)),
     Row("an edit: read for signs; without any, the note that edits change nothing",
         lambda t, s: s.via == "edit", lambda t, s, signs: () if signs else ("edit_note",)),
     Row("a text for the clinic (or a reply to staff) is relayed, and its signs acted on",

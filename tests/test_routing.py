@@ -61,6 +61,9 @@ edit     resume     act                act                ask                ask
 edit     question   act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
 edit     idle       act                act                ask                ask             edit_note   edit_note       edit_note   unread+ask
 edit     preparing  act                reschedule         ask                ask             edit_note   edit_note       edit_note   unread+ask
+message  companion  advise             advise             advise             companion       companion   companion       companion   advise
+caption  companion  advise             advise             advise             companion       companion   companion       companion   advise
+edit     companion  advise             advise             advise             companion       companion   companion       companion   advise
 clinic   relay      relay+act          relay+act          relay+ask          relay+ask       relay       relay           relay       relay+ask
 """
 
@@ -71,7 +74,7 @@ QUESTION = q.question("pain")
 
 
 def screen(kind: str, via: str = "message", misses: int = 0) -> Screen:
-    enrolled = kind not in {"welcome", "consent"}
+    enrolled = kind not in {"welcome", "consent", "companion"}
     return Screen(kind, via, enrolled, QUESTION if kind == "question" else None, 3 if enrolled else None, misses)
 
 

@@ -83,6 +83,11 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
                "state": svc.text(f"export.alert_state_{a.get('state') or 'open'}")} for a in tables.get("alerts", [])]
     for row in tables.get("alerts", []):  # who on the team acted is theirs, not the patient's: no staff ids here
         row.pop("acknowledged_by", None)
+    companion = svc.store.companion_of(chat_id)
+    profile["companion"] = companion.name if companion is not None else None
+    for row in tables.get("patients", []):  # the companion's Telegram id and language are theirs, not the patient's
+        row.pop("companion_chat_id", None)
+        row.pop("companion_language", None)
     for row in tables.get("relays", []):  # a photo's Telegram file id is a key to the picture, not a fact about them
         row["file_id"] = bool(row.get("file_id"))
     document = {"about": svc.text("export.about"), "clinic": svc.settings.clinic.name, "exported": local(
@@ -94,7 +99,10 @@ def build(svc: Services, chat_id: int, now: datetime) -> tuple[dict[str, Any], s
     states = Counter(d["state"] for d in tables.get("deliveries", []))
     summary = _summary(svc, profile, states, checkins, messages, alerts)
     photos = svc.text("photos.mydata", consent=profile["photo_checkins"], count=profile["photos_sent"])
-    return document, summary + "\n" + svc.text("language.mydata", language=profile["language"]) + "\n" + photos
+    link = "\n" + svc.text("companion.mydata", companion=companion.name, since=svc.date("date", companion.since)) \
+        if companion is not None else ""  # the summary stays short: a line only when there is a companion
+    return document, summary + "\n" + svc.text("language.mydata", language=profile["language"]) + "\n" + photos \
+        + link
 
 
 def _answer(svc: Services, person: dict, column: str) -> str | None:

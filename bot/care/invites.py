@@ -67,6 +67,30 @@ def _day(value: date) -> int:
     return (value - EPOCH).days
 
 
+def seal_payload(sign: Callable[[bytes], bytes], prefix: str, body: bytes, context: bytes = b"") -> str:
+    """``prefix`` and the URL-safe base64 (no padding) of ``body`` and its MAC, cut to 80 bits. The MAC covers
+    ``context`` too, so a payload made for one purpose (a companion's link: bot/care/companions.py) never checks
+    as another's; clinic invitations have none, as every link already handed out was made."""
+    return prefix + base64.urlsafe_b64encode(body + sign(context + body)[:MAC_BYTES]).decode("ascii").rstrip("=")
+
+
+def open_payload(sign: Callable[[bytes], bytes] | None, prefix: str, payload: str,
+                 context: bytes = b"") -> bytes | None:
+    """The body of a payload ``seal_payload`` made with this key and ``context``, or None (forged, changed, not
+    ours, or no data key to check it with)."""
+    if sign is None or not payload.startswith(prefix):
+        return None
+    text = payload[len(prefix):]
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    body, mac = raw[:-MAC_BYTES], raw[-MAC_BYTES:]
+    if not body or not hmac.compare_digest(sign(context + body)[:MAC_BYTES], mac):
+        return None
+    return body
+
+
 def make_invite(sign: Callable[[bytes], bytes], plan: str, treated: date, ref: str, days: int, today: date,
                 plan_length: int, token: Callable[[int], bytes] = secrets.token_bytes) -> tuple[str, Invite]:
     """A signed payload and what it says; raises InviteError naming what is wrong."""
@@ -81,7 +105,7 @@ def make_invite(sign: Callable[[bytes], bytes], plan: str, treated: date, ref: s
     expires = today + timedelta(days=days)
     invite_id = token(ID_BYTES)
     body = HEAD.pack(VERSION, invite_id, _day(treated), _day(expires), _plan_tag(plan)) + ref.encode("ascii")
-    payload = PREFIX + base64.urlsafe_b64encode(body + sign(body)[:MAC_BYTES]).decode("ascii").rstrip("=")
+    payload = seal_payload(sign, PREFIX, body)
     assert len(payload) <= 64
     return payload, Invite(invite_id.hex(), plan, treated, expires, ref)
 
@@ -94,15 +118,8 @@ def read_invite(sign: Callable[[bytes], bytes] | None, payload: str, plans: Iter
                 today: date) -> Invite | str:
     """What the payload says, or why it is refused: "forged" (not ours, or changed), "expired", "plan" (a plan this
     bot no longer has). Whether it was used already is the store's (``invite_used``)."""
-    if sign is None:  # no data key: no invitation can be checked
-        return "forged"
-    text = payload[len(PREFIX):]
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return "forged"
-    body, mac = raw[:-MAC_BYTES], raw[-MAC_BYTES:]
-    if len(body) < HEAD.size or not hmac.compare_digest(sign(body)[:MAC_BYTES], mac):
+    body = open_payload(sign, PREFIX, payload)
+    if body is None or len(body) < HEAD.size:
         return "forged"
     version, invite_id, treated, expires, tag = HEAD.unpack(body[:HEAD.size])
     ref = body[HEAD.size:].decode("ascii", "replace")

@@ -98,7 +98,15 @@ def _compose(svc: Services, row: OutboxRow, hooks: Hooks) -> tuple[str, object] 
         if row.about is not None and svc.store.patient(row.about) is None:
             return "erased"
         return row.body, row.markup
+    if row.kind == "companion":  # a copy of advice to the patient's companion (bot/care/companions.py)
+        return _companion_gone(svc, row.about, row.target) or (row.body, row.markup)
     return hooks.compose_alert(svc, row)
+
+
+def _companion_gone(svc: Services, about: int | None, target: int) -> str | None:
+    """Why a message to a companion may no longer go: the patient erased, or the link ended since it was queued."""
+    link = svc.store.companion_of(about) if about is not None else None
+    return None if link is not None and link.chat_id == target else "ended"
 
 
 def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
@@ -108,6 +116,8 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
         return "gone"
     if row.kind == "prep_note":  # to the clinic about a patient: only their erasure stops it
         return "erased" if row.about is not None and svc.store.patient(row.about) is None else None
+    if row.kind == "companion":
+        return _companion_gone(svc, row.about, row.target)
     if row.kind == "reply":
         if row.about is None:
             return None

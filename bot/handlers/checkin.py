@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.care import alerts, safety, verdicts
+from bot.care import alerts, companions, safety, verdicts
 from bot.care.relay import message_button
 from bot.care.scheduling import patient_day, patient_timing
 from bot.handlers import photos
@@ -226,11 +226,12 @@ async def act_at_once(update: Update, svc: Services, patient: Patient, row: Chec
     if not core.acts_now(outcome_preview) or not verdicts.unalerted(svc, patient, row.id, outcome_preview):
         return False
     decided = verdicts.decide(svc, patient, row.day, tokens, row.id, q.rash_onset_day(row.answers, row.day))
+    advice = verdicts.advice_text(svc, decided.verdict, row.day)
     try:
-        await update.effective_chat.send_message(verdicts.advice_text(svc, decided.verdict, row.day) + "\n\n"
-                                                 + svc.text("checkin.finish_note"))
+        await update.effective_chat.send_message(advice + "\n\n" + svc.text("checkin.finish_note"))
     finally:
         stored = await store_answers(update, svc, patient, row, decided, None, now)
+    companions.copy_advice(svc, patient, decided.verdict.level, advice, now)
     return True if stored else None
 
 
@@ -264,6 +265,7 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
     decided = verdicts.decide(svc, patient, row.day, core.closing_tokens(answers, row.asks), row.id,
                               q.rash_onset_day(answers, row.day), extra=typed)
     advice = verdicts.advice_text(svc, decided.verdict, row.day)
+    fresh = verdicts.unalerted(svc, patient, row.id, decided.verdict)  # not yet advised at once (act_at_once)
     followup = core.plans_followup(decided.verdict)
     if followup:
         advice += "\n\n" + svc.text("checkin.followup_note")
@@ -277,6 +279,8 @@ async def finish(update: Update, svc: Services, patient: Patient, row: CheckinRo
         await update.effective_chat.send_message(advice, reply_markup=clinic_markup(svc, decided.verdict))
     finally:  # whatever happened to the patient's messages, the clinic hears of a worrying result
         stored = await store_answers(update, svc, patient, row, decided, state, now, followup=followup)
+    if fresh:  # an urgent answer's advice was copied when it was given (act_at_once), not again
+        companions.copy_advice(svc, patient, decided.verdict.level, advice, now)
     if followup and stored:
         svc.wake()
     if stored and state == "done":

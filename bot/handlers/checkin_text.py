@@ -12,7 +12,7 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot.care import alerts, safety, verdicts
+from bot.care import alerts, companions, safety, verdicts
 from bot.handlers.checkin import CB, advance, ask, begin, clinic_markup, current, label, open_new, today
 from bot.services import Services, keyboard, services
 from bot.store import Patient
@@ -78,11 +78,12 @@ async def act_on_signs(update: Update, svc: Services, patient: Patient, row: Che
     decided = verdicts.decide(svc, patient, day, q.to_tokens(answers), row.id if row is not None else None,
                               q.rash_onset_day(answers, day), patient_text=text[:PATIENT_TEXT_KEPT], extra=extra)
     matching = evaluate_tokens(list(reading.signs), day)
+    advice = _advice(svc, reading, matching, day)
     try:
-        await update.effective_chat.send_message(_advice(svc, reading, matching, day),
-                                                 reply_markup=clinic_markup(svc, decided.verdict))
+        await update.effective_chat.send_message(advice, reply_markup=clinic_markup(svc, decided.verdict))
     finally:  # whatever became of the advice, the check-in and the clinic's alert are stored (or journaled)
         stored = await _store_signs(update, svc, patient, row, reading, decided, matching, now)
+    companions.copy_advice(svc, patient, reading.kind, advice, now)  # the advice only, never the words
     if stored is not None:
         await ask(update, svc, stored)
 

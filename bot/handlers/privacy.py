@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.care import export
+from bot.handlers import companion
 from bot.care.alerts import erase_patient, purge_erased
 from bot.care.jobs import daily_due, missed_daily_run
 from bot.logs import ERASED, REASON_REQUEST, REASON_RETENTION, log_event, pseudonym
@@ -42,6 +43,8 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mydata: everything stored about the patient as a JSON document, built in memory only."""
     svc, chat = services(context), update.effective_chat
     if svc.store.patient(chat.id) is None:
+        if await companion.own_data(update, svc):  # a companion's own small record
+            return
         return await chat.send_message(svc.text("control.mydata_none"))
     document, summary = export.build(svc, chat.id, svc.clock.now())
     blob = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
@@ -56,6 +59,8 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/delete: ask for confirmation before erasing everything."""
     svc, chat = services(context), update.effective_chat
     if svc.store.patient(chat.id) is None:
+        if await companion.ask_delete(update, svc):  # a companion's own small record
+            return
         return await chat.send_message(svc.text("control.delete_none"))
     await chat.send_message(svc.text("control.ask_delete"), reply_markup=keyboard(
         [[(svc.text("control.delete_yes"), f"{CB}:del:yes")], [(svc.text("control.delete_no"), f"{CB}:del:no")]]))
@@ -70,6 +75,7 @@ async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     if query.data.endswith(":no"):
         return await query.edit_message_text(svc.text("control.delete_kept"))
+    companion.tell_of_erasure(svc, chat_id, svc.clock.now())  # before their rows (and the link) go
     rows = erase_patient(svc, chat_id, svc.clock.now())  # also edits the clinic's alert messages about them
     context.chat_data.clear()
     await purge_erased(svc)  # a worker thread: a backup's snapshot makes this chat wait, never the others
@@ -89,6 +95,7 @@ async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.error("retention: patients on plan %r kept: %s", name, error)
     erased = svc.store.finished_patients(now, svc.settings.clinic.retention_days, lengths)
     for chat_id in erased:
+        companion.tell_of_erasure(svc, chat_id, now)
         erase_patient(svc, chat_id, now)
         log_event(log, ERASED, chat_id=chat_id, reason=REASON_RETENTION)
     if erased:

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers import control
 from bot.handlers.checkin import CB as CHECKIN_CB, today
+from bot.care import companions
 from bot.care.relay import message_button
 from bot.services import keyboard, services
 from bot.store import Patient
@@ -35,6 +36,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, patient: Pa
     if wish == "want_help":  # "help", "what can you do"
         return await chat.send_message(svc.text("common.help"))
     if wish == "worried":  # "I'm worried", "not good": a kind word, the check-in and a person at the clinic
+        companions.pass_not_ok(svc, patient, now)  # their companion hears it (if chosen), never their words
         rows = [[(svc.text("checkin.start_button"), f"{CHECKIN_CB}:go:{today(patient, now)}")]]
         return await chat.send_message(svc.text("questions.worried" + ("" if relay else "_no_relay")),
                                        reply_markup=keyboard(rows + ([message_button(svc)] if relay else [])))

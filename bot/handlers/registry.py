@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.handlers import (alert_steps, checkin, clinic, common, control, enrol, intake, invite, language, midday,
+from bot.handlers import (alert_steps, checkin, clinic, common, companion, control, enrol, intake, invite, language, midday,
                           onboarding, patient_actions, photos, privacy, progress, reminders, resuming, staff, typed)
 from bot.delivery.hooks import Buttons
 from bot.services import PRIVATE_MESSAGE
@@ -33,6 +33,7 @@ def register_all(application: Application) -> None:
     onboarding.register(application)  # /clinicid and /myid, before the guard, while no clinic chat is set
     intake.register(application)  # duplicates dropped, the clinic chat kept to staff actions
     application.add_handler(TypeHandler(Update, common.guard_chat), group=-1)
+    companion.register_link(application)  # /start with a companion's link: not an enrolment
     application.add_handler(CommandHandler("start", enrol.start, filters=private))
     application.add_handler(CommandHandler("help", common.help_command, filters=private))
     application.add_handler(CommandHandler("settings", enrol.settings, filters=private))
@@ -48,6 +49,7 @@ def register_all(application: Application) -> None:
     reminders.register(application)
     midday.register(application)
     photos.register(application)
+    companion.register(application)
     clinic.register(application)  # before control: a photo for the clinic must not meet the media catch-all
     progress.register(application)
     privacy.register(application)

@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot.care.preparation import advise_reschedule
 from bot.care.relay import message_button
 from bot.care.scheduling import patient_day
-from bot.handlers import checkin_text, clinic, control, enrol, questions, settings_menu
+from bot.handlers import checkin_text, clinic, companion, control, enrol, questions, settings_menu
 from bot.handlers.checkin import current
 from bot.logs import pseudonym
 from bot.services import SCREEN_KEY, Services, keyboard, plan_for, services
@@ -103,7 +103,8 @@ def screen_of(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
     elif via in {"message", "caption"} and _thread_of(update, svc) is not None:
         kind = "thread"
     elif patient is None or not (patient.enrolled or patient.step):
-        kind = "consent" if enrol.consent_on_screen(context) else "welcome"
+        kind = "consent" if enrol.consent_on_screen(context) else \
+            "companion" if svc.store.accompanied_by(chat.id) is not None else "welcome"
     elif patient.step:
         kind = "enrolment"
     elif settings_menu.is_open(context, chat.id, now):
@@ -165,6 +166,8 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
         await chat.send_message(svc.text("checkin.safety_advice_not_enrolled"))
     elif step == "reschedule":
         await advise_reschedule(update, svc, patient, typed.reschedule, now)
+    elif step == "stop" and screen.kind == "companion":
+        await companion.stop_typed(update, svc)
     elif step == "stop":
         await control.typed_stop(update, svc, patient)
     elif step == "relay":
@@ -196,6 +199,8 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
         await questions.answer(update, context, patient, typed, step, now)
     elif step in {"hint", "again"}:
         await _hint(update, context, svc, screen, row, again=step == "again")
+    elif step == "companion":
+        await companion.reply(update, svc)
     elif step == "m11":
         await checkin_text.m11(update, svc, patient, now)
     else:  # a step routing.STEPS names but nothing here carries out is a bug: fail loudly (tests cover each)

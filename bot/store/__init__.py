@@ -18,6 +18,7 @@ from bot.crypto import DataKeyError, Sealer
 from bot.store.backups import BackupRecord, BackupStore
 from bot.store.checkins import CheckinStore
 from bot.store.clinic_side import ClinicSideStore
+from bot.store.companions import Companion, CompanionStore
 from bot.store.control import ControlStore
 from bot.store.deliveries import DeliveryRow, DeliveryStore
 from bot.store.health import HealthStore
@@ -34,7 +35,7 @@ from bot.store.topics import TopicStore
 from bot.store.engagement import EngagementStore
 from bot.store.updates import UpdateStore
 
-__all__ = ["Store", "StoreError", "DamagedDatabase", "Patient", "Treatment", "DeliveryRow", "BackupRecord", "open_store"]
+__all__ = ["Store", "StoreError", "DamagedDatabase", "Patient", "Treatment", "DeliveryRow", "BackupRecord", "Companion", "open_store"]
 
 # What a store method raises when the database fails (locked, full, gone): callers outside the store
 # catch this, so only the store knows the database is SQLite.
@@ -53,7 +54,7 @@ class DamagedDatabase(Exception):
 
 class Store(Sealing, PatientStore, DeliveryStore, CheckinStore, ControlStore, QueueStore, OutboxStore,
             HealthStore, RelayStore, EngagementStore, UpdateStore, JournalStore, ClinicSideStore, BackupStore,
-            PhotoStore, TopicStore):
+            PhotoStore, TopicStore, CompanionStore):
     """All persistence for the bot, over one SQLite connection.
 
     With a ``sealer`` (the data key), every answer a patient gives is encrypted at rest

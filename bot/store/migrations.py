@@ -386,6 +386,22 @@ def m0022(db: Database) -> None:
     db.execute("ALTER TABLE checkins ADD COLUMN photo_relay_id INTEGER")
 
 
+@migrations(name="0023_companions")
+def m0023(db: Database) -> None:
+    # A companion (bot/handlers/companion.py): one relative or friend per patient, who gets copies of urgent and
+    # emergency advice only. Kept on the patient's own row, so the patient's /mydata shows it and their erasure
+    # takes it: the companion's chat id (unique: a companion accompanies one patient at a time), their first name
+    # (sealed), their language for the heading of the copies, whether the patient chose to have their "I'm not OK"
+    # passed on, and since when. NULL on every row before this migration: no companion.
+    db.execute("ALTER TABLE patients ADD COLUMN companion_chat_id INTEGER")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_name TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_language TEXT")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_not_ok INTEGER")
+    db.execute("ALTER TABLE patients ADD COLUMN companion_since TEXT")
+    db.execute("CREATE UNIQUE INDEX patients_companion ON patients(companion_chat_id)"
+               " WHERE companion_chat_id IS NOT NULL")
+
+
 @migrations(name="0024_parked_message_options")
 def m0024(db: Database) -> None:
     # How a message parked by a 429 is to be sent (bot/delivery/replies.py), as JSON: the entities that quote a

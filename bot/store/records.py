@@ -16,7 +16,8 @@ def iso(instant: datetime) -> str:
 # Columns holding every answer a patient gives (and their names), sealed with the data key
 # (bot/store/sealing.py). Plain stay only ids, times, days, delivery state and the triage level.
 SEALED = {
-    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type", "clinic_ref"),
+    "patients": ("display_name", "immunocompromised", "cold_sore_history", "skin_type", "clinic_ref",
+                 "companion_name"),  # the companion's first name (0023), sealed from the start
     "checkins": ("answers", "selection", "still", "asks"),
     "verdicts": ("reasons", "tokens", "patient_text"),
     "relays": ("text", "file_id"),
