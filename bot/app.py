@@ -32,8 +32,8 @@ from schedules.care_plan import load_plan
 log = logging.getLogger(__name__)
 
 # The command menu, in this order; each description is the catalog's ``commands.<name>``.
-COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "resume", "stop", "clinic", "privacy",
-            "mydata", "delete", "help")
+COMMANDS = ("start", "checkin", "schedule", "progress", "settings", "pause", "resume", "stop", "clinic", "companion",
+            "privacy", "mydata", "delete", "help")
 
 
 __all__ = ["COMMANDS", "UPDATE_TYPES", "build_app", "build_services", "dispatcher_hooks"]
