@@ -326,7 +326,9 @@ class _Polarity:
         sentence = self.words[sign.anchor].sentence
         for cue in self.cues.get("others", []):
             if self.words[cue.start].sentence == sentence and cue.end < sign.start:
-                if not any(w.text in self.first_person for w in self.words[cue.end + 1: sign.start]):
+                # The sign's own first word counts: "my husband says I have a fever" told as "mi marido dice
+                # que tengo fiebre", where "tengo" opens the sign, is the writer's fever.
+                if not any(w.text in self.first_person for w in self.words[cue.end + 1: sign.start + 1]):
                     return True
         if carried:
             before = [w.text for w in self.words[: sign.start] if w.sentence == sentence]

@@ -62,6 +62,16 @@ def test_a_relative_writing_about_the_patient_is_the_patient() -> None:
     assert _signs("mi hijo tiene fiebre") == {"fever": "ask"}
 
 
+@pytest.mark.parametrize("text, token, action", [
+    ("mi marido dice que tengo fiebre", "fever", "urgent"),
+    ("mi novio dice que hago ruido al respirar", "breathing_difficulty", "emergency"),
+    ("mi marido dice que tiene fiebre", "fever", "ask"),
+])
+def test_a_first_person_verb_opening_the_sign_makes_it_the_writers(text: str, token: str, action: str) -> None:
+    """ "mi marido dice que tengo fiebre": the "tengo" that opens the sign says whose fever it is; "tiene" does not."""
+    assert _signs(text)[token] == action
+
+
 def test_the_my_of_a_relative_does_not_make_the_patient_link_the_writers_own() -> None:
     """ "mi abuela es la paciente": the "mi" names the grandmother, so the link ties her signs to the treatment;
     "mi" of the writer's own session ("mi sesión") still keeps a child's fever the child's."""
