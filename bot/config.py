@@ -21,6 +21,7 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_BACKUP_AT = time(2, 30, tzinfo=timezone.utc)  # before retention's 03:30: last night's data is kept once more
 DEFAULT_BACKUP_KEEP = 14
+DEFAULT_DRILL_DAYS = 31  # a restore drill older than this is a doctor warning
 
 
 # What @BotFather hands out: the bot's numeric id, a colon, and a secret of letters, digits, _ and -.
@@ -68,6 +69,7 @@ class Settings:
     backup_at: time | None = DEFAULT_BACKUP_AT
     backup_dir: Path | None = None
     backup_keep: int = DEFAULT_BACKUP_KEEP
+    drill_days: int = DEFAULT_DRILL_DAYS  # AFTERCARE_RESTORE_DRILL_DAYS: how old the last restore drill may be
 
     @property
     def backup_folder(self) -> Path:
@@ -266,7 +268,8 @@ def default_backup_dir(data_dir: Path) -> Path:
 
 
 def _backups(environ: Mapping[str, str], data_dir: Path) -> dict:
-    """AFTERCARE_BACKUP_AT (HH:MM UTC, or off), AFTERCARE_BACKUP_DIR (outside the data folder), AFTERCARE_BACKUP_KEEP."""
+    """AFTERCARE_BACKUP_AT (HH:MM UTC, or off), AFTERCARE_BACKUP_DIR (outside the data folder), AFTERCARE_BACKUP_KEEP,
+    AFTERCARE_RESTORE_DRILL_DAYS."""
     raw_at = environ.get("AFTERCARE_BACKUP_AT", "").strip()
     at: time | None = DEFAULT_BACKUP_AT
     if raw_at.lower() == "off":
@@ -286,4 +289,8 @@ def _backups(environ: Mapping[str, str], data_dir: Path) -> dict:
         if inside == data or data in inside.parents:
             raise ConfigError(f"AFTERCARE_BACKUP_DIR: {folder} is inside the data folder {data_dir}; keep backups "
                               "outside it")
-    return {"backup_at": at, "backup_dir": folder, "backup_keep": int(raw_keep)}
+    raw_drill = environ.get("AFTERCARE_RESTORE_DRILL_DAYS", "").strip() or str(DEFAULT_DRILL_DAYS)
+    if not raw_drill.isdigit() or not 1 <= int(raw_drill) <= 3660:
+        raise ConfigError("AFTERCARE_RESTORE_DRILL_DAYS must be how many days old the last restore drill may be, "
+                          "a number from 1 to 3660")
+    return {"backup_at": at, "backup_dir": folder, "backup_keep": int(raw_keep), "drill_days": int(raw_drill)}

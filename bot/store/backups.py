@@ -187,3 +187,52 @@ def database_created_at(path: Path) -> datetime | None:
         return None
     first = datetime.fromisoformat(str(applied[0].applied_at))
     return first if first.tzinfo else first.replace(tzinfo=timezone.utc)
+
+
+# The restore drill's record: a small file in the backup folder, because the drill must never write to the live
+# database (and may run while the bot does). No patient data: times, a backup's file name, a patient count and a
+# reason.
+DRILL_NAME = "restore-drill.json"
+
+
+@dataclass(frozen=True)
+class DrillRecord:
+    """The last restore drill: when, whether it passed, the backup it used, and why it failed."""
+
+    at: datetime                  # when the drill ran
+    ok: bool                      # the backup was restored into a temporary folder and opened with the key
+    file: str                     # the backup's file name
+    problem: str                  # "" when ok
+    last_ok_at: datetime | None   # the latest drill that passed (this one, when it did)
+
+
+def read_drill_record(folder: Path) -> DrillRecord | None:
+    """The last restore drill recorded in the backup ``folder`` (None before the first, or when unreadable)."""
+    try:
+        raw = json.loads((Path(folder) / DRILL_NAME).read_text(encoding="utf-8"))
+        return DrillRecord(_instant(raw["at"]), bool(raw["ok"]), str(raw["file"]), str(raw["problem"]),
+                           _instant(raw.get("last_ok_at")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_drill_record(folder: Path, record: DrillRecord) -> DrillRecord:
+    """Keep ``record`` as the last drill in ``folder`` (0600, replaced atomically); a failed drill keeps the time
+    of the last one that passed. Returns what was kept; a folder that cannot be written keeps nothing."""
+    folder = Path(folder)
+    if record.last_ok_at is None:
+        previous = read_drill_record(folder)
+        record = DrillRecord(record.at, record.ok, record.file, record.problem,
+                             previous.last_ok_at if previous else None)
+    if not folder.is_dir():
+        return record
+    temp = folder / f".{DRILL_NAME}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"at": _stamp(record.at), "ok": record.ok, "file": record.file, "problem": record.problem,
+                       "last_ok_at": _stamp(record.last_ok_at)}, handle)
+        os.replace(temp, folder / DRILL_NAME)
+    except OSError:
+        temp.unlink(missing_ok=True)
+    return record

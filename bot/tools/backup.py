@@ -7,7 +7,8 @@ refuse the ordinary mistakes before they touch anything:
 - ``backup`` writes only a new file, or over an existing aftercare backup with ``--force``; never inside
   the data folder, onto a ``-wal``/``-shm``/``-journal`` or lock file, the data key or ``.env``.
 - ``backup --verify FILE`` checks a backup as ``restore`` would, and ``restore --dry-run`` is the restore drill:
-  the newest nightly backup (bot/store/backups.py) restored into a temporary folder and opened with the key.
+  the newest nightly backup (bot/store/backups.py) restored into a temporary folder and opened with the key;
+  its outcome is kept in the backup folder for `aftercare doctor`.
 - ``restore`` replaces the database only with an aftercare database sealed with the configured data key,
   only while the bot is stopped, and keeps a timestamped copy of what it replaced (a damaged database,
   which start-up refuses and sends here, is kept as its bytes are).
@@ -25,7 +26,8 @@ from pathlib import Path
 from bot.config import Settings
 from bot.runtime import LOCK_NAME, AlreadyRunning, OpsError, acquire_instance_lock, private_temp
 from bot.store import open_store
-from bot.store.backups import backup_problems, current_schema, nightly_files, schema_of
+from bot.store.backups import (DrillRecord, backup_problems, current_schema, nightly_files, schema_of,
+                               write_drill_record)
 from bot.store.health import copy_database, database_problems, restore_problems
 from bot.tools.common import run_tool
 
@@ -177,9 +179,24 @@ def verify_backup(settings: Settings, path: str | Path) -> str:
             "and every sealed value opens with the data key")
 
 
-def restore_drill(settings: Settings, path: str | Path | None) -> str:
+def restore_drill(settings: Settings, path: str | Path | None, now: datetime | None = None) -> str:
     """`aftercare restore --dry-run [FILE]`: restore a backup (default: the newest nightly one) into a temporary
-    folder and open it as the bot would; the live database is never touched, and the bot may keep running."""
+    folder and open it as the bot would; the live database is never touched, and the bot may keep running.
+    The outcome is recorded in the backup folder (restore-drill.json), where `aftercare doctor` reads it."""
+    when = now or datetime.now(timezone.utc)
+    try:
+        source, patients = _drill(settings, path)
+    except OpsError as exc:
+        failed = Path(path).name if path is not None else ""
+        write_drill_record(settings.backup_folder, DrillRecord(when, False, failed, str(exc), None))
+        raise
+    write_drill_record(settings.backup_folder, DrillRecord(when, True, source.name, "", when))
+    return (f"restore drill passed: {source} was restored into a temporary folder and opened with the data key "
+            f"({patients} patients); the live database was not touched")
+
+
+def _drill(settings: Settings, path: str | Path | None) -> tuple[Path, int]:
+    """The drill itself: the backup it used and the patients it holds, or OpsError saying what failed."""
     if path is None:
         nightly = nightly_files(settings.backup_folder)
         if not nightly:
@@ -201,8 +218,7 @@ def restore_drill(settings: Settings, path: str | Path | None) -> str:
             patients = store.patient_count()
         finally:
             store.close()
-    return (f"restore drill passed: {source} was restored into a temporary folder and opened with the data key "
-            f"({patients} patients); the live database was not touched")
+    return source, patients
 
 
 def backup_command(environ: dict[str, str], argv: list[str]) -> int:
@@ -220,7 +236,7 @@ def backup_command(environ: dict[str, str], argv: list[str]) -> int:
         backup(settings, args.path, now=datetime.now(timezone.utc), force=args.force)))
 
 
-def restore_command(environ: dict[str, str], argv: list[str]) -> int:
+def restore_command(environ: dict[str, str], argv: list[str], now: datetime | None = None) -> int:
     """`aftercare restore PATH`: replace the database with a verified backup; the bot must be stopped."""
     parser = argparse.ArgumentParser(prog="aftercare restore", description=restore_command.__doc__)
     parser.add_argument("path", nargs="?",
@@ -230,7 +246,7 @@ def restore_command(environ: dict[str, str], argv: list[str]) -> int:
                         help="a restore drill: restore into a temporary folder and open it; changes nothing")
     args = parser.parse_args(argv)
     if args.dry_run:
-        return run_tool(environ, lambda settings: restore_drill(settings, args.path))
+        return run_tool(environ, lambda settings: restore_drill(settings, args.path, now=now))
     if args.path is None:
         parser.error("the backup file to restore is required (or --dry-run for a drill)")
 

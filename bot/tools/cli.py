@@ -89,6 +89,11 @@ def _service(environ: dict[str, str], rest: list[str]) -> int:
     return service_command(environ, rest)
 
 
+def _fleet(environ: dict[str, str], rest: list[str]) -> int:
+    from bot.tools.fleet import fleet_command
+    return fleet_command(environ, rest)
+
+
 def _healthcheck(environ: dict[str, str], rest: list[str]) -> int:
     from bot.tools.health import healthcheck_command
     return healthcheck_command(environ, rest)
@@ -154,6 +159,8 @@ COMMANDS = {
     "admins": Command("list|add ID|remove ID: the clinic's admins, kept in .env", _admins),
     "service": Command("install|status|logs|uninstall: the bot as a systemd service for this folder "
                        "(--name CLINIC: one per clinic)", _service),
+    "fleet": Command("list|status|doctor|backup DIR: the same over every clinic in fleet.txt (one folder each)",
+                     _fleet),
     "healthcheck": Command("is the running bot healthy (for Docker and monitoring)", _healthcheck),
     "keygen": Command("create the key that encrypts what patients type", _keygen),
     "triage": Command("how the triage rules judge one check-in", _triage),

@@ -71,6 +71,7 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     _check_lexicons(settings, report)
     if _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip())):
         _check_backups(settings, report, now or datetime.now(timezone.utc))
+        _check_restore_drill(settings, report, now or datetime.now(timezone.utc))
     if settings.token:
         _check_token(settings, report, request)
     else:
@@ -254,6 +255,32 @@ def _check_backups(settings: Settings, report: _Report, now: datetime) -> None:
         return
     report.ok(f"backups: {record.file} verified at {last_ok:%Y-%m-%d %H:%M} UTC; {len(kept)} kept in {folder} "
               f"(the newest {settings.backup_keep})")
+
+
+def _check_restore_drill(settings: Settings, report: _Report, now: datetime) -> None:
+    """The last restore drill (`aftercare restore --dry-run`, recorded in the backup folder): passed, and no older
+    than AFTERCARE_RESTORE_DRILL_DAYS; a warning when it failed, is too old, or never ran though there are backups."""
+    from bot.store.backups import nightly_files, read_drill_record
+
+    folder, days = settings.backup_folder, settings.drill_days
+    record = read_drill_record(folder)
+    run = "run `aftercare restore --dry-run` (it restores the newest backup into a temporary folder, never the live one)"
+    if record is None:
+        if nightly_files(folder):
+            report.warning(f"restore drill: none has been run with the backups in {folder}; {run}")
+        else:
+            report.ok("restore drill: none yet; once the first nightly backup is written, " + run)
+        return
+    if not record.ok:
+        report.warning(f"restore drill: the last one ({record.at:%Y-%m-%d %H:%M} UTC) failed: {record.problem}; "
+                       "fix that, then " + run)
+        return
+    if now - record.last_ok_at > timedelta(days=days):
+        report.warning(f"restore drill: the last one that passed was on {record.last_ok_at:%Y-%m-%d}, more than "
+                       f"{days} days ago (AFTERCARE_RESTORE_DRILL_DAYS); {run}")
+        return
+    report.ok(f"restore drill: passed on {record.last_ok_at:%Y-%m-%d %H:%M} UTC with {record.file} "
+              f"(due again within {days} days)")
 
 
 def _check_token(settings: Settings, report: _Report, request: BaseRequest | None) -> None:
