@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot.care import companions
-from bot.store import open_store
-from tests.conftest import CLINIC_CHAT, clinic_settings, enrol, open_phone
+from tests.conftest import CLINIC_CHAT, enrol
 from tests.texts import said, services_of, shows
 
 PATIENT, FRIEND, OTHER = 1001, 2002, 3003
@@ -21,14 +20,9 @@ NORMAL_DAY_1 = ["No", "Same", "Mild", "None", "Mild", "None", "None of these", "
 
 
 @pytest.fixture
-async def phone(tmp_path, clock):
+def phone(clinic_phone):
     """The app with a clinic chat (alerts have somewhere to go), driven on the hand-moved clock."""
-    settings = clinic_settings(tmp_path)
-    store = open_store(settings.database_path, settings.sealer())
-    phone = await open_phone(settings, store, clock)
-    yield phone
-    await phone.app.shutdown()
-    store.close()
+    return clinic_phone
 
 
 async def tap_as(phone, chat_id: int, label: str, first_name: str) -> list:
