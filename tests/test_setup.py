@@ -208,8 +208,8 @@ def test_a_strangers_clinicid_and_myid_without_the_code_are_named_and_skipped(se
 @pytest.mark.process
 def test_a_backlog_of_120_messages_does_not_hide_the_operators_fresh_commands(server, tmp_path, monkeypatch):
     """With 120 messages waiting for a bot that has no database yet, set-up reads the newest ones, says it dropped
-    the older, and finds the admin's fresh /clinicid and /myid; with a database (patients may be waiting), it drops
-    nothing and says to type the id."""
+    the older, and finds the admin's fresh /clinicid and /myid; on a bot that has run (patients may be waiting), it
+    takes the backlog from Telegram batch by batch, keeps every message sealed for the bot, and finds them too."""
     monkeypatch.chdir(tmp_path)
     for sender in range(120):
         server.send(7000 + sender, "hello?")
@@ -234,9 +234,40 @@ def test_a_backlog_of_120_messages_does_not_hide_the_operators_fresh_commands(se
     for sender in range(120):
         server.send(8000 + sender, "hello again?")
     waiting = server.pending_updates()
-    code, out, _ = run_setup(server, [""] * 11 + ["n", "", str(GROUP), "n", "", str(ADMIN)])
+    code, out, _ = run_setup(server, [""] * 11 + ["n", clinicid_sent, "y", "n", myid_sent, "y"])  # fresh codes
     assert code == 0, out
-    assert "Telegram shows only the oldest 100 without dropping any" in out and server.pending_updates() == waiting
+    env = read_dotenv(tmp_path / ".env")
+    assert env["AFTERCARE_CLINIC_CHAT_ID"] == str(GROUP) and env["AFTERCARE_ADMIN_IDS"] == str(ADMIN)
+    kept_file = tmp_path / "data" / "kept-updates.sealed"
+    assert stat.S_IMODE(os.stat(kept_file).st_mode) == 0o600 and b"hello" not in kept_file.read_bytes()
+    assert server.pending_updates() < waiting - 150  # taken from Telegram, and kept
+    from bot import kept_updates
+    settings = make_settings(tmp_path, AFTERCARE_DATA_DIR=str(tmp_path / "data"), AFTERCARE_DATA_KEY="",
+                             AFTERCARE_DATA_KEY_FILE=str(tmp_path / env["AFTERCARE_DATA_KEY_FILE"]))
+    kept = kept_updates.take(settings, remove=False)
+    assert len(kept) > 190 and {u["message"]["text"] for u in kept} == {"hello?", "hello again?"}
+    assert f"keeps {len(kept)} of them, sealed, for the bot to answer when it starts" in out
+
+
+async def test_updates_kept_by_setup_are_answered_when_the_bot_starts(tmp_path, clock):
+    """A patient's /start that set-up had to take from Telegram (kept sealed) is put on the bot's update queue at
+    start-up and answered; the kept file is gone."""
+    from bot import kept_updates
+    from bot.store import open_store
+    from bot.tools.simulated_telegram import FakeTelegram
+    telegram = FakeTelegram()
+    settings = make_settings(tmp_path)
+    kept_updates.keep(settings, [telegram.message(PATIENT, "/start")])
+    store = open_store(settings.database_path, settings.sealer())
+    phone = await open_phone(settings, store, clock, telegram)
+    try:
+        await phone.app.post_init(phone.app)
+        assert not kept_updates.path_of(settings).exists()
+        await phone.app.process_update(phone.app.update_queue.get_nowait())
+        assert telegram.texts(PATIENT) and "Do you agree?" in telegram.texts(PATIENT)[-1]
+    finally:
+        await phone.app.shutdown()
+        store.close()
 
 
 @pytest.mark.process

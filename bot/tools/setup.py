@@ -10,6 +10,7 @@ after Telegram accepted it. ``Console`` takes the input functions, so tests driv
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import os
 import sys
@@ -17,6 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
+from bot import kept_updates
 from bot.config import TOKEN_FORMAT, ConfigError, load_settings, origin
 from bot.runtime import AlreadyRunning, OpsError, acquire_instance_lock
 from bot.tools.common import INTERRUPTED_CODE
@@ -94,8 +96,10 @@ class Setup:
                 continue
             # No database yet: no patient can be waiting for an answer, so a backlog past Telegram's 100 may be
             # read from its newest end (the older updates are then dropped) to find the operator's fresh commands.
-            telegram = SetupTelegram(token, settings.api_url, settings.file_url,
-                                     newest_first=not settings.database_path.exists())
+            ran = settings.database_path.exists()  # a bot that has run: its waiting updates are kept, not dropped
+            telegram = SetupTelegram(token, settings.api_url, settings.file_url, newest_first=not ran,
+                                     keep=functools.partial(kept_updates.keep, settings)
+                                     if ran and settings.sealer() else None)
             try:
                 username = telegram.check_token()
             except (InvalidToken, Forbidden):

@@ -55,6 +55,10 @@ def _look(guide, command: str):
     if backlog == "dropped":
         guide.console.say("   More than 100 messages were waiting for the bot; set-up read the newest 100 and dropped "
                           "the older ones (nobody is enrolled yet, so no patient was waiting for them).")
+    elif backlog == "kept":
+        guide.console.say(f"   More than 100 messages were waiting for the bot; set-up took them from Telegram to "
+                          f"see the newest and keeps {guide.telegram.kept} of them, sealed, for the bot to answer "
+                          "when it starts.")
     elif backlog == "full":
         guide.console.say("   More than 100 messages are waiting for the bot, some perhaps from patients, and Telegram "
                           "shows only the oldest 100 without dropping any: if your command is not found, type the "

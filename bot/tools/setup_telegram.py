@@ -36,9 +36,12 @@ class Seen:
 class SetupTelegram:
     """Short-lived Bot API calls for the set-up guide (each call opens and closes its own client)."""
 
-    def __init__(self, token: str, api_url: str, file_url: str, newest_first: bool = False) -> None:
+    def __init__(self, token: str, api_url: str, file_url: str, newest_first: bool = False,
+                 keep: Callable[[list[dict]], int] | None = None) -> None:
         self._token, self._api_url, self._file_url = token, api_url, file_url
         self.newest_first = newest_first
+        self.keep = keep  # where the updates set-up must take from Telegram are kept for the bot (bot/kept_updates.py)
+        self.kept = 0
         self.username: str | None = None
         self.backlog: str | None = None  # "dropped" or "full": a backlog past one batch, for the operator to hear
         self._told = False  # the operator heard of the backlog once
@@ -69,8 +72,11 @@ class SetupTelegram:
             if self.newest_first:
                 updates = self._call(lambda bot: bot.get_updates(offset=-BATCH, timeout=0))
                 self._others.clear()  # the dropped ones can no longer be confirmed, nor be answered
+            elif self.keep is not None:
+                updates = self._keep_backlog(updates)
             if not self._told:
-                self.backlog, self._told = "dropped" if self.newest_first else "full", True
+                self.backlog = "dropped" if self.newest_first else "kept" if self.keep is not None else "full"
+                self._told = True
         for update in updates:
             seen = self._parse(update)
             if seen is None:
@@ -78,6 +84,23 @@ class SetupTelegram:
             else:
                 self._seen[update.update_id] = seen
         return [s for _, s in sorted(self._seen.items()) if s.command == command]
+
+    def _keep_backlog(self, updates: list[Update]) -> list[Update]:
+        """Take full batches from Telegram (confirming them) until fewer than 100 wait: set-up commands are read as
+        usual, every other update is kept sealed for the bot (``keep``) before its batch is confirmed."""
+        while len(updates) >= BATCH:
+            others = []
+            for update in updates:
+                seen = self._parse(update)
+                if seen is None:
+                    others.append(update.to_dict())
+                else:
+                    self._seen[update.update_id] = seen
+            self.kept = self.keep(others)  # kept before Telegram forgets them
+            last = updates[-1].update_id
+            updates = self._call(lambda bot: bot.get_updates(offset=last + 1, timeout=0))
+        self._others.clear()  # what is left of the older ones is kept, not waiting in Telegram
+        return updates
 
     def _parse(self, update: Update) -> Seen | None:
         message = update.message
