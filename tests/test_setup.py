@@ -24,6 +24,8 @@ from tests.texts import said, shows
 GROUP, ADMIN, OTHER_ADMIN, PATIENT = -1005550001, 4242, 4343, 1001
 WRONG_TOKEN = "123456:WRONG-token_abcdefghijklmnopqrstu"
 OUT_OF_HOURS = "If we are closed, call the Harbour out-of-hours line on +353 1 555 0199."
+# The profile step answered with the clinic's name, phone and out-of-hours line, every default kept, and Germany.
+PROFILE = ["Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "", "", "", "", "", "", "", "Germany"]
 OPERATOR: list = [None]  # the operator of the set-up now running (its callables read the printed codes)
 
 
@@ -160,8 +162,7 @@ def test_setup_takes_a_new_clinic_live(server, tmp_path, monkeypatch):
 def test_setup_again_keeps_everything_on_enter(server, tmp_path, monkeypatch):
     """Re-running setup with every answer Enter keeps the token, profile, chat and admins as they were."""
     monkeypatch.chdir(tmp_path)
-    first = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS, "", "", "", "",
-                               "", "", "", "Germany", str(GROUP), str(ADMIN)])
+    first = run_setup(server, [server.token, *PROFILE, str(GROUP), str(ADMIN)])
     assert first[0] == 0, first[1]
     before = ((tmp_path / ".env").read_text(), (tmp_path / "clinic.toml").read_text())
     code, out, operator = run_setup(server, [""] * 13)
@@ -193,8 +194,7 @@ def test_a_strangers_clinicid_and_myid_without_the_code_are_named_and_skipped(se
         server.send(stranger, "/myid", first_name="Eve")
         return ""
 
-    code, out, operator = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS,
-                                             "", "", "", "", "", "", "", "Germany", clinicid_sent, "y", myid_sent, "y"])
+    code, out, operator = run_setup(server, [server.token, *PROFILE, clinicid_sent, "y", myid_sent, "y"])
     assert code == 0, out
     env = read_dotenv(tmp_path / ".env")
     assert env["AFTERCARE_CLINIC_CHAT_ID"] == str(GROUP) and env["AFTERCARE_ADMIN_IDS"] == str(ADMIN)
@@ -222,8 +222,7 @@ def test_a_backlog_of_120_messages_does_not_hide_the_operators_fresh_commands(se
         server.send(ADMIN, f"/myid {printed_code('/myid')}", first_name="Mo")
         return ""
 
-    code, out, _ = run_setup(server, [server.token, "Harbour Skin Clinic", "+353 1 555 0142", OUT_OF_HOURS,
-                                      "", "", "", "", "", "", "", "Germany", clinicid_sent, "y", myid_sent, "y"])
+    code, out, _ = run_setup(server, [server.token, *PROFILE, clinicid_sent, "y", myid_sent, "y"])
     assert code == 0, out
     env = read_dotenv(tmp_path / ".env")
     assert env["AFTERCARE_CLINIC_CHAT_ID"] == str(GROUP) and env["AFTERCARE_ADMIN_IDS"] == str(ADMIN)
