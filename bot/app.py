@@ -10,7 +10,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import kept_updates
+from bot.store import kept_updates
 from bot.care import alerts, safety, topics
 from bot.care.backups import install_nightly_backup
 from bot.care.chart import session_chart
@@ -73,7 +73,7 @@ async def _post_init(application: Application) -> None:
     warm_up()  # every installed lexicon, before the first patient's text waits for it (rules P4g)
     if pinned := svc.store.adopt_clinic_chat(svc.settings.clinic_chat_id):  # once, after migration 0014
         log.info("%s earlier clinic chat messages pinned to the configured clinic chat", pinned)
-    for data in (kept := kept_updates.take(svc.settings)):  # what set-up took from Telegram (bot/kept_updates.py)
+    for data in (kept := kept_updates.take(svc.settings.data_dir, svc.settings.sealer())):  # what set-up took from Telegram (bot/store/kept_updates.py)
         await application.update_queue.put(Update.de_json(data, application.bot))
     if kept:
         log.info("%s updates kept by set-up queued for answering", len(kept))

@@ -240,10 +240,10 @@ def test_a_backlog_of_120_messages_does_not_hide_the_operators_fresh_commands(se
     kept_file = tmp_path / "data" / "kept-updates.sealed"
     assert stat.S_IMODE(os.stat(kept_file).st_mode) == 0o600 and b"hello" not in kept_file.read_bytes()
     assert server.pending_updates() < waiting - 150  # taken from Telegram, and kept
-    from bot import kept_updates
+    from bot.store import kept_updates
     settings = make_settings(tmp_path, AFTERCARE_DATA_DIR=str(tmp_path / "data"), AFTERCARE_DATA_KEY="",
                              AFTERCARE_DATA_KEY_FILE=str(tmp_path / env["AFTERCARE_DATA_KEY_FILE"]))
-    kept = kept_updates.take(settings, remove=False)
+    kept = kept_updates.take(settings.data_dir, settings.sealer(), remove=False)
     assert len(kept) > 190 and {u["message"]["text"] for u in kept} == {"hello?", "hello again?"}
     assert f"keeps {len(kept)} of them, sealed, for the bot to answer when it starts" in out
 
@@ -251,17 +251,17 @@ def test_a_backlog_of_120_messages_does_not_hide_the_operators_fresh_commands(se
 async def test_updates_kept_by_setup_are_answered_when_the_bot_starts(tmp_path, clock):
     """A patient's /start that set-up had to take from Telegram (kept sealed) is put on the bot's update queue at
     start-up and answered; the kept file is gone."""
-    from bot import kept_updates
+    from bot.store import kept_updates
     from bot.store import open_store
     from bot.tools.simulated_telegram import FakeTelegram
     telegram = FakeTelegram()
     settings = make_settings(tmp_path)
-    kept_updates.keep(settings, [telegram.message(PATIENT, "/start")])
+    kept_updates.keep(settings.data_dir, settings.sealer(), [telegram.message(PATIENT, "/start")])
     store = open_store(settings.database_path, settings.sealer())
     phone = await open_phone(settings, store, clock, telegram)
     try:
         await phone.app.post_init(phone.app)
-        assert not kept_updates.path_of(settings).exists()
+        assert not kept_updates.path_of(settings.data_dir).exists()
         await phone.app.process_update(phone.app.update_queue.get_nowait())
         assert telegram.texts(PATIENT) and "Do you agree?" in telegram.texts(PATIENT)[-1]
     finally:

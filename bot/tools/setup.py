@@ -18,7 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
-from bot import kept_updates
+from bot.store import kept_updates
 from bot.config import TOKEN_FORMAT, ConfigError, load_settings, origin
 from bot.runtime import AlreadyRunning, OpsError, acquire_instance_lock
 from bot.tools.common import INTERRUPTED_CODE
@@ -98,7 +98,7 @@ class Setup:
             # read from its newest end (the older updates are then dropped) to find the operator's fresh commands.
             ran = settings.database_path.exists()  # a bot that has run: its waiting updates are kept, not dropped
             telegram = SetupTelegram(token, settings.api_url, settings.file_url, newest_first=not ran,
-                                     keep=functools.partial(kept_updates.keep, settings)
+                                     keep=functools.partial(kept_updates.keep, settings.data_dir, settings.sealer())
                                      if ran and settings.sealer() else None)
             try:
                 username = telegram.check_token()

@@ -40,7 +40,7 @@ class SetupTelegram:
                  keep: Callable[[list[dict]], int] | None = None) -> None:
         self._token, self._api_url, self._file_url = token, api_url, file_url
         self.newest_first = newest_first
-        self.keep = keep  # where the updates set-up must take from Telegram are kept for the bot (bot/kept_updates.py)
+        self.keep = keep  # where the updates set-up must take from Telegram are kept for the bot (bot/store/kept_updates.py)
         self.kept = 0
         self.username: str | None = None
         self.backlog: str | None = None  # "dropped" or "full": a backlog past one batch, for the operator to hear

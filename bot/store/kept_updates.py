@@ -14,23 +14,20 @@ import json
 import os
 from pathlib import Path
 
-from bot.config import Settings
+from bot.crypto import Sealer
 
 FILE = "kept-updates.sealed"
 
 
-def path_of(settings: Settings) -> Path:
-    return settings.data_dir / FILE
+def path_of(data_dir: Path) -> Path:
+    return data_dir / FILE
 
 
-def keep(settings: Settings, updates: list[dict]) -> int:
-    """Add ``updates`` (Bot API JSON) to the kept file, sealed; returns how many are kept in all. Needs the data
-    key (a bot that has run has one)."""
-    sealer = settings.sealer()
-    if sealer is None:
-        raise ValueError("no data key: updates cannot be kept sealed")
-    kept = take(settings, remove=False) + updates
-    path = path_of(settings)
+def keep(data_dir: Path, sealer: Sealer, updates: list[dict]) -> int:
+    """Add ``updates`` (Bot API JSON) to the kept file in ``data_dir``, sealed with the data key; returns how many
+    are kept in all."""
+    kept = take(data_dir, sealer, remove=False) + updates
+    path = path_of(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = path.with_name(path.name + ".new")
     descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
@@ -40,9 +37,9 @@ def keep(settings: Settings, updates: list[dict]) -> int:
     return len(kept)
 
 
-def take(settings: Settings, remove: bool = True) -> list[dict]:
+def take(data_dir: Path, sealer: Sealer | None, remove: bool = True) -> list[dict]:
     """The kept updates, oldest first ([] when there are none); the file is removed once read (``remove``)."""
-    path, sealer = path_of(settings), settings.sealer()
+    path = path_of(data_dir)
     if sealer is None or not path.exists():
         return []
     kept = json.loads(sealer.open(path.read_text(encoding="ascii")))
