@@ -214,12 +214,23 @@ class _Polarity:
         """ "what should I look out for, like pus?": a clause that opens with an example word gives examples of
         a possibility named in the clause just before it, in the same sentence."""
         word = self.words[sign.anchor]
+        if self._asked_after_possible(word.sentence):
+            return True
         opening = next((i for i, w in enumerate(self.words) if w.clause == word.clause), None)
         if opening is None or not any(c.start == opening for c in self._in_clause("examples", word.clause)):
             return False
         before = [w for w in self.words if w.clause == word.clause - 1]
         return bool(before) and before[0].sentence == word.sentence and bool(
             self._in_clause("hypothetical", word.clause - 1))
+
+    def _asked_after_possible(self, sentence: int) -> bool:
+        """ "what would be warning signs of an allergy? shortness of breath?": a question of a few words right
+        after a question about a possibility names an example of that possibility, not a sign."""
+        if sentence == 0 or sentence not in self.questions or sentence - 1 not in self.questions \
+                or sum(w.sentence == sentence for w in self.words) > _ECHO_WORDS:
+            return False
+        before = {w.clause for w in self.words if w.sentence == sentence - 1}
+        return any(self._in_clause("hypothetical", clause) for clause in before)
 
     def denied(self, sign: Match) -> bool:
         """Said not to be there, or to have passed ("no fever", "breathing is fine", "fever last night, fine now")."""

@@ -167,6 +167,16 @@ def test_a_short_question_answered_no_denies_its_sign() -> None:
     assert _signs("Ist das hier an der Stirn wirklich Eiter? Nein, oder?")["pus"] == "urgent"
 
 
+def test_a_short_question_after_a_question_about_a_possibility_is_an_example() -> None:
+    """ "Woran erkenne ich eine Allergie? Atemnot?" names an example: the bot asks, no alarm; said as a
+    statement, or after a question that asks about no possibility, it is the sign."""
+    assert _signs("Woran erkenne ich eine Allergie? Atemnot?")["breathing_difficulty"] == "ask"
+    assert _signs("Woran erkenne ich eine Allergie? Ich habe Atemnot.")["breathing_difficulty"] == "emergency"
+    assert _signs("Ist das normal? Atemnot?")["breathing_difficulty"] == "emergency"
+    assert _signs("Woran erkenne ich eine Allergie? Seit einer Stunde bekomme ich keine Luft, was soll ich tun?")[
+        "breathing_difficulty"] == "emergency"
+
+
 def test_severity_in_words_is_confirmed_and_the_day_decides() -> None:
     """ "knallrot" on day 6 is C8, on day 0 expected (M11); "extrem geschwollen" on day 1 is C17."""
     assert assess("die Wangen sind noch knallrot", 6, "de").level == "contact_provider"
