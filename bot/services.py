@@ -68,9 +68,10 @@ class Services:
     defer: Callable[[Callable[[], None]], None] = field(default=lambda write: write())
     # Whether the clinic chat has topics on, by clinic chat id, as last seen (bot/care/topics.py).
     forum: dict[int, bool] = field(default_factory=dict)
-    # One lock per patient while their forum topic is looked up or opened (bot/care/topics.py): two posts at once
-    # (a handler's and the dispatcher's) must not open two topics.
-    topic_locks: dict[int, Any] = field(default_factory=dict)
+    # Held while a patient's forum topic is looked up or opened (bot/care/topics.py): two posts at once (a handler's
+    # and the dispatcher's) must not open two topics. One lock for all: the lookup is one indexed read, and
+    # opening a topic is rare; created on first use, inside the running event loop.
+    topic_lock: Any = None
 
     @property
     def voice(self) -> str:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 PREFIX, VERSION, CONTEXT = "c", 1, b"aftercare companion"
 BODY = struct.Struct(">B6sIHB")
 DAYS = 7                         # a companion's link expires this many days after it was made
+LENGTH = 33                      # the payload's characters: the prefix and the signed, url-safe body
 LEVELS = ("urgent", "emergency")  # the only advice a companion gets a copy of
 KIND = "companion"               # the outbox kind of every message to a companion
 
@@ -46,7 +47,7 @@ class Link:
 
 
 def looks_like_link(payload: str | None) -> bool:
-    return bool(payload) and payload.startswith(PREFIX) and len(payload) == 33
+    return bool(payload) and payload.startswith(PREFIX) and len(payload) == LENGTH
 
 
 def make_link(svc: Services, patient: Patient, not_ok: bool, today: date) -> str | None:
@@ -95,8 +96,10 @@ def tell(svc: Services, link: Companion, text: str, now: datetime, to_patient: b
 def copy_advice(svc: Services, patient: Patient, level: str, advice: str, now: datetime) -> bool:
     """The urgent or emergency advice the patient just got, headed with their name, for their companion; True if
     queued. Any other level, or no companion, queues nothing."""
+    if level not in LEVELS:  # most results: no need to look for a companion
+        return False
     link = svc.store.companion_of(patient.chat_id)
-    if level not in LEVELS or link is None:
+    if link is None:
         return False
     with svc.speaking(link.language):
         heading = svc.text(f"companion.copy_{level}", name=first_name(patient))
@@ -122,3 +125,31 @@ def pass_not_ok(svc: Services, patient: Patient, now: datetime) -> bool:
         text = svc.text("companion.not_ok", name=first_name(patient))
     tell(svc, link, text, now)
     return True
+
+
+def end(svc: Services, link: Companion, now: datetime, by_patient: bool) -> None:
+    """End the link and tell the other side through the outbox."""
+    patient = svc.store.patient(link.patient_chat_id)
+    svc.store.end_companion(link.patient_chat_id)
+    if by_patient:
+        with svc.speaking(link.language):
+            text = svc.text("companion.ended_by_patient", name=first_name(patient))
+        svc.store.enqueue("reply", link.chat_id, now, body=text)  # the link is gone: not kind "companion"
+        svc.wake()
+    else:
+        with svc.speaking_to(link.patient_chat_id):
+            tell(svc, link, svc.text("companion.ended_by_companion", companion=link.name), now, to_patient=True)
+    log.info("chat %s: companion link ended by the %s", pseudonym(link.patient_chat_id),
+             "patient" if by_patient else "companion")
+
+
+def tell_of_erasure(svc: Services, patient_chat_id: int, now: datetime) -> None:
+    """Before a patient is erased: their companion is told the link ended (without the name, which goes too); and
+    if they were someone's companion themselves, that link ends and that patient is told."""
+    link = svc.store.companion_of(patient_chat_id)
+    if link is not None:
+        with svc.speaking(link.language):
+            svc.store.enqueue("reply", link.chat_id, now, body=svc.text("companion.ended_erased"))
+    theirs = svc.store.accompanied_by(patient_chat_id)
+    if theirs is not None:
+        end(svc, theirs, now, by_patient=False)

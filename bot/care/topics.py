@@ -100,8 +100,9 @@ async def thread_for(bot: Bot, svc: Services, patient: int | None) -> int | None
     chat_id = svc.settings.clinic_chat_id
     if patient is None or chat_id is None or not await is_forum(bot, svc):
         return None
-    lock = svc.topic_locks.setdefault(patient, asyncio.Lock())
-    async with lock:  # a second post meanwhile waits, then finds the topic the first one opened
+    if svc.topic_lock is None:
+        svc.topic_lock = asyncio.Lock()
+    async with svc.topic_lock:  # a second post meanwhile waits, then finds the topic the first one opened
         return await _topic(bot, svc, chat_id, patient)
 
 

@@ -114,11 +114,9 @@ def reason_to_skip(svc: Services, tag: AlertOutboxTag) -> str | None:
     row = svc.store.outbox_row(tag.row_id)
     if row is None or row.state != "claimed":
         return "gone"
-    if row.kind == "prep_note":  # to the clinic about a patient: only their erasure stops it
-        return "erased" if row.about is not None and svc.store.patient(row.about) is None else None
     if row.kind == "companion":
         return _companion_gone(svc, row.about, row.target)
-    if row.kind == "reply":
+    if row.kind in ("reply", "prep_note"):  # a prep note goes to the clinic about a patient: only erasure stops it
         if row.about is None:
             return None
         patient = svc.store.patient(row.about)  # a relay into their topic does not need them reachable

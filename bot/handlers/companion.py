@@ -31,7 +31,7 @@ from bot.store import Companion
 
 log = logging.getLogger(__name__)
 CB = "cp1"
-LINK = filters.Regex(r"^/start(@\w+)? c[A-Za-z0-9_-]{32}$")  # a companion's link, before the enrolment's /start
+LINK = filters.Regex(rf"^/start(@\w+)? {companions.PREFIX}[A-Za-z0-9_-]{{{companions.LENGTH - 1}}}$")  # a companion's link, before the enrolment's /start
 EXPORT_NAME = "aftercare-companion.json"
 
 
@@ -39,7 +39,7 @@ async def on_companion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """/companion: the patient's invitation (one tap to choose what is passed on); /companion stop ends a link."""
     svc, chat = services(context), update.effective_chat
     if [word.lower() for word in context.args or []][:1] == ["stop"]:
-        return await _stop(update, svc)
+        return await stop(update, svc)
     patient, mine = svc.store.patient(chat.id), svc.store.accompanied_by(chat.id)
     if patient is None or not patient.enrolled:
         key = "companion.you_accompany" if mine is not None else "companion.not_enrolled"
@@ -137,62 +137,26 @@ async def _accept(update: Update, svc: Services, payload: str) -> None:
     await query.edit_message_text(svc.text("companion.accepted", name=companions.first_name(patient)))
 
 
-async def stop_typed(update: Update, svc: Services) -> None:
-    """A companion typed STOP: their link ends, as with /companion stop."""
-    await _stop(update, svc)
-
-
 def _name_of(svc: Services, link: Companion | None) -> str:
     """The first name of the patient a companion accompanies ("?" when none)."""
     patient = svc.store.patient(link.patient_chat_id) if link is not None else None
     return companions.first_name(patient) if patient is not None else "?"
 
 
-async def _stop(update: Update, svc: Services) -> None:
-    """/companion stop: every link of this chat ends at once, and the other side is told."""
+async def stop(update: Update, svc: Services) -> None:
+    """/companion stop, or a companion's typed STOP: every link of this chat ends at once, and the other side is
+    told."""
     chat, now = update.effective_chat, svc.clock.now()
     mine, theirs = svc.store.companion_of(chat.id), svc.store.accompanied_by(chat.id)
     if mine is None and theirs is None:
         return await chat.send_message(svc.text("companion.none"))
     if mine is not None:
-        await _end(svc, mine, now, by_patient=True)
+        companions.end(svc, mine, now, by_patient=True)
         await chat.send_message(svc.text("companion.stopped_patient", companion=mine.name))
     if theirs is not None:
         name = _name_of(svc, theirs)
-        await _end(svc, theirs, now, by_patient=False)
+        companions.end(svc, theirs, now, by_patient=False)
         await chat.send_message(svc.text("companion.stopped_companion", name=name))
-
-
-async def _end(svc: Services, link: Companion, now, by_patient: bool) -> None:
-    """End the link and tell the other side through the outbox."""
-    patient = svc.store.patient(link.patient_chat_id)
-    svc.store.end_companion(link.patient_chat_id)
-    if by_patient:
-        with svc.speaking(link.language):
-            text = svc.text("companion.ended_by_patient", name=companions.first_name(patient))
-        svc.store.enqueue("reply", link.chat_id, now, body=text)  # the link is gone: not kind "companion"
-        svc.wake()
-    else:
-        with svc.speaking_to(link.patient_chat_id):
-            companions.tell(svc, link, svc.text("companion.ended_by_companion", companion=link.name), now,
-                            to_patient=True)
-    log.info("chat %s: companion link ended by the %s", pseudonym(link.patient_chat_id),
-             "patient" if by_patient else "companion")
-
-
-def tell_of_erasure(svc: Services, patient_chat_id: int, now) -> None:
-    """Before a patient is erased: their companion is told the link ended (without the name, which goes too); and
-    if they were someone's companion themselves, that link ends and that patient is told."""
-    link = svc.store.companion_of(patient_chat_id)
-    if link is not None:
-        with svc.speaking(link.language):
-            svc.store.enqueue("reply", link.chat_id, now, body=svc.text("companion.ended_erased"))
-    theirs = svc.store.accompanied_by(patient_chat_id)
-    if theirs is not None:
-        svc.store.end_companion(theirs.patient_chat_id)
-        with svc.speaking_to(theirs.patient_chat_id):
-            companions.tell(svc, theirs, svc.text("companion.ended_by_companion", companion=theirs.name), now,
-                            to_patient=True)
 
 
 async def reply(update: Update, svc: Services) -> None:
@@ -237,7 +201,7 @@ async def _delete_answer(update: Update, svc: Services, yes: bool) -> None:
     if not yes:
         return await query.edit_message_text(svc.text("control.delete_kept"))
     name = _name_of(svc, link)
-    await _end(svc, link, svc.clock.now(), by_patient=False)
+    companions.end(svc, link, svc.clock.now(), by_patient=False)
     await query.edit_message_text(svc.text("companion.deleted", name=name))
 
 

@@ -74,7 +74,10 @@ async def ask_after_result(update: Update, svc: Services, patient: Patient, row:
                            now: datetime) -> None:
     """After a finished check-in's result on a photo day, with the patient's yes: the ask and its Skip, once a day
     (schedules/photos.py decides)."""
-    if not asks_for_photo(photo_days(svc, patient), row.day, svc.store.photo_consent(patient.chat_id), level):
+    days = photo_days(svc, patient)
+    if row.day not in days:  # most check-ins: no photo day, no need to read the consent
+        return
+    if not asks_for_photo(days, row.day, svc.store.photo_consent(patient.chat_id), level):
         return
     ask = svc.store.ask_photo(row.id, now)
     if ask is None:

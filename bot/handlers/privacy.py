@@ -13,7 +13,7 @@ from datetime import time, timedelta, timezone
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.care import export
+from bot.care import companions, export
 from bot.handlers import companion
 from bot.care.alerts import erase_patient, purge_erased
 from bot.care.jobs import daily_due, missed_daily_run
@@ -75,7 +75,7 @@ async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     if query.data.endswith(":no"):
         return await query.edit_message_text(svc.text("control.delete_kept"))
-    companion.tell_of_erasure(svc, chat_id, svc.clock.now())  # before their rows (and the link) go
+    companions.tell_of_erasure(svc, chat_id, svc.clock.now())  # before their rows (and the link) go
     rows = erase_patient(svc, chat_id, svc.clock.now())  # also edits the clinic's alert messages about them
     context.chat_data.clear()
     await purge_erased(svc)  # a worker thread: a backup's snapshot makes this chat wait, never the others
@@ -95,7 +95,7 @@ async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.error("retention: patients on plan %r kept: %s", name, error)
     erased = svc.store.finished_patients(now, svc.settings.clinic.retention_days, lengths)
     for chat_id in erased:
-        companion.tell_of_erasure(svc, chat_id, now)
+        companions.tell_of_erasure(svc, chat_id, now)
         erase_patient(svc, chat_id, now)
         log_event(log, ERASED, chat_id=chat_id, reason=REASON_RETENTION)
     if erased:

@@ -167,7 +167,7 @@ async def _carry_out(step: str, update: Update, context: ContextTypes.DEFAULT_TY
     elif step == "reschedule":
         await advise_reschedule(update, svc, patient, typed.reschedule, now)
     elif step == "stop" and screen.kind == "companion":
-        await companion.stop_typed(update, svc)
+        await companion.stop(update, svc)
     elif step == "stop":
         await control.typed_stop(update, svc, patient)
     elif step == "relay":

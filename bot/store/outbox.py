@@ -130,10 +130,12 @@ class OutboxStore:
         with self.db.atomic():
             self.db.execute("UPDATE outbox SET state = 'sent', message_id = ?, reason = NULL, updated_at = ?"
                             " WHERE id = ?", [message_id, iso(now), row_id])
-            for table, column in (("relays", "clinic_message_id"), ("clinic_mentions", "message_id")):
-                self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND clinic_chat_id ="
-                                " (SELECT target FROM outbox WHERE id = ? AND kind = 'reply')",
-                                [message_id, -row_id, row_id])
+            kind, target = self.db.execute("SELECT kind, target FROM outbox WHERE id = ?", [row_id]).fetchone() \
+                or (None, None)
+            if kind == "reply" and target is not None and target < 0:  # only a parked message to a group has these
+                for table, column in (("relays", "clinic_message_id"), ("clinic_mentions", "message_id")):
+                    self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND clinic_chat_id = ?",
+                                    [message_id, -row_id, target])
             self.db.execute("UPDATE alerts SET clinic_chat_id = CASE WHEN clinic_message_id IS NULL THEN"
                             " (SELECT target FROM outbox WHERE id = ?) ELSE clinic_chat_id END,"
                             " clinic_message_id = coalesce(clinic_message_id, ?) WHERE id ="

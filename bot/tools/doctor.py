@@ -70,8 +70,9 @@ def doctor_command(environ: Mapping[str, str], out: TextIO = sys.stdout, request
     _check_catalogs(settings, report)
     _check_lexicons(settings, report)
     if _check_database(settings, report, explicit_folder=bool(environ.get("AFTERCARE_DATA_DIR", "").strip())):
-        _check_backups(settings, report, now or datetime.now(timezone.utc))
-        _check_restore_drill(settings, report, now or datetime.now(timezone.utc))
+        now = now or datetime.now(timezone.utc)  # the clock read once for both checks
+        _check_backups(settings, report, now)
+        _check_restore_drill(settings, report, now)
     if settings.token:
         _check_token(settings, report, request)
     else:
