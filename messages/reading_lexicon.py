@@ -109,6 +109,9 @@ class Pair:
     hedged: bool = False
 
 
+LONG_LINK = 8  # a treatment word this long forgives one typo (messages/reading_match.py cue_matches)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """The whole validated lexicon, with the indexes the reader needs."""
@@ -134,6 +137,8 @@ class Lexicon:
     reviewed: bool = False  # read by the clinic's clinician (``reviewed = true``); aftercare doctor --strict needs it
     # cue list name -> its one-word phrases ("locations": {"on", "near", ...}), derived once at load
     cue_words: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    # the one-word treatment links of LONG_LINK letters or more, sorted: those that forgive one typo (reading_match)
+    long_links: tuple[str, ...] = ()
 
     def normalise(self, text: str) -> str:
         """``text`` spelled the way this lexicon's phrases are (see ``messages.reading_spelling``)."""
@@ -301,6 +306,8 @@ def parse_lexicon(data: Mapping[str, Any], english_words: frozenset[str] = froze
         cues_by_first_word=MappingProxyType({k: tuple(v) for k, v in cues_by_first.items()}),
         cue_words=MappingProxyType({name: frozenset(p[0] for p in phrases if len(p) == 1)
                                     for name, phrases in cues.items()}),
+        long_links=tuple(sorted(p[0] for p in cues.get("patient_links", ())
+                                if len(p) == 1 and len(p[0]) >= LONG_LINK)),
     )
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from messages.reading_lexicon import Lexicon, Phrase
+from messages.reading_lexicon import LONG_LINK, Lexicon, Phrase
 from messages.reading_spelling import LETTERS, one_edit
 
 _PIECES = re.compile(
     rf"(?P<num>\d+(?:[.,]\d+)?)|(?P<word>{LETTERS}+|°|%)|(?P<sent>[.!?\n]+)|(?P<clause>[,;:()\[\]/&*+=\-–—~|<>\"]+)"
 )
 MAX_GAP = 2  # extra words allowed between the words of a sign form
-_LONG_LINK = 8  # a treatment word this long forgives one typo (cue_matches)
 
 
 @dataclass
@@ -163,8 +162,7 @@ def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     is a word of the language: it only ties a sign to the patient, so a typo there never drops one. The typo stands
     for the link inside longer cues too ("miss my appointmnet" is the writer's own diary)."""
     found = []
-    long_links = sorted(w for w in lexicon.cue_words["patient_links"] if len(w) >= _LONG_LINK)
-    texts = [_meant_link(word.text, long_links, lexicon) for word in words]
+    texts = [_meant_link(word.text, lexicon.long_links, lexicon) for word in words]
     for i, word in enumerate(words):
         for name, phrase in lexicon.cues_by_first_word.get(texts[i], ()):
             end = i + len(phrase)
@@ -174,9 +172,9 @@ def cue_matches(words: list[Word], lexicon: Lexicon) -> list[Match]:
     return found
 
 
-def _meant_link(text: str, long_links: list[str], lexicon: Lexicon) -> str:
+def _meant_link(text: str, long_links: tuple[str, ...], lexicon: Lexicon) -> str:
     """The treatment link a long typed word stands for with one typo, else the word itself."""
-    if len(text) >= _LONG_LINK and text not in lexicon.english_words and text not in lexicon.cues_by_first_word:
+    if len(text) >= LONG_LINK and text not in lexicon.english_words and text not in lexicon.cues_by_first_word:
         return next((w for w in long_links if one_edit(text, w)), text)
     return text
 
