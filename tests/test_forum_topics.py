@@ -19,15 +19,10 @@ THROAT = "My throat is swelling and I can't breathe"
 
 
 @pytest.fixture
-async def forum(tmp_path, clock):
+def forum(clinic_bot):
     """The app with a clinic chat that has topics on, the bot an admin there who may manage topics."""
-    settings = clinic_settings(tmp_path)
-    store = open_store(settings.database_path, settings.sealer())
-    bot = await start(settings, store, clock)
-    bot.telegram.set_group(CLINIC, forum=True, bot_status="administrator")
-    yield bot
-    await bot.phone.app.shutdown()
-    store.close()
+    clinic_bot.telegram.set_group(CLINIC, forum=True, bot_status="administrator")
+    return clinic_bot
 
 
 def alerts_in(telegram, thread: int | None = None) -> list:
